@@ -1,1 +1,9 @@
-pub mod placeholder {}
+//! Zhucun's domain, shared by the phone and the server so that both compute the same verdicts.
+
+pub mod calendar;
+pub mod catalogue;
+pub mod ids;
+pub mod org;
+pub mod period;
+pub mod record;
+pub mod role;

@@ -1,0 +1,509 @@
+//! The records a phone creates. Each belongs to one device's append-only log: it has a UUIDv7
+//! id, the device id and a per-device sequence number (1, 2, 3, …), and it never changes once
+//! written. A correction or deletion is a new record ([`RecordBody::Retraction`], or a new record
+//! whose `replaces` names the old one).
+
+use crate::ids::*;
+use crate::org::LatLon;
+use crate::period::Period;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One entry of a device's log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeviceRecord {
+    pub id: RecordId,
+    pub device_id: DeviceId,
+    /// Position in the device's log, from 1, without gaps.
+    pub seq: u64,
+    pub person_id: PersonId,
+    /// The phone's wall clock when the record was written.
+    pub captured_at: DateTime<Utc>,
+    pub body: RecordBody,
+    /// Set by the server on receipt; never sent by the phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received: Option<ServerReceipt>,
+}
+
+/// What the server knew when it took the record in.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ServerReceipt {
+    pub received_at: DateTime<Utc>,
+    /// Server receive time minus the phone's clock at sending time, in seconds.
+    pub clock_offset_s: i64,
+}
+
+/// Where a GPS fix came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FixProvider {
+    Gps,
+    Network,
+    Fused,
+    /// Replayed route (demo, tests).
+    Simulated,
+    Unknown,
+}
+
+/// One position reading (定位点).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fix {
+    pub lat: f64,
+    pub lon: f64,
+    /// Radius of 68 % confidence, metres.
+    pub accuracy_m: f64,
+    /// The fix's time by the phone's wall clock.
+    pub time: DateTime<Utc>,
+    /// The phone's monotonic clock (ms since boot) at the fix: detects wall-clock changes.
+    pub monotonic_ms: Option<u64>,
+    pub provider: FixProvider,
+    /// The platform reported a mock (simulated) location.
+    pub mock: bool,
+}
+
+impl Fix {
+    pub fn position(&self) -> LatLon {
+        LatLon::new(self.lat, self.lon)
+    }
+}
+
+/// 四必到: the events a village cadre must attend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// 困难需求
+    DifficultyRequest,
+    /// 突发事件
+    Emergency,
+    /// 矛盾纠纷
+    Dispute,
+    /// 喜事丧事
+    WeddingOrFuneral,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 4] = [
+        EventKind::DifficultyRequest,
+        EventKind::Emergency,
+        EventKind::Dispute,
+        EventKind::WeddingOrFuneral,
+    ];
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            EventKind::DifficultyRequest => "困难需求",
+            EventKind::Emergency => "突发事件",
+            EventKind::Dispute => "矛盾纠纷",
+            EventKind::WeddingOrFuneral => "喜事丧事",
+        }
+    }
+}
+
+/// Work done on a date that a rule counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    /// 共同组织生活 (unit party organisation with the village branch)
+    OrganisationalLife,
+    /// 联席会议
+    JointMeeting,
+    /// 集体帮扶活动
+    CollectiveActivity,
+    /// 农村实用技术培训 (person-times)
+    Training,
+    /// 主导产业
+    LeadingIndustry,
+    /// 主导品种
+    Variety,
+    /// 主推技术
+    Technique,
+    /// 农业科技示范户
+    DemonstrationHousehold,
+    /// 农业新型经营主体
+    NewBusinessEntity,
+    /// 新型职业农民
+    NewProfessionalFarmer,
+    /// 巡视
+    Patrol,
+    /// 督查
+    Inspection,
+    /// 考核
+    Assessment,
+    /// 市、县联系领导到村开展工作
+    LeaderVisit,
+}
+
+impl ActivityKind {
+    pub const ALL: [ActivityKind; 14] = [
+        ActivityKind::OrganisationalLife,
+        ActivityKind::JointMeeting,
+        ActivityKind::CollectiveActivity,
+        ActivityKind::Training,
+        ActivityKind::LeadingIndustry,
+        ActivityKind::Variety,
+        ActivityKind::Technique,
+        ActivityKind::DemonstrationHousehold,
+        ActivityKind::NewBusinessEntity,
+        ActivityKind::NewProfessionalFarmer,
+        ActivityKind::Patrol,
+        ActivityKind::Inspection,
+        ActivityKind::Assessment,
+        ActivityKind::LeaderVisit,
+    ];
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ActivityKind::OrganisationalLife => "共同组织生活",
+            ActivityKind::JointMeeting => "联席会议",
+            ActivityKind::CollectiveActivity => "集体帮扶活动",
+            ActivityKind::Training => "实用技术培训",
+            ActivityKind::LeadingIndustry => "主导产业",
+            ActivityKind::Variety => "主导品种",
+            ActivityKind::Technique => "主推技术",
+            ActivityKind::DemonstrationHousehold => "科技示范户",
+            ActivityKind::NewBusinessEntity => "新型经营主体",
+            ActivityKind::NewProfessionalFarmer => "新型职业农民",
+            ActivityKind::Patrol => "巡视",
+            ActivityKind::Inspection => "督查",
+            ActivityKind::Assessment => "考核",
+            ActivityKind::LeaderVisit => "领导到村",
+        }
+    }
+}
+
+/// A written submission with a deadline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    /// 每周工作录入
+    WeeklyEntry,
+    /// 上月完成情况及本月计划
+    MonthlyReport,
+    /// 领导挂联工作月台账
+    MonthlyLedger,
+    /// 帮扶单位年度帮扶计划
+    UnitAnnualPlan,
+    /// 帮扶单位季度小结
+    UnitQuarterlySummary,
+    /// 帮扶单位年度总结
+    UnitAnnualSummary,
+    /// 公开承诺
+    PublicCommitment,
+    /// 信息反馈
+    InformationFeedback,
+    /// 工作队季度小结
+    TeamQuarterlySummary,
+    /// 工作队年度总结
+    TeamAnnualSummary,
+    /// 调研文章
+    ResearchArticle,
+}
+
+impl ReportKind {
+    pub const ALL: [ReportKind; 11] = [
+        ReportKind::WeeklyEntry,
+        ReportKind::MonthlyReport,
+        ReportKind::MonthlyLedger,
+        ReportKind::UnitAnnualPlan,
+        ReportKind::UnitQuarterlySummary,
+        ReportKind::UnitAnnualSummary,
+        ReportKind::PublicCommitment,
+        ReportKind::InformationFeedback,
+        ReportKind::TeamQuarterlySummary,
+        ReportKind::TeamAnnualSummary,
+        ReportKind::ResearchArticle,
+    ];
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ReportKind::WeeklyEntry => "每周工作录入",
+            ReportKind::MonthlyReport => "月度完成情况及计划",
+            ReportKind::MonthlyLedger => "领导挂联工作月台账",
+            ReportKind::UnitAnnualPlan => "年度帮扶计划",
+            ReportKind::UnitQuarterlySummary => "帮扶单位季度小结",
+            ReportKind::UnitAnnualSummary => "帮扶单位年度总结",
+            ReportKind::PublicCommitment => "公开承诺",
+            ReportKind::InformationFeedback => "信息反馈",
+            ReportKind::TeamQuarterlySummary => "工作队季度小结",
+            ReportKind::TeamAnnualSummary => "工作队年度总结",
+            ReportKind::ResearchArticle => "调研文章",
+        }
+    }
+}
+
+/// The content of a record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RecordBody {
+    /// 开始值守: the trajectory is recorded from here.
+    DutyStart { village_id: Option<VillageId> },
+    /// 结束值守
+    DutyEnd { duty: RecordId },
+    /// A trajectory fix taken while on duty.
+    Fix { fix: Fix },
+    /// 进村签到
+    VillageCheckIn {
+        village_id: VillageId,
+        fix: Option<Fix>,
+    },
+    /// 离村签退
+    VillageCheckOut {
+        check_in: RecordId,
+        fix: Option<Fix>,
+    },
+    /// 入户签到: saved at once, with or without a fix.
+    HouseholdCheckIn {
+        household_id: HouseholdId,
+        fix: Option<Fix>,
+        /// The 四必到 event this visit attends, if any.
+        event: Option<RecordId>,
+    },
+    /// A fix for a visit that arrived after its check-in was saved.
+    VisitFix { check_in: RecordId, fix: Fix },
+    /// 入户签退
+    HouseholdCheckOut {
+        check_in: RecordId,
+        fix: Option<Fix>,
+    },
+    /// A photo attached to a visit, activity or report.
+    Photo {
+        attached_to: RecordId,
+        /// Lower-case hex SHA-256 of the file.
+        sha256: String,
+        taken_at: DateTime<Utc>,
+        position: Option<LatLon>,
+        bytes: u64,
+    },
+    /// A note (走访记录, 帮扶内容) attached to a visit or other record.
+    Note {
+        attached_to: RecordId,
+        text: String,
+        /// An earlier note this one corrects.
+        replaces: Option<RecordId>,
+    },
+    /// A 四必到 event that happened in the village.
+    VillageEvent {
+        village_id: VillageId,
+        kind: EventKind,
+        occurred_at: DateTime<Utc>,
+        household_id: Option<HouseholdId>,
+        description: String,
+    },
+    /// Work done on a date: meetings, trainings, agri-tech items, supervision.
+    Activity {
+        kind: ActivityKind,
+        village_id: Option<VillageId>,
+        held_on: NaiveDate,
+        /// Person-times for trainings (人次).
+        person_times: Option<u32>,
+        /// Items for agri-tech counts (default 1).
+        quantity: Option<u32>,
+        title: String,
+        text: String,
+    },
+    /// A report submission, for the period it covers.
+    Report {
+        kind: ReportKind,
+        village_id: Option<VillageId>,
+        period: Period,
+        title: String,
+        text: String,
+        /// SHA-256 of attached files.
+        attachments: Vec<String>,
+    },
+    /// Withdraws an earlier record of the same person (deletion).
+    Retraction { target: RecordId, reason: String },
+}
+
+impl RecordBody {
+    /// The type tag, as in JSON.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            RecordBody::DutyStart { .. } => "duty_start",
+            RecordBody::DutyEnd { .. } => "duty_end",
+            RecordBody::Fix { .. } => "fix",
+            RecordBody::VillageCheckIn { .. } => "village_check_in",
+            RecordBody::VillageCheckOut { .. } => "village_check_out",
+            RecordBody::HouseholdCheckIn { .. } => "household_check_in",
+            RecordBody::VisitFix { .. } => "visit_fix",
+            RecordBody::HouseholdCheckOut { .. } => "household_check_out",
+            RecordBody::Photo { .. } => "photo",
+            RecordBody::Note { .. } => "note",
+            RecordBody::VillageEvent { .. } => "village_event",
+            RecordBody::Activity { .. } => "activity",
+            RecordBody::Report { .. } => "report",
+            RecordBody::Retraction { .. } => "retraction",
+        }
+    }
+
+    /// Every fix the record carries.
+    pub fn fixes(&self) -> impl Iterator<Item = &Fix> {
+        let one = match self {
+            RecordBody::Fix { fix } | RecordBody::VisitFix { fix, .. } => Some(fix),
+            RecordBody::VillageCheckIn { fix, .. }
+            | RecordBody::VillageCheckOut { fix, .. }
+            | RecordBody::HouseholdCheckIn { fix, .. }
+            | RecordBody::HouseholdCheckOut { fix, .. } => fix.as_ref(),
+            _ => None,
+        };
+        one.into_iter()
+    }
+}
+
+/// A record field that is out of bounds: names the field and the problem.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, Serialize)]
+#[error("{field}: {problem}")]
+pub struct FieldError {
+    pub field: String,
+    pub problem: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+/// Longest note, title or description accepted, in characters.
+pub const MAX_TEXT_CHARS: usize = 20_000;
+/// Longest title, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Earliest time a record may carry; anything earlier is a broken clock.
+pub fn earliest_plausible_time() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_577_836_800, 0).expect("2020-01-01 is a valid time") // 2020-01-01
+}
+
+impl DeviceRecord {
+    /// Checks the record's own fields. `now` is the receiver's clock; times more than a day ahead
+    /// of it are refused. Errors name the field by its JSON path within the record.
+    pub fn validate(&self, now: DateTime<Utc>) -> Result<(), FieldError> {
+        if self.seq == 0 {
+            return Err(FieldError::new("seq", "must be 1 or more"));
+        }
+        if self.id.0.get_version_num() != 7 {
+            return Err(FieldError::new("id", "must be a UUIDv7"));
+        }
+        let latest = now + chrono::Duration::days(1);
+        let check_time = |field: &str, t: DateTime<Utc>| {
+            if t < earliest_plausible_time() || t > latest {
+                Err(FieldError::new(
+                    field,
+                    format!("time {t} is outside 2020-01-01 .. now + 1 day"),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        check_time("captured_at", self.captured_at)?;
+        let check_fix = |field: &str, f: &Fix| -> Result<(), FieldError> {
+            if !f.position().is_valid() {
+                return Err(FieldError::new(
+                    format!("{field}.lat"),
+                    "latitude must be within -90..90 and longitude within -180..180",
+                ));
+            }
+            if !f.accuracy_m.is_finite() || f.accuracy_m < 0.0 || f.accuracy_m > 100_000.0 {
+                return Err(FieldError::new(
+                    format!("{field}.accuracy_m"),
+                    "must be between 0 and 100000 metres",
+                ));
+            }
+            check_time(&format!("{field}.time"), f.time)
+        };
+        let check_text = |field: &str, s: &str, max: usize| {
+            if s.chars().count() > max {
+                Err(FieldError::new(
+                    field,
+                    format!("longer than {max} characters"),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        match &self.body {
+            RecordBody::Fix { fix } | RecordBody::VisitFix { fix, .. } => {
+                check_fix("body.fix", fix)?
+            }
+            RecordBody::VillageCheckIn { fix, .. }
+            | RecordBody::VillageCheckOut { fix, .. }
+            | RecordBody::HouseholdCheckIn { fix, .. }
+            | RecordBody::HouseholdCheckOut { fix, .. } => {
+                if let Some(f) = fix {
+                    check_fix("body.fix", f)?
+                }
+            }
+            RecordBody::Photo {
+                sha256,
+                taken_at,
+                position,
+                bytes,
+                ..
+            } => {
+                if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+                    return Err(FieldError::new(
+                        "body.sha256",
+                        "must be 64 lower-case hex digits",
+                    ));
+                }
+                check_time("body.taken_at", *taken_at)?;
+                if position.is_some_and(|p| !p.is_valid()) {
+                    return Err(FieldError::new(
+                        "body.position",
+                        "latitude must be within -90..90 and longitude within -180..180",
+                    ));
+                }
+                if *bytes == 0 || *bytes > 50 * 1024 * 1024 {
+                    return Err(FieldError::new("body.bytes", "must be 1 byte .. 50 MiB"));
+                }
+            }
+            RecordBody::Note { text, .. } => check_text("body.text", text, MAX_TEXT_CHARS)?,
+            RecordBody::VillageEvent {
+                occurred_at,
+                description,
+                ..
+            } => {
+                check_time("body.occurred_at", *occurred_at)?;
+                check_text("body.description", description, MAX_TEXT_CHARS)?;
+            }
+            RecordBody::Activity {
+                held_on,
+                person_times,
+                quantity,
+                title,
+                text,
+                ..
+            } => {
+                let held = held_on
+                    .and_hms_opt(12, 0, 0)
+                    .expect("noon exists")
+                    .and_utc();
+                check_time("body.held_on", held)?;
+                if person_times.is_some_and(|n| n > 100_000) {
+                    return Err(FieldError::new("body.person_times", "more than 100000"));
+                }
+                if quantity.is_some_and(|n| n > 10_000) {
+                    return Err(FieldError::new("body.quantity", "more than 10000"));
+                }
+                check_text("body.title", title, MAX_TITLE_CHARS)?;
+                check_text("body.text", text, MAX_TEXT_CHARS)?;
+            }
+            RecordBody::Report {
+                title,
+                text,
+                attachments,
+                ..
+            } => {
+                check_text("body.title", title, MAX_TITLE_CHARS)?;
+                check_text("body.text", text, MAX_TEXT_CHARS)?;
+                if attachments.len() > 50 {
+                    return Err(FieldError::new("body.attachments", "more than 50 files"));
+                }
+            }
+            RecordBody::Retraction { reason, .. } => {
+                check_text("body.reason", reason, MAX_TITLE_CHARS)?
+            }
+            RecordBody::DutyStart { .. } | RecordBody::DutyEnd { .. } => {}
+        }
+        Ok(())
+    }
+}
