@@ -7,3 +7,9 @@ pub mod org;
 pub mod period;
 pub mod record;
 pub mod role;
+pub mod sync;
+pub mod verdict;
+pub mod evaluate;
+pub mod plausibility;
+
+pub use evaluate::{evaluate, EvalContext};

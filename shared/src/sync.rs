@@ -1,0 +1,138 @@
+//! The sync protocol between phone and server (JSON over HTTP, version 1).
+//!
+//! - push: a batch of one device's records. Validation is atomic: one malformed record refuses
+//!   the whole batch (422, nothing stored). Records already held with identical content are
+//!   acknowledged again; a record whose (device, seq) or id is held with different content is
+//!   listed as a conflict and not stored; every other record is stored, all in one transaction.
+//!   The answer names the highest contiguous seq the server holds for the device, so the phone
+//!   can trim its queue up to it.
+//! - pull: the reference data a phone needs offline, and its latest verdicts, by cursor.
+//! - photos: uploaded by SHA-256, resumable (see the server's API document).
+
+use crate::catalogue::CatalogueError;
+use crate::ids::*;
+use crate::org::{Assignment, Household, Pairing, Person, Township, Village};
+use crate::record::DeviceRecord;
+use crate::verdict::PersonReport;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Most records one push may carry.
+pub const MAX_PUSH_RECORDS: usize = 2_000;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub protocol: u32,
+    pub device_id: DeviceId,
+    /// The phone's clock when it sent the batch.
+    pub sent_at: DateTime<Utc>,
+    pub records: Vec<DeviceRecord>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// Records stored by this push.
+    pub stored: u32,
+    /// Records the server already held, identical.
+    pub duplicates: u32,
+    pub conflicts: Vec<Conflict>,
+    /// Per device: the highest seq such that the server holds 1..=seq.
+    pub devices: Vec<DeviceWatermark>,
+    pub received_at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Conflict {
+    pub id: RecordId,
+    pub seq: u64,
+    pub reason: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceWatermark {
+    pub device_id: DeviceId,
+    pub contiguous_seq: u64,
+}
+
+/// Everything a phone keeps offline. `cursor` identifies the server's reference-data version;
+/// a pull with the current cursor answers `changed: false` and no data.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub cursor: String,
+    pub changed: bool,
+    pub me: Option<Person>,
+    pub townships: Vec<Township>,
+    pub assignments: Vec<Assignment>,
+    pub villages: Vec<Village>,
+    pub households: Vec<Household>,
+    pub pairings: Vec<Pairing>,
+    /// The rules file in force (TOML).
+    pub rules_toml: String,
+    /// The working-day calendar in force (TOML, with overrides).
+    pub calendar_toml: String,
+    /// The server's latest verdicts for this person (not subject to the cursor).
+    pub verdicts: Vec<PersonReport>,
+    /// Per device: what the server holds of this person's devices.
+    pub devices: Vec<DeviceWatermark>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub person_id: PersonId,
+    pub name: String,
+    pub roles: Vec<crate::role::Role>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    /// A name for the phone, e.g. its model.
+    pub label: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub device_id: DeviceId,
+    /// The highest contiguous seq the server holds for this device (0 for a new one).
+    pub contiguous_seq: u64,
+}
+
+/// How much of a photo the server holds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoStatus {
+    pub sha256: String,
+    pub received_bytes: u64,
+    pub complete: bool,
+}
+
+/// Every error the API answers: a stable code, a message for people, and the field at fault.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl From<&CatalogueError> for ErrorBody {
+    fn from(e: &CatalogueError) -> Self {
+        let field = match e {
+            CatalogueError::Entry { index, field, .. } => Some(format!("rule[{index}].{field}")),
+            CatalogueError::Header { field, .. } => Some(field.clone()),
+            CatalogueError::Syntax(_) => None,
+        };
+        ErrorBody {
+            code: "invalid_rules".into(),
+            message: e.to_string(),
+            field,
+        }
+    }
+}
