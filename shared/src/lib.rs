@@ -13,3 +13,7 @@ pub mod evaluate;
 pub mod plausibility;
 
 pub use evaluate::{evaluate, EvalContext};
+pub mod geometry;
+pub mod stays;
+pub mod visits;
+pub mod synth;

@@ -1,0 +1,192 @@
+//! Village stays (停留) reconstructed from GPS fixes, not from what the phone claims.
+//!
+//! Fixes are sorted and de-duplicated first, so order and repetition of arrival do not matter.
+//! Inaccurate, mock and physically impossible fixes are set aside with a reason. A stay is a run
+//! of fixes inside one village's boundary (buffered by each fix's accuracy) in which no two
+//! consecutive fixes are further apart than the gap rule; a fix outside ends it.
+
+use crate::catalogue::Interpretation;
+use crate::geometry::{distance_m, VillageShape};
+use crate::ids::{RecordId, VillageId};
+use crate::period::{day_end, local_date};
+use crate::record::Fix;
+use crate::verdict::{Flag, FlagKind, RejectReason, Rejection};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use std::collections::BTreeMap;
+
+/// A fix with the record that carried it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TrackPoint {
+    pub record: RecordId,
+    pub fix: Fix,
+}
+
+/// The outcome of cleaning a person's fixes.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CleanTrack {
+    /// Usable fixes in time order, one per record.
+    pub points: Vec<TrackPoint>,
+    pub rejected: Vec<(TrackPoint, RejectReason)>,
+    pub flags: Vec<Flag>,
+}
+
+/// Sorts, de-duplicates and filters fixes.
+pub fn clean_track(mut points: Vec<TrackPoint>, interp: &Interpretation) -> CleanTrack {
+    let key = |p: &TrackPoint| (p.fix.time, p.record);
+    if !points.is_sorted_by(|a, b| key(a) <= key(b)) {
+        points.sort_unstable_by_key(key);
+    }
+    points.dedup_by_key(|p| p.record);
+    let max_speed = interp.max_speed_kmh / 3.6;
+    let mut out = CleanTrack {
+        points: Vec::with_capacity(points.len()),
+        ..Default::default()
+    };
+    for p in points {
+        if p.fix.mock {
+            out.flags.push(Flag {
+                kind: FlagKind::MockLocation,
+                records: vec![p.record],
+                detail: format!("{} 模拟定位", p.fix.time),
+            });
+            out.rejected.push((p, RejectReason::MockLocation));
+            continue;
+        }
+        if p.fix.accuracy_m > interp.max_fix_accuracy_m {
+            out.rejected.push((p, RejectReason::LowAccuracy));
+            continue;
+        }
+        if let Some(prev) = out.points.last() {
+            let d = distance_m(prev.fix.position(), p.fix.position());
+            // Both fixes may be off by their accuracy; only movement beyond that counts.
+            let moved = (d - prev.fix.accuracy_m - p.fix.accuracy_m).max(0.0);
+            let secs = (p.fix.time - prev.fix.time).num_milliseconds() as f64 / 1000.0;
+            if moved > 0.0 && (secs <= 0.0 || moved / secs > max_speed) {
+                out.flags.push(Flag {
+                    kind: FlagKind::ImpossibleSpeed,
+                    records: vec![prev.record, p.record],
+                    detail: format!(
+                        "{:.0} 米 / {:.0} 秒 (≈{:.0} 公里/小时)",
+                        d,
+                        secs,
+                        if secs > 0.0 { moved / secs * 3.6 } else { f64::INFINITY }
+                    ),
+                });
+                out.rejected.push((p, RejectReason::ImpossibleSpeed));
+                continue;
+            }
+        }
+        out.points.push(p);
+    }
+    out
+}
+
+/// Continuous presence in one village.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stay {
+    pub village_id: VillageId,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub first_record: RecordId,
+    pub last_record: RecordId,
+    pub fixes: u32,
+}
+
+impl Stay {
+    pub fn duration(&self) -> Duration {
+        self.end - self.start
+    }
+    /// The local day the stay started on: a stay counts for one day.
+    pub fn day(&self) -> NaiveDate {
+        local_date(self.start)
+    }
+}
+
+/// Stays in any of `villages`, from a cleaned track.
+pub fn stays(track: &[TrackPoint], villages: &[VillageShape], interp: &Interpretation) -> Vec<Stay> {
+    let gap = interp.stay_gap();
+    let mut out: Vec<Stay> = Vec::new();
+    let mut open: Option<Stay> = None;
+    let mut last_village: Option<usize> = None;
+    for p in track {
+        let buffer = p.fix.accuracy_m;
+        // Villages do not overlap; try the last one first, it is almost always the answer.
+        let inside = last_village
+            .filter(|&i| villages[i].contains_within(p.fix.lat, p.fix.lon, buffer))
+            .or_else(|| {
+                villages
+                    .iter()
+                    .position(|v| v.contains_within(p.fix.lat, p.fix.lon, buffer))
+            });
+        match inside {
+            Some(i) => {
+                last_village = Some(i);
+                let vid = villages[i].village_id;
+                match open.as_mut() {
+                    Some(s) if s.village_id == vid && p.fix.time - s.end <= gap => {
+                        s.end = p.fix.time;
+                        s.last_record = p.record;
+                        s.fixes += 1;
+                    }
+                    _ => {
+                        out.extend(open.take());
+                        open = Some(Stay {
+                            village_id: vid,
+                            start: p.fix.time,
+                            end: p.fix.time,
+                            first_record: p.record,
+                            last_record: p.record,
+                            fixes: 1,
+                        });
+                    }
+                }
+            }
+            None => out.extend(open.take()),
+        }
+    }
+    out.extend(open);
+    out
+}
+
+/// Time present per local day and village, splitting stays at midnight.
+pub fn presence_by_day(stays: &[Stay]) -> BTreeMap<(NaiveDate, VillageId), Duration> {
+    let mut out: BTreeMap<(NaiveDate, VillageId), Duration> = BTreeMap::new();
+    for s in stays {
+        let mut from = s.start;
+        while from < s.end {
+            let day = local_date(from);
+            let until = day_end(day).min(s.end);
+            *out.entry((day, s.village_id)).or_default() += until - from;
+            from = until;
+        }
+    }
+    out
+}
+
+/// Presence per local day summed over villages.
+pub fn presence_per_day(stays: &[Stay]) -> BTreeMap<NaiveDate, Duration> {
+    let mut out: BTreeMap<NaiveDate, Duration> = BTreeMap::new();
+    for ((day, _), d) in presence_by_day(stays) {
+        *out.entry(day).or_default() += d;
+    }
+    out
+}
+
+/// Rejected fixes grouped per local day and reason, so a verdict lists them readably.
+pub fn group_rejected_fixes(rejected: &[(TrackPoint, RejectReason)]) -> Vec<Rejection> {
+    let mut groups: BTreeMap<(NaiveDate, RejectReason), Vec<RecordId>> = BTreeMap::new();
+    for (p, reason) in rejected {
+        groups
+            .entry((local_date(p.fix.time), *reason))
+            .or_default()
+            .push(p.record);
+    }
+    groups
+        .into_iter()
+        .map(|((day, reason), records)| Rejection {
+            detail: format!("{day} {} 个定位点: {}", records.len(), reason.label_zh()),
+            records,
+            reason,
+        })
+        .collect()
+}

@@ -1,0 +1,300 @@
+//! Household visits (走访): a check-in at a registered household, its fixes, photos, notes and
+//! check-out, assembled from separate records and checked against the interpretation.
+
+use crate::catalogue::Interpretation;
+use crate::geometry::distance_m;
+use crate::ids::{HouseholdId, PersonId, RecordId};
+use crate::org::{Household, LatLon};
+use crate::plausibility::PhotoFacts;
+use crate::record::{DeviceRecord, Fix, RecordBody};
+use crate::stays::TrackPoint;
+use crate::verdict::{Flag, FlagKind, RejectReason, Rejection};
+use chrono::{DateTime, Duration, Utc};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// A photo attached to a visit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VisitPhoto {
+    pub record: RecordId,
+    pub sha256: String,
+    pub taken_at: DateTime<Utc>,
+    pub position: Option<LatLon>,
+    pub captured_at: DateTime<Utc>,
+}
+
+/// A visit as assembled from its records.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HouseholdVisit {
+    pub check_in: RecordId,
+    pub person_id: PersonId,
+    pub household_id: HouseholdId,
+    pub event: Option<RecordId>,
+    pub start: DateTime<Utc>,
+    pub check_out: Option<RecordId>,
+    pub end: Option<DateTime<Utc>>,
+    pub fixes: Vec<TrackPoint>,
+    pub photos: Vec<VisitPhoto>,
+    /// Notes in force (a note replaced by a later one is dropped).
+    pub notes: Vec<(RecordId, String)>,
+}
+
+impl HouseholdVisit {
+    pub fn records(&self) -> Vec<RecordId> {
+        let mut r = vec![self.check_in];
+        r.extend(self.check_out);
+        r.extend(self.photos.iter().map(|p| p.record));
+        r
+    }
+}
+
+/// Assembles visits from de-duplicated, non-retracted records (any order).
+pub fn assemble_visits<'a>(records: impl IntoIterator<Item = &'a DeviceRecord>) -> Vec<HouseholdVisit> {
+    let mut visits: BTreeMap<RecordId, HouseholdVisit> = BTreeMap::new();
+    let mut attached: Vec<&DeviceRecord> = Vec::new();
+    for r in records {
+        if let RecordBody::HouseholdCheckIn {
+            household_id,
+            fix,
+            event,
+        } = &r.body
+        {
+            visits.insert(
+                r.id,
+                HouseholdVisit {
+                    check_in: r.id,
+                    person_id: r.person_id,
+                    household_id: *household_id,
+                    event: *event,
+                    start: r.captured_at,
+                    check_out: None,
+                    end: None,
+                    fixes: fix.iter().map(|f| TrackPoint { record: r.id, fix: *f }).collect(),
+                    photos: Vec::new(),
+                    notes: Vec::new(),
+                },
+            );
+        } else {
+            attached.push(r);
+        }
+    }
+    let mut replaced: HashSet<RecordId> = HashSet::new();
+    // Sorted so that the earliest check-out wins whatever the arrival order.
+    attached.sort_by_key(|r| (r.captured_at, r.id));
+    for r in attached {
+        let same_person = |v: &HouseholdVisit| v.person_id == r.person_id;
+        match &r.body {
+            RecordBody::HouseholdCheckOut { check_in, fix } => {
+                if let Some(v) = visits.get_mut(check_in).filter(|v| same_person(v)) {
+                    if v.check_out.is_none() {
+                        v.check_out = Some(r.id);
+                        v.end = Some(r.captured_at);
+                    }
+                    v.fixes.extend(fix.iter().map(|f| TrackPoint { record: r.id, fix: *f }));
+                }
+            }
+            RecordBody::VisitFix { check_in, fix } => {
+                if let Some(v) = visits.get_mut(check_in).filter(|v| same_person(v)) {
+                    v.fixes.push(TrackPoint { record: r.id, fix: *fix });
+                }
+            }
+            RecordBody::Photo {
+                attached_to,
+                sha256,
+                taken_at,
+                position,
+                ..
+            } => {
+                if let Some(v) = visits.get_mut(attached_to).filter(|v| same_person(v)) {
+                    v.photos.push(VisitPhoto {
+                        record: r.id,
+                        sha256: sha256.clone(),
+                        taken_at: *taken_at,
+                        position: *position,
+                        captured_at: r.captured_at,
+                    });
+                }
+            }
+            RecordBody::Note {
+                attached_to,
+                text,
+                replaces,
+            } => {
+                if let Some(v) = visits.get_mut(attached_to).filter(|v| same_person(v)) {
+                    replaced.extend(*replaces);
+                    v.notes.push((r.id, text.clone()));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out: Vec<HouseholdVisit> = visits.into_values().collect();
+    for v in &mut out {
+        v.notes.retain(|(id, text)| !replaced.contains(id) && !text.trim().is_empty());
+    }
+    out.sort_by_key(|v| (v.start, v.check_in));
+    out
+}
+
+/// Photos that appeared earlier elsewhere: the same file (SHA-256) or the same picture
+/// re-encoded (perceptual hash), attached to another visit. The first use stands.
+pub fn reused_photos(visits: &[HouseholdVisit], facts: &HashMap<String, PhotoFacts>) -> HashMap<RecordId, RecordId> {
+    let mut photos: Vec<(&VisitPhoto, RecordId)> = visits
+        .iter()
+        .flat_map(|v| v.photos.iter().map(move |p| (p, v.check_in)))
+        .collect();
+    photos.sort_by_key(|(p, _)| (p.captured_at, p.record));
+    let mut first_by_key: HashMap<&str, (RecordId, RecordId)> = HashMap::new();
+    let mut reused = HashMap::new();
+    for (p, visit) in photos {
+        let keys = std::iter::once(p.sha256.as_str())
+            .chain(facts.get(&p.sha256).and_then(|f| f.phash.as_deref()));
+        let mut original = None;
+        for k in keys {
+            match first_by_key.get(k) {
+                Some((orig_photo, orig_visit)) if *orig_visit != visit => {
+                    original.get_or_insert(*orig_photo);
+                }
+                Some(_) => {}
+                None => {
+                    first_by_key.insert(k, (p.record, visit));
+                }
+            }
+        }
+        if let Some(o) = original {
+            reused.insert(p.record, o);
+        }
+    }
+    reused
+}
+
+/// The result of checking one visit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VisitCheck {
+    pub valid: bool,
+    pub rejections: Vec<Rejection>,
+    pub flags: Vec<Flag>,
+}
+
+/// Checks a visit: registered household, a good fix close enough, long enough, and a photo
+/// taken during it that is not reused. `track` is the person's cleaned trajectory: fixes taken
+/// during the visit count as the visit's own.
+pub fn check_visit(
+    v: &HouseholdVisit,
+    households: &HashMap<HouseholdId, &Household>,
+    track: &[TrackPoint],
+    reused: &HashMap<RecordId, RecordId>,
+    facts: &HashMap<String, PhotoFacts>,
+    interp: &Interpretation,
+) -> VisitCheck {
+    let mut rejections = Vec::new();
+    let mut flags = Vec::new();
+    let reject = |reason: RejectReason, detail: String| Rejection {
+        records: v.records(),
+        reason,
+        detail,
+    };
+    let Some(h) = households.get(&v.household_id) else {
+        return VisitCheck {
+            valid: false,
+            rejections: vec![reject(RejectReason::UnknownHousehold, format!("农户 {}", v.household_id))],
+            flags,
+        };
+    };
+    let Some(end) = v.end else {
+        return VisitCheck {
+            valid: false,
+            rejections: vec![reject(RejectReason::NotCheckedOut, format!("{} {}", h.head_name, v.start))],
+            flags,
+        };
+    };
+    let minutes = (end - v.start).num_seconds() as f64 / 60.0;
+    if end - v.start < Duration::minutes(interp.min_visit_minutes) {
+        rejections.push(reject(
+            RejectReason::VisitTooShort,
+            format!("{} 走访 {:.1} 分钟, 需 {} 分钟", h.head_name, minutes, interp.min_visit_minutes),
+        ));
+    }
+    // Fixes: the visit's own, plus trajectory fixes taken during it.
+    let lo = track.partition_point(|p| p.fix.time < v.start);
+    let during = track[lo..].iter().take_while(|p| p.fix.time <= end);
+    let usable = |f: &Fix| !f.mock && f.accuracy_m <= interp.max_fix_accuracy_m;
+    let fixes: Vec<&Fix> = v.fixes.iter().map(|p| &p.fix).chain(during.map(|p| &p.fix)).collect();
+    if fixes.iter().any(|f| f.mock) {
+        flags.push(Flag {
+            kind: FlagKind::MockLocation,
+            records: v.records(),
+            detail: format!("{} 走访含模拟定位", h.head_name),
+        });
+    }
+    let nearest = fixes
+        .iter()
+        .filter(|f| usable(f))
+        .map(|f| (distance_m(f.position(), h.location), f.accuracy_m))
+        .min_by(|a, b| (a.0 - a.1.min(interp.household_accuracy_cap_m)).total_cmp(&(b.0 - b.1.min(interp.household_accuracy_cap_m))));
+    match nearest {
+        None => rejections.push(reject(
+            RejectReason::NoFix,
+            format!("{} 走访无可用定位", h.head_name),
+        )),
+        Some((d, acc)) => {
+            let allowed = interp.household_radius_m + acc.min(interp.household_accuracy_cap_m);
+            if d > allowed {
+                rejections.push(reject(
+                    RejectReason::TooFarFromHousehold,
+                    format!("{} 最近定位距农户 {:.0} 米, 允许 {:.0} 米", h.head_name, d, allowed),
+                ));
+            }
+        }
+    }
+    // Photos: taken during the visit and not reused from another.
+    let mut good_photo = false;
+    for p in &v.photos {
+        let during = p.taken_at >= v.start && p.taken_at <= end;
+        let exif = facts.get(&p.sha256);
+        if let Some(orig) = reused.get(&p.record) {
+            flags.push(Flag {
+                kind: FlagKind::PhotoReused,
+                records: vec![p.record, *orig],
+                detail: format!("{} 走访照片与其他走访重复", h.head_name),
+            });
+            continue;
+        }
+        let exif_outside = exif
+            .and_then(|f| f.exif_time)
+            .is_some_and(|t| t < v.start - Duration::minutes(interp.clock_skew_minutes) || t > end + Duration::minutes(interp.clock_skew_minutes));
+        if !during || exif_outside {
+            flags.push(Flag {
+                kind: FlagKind::PhotoTimeOutsideVisit,
+                records: vec![p.record, v.check_in],
+                detail: format!("{} 照片拍摄于 {}, 走访 {} – {}", h.head_name, p.taken_at, v.start, end),
+            });
+        }
+        let position = exif.and_then(|f| f.exif_position).or(p.position);
+        if let Some(pos) = position {
+            let d = distance_m(pos, h.location);
+            if d > interp.photo_far_m {
+                flags.push(Flag {
+                    kind: FlagKind::PhotoFarFromVisit,
+                    records: vec![p.record, v.check_in],
+                    detail: format!("{} 照片位置距农户 {:.0} 米", h.head_name, d),
+                });
+            }
+        }
+        if during && !exif_outside {
+            good_photo = true;
+        }
+    }
+    if !good_photo {
+        let reason = if v.photos.iter().any(|p| reused.contains_key(&p.record)) {
+            RejectReason::PhotoReused
+        } else {
+            RejectReason::NoPhotoDuringVisit
+        };
+        rejections.push(reject(reason, format!("{} 走访无有效照片", h.head_name)));
+    }
+    VisitCheck {
+        valid: rejections.is_empty(),
+        rejections,
+        flags,
+    }
+}
