@@ -142,7 +142,11 @@ impl WorkCalendar {
 
     /// The working days of `from..=to`. Days of uncovered years are counted as Monday–Friday
     /// and the first uncovered year is reported, so the caller can mark its verdict provisional.
-    pub fn working_days(&self, from: NaiveDate, to: NaiveDate) -> (Vec<NaiveDate>, Option<UnknownYear>) {
+    pub fn working_days(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> (Vec<NaiveDate>, Option<UnknownYear>) {
         let mut days = Vec::new();
         let mut unknown = None;
         let mut d = from;
@@ -187,7 +191,10 @@ mod tests {
     #[test]
     fn a_year_without_a_notice_is_unknown() {
         let cal = WorkCalendar::bundled();
-        assert_eq!(cal.is_working_day(ymd(2027, 3, 3)), Err(UnknownYear { year: 2027 }));
+        assert_eq!(
+            cal.is_working_day(ymd(2027, 3, 3)),
+            Err(UnknownYear { year: 2027 })
+        );
         let (days, unknown) = cal.working_days(ymd(2027, 3, 1), ymd(2027, 3, 31));
         assert_eq!(unknown, Some(UnknownYear { year: 2027 }));
         assert_eq!(days.len(), 23);

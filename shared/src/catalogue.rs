@@ -180,7 +180,10 @@ pub enum Due {
     /// This day of the period's last month.
     DayOfLastMonth(u32),
     /// A fixed day of the period's year.
-    MonthDay { month: u32, day: u32 },
+    MonthDay {
+        month: u32,
+        day: u32,
+    },
 }
 
 impl Due {
@@ -241,8 +244,14 @@ impl FromStr for Fraction {
         let (n, d) = s
             .split_once('/')
             .ok_or_else(|| format!("`{s}` is not a fraction like 2/3"))?;
-        let num: u32 = n.trim().parse().map_err(|_| format!("`{s}`: bad numerator"))?;
-        let den: u32 = d.trim().parse().map_err(|_| format!("`{s}`: bad denominator"))?;
+        let num: u32 = n
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{s}`: bad numerator"))?;
+        let den: u32 = d
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{s}`: bad denominator"))?;
         if den == 0 || num == 0 || num > den {
             return Err(format!("`{s}` must be between 0 and 1"));
         }
@@ -307,7 +316,8 @@ impl Catalogue {
             .clone()
             .try_into()
             .map_err(|e: toml::de::Error| header("interpretation", e.message().to_string()))?;
-        check_interpretation(&interpretation).map_err(|(f, p)| header(&format!("interpretation.{f}"), p))?;
+        check_interpretation(&interpretation)
+            .map_err(|(f, p)| header(&format!("interpretation.{f}"), p))?;
         let entries = match doc.get("rule") {
             Some(toml::Value::Array(a)) => a,
             _ => return Err(header("rule", "no [[rule]] entries".into())),
@@ -428,7 +438,10 @@ fn check_rule(r: &RuleDef) -> Result<(), (String, String)> {
             ..
         } => {
             if min_fraction.is_none() == min_days.is_none() {
-                return err("check.min_fraction", "give exactly one of min_fraction and min_days");
+                return err(
+                    "check.min_fraction",
+                    "give exactly one of min_fraction and min_days",
+                );
             }
             if *period == PeriodKind::Posting {
                 return err("check.period", "posting is not allowed here");
@@ -448,11 +461,17 @@ fn check_rule(r: &RuleDef) -> Result<(), (String, String)> {
             }
             for (i, item) in items.iter().enumerate() {
                 if item.period == PeriodKind::Posting {
-                    return Err((format!("check.items[{i}].period"), "posting is not allowed here".into()));
+                    return Err((
+                        format!("check.items[{i}].period"),
+                        "posting is not allowed here".into(),
+                    ));
                 }
                 if let Due::MonthDay { month, day } = item.due {
                     if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
-                        return Err((format!("check.items[{i}].due"), "not a day of the year".into()));
+                        return Err((
+                            format!("check.items[{i}].due"),
+                            "not a day of the year".into(),
+                        ));
                     }
                 }
             }
@@ -496,9 +515,16 @@ mod tests {
         let bad = BUNDLED_RULES.replacen("min_visits = 6", "min_visits = \"six\"", 1);
         let err = Catalogue::from_toml(&bad).unwrap_err().to_string();
         assert!(err.contains("entry 2 (R-212)"), "{err}");
-        let bad = BUNDLED_RULES.replacen("applies_to = [\"liaison_leader\"]", "applies_to = [\"mayor\"]", 1);
+        let bad = BUNDLED_RULES.replacen(
+            "applies_to = [\"liaison_leader\"]",
+            "applies_to = [\"mayor\"]",
+            1,
+        );
         let err = Catalogue::from_toml(&bad).unwrap_err().to_string();
-        assert!(err.contains("entry 1 (R-211)") && err.contains("mayor"), "{err}");
+        assert!(
+            err.contains("entry 1 (R-211)") && err.contains("mayor"),
+            "{err}"
+        );
         let bad = BUNDLED_RULES.replacen("min_fraction = \"2/3\"", "min_fraction = \"3/2\"", 1);
         let err = Catalogue::from_toml(&bad).unwrap_err().to_string();
         assert!(err.contains("R-233a") && err.contains("3/2"), "{err}");
@@ -511,7 +537,10 @@ mod tests {
         let bad = BUNDLED_RULES.replacen("id = \"R-212\"", "id = \"R-211\"", 1);
         let err = Catalogue::from_toml(&bad).unwrap_err().to_string();
         assert!(err.contains("appears twice"), "{err}");
-        assert!(matches!(Catalogue::from_toml("[[rule"), Err(CatalogueError::Syntax(_))));
+        assert!(matches!(
+            Catalogue::from_toml("[[rule"),
+            Err(CatalogueError::Syntax(_))
+        ));
     }
 
     #[test]
@@ -519,10 +548,19 @@ mod tests {
         let m: Period = "2026-10".parse().unwrap();
         assert_eq!(Due::DaysAfterEnd(7).date_for(&m).to_string(), "2026-11-07");
         let q: Period = "2026-Q4".parse().unwrap();
-        assert_eq!(Due::DayOfLastMonth(20).date_for(&q).to_string(), "2026-12-20");
+        assert_eq!(
+            Due::DayOfLastMonth(20).date_for(&q).to_string(),
+            "2026-12-20"
+        );
         let y: Period = "2026".parse().unwrap();
-        assert_eq!(Due::MonthDay { month: 2, day: 10 }.date_for(&y).to_string(), "2026-02-10");
-        assert_eq!(Due::MonthDay { month: 2, day: 30 }.date_for(&y).to_string(), "2026-02-28");
+        assert_eq!(
+            Due::MonthDay { month: 2, day: 10 }.date_for(&y).to_string(),
+            "2026-02-10"
+        );
+        assert_eq!(
+            Due::MonthDay { month: 2, day: 30 }.date_for(&y).to_string(),
+            "2026-02-28"
+        );
         assert_eq!("2/3".parse::<Fraction>().unwrap().of_ceil(16), 11);
         assert_eq!("2/3".parse::<Fraction>().unwrap().of_ceil(18), 12);
     }

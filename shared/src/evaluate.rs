@@ -14,7 +14,9 @@ use crate::period::{day_end, day_start, local_date, Period, PeriodKind};
 use crate::plausibility::{clock_jump_flags, clock_skew_flags, LoggedFix, PhotoFacts};
 use crate::record::{ActivityKind, DeviceRecord, RecordBody};
 use crate::role::Role;
-use crate::stays::{clean_track, group_rejected_fixes, presence_per_day, stays, CleanTrack, Stay, TrackPoint};
+use crate::stays::{
+    clean_track, group_rejected_fixes, presence_per_day, stays, CleanTrack, Stay, TrackPoint,
+};
 use crate::verdict::{
     Evidence, EvidenceKind, Flag, Part, PersonReport, RejectReason, Rejection, Status, Verdict,
 };
@@ -89,7 +91,7 @@ struct Evaluation<'a> {
     now: DateTime<Utc>,
     /// Every non-fix record once, retracted ones removed.
     records: BTreeMap<RecordId, &'a DeviceRecord>,
-    /// Raw fixes per person.
+    /// Trajectory fixes per person, as received.
     fixes: HashMap<PersonId, Vec<TrackPoint>>,
     logged_fixes: Vec<LoggedFix>,
     tracks: HashMap<PersonId, CleanTrack>,
@@ -116,19 +118,27 @@ impl<'a> Evaluation<'a> {
             if !retracted_by.is_empty() && retracted_by.contains(&(r.id, r.person_id)) {
                 continue;
             }
-            for f in r.body.fixes() {
-                let point = TrackPoint { record: r.id, fix: *f };
-                fixes.entry(r.person_id).or_default().push(point);
-                if r.person_id == ctx.person && matches!(r.body, RecordBody::Fix { .. }) {
-                    logged_fixes.push(LoggedFix {
-                        device_id: r.device_id,
-                        seq: r.seq,
-                        point,
-                    });
+            // Stays come from the trajectory alone; a visit's own fixes only place the visit,
+            // so a visit that is rejected cannot lengthen a stay.
+            match &r.body {
+                RecordBody::Fix { fix } => {
+                    let point = TrackPoint {
+                        record: r.id,
+                        fix: *fix,
+                    };
+                    fixes.entry(r.person_id).or_default().push(point);
+                    if r.person_id == ctx.person {
+                        logged_fixes.push(LoggedFix {
+                            device_id: r.device_id,
+                            seq: r.seq,
+                            point,
+                        });
+                    }
                 }
-            }
-            if !matches!(r.body, RecordBody::Fix { .. } | RecordBody::Retraction { .. }) {
-                records.entry(r.id).or_insert(r);
+                RecordBody::Retraction { .. } => {}
+                _ => {
+                    records.entry(r.id).or_insert(r);
+                }
             }
         }
         let mut ev = Evaluation {
@@ -141,7 +151,11 @@ impl<'a> Evaluation<'a> {
             logged_fixes,
             tracks: HashMap::new(),
             households: ctx.households.iter().map(|h| (h.id, h)).collect(),
-            shapes: ctx.villages.iter().map(|v| (v.id, VillageShape::new(v))).collect(),
+            shapes: ctx
+                .villages
+                .iter()
+                .map(|v| (v.id, VillageShape::new(v)))
+                .collect(),
             visits: None,
             own_stays: None,
             flags: Vec::new(),
@@ -152,10 +166,15 @@ impl<'a> Evaluation<'a> {
 
     fn collect_record_flags(&mut self) {
         let person = self.ctx.person;
-        let (from, to) = (day_start(self.month.first_day()), day_end(self.month.last_day()));
-        let own = self.ctx.records.iter().filter(|r| {
-            r.person_id == person && r.captured_at >= from && r.captured_at < to
-        });
+        let (from, to) = (
+            day_start(self.month.first_day()),
+            day_end(self.month.last_day()),
+        );
+        let own = self
+            .ctx
+            .records
+            .iter()
+            .filter(|r| r.person_id == person && r.captured_at >= from && r.captured_at < to);
         self.flags.extend(clock_skew_flags(own, self.interp));
         let logged: Vec<LoggedFix> = std::mem::take(&mut self.logged_fixes)
             .into_iter()
@@ -169,14 +188,19 @@ impl<'a> Evaluation<'a> {
             let raw = self.fixes.remove(&person).unwrap_or_default();
             let clean = clean_track(raw, self.interp);
             if person == self.ctx.person {
-                let (from, to) = (day_start(self.month.first_day()), day_end(self.month.last_day()));
+                let (from, to) = (
+                    day_start(self.month.first_day()),
+                    day_end(self.month.last_day()),
+                );
                 self.flags.extend(
                     clean
                         .flags
                         .iter()
                         .filter(|f| {
                             clean.rejected.iter().any(|(p, _)| {
-                                f.records.last() == Some(&p.record) && p.fix.time >= from && p.fix.time < to
+                                f.records.last() == Some(&p.record)
+                                    && p.fix.time >= from
+                                    && p.fix.time < to
                             })
                         })
                         .cloned(),
@@ -199,7 +223,14 @@ impl<'a> Evaluation<'a> {
             let mut checked = Vec::with_capacity(assembled.len());
             for v in assembled {
                 let track = &self.tracks[&v.person_id].points;
-                let check = check_visit(&v, &self.households, track, &reused, self.ctx.photo_facts, self.interp);
+                let check = check_visit(
+                    &v,
+                    &self.households,
+                    track,
+                    &reused,
+                    self.ctx.photo_facts,
+                    self.interp,
+                );
                 if v.person_id == self.ctx.person && self.month.contains(local_date(v.start)) {
                     self.flags.extend(check.flags.iter().cloned());
                 }
@@ -230,7 +261,9 @@ impl<'a> Evaluation<'a> {
         self.ctx
             .assignments
             .iter()
-            .filter(|a| a.person_id == self.ctx.person && roles.contains(&a.role) && a.overlaps(from, to))
+            .filter(|a| {
+                a.person_id == self.ctx.person && roles.contains(&a.role) && a.overlaps(from, to)
+            })
             .collect()
     }
 
@@ -240,7 +273,11 @@ impl<'a> Evaluation<'a> {
     }
 
     fn verdict(&mut self, rule: &RuleDef) -> Option<Verdict> {
-        let active = self.assignments(&rule.applies_to, self.month.first_day(), self.month.last_day());
+        let active = self.assignments(
+            &rule.applies_to,
+            self.month.first_day(),
+            self.month.last_day(),
+        );
         if active.is_empty() {
             return None;
         }
@@ -253,7 +290,13 @@ impl<'a> Evaluation<'a> {
                 min_poor_households,
             } => {
                 let villages = Self::villages_of(&active);
-                vec![self.village_visits(*period, &villages, *min_visits, hours(*min_stay_hours), *min_poor_households)]
+                vec![self.village_visits(
+                    *period,
+                    &villages,
+                    *min_visits,
+                    hours(*min_stay_hours),
+                    *min_poor_households,
+                )]
             }
             Check::InVillageDays {
                 period,
@@ -269,11 +312,33 @@ impl<'a> Evaluation<'a> {
                 };
                 let p = Period::containing(*period, self.month.first_day()).unwrap_or(self.month);
                 let villages = Self::villages_of(&active);
-                let mut parts = vec![self.in_village_days(p.first_day(), p.last_day(), &p.to_string(), &active, &villages, &req, &mut provisional)];
+                let mut parts = vec![self.in_village_days(
+                    p.first_day(),
+                    p.last_day(),
+                    &p.to_string(),
+                    &active,
+                    &villages,
+                    &req,
+                    &mut provisional,
+                )];
                 if *also_year_to_date {
-                    let ytd = Period::Year { year: p.first_day().year() };
-                    let label = format!("{}..{}", ytd.first_day().format("%Y-%m"), p.last_day().format("%Y-%m"));
-                    let mut part = self.in_village_days(ytd.first_day(), p.last_day(), &label, &active, &villages, &req, &mut provisional);
+                    let ytd = Period::Year {
+                        year: p.first_day().year(),
+                    };
+                    let label = format!(
+                        "{}..{}",
+                        ytd.first_day().format("%Y-%m"),
+                        p.last_day().format("%Y-%m")
+                    );
+                    let mut part = self.in_village_days(
+                        ytd.first_day(),
+                        p.last_day(),
+                        &label,
+                        &active,
+                        &villages,
+                        &req,
+                        &mut provisional,
+                    );
                     part.label_zh = format!("本年累计{}", part.label_zh);
                     parts.push(part);
                 }
@@ -286,7 +351,9 @@ impl<'a> Evaluation<'a> {
                     .flat_map(|item| self.activities(rule.scope, item, &active, &villages))
                     .collect()
             }
-            Check::PairedVisits { period, min_visits } => vec![self.paired_visits(*period, *min_visits)],
+            Check::PairedVisits { period, min_visits } => {
+                vec![self.paired_visits(*period, *min_visits)]
+            }
             Check::FourMusts {
                 attend_within_days,
                 must_visit_period,
@@ -304,7 +371,10 @@ impl<'a> Evaluation<'a> {
                     .flat_map(|item| self.submissions(rule.scope, item, &villages))
                     .collect()
             }
-            Check::TimelyRecords { activity, within_days } => {
+            Check::TimelyRecords {
+                activity,
+                within_days,
+            } => {
                 let villages = Self::villages_of(&active);
                 villages
                     .iter()
@@ -324,7 +394,12 @@ impl<'a> Evaluation<'a> {
     }
 
     /// Valid household visits of one person starting within `from..to`.
-    fn valid_visits_of(&mut self, person: PersonId, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<HouseholdVisit> {
+    fn valid_visits_of(
+        &mut self,
+        person: PersonId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<HouseholdVisit> {
         self.visits()
             .iter()
             .filter(|(v, c)| c.valid && v.person_id == person && v.start >= from && v.start < to)
@@ -332,7 +407,12 @@ impl<'a> Evaluation<'a> {
             .collect()
     }
 
-    fn invalid_visit_rejections(&mut self, person: PersonId, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Rejection> {
+    fn invalid_visit_rejections(
+        &mut self,
+        person: PersonId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<Rejection> {
         self.visits()
             .iter()
             .filter(|(v, c)| !c.valid && v.person_id == person && v.start >= from && v.start < to)
@@ -341,7 +421,9 @@ impl<'a> Evaluation<'a> {
     }
 
     fn is_poor(&self, h: HouseholdId) -> bool {
-        self.households.get(&h).is_some_and(|h| h.has(HouseholdCategory::Poor))
+        self.households
+            .get(&h)
+            .is_some_and(|h| h.has(HouseholdCategory::Poor))
     }
 
     fn fix_rejections(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Rejection> {
@@ -382,12 +464,19 @@ impl<'a> Evaluation<'a> {
         let mut rejected = self.invalid_visit_rejections(person, from, to);
         rejected.extend(self.fix_rejections(from, to));
         let mut counted_days: BTreeSet<NaiveDate> = BTreeSet::new();
-        for s in all_stays.iter().filter(|s| villages.contains(&s.village_id) && p.contains(s.day())) {
+        for s in all_stays
+            .iter()
+            .filter(|s| villages.contains(&s.village_id) && p.contains(s.day()))
+        {
             let name = self.village_name(s.village_id).to_string();
             let households: BTreeSet<HouseholdId> = visits
                 .iter()
                 .filter(|v| v.start >= s.start && v.start <= s.end && self.is_poor(v.household_id))
-                .filter(|v| self.households.get(&v.household_id).is_some_and(|h| h.village_id == s.village_id))
+                .filter(|v| {
+                    self.households
+                        .get(&v.household_id)
+                        .is_some_and(|h| h.village_id == s.village_id)
+                })
                 .map(|v| v.household_id)
                 .collect();
             let mut records = vec![s.first_record, s.last_record];
@@ -415,7 +504,11 @@ impl<'a> Evaluation<'a> {
                 None
             };
             match reason {
-                Some(reason) => rejected.push(Rejection { records, reason, detail }),
+                Some(reason) => rejected.push(Rejection {
+                    records,
+                    reason,
+                    detail,
+                }),
                 None => {
                     counted_days.insert(s.day());
                     evidence.push(Evidence {
@@ -459,11 +552,21 @@ impl<'a> Evaluation<'a> {
         provisional: &mut bool,
     ) -> Part {
         // Only days the person was posted count, both as days present and as days required.
-        let start = active.iter().map(|a| a.starts_on).min().unwrap_or(first).max(first);
+        let start = active
+            .iter()
+            .map(|a| a.starts_on)
+            .min()
+            .unwrap_or(first)
+            .max(first);
         let end = if active.iter().any(|a| a.ends_on.is_none()) {
             last
         } else {
-            active.iter().filter_map(|a| a.ends_on).max().unwrap_or(last).min(last)
+            active
+                .iter()
+                .filter_map(|a| a.ends_on)
+                .max()
+                .unwrap_or(last)
+                .min(last)
         };
         let days: Vec<NaiveDate> = if start > end {
             Vec::new()
@@ -486,7 +589,9 @@ impl<'a> Evaluation<'a> {
         let mut evidence = Vec::new();
         let mut rejected = Vec::new();
         for d in &days {
-            let Some(present) = presence.get(d) else { continue };
+            let Some(present) = presence.get(d) else {
+                continue;
+            };
             let records: Vec<RecordId> = stays
                 .iter()
                 .filter(|s| local_date(s.start) <= *d && local_date(s.end) >= *d)
@@ -511,7 +616,10 @@ impl<'a> Evaluation<'a> {
         }
         let counted = evidence.len() as u32;
         let (required, what) = match (req.fraction, req.days) {
-            (Some(f), _) => (f.of_ceil(days.len() as u32), format!("在村工作日≥工作日总数{}的{}", days.len(), f)),
+            (Some(f), _) => (
+                f.of_ceil(days.len() as u32),
+                format!("在村工作日≥工作日总数{}的{}", days.len(), f),
+            ),
             (None, Some(n)) => (n, format!("在村天数≥{n}")),
             (None, None) => (0, String::new()),
         };
@@ -528,14 +636,32 @@ impl<'a> Evaluation<'a> {
         }
     }
 
-    fn activities(&mut self, scope: Scope, item: &ActivityItem, active: &[&Assignment], villages: &[VillageId]) -> Vec<Part> {
+    fn activities(
+        &mut self,
+        scope: Scope,
+        item: &ActivityItem,
+        active: &[&Assignment],
+        villages: &[VillageId],
+    ) -> Vec<Part> {
         // (label, first, last, closes) for each period of the item.
         let spans: Vec<(String, NaiveDate, NaiveDate, DateTime<Utc>)> = match item.period {
             PeriodKind::Posting => {
-                let first = active.iter().map(|a| a.starts_on).min().unwrap_or(self.month.first_day());
+                let first = active
+                    .iter()
+                    .map(|a| a.starts_on)
+                    .min()
+                    .unwrap_or(self.month.first_day());
                 let open = active.iter().any(|a| a.ends_on.is_none());
-                let last = active.iter().filter_map(|a| a.ends_on).max().unwrap_or(self.month.last_day());
-                let closes = if open { DateTime::<Utc>::MAX_UTC } else { day_end(last) };
+                let last = active
+                    .iter()
+                    .filter_map(|a| a.ends_on)
+                    .max()
+                    .unwrap_or(self.month.last_day());
+                let closes = if open {
+                    DateTime::<Utc>::MAX_UTC
+                } else {
+                    day_end(last)
+                };
                 let last = if open { NaiveDate::MAX } else { last };
                 vec![("posting".to_string(), first, last, closes)]
             }
@@ -543,11 +669,23 @@ impl<'a> Evaluation<'a> {
                 .month
                 .weeks()
                 .into_iter()
-                .map(|w| (w.to_string(), w.first_day(), w.last_day(), day_end(w.last_day())))
+                .map(|w| {
+                    (
+                        w.to_string(),
+                        w.first_day(),
+                        w.last_day(),
+                        day_end(w.last_day()),
+                    )
+                })
                 .collect(),
             kind => {
                 let p = Period::containing(kind, self.month.first_day()).unwrap_or(self.month);
-                vec![(p.to_string(), p.first_day(), p.last_day(), day_end(p.last_day()))]
+                vec![(
+                    p.to_string(),
+                    p.first_day(),
+                    p.last_day(),
+                    day_end(p.last_day()),
+                )]
             }
         };
         let targets: Vec<Option<VillageId>> = match scope {
@@ -590,7 +728,13 @@ impl<'a> Evaluation<'a> {
                         records: vec![r.id],
                         start: day_start(*held_on),
                         end: None,
-                        detail: format!("{} {} {}（计{}）", held_on, kind.label_zh(), title, amount),
+                        detail: format!(
+                            "{} {} {}（计{}）",
+                            held_on,
+                            kind.label_zh(),
+                            title,
+                            amount
+                        ),
                     });
                 }
                 evidence.sort_by_key(|e| (e.start, e.records.clone()));
@@ -630,7 +774,11 @@ impl<'a> Evaluation<'a> {
         let mut evidence = Vec::new();
         let mut seen: BTreeSet<(HouseholdId, NaiveDate)> = BTreeSet::new();
         for v in visits {
-            let name = self.households.get(&v.household_id).map(|h| h.head_name.clone()).unwrap_or_default();
+            let name = self
+                .households
+                .get(&v.household_id)
+                .map(|h| h.head_name.clone())
+                .unwrap_or_default();
             let detail = format!("{} {}", name, local(v.start));
             if !paired.contains(&v.household_id) || !self.is_poor(v.household_id) {
                 rejected.push(Rejection {
@@ -668,7 +816,12 @@ impl<'a> Evaluation<'a> {
         }
     }
 
-    fn four_musts(&mut self, village: VillageId, within_days: u32, period: PeriodKind) -> Vec<Part> {
+    fn four_musts(
+        &mut self,
+        village: VillageId,
+        within_days: u32,
+        period: PeriodKind,
+    ) -> Vec<Part> {
         let p = Period::containing(period, self.month.first_day()).unwrap_or(self.month);
         let (from, to) = (day_start(p.first_day()), day_end(p.last_day()));
         let window = Duration::days(within_days.into());
@@ -681,7 +834,11 @@ impl<'a> Evaluation<'a> {
             .collect();
         let team_visits: Vec<HouseholdVisit> = valid
             .into_iter()
-            .filter(|v| self.households.get(&v.household_id).is_some_and(|h| h.village_id == village))
+            .filter(|v| {
+                self.households
+                    .get(&v.household_id)
+                    .is_some_and(|h| h.village_id == village)
+            })
             .collect();
 
         // 四必到: each event attended within the window.
@@ -695,9 +852,11 @@ impl<'a> Evaluation<'a> {
                     kind,
                     description,
                     ..
-                } if *village_id == village && *occurred_at >= from && *occurred_at < to => {
-                    Some((*r, *occurred_at, format!("{} {}", kind.label_zh(), description)))
-                }
+                } if *village_id == village && *occurred_at >= from && *occurred_at < to => Some((
+                    *r,
+                    *occurred_at,
+                    format!("{} {}", kind.label_zh(), description),
+                )),
                 _ => None,
             })
             .collect();
@@ -810,22 +969,35 @@ impl<'a> Evaluation<'a> {
     /// that clock far off when the record arrived; then the server's receipt.
     fn made_at(&self, r: &DeviceRecord) -> DateTime<Utc> {
         match r.received {
-            Some(rx) if rx.clock_offset_s.abs() > self.interp.clock_skew_minutes * 60 => rx.received_at,
+            Some(rx) if rx.clock_offset_s.abs() > self.interp.clock_skew_minutes * 60 => {
+                rx.received_at
+            }
             _ => r.captured_at,
         }
     }
 
-    fn submissions(&mut self, scope: Scope, item: &SubmissionItem, villages: &[VillageId]) -> Vec<Part> {
+    fn submissions(
+        &mut self,
+        scope: Scope,
+        item: &SubmissionItem,
+        villages: &[VillageId],
+    ) -> Vec<Part> {
         let periods: Vec<Period> = match item.period {
             PeriodKind::Week => self.month.weeks(),
-            kind => Period::containing(kind, self.month.first_day()).into_iter().collect(),
+            kind => Period::containing(kind, self.month.first_day())
+                .into_iter()
+                .collect(),
         };
         let targets: Vec<Option<VillageId>> = match scope {
             Scope::Person => vec![None],
             Scope::Village => villages
                 .iter()
                 .filter(|v| {
-                    let exiting = self.ctx.villages.iter().any(|x| x.id == **v && x.exiting_this_year);
+                    let exiting = self
+                        .ctx
+                        .villages
+                        .iter()
+                        .any(|x| x.id == **v && x.exiting_this_year);
                     match item.villages {
                         VillageFilter::All => true,
                         VillageFilter::Exiting => exiting,
@@ -909,7 +1081,12 @@ impl<'a> Evaluation<'a> {
         parts
     }
 
-    fn timely_records(&mut self, village: VillageId, activity: ActivityKind, within_days: u32) -> Part {
+    fn timely_records(
+        &mut self,
+        village: VillageId,
+        activity: ActivityKind,
+        within_days: u32,
+    ) -> Part {
         let mut found: Vec<(NaiveDate, &DeviceRecord, String)> = self
             .records
             .values()
@@ -920,7 +1097,10 @@ impl<'a> Evaluation<'a> {
                     held_on,
                     title,
                     ..
-                } if *kind == activity && *village_id == Some(village) && self.month.contains(*held_on) => {
+                } if *kind == activity
+                    && *village_id == Some(village)
+                    && self.month.contains(*held_on) =>
+                {
                     Some((*held_on, *r, title.clone()))
                 }
                 _ => None,
@@ -960,13 +1140,20 @@ impl<'a> Evaluation<'a> {
             }
         }
         if !found.is_empty() {
-            part.status = if part.counted == part.required { Status::Met } else { Status::Late };
+            part.status = if part.counted == part.required {
+                Status::Met
+            } else {
+                Status::Late
+            };
         }
         part
     }
 
     fn visit_ledger(&mut self) -> Part {
-        let (from, to) = (day_start(self.month.first_day()), day_end(self.month.last_day()));
+        let (from, to) = (
+            day_start(self.month.first_day()),
+            day_end(self.month.last_day()),
+        );
         let person = self.ctx.person;
         let visits = self.valid_visits_of(person, from, to);
         let mut part = Part {
@@ -981,7 +1168,11 @@ impl<'a> Evaluation<'a> {
             rejected: Vec::new(),
         };
         for v in &visits {
-            let name = self.households.get(&v.household_id).map(|h| h.head_name.clone()).unwrap_or_default();
+            let name = self
+                .households
+                .get(&v.household_id)
+                .map(|h| h.head_name.clone())
+                .unwrap_or_default();
             match v.notes.first() {
                 Some((note, text)) => {
                     part.counted += 1;
@@ -992,7 +1183,12 @@ impl<'a> Evaluation<'a> {
                         records,
                         start: v.start,
                         end: v.end,
-                        detail: format!("{} {}：{}", name, local(v.start), text.chars().take(40).collect::<String>()),
+                        detail: format!(
+                            "{} {}：{}",
+                            name,
+                            local(v.start),
+                            text.chars().take(40).collect::<String>()
+                        ),
                     });
                 }
                 None => part.rejected.push(Rejection {

@@ -5,7 +5,10 @@
 
 use crate::ids::VillageId;
 use crate::org::{LatLon, Village};
-use geo::{BoundingRect, Contains, Coord, Distance, Haversine, LineString, MultiPolygon, Point, Polygon, Rect};
+use geo::{
+    BoundingRect, Contains, Coord, Distance, Haversine, LineString, MultiPolygon, Point, Polygon,
+    Rect,
+};
 
 const METRES_PER_DEGREE_LAT: f64 = 111_320.0;
 
@@ -84,7 +87,11 @@ impl VillageShape {
         };
         let p = self.frame.project(lat, lon);
         let (min, max) = (bbox.min(), bbox.max());
-        if p.x < min.x - buffer_m || p.x > max.x + buffer_m || p.y < min.y - buffer_m || p.y > max.y + buffer_m {
+        if p.x < min.x - buffer_m
+            || p.x > max.x + buffer_m
+            || p.y < min.y - buffer_m
+            || p.y > max.y + buffer_m
+        {
             return false;
         }
         let point = Point::from(p);

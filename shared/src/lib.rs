@@ -2,18 +2,18 @@
 
 pub mod calendar;
 pub mod catalogue;
+pub mod evaluate;
 pub mod ids;
 pub mod org;
 pub mod period;
+pub mod plausibility;
 pub mod record;
 pub mod role;
 pub mod sync;
 pub mod verdict;
-pub mod evaluate;
-pub mod plausibility;
 
 pub use evaluate::{evaluate, EvalContext};
 pub mod geometry;
 pub mod stays;
-pub mod visits;
 pub mod synth;
+pub mod visits;

@@ -108,7 +108,9 @@ impl HouseholdCategory {
         }
     }
     pub fn from_code(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.code() == s || c.label_zh() == s)
+        Self::ALL
+            .into_iter()
+            .find(|c| c.code() == s || c.label_zh() == s)
     }
     /// The households of 四必访 (must be visited every month).
     pub fn is_must_visit(self) -> bool {

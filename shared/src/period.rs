@@ -42,11 +42,25 @@ pub enum PeriodKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Period {
     /// ISO week.
-    Week { year: i32, week: u32 },
-    Month { year: i32, month: u32 },
-    Quarter { year: i32, quarter: u32 },
-    HalfYear { year: i32, half: u32 },
-    Year { year: i32 },
+    Week {
+        year: i32,
+        week: u32,
+    },
+    Month {
+        year: i32,
+        month: u32,
+    },
+    Quarter {
+        year: i32,
+        quarter: u32,
+    },
+    HalfYear {
+        year: i32,
+        half: u32,
+    },
+    Year {
+        year: i32,
+    },
 }
 
 impl Period {
@@ -238,7 +252,9 @@ mod tests {
 
     #[test]
     fn periods_round_trip_through_text() {
-        for s in ["2026-W47", "2026-11", "2026-Q4", "2026-H2", "2026", "2026-W01"] {
+        for s in [
+            "2026-W47", "2026-11", "2026-Q4", "2026-H2", "2026", "2026-W01",
+        ] {
             assert_eq!(s.parse::<Period>().unwrap().to_string(), s);
         }
         for s in ["2026-13", "2026-Q5", "2026-W54", "x", "2026-H3", "1800"] {
@@ -251,7 +267,10 @@ mod tests {
         let feb = Period::month(2026, 2);
         assert_eq!(feb.last_day(), ymd(2026, 2, 28));
         let q = Period::containing(PeriodKind::Quarter, ymd(2026, 11, 5)).unwrap();
-        assert_eq!((q.first_day(), q.last_day()), (ymd(2026, 10, 1), ymd(2026, 12, 31)));
+        assert_eq!(
+            (q.first_day(), q.last_day()),
+            (ymd(2026, 10, 1), ymd(2026, 12, 31))
+        );
         // November 2026 has Thursdays on 5, 12, 19, 26.
         assert_eq!(Period::month(2026, 11).weeks().len(), 4);
         // A week split across months belongs to one month only.
@@ -264,6 +283,9 @@ mod tests {
     fn local_day_is_shanghai() {
         let t: DateTime<Utc> = "2026-11-27T16:30:00Z".parse().unwrap();
         assert_eq!(local_date(t), ymd(2026, 11, 28));
-        assert_eq!(day_start(ymd(2026, 11, 28)), "2026-11-27T16:00:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(
+            day_start(ymd(2026, 11, 28)),
+            "2026-11-27T16:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
     }
 }

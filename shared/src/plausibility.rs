@@ -21,7 +21,10 @@ use crate::stays::TrackPoint;
 use crate::verdict::{Flag, FlagKind};
 
 /// Records whose phone clock was far from the server's when they were sent.
-pub fn clock_skew_flags<'a>(records: impl IntoIterator<Item = &'a DeviceRecord>, interp: &Interpretation) -> Vec<Flag> {
+pub fn clock_skew_flags<'a>(
+    records: impl IntoIterator<Item = &'a DeviceRecord>,
+    interp: &Interpretation,
+) -> Vec<Flag> {
     let limit = interp.clock_skew_minutes * 60;
     let mut out: Vec<Flag> = Vec::new();
     for r in records {
@@ -68,7 +71,11 @@ pub fn clock_jump_flags(mut fixes: Vec<LoggedFix>, interp: &Interpretation) -> V
             ((wall - mono).abs() > limit_ms).then(|| Flag {
                 kind: FlagKind::ClockJump,
                 records: vec![a.record, b.record],
-                detail: format!("两次定位间设备时间走了 {} 秒, 实际经过 {} 秒", wall / 1000, mono / 1000),
+                detail: format!(
+                    "两次定位间设备时间走了 {} 秒, 实际经过 {} 秒",
+                    wall / 1000,
+                    mono / 1000
+                ),
             })
         })
         .collect()

@@ -370,7 +370,8 @@ pub const MAX_TEXT_CHARS: usize = 20_000;
 pub const MAX_TITLE_CHARS: usize = 200;
 /// Earliest time a record may carry; anything earlier is a broken clock.
 pub fn earliest_plausible_time() -> DateTime<Utc> {
-    DateTime::from_timestamp(1_577_836_800, 0).expect("2020-01-01 is a valid time") // 2020-01-01
+    DateTime::from_timestamp(1_577_836_800, 0).expect("2020-01-01 is a valid time")
+    // 2020-01-01
 }
 
 impl DeviceRecord {
@@ -439,7 +440,11 @@ impl DeviceRecord {
                 bytes,
                 ..
             } => {
-                if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()) {
+                if sha256.len() != 64
+                    || !sha256
+                        .bytes()
+                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+                {
                     return Err(FieldError::new(
                         "body.sha256",
                         "must be 64 lower-case hex digits",

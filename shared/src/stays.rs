@@ -69,7 +69,11 @@ pub fn clean_track(mut points: Vec<TrackPoint>, interp: &Interpretation) -> Clea
                         "{:.0} 米 / {:.0} 秒 (≈{:.0} 公里/小时)",
                         d,
                         secs,
-                        if secs > 0.0 { moved / secs * 3.6 } else { f64::INFINITY }
+                        if secs > 0.0 {
+                            moved / secs * 3.6
+                        } else {
+                            f64::INFINITY
+                        }
                     ),
                 });
                 out.rejected.push((p, RejectReason::ImpossibleSpeed));
@@ -103,7 +107,11 @@ impl Stay {
 }
 
 /// Stays in any of `villages`, from a cleaned track.
-pub fn stays(track: &[TrackPoint], villages: &[VillageShape], interp: &Interpretation) -> Vec<Stay> {
+pub fn stays(
+    track: &[TrackPoint],
+    villages: &[VillageShape],
+    interp: &Interpretation,
+) -> Vec<Stay> {
     let gap = interp.stay_gap();
     let mut out: Vec<Stay> = Vec::new();
     let mut open: Option<Stay> = None;

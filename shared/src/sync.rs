@@ -136,3 +136,27 @@ impl From<&CatalogueError> for ErrorBody {
         }
     }
 }
+
+/// A person a leader may look at, with the roles they hold today.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PersonSummary {
+    pub person: Person,
+    pub roles: Vec<crate::role::Role>,
+}
+
+/// One fix of a trajectory (轨迹), with the record that carried it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrajectoryPoint {
+    pub record_id: RecordId,
+    /// The record's type, e.g. `fix` or `household_check_in`.
+    pub kind: String,
+    pub fix: crate::record::Fix,
+}
+
+/// A person's fixes of one local day, in time order.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Trajectory {
+    pub person_id: PersonId,
+    pub date: chrono::NaiveDate,
+    pub points: Vec<TrajectoryPoint>,
+}

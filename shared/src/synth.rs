@@ -35,7 +35,8 @@ impl Recorder {
         let mut random = [0u8; 10];
         random[..8].copy_from_slice(&self.seq.to_be_bytes());
         random[8..].copy_from_slice(&self.device.0.as_bytes()[..2]);
-        let id = Builder::from_unix_timestamp_millis(at.timestamp_millis().max(0) as u64, &random).into_uuid();
+        let id = Builder::from_unix_timestamp_millis(at.timestamp_millis().max(0) as u64, &random)
+            .into_uuid();
         DeviceRecord {
             id: RecordId(id),
             device_id: self.device,
@@ -131,8 +132,19 @@ impl Recorder {
     }
 
     /// A photo with a content hash unique to this record.
-    pub fn photo(&mut self, attached_to: RecordId, at: DateTime<Utc>, position: Option<LatLon>) -> DeviceRecord {
-        let sha256 = hex_digest(&[self.device.0.as_bytes().as_slice(), &(self.seq + 1).to_be_bytes()].concat());
+    pub fn photo(
+        &mut self,
+        attached_to: RecordId,
+        at: DateTime<Utc>,
+        position: Option<LatLon>,
+    ) -> DeviceRecord {
+        let sha256 = hex_digest(
+            &[
+                self.device.0.as_bytes().as_slice(),
+                &(self.seq + 1).to_be_bytes(),
+            ]
+            .concat(),
+        );
         self.record(
             at,
             RecordBody::Photo {

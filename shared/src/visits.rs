@@ -48,7 +48,9 @@ impl HouseholdVisit {
 }
 
 /// Assembles visits from de-duplicated, non-retracted records (any order).
-pub fn assemble_visits<'a>(records: impl IntoIterator<Item = &'a DeviceRecord>) -> Vec<HouseholdVisit> {
+pub fn assemble_visits<'a>(
+    records: impl IntoIterator<Item = &'a DeviceRecord>,
+) -> Vec<HouseholdVisit> {
     let mut visits: BTreeMap<RecordId, HouseholdVisit> = BTreeMap::new();
     let mut attached: Vec<&DeviceRecord> = Vec::new();
     for r in records {
@@ -68,7 +70,13 @@ pub fn assemble_visits<'a>(records: impl IntoIterator<Item = &'a DeviceRecord>) 
                     start: r.captured_at,
                     check_out: None,
                     end: None,
-                    fixes: fix.iter().map(|f| TrackPoint { record: r.id, fix: *f }).collect(),
+                    fixes: fix
+                        .iter()
+                        .map(|f| TrackPoint {
+                            record: r.id,
+                            fix: *f,
+                        })
+                        .collect(),
                     photos: Vec::new(),
                     notes: Vec::new(),
                 },
@@ -89,12 +97,18 @@ pub fn assemble_visits<'a>(records: impl IntoIterator<Item = &'a DeviceRecord>) 
                         v.check_out = Some(r.id);
                         v.end = Some(r.captured_at);
                     }
-                    v.fixes.extend(fix.iter().map(|f| TrackPoint { record: r.id, fix: *f }));
+                    v.fixes.extend(fix.iter().map(|f| TrackPoint {
+                        record: r.id,
+                        fix: *f,
+                    }));
                 }
             }
             RecordBody::VisitFix { check_in, fix } => {
                 if let Some(v) = visits.get_mut(check_in).filter(|v| same_person(v)) {
-                    v.fixes.push(TrackPoint { record: r.id, fix: *fix });
+                    v.fixes.push(TrackPoint {
+                        record: r.id,
+                        fix: *fix,
+                    });
                 }
             }
             RecordBody::Photo {
@@ -129,7 +143,8 @@ pub fn assemble_visits<'a>(records: impl IntoIterator<Item = &'a DeviceRecord>) 
     }
     let mut out: Vec<HouseholdVisit> = visits.into_values().collect();
     for v in &mut out {
-        v.notes.retain(|(id, text)| !replaced.contains(id) && !text.trim().is_empty());
+        v.notes
+            .retain(|(id, text)| !replaced.contains(id) && !text.trim().is_empty());
     }
     out.sort_by_key(|v| (v.start, v.check_in));
     out
@@ -137,7 +152,10 @@ pub fn assemble_visits<'a>(records: impl IntoIterator<Item = &'a DeviceRecord>) 
 
 /// Photos that appeared earlier elsewhere: the same file (SHA-256) or the same picture
 /// re-encoded (perceptual hash), attached to another visit. The first use stands.
-pub fn reused_photos(visits: &[HouseholdVisit], facts: &HashMap<String, PhotoFacts>) -> HashMap<RecordId, RecordId> {
+pub fn reused_photos(
+    visits: &[HouseholdVisit],
+    facts: &HashMap<String, PhotoFacts>,
+) -> HashMap<RecordId, RecordId> {
     let mut photos: Vec<(&VisitPhoto, RecordId)> = visits
         .iter()
         .flat_map(|v| v.photos.iter().map(move |p| (p, v.check_in)))
@@ -196,14 +214,20 @@ pub fn check_visit(
     let Some(h) = households.get(&v.household_id) else {
         return VisitCheck {
             valid: false,
-            rejections: vec![reject(RejectReason::UnknownHousehold, format!("农户 {}", v.household_id))],
+            rejections: vec![reject(
+                RejectReason::UnknownHousehold,
+                format!("农户 {}", v.household_id),
+            )],
             flags,
         };
     };
     let Some(end) = v.end else {
         return VisitCheck {
             valid: false,
-            rejections: vec![reject(RejectReason::NotCheckedOut, format!("{} {}", h.head_name, v.start))],
+            rejections: vec![reject(
+                RejectReason::NotCheckedOut,
+                format!("{} {}", h.head_name, v.start),
+            )],
             flags,
         };
     };
@@ -211,14 +235,22 @@ pub fn check_visit(
     if end - v.start < Duration::minutes(interp.min_visit_minutes) {
         rejections.push(reject(
             RejectReason::VisitTooShort,
-            format!("{} 走访 {:.1} 分钟, 需 {} 分钟", h.head_name, minutes, interp.min_visit_minutes),
+            format!(
+                "{} 走访 {:.1} 分钟, 需 {} 分钟",
+                h.head_name, minutes, interp.min_visit_minutes
+            ),
         ));
     }
     // Fixes: the visit's own, plus trajectory fixes taken during it.
     let lo = track.partition_point(|p| p.fix.time < v.start);
     let during = track[lo..].iter().take_while(|p| p.fix.time <= end);
     let usable = |f: &Fix| !f.mock && f.accuracy_m <= interp.max_fix_accuracy_m;
-    let fixes: Vec<&Fix> = v.fixes.iter().map(|p| &p.fix).chain(during.map(|p| &p.fix)).collect();
+    let fixes: Vec<&Fix> = v
+        .fixes
+        .iter()
+        .map(|p| &p.fix)
+        .chain(during.map(|p| &p.fix))
+        .collect();
     if fixes.iter().any(|f| f.mock) {
         flags.push(Flag {
             kind: FlagKind::MockLocation,
@@ -230,7 +262,10 @@ pub fn check_visit(
         .iter()
         .filter(|f| usable(f))
         .map(|f| (distance_m(f.position(), h.location), f.accuracy_m))
-        .min_by(|a, b| (a.0 - a.1.min(interp.household_accuracy_cap_m)).total_cmp(&(b.0 - b.1.min(interp.household_accuracy_cap_m))));
+        .min_by(|a, b| {
+            (a.0 - a.1.min(interp.household_accuracy_cap_m))
+                .total_cmp(&(b.0 - b.1.min(interp.household_accuracy_cap_m)))
+        });
     match nearest {
         None => rejections.push(reject(
             RejectReason::NoFix,
@@ -241,7 +276,10 @@ pub fn check_visit(
             if d > allowed {
                 rejections.push(reject(
                     RejectReason::TooFarFromHousehold,
-                    format!("{} 最近定位距农户 {:.0} 米, 允许 {:.0} 米", h.head_name, d, allowed),
+                    format!(
+                        "{} 最近定位距农户 {:.0} 米, 允许 {:.0} 米",
+                        h.head_name, d, allowed
+                    ),
                 ));
             }
         }
@@ -259,14 +297,18 @@ pub fn check_visit(
             });
             continue;
         }
-        let exif_outside = exif
-            .and_then(|f| f.exif_time)
-            .is_some_and(|t| t < v.start - Duration::minutes(interp.clock_skew_minutes) || t > end + Duration::minutes(interp.clock_skew_minutes));
+        let exif_outside = exif.and_then(|f| f.exif_time).is_some_and(|t| {
+            t < v.start - Duration::minutes(interp.clock_skew_minutes)
+                || t > end + Duration::minutes(interp.clock_skew_minutes)
+        });
         if !during || exif_outside {
             flags.push(Flag {
                 kind: FlagKind::PhotoTimeOutsideVisit,
                 records: vec![p.record, v.check_in],
-                detail: format!("{} 照片拍摄于 {}, 走访 {} – {}", h.head_name, p.taken_at, v.start, end),
+                detail: format!(
+                    "{} 照片拍摄于 {}, 走访 {} – {}",
+                    h.head_name, p.taken_at, v.start, end
+                ),
             });
         }
         let position = exif.and_then(|f| f.exif_position).or(p.position);
