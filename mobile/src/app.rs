@@ -1,0 +1,146 @@
+//! The app: routes, the shell around every screen, and the background loops (location, sync).
+
+use crate::components::{NoticeBanner, SyncBadge};
+use crate::demo;
+use crate::pages::{History, Member, Progress, SpotChecks, Team, Today, Work};
+use crate::platform::location::{LocationSource, SimulatedLocation};
+use crate::platform::webview::WebviewLocation;
+use crate::state::{start_sync, use_app_state, use_services, AppState, Notice, Services, Snapshot};
+use crate::strings;
+use dioxus::prelude::*;
+use std::time::Duration;
+
+pub const STYLE: &str = include_str!("../assets/style.css");
+
+/// How often the app syncs by itself while it runs.
+const SYNC_EVERY: Duration = Duration::from_secs(10 * 60);
+
+#[rustfmt::skip]
+#[derive(Clone, Debug, PartialEq, Routable)]
+pub enum Route {
+    #[layout(Shell)]
+        #[route("/")]
+        Today {},
+        #[route("/progress")]
+        Progress {},
+        #[route("/history")]
+        History {},
+        #[route("/work")]
+        Work {},
+        #[route("/team")]
+        Team {},
+        #[route("/team/:member")]
+        Member { member: String },
+        #[route("/spot-checks")]
+        SpotChecks {},
+}
+
+/// How the app finds where it is: the webview's geolocation, or a replayed route.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum LocationMode {
+    Webview,
+    /// Replays the demo route, one fix per interval.
+    Simulated {
+        interval: Duration,
+    },
+}
+
+/// The root: expects [`Services`] and [`LocationMode`] in context (given at launch).
+#[component]
+pub fn App() -> Element {
+    let services = use_services();
+    let state = use_provide_state(&services);
+    let mode = try_consume_context::<LocationMode>().unwrap_or(LocationMode::Webview);
+    use_location(services.clone(), state, mode);
+    use_periodic_sync(services, state);
+    rsx! {
+        document::Title { "{strings::APP_TITLE}" }
+        document::Meta { name: "viewport", content: "width=device-width, initial-scale=1" }
+        style { {STYLE} }
+        Router::<Route> {}
+    }
+}
+
+/// Creates the screens' state from the services in context.
+pub fn use_provide_state(services: &Services) -> AppState {
+    let services = services.clone();
+    use_context_provider(move || {
+        let initial = services
+            .snapshot()
+            .unwrap_or_else(|_| Snapshot::empty(services.now()));
+        AppState {
+            snapshot: Signal::new(initial),
+        }
+    })
+}
+
+/// Feeds location events to the capture flows for as long as the app runs.
+fn use_location(services: Services, state: AppState, mode: LocationMode) {
+    use_future(move || {
+        let services = services.clone();
+        async move {
+            let clock = services.clock().clone();
+            let mut source: Box<dyn LocationSource> = match mode {
+                LocationMode::Webview => Box::new(WebviewLocation::start(clock)),
+                LocationMode::Simulated { interval } => {
+                    Box::new(SimulatedLocation::new(&demo::route(), clock, interval).repeating())
+                }
+            };
+            while let Some(event) = source.next_event().await {
+                if let Err(e) = services.location(event) {
+                    state.refresh(&services, Some(Notice::Error(e.to_string())));
+                    continue;
+                }
+                let notice = state.snapshot.peek().notice.clone();
+                state.refresh(&services, notice);
+            }
+        }
+    });
+}
+
+fn use_periodic_sync(services: Services, state: AppState) {
+    use_future(move || {
+        let services = services.clone();
+        async move {
+            loop {
+                start_sync(state, services.clone());
+                tokio::time::sleep(SYNC_EVERY).await;
+            }
+        }
+    });
+}
+
+/// The frame of every screen: title bar, notice, the screen, and the tabs.
+#[component]
+fn Shell() -> Element {
+    let state = use_app_state();
+    let snap = state.snapshot.read();
+    let name = snap.person_name.clone().unwrap_or_default();
+    let leader = snap.is(zhucun_shared::role::Role::TeamLeader);
+    let supervisor = snap.is(zhucun_shared::role::Role::Supervisor);
+    drop(snap);
+    rsx! {
+        div { class: "shell",
+            header { class: "top",
+                h1 { "{strings::APP_TITLE}" }
+                span { class: "who", "{name} " SyncBadge {} }
+            }
+            main {
+                NoticeBanner {}
+                Outlet::<Route> {}
+            }
+            nav { class: "tabs",
+                Link { to: Route::Today {}, active_class: "active", "{strings::NAV_TODAY}" }
+                Link { to: Route::Progress {}, active_class: "active", "{strings::NAV_PROGRESS}" }
+                Link { to: Route::History {}, active_class: "active", "{strings::NAV_HISTORY}" }
+                Link { to: Route::Work {}, active_class: "active", "{strings::NAV_WORK}" }
+                if leader {
+                    Link { to: Route::Team {}, active_class: "active", "{strings::NAV_TEAM}" }
+                }
+                if supervisor {
+                    Link { to: Route::SpotChecks {}, active_class: "active", "{strings::NAV_SPOT_CHECKS}" }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! The work log and activities the deadline rules count: weekly work entries, organisational
+//! life, joint meetings, collective activities, trainings with person-times, agri-tech items,
+//! and report submissions.
+
+use super::CaptureError;
+use crate::strings;
+use chrono::NaiveDate;
+use zhucun_shared::ids::VillageId;
+use zhucun_shared::period::Period;
+use zhucun_shared::record::{
+    ActivityKind, RecordBody, ReportKind, MAX_TEXT_CHARS, MAX_TITLE_CHARS,
+};
+
+/// An activity as typed into the form.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActivityDraft {
+    pub kind: ActivityKind,
+    pub village_id: Option<VillageId>,
+    pub held_on: NaiveDate,
+    /// 人次, required for trainings.
+    pub person_times: Option<u32>,
+    /// Items for agri-tech counts.
+    pub quantity: Option<u32>,
+    pub title: String,
+    pub text: String,
+}
+
+/// A report as typed into the form: text, with photos or files attached by SHA-256.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportDraft {
+    pub kind: ReportKind,
+    pub village_id: Option<VillageId>,
+    /// The period it reports on (the week, for a weekly work entry).
+    pub period: Period,
+    pub title: String,
+    pub text: String,
+    pub attachments: Vec<String>,
+}
+
+fn title(s: &str) -> Result<String, CaptureError> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err(CaptureError::Invalid(strings::ERR_EMPTY_TITLE));
+    }
+    if s.chars().count() > MAX_TITLE_CHARS {
+        return Err(CaptureError::Invalid(strings::ERR_TOO_LONG));
+    }
+    Ok(s.to_string())
+}
+
+fn body_text(s: &str, required: bool) -> Result<String, CaptureError> {
+    let s = s.trim();
+    if required && s.is_empty() {
+        return Err(CaptureError::Invalid(strings::ERR_EMPTY_TEXT));
+    }
+    if s.chars().count() > MAX_TEXT_CHARS {
+        return Err(CaptureError::Invalid(strings::ERR_TOO_LONG));
+    }
+    Ok(s.to_string())
+}
+
+/// Activity kinds whose count is a quantity of items (agri-tech).
+pub fn counts_quantity(kind: ActivityKind) -> bool {
+    matches!(
+        kind,
+        ActivityKind::LeadingIndustry
+            | ActivityKind::Variety
+            | ActivityKind::Technique
+            | ActivityKind::DemonstrationHousehold
+            | ActivityKind::NewBusinessEntity
+            | ActivityKind::NewProfessionalFarmer
+    )
+}
+
+impl ActivityDraft {
+    pub fn into_body(self) -> Result<RecordBody, CaptureError> {
+        let person_times = match (self.kind, self.person_times) {
+            (ActivityKind::Training, None | Some(0)) => {
+                return Err(CaptureError::Invalid(strings::ERR_PERSON_TIMES))
+            }
+            (ActivityKind::Training, n) => n,
+            (_, _) => None,
+        };
+        let quantity = if counts_quantity(self.kind) {
+            Some(self.quantity.unwrap_or(1).max(1))
+        } else {
+            None
+        };
+        Ok(RecordBody::Activity {
+            kind: self.kind,
+            village_id: self.village_id,
+            held_on: self.held_on,
+            person_times,
+            quantity,
+            title: title(&self.title)?,
+            text: body_text(&self.text, false)?,
+        })
+    }
+}
+
+impl ReportDraft {
+    pub fn into_body(self) -> Result<RecordBody, CaptureError> {
+        Ok(RecordBody::Report {
+            kind: self.kind,
+            village_id: self.village_id,
+            period: self.period,
+            title: title(&self.title)?,
+            text: body_text(&self.text, true)?,
+            attachments: self.attachments,
+        })
+    }
+}

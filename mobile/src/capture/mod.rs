@@ -1,0 +1,524 @@
+//! Capture flows as plain state machines. [`CaptureState`] is a fold over the device's log
+//! (so a phone killed mid-visit comes back in the same visit); [`decide`] turns a cadre's
+//! command into the records to write, or refuses it; [`Capture`] writes them and moves on.
+//!
+//! Nothing here waits for GPS: a household check-in is saved at once with the best recent fix
+//! or none, and the first good fix that arrives afterwards is saved as a `VisitFix`.
+
+mod activity;
+mod track;
+mod visit;
+
+pub use activity::{counts_quantity, ActivityDraft, ReportDraft};
+pub use track::TrackPolicy;
+pub use visit::{nearest_households, village_check_in_position, NearbyHousehold, VillagePosition};
+
+use crate::platform::photo::EncodedPhoto;
+use crate::store::{Reference, Store, StoreError};
+use crate::strings;
+use chrono::{DateTime, Duration, Utc};
+use zhucun_shared::ids::{HouseholdId, RecordId, VillageId};
+use zhucun_shared::record::{DeviceRecord, EventKind, Fix, RecordBody};
+
+/// A fix older than this is not used for a check-in or a photo position.
+pub const FRESH_FIX: Duration = Duration::minutes(2);
+
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error("{}", strings::ERR_NOT_ON_DUTY)]
+    NotOnDuty,
+    #[error("{}", strings::ERR_ALREADY_ON_DUTY)]
+    AlreadyOnDuty,
+    #[error("{}", strings::ERR_VISIT_OPEN)]
+    VisitOpen,
+    #[error("{}", strings::ERR_NO_OPEN_VISIT)]
+    NoOpenVisit,
+    #[error("{}", strings::ERR_NOT_IN_VILLAGE)]
+    NotInVillage,
+    #[error("{}", strings::ERR_ALREADY_IN_VILLAGE)]
+    AlreadyInVillage,
+    #[error("{}", strings::ERR_UNKNOWN_VILLAGE)]
+    UnknownVillage,
+    #[error("{}", strings::ERR_UNKNOWN_HOUSEHOLD)]
+    UnknownHousehold,
+    #[error("{}", strings::outside_boundary(*distance_m))]
+    OutsideBoundary { distance_m: f64, accuracy_m: f64 },
+    #[error("{0}")]
+    Invalid(&'static str),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The open duty session.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpenDuty {
+    pub duty: RecordId,
+    pub village_id: Option<VillageId>,
+    pub since: DateTime<Utc>,
+}
+
+/// The open village check-in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpenStay {
+    pub check_in: RecordId,
+    pub village_id: VillageId,
+    pub since: DateTime<Utc>,
+    pub accuracy_m: Option<f64>,
+}
+
+/// The open household visit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpenVisit {
+    pub check_in: RecordId,
+    pub household_id: HouseholdId,
+    pub since: DateTime<Utc>,
+    /// Accuracy of the best fix saved for the visit.
+    pub accuracy_m: Option<f64>,
+    pub photos: u32,
+    pub note: Option<String>,
+}
+
+/// Where the cadre is in the day, rebuilt from the log.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CaptureState {
+    pub duty: Option<OpenDuty>,
+    pub stay: Option<OpenStay>,
+    pub visit: Option<OpenVisit>,
+    /// The latest fix the phone received, saved or not.
+    pub last_fix: Option<Fix>,
+    /// The latest fix saved to the trajectory.
+    pub last_track_fix: Option<Fix>,
+    /// The location source stopped delivering while on duty.
+    pub location_lost: bool,
+}
+
+impl CaptureState {
+    /// The state after the whole log.
+    pub fn replay<'a>(records: impl IntoIterator<Item = &'a DeviceRecord>) -> CaptureState {
+        let mut s = CaptureState::default();
+        for r in records {
+            s.evolve(r);
+        }
+        s
+    }
+
+    /// The state after one more record.
+    pub fn evolve(&mut self, rec: &DeviceRecord) {
+        match &rec.body {
+            RecordBody::DutyStart { village_id } => {
+                self.duty = Some(OpenDuty {
+                    duty: rec.id,
+                    village_id: *village_id,
+                    since: rec.captured_at,
+                });
+                self.last_track_fix = None;
+                self.location_lost = false;
+            }
+            RecordBody::DutyEnd { duty } => {
+                if self.duty.as_ref().is_some_and(|d| d.duty == *duty) {
+                    self.duty = None;
+                }
+            }
+            RecordBody::Fix { fix } => {
+                if self.duty.is_some() {
+                    self.last_track_fix = Some(*fix);
+                }
+                self.location_lost = false;
+                self.note_fix(*fix);
+            }
+            RecordBody::VillageCheckIn { village_id, fix } => {
+                self.stay = Some(OpenStay {
+                    check_in: rec.id,
+                    village_id: *village_id,
+                    since: rec.captured_at,
+                    accuracy_m: fix.map(|f| f.accuracy_m),
+                });
+            }
+            RecordBody::VillageCheckOut { check_in, .. } => {
+                if self.stay.as_ref().is_some_and(|s| s.check_in == *check_in) {
+                    self.stay = None;
+                }
+            }
+            RecordBody::HouseholdCheckIn {
+                household_id, fix, ..
+            } => {
+                self.visit = Some(OpenVisit {
+                    check_in: rec.id,
+                    household_id: *household_id,
+                    since: rec.captured_at,
+                    accuracy_m: fix.map(|f| f.accuracy_m),
+                    photos: 0,
+                    note: None,
+                });
+            }
+            RecordBody::VisitFix { check_in, fix } => {
+                if let Some(v) = self.visit.as_mut().filter(|v| v.check_in == *check_in) {
+                    if v.accuracy_m.is_none_or(|a| fix.accuracy_m < a) {
+                        v.accuracy_m = Some(fix.accuracy_m);
+                    }
+                }
+            }
+            RecordBody::HouseholdCheckOut { check_in, .. } => {
+                if self.visit.as_ref().is_some_and(|v| v.check_in == *check_in) {
+                    self.visit = None;
+                }
+            }
+            RecordBody::Photo { attached_to, .. } => {
+                if let Some(v) = self.visit.as_mut().filter(|v| v.check_in == *attached_to) {
+                    v.photos += 1;
+                }
+            }
+            RecordBody::Note {
+                attached_to, text, ..
+            } => {
+                if let Some(v) = self.visit.as_mut().filter(|v| v.check_in == *attached_to) {
+                    v.note = Some(text.clone());
+                }
+                if self.duty.as_ref().is_some_and(|d| d.duty == *attached_to)
+                    && text.starts_with(strings::LOCATION_LOST)
+                {
+                    self.location_lost = true;
+                }
+            }
+            RecordBody::Retraction { target, .. } => {
+                if self.visit.as_ref().is_some_and(|v| v.check_in == *target) {
+                    self.visit = None;
+                }
+            }
+            RecordBody::VillageEvent { .. }
+            | RecordBody::Activity { .. }
+            | RecordBody::Report { .. } => {}
+        }
+        for f in rec.body.fixes() {
+            self.note_fix(*f);
+        }
+    }
+
+    fn note_fix(&mut self, fix: Fix) {
+        if self.last_fix.is_none_or(|l| l.time <= fix.time) {
+            self.last_fix = Some(fix);
+        }
+    }
+
+    /// The latest fix if it is recent enough to stand for "here, now".
+    pub fn fresh_fix(&self, now: DateTime<Utc>) -> Option<Fix> {
+        self.last_fix.filter(|f| now - f.time <= FRESH_FIX)
+    }
+
+    /// The village the cadre is working in: the checked-in one, else the duty's.
+    pub fn current_village(&self) -> Option<VillageId> {
+        self.stay
+            .as_ref()
+            .map(|s| s.village_id)
+            .or_else(|| self.duty.as_ref().and_then(|d| d.village_id))
+    }
+}
+
+/// What a cadre asks the phone to record.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// 开始值守
+    StartDuty {
+        village_id: Option<VillageId>,
+    },
+    /// 结束值守 (checks out of an open village stay too)
+    EndDuty,
+    /// 进村签到
+    VillageCheckIn {
+        village_id: VillageId,
+    },
+    /// 离村签退
+    VillageCheckOut,
+    /// 入户签到
+    HouseholdCheckIn {
+        household_id: HouseholdId,
+        event: Option<RecordId>,
+    },
+    /// 入户签退
+    HouseholdCheckOut,
+    /// A note on the open visit, or on another record.
+    Note {
+        attached_to: Option<RecordId>,
+        text: String,
+    },
+    /// 四必到: an event in the village.
+    Event {
+        kind: EventKind,
+        occurred_at: DateTime<Utc>,
+        household_id: Option<HouseholdId>,
+        description: String,
+    },
+    Activity(ActivityDraft),
+    Report(ReportDraft),
+    /// Withdraw an earlier record.
+    Retract {
+        target: RecordId,
+        reason: String,
+    },
+}
+
+/// The records `cmd` writes, given the state, the reference data and the clock.
+pub fn decide(
+    state: &CaptureState,
+    cmd: Command,
+    reference: &Reference,
+    now: DateTime<Utc>,
+) -> Result<Vec<RecordBody>, CaptureError> {
+    let fresh = state.fresh_fix(now);
+    let text = |s: &str, max: usize| -> Result<String, CaptureError> {
+        let s = s.trim();
+        if s.is_empty() {
+            Err(CaptureError::Invalid(strings::ERR_EMPTY_TEXT))
+        } else if s.chars().count() > max {
+            Err(CaptureError::Invalid(strings::ERR_TOO_LONG))
+        } else {
+            Ok(s.to_string())
+        }
+    };
+    Ok(match cmd {
+        Command::StartDuty { village_id } => {
+            if state.duty.is_some() {
+                return Err(CaptureError::AlreadyOnDuty);
+            }
+            vec![RecordBody::DutyStart { village_id }]
+        }
+        Command::EndDuty => {
+            let duty = state.duty.as_ref().ok_or(CaptureError::NotOnDuty)?;
+            if state.visit.is_some() {
+                return Err(CaptureError::VisitOpen);
+            }
+            let mut out = Vec::new();
+            if let Some(stay) = &state.stay {
+                out.push(RecordBody::VillageCheckOut {
+                    check_in: stay.check_in,
+                    fix: fresh,
+                });
+            }
+            out.push(RecordBody::DutyEnd { duty: duty.duty });
+            out
+        }
+        Command::VillageCheckIn { village_id } => {
+            if state.duty.is_none() {
+                return Err(CaptureError::NotOnDuty);
+            }
+            if state.stay.is_some() {
+                return Err(CaptureError::AlreadyInVillage);
+            }
+            let village = reference
+                .village(village_id)
+                .ok_or(CaptureError::UnknownVillage)?;
+            if let Some(f) = fresh {
+                if let VillagePosition::Outside { distance_m } =
+                    village_check_in_position(village, &f)
+                {
+                    return Err(CaptureError::OutsideBoundary {
+                        distance_m,
+                        accuracy_m: f.accuracy_m,
+                    });
+                }
+            }
+            vec![RecordBody::VillageCheckIn {
+                village_id,
+                fix: fresh,
+            }]
+        }
+        Command::VillageCheckOut => {
+            let stay = state.stay.as_ref().ok_or(CaptureError::NotInVillage)?;
+            if state.visit.is_some() {
+                return Err(CaptureError::VisitOpen);
+            }
+            vec![RecordBody::VillageCheckOut {
+                check_in: stay.check_in,
+                fix: fresh,
+            }]
+        }
+        Command::HouseholdCheckIn {
+            household_id,
+            event,
+        } => {
+            if state.duty.is_none() {
+                return Err(CaptureError::NotOnDuty);
+            }
+            if state.visit.is_some() {
+                return Err(CaptureError::VisitOpen);
+            }
+            reference
+                .household(household_id)
+                .ok_or(CaptureError::UnknownHousehold)?;
+            vec![RecordBody::HouseholdCheckIn {
+                household_id,
+                fix: fresh,
+                event,
+            }]
+        }
+        Command::HouseholdCheckOut => {
+            let visit = state.visit.as_ref().ok_or(CaptureError::NoOpenVisit)?;
+            vec![RecordBody::HouseholdCheckOut {
+                check_in: visit.check_in,
+                fix: fresh,
+            }]
+        }
+        Command::Note {
+            attached_to,
+            text: t,
+        } => {
+            let attached_to = match attached_to {
+                Some(id) => id,
+                None => {
+                    state
+                        .visit
+                        .as_ref()
+                        .ok_or(CaptureError::NoOpenVisit)?
+                        .check_in
+                }
+            };
+            vec![RecordBody::Note {
+                attached_to,
+                text: text(&t, zhucun_shared::record::MAX_TEXT_CHARS)?,
+                replaces: None,
+            }]
+        }
+        Command::Event {
+            kind,
+            occurred_at,
+            household_id,
+            description,
+        } => {
+            let village_id = state.current_village().ok_or(CaptureError::NotInVillage)?;
+            vec![RecordBody::VillageEvent {
+                village_id,
+                kind,
+                occurred_at,
+                household_id,
+                description: text(&description, zhucun_shared::record::MAX_TEXT_CHARS)?,
+            }]
+        }
+        Command::Activity(draft) => vec![draft.into_body()?],
+        Command::Report(draft) => vec![draft.into_body()?],
+        Command::Retract { target, reason } => vec![RecordBody::Retraction {
+            target,
+            reason: text(&reason, zhucun_shared::record::MAX_TITLE_CHARS)?,
+        }],
+    })
+}
+
+/// The capture flows bound to a store: each call writes its records (each in one transaction)
+/// and moves the state on.
+#[derive(Debug)]
+pub struct Capture {
+    state: CaptureState,
+    policy: TrackPolicy,
+}
+
+impl Capture {
+    /// Rebuilds the state from the store's log.
+    pub fn load(store: &Store, policy: TrackPolicy) -> Result<Capture, CaptureError> {
+        let records = store.all_records()?;
+        Ok(Capture {
+            state: CaptureState::replay(&records),
+            policy,
+        })
+    }
+
+    pub fn state(&self) -> &CaptureState {
+        &self.state
+    }
+
+    fn write(
+        &mut self,
+        store: &mut Store,
+        now: DateTime<Utc>,
+        bodies: Vec<RecordBody>,
+    ) -> Result<Vec<DeviceRecord>, CaptureError> {
+        let mut out = Vec::with_capacity(bodies.len());
+        for body in bodies {
+            let rec = store.append(now, body)?;
+            self.state.evolve(&rec);
+            out.push(rec);
+        }
+        Ok(out)
+    }
+
+    /// Carries out a cadre's command.
+    pub fn exec(
+        &mut self,
+        store: &mut Store,
+        reference: &Reference,
+        cmd: Command,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DeviceRecord>, CaptureError> {
+        let bodies = decide(&self.state, cmd, reference, now)?;
+        self.write(store, now, bodies)
+    }
+
+    /// A fix from the location source: saved to the trajectory when on duty and the policy
+    /// wants it, and to the open visit when it still lacks a good one.
+    pub fn on_fix(
+        &mut self,
+        store: &mut Store,
+        reference: &Reference,
+        fix: Fix,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DeviceRecord>, CaptureError> {
+        let cap = reference.catalogue.interpretation.household_accuracy_cap_m;
+        let bodies = track::on_fix(&self.state, &self.policy, fix, cap);
+        if bodies.is_empty() {
+            // Not saved, but it is where the phone is now.
+            self.state.note_fix(fix);
+        }
+        self.write(store, now, bodies)
+    }
+
+    /// The location source failed while on duty: the gap is written down once, with why.
+    pub fn on_location_lost(
+        &mut self,
+        store: &mut Store,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DeviceRecord>, CaptureError> {
+        let bodies = match &self.state.duty {
+            Some(d) if !self.state.location_lost => vec![RecordBody::Note {
+                attached_to: d.duty,
+                text: format!("{}：{reason}", strings::LOCATION_LOST),
+                replaces: None,
+            }],
+            _ => Vec::new(),
+        };
+        self.write(store, now, bodies)
+    }
+
+    /// A re-encoded photo for the open visit (or another record), with when and where it was
+    /// taken; the file is saved with its record.
+    pub fn photo(
+        &mut self,
+        store: &mut Store,
+        attached_to: Option<RecordId>,
+        photo: &EncodedPhoto,
+        taken_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<DeviceRecord, CaptureError> {
+        let attached_to = match attached_to {
+            Some(id) => id,
+            None => {
+                self.state
+                    .visit
+                    .as_ref()
+                    .ok_or(CaptureError::NoOpenVisit)?
+                    .check_in
+            }
+        };
+        let body = RecordBody::Photo {
+            attached_to,
+            sha256: photo.sha256.clone(),
+            taken_at,
+            position: self.state.fresh_fix(taken_at).map(|f| f.position()),
+            bytes: photo.data.len() as u64,
+        };
+        let rec = store.append_photo(now, body, &photo.data)?;
+        self.state.evolve(&rec);
+        Ok(rec)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,521 @@
+use super::*;
+use crate::demo;
+use crate::geo_util::offset;
+use crate::platform::photo::{reencode, PhotoPolicy, SimulatedCamera};
+use crate::store::Identity;
+use zhucun_shared::ids::DeviceId;
+use zhucun_shared::record::{ActivityKind, FixProvider, ReportKind};
+
+fn t0() -> DateTime<Utc> {
+    "2026-11-16T01:00:00Z".parse().unwrap()
+}
+
+struct Phone {
+    store: Store,
+    reference: Reference,
+    capture: Capture,
+}
+
+fn phone() -> Phone {
+    let mut store = Store::in_memory().unwrap();
+    store
+        .set_identity(
+            Identity {
+                device_id: DeviceId::new(),
+                person_id: demo::ME,
+            },
+            0,
+        )
+        .unwrap();
+    store.save_pull(&demo::pull(t0())).unwrap();
+    let reference = store.reference().unwrap();
+    let capture = Capture::load(&store, TrackPolicy::default()).unwrap();
+    Phone {
+        store,
+        reference,
+        capture,
+    }
+}
+
+impl Phone {
+    fn exec(
+        &mut self,
+        cmd: Command,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DeviceRecord>, CaptureError> {
+        self.capture
+            .exec(&mut self.store, &self.reference, cmd, now)
+    }
+    fn fix_at(
+        &mut self,
+        p: zhucun_shared::org::LatLon,
+        acc: f64,
+        at: DateTime<Utc>,
+    ) -> Vec<DeviceRecord> {
+        let f = Fix {
+            lat: p.lat,
+            lon: p.lon,
+            accuracy_m: acc,
+            time: at,
+            monotonic_ms: None,
+            provider: FixProvider::Gps,
+            mock: false,
+        };
+        self.capture
+            .on_fix(&mut self.store, &self.reference, f, at)
+            .unwrap()
+    }
+}
+
+fn centre() -> zhucun_shared::org::LatLon {
+    demo::village_centre()
+}
+
+#[test]
+fn no_trajectory_is_recorded_off_duty() {
+    let mut p = phone();
+    assert!(p.fix_at(centre(), 10.0, t0()).is_empty());
+    assert_eq!(p.store.last_seq().unwrap(), 0);
+    // But the phone still knows where it is, for the household list.
+    assert!(p.capture.state().last_fix.is_some());
+}
+
+#[test]
+fn on_duty_the_trajectory_is_thinned_but_never_silent_for_long() {
+    let mut p = phone();
+    p.exec(
+        Command::StartDuty {
+            village_id: Some(demo::VILLAGE),
+        },
+        t0(),
+    )
+    .unwrap();
+    let mut kept = 0;
+    // Standing still for 20 minutes, a fix every 10 s.
+    for s in (0..1200).step_by(10) {
+        kept += p.fix_at(centre(), 8.0, t0() + Duration::seconds(s)).len();
+    }
+    // One at the start, then one each 5 minutes.
+    assert_eq!(kept, 4);
+    // Walking 40 m every 30 s is kept each time.
+    let start = t0() + Duration::seconds(1200);
+    for i in 1..=5 {
+        let here = offset(centre(), 40.0 * i as f64, 0.0);
+        let n = p.fix_at(here, 8.0, start + Duration::seconds(30 * i)).len();
+        assert_eq!(n, 1, "step {i}");
+    }
+    // A fix too poor to use is dropped.
+    assert!(p
+        .fix_at(centre(), 2000.0, start + Duration::seconds(400))
+        .is_empty());
+}
+
+#[test]
+fn duty_cannot_start_twice_nor_end_during_a_visit() {
+    let mut p = phone();
+    assert!(matches!(
+        p.exec(Command::EndDuty, t0()),
+        Err(CaptureError::NotOnDuty)
+    ));
+    p.exec(Command::StartDuty { village_id: None }, t0())
+        .unwrap();
+    assert!(matches!(
+        p.exec(Command::StartDuty { village_id: None }, t0()),
+        Err(CaptureError::AlreadyOnDuty)
+    ));
+    let hh = demo::households()[0].id;
+    p.exec(
+        Command::HouseholdCheckIn {
+            household_id: hh,
+            event: None,
+        },
+        t0(),
+    )
+    .unwrap();
+    assert!(matches!(
+        p.exec(Command::EndDuty, t0()),
+        Err(CaptureError::VisitOpen)
+    ));
+    p.exec(Command::HouseholdCheckOut, t0()).unwrap();
+    let recs = p.exec(Command::EndDuty, t0()).unwrap();
+    assert!(matches!(recs[0].body, RecordBody::DutyEnd { .. }));
+    assert!(p.capture.state().duty.is_none());
+}
+
+#[test]
+fn village_check_in_needs_the_position_inside_the_boundary() {
+    let mut p = phone();
+    p.exec(
+        Command::StartDuty {
+            village_id: Some(demo::VILLAGE),
+        },
+        t0(),
+    )
+    .unwrap();
+    // 3 km away, accurate: refused, and the distance is said.
+    let away = offset(centre(), 3000.0, 0.0);
+    p.fix_at(away, 10.0, t0());
+    match p.exec(
+        Command::VillageCheckIn {
+            village_id: demo::VILLAGE,
+        },
+        t0(),
+    ) {
+        Err(CaptureError::OutsideBoundary {
+            distance_m,
+            accuracy_m,
+        }) => {
+            assert!(distance_m > 1000.0, "{distance_m}");
+            assert!((accuracy_m - 10.0).abs() < 1e-9);
+        }
+        other => panic!("{other:?}"),
+    }
+    // Inside: saved with the fix and its accuracy.
+    let t1 = t0() + Duration::minutes(30);
+    p.fix_at(centre(), 12.0, t1);
+    let recs = p
+        .exec(
+            Command::VillageCheckIn {
+                village_id: demo::VILLAGE,
+            },
+            t1,
+        )
+        .unwrap();
+    match &recs[0].body {
+        RecordBody::VillageCheckIn { fix: Some(f), .. } => assert_eq!(f.accuracy_m, 12.0),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        p.capture.state().stay.as_ref().unwrap().accuracy_m,
+        Some(12.0)
+    );
+    // Ending duty checks out of the village too.
+    let recs = p.exec(Command::EndDuty, t1).unwrap();
+    assert_eq!(recs.len(), 2);
+    assert!(matches!(recs[0].body, RecordBody::VillageCheckOut { .. }));
+    assert!(p.capture.state().stay.is_none());
+}
+
+#[test]
+fn a_visit_is_saved_at_once_without_a_fix_and_takes_the_fix_when_it_arrives() {
+    let mut p = phone();
+    p.exec(
+        Command::StartDuty {
+            village_id: Some(demo::VILLAGE),
+        },
+        t0(),
+    )
+    .unwrap();
+    let hh = demo::households()[2].clone();
+    // No fix at all yet: the check-in is written immediately.
+    let recs = p
+        .exec(
+            Command::HouseholdCheckIn {
+                household_id: hh.id,
+                event: None,
+            },
+            t0(),
+        )
+        .unwrap();
+    let check_in = recs[0].id;
+    assert!(matches!(
+        recs[0].body,
+        RecordBody::HouseholdCheckIn { fix: None, .. }
+    ));
+    assert!(p.store.open_visit().unwrap().is_some());
+    // A poor fix arrives first: it is attached (better than nothing), then a good one.
+    let t1 = t0() + Duration::seconds(20);
+    let recs = p.fix_at(hh.location, 300.0, t1);
+    assert!(recs
+        .iter()
+        .any(|r| matches!(r.body, RecordBody::VisitFix { .. })));
+    let t2 = t1 + Duration::seconds(20);
+    let recs = p.fix_at(hh.location, 9.0, t2);
+    let visit_fixes: Vec<_> = recs
+        .iter()
+        .filter(|r| matches!(&r.body, RecordBody::VisitFix { check_in: c, .. } if *c == check_in))
+        .collect();
+    assert_eq!(visit_fixes.len(), 1);
+    // Once it has a good fix, no more are attached.
+    let recs = p.fix_at(hh.location, 5.0, t2 + Duration::seconds(60));
+    assert!(!recs
+        .iter()
+        .any(|r| matches!(r.body, RecordBody::VisitFix { .. })));
+    let row = p.store.open_visit().unwrap().unwrap();
+    assert_eq!(row.accuracy_m, Some(9.0));
+}
+
+#[test]
+fn photos_and_notes_go_to_the_open_visit_with_time_and_position() {
+    let mut p = phone();
+    p.exec(
+        Command::StartDuty {
+            village_id: Some(demo::VILLAGE),
+        },
+        t0(),
+    )
+    .unwrap();
+    let hh = demo::households()[0].clone();
+    p.fix_at(hh.location, 6.0, t0());
+    let visit = p
+        .exec(
+            Command::HouseholdCheckIn {
+                household_id: hh.id,
+                event: None,
+            },
+            t0(),
+        )
+        .unwrap()[0]
+        .id;
+    let shot = SimulatedCamera {
+        width: 800,
+        height: 600,
+        seed: 3,
+    }
+    .shoot();
+    let photo = reencode(&shot, &PhotoPolicy::default()).unwrap();
+    let t1 = t0() + Duration::minutes(1);
+    let rec = p.capture.photo(&mut p.store, None, &photo, t1, t1).unwrap();
+    match &rec.body {
+        RecordBody::Photo {
+            attached_to,
+            taken_at,
+            position,
+            bytes,
+            sha256,
+        } => {
+            assert_eq!(*attached_to, visit);
+            assert_eq!(*taken_at, t1);
+            assert_eq!(*position, Some(hh.location));
+            assert_eq!(*bytes, photo.data.len() as u64);
+            assert_eq!(*sha256, photo.sha256);
+        }
+        other => panic!("{other:?}"),
+    }
+    p.exec(
+        Command::Note {
+            attached_to: None,
+            text: "  讨论了茶园管护  ".into(),
+        },
+        t1,
+    )
+    .unwrap();
+    assert!(matches!(
+        p.exec(
+            Command::Note {
+                attached_to: None,
+                text: "   ".into()
+            },
+            t1
+        ),
+        Err(CaptureError::Invalid(_))
+    ));
+    let row = p.store.open_visit().unwrap().unwrap();
+    assert_eq!(
+        (row.photos, row.note.as_deref()),
+        (1, Some("讨论了茶园管护"))
+    );
+    assert_eq!(
+        p.store.photo_data(&photo.sha256).unwrap().unwrap(),
+        photo.data
+    );
+    p.exec(Command::HouseholdCheckOut, t1 + Duration::minutes(6))
+        .unwrap();
+    assert!(matches!(
+        p.capture.photo(&mut p.store, None, &photo, t1, t1),
+        Err(CaptureError::NoOpenVisit)
+    ));
+}
+
+#[test]
+fn a_phone_killed_mid_visit_comes_back_in_the_same_visit() {
+    let mut p = phone();
+    p.exec(
+        Command::StartDuty {
+            village_id: Some(demo::VILLAGE),
+        },
+        t0(),
+    )
+    .unwrap();
+    p.fix_at(centre(), 8.0, t0());
+    p.exec(
+        Command::VillageCheckIn {
+            village_id: demo::VILLAGE,
+        },
+        t0(),
+    )
+    .unwrap();
+    let hh = demo::households()[1].id;
+    p.exec(
+        Command::HouseholdCheckIn {
+            household_id: hh,
+            event: None,
+        },
+        t0(),
+    )
+    .unwrap();
+    let before = p.capture.state().clone();
+    let again = Capture::load(&p.store, TrackPolicy::default()).unwrap();
+    assert_eq!(again.state(), &before);
+    assert_eq!(again.state().visit.as_ref().unwrap().household_id, hh);
+}
+
+#[test]
+fn households_are_listed_nearest_first() {
+    let p = phone();
+    let target = demo::households()[3].clone();
+    let here = offset(target.location, 5.0, 5.0);
+    let list = nearest_households(&p.reference, demo::VILLAGE, Some(here));
+    assert_eq!(list[0].household.id, target.id);
+    let d: Vec<f64> = list.iter().map(|h| h.distance_m.unwrap()).collect();
+    assert!(d.windows(2).all(|w| w[0] <= w[1]));
+    // Without a position, by name, with no distances.
+    let list = nearest_households(&p.reference, demo::VILLAGE, None);
+    assert!(list.iter().all(|h| h.distance_m.is_none()));
+    assert_eq!(list.len(), demo::households().len());
+}
+
+#[test]
+fn an_event_is_recorded_and_a_visit_can_attend_it() {
+    let mut p = phone();
+    assert!(matches!(
+        p.exec(
+            Command::Event {
+                kind: EventKind::Dispute,
+                occurred_at: t0(),
+                household_id: None,
+                description: "宅基地纠纷".into()
+            },
+            t0()
+        ),
+        Err(CaptureError::NotInVillage)
+    ));
+    p.exec(
+        Command::StartDuty {
+            village_id: Some(demo::VILLAGE),
+        },
+        t0(),
+    )
+    .unwrap();
+    let hh = demo::households()[0].id;
+    let ev = p
+        .exec(
+            Command::Event {
+                kind: EventKind::Dispute,
+                occurred_at: t0(),
+                household_id: Some(hh),
+                description: "宅基地纠纷".into(),
+            },
+            t0(),
+        )
+        .unwrap()[0]
+        .id;
+    let recs = p
+        .exec(
+            Command::HouseholdCheckIn {
+                household_id: hh,
+                event: Some(ev),
+            },
+            t0(),
+        )
+        .unwrap();
+    assert!(matches!(recs[0].body, RecordBody::HouseholdCheckIn { event: Some(e), .. } if e == ev));
+    assert_eq!(p.store.entries(10).unwrap()[0].kind, "矛盾纠纷");
+}
+
+#[test]
+fn activities_and_reports_are_checked_before_they_are_saved() {
+    let mut p = phone();
+    let day = t0().date_naive();
+    let training = |n: Option<u32>| ActivityDraft {
+        kind: ActivityKind::Training,
+        village_id: Some(demo::VILLAGE),
+        held_on: day,
+        person_times: n,
+        quantity: None,
+        title: "茶叶病虫害防治".into(),
+        text: String::new(),
+    };
+    assert!(matches!(
+        p.exec(Command::Activity(training(None)), t0()),
+        Err(CaptureError::Invalid(_))
+    ));
+    let recs = p.exec(Command::Activity(training(Some(45))), t0()).unwrap();
+    assert!(matches!(
+        recs[0].body,
+        RecordBody::Activity {
+            person_times: Some(45),
+            ..
+        }
+    ));
+    let variety = ActivityDraft {
+        kind: ActivityKind::Variety,
+        quantity: None,
+        person_times: Some(3),
+        ..training(None)
+    };
+    let recs = p.exec(Command::Activity(variety), t0()).unwrap();
+    assert!(matches!(
+        recs[0].body,
+        RecordBody::Activity {
+            quantity: Some(1),
+            person_times: None,
+            ..
+        }
+    ));
+    let weekly = ReportDraft {
+        kind: ReportKind::WeeklyEntry,
+        village_id: Some(demo::VILLAGE),
+        period: Period::containing(PeriodKind::Week, day).unwrap(),
+        title: "第47周工作".into(),
+        text: String::new(),
+        attachments: vec![],
+    };
+    assert!(matches!(
+        p.exec(Command::Report(weekly.clone()), t0()),
+        Err(CaptureError::Invalid(_))
+    ));
+    let recs = p
+        .exec(
+            Command::Report(ReportDraft {
+                text: "走访 12 户，召开院坝会 1 次".into(),
+                ..weekly
+            }),
+            t0(),
+        )
+        .unwrap();
+    assert!(matches!(
+        recs[0].body,
+        RecordBody::Report {
+            kind: ReportKind::WeeklyEntry,
+            ..
+        }
+    ));
+    let entries = p.store.entries(10).unwrap();
+    assert_eq!(entries.len(), 3);
+    for r in p.store.all_records().unwrap() {
+        r.validate(t0()).unwrap();
+    }
+}
+
+#[test]
+fn losing_the_location_on_duty_is_written_down_once() {
+    let mut p = phone();
+    let lost = |p: &mut Phone| {
+        p.capture
+            .on_location_lost(&mut p.store, "权限被拒绝", t0())
+            .unwrap()
+    };
+    assert!(lost(&mut p).is_empty());
+    p.exec(Command::StartDuty { village_id: None }, t0())
+        .unwrap();
+    let recs = lost(&mut p);
+    assert_eq!(recs.len(), 1);
+    assert!(matches!(&recs[0].body, RecordBody::Note { text, .. } if text.contains("权限被拒绝")));
+    assert!(lost(&mut p).is_empty());
+    // A fix ends the gap; the next loss is written again.
+    p.fix_at(centre(), 8.0, t0() + Duration::minutes(1));
+    assert_eq!(lost(&mut p).len(), 1);
+}
+
+use zhucun_shared::period::{Period, PeriodKind};

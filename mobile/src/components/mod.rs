@@ -1,0 +1,26 @@
+//! Pieces the screens share.
+
+mod map;
+mod photo_input;
+mod status;
+mod sync_status;
+
+pub use map::{MapHousehold, TrajectoryMap};
+pub use photo_input::PhotoInput;
+pub use status::{AccuracyLine, StatusPill};
+pub use sync_status::{NoticeBanner, SyncBadge, SyncCard};
+
+use chrono::{DateTime, Datelike, Utc};
+use zhucun_shared::period::{day_start, local_date};
+
+/// "14:05", Beijing time.
+pub fn hm(t: DateTime<Utc>) -> String {
+    let secs = (t - day_start(local_date(t))).num_seconds().max(0);
+    format!("{:02}:{:02}", secs / 3600, (secs % 3600) / 60)
+}
+
+/// "11月16日 14:05", Beijing time.
+pub fn md_hm(t: DateTime<Utc>) -> String {
+    let d = local_date(t);
+    format!("{}月{}日 {}", d.month(), d.day(), hm(t))
+}

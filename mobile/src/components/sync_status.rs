@@ -1,0 +1,73 @@
+use super::md_hm;
+use crate::state::{start_sync, use_app_state, use_services, Notice};
+use crate::strings;
+use dioxus::prelude::*;
+
+/// A small badge in the title bar: how much is waiting to go up.
+#[component]
+pub fn SyncBadge() -> Element {
+    let state = use_app_state();
+    let q = state.snapshot.read().queue.clone();
+    let pending = q.pending_records + q.pending_photos;
+    rsx! {
+        if pending == 0 {
+            span { class: "pill met", "{strings::ALL_SYNCED}" }
+        } else {
+            span { class: "pill open", "{strings::SYNC} {pending}" }
+        }
+    }
+}
+
+/// What is pending, the last success, the last error, and a button to sync now.
+#[component]
+pub fn SyncCard() -> Element {
+    let state = use_app_state();
+    let services = use_services();
+    let snap = state.snapshot.read();
+    let q = snap.queue.clone();
+    let syncing = snap.syncing;
+    drop(snap);
+    let last = q
+        .last_success
+        .map(md_hm)
+        .unwrap_or_else(|| strings::NEVER_SYNCED.to_string());
+    let kb = q.pending_photo_bytes.div_ceil(1024);
+    rsx! {
+        div { class: "card sync",
+            h2 {
+                "{strings::SYNC}"
+                button {
+                    class: "small",
+                    disabled: syncing,
+                    onclick: move |_| start_sync(state, services.clone()),
+                    "{strings::SYNC_NOW}"
+                }
+            }
+            div { class: "grid2",
+                div { class: "stat", b { "{q.pending_records}" } span { class: "muted", "{strings::PENDING_RECORDS}" } }
+                div { class: "stat", b { "{q.pending_photos}" } span { class: "muted", "{strings::PENDING_PHOTOS} ({kb} KB)" } }
+            }
+            div { class: "row",
+                span { class: "muted", "{strings::LAST_SYNC}" }
+                span { class: "last-sync", "{last}" }
+            }
+            if let Some(err) = q.last_error {
+                div { class: "row", span { class: "muted", "{strings::SYNC_FAILED}" } span { class: "cats", "{err}" } }
+            }
+        }
+    }
+}
+
+/// The outcome of the last action.
+#[component]
+pub fn NoticeBanner() -> Element {
+    let state = use_app_state();
+    let notice = state.snapshot.read().notice.clone();
+    rsx! {
+        match notice {
+            Some(Notice::Saved(t)) => rsx! { div { class: "notice ok", "{t}" } },
+            Some(Notice::Error(t)) => rsx! { div { class: "notice err", "{t}" } },
+            None => rsx! {},
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! Demo data: one village with its boundary and households, a cadre who leads its team, a
+//! walk through the village for the simulated location, and the verdicts a server would send.
+//! Used by tests, the desktop demo (`ZHUCUN_DEMO=1`) and the screenshots.
+
+use crate::geo_util::offset;
+use crate::platform::location::{RoutePoint, SimulatedRoute};
+use crate::state::TeamMember;
+use crate::store::TrackPoint;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use geo::{LineString, MultiPolygon, Polygon};
+use zhucun_shared::calendar::BUNDLED_CALENDAR;
+use zhucun_shared::catalogue::BUNDLED_RULES;
+use zhucun_shared::ids::*;
+use zhucun_shared::org::{
+    Assignment, Household, HouseholdCategory, LatLon, Pairing, Person, Township, Village,
+};
+use zhucun_shared::period::{local_date, Period, PeriodKind};
+use zhucun_shared::role::Role;
+use zhucun_shared::sync::PullResponse;
+use zhucun_shared::verdict::{Part, PersonReport, Status, Verdict};
+
+pub const ME: PersonId = PersonId::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0001);
+pub const TEAMMATE: PersonId = PersonId::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0002);
+pub const TOWNSHIP: TownshipId = TownshipId::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0010);
+pub const VILLAGE: VillageId = VillageId::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0020);
+
+/// The middle of the demo village.
+pub fn village_centre() -> LatLon {
+    LatLon::new(26.5702, 106.7115)
+}
+
+/// An irregular boundary about 1.6 km × 1.2 km around the centre.
+pub fn boundary() -> MultiPolygon<f64> {
+    let c = village_centre();
+    let corners = [
+        (-600.0, -800.0),
+        (-650.0, 200.0),
+        (-200.0, 850.0),
+        (550.0, 700.0),
+        (620.0, -100.0),
+        (300.0, -750.0),
+    ];
+    let ring: Vec<(f64, f64)> = corners
+        .iter()
+        .map(|&(n, e)| {
+            let p = offset(c, n, e);
+            (p.lon, p.lat)
+        })
+        .collect();
+    MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])])
+}
+
+const HEADS: [(&str, f64, f64, &[HouseholdCategory]); 12] = [
+    ("杨德明", 120.0, 80.0, &[HouseholdCategory::Poor]),
+    (
+        "吴秀英",
+        180.0,
+        -150.0,
+        &[HouseholdCategory::Poor, HouseholdCategory::CriticallyIll],
+    ),
+    ("龙正发", -90.0, 260.0, &[HouseholdCategory::Poor]),
+    ("石国华", -250.0, -120.0, &[HouseholdCategory::PartyMember]),
+    (
+        "潘金妹",
+        320.0,
+        310.0,
+        &[
+            HouseholdCategory::Poor,
+            HouseholdCategory::EmptyNestOrLeftBehind,
+        ],
+    ),
+    ("杨光荣", 60.0, -380.0, &[HouseholdCategory::Poor]),
+    ("吴老四", -330.0, 420.0, &[HouseholdCategory::Hardship]),
+    ("罗世英", 400.0, -300.0, &[HouseholdCategory::Poor]),
+    ("张有才", -420.0, -450.0, &[HouseholdCategory::Poor]),
+    (
+        "王翠兰",
+        250.0,
+        520.0,
+        &[HouseholdCategory::EmptyNestOrLeftBehind],
+    ),
+    ("李明富", -150.0, 600.0, &[HouseholdCategory::Poor]),
+    (
+        "陈家宝",
+        480.0,
+        60.0,
+        &[HouseholdCategory::Poor, HouseholdCategory::PartyMember],
+    ),
+];
+
+pub fn households() -> Vec<Household> {
+    HEADS
+        .iter()
+        .enumerate()
+        .map(|(i, (name, n, e, cats))| Household {
+            id: HouseholdId::from_u128(0x0190_0000_0000_7000_8000_0000_0000_1000 + i as u128),
+            village_id: VILLAGE,
+            head_name: (*name).to_string(),
+            location: offset(village_centre(), *n, *e),
+            categories: cats.to_vec(),
+            members: 2 + (i as u32 % 4),
+        })
+        .collect()
+}
+
+fn since() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 1, 1).expect("valid date")
+}
+
+fn assignment(n: u128, person: PersonId, role: Role) -> Assignment {
+    Assignment {
+        id: AssignmentId::from_u128(0x0190_0000_0000_7000_8000_0000_0000_2000 + n),
+        person_id: person,
+        role,
+        village_id: Some(VILLAGE),
+        township_id: TOWNSHIP,
+        starts_on: since(),
+        ends_on: None,
+    }
+}
+
+/// What the server would answer a first pull, with verdicts as of `now`.
+pub fn pull(now: DateTime<Utc>) -> PullResponse {
+    let pairings = households()
+        .iter()
+        .take(5)
+        .enumerate()
+        .map(|(i, h)| Pairing {
+            id: PairingId::from_u128(0x0190_0000_0000_7000_8000_0000_0000_3000 + i as u128),
+            person_id: ME,
+            household_id: h.id,
+            starts_on: since(),
+            ends_on: None,
+        })
+        .collect();
+    PullResponse {
+        cursor: "demo-1".into(),
+        changed: true,
+        me: Some(Person {
+            id: ME,
+            name: "杨志刚".into(),
+            township_id: TOWNSHIP,
+            unit_id: None,
+        }),
+        townships: vec![Township {
+            id: TOWNSHIP,
+            name: "龙场镇".into(),
+            county: "修文县".into(),
+        }],
+        assignments: vec![
+            assignment(1, ME, Role::TeamLeader),
+            assignment(2, TEAMMATE, Role::ResidentMember),
+        ],
+        villages: vec![Village {
+            id: VILLAGE,
+            township_id: TOWNSHIP,
+            name: "青山村".into(),
+            code: Some("520123100201".into()),
+            boundary: boundary(),
+            poor: true,
+            exiting_this_year: false,
+        }],
+        households: households(),
+        pairings,
+        rules_toml: BUNDLED_RULES.into(),
+        calendar_toml: BUNDLED_CALENDAR.into(),
+        verdicts: vec![server_report(now)],
+        devices: Vec::new(),
+    }
+}
+
+fn part(label: &str, period: Period, status: Status, counted: u32, required: u32) -> Part {
+    Part {
+        label_zh: label.into(),
+        period: period.to_string(),
+        village_id: Some(VILLAGE),
+        status,
+        counted,
+        required,
+        due: None,
+        evidence: Vec::new(),
+        rejected: Vec::new(),
+    }
+}
+
+/// The server's report on me for the month of `now`, as of the last sync.
+pub fn server_report(now: DateTime<Utc>) -> PersonReport {
+    let month = Period::containing(PeriodKind::Month, local_date(now)).expect("a month");
+    let verdict = |id: &str, seed: &str, title: &str, parts: Vec<Part>| Verdict {
+        rule_id: id.into(),
+        seed_ref: seed.into(),
+        title_zh: title.into(),
+        status: Status::combine(parts.iter().map(|p| p.status)),
+        provisional: false,
+        parts,
+    };
+    PersonReport {
+        person_id: ME,
+        period: month,
+        evaluated_at: now - Duration::hours(3),
+        catalogue_version: "demo".into(),
+        verdicts: vec![
+            verdict(
+                "R-212",
+                "二(一)2",
+                "工作队长、协助乡干部每月进村",
+                vec![part("合格进村", month, Status::NotYetDue, 3, 6)],
+            ),
+            verdict(
+                "R-242",
+                "二(四)2",
+                "帮扶责任人走访结对户",
+                vec![part("走访结对户", month, Status::Met, 5, 4)],
+            ),
+            verdict(
+                "R-31a",
+                "三(一)",
+                "每周工作录入",
+                vec![part("每周录入", month, Status::Short, 2, 3)],
+            ),
+        ],
+        flags: Vec::new(),
+    }
+}
+
+/// A walk through the village past the first households, dwelling at each, with a stretch
+/// of lost signal.
+pub fn route() -> SimulatedRoute {
+    let c = village_centre();
+    let mut points = vec![RoutePoint {
+        position: offset(c, -700.0, -900.0),
+        dwell_fixes: 0,
+    }];
+    points.push(RoutePoint {
+        position: offset(c, -300.0, -300.0),
+        dwell_fixes: 0,
+    });
+    for h in households().iter().take(6) {
+        points.push(RoutePoint {
+            position: h.location,
+            dwell_fixes: 12,
+        });
+    }
+    SimulatedRoute {
+        points,
+        step_m: 30.0,
+        accuracy_m: 12.0,
+        lost: vec![55..70],
+    }
+}
+
+/// The team as a server would show it to the team leader: a member's trajectory for today.
+pub fn team(now: DateTime<Utc>) -> Vec<TeamMember> {
+    let start = now - Duration::hours(3);
+    let mut track = Vec::new();
+    for (i, p) in route().positions().into_iter().enumerate() {
+        if let Some(p) = p {
+            track.push(TrackPoint {
+                time: start + Duration::minutes(i as i64),
+                lat: p.lat,
+                lon: p.lon,
+                accuracy_m: 12.0,
+                segment: if i < 55 { 0 } else { 1 },
+            });
+        }
+    }
+    vec![
+        TeamMember {
+            person_id: ME,
+            name: "杨志刚".into(),
+            role: Role::TeamLeader,
+            status: Status::NotYetDue,
+            summary: "合格进村 3/6".into(),
+            last_seen: Some(now - Duration::minutes(4)),
+            track: Vec::new(),
+        },
+        TeamMember {
+            person_id: TEAMMATE,
+            name: "吴海燕".into(),
+            role: Role::ResidentMember,
+            status: Status::Short,
+            summary: "在村工作日 9/14".into(),
+            last_seen: track.last().map(|p| p.time),
+            track,
+        },
+    ]
+}

@@ -1,0 +1,15 @@
+//! The screens, one per route.
+
+mod history;
+mod progress;
+mod spot_checks;
+mod team;
+mod today;
+mod work;
+
+pub use history::History;
+pub use progress::Progress;
+pub use spot_checks::SpotChecks;
+pub use team::{Member, Team};
+pub use today::Today;
+pub use work::Work;

@@ -1,0 +1,283 @@
+//! 今日: duty, village check-in, the household visit under way or the households nearest
+//! first, today's visits, and what is waiting to sync.
+
+use crate::capture::Command;
+use crate::components::{hm, AccuracyLine, PhotoInput, SyncCard};
+use crate::platform::photo::SimulatedCamera;
+use crate::state::{use_app_state, use_services, Notice};
+use crate::strings;
+use dioxus::prelude::*;
+use zhucun_shared::ids::HouseholdId;
+
+#[component]
+pub fn Today() -> Element {
+    rsx! {
+        DutyCard {}
+        VillageCard {}
+        VisitCard {}
+        TodayVisits {}
+        SyncCard {}
+    }
+}
+
+#[component]
+fn DutyCard() -> Element {
+    let state = use_app_state();
+    let services = use_services();
+    let snap = state.snapshot.read();
+    let duty = snap.capture.duty.clone();
+    let fix = snap.capture.fresh_fix(snap.now);
+    let simulated = snap.location_simulated;
+    let lost = snap.capture.location_lost;
+    let now = snap.now;
+    let track_points = snap.track.len();
+    let village = snap.village.as_ref().map(|v| v.id);
+    drop(snap);
+    let s2 = services.clone();
+    rsx! {
+            div { class: "card duty",
+                h2 {
+                    match &duty {
+                        Some(_) => rsx! { span { class: "pill met", "{strings::ON_DUTY}" } },
+                        None => rsx! { span { class: "pill na", "{strings::OFF_DUTY}" } },
+                    }
+                    AccuracyLine { fix, simulated }
+                }
+                if let Some(d) = &duty {
+                    div { class: "row",
+                        span { class: "muted", "{hm(d.since)} 起" }
+                        span { "{strings::duration_hm((now - d.since).num_minutes())} · {strings::TRAJECTORY} {track_points}" }
+                    }
+                    if lost {
+                        div { class: "row", span { class: "cats", "{strings::LOCATION_LOST}" } }
+                    }
+                    button {
+                        class: "secondary big",
+                        onclick: move |_| {
+        state.run(&services, Command::EndDuty, strings::END_DUTY);
+    },
+                        "{strings::END_DUTY}"
+                    }
+                } else {
+                    p { class: "muted", "{strings::TRACK_ONLY_ON_DUTY}" }
+                    button {
+                        class: "big",
+                        onclick: move |_| {
+        state.run(&s2, Command::StartDuty { village_id: village }, strings::START_DUTY);
+    },
+                        "{strings::START_DUTY}"
+                    }
+                }
+            }
+        }
+}
+
+#[component]
+fn VillageCard() -> Element {
+    let state = use_app_state();
+    let services = use_services();
+    let snap = state.snapshot.read();
+    let on_duty = snap.capture.duty.is_some();
+    let stay = snap.capture.stay.clone();
+    let village = snap.village.clone();
+    drop(snap);
+    let Some(village) = village else {
+        return rsx! {};
+    };
+    let s2 = services.clone();
+    let id = village.id;
+    rsx! {
+            div { class: "card village",
+                h2 {
+                    "{village.name}"
+                    match &stay {
+                        Some(_) => rsx! { span { class: "pill met", "{strings::IN_VILLAGE}" } },
+                        None => rsx! { span { class: "pill na", "{strings::NOT_IN_VILLAGE}" } },
+                    }
+                }
+                if let Some(s) = &stay {
+                    div { class: "row",
+                        span { class: "muted", "{strings::VILLAGE_CHECK_IN} {hm(s.since)}" }
+                        span { class: "muted",
+                            {s.accuracy_m.map(strings::accuracy).unwrap_or_else(|| strings::NO_FIX.to_string())}
+                        }
+                    }
+                    button {
+                        class: "secondary",
+                        onclick: move |_| {
+        state.run(&services, Command::VillageCheckOut, strings::VILLAGE_CHECK_OUT);
+    },
+                        "{strings::VILLAGE_CHECK_OUT}"
+                    }
+                } else {
+                    button {
+                        disabled: !on_duty,
+                        onclick: move |_| {
+        state.run(&s2, Command::VillageCheckIn { village_id: id }, strings::VILLAGE_CHECK_IN);
+    },
+                        "{strings::VILLAGE_CHECK_IN}"
+                    }
+                }
+            }
+        }
+}
+
+#[component]
+fn VisitCard() -> Element {
+    let state = use_app_state();
+    let snap = state.snapshot.read();
+    let open = snap.capture.visit.is_some();
+    drop(snap);
+    rsx! {
+        if open { OpenVisit {} } else { HouseholdList {} }
+    }
+}
+
+#[component]
+fn OpenVisit() -> Element {
+    let state = use_app_state();
+    let services = use_services();
+    let mut note = use_signal(String::new);
+    let snap = state.snapshot.read();
+    let Some(visit) = snap.capture.visit.clone() else {
+        return rsx! {};
+    };
+    let name = snap
+        .household_name(visit.household_id)
+        .unwrap_or_default()
+        .to_string();
+    let simulated = snap.location_simulated;
+    drop(snap);
+    let fix_text = match visit.accuracy_m {
+        Some(a) => strings::accuracy(a),
+        None => strings::FIX_PENDING.to_string(),
+    };
+    let (s1, s2, s3) = (services.clone(), services.clone(), services.clone());
+    rsx! {
+            div { class: "card visit",
+                h2 { "{strings::VISITING}：{name}" span { class: "pill open", "{hm(visit.since)}" } }
+                div { class: "row",
+                    span { class: "muted fix", "{fix_text}" }
+                    span { "{strings::PHOTOS} {visit.photos}" }
+                }
+                if let Some(n) = &visit.note {
+                    div { class: "row", span { class: "muted", "{n}" } }
+                }
+                div { class: "row",
+                    PhotoInput { attached_to: None }
+                    if simulated {
+                        button {
+                            class: "secondary small",
+                            onclick: move |_| {
+                                let shot = SimulatedCamera { width: 1600, height: 1200, seed: visit.photos }.shoot();
+                                let notice = match s3.photo(None, &shot, s3.now()) {
+                                    Ok(()) => Notice::Saved(strings::PHOTOS.to_string()),
+                                    Err(e) => Notice::Error(e),
+                                };
+                                state.refresh(&s3, Some(notice));
+                            },
+                            "{strings::SIMULATED_PHOTO}"
+                        }
+                    }
+                }
+                textarea {
+                    placeholder: "{strings::NOTE_PLACEHOLDER}",
+                    value: "{note}",
+                    oninput: move |e| note.set(e.value()),
+                }
+                div { class: "row",
+                    button {
+                        class: "secondary",
+                        onclick: move |_| {
+                            let text = note.peek().clone();
+                            state.run(&s1, Command::Note { attached_to: None, text }, strings::SAVED);
+                            note.set(String::new());
+                        },
+                        "{strings::ADD_NOTE}"
+                    }
+                    button {
+                        onclick: move |_| {
+        state.run(&s2, Command::HouseholdCheckOut, strings::HOUSEHOLD_CHECK_OUT);
+    },
+                        "{strings::HOUSEHOLD_CHECK_OUT}"
+                    }
+                }
+            }
+        }
+}
+
+#[component]
+fn HouseholdList() -> Element {
+    let state = use_app_state();
+    let services = use_services();
+    let snap = state.snapshot.read();
+    let on_duty = snap.capture.duty.is_some();
+    let rows: Vec<(HouseholdId, String, String, String)> = snap
+        .households
+        .iter()
+        .map(|h| {
+            let cats = h
+                .household
+                .categories
+                .iter()
+                .map(|c| c.label_zh())
+                .collect::<Vec<_>>()
+                .join("、");
+            let dist = h.distance_m.map(strings::distance).unwrap_or_default();
+            (h.household.id, h.household.head_name.clone(), cats, dist)
+        })
+        .collect();
+    drop(snap);
+    if rows.is_empty() {
+        return rsx! {};
+    }
+    rsx! {
+            div { class: "card households",
+                h2 { "{strings::NEAREST_FIRST}" }
+                for (id, name, cats, dist) in rows {
+                    div { class: "row household", key: "{id}",
+                        div {
+                            div { "{name}" }
+                            div { class: "cats", "{cats}" }
+                        }
+                        span { class: "muted", "{dist}" }
+                        button {
+                            class: "small",
+                            disabled: !on_duty,
+                            onclick: {
+                                let services = services.clone();
+                                move |_| {
+        state.run(&services, Command::HouseholdCheckIn { household_id: id, event: None }, strings::HOUSEHOLD_CHECK_IN);
+    }
+                            },
+                            "{strings::HOUSEHOLD_CHECK_IN}"
+                        }
+                    }
+                }
+            }
+        }
+}
+
+#[component]
+fn TodayVisits() -> Element {
+    let state = use_app_state();
+    let visits = state.snapshot.read().visits_today.clone();
+    rsx! {
+        div { class: "card today-visits",
+            h2 { "{strings::VISITS_TODAY}" span { class: "pill", "{visits.len()}" } }
+            if visits.is_empty() {
+                p { class: "muted", "{strings::NO_VISITS}" }
+            }
+            for v in visits {
+                div { class: "row", key: "{v.row.check_in_id}",
+                    span { "{v.household}" }
+                    span { class: "muted",
+                        "{hm(v.row.started_at)}"
+                        if let Some(e) = v.row.ended_at { "–{hm(e)}" }
+                        " · {strings::PHOTOS} {v.row.photos}"
+                    }
+                }
+            }
+        }
+    }
+}

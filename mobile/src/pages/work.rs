@@ -1,0 +1,266 @@
+//! 工作日志: what the deadline rules count besides visits — weekly work entries, meetings,
+//! trainings with person-times, agri-tech items, reports — and 四必到 events.
+
+use crate::capture::{ActivityDraft, Command, ReportDraft};
+use crate::components::PhotoInput;
+use crate::state::{use_app_state, use_services};
+use crate::strings;
+use chrono::{Datelike, NaiveDate};
+use dioxus::prelude::*;
+use zhucun_shared::period::{local_date, Period, PeriodKind};
+use zhucun_shared::record::{ActivityKind, EventKind, ReportKind};
+
+/// What the kind selector can choose.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum EntryKind {
+    Report(ReportKind),
+    Activity(ActivityKind),
+}
+
+impl EntryKind {
+    /// The kinds a cadre in a village records, most frequent first.
+    pub fn choices() -> Vec<EntryKind> {
+        let mut out = vec![EntryKind::Report(ReportKind::WeeklyEntry)];
+        out.extend(
+            [
+                ActivityKind::OrganisationalLife,
+                ActivityKind::JointMeeting,
+                ActivityKind::CollectiveActivity,
+                ActivityKind::Training,
+                ActivityKind::LeadingIndustry,
+                ActivityKind::Variety,
+                ActivityKind::Technique,
+                ActivityKind::DemonstrationHousehold,
+                ActivityKind::NewBusinessEntity,
+                ActivityKind::NewProfessionalFarmer,
+                ActivityKind::LeaderVisit,
+            ]
+            .map(EntryKind::Activity),
+        );
+        out.extend(
+            [
+                ReportKind::MonthlyReport,
+                ReportKind::InformationFeedback,
+                ReportKind::TeamQuarterlySummary,
+                ReportKind::TeamAnnualSummary,
+                ReportKind::ResearchArticle,
+                ReportKind::MonthlyLedger,
+            ]
+            .map(EntryKind::Report),
+        );
+        out
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            EntryKind::Report(k) => k.label_zh(),
+            EntryKind::Activity(k) => k.label_zh(),
+        }
+    }
+    pub fn code(self) -> String {
+        match self {
+            EntryKind::Report(k) => format!(
+                "r:{}",
+                ReportKind::ALL.iter().position(|x| *x == k).unwrap_or(0)
+            ),
+            EntryKind::Activity(k) => format!(
+                "a:{}",
+                ActivityKind::ALL.iter().position(|x| *x == k).unwrap_or(0)
+            ),
+        }
+    }
+    pub fn from_code(s: &str) -> Option<EntryKind> {
+        let (t, i) = s.split_once(':')?;
+        let i: usize = i.parse().ok()?;
+        match t {
+            "r" => ReportKind::ALL.get(i).copied().map(EntryKind::Report),
+            "a" => ActivityKind::ALL.get(i).copied().map(EntryKind::Activity),
+            _ => None,
+        }
+    }
+}
+
+/// The period a report made on `today` is for: the week for a weekly entry, last month for
+/// the monthly report (due early the next month), the quarter or year for summaries.
+pub fn report_period(kind: ReportKind, today: NaiveDate) -> Period {
+    let of = |k| Period::containing(k, today).expect("a period contains every date");
+    match kind {
+        ReportKind::WeeklyEntry => of(PeriodKind::Week),
+        ReportKind::MonthlyReport | ReportKind::MonthlyLedger if today.day() <= 10 => {
+            let prev = today
+                .with_day(1)
+                .expect("day 1")
+                .pred_opt()
+                .expect("in range");
+            Period::containing(PeriodKind::Month, prev).expect("a month")
+        }
+        ReportKind::UnitQuarterlySummary
+        | ReportKind::TeamQuarterlySummary
+        | ReportKind::PublicCommitment => of(PeriodKind::Quarter),
+        ReportKind::UnitAnnualPlan
+        | ReportKind::UnitAnnualSummary
+        | ReportKind::TeamAnnualSummary
+        | ReportKind::ResearchArticle => of(PeriodKind::Year),
+        _ => of(PeriodKind::Month),
+    }
+}
+
+#[component]
+pub fn Work() -> Element {
+    rsx! {
+        EntryForm {}
+        EventForm {}
+        RecentEntries {}
+    }
+}
+
+#[component]
+fn EntryForm() -> Element {
+    let state = use_app_state();
+    let services = use_services();
+    let mut kind = use_signal(|| EntryKind::Report(ReportKind::WeeklyEntry));
+    let mut title = use_signal(String::new);
+    let mut text = use_signal(String::new);
+    let mut count = use_signal(String::new);
+    let snap = state.snapshot.read();
+    let today = local_date(snap.now);
+    let village = snap.village.as_ref().map(|v| v.id);
+    drop(snap);
+    let k = kind();
+    let needs_person_times = k == EntryKind::Activity(ActivityKind::Training);
+    let needs_quantity = matches!(k, EntryKind::Activity(a) if crate::capture::counts_quantity(a));
+    let period_label = match k {
+        EntryKind::Report(r) => Some(report_period(r, today).label_zh()),
+        EntryKind::Activity(_) => None,
+    };
+    rsx! {
+        div { class: "card entry-form",
+            h2 { "{strings::WORK_ENTRY}" }
+            label { "{strings::KIND}" }
+            select {
+                value: "{k.code()}",
+                onchange: move |e| {
+                    if let Some(k) = EntryKind::from_code(&e.value()) {
+                        kind.set(k);
+                    }
+                },
+                for c in EntryKind::choices() {
+                    option { value: "{c.code()}", selected: c == k, "{c.label()}" }
+                }
+            }
+            if let Some(p) = period_label {
+                p { class: "muted period", "{p}" }
+            }
+            label { "{strings::TITLE}" }
+            input { value: "{title}", oninput: move |e| title.set(e.value()) }
+            if needs_person_times || needs_quantity {
+                label { if needs_person_times { "{strings::PERSON_TIMES}" } else { "{strings::QUANTITY}" } }
+                input { r#type: "number", min: "0", value: "{count}", oninput: move |e| count.set(e.value()) }
+            }
+            label { "{strings::CONTENT}" }
+            textarea { value: "{text}", oninput: move |e| text.set(e.value()) }
+            button {
+                class: "big",
+                onclick: move |_| {
+                    let n: Option<u32> = count.peek().trim().parse().ok();
+                    let cmd = match kind() {
+                        EntryKind::Activity(a) => Command::Activity(ActivityDraft {
+                            kind: a,
+                            village_id: village,
+                            held_on: today,
+                            person_times: if a == ActivityKind::Training { n } else { None },
+                            quantity: if crate::capture::counts_quantity(a) { n } else { None },
+                            title: title.peek().clone(),
+                            text: text.peek().clone(),
+                        }),
+                        EntryKind::Report(r) => Command::Report(ReportDraft {
+                            kind: r,
+                            village_id: village,
+                            period: report_period(r, today),
+                            title: title.peek().clone(),
+                            text: text.peek().clone(),
+                            attachments: Vec::new(),
+                        }),
+                    };
+                    let ok = state.run(&services, cmd, strings::SAVED);
+                    if ok {
+                        title.set(String::new());
+                        text.set(String::new());
+                        count.set(String::new());
+                    }
+                },
+                "{strings::SAVE}"
+            }
+        }
+    }
+}
+
+#[component]
+fn EventForm() -> Element {
+    let state = use_app_state();
+    let services = use_services();
+    let mut kind = use_signal(|| EventKind::DifficultyRequest);
+    let mut description = use_signal(String::new);
+    let k = kind();
+    rsx! {
+        div { class: "card event-form",
+            h2 { "{strings::EVENT_TITLE}" }
+            select {
+                onchange: move |e| {
+                    if let Some(k) = e.value().parse::<usize>().ok().and_then(|i| EventKind::ALL.get(i).copied()) {
+                        kind.set(k);
+                    }
+                },
+                for (i, c) in EventKind::ALL.iter().enumerate() {
+                    option { value: "{i}", selected: *c == k, "{c.label_zh()}" }
+                }
+            }
+            textarea {
+                placeholder: "{strings::EVENT_DESCRIPTION}",
+                value: "{description}",
+                oninput: move |e| description.set(e.value()),
+            }
+            button {
+                onclick: move |_| {
+                    let cmd = Command::Event {
+                        kind: kind(),
+                        occurred_at: services.now(),
+                        household_id: None,
+                        description: description.peek().clone(),
+                    };
+                    let ok = state.run(&services, cmd, strings::SAVED);
+                    if ok {
+                        description.set(String::new());
+                    }
+                },
+                "{strings::RECORD_EVENT}"
+            }
+        }
+    }
+}
+
+#[component]
+fn RecentEntries() -> Element {
+    let state = use_app_state();
+    let entries = state.snapshot.read().entries.clone();
+    rsx! {
+        div { class: "card entries",
+            h2 { "{strings::RECENT_ENTRIES}" }
+            if entries.is_empty() {
+                p { class: "muted", "{strings::HISTORY_EMPTY}" }
+            }
+            for e in entries {
+                div { class: "row entry", key: "{e.record_id}",
+                    div {
+                        div { "{e.title}" }
+                        div { class: "muted", "{e.kind} · {e.day} · {strings::PHOTOS} {e.photos}" }
+                    }
+                    if e.retracted {
+                        span { class: "pill na", "{strings::RETRACTED}" }
+                    } else {
+                        PhotoInput { attached_to: Some(e.record_id) }
+                    }
+                }
+            }
+        }
+    }
+}

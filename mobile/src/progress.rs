@@ -1,0 +1,122 @@
+//! This month's progress on every rule that applies to me, computed on the phone with the
+//! shared evaluator from my own records, shown as provisional next to the server's verdict
+//! (which also sees my team's records and the photo checks).
+
+use crate::store::Reference;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use zhucun_shared::ids::PersonId;
+use zhucun_shared::period::{local_date, Period, PeriodKind};
+use zhucun_shared::record::DeviceRecord;
+use zhucun_shared::role::Role;
+use zhucun_shared::verdict::{Status, Verdict};
+use zhucun_shared::{evaluate, EvalContext};
+
+/// One rule's line on the progress screen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProgressRow {
+    pub rule_id: String,
+    pub seed_ref: String,
+    pub title_zh: String,
+    /// The phone's own estimate (always provisional).
+    pub local: Option<Verdict>,
+    /// The server's verdict, as of the last sync.
+    pub server: Option<Verdict>,
+}
+
+impl ProgressRow {
+    /// The status to show first: the server's when there is one.
+    pub fn headline(&self) -> Option<Status> {
+        self.server
+            .as_ref()
+            .or(self.local.as_ref())
+            .map(|v| v.status)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    pub month: Period,
+    pub computed_at: DateTime<Utc>,
+    pub server_evaluated_at: Option<DateTime<Utc>>,
+    pub rows: Vec<ProgressRow>,
+}
+
+/// The roles `person` holds at any time in `month`.
+pub fn roles_in(reference: &Reference, person: PersonId, month: Period) -> Vec<Role> {
+    let (from, to) = (month.first_day(), month.last_day());
+    let mut roles: Vec<Role> = reference
+        .assignments
+        .iter()
+        .filter(|a| a.person_id == person && a.overlaps(from, to))
+        .map(|a| a.role)
+        .collect();
+    if reference
+        .pairings
+        .iter()
+        .any(|p| p.person_id == person && p.overlaps(from, to))
+    {
+        roles.push(Role::PairingCadre);
+    }
+    roles.sort();
+    roles.dedup();
+    roles
+}
+
+/// Progress for the month containing `now`.
+pub fn compute(
+    reference: &Reference,
+    records: &[DeviceRecord],
+    person: PersonId,
+    now: DateTime<Utc>,
+) -> Progress {
+    let month = Period::containing(PeriodKind::Month, local_date(now))
+        .expect("a month always contains a date");
+    let photo_facts = HashMap::new();
+    let ctx = EvalContext {
+        person,
+        assignments: &reference.assignments,
+        pairings: &reference.pairings,
+        villages: &reference.villages,
+        households: &reference.households,
+        records,
+        calendar: &reference.calendar,
+        catalogue: &reference.catalogue,
+        photo_facts: &photo_facts,
+    };
+    let mut local = evaluate(&ctx, month, now);
+    for v in &mut local.verdicts {
+        // The phone sees only its own records and no photo checks.
+        v.provisional = true;
+    }
+    let server = reference
+        .verdicts
+        .iter()
+        .filter(|r| r.person_id == person && r.period == month)
+        .max_by_key(|r| r.evaluated_at);
+    let roles = roles_in(reference, person, month);
+    let mut rows = Vec::new();
+    for rule in &reference.catalogue.rules {
+        let local_v = local.verdict(&rule.id).cloned();
+        let server_v = server.and_then(|s| s.verdict(&rule.id)).cloned();
+        let applies = rule.applies_to.iter().any(|r| roles.contains(r));
+        let not_applicable =
+            |v: &Option<Verdict>| v.as_ref().is_none_or(|v| v.status == Status::NotApplicable);
+        if !applies && not_applicable(&local_v) && not_applicable(&server_v) {
+            continue;
+        }
+        rows.push(ProgressRow {
+            rule_id: rule.id.clone(),
+            seed_ref: rule.seed_ref.clone(),
+            title_zh: rule.title_zh.clone(),
+            local: local_v,
+            server: server_v,
+        });
+    }
+    Progress {
+        month,
+        computed_at: now,
+        server_evaluated_at: server.map(|s| s.evaluated_at),
+        rows,
+    }
+}

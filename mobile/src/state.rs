@@ -1,0 +1,382 @@
+//! What the screens read and how they act. [`Services`] holds the store, the capture flows,
+//! the clock and the sync engine; every action goes through it and then refreshes the
+//! [`Snapshot`], a plain value the pages render. Components reach both through the typed
+//! accessors [`use_services`] and [`use_app_state`].
+
+use crate::capture::{
+    nearest_households, Capture, CaptureError, CaptureState, Command, NearbyHousehold, TrackPolicy,
+};
+use crate::platform::clock::Clock;
+use crate::platform::location::LocationEvent;
+use crate::platform::photo::{reencode, PhotoPolicy};
+use crate::progress::{self, Progress};
+use crate::store::{EntryRow, QueueState, Reference, Store, StoreError, TrackPoint, VisitRow};
+use crate::strings;
+use crate::sync::{Backoff, SharedStore, SyncEngine, SyncReport};
+use chrono::{DateTime, Duration, Utc};
+use dioxus::prelude::*;
+use geo::MultiPolygon;
+use std::sync::{Arc, Mutex, MutexGuard};
+use zhucun_shared::ids::{PersonId, RecordId, VillageId};
+use zhucun_shared::org::Household;
+use zhucun_shared::period::{day_start, local_date};
+use zhucun_shared::role::Role;
+use zhucun_shared::verdict::Status;
+
+/// A team member as the team leader sees them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TeamMember {
+    pub person_id: PersonId,
+    pub name: String,
+    pub role: Role,
+    pub status: Status,
+    pub summary: String,
+    pub last_seen: Option<DateTime<Utc>>,
+    /// Today's trajectory.
+    pub track: Vec<TrackPoint>,
+}
+
+/// A village as the screens draw it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VillageView {
+    pub id: VillageId,
+    pub name: String,
+    pub boundary: MultiPolygon<f64>,
+}
+
+/// A visit with the household's name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VisitView {
+    pub row: VisitRow,
+    pub household: String,
+}
+
+/// The outcome of the last action, shown as a banner.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    Saved(String),
+    Error(String),
+}
+
+/// Everything the screens show.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    pub now: DateTime<Utc>,
+    pub person_name: Option<String>,
+    pub roles: Vec<Role>,
+    pub enrolled: bool,
+    pub capture: CaptureState,
+    pub village: Option<VillageView>,
+    /// The current village's households, nearest first.
+    pub households: Vec<NearbyHousehold>,
+    pub visits_today: Vec<VisitView>,
+    /// The last 30 days' visits, newest first.
+    pub history: Vec<VisitView>,
+    pub entries: Vec<EntryRow>,
+    pub queue: QueueState,
+    pub progress: Option<Progress>,
+    pub team: Vec<TeamMember>,
+    /// Today's own trajectory (the open or latest duty session).
+    pub track: Vec<TrackPoint>,
+    pub location_simulated: bool,
+    pub syncing: bool,
+    pub notice: Option<Notice>,
+}
+
+impl Snapshot {
+    pub fn empty(now: DateTime<Utc>) -> Snapshot {
+        Snapshot {
+            now,
+            person_name: None,
+            roles: Vec::new(),
+            enrolled: false,
+            capture: CaptureState::default(),
+            village: None,
+            households: Vec::new(),
+            visits_today: Vec::new(),
+            history: Vec::new(),
+            entries: Vec::new(),
+            queue: QueueState::default(),
+            progress: None,
+            team: Vec::new(),
+            track: Vec::new(),
+            location_simulated: false,
+            syncing: false,
+            notice: None,
+        }
+    }
+
+    pub fn is(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn household_name(&self, id: zhucun_shared::ids::HouseholdId) -> Option<&str> {
+        self.households
+            .iter()
+            .find(|h| h.household.id == id)
+            .map(|h| h.household.head_name.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+}
+
+/// The app's services, shared by every component.
+#[derive(Clone)]
+pub struct Services {
+    store: SharedStore,
+    capture: Arc<Mutex<Capture>>,
+    clock: Arc<dyn Clock>,
+    sync: Option<SyncEngine>,
+    team: Arc<Mutex<Vec<TeamMember>>>,
+    simulated_location: bool,
+}
+
+impl PartialEq for Services {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.store, &other.store)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Services {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        sync: Option<SyncEngine>,
+        simulated_location: bool,
+    ) -> Result<Services, ServiceError> {
+        let capture = Capture::load(&store, TrackPolicy::default())?;
+        Ok(Services {
+            store: Arc::new(Mutex::new(store)),
+            capture: Arc::new(Mutex::new(capture)),
+            clock,
+            sync,
+            team: Arc::new(Mutex::new(Vec::new())),
+            simulated_location,
+        })
+    }
+
+    pub fn store(&self) -> &SharedStore {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn set_team(&self, team: Vec<TeamMember>) {
+        *lock(&self.team) = team;
+    }
+
+    /// Carries out a command; returns what to say.
+    pub fn command(&self, cmd: Command) -> Result<(), ServiceError> {
+        let now = self.now();
+        let mut store = lock(&self.store);
+        let reference = store.reference()?;
+        lock(&self.capture).exec(&mut store, &reference, cmd, now)?;
+        Ok(())
+    }
+
+    /// Takes in a location event.
+    pub fn location(&self, event: LocationEvent) -> Result<(), ServiceError> {
+        let now = self.now();
+        let mut store = lock(&self.store);
+        let mut capture = lock(&self.capture);
+        match event {
+            LocationEvent::Fix(fix) => {
+                let reference = store.reference()?;
+                capture.on_fix(&mut store, &reference, fix, now)?;
+            }
+            LocationEvent::Lost(reason) => {
+                capture.on_location_lost(&mut store, &reason, now)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Re-encodes a picture from the camera and saves it with the open visit (or the given
+    /// record). Call it off the
+    /// UI thread: decoding a 12-megapixel picture takes a while on a cheap phone.
+    pub fn photo(
+        &self,
+        attached_to: Option<RecordId>,
+        picture: &[u8],
+        taken_at: DateTime<Utc>,
+    ) -> Result<(), String> {
+        let encoded = reencode(picture, &PhotoPolicy::default()).map_err(|e| e.to_string())?;
+        let now = self.now();
+        let mut store = lock(&self.store);
+        lock(&self.capture)
+            .photo(&mut store, attached_to, &encoded, taken_at, now)
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// One sync with retries, if a server is configured.
+    pub async fn sync(&self) -> Option<Result<SyncReport, String>> {
+        let engine = self.sync.clone()?;
+        let clock = self.clock.clone();
+        let mut backoff = Backoff::default();
+        let result = engine
+            .sync_with_retry(
+                &self.store,
+                move || clock.now(),
+                &mut backoff,
+                |d| tokio::time::sleep(d),
+            )
+            .await;
+        Some(result.map_err(|e| e.to_string()))
+    }
+
+    /// Builds what the screens show from the store.
+    pub fn snapshot(&self) -> Result<Snapshot, ServiceError> {
+        let now = self.now();
+        let store = lock(&self.store);
+        let reference = store.reference()?;
+        let capture = lock(&self.capture).state().clone();
+        let me = store.identity()?.map(|i| i.person_id);
+        let today = local_date(now);
+        let mut snap = Snapshot::empty(now);
+        snap.enrolled = me.is_some();
+        snap.location_simulated = self.simulated_location;
+        snap.person_name = reference
+            .me
+            .as_ref()
+            .map(|p| p.name.clone())
+            .or(store.meta("person_name")?);
+        let village_id = capture
+            .current_village()
+            .or_else(|| me.and_then(|p| reference.villages_of(p, today).first().copied()));
+        snap.village = village_id
+            .and_then(|v| reference.village(v))
+            .map(|v| VillageView {
+                id: v.id,
+                name: v.name.clone(),
+                boundary: v.boundary.clone(),
+            });
+        if let Some(v) = village_id {
+            snap.households =
+                nearest_households(&reference, v, capture.fresh_fix(now).map(|f| f.position()));
+        }
+        let name = |r: &Reference, row: VisitRow| VisitView {
+            household: r
+                .household(row.household_id)
+                .map(|h: &Household| h.head_name.clone())
+                .unwrap_or_default(),
+            row,
+        };
+        let day0 = day_start(today);
+        snap.visits_today = store
+            .visits(day0, day0 + Duration::days(1))?
+            .into_iter()
+            .map(|r| name(&reference, r))
+            .collect();
+        snap.history = store
+            .visits(day0 - Duration::days(30), day0 + Duration::days(1))?
+            .into_iter()
+            .map(|r| name(&reference, r))
+            .collect();
+        snap.entries = store.entries(30)?;
+        snap.queue = store.queue_state()?;
+        let duty = match &capture.duty {
+            Some(d) => Some(d.duty),
+            None => store
+                .duty_sessions(day0, day0 + Duration::days(1))?
+                .last()
+                .map(|d| d.duty_id),
+        };
+        if let Some(d) = duty {
+            snap.track = store.track(d)?;
+        }
+        if let Some(p) = me {
+            snap.roles = progress::roles_in(
+                &reference,
+                p,
+                zhucun_shared::period::Period::containing(
+                    zhucun_shared::period::PeriodKind::Month,
+                    today,
+                )
+                .expect("a month"),
+            );
+            let records = store.all_records()?;
+            snap.progress = Some(progress::compute(&reference, &records, p, now));
+        }
+        snap.team = lock(&self.team).clone();
+        snap.capture = capture;
+        Ok(snap)
+    }
+}
+
+/// The screens' reactive state.
+#[derive(Clone, Copy, PartialEq)]
+pub struct AppState {
+    pub snapshot: Signal<Snapshot>,
+}
+
+impl AppState {
+    /// Rebuilds the snapshot after an action, keeping `notice`.
+    pub fn refresh(mut self, services: &Services, notice: Option<Notice>) {
+        let mut snap = match services.snapshot() {
+            Ok(s) => s,
+            Err(e) => {
+                let mut s = self.snapshot.peek().clone();
+                s.notice = Some(Notice::Error(e.to_string()));
+                self.snapshot.set(s);
+                return;
+            }
+        };
+        snap.syncing = self.snapshot.peek().syncing;
+        snap.notice = notice;
+        self.snapshot.set(snap);
+    }
+
+    /// Runs a command and shows its outcome; whether it was saved.
+    pub fn run(self, services: &Services, cmd: Command, saved: &str) -> bool {
+        let (ok, notice) = match services.command(cmd) {
+            Ok(()) => (true, Notice::Saved(saved.to_string())),
+            Err(e) => (false, Notice::Error(e.to_string())),
+        };
+        self.refresh(services, Some(notice));
+        ok
+    }
+}
+
+pub fn use_services() -> Services {
+    use_context::<Services>()
+}
+
+pub fn use_app_state() -> AppState {
+    use_context::<AppState>()
+}
+
+/// Sync from a component: marks the screen busy, never holding a signal across the await.
+pub fn start_sync(state: AppState, services: Services) {
+    let mut snapshot = state.snapshot;
+    if snapshot.peek().syncing {
+        return;
+    }
+    snapshot.write().syncing = true;
+    spawn(async move {
+        let result = services.sync().await;
+        let notice = match result {
+            None => Some(Notice::Error(strings::OFFLINE.to_string())),
+            Some(Ok(_)) => None,
+            Some(Err(e)) => Some(Notice::Error(format!("{}：{e}", strings::SYNC_FAILED))),
+        };
+        snapshot.write().syncing = false;
+        state.refresh(&services, notice);
+    });
+}

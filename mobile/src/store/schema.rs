@@ -1,0 +1,93 @@
+//! The on-phone schema. Migrations are applied in order on open and never edited once released;
+//! `PRAGMA user_version` says how many have run.
+
+/// Each entry is one migration, applied in its own transaction.
+pub const MIGRATIONS: &[&str] = &[r#"
+-- Settings and sync state: device_id, person_id, server_url, token, confirmed_seq, cursor,
+-- last_sync_ok, last_sync_error.
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- The device's append-only log. seq is contiguous from 1; rows are never updated.
+CREATE TABLE records (
+    seq         INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    type        TEXT NOT NULL,
+    captured_at TEXT NOT NULL,
+    json        TEXT NOT NULL
+);
+
+-- Views built from the log, in the same transaction as the record they reflect.
+CREATE TABLE duty_sessions (
+    duty_id    TEXT PRIMARY KEY,
+    village_id TEXT,
+    started_at TEXT NOT NULL,
+    ended_at   TEXT
+);
+
+-- Trajectory fixes; a new segment starts after a gap.
+CREATE TABLE track_points (
+    seq        INTEGER PRIMARY KEY,
+    duty_id    TEXT NOT NULL,
+    time       TEXT NOT NULL,
+    lat        REAL NOT NULL,
+    lon        REAL NOT NULL,
+    accuracy_m REAL NOT NULL,
+    segment    INTEGER NOT NULL
+);
+CREATE INDEX track_points_duty ON track_points (duty_id, seq);
+
+CREATE TABLE village_stays (
+    check_in_id    TEXT PRIMARY KEY,
+    village_id     TEXT NOT NULL,
+    checked_in_at  TEXT NOT NULL,
+    accuracy_m     REAL,
+    checked_out_at TEXT
+);
+
+CREATE TABLE visits (
+    check_in_id  TEXT PRIMARY KEY,
+    household_id TEXT NOT NULL,
+    started_at   TEXT NOT NULL,
+    fix_lat      REAL,
+    fix_lon      REAL,
+    accuracy_m   REAL,
+    ended_at     TEXT,
+    photos       INTEGER NOT NULL DEFAULT 0,
+    note         TEXT,
+    event_id     TEXT,
+    retracted    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX visits_started ON visits (started_at);
+
+-- Work log: events, activities and reports.
+CREATE TABLE entries (
+    record_id   TEXT PRIMARY KEY,
+    type        TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    day         TEXT NOT NULL,
+    captured_at TEXT NOT NULL,
+    photos      INTEGER NOT NULL DEFAULT 0,
+    retracted   INTEGER NOT NULL DEFAULT 0
+);
+
+-- Photo files waiting for upload; data is dropped once the server holds the whole file.
+CREATE TABLE photos (
+    sha256      TEXT PRIMARY KEY,
+    record_id   TEXT NOT NULL,
+    attached_to TEXT NOT NULL,
+    bytes       INTEGER NOT NULL,
+    uploaded    INTEGER NOT NULL DEFAULT 0,
+    complete    INTEGER NOT NULL DEFAULT 0,
+    data        BLOB
+);
+
+-- Reference data pulled from the server, one JSON document per key.
+CREATE TABLE reference (
+    key  TEXT PRIMARY KEY,
+    json TEXT NOT NULL
+);
+"#];

@@ -1,0 +1,441 @@
+//! Views of the log the screens read: duty sessions and their trajectory, village stays,
+//! household visits, and the work log. Updated in the transaction that appends the record.
+
+use super::log::Steps;
+use super::{Result, Store};
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+use zhucun_shared::ids::{HouseholdId, RecordId, VillageId};
+use zhucun_shared::period::local_date;
+use zhucun_shared::record::{DeviceRecord, RecordBody};
+
+/// Fixes further apart than this start a new trajectory segment: the line is broken rather
+/// than drawn across time the phone did not see.
+pub const TRACK_GAP_SECONDS: i64 = 10 * 60;
+
+/// 值守: a duty session, during which the trajectory is recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DutySession {
+    pub duty_id: RecordId,
+    pub village_id: Option<VillageId>,
+    pub started_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// One saved trajectory fix.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrackPoint {
+    pub time: DateTime<Utc>,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: f64,
+    /// Consecutive points of one segment have no gap between them.
+    pub segment: u32,
+}
+
+/// 进村: a village check-in and its check-out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VillageStay {
+    pub check_in_id: RecordId,
+    pub village_id: VillageId,
+    pub checked_in_at: DateTime<Utc>,
+    pub accuracy_m: Option<f64>,
+    pub checked_out_at: Option<DateTime<Utc>>,
+}
+
+/// 走访: a household visit as the phone saw it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VisitRow {
+    pub check_in_id: RecordId,
+    pub household_id: HouseholdId,
+    pub started_at: DateTime<Utc>,
+    pub fix: Option<(f64, f64)>,
+    pub accuracy_m: Option<f64>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub photos: u32,
+    pub note: Option<String>,
+    pub event_id: Option<RecordId>,
+    pub retracted: bool,
+}
+
+/// An entry of the work log: an event, activity or report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EntryRow {
+    pub record_id: RecordId,
+    /// `village_event`, `activity` or `report`.
+    pub record_type: String,
+    /// The kind's label.
+    pub kind: String,
+    pub title: String,
+    pub day: NaiveDate,
+    pub captured_at: DateTime<Utc>,
+    pub photos: u32,
+    pub retracted: bool,
+}
+
+/// Fixed-width UTC text, so that SQL orders times correctly.
+pub(super) fn time(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn parse_time(s: String) -> rusqlite::Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(&s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+        })
+}
+
+fn parse_id<T: std::str::FromStr>(s: String) -> rusqlite::Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    s.parse().map_err(|e: T::Err| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+/// Updates the views for one appended record.
+pub(super) fn apply(tx: &Transaction<'_>, rec: &DeviceRecord, steps: &mut Steps) -> Result<()> {
+    let id = rec.id.to_string();
+    match &rec.body {
+        RecordBody::DutyStart { village_id } => {
+            tx.execute(
+                "INSERT INTO duty_sessions (duty_id, village_id, started_at) VALUES (?1, ?2, ?3)",
+                params![
+                    id,
+                    village_id.map(|v| v.to_string()),
+                    time(&rec.captured_at)
+                ],
+            )?;
+        }
+        RecordBody::DutyEnd { duty } => {
+            tx.execute(
+                "UPDATE duty_sessions SET ended_at = ?2 WHERE duty_id = ?1",
+                params![duty.to_string(), time(&rec.captured_at)],
+            )?;
+        }
+        RecordBody::Fix { fix } => {
+            let duty: Option<String> = tx
+                .query_row(
+                    "SELECT duty_id FROM duty_sessions WHERE ended_at IS NULL
+                     ORDER BY started_at DESC LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            steps.next()?;
+            if let Some(duty) = duty {
+                let last: Option<(String, u32)> = tx
+                    .query_row(
+                        "SELECT time, segment FROM track_points WHERE duty_id = ?1
+                         ORDER BY seq DESC LIMIT 1",
+                        [&duty],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                steps.next()?;
+                let segment = match last {
+                    None => 0,
+                    Some((t, seg)) => {
+                        let gap = fix.time - parse_time(t)?;
+                        if gap.num_seconds() > TRACK_GAP_SECONDS {
+                            seg + 1
+                        } else {
+                            seg
+                        }
+                    }
+                };
+                tx.execute(
+                    "INSERT INTO track_points (seq, duty_id, time, lat, lon, accuracy_m, segment)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        rec.seq,
+                        duty,
+                        time(&fix.time),
+                        fix.lat,
+                        fix.lon,
+                        fix.accuracy_m,
+                        segment
+                    ],
+                )?;
+            }
+        }
+        RecordBody::VillageCheckIn { village_id, fix } => {
+            tx.execute(
+                "INSERT INTO village_stays (check_in_id, village_id, checked_in_at, accuracy_m)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    id,
+                    village_id.to_string(),
+                    time(&rec.captured_at),
+                    fix.map(|f| f.accuracy_m)
+                ],
+            )?;
+        }
+        RecordBody::VillageCheckOut { check_in, .. } => {
+            tx.execute(
+                "UPDATE village_stays SET checked_out_at = ?2 WHERE check_in_id = ?1",
+                params![check_in.to_string(), time(&rec.captured_at)],
+            )?;
+        }
+        RecordBody::HouseholdCheckIn {
+            household_id,
+            fix,
+            event,
+        } => {
+            tx.execute(
+                "INSERT INTO visits (check_in_id, household_id, started_at, fix_lat, fix_lon,
+                                     accuracy_m, event_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    id,
+                    household_id.to_string(),
+                    time(&rec.captured_at),
+                    fix.map(|f| f.lat),
+                    fix.map(|f| f.lon),
+                    fix.map(|f| f.accuracy_m),
+                    event.map(|e| e.to_string()),
+                ],
+            )?;
+        }
+        RecordBody::VisitFix { check_in, fix } => {
+            // A later fix replaces the visit's position only when it is better.
+            tx.execute(
+                "UPDATE visits SET fix_lat = ?2, fix_lon = ?3, accuracy_m = ?4
+                 WHERE check_in_id = ?1 AND (accuracy_m IS NULL OR accuracy_m > ?4)",
+                params![check_in.to_string(), fix.lat, fix.lon, fix.accuracy_m],
+            )?;
+        }
+        RecordBody::HouseholdCheckOut { check_in, .. } => {
+            tx.execute(
+                "UPDATE visits SET ended_at = ?2 WHERE check_in_id = ?1",
+                params![check_in.to_string(), time(&rec.captured_at)],
+            )?;
+        }
+        RecordBody::Photo { attached_to, .. } => {
+            let target = attached_to.to_string();
+            tx.execute(
+                "UPDATE visits SET photos = photos + 1 WHERE check_in_id = ?1",
+                [&target],
+            )?;
+            steps.next()?;
+            tx.execute(
+                "UPDATE entries SET photos = photos + 1 WHERE record_id = ?1",
+                [&target],
+            )?;
+        }
+        RecordBody::Note {
+            attached_to, text, ..
+        } => {
+            tx.execute(
+                "UPDATE visits SET note = ?2 WHERE check_in_id = ?1",
+                params![attached_to.to_string(), text],
+            )?;
+        }
+        RecordBody::VillageEvent {
+            kind,
+            occurred_at,
+            description,
+            ..
+        } => {
+            insert_entry(
+                tx,
+                rec,
+                kind.label_zh(),
+                description,
+                local_date(*occurred_at),
+            )?;
+        }
+        RecordBody::Activity {
+            kind,
+            held_on,
+            title,
+            ..
+        } => {
+            insert_entry(tx, rec, kind.label_zh(), title, *held_on)?;
+        }
+        RecordBody::Report { kind, title, .. } => {
+            insert_entry(tx, rec, kind.label_zh(), title, local_date(rec.captured_at))?;
+        }
+        RecordBody::Retraction { target, .. } => {
+            let target = target.to_string();
+            tx.execute(
+                "UPDATE visits SET retracted = 1 WHERE check_in_id = ?1",
+                [&target],
+            )?;
+            steps.next()?;
+            tx.execute(
+                "UPDATE entries SET retracted = 1 WHERE record_id = ?1",
+                [&target],
+            )?;
+        }
+    }
+    steps.next()?;
+    Ok(())
+}
+
+fn insert_entry(
+    tx: &Transaction<'_>,
+    rec: &DeviceRecord,
+    kind: &str,
+    title: &str,
+    day: NaiveDate,
+) -> Result<()> {
+    let title: String = title.chars().take(80).collect();
+    tx.execute(
+        "INSERT INTO entries (record_id, type, kind, title, day, captured_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            rec.id.to_string(),
+            rec.body.type_name(),
+            kind,
+            title,
+            day.to_string(),
+            time(&rec.captured_at)
+        ],
+    )?;
+    Ok(())
+}
+
+const VISIT_COLUMNS: &str = "check_in_id, household_id, started_at, fix_lat, fix_lon, accuracy_m,
+                             ended_at, photos, note, event_id, retracted";
+
+fn visit_row(r: &Row<'_>) -> rusqlite::Result<VisitRow> {
+    let lat: Option<f64> = r.get(3)?;
+    let lon: Option<f64> = r.get(4)?;
+    Ok(VisitRow {
+        check_in_id: parse_id(r.get(0)?)?,
+        household_id: parse_id(r.get(1)?)?,
+        started_at: parse_time(r.get(2)?)?,
+        fix: lat.zip(lon),
+        accuracy_m: r.get(5)?,
+        ended_at: r.get::<_, Option<String>>(6)?.map(parse_time).transpose()?,
+        photos: r.get(7)?,
+        note: r.get(8)?,
+        event_id: r.get::<_, Option<String>>(9)?.map(parse_id).transpose()?,
+        retracted: r.get(10)?,
+    })
+}
+
+impl Store {
+    /// The duty session still open, if any.
+    pub fn open_duty(&self) -> Result<Option<DutySession>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT duty_id, village_id, started_at, ended_at FROM duty_sessions
+                 WHERE ended_at IS NULL ORDER BY started_at DESC LIMIT 1",
+                [],
+                duty_row,
+            )
+            .optional()?)
+    }
+
+    /// Duty sessions that started in `from..to`, oldest first.
+    pub fn duty_sessions(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<DutySession>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT duty_id, village_id, started_at, ended_at FROM duty_sessions
+             WHERE started_at >= ?1 AND started_at < ?2 ORDER BY started_at",
+        )?;
+        let rows = stmt.query_map(params![time(&from), time(&to)], duty_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The trajectory of a duty session, in order.
+    pub fn track(&self, duty: RecordId) -> Result<Vec<TrackPoint>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT time, lat, lon, accuracy_m, segment FROM track_points
+             WHERE duty_id = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([duty.to_string()], |r| {
+            Ok(TrackPoint {
+                time: parse_time(r.get(0)?)?,
+                lat: r.get(1)?,
+                lon: r.get(2)?,
+                accuracy_m: r.get(3)?,
+                segment: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The village check-in not yet checked out, if any.
+    pub fn open_village_stay(&self) -> Result<Option<VillageStay>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT check_in_id, village_id, checked_in_at, accuracy_m, checked_out_at
+                 FROM village_stays WHERE checked_out_at IS NULL
+                 ORDER BY checked_in_at DESC LIMIT 1",
+                [],
+                |r| {
+                    Ok(VillageStay {
+                        check_in_id: parse_id(r.get(0)?)?,
+                        village_id: parse_id(r.get(1)?)?,
+                        checked_in_at: parse_time(r.get(2)?)?,
+                        accuracy_m: r.get(3)?,
+                        checked_out_at: r
+                            .get::<_, Option<String>>(4)?
+                            .map(parse_time)
+                            .transpose()?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// The household visit not yet checked out, if any.
+    pub fn open_visit(&self) -> Result<Option<VisitRow>> {
+        let sql = format!(
+            "SELECT {VISIT_COLUMNS} FROM visits WHERE ended_at IS NULL AND retracted = 0
+             ORDER BY started_at DESC LIMIT 1"
+        );
+        Ok(self.conn.query_row(&sql, [], visit_row).optional()?)
+    }
+
+    /// Visits that started in `from..to`, newest first.
+    pub fn visits(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<VisitRow>> {
+        let sql = format!(
+            "SELECT {VISIT_COLUMNS} FROM visits WHERE started_at >= ?1 AND started_at < ?2
+             ORDER BY started_at DESC"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![time(&from), time(&to)], visit_row)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The latest work-log entries, newest first.
+    pub fn entries(&self, limit: usize) -> Result<Vec<EntryRow>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT record_id, type, kind, title, day, captured_at, photos, retracted
+             FROM entries ORDER BY captured_at DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok(EntryRow {
+                record_id: parse_id(r.get(0)?)?,
+                record_type: r.get(1)?,
+                kind: r.get(2)?,
+                title: r.get(3)?,
+                day: parse_id(r.get(4)?)?,
+                captured_at: parse_time(r.get(5)?)?,
+                photos: r.get(6)?,
+                retracted: r.get(7)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+fn duty_row(r: &Row<'_>) -> rusqlite::Result<DutySession> {
+    Ok(DutySession {
+        duty_id: parse_id(r.get(0)?)?,
+        village_id: r.get::<_, Option<String>>(1)?.map(parse_id).transpose()?,
+        started_at: parse_time(r.get(2)?)?,
+        ended_at: r.get::<_, Option<String>>(3)?.map(parse_time).transpose()?,
+    })
+}

@@ -1,0 +1,157 @@
+//! Every piece of text the app shows, in zh-CN, in one place. Labels of domain enums (roles,
+//! activity kinds, statuses, reject reasons) come from `zhucun_shared`'s `label_zh()`.
+
+pub const APP_TITLE: &str = "驻村";
+
+// Navigation
+pub const NAV_TODAY: &str = "今日";
+pub const NAV_PROGRESS: &str = "本月进度";
+pub const NAV_HISTORY: &str = "走访记录";
+pub const NAV_WORK: &str = "工作日志";
+pub const NAV_TEAM: &str = "工作队";
+pub const NAV_SPOT_CHECKS: &str = "抽查";
+
+// Duty and check-ins
+pub const ON_DUTY: &str = "值守中";
+pub const OFF_DUTY: &str = "未值守";
+pub const START_DUTY: &str = "开始值守";
+pub const END_DUTY: &str = "结束值守";
+pub const TRACK_ONLY_ON_DUTY: &str = "仅在值守期间记录轨迹";
+pub const VILLAGE_CHECK_IN: &str = "进村签到";
+pub const VILLAGE_CHECK_OUT: &str = "离村签退";
+pub const IN_VILLAGE: &str = "已进村";
+pub const NOT_IN_VILLAGE: &str = "未进村";
+pub const HOUSEHOLD_CHECK_IN: &str = "入户签到";
+pub const HOUSEHOLD_CHECK_OUT: &str = "入户签退";
+pub const VISITING: &str = "正在走访";
+pub const NEAREST_FIRST: &str = "农户（由近及远）";
+pub const TAKE_PHOTO: &str = "拍照";
+pub const SIMULATED_PHOTO: &str = "模拟拍照";
+pub const ADD_NOTE: &str = "保存走访记录";
+pub const NOTE_PLACEHOLDER: &str = "走访记录、帮扶内容";
+pub const PHOTOS: &str = "照片";
+pub const NOTES: &str = "记录";
+pub const VISITS_TODAY: &str = "今日走访";
+pub const NO_VISITS: &str = "暂无走访";
+pub const EVENT_TITLE: &str = "四必到事件";
+pub const RECORD_EVENT: &str = "登记事件";
+pub const EVENT_DESCRIPTION: &str = "事件说明";
+pub const ATTENDS_EVENT: &str = "处理事件";
+
+// Location
+pub const LOCATING: &str = "正在定位…";
+pub const NO_FIX: &str = "无定位";
+pub const FIX_PENDING: &str = "定位待补";
+pub const ACCURACY: &str = "精度";
+pub const METRES: &str = "米";
+pub const LOCATION_LOST: &str = "定位中断";
+pub const TRACK_GAP: &str = "轨迹中断";
+pub const SIMULATED_LOCATION: &str = "模拟定位";
+
+// Sync
+pub const SYNC: &str = "同步";
+pub const SYNC_NOW: &str = "立即同步";
+pub const PENDING_RECORDS: &str = "待上传记录";
+pub const PENDING_PHOTOS: &str = "待上传照片";
+pub const LAST_SYNC: &str = "上次同步成功";
+pub const NEVER_SYNCED: &str = "尚未同步";
+pub const SYNC_FAILED: &str = "同步失败";
+pub const ALL_SYNCED: &str = "已全部上传";
+pub const OFFLINE: &str = "离线";
+
+// Progress
+pub const PROVISIONAL: &str = "手机估算";
+pub const SERVER_VERDICT: &str = "服务器结论";
+pub const NO_SERVER_VERDICT: &str = "待同步";
+pub const NOT_EVALUATED: &str = "暂无估算";
+pub const COUNTED: &str = "已计";
+pub const REQUIRED: &str = "要求";
+pub const DUE: &str = "截止";
+pub const REJECTED: &str = "未计入";
+pub const NO_RULES: &str = "暂无适用的考核要求，请先同步";
+
+// History
+pub const HISTORY_EMPTY: &str = "暂无记录";
+pub const CHECKED_OUT: &str = "已签退";
+pub const NOT_CHECKED_OUT: &str = "未签退";
+pub const RETRACTED: &str = "已撤回";
+
+// Work log, activities and reports
+pub const WORK_ENTRY: &str = "工作记录";
+pub const ACTIVITY: &str = "活动";
+pub const REPORT: &str = "报送材料";
+pub const KIND: &str = "类别";
+pub const TITLE: &str = "标题";
+pub const CONTENT: &str = "内容";
+pub const HELD_ON: &str = "日期";
+pub const PERSON_TIMES: &str = "人次";
+pub const QUANTITY: &str = "数量";
+pub const SAVE: &str = "保存";
+pub const SAVED: &str = "已保存";
+pub const ATTACH_FILE: &str = "附件";
+pub const RECENT_ENTRIES: &str = "最近录入";
+
+// Team and supervision
+pub const TEAM_STATUS: &str = "队员情况";
+pub const TRAJECTORY: &str = "轨迹";
+pub const LAST_SEEN: &str = "最近定位";
+pub const HOUSEHOLDS: &str = "农户";
+pub const BOUNDARY: &str = "村界";
+pub const NOT_A_TEAM_LEADER: &str = "仅工作队队长可查看";
+pub const SPOT_CHECK_QUEUE: &str = "抽查队列";
+pub const SPOT_CHECK_UNAVAILABLE: &str = "服务器尚未提供抽查队列";
+pub const NOT_A_SUPERVISOR: &str = "仅督查人员可查看";
+
+// Errors the capture flows report
+pub const ERR_NOT_ON_DUTY: &str = "请先开始值守";
+pub const ERR_ALREADY_ON_DUTY: &str = "已在值守中";
+pub const ERR_VISIT_OPEN: &str = "请先完成当前走访签退";
+pub const ERR_NO_OPEN_VISIT: &str = "当前没有进行中的走访";
+pub const ERR_OUTSIDE_BOUNDARY: &str = "当前位置不在村界内";
+pub const ERR_UNKNOWN_VILLAGE: &str = "未找到该村，请先同步";
+pub const ERR_UNKNOWN_HOUSEHOLD: &str = "未找到该农户，请先同步";
+pub const ERR_NOT_IN_VILLAGE: &str = "尚未进村签到";
+pub const ERR_ALREADY_IN_VILLAGE: &str = "已进村签到";
+pub const ERR_EMPTY_TITLE: &str = "请填写标题";
+pub const ERR_EMPTY_TEXT: &str = "请填写内容";
+pub const ERR_PERSON_TIMES: &str = "培训须填写人次";
+pub const ERR_TOO_LONG: &str = "内容过长";
+pub const ERR_NOT_ENROLLED: &str = "本机尚未登记，请先登录";
+
+/// "精度 12 米"
+pub fn accuracy(m: f64) -> String {
+    format!("{ACCURACY} {m:.0} {METRES}")
+}
+
+/// "距离 35 米" / "距离 1.2 公里"
+pub fn distance(m: f64) -> String {
+    if m < 1000.0 {
+        format!("{m:.0} {METRES}")
+    } else {
+        format!("{:.1} 公里", m / 1000.0)
+    }
+}
+
+/// "距村界 120 米"
+pub fn outside_boundary(m: f64) -> String {
+    format!("{ERR_OUTSIDE_BOUNDARY}（距村界 {}）", distance(m))
+}
+
+/// "已计 3 / 要求 6"
+pub fn counted_of(counted: u32, required: u32) -> String {
+    format!("{COUNTED} {counted} / {REQUIRED} {required}")
+}
+
+/// "下次重试 30 秒后"
+pub fn retry_in(seconds: u64) -> String {
+    format!("{seconds} 秒后重试")
+}
+
+/// "值守 2 小时 15 分"
+pub fn duration_hm(minutes: i64) -> String {
+    if minutes < 60 {
+        format!("{minutes} 分钟")
+    } else {
+        format!("{} 小时 {} 分", minutes / 60, minutes % 60)
+    }
+}

@@ -1,0 +1,171 @@
+//! The HTTP client of the sync protocol (`zhucun_shared::sync`). Every path is here.
+
+use reqwest::{Client, RequestBuilder, Response, StatusCode};
+use std::time::Duration;
+use zhucun_shared::sync::{
+    EnrollRequest, EnrollResponse, ErrorBody, LoginRequest, LoginResponse, PhotoStatus,
+    PullResponse, PushRequest, PushResponse,
+};
+
+const LOGIN: &str = "/api/v1/login";
+const ENROLL: &str = "/api/v1/devices";
+const PUSH: &str = "/api/v1/sync/push";
+const PULL: &str = "/api/v1/sync/pull";
+const PHOTOS: &str = "/api/v1/photos";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("network: {0}")]
+    Network(#[from] reqwest::Error),
+    #[error("server answered {status}: {}", .body.as_ref().map(|b| b.message.as_str()).unwrap_or(""))]
+    Status {
+        status: u16,
+        body: Option<ErrorBody>,
+    },
+}
+
+impl ApiError {
+    /// The network, a timeout, a busy or failing server: try again later. A refusal (4xx)
+    /// would only be refused again.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ApiError::Network(e) => !e.is_decode() && !e.is_builder(),
+            ApiError::Status { status, .. } => {
+                *status == 408 || *status == 429 || (500..600).contains(status)
+            }
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } => Some(*status),
+            ApiError::Network(e) => e.status().map(|s| s.as_u16()),
+        }
+    }
+}
+
+/// The server, as the phone sees it.
+#[derive(Clone, Debug)]
+pub struct Api {
+    http: Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl Api {
+    pub fn new(base_url: &str) -> Result<Api, ApiError> {
+        let http = Client::builder()
+            .connect_timeout(Duration::from_secs(15))
+            .timeout(Duration::from_secs(60))
+            .build()?;
+        Ok(Api {
+            http,
+            base: base_url.trim_end_matches('/').to_string(),
+            token: None,
+        })
+    }
+
+    pub fn with_token(mut self, token: Option<String>) -> Self {
+        self.token = token;
+        self
+    }
+
+    pub fn set_token(&mut self, token: Option<String>) {
+        self.token = token;
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    fn authed(&self, rb: RequestBuilder) -> RequestBuilder {
+        match &self.token {
+            Some(t) => rb.bearer_auth(t),
+            None => rb,
+        }
+    }
+
+    async fn check(resp: Response) -> Result<Response, ApiError> {
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let body = resp.json::<ErrorBody>().await.ok();
+        Err(ApiError::Status {
+            status: status.as_u16(),
+            body,
+        })
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Result<LoginResponse, ApiError> {
+        let req = LoginRequest {
+            username: username.to_string(),
+            password: password.to_string(),
+        };
+        let resp = self
+            .http
+            .post(format!("{}{LOGIN}", self.base))
+            .json(&req)
+            .send()
+            .await?;
+        Ok(Self::check(resp).await?.json().await?)
+    }
+
+    pub async fn enroll(&self, label: &str) -> Result<EnrollResponse, ApiError> {
+        let req = EnrollRequest {
+            label: label.to_string(),
+        };
+        let rb = self.http.post(format!("{}{ENROLL}", self.base)).json(&req);
+        let resp = self.authed(rb).send().await?;
+        Ok(Self::check(resp).await?.json().await?)
+    }
+
+    pub async fn push(&self, req: &PushRequest) -> Result<PushResponse, ApiError> {
+        let rb = self.http.post(format!("{}{PUSH}", self.base)).json(req);
+        let resp = self.authed(rb).send().await?;
+        Ok(Self::check(resp).await?.json().await?)
+    }
+
+    pub async fn pull(&self, cursor: Option<&str>) -> Result<PullResponse, ApiError> {
+        let mut rb = self.http.get(format!("{}{PULL}", self.base));
+        if let Some(c) = cursor {
+            rb = rb.query(&[("cursor", c)]);
+        }
+        let resp = self.authed(rb).send().await?;
+        Ok(Self::check(resp).await?.json().await?)
+    }
+
+    /// How much of a photo the server holds; `None` when it has none of it.
+    pub async fn photo_status(&self, sha256: &str) -> Result<Option<PhotoStatus>, ApiError> {
+        let rb = self
+            .http
+            .get(format!("{}{PHOTOS}/{sha256}/status", self.base));
+        let resp = self.authed(rb).send().await?;
+        if resp.status() == StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        Ok(Some(Self::check(resp).await?.json().await?))
+    }
+
+    /// Sends `chunk`, which starts at byte `offset` of a file of `total` bytes.
+    pub async fn upload_photo_chunk(
+        &self,
+        sha256: &str,
+        offset: u64,
+        total: u64,
+        chunk: &[u8],
+    ) -> Result<PhotoStatus, ApiError> {
+        let end = offset + chunk.len() as u64;
+        let rb = self
+            .http
+            .put(format!("{}{PHOTOS}/{sha256}", self.base))
+            .header(
+                reqwest::header::CONTENT_RANGE,
+                format!("bytes {offset}-{}/{total}", end.saturating_sub(1)),
+            )
+            .header(reqwest::header::CONTENT_TYPE, "image/jpeg")
+            .body(chunk.to_vec());
+        let resp = self.authed(rb).send().await?;
+        Ok(Self::check(resp).await?.json().await?)
+    }
+}
