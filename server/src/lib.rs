@@ -1,1 +1,138 @@
+//! Zhucun's server: accounts, the sync protocol with the phones, photo storage, and verdicts
+//! recomputed from the records (never taken from the phone), over SQLite or PostgreSQL.
+//!
+//! Start it in-process with [`open_store`], [`AppState::new`] and [`serve`] on any listener
+//! (tests bind port 0).
 
+pub mod access;
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod evaluation;
+pub mod import;
+pub mod metrics;
+pub mod photos;
+pub mod store;
+
+pub use config::Config;
+pub use error::{ApiError, ApiResult};
+pub use store::{open_store, AnyStore, Store};
+
+use std::future::Future;
+use std::ops::Deref;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use zhucun_shared::calendar::{WorkCalendar, BUNDLED_CALENDAR};
+use zhucun_shared::catalogue::{Catalogue, BUNDLED_RULES};
+
+/// Settings keys for a county's own rules file and calendar.
+pub const RULES_SETTING: &str = "rules_toml";
+pub const CALENDAR_SETTING: &str = "calendar_toml";
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState(Arc<AppInner>);
+
+pub struct AppInner {
+    pub config: Config,
+    pub store: AnyStore,
+    pub objects: Arc<dyn photos::ObjectStore>,
+    pub uploads: photos::Uploads,
+    pub catalogue: Catalogue,
+    pub rules_toml: String,
+    pub calendar: WorkCalendar,
+    pub calendar_toml: String,
+    pub throttle: auth::LoginThrottle,
+    pub metrics: metrics::Metrics,
+    /// Bounds the CPU-heavy work (evaluations) running at once.
+    pub evaluations: tokio::sync::Semaphore,
+}
+
+impl Deref for AppState {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("stored rules file: {0}")]
+    Rules(#[from] zhucun_shared::catalogue::CatalogueError),
+    #[error("stored calendar: {0}")]
+    Calendar(#[from] zhucun_shared::calendar::CalendarError),
+}
+
+impl AppState {
+    /// Photos go to `photos/` under the data directory.
+    pub async fn new(config: Config, store: AnyStore) -> Result<Self, StartError> {
+        let objects = photos::FsObjectStore::new(config.data_dir.join("photos"));
+        Self::with_objects(config, store, Arc::new(objects)).await
+    }
+
+    /// With another object store (an S3-compatible one, say).
+    pub async fn with_objects(
+        config: Config,
+        store: AnyStore,
+        objects: Arc<dyn photos::ObjectStore>,
+    ) -> Result<Self, StartError> {
+        let uploads_dir = config.data_dir.join("uploads");
+        std::fs::create_dir_all(&uploads_dir).map_err(|source| StartError::DataDir {
+            path: uploads_dir.clone(),
+            source,
+        })?;
+        let rules_toml = store
+            .setting(RULES_SETTING)
+            .await?
+            .unwrap_or_else(|| BUNDLED_RULES.to_string());
+        let catalogue = Catalogue::from_toml(&rules_toml)?;
+        let calendar_toml = store
+            .setting(CALENDAR_SETTING)
+            .await?
+            .unwrap_or_else(|| BUNDLED_CALENDAR.to_string());
+        let calendar = WorkCalendar::from_toml(&calendar_toml)?;
+        let throttle = auth::LoginThrottle::new(
+            config.login_max_failures,
+            std::time::Duration::from_secs(config.login_window_secs),
+        );
+        let evaluations = tokio::sync::Semaphore::new(config.max_concurrent_evaluations.max(1));
+        Ok(Self(Arc::new(AppInner {
+            uploads: photos::Uploads::new(uploads_dir),
+            config,
+            store,
+            objects,
+            catalogue,
+            rules_toml,
+            calendar,
+            calendar_toml,
+            throttle,
+            metrics: metrics::Metrics::new(),
+            evaluations,
+        })))
+    }
+}
+
+/// Serves the API on `listener` until `shutdown` resolves, then lets in-flight requests (and
+/// their commits) finish and closes the database.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = api::router(state.clone());
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    state.store.close().await;
+    Ok(())
+}

@@ -1,0 +1,151 @@
+//! Jurisdiction: whose records a caller may see. A cadre sees their own; a team leader the
+//! people posted to their villages; a liaison leader everyone posted to the villages of their
+//! cluster; a supervisor everyone of their township; an admin everyone.
+
+use chrono::NaiveDate;
+use std::collections::BTreeSet;
+use zhucun_shared::ids::{PersonId, TownshipId, VillageId};
+use zhucun_shared::org::{Assignment, Person};
+use zhucun_shared::role::Role;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Access {
+    viewer: Option<PersonId>,
+    admin: bool,
+    townships: BTreeSet<TownshipId>,
+    /// Villages the viewer leads a team in.
+    team_villages: BTreeSet<VillageId>,
+    /// Villages of the viewer's liaison cluster.
+    cluster_villages: BTreeSet<VillageId>,
+}
+
+impl Access {
+    /// What `viewer` may see, from the assignments they hold on `day`.
+    pub fn of(viewer: PersonId, assignments: &[Assignment], day: NaiveDate) -> Self {
+        let mut access = Access {
+            viewer: Some(viewer),
+            ..Access::default()
+        };
+        for a in assignments
+            .iter()
+            .filter(|a| a.person_id == viewer && a.overlaps(day, day))
+        {
+            match a.role {
+                Role::Admin => access.admin = true,
+                Role::Supervisor => {
+                    access.townships.insert(a.township_id);
+                }
+                Role::TeamLeader => access.team_villages.extend(a.village_id),
+                Role::LiaisonLeader => access.cluster_villages.extend(a.village_id),
+                _ => {}
+            }
+        }
+        access
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.admin
+    }
+
+    /// Whether the viewer may see `target`'s records, reports and trajectory. `target_assignments`
+    /// are the target's assignments (any dates: a past posting stays visible to its leaders).
+    pub fn can_see(&self, target: &Person, target_assignments: &[Assignment]) -> bool {
+        if self.admin || self.viewer == Some(target.id) {
+            return true;
+        }
+        if self.townships.contains(&target.township_id) {
+            return true;
+        }
+        target_assignments.iter().any(|a| {
+            let Some(v) = a.village_id else { return false };
+            self.cluster_villages.contains(&v)
+                // A team leader oversees the team, not the township leaders linked to the village.
+                || (self.team_villages.contains(&v) && a.role != Role::LiaisonLeader)
+        })
+    }
+
+    /// Whether the viewer oversees anyone but themselves.
+    pub fn is_leader(&self) -> bool {
+        self.admin
+            || !self.townships.is_empty()
+            || !self.team_villages.is_empty()
+            || !self.cluster_villages.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zhucun_shared::ids::*;
+
+    fn assign(p: PersonId, role: Role, v: Option<VillageId>, t: TownshipId) -> Assignment {
+        Assignment {
+            id: AssignmentId::new(),
+            person_id: p,
+            role,
+            village_id: v,
+            township_id: t,
+            starts_on: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            ends_on: None,
+        }
+    }
+
+    fn person(t: TownshipId) -> Person {
+        Person {
+            id: PersonId::new(),
+            name: "某".into(),
+            township_id: t,
+            unit_id: None,
+        }
+    }
+
+    #[test]
+    fn each_role_reaches_its_jurisdiction_only() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 10).unwrap();
+        let t = TownshipId::new();
+        let other_t = TownshipId::new();
+        let (v1, v2) = (VillageId::new(), VillageId::new());
+        let cadre1 = person(t);
+        let cadre2 = person(t);
+        let leader1 = person(t);
+        let liaison = person(t);
+        let outsider = person(other_t);
+        let a = |p: &Person, r, v| vec![assign(p.id, r, v, p.township_id)];
+        let cadre1_a = a(&cadre1, Role::ResidentMember, Some(v1));
+        let cadre2_a = a(&cadre2, Role::ResidentMember, Some(v2));
+        let liaison_a = a(&liaison, Role::LiaisonLeader, Some(v1));
+        let outsider_a = a(&outsider, Role::ResidentMember, Some(VillageId::new()));
+
+        let cadre = Access::of(cadre1.id, &cadre1_a, day);
+        assert!(cadre.can_see(&cadre1, &cadre1_a));
+        assert!(!cadre.can_see(&cadre2, &cadre2_a));
+
+        let leader = Access::of(leader1.id, &a(&leader1, Role::TeamLeader, Some(v1)), day);
+        assert!(leader.can_see(&cadre1, &cadre1_a));
+        assert!(!leader.can_see(&cadre2, &cadre2_a));
+        assert!(!leader.can_see(&liaison, &liaison_a));
+
+        let l = Access::of(liaison.id, &liaison_a, day);
+        assert!(l.can_see(&cadre1, &cadre1_a));
+        assert!(!l.can_see(&cadre2, &cadre2_a));
+
+        let sup_p = person(t);
+        let sup = Access::of(sup_p.id, &a(&sup_p, Role::Supervisor, None), day);
+        assert!(sup.can_see(&cadre2, &cadre2_a));
+        assert!(!sup.can_see(&outsider, &outsider_a));
+
+        let admin_p = person(other_t);
+        let admin = Access::of(admin_p.id, &a(&admin_p, Role::Admin, None), day);
+        assert!(admin.can_see(&cadre1, &cadre1_a) && admin.can_see(&outsider, &outsider_a));
+    }
+
+    #[test]
+    fn an_ended_assignment_grants_nothing() {
+        let t = TownshipId::new();
+        let sup = person(t);
+        let mut a = assign(sup.id, Role::Supervisor, None, t);
+        a.ends_on = NaiveDate::from_ymd_opt(2026, 6, 30);
+        let access = Access::of(sup.id, &[a], NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
+        assert!(!access.can_see(&person(t), &[]));
+    }
+}

@@ -1,0 +1,113 @@
+//! The HTTP API. Each module has its `router`; they are merged here with the operational
+//! endpoints (`/health`, `/metrics`, `/api/openapi.json`).
+
+pub mod auth;
+pub mod extract;
+pub mod photos;
+pub mod reports;
+pub mod sync;
+
+use crate::error::ApiError;
+use crate::store::Store;
+use crate::AppState;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::OpenApi;
+
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.config.max_body_bytes;
+    Router::new()
+        .merge(auth::router(state.clone()))
+        .merge(sync::router(state.clone()))
+        .merge(photos::router(state.clone()))
+        .merge(reports::router(state.clone()))
+        .merge(ops_router(state.clone()))
+        .fallback(|| async { ApiError::NotFound("接口") })
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            crate::metrics::track,
+        ))
+        .layer(TraceLayer::new_for_http())
+}
+
+fn ops_router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .route("/api/openapi.json", get(openapi))
+        .with_state(state)
+}
+
+/// Up, and the database answers.
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    match state.store.setting("health").await {
+        Ok(_) => Json(serde_json::json!({"status": "ok", "database": state.store.backend()}))
+            .into_response(),
+        Err(e) => ApiError::Internal(format!("health check: {e}")).into_response(),
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
+}
+
+async fn openapi() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
+    }
+}
+
+/// The API document served at `/api/openapi.json`.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Zhucun sync API",
+        version = "1",
+        description = "Between the Zhucun phone app and the server. JSON; protocol version 1.\n\n\
+            Errors are always JSON: ErrorBody {code, message, field}. `field` is the JSON path of \
+            the value at fault (e.g. `records[3].body.fix.lat`).\n\n\
+            Push is validated atomically (one bad record refuses the batch, nothing stored) and \
+            then answered per record in one transaction (stored, duplicate, or conflict); nothing \
+            is ever half-written. Photos are uploaded by SHA-256 in resumable chunks.\n\n\
+            Shapes of the bodies are those of the zhucun-shared crate's `sync`, `record`, `org` and \
+            `verdict` modules, serialised with serde."
+    ),
+    paths(
+        auth::login, auth::enroll,
+        sync::push, sync::pull,
+        photos::status, photos::upload, photos::download,
+        reports::people, reports::report, reports::trajectory,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Accounts and devices"),
+        (name = "sync", description = "Records from phones, reference data to phones"),
+        (name = "photos", description = "Photo files"),
+        (name = "reports", description = "Verdicts and trajectories, within the caller's jurisdiction"),
+    )
+)]
+pub struct ApiDoc;

@@ -1,0 +1,308 @@
+//! Photo upload by SHA-256: idempotent and resumable. A phone asks how much the server holds
+//! (`GET …/status`), then sends the rest in chunks (`PUT …?offset=&total=`). When the last byte
+//! arrives the file is checked (hash, magic bytes, decoding under limits), read (EXIF, perceptual
+//! hash) and moved to the object store; a refused file is dropped whole.
+
+use super::extract::{ApiPath, ApiQuery};
+use crate::access::Access;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::photos::inspect::{could_be_image, inspect, DecodeLimits, InspectError};
+use crate::photos::is_sha256;
+use crate::store::{PhotoRow, Store};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use zhucun_shared::period::local_date;
+use zhucun_shared::sync::PhotoStatus;
+
+pub fn router(state: AppState) -> Router {
+    let chunk_limit = state.config.max_chunk_bytes;
+    Router::new()
+        .route("/api/v1/photos/{sha256}", get(download).put(upload))
+        .route("/api/v1/photos/{sha256}/status", get(status))
+        .layer(DefaultBodyLimit::max(chunk_limit))
+        .with_state(state)
+}
+
+fn checked_sha(sha256: &str) -> ApiResult<&str> {
+    if is_sha256(sha256) {
+        Ok(sha256)
+    } else {
+        Err(ApiError::invalid(
+            "sha256",
+            "须为 64 位小写十六进制 SHA-256",
+        ))
+    }
+}
+
+async fn held(state: &AppState, sha256: &str) -> ApiResult<Option<PhotoRow>> {
+    Ok(state.store.photo(sha256).await?)
+}
+
+/// How much of a photo the server holds.
+#[utoipa::path(get, path = "/api/v1/photos/{sha256}/status", tag = "photos",
+    params(("sha256" = String, Path, description = "Lower-case hex SHA-256 of the file")),
+    responses((status = 200, description = "PhotoStatus: received_bytes, complete", body = Object)),
+    security(("bearer" = [])))]
+pub async fn status(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiPath(sha256): ApiPath<String>,
+) -> ApiResult<Json<PhotoStatus>> {
+    let sha256 = checked_sha(&sha256)?;
+    if let Some(p) = held(&state, sha256).await? {
+        return Ok(Json(PhotoStatus {
+            sha256: p.sha256,
+            received_bytes: p.bytes,
+            complete: true,
+        }));
+    }
+    Ok(Json(PhotoStatus {
+        sha256: sha256.to_string(),
+        received_bytes: state.uploads.received(sha256),
+        complete: false,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ChunkQuery {
+    /// Where this chunk starts in the file.
+    pub offset: u64,
+    /// The file's full size.
+    pub total: u64,
+}
+
+/// Upload a chunk of a photo. Bytes the server already holds are skipped, so a resent chunk is
+/// harmless; a chunk starting past what is held is refused (409) and the phone asks for the status.
+#[utoipa::path(put, path = "/api/v1/photos/{sha256}", tag = "photos",
+    params(
+        ("sha256" = String, Path, description = "Lower-case hex SHA-256 of the whole file"),
+        ("offset" = u64, Query, description = "Where this chunk starts"),
+        ("total" = u64, Query, description = "Size of the whole file"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk"),
+    responses(
+        (status = 200, description = "PhotoStatus after the chunk; complete once the file is checked and stored", body = Object),
+        (status = 409, description = "offset is past what the server holds (code offset_mismatch)", body = Object),
+        (status = 413, description = "File or chunk too large", body = Object),
+        (status = 422, description = "Not an image, decodes too large, or content does not match the SHA-256; the partial upload is dropped", body = Object),
+    ),
+    security(("bearer" = [])))]
+pub async fn upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(sha256): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ChunkQuery>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<PhotoStatus>> {
+    let sha256 = checked_sha(&sha256)?.to_string();
+    let body = body.map_err(|e| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::TooLarge {
+                limit: state.config.max_chunk_bytes as u64,
+            }
+        } else {
+            ApiError::Malformed {
+                field: Some("body".into()),
+                message: e.body_text(),
+            }
+        }
+    })?;
+    if q.total == 0 {
+        return Err(ApiError::invalid("total", "文件不能为空"));
+    }
+    if q.total > state.config.max_photo_bytes {
+        return Err(ApiError::TooLarge {
+            limit: state.config.max_photo_bytes,
+        });
+    }
+    if let Some(p) = held(&state, &sha256).await? {
+        return Ok(Json(PhotoStatus {
+            sha256,
+            received_bytes: p.bytes,
+            complete: true,
+        }));
+    }
+    let lock = state.uploads.lock_for(&sha256);
+    let _guard = lock.lock().await;
+    // Another upload of the same file may have finished while this one waited.
+    if let Some(p) = held(&state, &sha256).await? {
+        return Ok(Json(PhotoStatus {
+            sha256,
+            received_bytes: p.bytes,
+            complete: true,
+        }));
+    }
+    let received = state.uploads.received(&sha256);
+    if q.offset > received {
+        return Err(ApiError::Conflict {
+            code: "offset_mismatch",
+            field: Some("offset".into()),
+            message: format!("服务器已收到 {received} 字节，请从该处继续上传"),
+        });
+    }
+    let skip = usize::try_from(received - q.offset).unwrap_or(usize::MAX);
+    let new = body.get(skip.min(body.len())..).unwrap_or_default();
+    if received + new.len() as u64 > q.total {
+        return Err(ApiError::invalid("total", "上传内容超过声明的文件大小"));
+    }
+    let part = state.uploads.part_path(&sha256);
+    if received == 0 && !could_be_image(&new[..new.len().min(16)]) {
+        return Err(refused(InspectError::NotAnImage));
+    }
+    if !new.is_empty() {
+        let bytes = new.to_vec();
+        let path = part.clone();
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)?;
+            f.write_all(&bytes)?;
+            f.sync_data()
+        })
+        .await?
+        .map_err(|e| ApiError::Internal(format!("writing upload part: {e}")))?;
+        state.metrics.photo_bytes_received.inc_by(new.len() as u64);
+    }
+    let received = received + new.len() as u64;
+    if received < q.total {
+        return Ok(Json(PhotoStatus {
+            sha256,
+            received_bytes: received,
+            complete: false,
+        }));
+    }
+    finish(&state, &caller, &sha256, &part).await?;
+    Ok(Json(PhotoStatus {
+        sha256,
+        received_bytes: received,
+        complete: true,
+    }))
+}
+
+fn refused(e: InspectError) -> ApiError {
+    let code = match e {
+        InspectError::NotAnImage => "not_an_image",
+        InspectError::TooLarge(_) => "image_too_large",
+        InspectError::Undecodable(_) => "undecodable_image",
+    };
+    ApiError::BadPhoto {
+        code,
+        field: "body".into(),
+        message: e.to_string(),
+    }
+}
+
+/// Checks the whole file and moves it to the object store; on any refusal the part is dropped.
+async fn finish(
+    state: &AppState,
+    caller: &Caller,
+    sha256: &str,
+    part: &std::path::Path,
+) -> ApiResult<()> {
+    let limits = DecodeLimits {
+        max_side: state.config.max_image_side,
+        max_alloc: state.config.max_decode_bytes,
+    };
+    let path = part.to_path_buf();
+    let expected = sha256.to_string();
+    let checked = tokio::task::spawn_blocking(move || {
+        let bytes = std::fs::read(&path).map_err(|e| ApiError::Internal(e.to_string()))?;
+        if hex::encode(Sha256::digest(&bytes)) != expected {
+            return Err(ApiError::BadPhoto {
+                code: "sha256_mismatch",
+                field: "sha256".into(),
+                message: "文件内容与 SHA-256 不符，请重新上传".into(),
+            });
+        }
+        let found = inspect(&bytes, limits).map_err(refused)?;
+        Ok((bytes, found))
+    })
+    .await?;
+    let (bytes, found) = match checked {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = tokio::fs::remove_file(part).await;
+            tracing::info!(%sha256, error = %e, "photo refused");
+            return Err(e);
+        }
+    };
+    let size = bytes.len() as u64;
+    state
+        .objects
+        .put(sha256, bytes)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    state
+        .store
+        .put_photo(&PhotoRow {
+            sha256: sha256.to_string(),
+            bytes: size,
+            format: found.format.to_string(),
+            width: found.width,
+            height: found.height,
+            facts: found.facts,
+            uploaded_by: caller.person.id,
+            uploaded_at: Utc::now(),
+        })
+        .await?;
+    let _ = tokio::fs::remove_file(part).await;
+    state.metrics.photos_stored.inc();
+    Ok(())
+}
+
+/// A stored photo, for the uploader and those whose jurisdiction covers them.
+#[utoipa::path(get, path = "/api/v1/photos/{sha256}", tag = "photos",
+    params(("sha256" = String, Path, description = "Lower-case hex SHA-256")),
+    responses(
+        (status = 200, description = "The image file"),
+        (status = 403, description = "Uploaded by someone outside the caller's jurisdiction", body = Object),
+        (status = 404, description = "No such photo", body = Object),
+    ),
+    security(("bearer" = [])))]
+pub async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(sha256): ApiPath<String>,
+) -> ApiResult<Response> {
+    let sha256 = checked_sha(&sha256)?;
+    let photo = held(&state, sha256)
+        .await?
+        .ok_or(ApiError::NotFound("照片"))?;
+    let owner = state
+        .store
+        .person(photo.uploaded_by)
+        .await?
+        .ok_or(ApiError::NotFound("照片"))?;
+    let owner_assignments = state.store.assignments_of(owner.id).await?;
+    let access = Access::of(
+        caller.person.id,
+        &caller.assignments,
+        local_date(Utc::now()),
+    );
+    if !access.can_see(&owner, &owner_assignments) {
+        return Err(ApiError::Forbidden);
+    }
+    let bytes = state
+        .objects
+        .get(sha256)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .ok_or_else(|| ApiError::Internal(format!("photo {sha256} missing from object store")))?;
+    let mime = match photo.format.as_str() {
+        "png" => "image/png",
+        "webp" => "image/webp",
+        _ => "image/jpeg",
+    };
+    Ok(([(header::CONTENT_TYPE, mime)], bytes).into_response())
+}

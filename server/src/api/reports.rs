@@ -1,0 +1,191 @@
+//! What leaders look at: the people in their jurisdiction, a person's verdicts for a month
+//! (recomputed from the records), and a person's trajectory for a day.
+
+use super::extract::{ApiPath, ApiQuery};
+use crate::access::Access;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::evaluation::person_report;
+use crate::store::{Org, Store};
+use crate::AppState;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
+use serde::Deserialize;
+use zhucun_shared::ids::PersonId;
+use zhucun_shared::period::{day_end, day_start, local_date, Period};
+use zhucun_shared::sync::{PersonSummary, Trajectory, TrajectoryPoint};
+use zhucun_shared::verdict::PersonReport;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/people", get(people))
+        .route("/api/v1/people/{id}/report", get(report))
+        .route("/api/v1/people/{id}/trajectory", get(trajectory))
+        .with_state(state)
+}
+
+fn parse_person(id: &str) -> ApiResult<PersonId> {
+    id.parse()
+        .map_err(|_| ApiError::invalid("id", "须为人员编号（UUID）"))
+}
+
+/// Loads `id`'s township and checks the caller may see them: 404 for no such person, 403 for
+/// one outside the caller's jurisdiction.
+async fn visible_target(state: &AppState, caller: &Caller, id: PersonId) -> ApiResult<Org> {
+    let target = state
+        .store
+        .person(id)
+        .await?
+        .ok_or(ApiError::NotFound("人员"))?;
+    let org = state.store.township_org(target.township_id).await?;
+    let target_assignments: Vec<_> = org.assignments_of(id).cloned().collect();
+    let access = Access::of(
+        caller.person.id,
+        &caller.assignments,
+        local_date(Utc::now()),
+    );
+    if !access.can_see(&target, &target_assignments) {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(org)
+}
+
+/// Everyone the caller may look at (themselves included), with today's roles.
+#[utoipa::path(get, path = "/api/v1/people", tag = "reports",
+    responses((status = 200, description = "[PersonSummary]: person and roles held today", body = Object)),
+    security(("bearer" = [])))]
+pub async fn people(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<PersonSummary>>> {
+    let today = local_date(Utc::now());
+    let access = Access::of(caller.person.id, &caller.assignments, today);
+    let townships = if access.is_admin() {
+        state
+            .store
+            .townships()
+            .await?
+            .into_iter()
+            .map(|t| t.id)
+            .collect()
+    } else {
+        vec![caller.person.township_id]
+    };
+    let mut out = Vec::new();
+    for t in townships {
+        let org = state.store.township_org(t).await?;
+        for p in &org.people {
+            let assignments: Vec<_> = org.assignments_of(p.id).cloned().collect();
+            if !access.can_see(p, &assignments) {
+                continue;
+            }
+            let mut roles: Vec<_> = assignments
+                .iter()
+                .filter(|a| a.overlaps(today, today))
+                .map(|a| a.role)
+                .collect();
+            roles.sort();
+            roles.dedup();
+            out.push(PersonSummary {
+                person: p.clone(),
+                roles,
+            });
+        }
+    }
+    Ok(Json(out))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReportQuery {
+    /// `2026-11`; the current month when absent.
+    pub month: Option<String>,
+}
+
+/// A person's verdicts for a month, recomputed from the stored records.
+#[utoipa::path(get, path = "/api/v1/people/{id}/report", tag = "reports",
+    params(
+        ("id" = String, Path, description = "Person id"),
+        ("month" = Option<String>, Query, description = "Month as YYYY-MM; default: the current month"),
+    ),
+    responses(
+        (status = 200, description = "PersonReport: one verdict per applicable rule, with evidence, rejections and flags", body = Object),
+        (status = 403, description = "Outside the caller's jurisdiction", body = Object),
+        (status = 404, description = "No such person", body = Object),
+        (status = 422, description = "Bad id or month", body = Object),
+    ),
+    security(("bearer" = [])))]
+pub async fn report(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> ApiResult<Json<PersonReport>> {
+    let id = parse_person(&id)?;
+    let now = Utc::now();
+    let month = match q.month.as_deref() {
+        None => {
+            let today = local_date(now);
+            Period::month(today.year(), today.month())
+        }
+        Some(m) => match m.parse::<Period>() {
+            Ok(p @ Period::Month { year, .. }) if (2020..=2100).contains(&year) => p,
+            _ => return Err(ApiError::invalid("month", "须为 YYYY-MM 格式的月份")),
+        },
+    };
+    let org = visible_target(&state, &caller, id).await?;
+    Ok(Json(person_report(&state, org, id, month, now).await?))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TrajectoryQuery {
+    /// Local date, `2026-11-03`.
+    pub date: NaiveDate,
+}
+
+/// A person's fixes of one local day (Asia/Shanghai), in time order.
+#[utoipa::path(get, path = "/api/v1/people/{id}/trajectory", tag = "reports",
+    params(
+        ("id" = String, Path, description = "Person id"),
+        ("date" = String, Query, description = "Local date, YYYY-MM-DD"),
+    ),
+    responses(
+        (status = 200, description = "Trajectory: person_id, date, points [{record_id, kind, fix}]", body = Object),
+        (status = 403, description = "Outside the caller's jurisdiction", body = Object),
+        (status = 404, description = "No such person", body = Object),
+    ),
+    security(("bearer" = [])))]
+pub async fn trajectory(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<TrajectoryQuery>,
+) -> ApiResult<Json<Trajectory>> {
+    let id = parse_person(&id)?;
+    visible_target(&state, &caller, id).await?;
+    let (start, end) = (day_start(q.date), day_end(q.date));
+    // Records are indexed by capture time; a fix's own time may differ a little (a fix saved
+    // late, a visit's fix arriving after its check-in), so look a day either side.
+    let records = state
+        .store
+        .fix_records_of(id, start - Duration::days(1), end + Duration::days(1))
+        .await?;
+    let mut points: Vec<TrajectoryPoint> = records
+        .iter()
+        .flat_map(|r| {
+            r.body.fixes().map(|f| TrajectoryPoint {
+                record_id: r.id,
+                kind: r.body.type_name().to_string(),
+                fix: *f,
+            })
+        })
+        .filter(|p| p.fix.time >= start && p.fix.time < end)
+        .collect();
+    points.sort_by_key(|p| (p.fix.time, p.record_id));
+    Ok(Json(Trajectory {
+        person_id: id,
+        date: q.date,
+        points,
+    }))
+}

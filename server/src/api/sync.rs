@@ -1,0 +1,276 @@
+//! The sync protocol: push a device's records, pull what the phone needs offline.
+
+use super::extract::{ApiJson, ApiQuery};
+use crate::access::Access;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::evaluation::person_report;
+use crate::store::{IncomingRecord, Org, Store};
+use crate::AppState;
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Datelike, Duration, Utc};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+use zhucun_shared::period::{local_date, Period};
+use zhucun_shared::record::{earliest_plausible_time, ServerReceipt};
+use zhucun_shared::role::Role;
+use zhucun_shared::sync::{
+    DeviceWatermark, PullResponse, PushRequest, PushResponse, MAX_PUSH_RECORDS, PROTOCOL_VERSION,
+};
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/sync/push", post(push))
+        .route("/api/v1/sync/pull", get(pull))
+        .with_state(state)
+}
+
+/// The SHA-256 of a record as the phone wrote it, without the server's receipt.
+pub fn content_hash(record: &zhucun_shared::record::DeviceRecord) -> String {
+    let mut plain = record.clone();
+    plain.received = None;
+    let bytes = serde_json::to_vec(&plain).expect("records serialise");
+    hex::encode(Sha256::digest(&bytes))
+}
+
+/// Checks a push and stamps its records; any problem refuses the whole batch, naming the field.
+pub fn prepare_push(
+    req: &PushRequest,
+    owner: zhucun_shared::ids::PersonId,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<IncomingRecord>> {
+    if req.protocol != PROTOCOL_VERSION {
+        return Err(ApiError::invalid(
+            "protocol",
+            format!("服务器支持协议版本 {PROTOCOL_VERSION}，请更新应用"),
+        ));
+    }
+    if req.records.len() > MAX_PUSH_RECORDS {
+        return Err(ApiError::invalid(
+            "records",
+            format!("一次最多上传 {MAX_PUSH_RECORDS} 条记录"),
+        ));
+    }
+    if req.sent_at < earliest_plausible_time() || req.sent_at > now + Duration::days(1) {
+        return Err(ApiError::invalid(
+            "sent_at",
+            "手机时间不合理（早于 2020 年或晚于服务器时间一天以上）",
+        ));
+    }
+    let receipt = ServerReceipt {
+        received_at: now,
+        clock_offset_s: (now - req.sent_at).num_seconds(),
+    };
+    let mut out = Vec::with_capacity(req.records.len());
+    for (i, r) in req.records.iter().enumerate() {
+        if r.device_id != req.device_id {
+            return Err(ApiError::invalid(
+                format!("records[{i}].device_id"),
+                "与本次上传的设备不符",
+            ));
+        }
+        if r.person_id != owner {
+            return Err(ApiError::invalid(
+                format!("records[{i}].person_id"),
+                "记录须属于设备登记人",
+            ));
+        }
+        if r.seq > i64::MAX as u64 {
+            return Err(ApiError::invalid(format!("records[{i}].seq"), "序号过大"));
+        }
+        r.validate(now).map_err(|e| ApiError::Invalid {
+            field: format!("records[{i}].{}", e.field),
+            message: e.problem,
+        })?;
+        let content_hash = content_hash(r);
+        let mut record = r.clone();
+        record.received = Some(receipt);
+        out.push(IncomingRecord {
+            record,
+            content_hash,
+        });
+    }
+    Ok(out)
+}
+
+/// Push a batch of one device's records.
+///
+/// Validation is atomic: one bad record refuses the whole batch with 422 and the path of the
+/// field (`records[3].body.fix.lat`); nothing is stored. Otherwise the batch is answered per
+/// record, in one transaction: records already held identically count as duplicates, records
+/// whose (device, seq) or id is held with other content are listed as conflicts and not stored,
+/// all others are stored. Resending a batch is always safe.
+#[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync",
+    request_body(content = Object, description = "PushRequest: {protocol: 1, device_id, sent_at (the phone's clock), records: [DeviceRecord] (at most 2000)}"),
+    responses(
+        (status = 200, description = "PushResponse: stored, duplicates, conflicts [{id, seq, reason}], devices [{device_id, contiguous_seq}], received_at. contiguous_seq is the highest seq such that the server holds 1..=seq: the phone may drop those from its queue.", body = Object),
+        (status = 400, description = "Body is not JSON (ErrorBody)", body = Object),
+        (status = 401, description = "No valid token", body = Object),
+        (status = 403, description = "The device belongs to someone else", body = Object),
+        (status = 413, description = "Body too large", body = Object),
+        (status = 422, description = "A field is invalid; ErrorBody.field names it; nothing was stored", body = Object),
+    ),
+    security(("bearer" = [])))]
+pub async fn push(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<PushRequest>,
+) -> ApiResult<Json<PushResponse>> {
+    let now = Utc::now();
+    let device = state
+        .store
+        .device(req.device_id)
+        .await?
+        .ok_or_else(|| ApiError::invalid("device_id", "设备未登记，请先登记设备"))?;
+    if device.device.person_id != caller.person.id {
+        return Err(ApiError::Forbidden);
+    }
+    let incoming = prepare_push(&req, caller.person.id, now)?;
+    let outcome = state.store.push_records(req.device_id, &incoming).await?;
+    state.metrics.count_records("stored", outcome.stored.into());
+    state
+        .metrics
+        .count_records("duplicate", outcome.duplicates.into());
+    state
+        .metrics
+        .count_records("conflict", outcome.conflicts.len() as u64);
+    if !outcome.conflicts.is_empty() {
+        tracing::warn!(device = %req.device_id, conflicts = outcome.conflicts.len(), "push with conflicts");
+    }
+    let devices = watermarks(&state, caller.person.id).await?;
+    Ok(Json(PushResponse {
+        stored: outcome.stored,
+        duplicates: outcome.duplicates,
+        conflicts: outcome.conflicts,
+        devices,
+        received_at: now,
+    }))
+}
+
+async fn watermarks(
+    state: &AppState,
+    person: zhucun_shared::ids::PersonId,
+) -> ApiResult<Vec<DeviceWatermark>> {
+    Ok(state
+        .store
+        .devices_of(person)
+        .await?
+        .into_iter()
+        .map(|d| DeviceWatermark {
+            device_id: d.device.id,
+            contiguous_seq: d.contiguous_seq,
+        })
+        .collect())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PullQuery {
+    pub cursor: Option<String>,
+}
+
+/// The part of the township a phone keeps offline.
+fn phone_view(org: &Org, caller: &Caller, today: chrono::NaiveDate) -> PullResponse {
+    let me = caller.person.id;
+    let access = Access::of(me, &caller.assignments, today);
+    let township_wide = access.is_admin()
+        || caller
+            .assignments
+            .iter()
+            .any(|a| a.role == Role::Supervisor && a.overlaps(today, today));
+    let my_villages: BTreeSet<_> = caller
+        .assignments
+        .iter()
+        .filter_map(|a| a.village_id)
+        .collect();
+    let villages: Vec<_> = org
+        .villages
+        .iter()
+        .filter(|v| township_wide || my_villages.contains(&v.id))
+        .cloned()
+        .collect();
+    let village_ids: BTreeSet<_> = villages.iter().map(|v| v.id).collect();
+    PullResponse {
+        cursor: String::new(),
+        changed: true,
+        me: Some(caller.person.clone()),
+        townships: org.townships.clone(),
+        assignments: caller.assignments.clone(),
+        households: org
+            .households
+            .iter()
+            .filter(|h| village_ids.contains(&h.village_id))
+            .cloned()
+            .collect(),
+        villages,
+        pairings: org
+            .pairings
+            .iter()
+            .filter(|p| p.person_id == me)
+            .cloned()
+            .collect(),
+        rules_toml: String::new(),
+        calendar_toml: String::new(),
+        verdicts: Vec::new(),
+        devices: Vec::new(),
+    }
+}
+
+/// A digest of the reference data: equal cursors mean the phone already has it.
+fn cursor_of(view: &PullResponse) -> String {
+    let mut h = Sha256::new();
+    let parts = (
+        &view.me,
+        &view.townships,
+        &view.assignments,
+        &view.villages,
+        &view.households,
+        &view.pairings,
+    );
+    h.update(serde_json::to_vec(&parts).expect("reference data serialises"));
+    h.update(view.rules_toml.as_bytes());
+    h.update(view.calendar_toml.as_bytes());
+    format!("v1-{}", &hex::encode(h.finalize())[..32])
+}
+
+/// Pull what the phone needs offline: the caller's assignments, the boundaries and households
+/// of their villages, their pairings, the rules file and the calendar (only when changed since
+/// `cursor`), and always the caller's latest verdicts (this month and last) and watermarks.
+#[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync",
+    params(("cursor" = Option<String>, Query, description = "The cursor of the last pull; omitted on the first")),
+    responses((status = 200, description = "PullResponse. changed=false (and empty reference data) when the cursor is current; verdicts and devices are always filled.", body = Object)),
+    security(("bearer" = [])))]
+pub async fn pull(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<PullQuery>,
+) -> ApiResult<Json<PullResponse>> {
+    if q.cursor.as_ref().is_some_and(|c| c.len() > 128) {
+        return Err(ApiError::invalid("cursor", "游标过长"));
+    }
+    let now = Utc::now();
+    let today = local_date(now);
+    let org = state.store.township_org(caller.person.township_id).await?;
+    let mut view = phone_view(&org, &caller, today);
+    view.rules_toml = state.rules_toml.clone();
+    view.calendar_toml = state.calendar_toml.clone();
+    view.cursor = cursor_of(&view);
+    if q.cursor.as_deref() == Some(view.cursor.as_str()) {
+        view = PullResponse {
+            cursor: view.cursor,
+            changed: false,
+            ..PullResponse::default()
+        };
+    }
+    let this_month = Period::month(today.year(), today.month());
+    let last_day_before = this_month.first_day() - Duration::days(1);
+    let last_month = Period::month(last_day_before.year(), last_day_before.month());
+    for month in [this_month, last_month] {
+        view.verdicts
+            .push(person_report(&state, org.clone(), caller.person.id, month, now).await?);
+    }
+    view.devices = watermarks(&state, caller.person.id).await?;
+    Ok(Json(view))
+}

@@ -1,0 +1,252 @@
+//! Configuration: defaults, overridden by a TOML file, overridden by `ZHUCUN_*` environment
+//! variables (`ZHUCUN_BIND`, `ZHUCUN_DATABASE_URL`, … one per field, upper-cased).
+
+use serde::Deserialize;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub bind: SocketAddr,
+    /// Where the SQLite database, photos and upload parts live.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; absent: `zhucun.sqlite` in the data directory.
+    pub database_url: Option<String>,
+    /// How long a login token lives. Long, because phones work offline for days.
+    pub token_ttl_hours: i64,
+    /// Largest JSON request body.
+    pub max_body_bytes: usize,
+    /// Largest photo file, and largest upload chunk.
+    pub max_photo_bytes: u64,
+    pub max_chunk_bytes: usize,
+    /// Largest width or height a photo may decode to; larger ones are refused (decompression bombs).
+    pub max_image_side: u32,
+    /// Most memory a photo may take to decode.
+    pub max_decode_bytes: u64,
+    /// Failed logins allowed per username within `login_window_secs` before logins are refused.
+    pub login_max_failures: u32,
+    pub login_window_secs: u64,
+    /// argon2id cost. The defaults follow OWASP's minimum; tests lower them.
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    /// `pretty` or `json`.
+    pub log_format: LogFormat,
+    /// At most this many evaluations (CPU-heavy) run at once.
+    pub max_concurrent_evaluations: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("zhucun-data"),
+            database_url: None,
+            token_ttl_hours: 24 * 30,
+            max_body_bytes: 8 * 1024 * 1024,
+            max_photo_bytes: 20 * 1024 * 1024,
+            max_chunk_bytes: 4 * 1024 * 1024,
+            max_image_side: 10_000,
+            max_decode_bytes: 256 * 1024 * 1024,
+            login_max_failures: 5,
+            login_window_secs: 15 * 60,
+            argon2_memory_kib: 19 * 1024,
+            argon2_iterations: 2,
+            log_format: LogFormat::Pretty,
+            max_concurrent_evaluations: 2,
+        }
+    }
+}
+
+/// The database URL is the one secret here: it may carry a password.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(crate::store::redact_url),
+            )
+            .field("token_ttl_hours", &self.token_ttl_hours)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_photo_bytes", &self.max_photo_bytes)
+            .field("max_chunk_bytes", &self.max_chunk_bytes)
+            .field("max_image_side", &self.max_image_side)
+            .field("max_decode_bytes", &self.max_decode_bytes)
+            .field("login_max_failures", &self.login_max_failures)
+            .field("login_window_secs", &self.login_window_secs)
+            .field("argon2_memory_kib", &self.argon2_memory_kib)
+            .field("argon2_iterations", &self.argon2_iterations)
+            .field("log_format", &self.log_format)
+            .field(
+                "max_concurrent_evaluations",
+                &self.max_concurrent_evaluations,
+            )
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("environment variable {var}: {message}")]
+    Env { var: String, message: String },
+}
+
+impl Config {
+    /// Defaults, then `file` if given, then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        config.apply_env(|k| std::env::var(k).ok())?;
+        Ok(config)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::File {
+            path: path.to_path_buf(),
+            message: e.message().to_string(),
+        })
+    }
+
+    /// Applies `ZHUCUN_<FIELD>` variables looked up through `get`.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        fn parse<T: std::str::FromStr>(var: &str, v: &str) -> Result<T, ConfigError>
+        where
+            T::Err: fmt::Display,
+        {
+            v.trim().parse().map_err(|e: T::Err| ConfigError::Env {
+                var: var.to_string(),
+                message: e.to_string(),
+            })
+        }
+        macro_rules! env {
+            ($field:ident, $var:literal) => {
+                if let Some(v) = get($var) {
+                    self.$field = parse($var, &v)?;
+                }
+            };
+        }
+        env!(bind, "ZHUCUN_BIND");
+        if let Some(v) = get("ZHUCUN_DATA_DIR") {
+            self.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = get("ZHUCUN_DATABASE_URL") {
+            self.database_url = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        env!(token_ttl_hours, "ZHUCUN_TOKEN_TTL_HOURS");
+        env!(max_body_bytes, "ZHUCUN_MAX_BODY_BYTES");
+        env!(max_photo_bytes, "ZHUCUN_MAX_PHOTO_BYTES");
+        env!(max_chunk_bytes, "ZHUCUN_MAX_CHUNK_BYTES");
+        env!(max_image_side, "ZHUCUN_MAX_IMAGE_SIDE");
+        env!(max_decode_bytes, "ZHUCUN_MAX_DECODE_BYTES");
+        env!(login_max_failures, "ZHUCUN_LOGIN_MAX_FAILURES");
+        env!(login_window_secs, "ZHUCUN_LOGIN_WINDOW_SECS");
+        env!(argon2_memory_kib, "ZHUCUN_ARGON2_MEMORY_KIB");
+        env!(argon2_iterations, "ZHUCUN_ARGON2_ITERATIONS");
+        env!(
+            max_concurrent_evaluations,
+            "ZHUCUN_MAX_CONCURRENT_EVALUATIONS"
+        );
+        if let Some(v) = get("ZHUCUN_LOG_FORMAT") {
+            self.log_format = match v.trim() {
+                "pretty" => LogFormat::Pretty,
+                "json" => LogFormat::Json,
+                other => {
+                    return Err(ConfigError::Env {
+                        var: "ZHUCUN_LOG_FORMAT".into(),
+                        message: format!("`{other}` is neither pretty nor json"),
+                    })
+                }
+            };
+        }
+        Ok(())
+    }
+
+    /// The database to open: the configured URL, or SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("zhucun.sqlite").display()
+            ),
+        }
+    }
+
+    /// Cheap password hashing, for tests and benchmarks only.
+    pub fn for_tests(data_dir: PathBuf) -> Self {
+        Self {
+            data_dir,
+            argon2_memory_kib: 1024,
+            argon2_iterations: 1,
+            ..Self::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn file_then_environment_override_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("zhucun.toml");
+        std::fs::write(&path, "bind = \"0.0.0.0:9000\"\nlogin_max_failures = 3\n").unwrap();
+        let mut c = Config::from_file(&path).unwrap();
+        assert_eq!(c.bind.port(), 9000);
+        assert_eq!(c.login_max_failures, 3);
+        assert_eq!(c.token_ttl_hours, Config::default().token_ttl_hours);
+        let env: HashMap<&str, &str> = [
+            ("ZHUCUN_BIND", "127.0.0.1:9100"),
+            ("ZHUCUN_DATABASE_URL", "postgres://u:pw@h/db"),
+        ]
+        .into();
+        c.apply_env(|k| env.get(k).map(|v| v.to_string())).unwrap();
+        assert_eq!(c.bind.port(), 9100);
+        assert_eq!(c.login_max_failures, 3);
+        assert_eq!(c.database_url(), "postgres://u:pw@h/db");
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("pw@"), "{shown}");
+    }
+
+    #[test]
+    fn bad_values_name_their_source() {
+        let mut c = Config::default();
+        let err = c
+            .apply_env(|k| (k == "ZHUCUN_LOGIN_MAX_FAILURES").then(|| "many".to_string()))
+            .unwrap_err();
+        assert!(err.to_string().contains("ZHUCUN_LOGIN_MAX_FAILURES"));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bad.toml");
+        std::fs::write(&path, "bnd = \"x\"").unwrap();
+        assert!(Config::from_file(&path)
+            .unwrap_err()
+            .to_string()
+            .contains("bnd"));
+    }
+}

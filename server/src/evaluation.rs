@@ -1,0 +1,91 @@
+//! Verdicts recomputed on the server from the stored records, with what the server itself read
+//! from the photo files. The phone's own verdicts are never taken on trust.
+
+use crate::error::ApiResult;
+use crate::store::{Org, Store};
+use crate::AppState;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use std::collections::BTreeSet;
+use zhucun_shared::ids::{PersonId, VillageId};
+use zhucun_shared::period::{day_start, Period};
+use zhucun_shared::record::{DeviceRecord, RecordBody};
+use zhucun_shared::verdict::PersonReport;
+use zhucun_shared::{evaluate, EvalContext};
+
+/// The people whose records bear on `person`'s verdicts: the person, and everyone posted to a
+/// village the person is posted to (village-scoped rules count the team's work).
+pub fn team_of(org: &Org, person: PersonId) -> BTreeSet<PersonId> {
+    let villages: BTreeSet<VillageId> = org
+        .assignments_of(person)
+        .filter_map(|a| a.village_id)
+        .collect();
+    org.assignments
+        .iter()
+        .filter(|a| a.village_id.is_some_and(|v| villages.contains(&v)))
+        .map(|a| a.person_id)
+        .chain([person])
+        .collect()
+}
+
+/// Evaluates `person` for `month` as of `now`. `org` is the person's township.
+pub async fn person_report(
+    state: &AppState,
+    org: Org,
+    person: PersonId,
+    month: Period,
+    now: DateTime<Utc>,
+) -> ApiResult<PersonReport> {
+    let records = records_for(state, &org, person, month, now).await?;
+    let shas: Vec<String> = records
+        .iter()
+        .filter_map(|r| match &r.body {
+            RecordBody::Photo { sha256, .. } => Some(sha256.clone()),
+            _ => None,
+        })
+        .collect();
+    let facts = state.store.photo_facts(&shas).await?;
+    // Evaluations are CPU work: bounded, and off the async threads.
+    let _permit = state
+        .evaluations
+        .acquire()
+        .await
+        .map_err(|e| crate::ApiError::Internal(e.to_string()))?;
+    let st = state.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        let ctx = EvalContext {
+            person,
+            assignments: &org.assignments,
+            pairings: &org.pairings,
+            villages: &org.villages,
+            households: &org.households,
+            records: &records,
+            calendar: &st.calendar,
+            catalogue: &st.catalogue,
+            photo_facts: &facts,
+        };
+        evaluate(&ctx, month, now)
+    })
+    .await?;
+    Ok(report)
+}
+
+/// The records the evaluator reads for `month`: from the start of its year (year-long rules
+/// count year to date), less a month for stays crossing the boundary, up to now.
+async fn records_for(
+    state: &AppState,
+    org: &Org,
+    person: PersonId,
+    month: Period,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<DeviceRecord>> {
+    let year_start =
+        NaiveDate::from_ymd_opt(month.first_day().year(), 1, 1).expect("1 January exists");
+    let from = day_start(year_start) - Duration::days(31);
+    // Phones' clocks run ahead sometimes; the validator allows a day.
+    let to = now + Duration::days(2);
+    let mut records = Vec::new();
+    for p in team_of(org, person) {
+        records.extend(state.store.records_of(p, from, to).await?);
+    }
+    Ok(records)
+}

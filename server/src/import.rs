@@ -1,0 +1,1 @@
+//! Importing township data.

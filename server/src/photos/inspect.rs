@@ -1,0 +1,286 @@
+//! What a photo file really is: its magic bytes, its decoded size (under limits, so that a small
+//! file that decodes to gigabytes is refused), the EXIF time and position, and a perceptual hash
+//! that finds the same picture re-encoded. CPU-heavy: call off the async threads.
+
+use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use exif::{In, Tag, Value};
+use image::{DynamicImage, ImageFormat, ImageReader};
+use std::io::Cursor;
+use zhucun_shared::org::LatLon;
+use zhucun_shared::plausibility::PhotoFacts;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum InspectError {
+    #[error("not a JPEG, PNG or WebP file")]
+    NotAnImage,
+    #[error("decodes to more than the allowed size ({0})")]
+    TooLarge(String),
+    #[error("cannot be decoded: {0}")]
+    Undecodable(String),
+}
+
+/// Bounds on decoding.
+#[derive(Clone, Copy, Debug)]
+pub struct DecodeLimits {
+    pub max_side: u32,
+    pub max_alloc: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Inspection {
+    pub format: &'static str,
+    pub width: u32,
+    pub height: u32,
+    pub facts: PhotoFacts,
+}
+
+/// The format named by the file's first bytes, among those accepted.
+pub fn sniff(bytes: &[u8]) -> Option<ImageFormat> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(ImageFormat::Jpeg)
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(ImageFormat::Png)
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some(ImageFormat::WebP)
+    } else {
+        None
+    }
+}
+
+/// Whether the first bytes of an upload could start an accepted image (too few bytes to tell
+/// count as could).
+pub fn could_be_image(prefix: &[u8]) -> bool {
+    if prefix.len() < 12 {
+        let candidates: [&[u8]; 3] = [&[0xFF, 0xD8, 0xFF], b"\x89PNG\r\n\x1a\n", b"RIFF"];
+        return candidates
+            .iter()
+            .any(|m| m.starts_with(&prefix[..prefix.len().min(m.len())]));
+    }
+    sniff(prefix).is_some()
+}
+
+pub fn inspect(bytes: &[u8], limits: DecodeLimits) -> Result<Inspection, InspectError> {
+    let format = sniff(bytes).ok_or(InspectError::NotAnImage)?;
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut l = image::Limits::default();
+    l.max_image_width = Some(limits.max_side);
+    l.max_image_height = Some(limits.max_side);
+    l.max_alloc = Some(limits.max_alloc);
+    reader.limits(l);
+    let img = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(l) => InspectError::TooLarge(l.to_string()),
+        other => InspectError::Undecodable(other.to_string()),
+    })?;
+    let (exif_time, exif_position) = read_exif(bytes);
+    Ok(Inspection {
+        format: match format {
+            ImageFormat::Jpeg => "jpeg",
+            ImageFormat::Png => "png",
+            _ => "webp",
+        },
+        width: img.width(),
+        height: img.height(),
+        facts: PhotoFacts {
+            exif_time,
+            exif_position,
+            phash: Some(perceptual_hash(&img)),
+        },
+    })
+}
+
+pub fn perceptual_hash(img: &DynamicImage) -> String {
+    image_hasher::HasherConfig::new()
+        .to_hasher()
+        .hash_image(img)
+        .to_base64()
+}
+
+fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
+}
+
+/// EXIF DateTimeOriginal (read as China time: cameras record local time without a zone) and
+/// GPS position. Missing or broken EXIF gives None: it is evidence, not a requirement.
+fn read_exif(bytes: &[u8]) -> (Option<DateTime<Utc>>, Option<LatLon>) {
+    let Ok(exif) = exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) else {
+        return (None, None);
+    };
+    let time = exif
+        .get_field(Tag::DateTimeOriginal, In::PRIMARY)
+        .or_else(|| exif.get_field(Tag::DateTime, In::PRIMARY))
+        .and_then(|f| match &f.value {
+            Value::Ascii(v) => v.first().and_then(|s| exif::DateTime::from_ascii(s).ok()),
+            _ => None,
+        })
+        .and_then(|d| {
+            let naive = NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())?
+                .and_hms_opt(d.hour.into(), d.minute.into(), d.second.into())?;
+            china()
+                .from_local_datetime(&naive)
+                .single()
+                .map(|t| t.with_timezone(&Utc))
+        });
+    let coord = |tag: Tag, ref_tag: Tag, negative: u8| -> Option<f64> {
+        let f = exif.get_field(tag, In::PRIMARY)?;
+        let Value::Rational(parts) = &f.value else {
+            return None;
+        };
+        if parts.len() < 3 || parts.iter().any(|r| r.denom == 0) {
+            return None;
+        }
+        let deg = parts[0].to_f64() + parts[1].to_f64() / 60.0 + parts[2].to_f64() / 3600.0;
+        let sign = match exif.get_field(ref_tag, In::PRIMARY).map(|f| &f.value) {
+            Some(Value::Ascii(v)) if v.first().and_then(|s| s.first()) == Some(&negative) => -1.0,
+            _ => 1.0,
+        };
+        Some(sign * deg)
+    };
+    let position = coord(Tag::GPSLatitude, Tag::GPSLatitudeRef, b'S')
+        .zip(coord(Tag::GPSLongitude, Tag::GPSLongitudeRef, b'W'))
+        .map(|(lat, lon)| LatLon::new(lat, lon))
+        .filter(|p| p.is_valid());
+    (time, position)
+}
+
+/// Encodes a JPEG carrying EXIF DateTimeOriginal (China time) and GPS position, as a phone
+/// camera would: for the demo county and for tests.
+pub fn jpeg_with_exif(
+    img: &DynamicImage,
+    taken_at: DateTime<Utc>,
+    position: Option<LatLon>,
+) -> Vec<u8> {
+    let mut jpeg = Vec::new();
+    img.to_rgb8()
+        .write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)
+        .expect("encoding a JPEG in memory does not fail");
+    let local = taken_at.with_timezone(&china());
+    let stamp = local.format("%Y:%m:%d %H:%M:%S").to_string().into_bytes();
+    let rational = |v: f64| {
+        let v = v.abs();
+        let d = v.trunc();
+        let m = ((v - d) * 60.0).trunc();
+        let s = ((v - d) * 60.0 - m) * 60.0;
+        Value::Rational(vec![
+            (d as u32, 1).into(),
+            (m as u32, 1).into(),
+            ((s * 1000.0).round() as u32, 1000).into(),
+        ])
+    };
+    let mut fields = vec![exif::Field {
+        tag: Tag::DateTimeOriginal,
+        ifd_num: In::PRIMARY,
+        value: Value::Ascii(vec![stamp]),
+    }];
+    if let Some(p) = position {
+        let hemi =
+            |neg: bool, a: &[u8], b: &[u8]| Value::Ascii(vec![if neg { a } else { b }.to_vec()]);
+        fields.extend([
+            exif::Field {
+                tag: Tag::GPSLatitudeRef,
+                ifd_num: In::PRIMARY,
+                value: hemi(p.lat < 0.0, b"S", b"N"),
+            },
+            exif::Field {
+                tag: Tag::GPSLatitude,
+                ifd_num: In::PRIMARY,
+                value: rational(p.lat),
+            },
+            exif::Field {
+                tag: Tag::GPSLongitudeRef,
+                ifd_num: In::PRIMARY,
+                value: hemi(p.lon < 0.0, b"W", b"E"),
+            },
+            exif::Field {
+                tag: Tag::GPSLongitude,
+                ifd_num: In::PRIMARY,
+                value: rational(p.lon),
+            },
+        ]);
+    }
+    let mut writer = exif::experimental::Writer::new();
+    for f in &fields {
+        writer.push_field(f);
+    }
+    let mut tiff = Cursor::new(Vec::new());
+    if writer.write(&mut tiff, false).is_err() {
+        return jpeg;
+    }
+    let tiff = tiff.into_inner();
+    // APP1 segment right after SOI: marker, length (itself included), "Exif\0\0", TIFF data.
+    let len = u16::try_from(2 + 6 + tiff.len()).expect("EXIF block is small");
+    let mut out = Vec::with_capacity(jpeg.len() + tiff.len() + 10);
+    out.extend_from_slice(&jpeg[..2]);
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(b"Exif\0\0");
+    out.extend_from_slice(&tiff);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: DecodeLimits = DecodeLimits {
+        max_side: 4000,
+        max_alloc: 64 * 1024 * 1024,
+    };
+
+    fn picture(seed: u8) -> DynamicImage {
+        DynamicImage::ImageRgb8(image::RgbImage::from_fn(64, 48, |x, y| {
+            image::Rgb([(x as u8).wrapping_mul(seed), (y as u8) * 3, seed])
+        }))
+    }
+
+    #[test]
+    fn exif_time_and_position_are_read_back() {
+        let t = Utc.with_ymd_and_hms(2026, 11, 3, 2, 15, 30).unwrap();
+        let p = LatLon::new(31.912, 107.241);
+        let bytes = jpeg_with_exif(&picture(7), t, Some(p));
+        let i = inspect(&bytes, LIMITS).unwrap();
+        assert_eq!((i.format, i.width, i.height), ("jpeg", 64, 48));
+        assert_eq!(i.facts.exif_time, Some(t));
+        let got = i.facts.exif_position.unwrap();
+        assert!((got.lat - p.lat).abs() < 1e-5 && (got.lon - p.lon).abs() < 1e-5);
+        assert!(i.facts.phash.is_some());
+    }
+
+    #[test]
+    fn re_encoding_keeps_the_perceptual_hash_close() {
+        let img = picture(9);
+        let a = inspect(&jpeg_with_exif(&img, Utc::now(), None), LIMITS).unwrap();
+        let mut png = Vec::new();
+        img.write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+            .unwrap();
+        let b = inspect(&png, LIMITS).unwrap();
+        assert_eq!(b.format, "png");
+        assert_eq!(b.facts.exif_time, None);
+        let ha =
+            image_hasher::ImageHash::<Box<[u8]>>::from_base64(a.facts.phash.as_deref().unwrap())
+                .unwrap();
+        let hb =
+            image_hasher::ImageHash::<Box<[u8]>>::from_base64(b.facts.phash.as_deref().unwrap())
+                .unwrap();
+        assert!(ha.dist(&hb) <= 4, "distance {}", ha.dist(&hb));
+    }
+
+    #[test]
+    fn text_is_not_an_image_and_big_pictures_are_refused() {
+        assert_eq!(
+            inspect(b"hello, world", LIMITS),
+            Err(InspectError::NotAnImage)
+        );
+        assert!(could_be_image(&[0xFF, 0xD8]));
+        assert!(!could_be_image(b"<html"));
+        let small = DecodeLimits {
+            max_side: 32,
+            max_alloc: LIMITS.max_alloc,
+        };
+        let bytes = jpeg_with_exif(&picture(3), Utc::now(), None);
+        assert!(matches!(
+            inspect(&bytes, small),
+            Err(InspectError::TooLarge(_))
+        ));
+    }
+}

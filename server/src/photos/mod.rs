@@ -1,0 +1,160 @@
+//! Photo files: content-addressed storage behind [`ObjectStore`] (a directory here; an
+//! S3-compatible bucket can implement the same trait), the staging of resumable uploads, and
+//! [`inspect`]ion of what a file really is.
+
+pub mod inspect;
+
+use std::future::Future;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ObjectError {
+    #[error("object store I/O: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("object key `{0}` is not a SHA-256")]
+    BadKey(String),
+}
+
+/// Where finished photo files live, keyed by their lower-case hex SHA-256.
+pub trait ObjectStore: Send + Sync + 'static {
+    /// Stores `bytes` under `key`; storing the same key again is a no-op.
+    fn put(&self, key: &str, bytes: Vec<u8>) -> BoxFuture<'_, Result<(), ObjectError>>;
+    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, ObjectError>>;
+    fn exists(&self, key: &str) -> BoxFuture<'_, Result<bool, ObjectError>>;
+}
+
+/// Lower-case hex SHA-256: the only names the store accepts, so no key can be a path.
+pub fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Files under a directory, fanned out by the first two hex digits.
+#[derive(Clone, Debug)]
+pub struct FsObjectStore {
+    root: PathBuf,
+}
+
+impl FsObjectStore {
+    pub fn new(root: PathBuf) -> Self {
+        Self { root }
+    }
+
+    fn path(&self, key: &str) -> Result<PathBuf, ObjectError> {
+        if !is_sha256(key) {
+            return Err(ObjectError::BadKey(key.chars().take(80).collect()));
+        }
+        Ok(self.root.join(&key[..2]).join(key))
+    }
+}
+
+impl ObjectStore for FsObjectStore {
+    fn put(&self, key: &str, bytes: Vec<u8>) -> BoxFuture<'_, Result<(), ObjectError>> {
+        let path = self.path(key);
+        Box::pin(async move {
+            let path = path?;
+            tokio::task::spawn_blocking(move || -> Result<(), ObjectError> {
+                if path.exists() {
+                    return Ok(());
+                }
+                let dir = path.parent().expect("object paths have a parent");
+                std::fs::create_dir_all(dir)?;
+                // Write then rename, so a crash never leaves a truncated file under the key.
+                let tmp = dir.join(format!(".{}.tmp", uuid::Uuid::now_v7()));
+                let mut f = std::fs::File::create(&tmp)?;
+                f.write_all(&bytes)?;
+                f.sync_all()?;
+                std::fs::rename(&tmp, &path)?;
+                Ok(())
+            })
+            .await
+            .map_err(|e| ObjectError::Io(std::io::Error::other(e)))?
+        })
+    }
+
+    fn get(&self, key: &str) -> BoxFuture<'_, Result<Option<Vec<u8>>, ObjectError>> {
+        let path = self.path(key);
+        Box::pin(async move {
+            match tokio::fs::read(path?).await {
+                Ok(b) => Ok(Some(b)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+
+    fn exists(&self, key: &str) -> BoxFuture<'_, Result<bool, ObjectError>> {
+        let path = self.path(key);
+        Box::pin(async move { Ok(tokio::fs::try_exists(path?).await?) })
+    }
+}
+
+/// Partly uploaded photos: one `<sha256>.part` file each under the uploads directory, so an
+/// upload cut off continues where it stopped, even across restarts. One upload of a given
+/// photo runs at a time.
+pub struct Uploads {
+    dir: PathBuf,
+    busy: Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl Uploads {
+    pub fn new(dir: PathBuf) -> Self {
+        Self {
+            dir,
+            busy: Mutex::new(Default::default()),
+        }
+    }
+
+    pub fn part_path(&self, sha256: &str) -> PathBuf {
+        debug_assert!(is_sha256(sha256));
+        self.dir.join(format!("{sha256}.part"))
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The lock serialising uploads of one photo.
+    pub fn lock_for(&self, sha256: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut busy = self.busy.lock().unwrap_or_else(|e| e.into_inner());
+        // Forget locks nobody holds, so the map does not grow with every photo ever uploaded.
+        if busy.len() > 1024 {
+            busy.retain(|_, l| Arc::strong_count(l) > 1);
+        }
+        busy.entry(sha256.to_string()).or_default().clone()
+    }
+
+    /// Bytes held so far.
+    pub fn received(&self, sha256: &str) -> u64 {
+        std::fs::metadata(self.part_path(sha256))
+            .map(|m| m.len())
+            .unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn objects_are_stored_by_hash_and_keys_cannot_be_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FsObjectStore::new(dir.path().to_path_buf());
+        let key = "ab".repeat(32);
+        assert!(!store.exists(&key).await.unwrap());
+        store.put(&key, b"jpeg".to_vec()).await.unwrap();
+        store.put(&key, b"jpeg".to_vec()).await.unwrap();
+        assert_eq!(store.get(&key).await.unwrap().unwrap(), b"jpeg");
+        assert!(dir.path().join("ab").join(&key).exists());
+        for bad in ["../../etc/passwd", "AB".repeat(32).as_str(), ""] {
+            assert!(matches!(
+                store.put(bad, vec![1]).await,
+                Err(ObjectError::BadKey(_))
+            ));
+        }
+    }
+}

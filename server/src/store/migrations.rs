@@ -1,0 +1,68 @@
+//! The migrations of each backend, compiled into the binary from `server/migrations/<backend>/`.
+//! Built by hand rather than with `sqlx::migrate!`, which would pull sqlx's macro crates (and a
+//! second SQLite build) into the build for two lists of files. Checksums are computed as
+//! `migrate!` computes them, so either way of applying them agrees with the other.
+//! A released migration is never edited: add a new file and a line here.
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use std::borrow::Cow;
+
+type Files = &'static [(i64, &'static str, &'static str)];
+
+const SQLITE: Files = &[(
+    20261101000000,
+    "initial",
+    include_str!("../../migrations/sqlite/20261101000000_initial.sql"),
+)];
+
+const POSTGRES: Files = &[(
+    20261101000000,
+    "initial",
+    include_str!("../../migrations/postgres/20261101000000_initial.sql"),
+)];
+
+fn migrator(files: Files) -> Migrator {
+    Migrator {
+        migrations: Cow::Owned(
+            files
+                .iter()
+                .map(|(version, description, sql)| {
+                    Migration::new(
+                        *version,
+                        Cow::Borrowed(*description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(*sql),
+                        false,
+                    )
+                })
+                .collect(),
+        ),
+        ..Migrator::DEFAULT
+    }
+}
+
+pub(super) fn sqlite() -> Migrator {
+    migrator(SQLITE)
+}
+
+pub(super) fn postgres() -> Migrator {
+    migrator(POSTGRES)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_migration_file_is_listed() {
+        for (dir, files) in [("sqlite", super::SQLITE), ("postgres", super::POSTGRES)] {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(dir);
+            let on_disk = std::fs::read_dir(path).unwrap().count();
+            assert_eq!(
+                on_disk,
+                files.len(),
+                "migrations/{dir} has files not listed in migrations.rs"
+            );
+        }
+    }
+}

@@ -1,0 +1,395 @@
+//! Storage. One [`Store`] trait, implemented on SQLite ([`sqlite`], the default: a file under the
+//! data directory) and on PostgreSQL ([`postgres`]); the database URL picks one at start-up.
+//! Both run the same SQL text (see [`sql`]) against their own schema and migrations.
+
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::future::Future;
+use zhucun_shared::ids::*;
+use zhucun_shared::org::{Assignment, Device, Household, Pairing, Person, Township, Village};
+use zhucun_shared::plausibility::PhotoFacts;
+use zhucun_shared::record::DeviceRecord;
+use zhucun_shared::sync::Conflict;
+
+#[macro_use]
+mod sql;
+mod migrations;
+pub mod postgres;
+pub mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A uniqueness rule was broken (a username taken, a village name twice in a township).
+    #[error("already exists: {0}")]
+    Duplicate(String),
+    /// A reference to something that is not there (a device never enrolled, a village unknown).
+    #[error("not found: {0}")]
+    Missing(String),
+    /// A stored value that cannot be read back: a bug or a hand-edited database.
+    #[error("stored data unreadable: {0}")]
+    Corrupt(String),
+    #[error("database URL `{0}` names neither sqlite: nor postgres:")]
+    UnknownScheme(String),
+}
+
+/// The organisation of one or more townships, as stored or as imported in one go.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Org {
+    pub townships: Vec<Township>,
+    pub people: Vec<Person>,
+    pub villages: Vec<Village>,
+    pub households: Vec<Household>,
+    pub assignments: Vec<Assignment>,
+    pub pairings: Vec<Pairing>,
+}
+
+impl Org {
+    pub fn person(&self, id: PersonId) -> Option<&Person> {
+        self.people.iter().find(|p| p.id == id)
+    }
+    pub fn assignments_of(&self, id: PersonId) -> impl Iterator<Item = &Assignment> {
+        self.assignments.iter().filter(move |a| a.person_id == id)
+    }
+}
+
+/// A login account of a person.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub person_id: PersonId,
+    pub username: String,
+    /// PHC string (argon2id).
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for UserRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserRow")
+            .field("person_id", &self.person_id)
+            .field("username", &self.username)
+            .field("password_hash", &"<hidden>")
+            .field("disabled", &self.disabled)
+            .finish()
+    }
+}
+
+/// An enrolled device and how much of its log is held.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeviceRow {
+    pub device: Device,
+    pub contiguous_seq: u64,
+}
+
+/// A record ready to store: stamped with the server's receipt, with the hash of its content.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IncomingRecord {
+    pub record: DeviceRecord,
+    /// SHA-256 (hex) of the record as the phone wrote it (without the receipt): two sends of
+    /// the same record have the same hash, a different record under the same seq does not.
+    pub content_hash: String,
+}
+
+/// What one push did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PushOutcome {
+    pub stored: u32,
+    pub duplicates: u32,
+    pub conflicts: Vec<Conflict>,
+    pub contiguous_seq: u64,
+}
+
+/// A stored photo's metadata; the content lives in the object store under its SHA-256.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PhotoRow {
+    pub sha256: String,
+    pub bytes: u64,
+    pub format: String,
+    pub width: u32,
+    pub height: u32,
+    pub facts: PhotoFacts,
+    pub uploaded_by: PersonId,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything the server keeps in its database.
+pub trait Store: Send + Sync + 'static {
+    /// Inserts or replaces (by id) everything in `org`, in one transaction: all of it or none.
+    fn put_org(&self, org: &Org) -> impl Future<Output = StoreResult<()>> + Send;
+    /// One township's organisation.
+    fn township_org(&self, id: TownshipId) -> impl Future<Output = StoreResult<Org>> + Send;
+    fn townships(&self) -> impl Future<Output = StoreResult<Vec<Township>>> + Send;
+    fn village_by_name(
+        &self,
+        township: TownshipId,
+        name: &str,
+    ) -> impl Future<Output = StoreResult<Option<Village>>> + Send;
+    fn person(&self, id: PersonId) -> impl Future<Output = StoreResult<Option<Person>>> + Send;
+    fn assignments_of(
+        &self,
+        person: PersonId,
+    ) -> impl Future<Output = StoreResult<Vec<Assignment>>> + Send;
+
+    /// Fails with [`StoreError::Duplicate`] when the username is taken.
+    fn create_user(&self, user: &UserRow) -> impl Future<Output = StoreResult<()>> + Send;
+    fn user_by_username(
+        &self,
+        username: &str,
+    ) -> impl Future<Output = StoreResult<Option<UserRow>>> + Send;
+    fn user_of_person(
+        &self,
+        person: PersonId,
+    ) -> impl Future<Output = StoreResult<Option<UserRow>>> + Send;
+    /// Returns false when there is no such user.
+    fn set_password(
+        &self,
+        username: &str,
+        password_hash: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Disabling also ends the user's sessions. Returns false when there is no such user.
+    fn set_disabled(
+        &self,
+        username: &str,
+        disabled: bool,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    fn create_session(
+        &self,
+        token_hash: &str,
+        person: PersonId,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The person of a live session: not expired at `now`, user not disabled.
+    fn session_person(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Option<PersonId>>> + Send;
+
+    fn enroll_device(&self, device: &Device) -> impl Future<Output = StoreResult<()>> + Send;
+    fn device(&self, id: DeviceId) -> impl Future<Output = StoreResult<Option<DeviceRow>>> + Send;
+    fn devices_of(
+        &self,
+        person: PersonId,
+    ) -> impl Future<Output = StoreResult<Vec<DeviceRow>>> + Send;
+
+    /// Stores a device's records in one transaction. A record already held with the same
+    /// content counts as a duplicate; one whose (device, seq) or id is held with other content
+    /// is a conflict and is not stored. Pushes of the same device are serialised.
+    fn push_records(
+        &self,
+        device: DeviceId,
+        records: &[IncomingRecord],
+    ) -> impl Future<Output = StoreResult<PushOutcome>> + Send;
+    /// A person's records captured in `from..to`, by capture time then (device, seq).
+    fn records_of(
+        &self,
+        person: PersonId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<DeviceRecord>>> + Send;
+    /// Like [`Store::records_of`], only the records that carry a GPS fix.
+    fn fix_records_of(
+        &self,
+        person: PersonId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<DeviceRecord>>> + Send;
+
+    /// Idempotent: a photo already held is left as it is.
+    fn put_photo(&self, row: &PhotoRow) -> impl Future<Output = StoreResult<()>> + Send;
+    fn photo(&self, sha256: &str) -> impl Future<Output = StoreResult<Option<PhotoRow>>> + Send;
+    fn photo_facts(
+        &self,
+        sha256s: &[String],
+    ) -> impl Future<Output = StoreResult<HashMap<String, PhotoFacts>>> + Send;
+
+    fn setting(&self, key: &str) -> impl Future<Output = StoreResult<Option<String>>> + Send;
+    fn put_setting(&self, key: &str, value: &str) -> impl Future<Output = StoreResult<()>> + Send;
+
+    /// Waits for open connections to finish and closes them.
+    fn close(&self) -> impl Future<Output = ()> + Send;
+}
+
+/// The store chosen by the database URL.
+#[derive(Clone, Debug)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// Opens the database named by `url` (`sqlite://path?mode=rwc` or `postgres://…`) and applies
+/// its migrations.
+pub async fn open_store(url: &str) -> StoreResult<AnyStore> {
+    if url.starts_with("sqlite:") {
+        Ok(AnyStore::Sqlite(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(AnyStore::Postgres(PgStore::open(url).await?))
+    } else {
+        Err(StoreError::UnknownScheme(redact_url(url)))
+    }
+}
+
+impl AnyStore {
+    pub fn backend(&self) -> &'static str {
+        match self {
+            AnyStore::Sqlite(_) => "sqlite",
+            AnyStore::Postgres(_) => "postgres",
+        }
+    }
+}
+
+/// A URL with its password replaced, for logs and errors.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+macro_rules! dispatch {
+    ($self:ident, $method:ident ( $($arg:expr),* )) => {
+        match $self {
+            AnyStore::Sqlite(s) => s.$method($($arg),*).await,
+            AnyStore::Postgres(s) => s.$method($($arg),*).await,
+        }
+    };
+}
+
+impl Store for AnyStore {
+    async fn put_org(&self, org: &Org) -> StoreResult<()> {
+        dispatch!(self, put_org(org))
+    }
+    async fn township_org(&self, id: TownshipId) -> StoreResult<Org> {
+        dispatch!(self, township_org(id))
+    }
+    async fn townships(&self) -> StoreResult<Vec<Township>> {
+        dispatch!(self, townships())
+    }
+    async fn village_by_name(&self, t: TownshipId, name: &str) -> StoreResult<Option<Village>> {
+        dispatch!(self, village_by_name(t, name))
+    }
+    async fn person(&self, id: PersonId) -> StoreResult<Option<Person>> {
+        dispatch!(self, person(id))
+    }
+    async fn assignments_of(&self, p: PersonId) -> StoreResult<Vec<Assignment>> {
+        dispatch!(self, assignments_of(p))
+    }
+    async fn create_user(&self, user: &UserRow) -> StoreResult<()> {
+        dispatch!(self, create_user(user))
+    }
+    async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRow>> {
+        dispatch!(self, user_by_username(username))
+    }
+    async fn user_of_person(&self, p: PersonId) -> StoreResult<Option<UserRow>> {
+        dispatch!(self, user_of_person(p))
+    }
+    async fn set_password(&self, username: &str, hash: &str) -> StoreResult<bool> {
+        dispatch!(self, set_password(username, hash))
+    }
+    async fn set_disabled(&self, username: &str, disabled: bool) -> StoreResult<bool> {
+        dispatch!(self, set_disabled(username, disabled))
+    }
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        person: PersonId,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        dispatch!(
+            self,
+            create_session(token_hash, person, created_at, expires_at)
+        )
+    }
+    async fn session_person(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<PersonId>> {
+        dispatch!(self, session_person(token_hash, now))
+    }
+    async fn enroll_device(&self, device: &Device) -> StoreResult<()> {
+        dispatch!(self, enroll_device(device))
+    }
+    async fn device(&self, id: DeviceId) -> StoreResult<Option<DeviceRow>> {
+        dispatch!(self, device(id))
+    }
+    async fn devices_of(&self, p: PersonId) -> StoreResult<Vec<DeviceRow>> {
+        dispatch!(self, devices_of(p))
+    }
+    async fn push_records(
+        &self,
+        device: DeviceId,
+        records: &[IncomingRecord],
+    ) -> StoreResult<PushOutcome> {
+        dispatch!(self, push_records(device, records))
+    }
+    async fn records_of(
+        &self,
+        p: PersonId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<DeviceRecord>> {
+        dispatch!(self, records_of(p, from, to))
+    }
+    async fn fix_records_of(
+        &self,
+        p: PersonId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<DeviceRecord>> {
+        dispatch!(self, fix_records_of(p, from, to))
+    }
+    async fn put_photo(&self, row: &PhotoRow) -> StoreResult<()> {
+        dispatch!(self, put_photo(row))
+    }
+    async fn photo(&self, sha256: &str) -> StoreResult<Option<PhotoRow>> {
+        dispatch!(self, photo(sha256))
+    }
+    async fn photo_facts(&self, shas: &[String]) -> StoreResult<HashMap<String, PhotoFacts>> {
+        dispatch!(self, photo_facts(shas))
+    }
+    async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+        dispatch!(self, setting(key))
+    }
+    async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+        dispatch!(self, put_setting(key, value))
+    }
+    async fn close(&self) {
+        dispatch!(self, close())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            redact_url("postgres://zhucun:s3cret@db:5432/zhucun"),
+            "postgres://zhucun:***@db:5432/zhucun"
+        );
+        assert_eq!(
+            redact_url("sqlite://data/zhucun.sqlite"),
+            "sqlite://data/zhucun.sqlite"
+        );
+    }
+}

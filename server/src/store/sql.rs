@@ -1,0 +1,644 @@
+//! The SQL both backends run. SQLite and PostgreSQL accept the same statements here (`$n`
+//! parameters, `ON CONFLICT`, `RETURNING`); only the column types of their migrations differ.
+//! A macro rather than generics over `sqlx::Database`: the trait bounds that would take are
+//! longer than the code.
+
+use super::StoreError;
+use std::str::FromStr;
+
+/// Parses an id or code read back from the database.
+pub(crate) fn parse<T: FromStr>(column: &str, s: &str) -> Result<T, StoreError> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{column}: `{s}`")))
+}
+
+/// Maps constraint violations to what they mean; everything else stays a database error.
+pub(crate) fn constraint(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| match e.as_database_error() {
+        Some(d) if d.is_unique_violation() => StoreError::Duplicate(what.to_string()),
+        Some(d) if d.is_foreign_key_violation() => StoreError::Missing(what.to_string()),
+        _ => StoreError::Database(e),
+    }
+}
+
+/// Kinds of records that carry a GPS fix.
+pub(crate) const FIX_KINDS_SQL: &str = "('fix', 'visit_fix', 'village_check_in', \
+     'village_check_out', 'household_check_in', 'household_check_out')";
+
+macro_rules! impl_sql_store {
+    ($store:ty, $db:ty) => {
+        mod sql_impl {
+            use super::*;
+            use chrono::{DateTime, NaiveDate, Utc};
+            use sqlx::types::Json;
+            use sqlx::Row;
+            use std::collections::HashMap;
+            use $crate::store::sql::{constraint, parse, FIX_KINDS_SQL};
+            use $crate::store::{
+                DeviceRow, IncomingRecord, Org, PhotoRow, PushOutcome, Store, StoreError,
+                StoreResult, UserRow,
+            };
+            use zhucun_shared::ids::*;
+            use zhucun_shared::org::{
+                Assignment, Device, Household, HouseholdCategory, LatLon, Pairing, Person,
+                Township, Village,
+            };
+            use zhucun_shared::plausibility::PhotoFacts;
+            use zhucun_shared::record::DeviceRecord;
+            use zhucun_shared::role::Role;
+            use zhucun_shared::sync::Conflict;
+
+            type DbRow = <$db as sqlx::Database>::Row;
+
+            fn township(r: &DbRow) -> StoreResult<Township> {
+                Ok(Township {
+                    id: parse("townships.id", &r.try_get::<String, _>("id")?)?,
+                    name: r.try_get("name")?,
+                    county: r.try_get("county")?,
+                })
+            }
+
+            fn person(r: &DbRow) -> StoreResult<Person> {
+                let unit: Option<String> = r.try_get("unit_id")?;
+                Ok(Person {
+                    id: parse("people.id", &r.try_get::<String, _>("id")?)?,
+                    name: r.try_get("name")?,
+                    township_id: parse("people.township_id", &r.try_get::<String, _>("township_id")?)?,
+                    unit_id: unit.map(|u| parse("people.unit_id", &u)).transpose()?,
+                })
+            }
+
+            fn village(r: &DbRow) -> StoreResult<Village> {
+                let Json(boundary) = r.try_get("boundary")?;
+                Ok(Village {
+                    id: parse("villages.id", &r.try_get::<String, _>("id")?)?,
+                    township_id: parse("villages.township_id", &r.try_get::<String, _>("township_id")?)?,
+                    name: r.try_get("name")?,
+                    code: r.try_get("code")?,
+                    boundary,
+                    poor: r.try_get("poor")?,
+                    exiting_this_year: r.try_get("exiting_this_year")?,
+                })
+            }
+
+            fn household(r: &DbRow) -> StoreResult<Household> {
+                let Json(categories): Json<Vec<HouseholdCategory>> = r.try_get("categories")?;
+                Ok(Household {
+                    id: parse("households.id", &r.try_get::<String, _>("id")?)?,
+                    village_id: parse("households.village_id", &r.try_get::<String, _>("village_id")?)?,
+                    head_name: r.try_get("head_name")?,
+                    location: LatLon::new(r.try_get("lat")?, r.try_get("lon")?),
+                    categories,
+                    members: u32::try_from(r.try_get::<i64, _>("members")?)
+                        .map_err(|_| StoreError::Corrupt("households.members".into()))?,
+                })
+            }
+
+            fn assignment(r: &DbRow) -> StoreResult<Assignment> {
+                let village: Option<String> = r.try_get("village_id")?;
+                Ok(Assignment {
+                    id: parse("assignments.id", &r.try_get::<String, _>("id")?)?,
+                    person_id: parse("assignments.person_id", &r.try_get::<String, _>("person_id")?)?,
+                    role: parse::<Role>("assignments.role", &r.try_get::<String, _>("role")?)?,
+                    village_id: village.map(|v| parse("assignments.village_id", &v)).transpose()?,
+                    township_id: parse("assignments.township_id", &r.try_get::<String, _>("township_id")?)?,
+                    starts_on: r.try_get::<NaiveDate, _>("starts_on")?,
+                    ends_on: r.try_get::<Option<NaiveDate>, _>("ends_on")?,
+                })
+            }
+
+            fn pairing(r: &DbRow) -> StoreResult<Pairing> {
+                Ok(Pairing {
+                    id: parse("pairings.id", &r.try_get::<String, _>("id")?)?,
+                    person_id: parse("pairings.person_id", &r.try_get::<String, _>("person_id")?)?,
+                    household_id: parse("pairings.household_id", &r.try_get::<String, _>("household_id")?)?,
+                    starts_on: r.try_get("starts_on")?,
+                    ends_on: r.try_get("ends_on")?,
+                })
+            }
+
+            fn user(r: &DbRow) -> StoreResult<UserRow> {
+                Ok(UserRow {
+                    person_id: parse("users.person_id", &r.try_get::<String, _>("person_id")?)?,
+                    username: r.try_get("username")?,
+                    password_hash: r.try_get("password_hash")?,
+                    disabled: r.try_get("disabled")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            }
+
+            fn device(r: &DbRow) -> StoreResult<DeviceRow> {
+                Ok(DeviceRow {
+                    device: Device {
+                        id: parse("devices.id", &r.try_get::<String, _>("id")?)?,
+                        person_id: parse("devices.person_id", &r.try_get::<String, _>("person_id")?)?,
+                        label: r.try_get("label")?,
+                        enrolled_at: r.try_get("enrolled_at")?,
+                    },
+                    contiguous_seq: r.try_get::<i64, _>("contiguous_seq")?.max(0) as u64,
+                })
+            }
+
+            fn photo(r: &DbRow) -> StoreResult<PhotoRow> {
+                let lat: Option<f64> = r.try_get("exif_lat")?;
+                let lon: Option<f64> = r.try_get("exif_lon")?;
+                Ok(PhotoRow {
+                    sha256: r.try_get("sha256")?,
+                    bytes: r.try_get::<i64, _>("bytes")?.max(0) as u64,
+                    format: r.try_get("format")?,
+                    width: r.try_get::<i64, _>("width")?.clamp(0, u32::MAX as i64) as u32,
+                    height: r.try_get::<i64, _>("height")?.clamp(0, u32::MAX as i64) as u32,
+                    facts: PhotoFacts {
+                        exif_time: r.try_get("exif_time")?,
+                        exif_position: lat.zip(lon).map(|(lat, lon)| LatLon::new(lat, lon)),
+                        phash: r.try_get("phash")?,
+                    },
+                    uploaded_by: parse("photos.uploaded_by", &r.try_get::<String, _>("uploaded_by")?)?,
+                    uploaded_at: r.try_get("uploaded_at")?,
+                })
+            }
+
+            fn record(r: &DbRow) -> StoreResult<DeviceRecord> {
+                let Json(record): Json<DeviceRecord> = r.try_get("record")?;
+                Ok(record)
+            }
+
+            const RECORD_COLUMNS: &str = "record";
+
+            impl Store for $store {
+                async fn put_org(&self, org: &Org) -> StoreResult<()> {
+                    let mut tx = self.write.begin().await?;
+                    for t in &org.townships {
+                        sqlx::query(
+                            "INSERT INTO townships (id, name, county) VALUES ($1, $2, $3) \
+                             ON CONFLICT (id) DO UPDATE SET name = excluded.name, county = excluded.county",
+                        )
+                        .bind(t.id.to_string())
+                        .bind(&t.name)
+                        .bind(&t.county)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(constraint("township"))?;
+                    }
+                    for p in &org.people {
+                        sqlx::query(
+                            "INSERT INTO people (id, name, township_id, unit_id) VALUES ($1, $2, $3, $4) \
+                             ON CONFLICT (id) DO UPDATE SET name = excluded.name, \
+                             township_id = excluded.township_id, unit_id = excluded.unit_id",
+                        )
+                        .bind(p.id.to_string())
+                        .bind(&p.name)
+                        .bind(p.township_id.to_string())
+                        .bind(p.unit_id.map(|u| u.to_string()))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(constraint("person"))?;
+                    }
+                    for v in &org.villages {
+                        sqlx::query(
+                            "INSERT INTO villages (id, township_id, name, code, boundary, poor, exiting_this_year) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                             ON CONFLICT (id) DO UPDATE SET township_id = excluded.township_id, \
+                             name = excluded.name, code = excluded.code, boundary = excluded.boundary, \
+                             poor = excluded.poor, exiting_this_year = excluded.exiting_this_year",
+                        )
+                        .bind(v.id.to_string())
+                        .bind(v.township_id.to_string())
+                        .bind(&v.name)
+                        .bind(&v.code)
+                        .bind(Json(&v.boundary))
+                        .bind(v.poor)
+                        .bind(v.exiting_this_year)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(constraint("village"))?;
+                    }
+                    for h in &org.households {
+                        sqlx::query(
+                            "INSERT INTO households (id, village_id, head_name, lat, lon, categories, members) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                             ON CONFLICT (id) DO UPDATE SET village_id = excluded.village_id, \
+                             head_name = excluded.head_name, lat = excluded.lat, lon = excluded.lon, \
+                             categories = excluded.categories, members = excluded.members",
+                        )
+                        .bind(h.id.to_string())
+                        .bind(h.village_id.to_string())
+                        .bind(&h.head_name)
+                        .bind(h.location.lat)
+                        .bind(h.location.lon)
+                        .bind(Json(&h.categories))
+                        .bind(i64::from(h.members))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(constraint("household"))?;
+                    }
+                    for a in &org.assignments {
+                        sqlx::query(
+                            "INSERT INTO assignments (id, person_id, role, village_id, township_id, starts_on, ends_on) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                             ON CONFLICT (id) DO UPDATE SET person_id = excluded.person_id, role = excluded.role, \
+                             village_id = excluded.village_id, township_id = excluded.township_id, \
+                             starts_on = excluded.starts_on, ends_on = excluded.ends_on",
+                        )
+                        .bind(a.id.to_string())
+                        .bind(a.person_id.to_string())
+                        .bind(a.role.code())
+                        .bind(a.village_id.map(|v| v.to_string()))
+                        .bind(a.township_id.to_string())
+                        .bind(a.starts_on)
+                        .bind(a.ends_on)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(constraint("assignment"))?;
+                    }
+                    for p in &org.pairings {
+                        sqlx::query(
+                            "INSERT INTO pairings (id, person_id, household_id, starts_on, ends_on) \
+                             VALUES ($1, $2, $3, $4, $5) \
+                             ON CONFLICT (id) DO UPDATE SET person_id = excluded.person_id, \
+                             household_id = excluded.household_id, starts_on = excluded.starts_on, \
+                             ends_on = excluded.ends_on",
+                        )
+                        .bind(p.id.to_string())
+                        .bind(p.person_id.to_string())
+                        .bind(p.household_id.to_string())
+                        .bind(p.starts_on)
+                        .bind(p.ends_on)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(constraint("pairing"))?;
+                    }
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn township_org(&self, id: TownshipId) -> StoreResult<Org> {
+                    let id = id.to_string();
+                    let pool = &self.read;
+                    let townships = sqlx::query("SELECT * FROM townships WHERE id = $1")
+                        .bind(&id).fetch_all(pool).await?
+                        .iter().map(township).collect::<StoreResult<_>>()?;
+                    let people = sqlx::query("SELECT * FROM people WHERE township_id = $1 ORDER BY name, id")
+                        .bind(&id).fetch_all(pool).await?
+                        .iter().map(person).collect::<StoreResult<_>>()?;
+                    let villages = sqlx::query("SELECT * FROM villages WHERE township_id = $1 ORDER BY name, id")
+                        .bind(&id).fetch_all(pool).await?
+                        .iter().map(village).collect::<StoreResult<_>>()?;
+                    let households = sqlx::query(
+                        "SELECT h.* FROM households h JOIN villages v ON v.id = h.village_id \
+                         WHERE v.township_id = $1 ORDER BY h.village_id, h.head_name, h.id",
+                    )
+                    .bind(&id).fetch_all(pool).await?
+                    .iter().map(household).collect::<StoreResult<_>>()?;
+                    let assignments = sqlx::query(
+                        "SELECT * FROM assignments WHERE township_id = $1 ORDER BY person_id, starts_on, id",
+                    )
+                    .bind(&id).fetch_all(pool).await?
+                    .iter().map(assignment).collect::<StoreResult<_>>()?;
+                    let pairings = sqlx::query(
+                        "SELECT pa.* FROM pairings pa JOIN people pe ON pe.id = pa.person_id \
+                         WHERE pe.township_id = $1 ORDER BY pa.person_id, pa.id",
+                    )
+                    .bind(&id).fetch_all(pool).await?
+                    .iter().map(pairing).collect::<StoreResult<_>>()?;
+                    Ok(Org { townships, people, villages, households, assignments, pairings })
+                }
+
+                async fn townships(&self) -> StoreResult<Vec<Township>> {
+                    sqlx::query("SELECT * FROM townships ORDER BY name, id")
+                        .fetch_all(&self.read).await?
+                        .iter().map(township).collect()
+                }
+
+                async fn village_by_name(&self, t: TownshipId, name: &str) -> StoreResult<Option<Village>> {
+                    sqlx::query("SELECT * FROM villages WHERE township_id = $1 AND name = $2")
+                        .bind(t.to_string()).bind(name)
+                        .fetch_optional(&self.read).await?
+                        .as_ref().map(village).transpose()
+                }
+
+                async fn person(&self, id: PersonId) -> StoreResult<Option<Person>> {
+                    sqlx::query("SELECT * FROM people WHERE id = $1")
+                        .bind(id.to_string())
+                        .fetch_optional(&self.read).await?
+                        .as_ref().map(person).transpose()
+                }
+
+                async fn assignments_of(&self, p: PersonId) -> StoreResult<Vec<Assignment>> {
+                    sqlx::query("SELECT * FROM assignments WHERE person_id = $1 ORDER BY starts_on, id")
+                        .bind(p.to_string())
+                        .fetch_all(&self.read).await?
+                        .iter().map(assignment).collect()
+                }
+
+                async fn create_user(&self, u: &UserRow) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO users (person_id, username, password_hash, disabled, created_at) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(u.person_id.to_string())
+                    .bind(&u.username)
+                    .bind(&u.password_hash)
+                    .bind(u.disabled)
+                    .bind(u.created_at)
+                    .execute(&self.write)
+                    .await
+                    .map_err(constraint("user"))?;
+                    Ok(())
+                }
+
+                async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRow>> {
+                    sqlx::query("SELECT * FROM users WHERE username = $1")
+                        .bind(username)
+                        .fetch_optional(&self.read).await?
+                        .as_ref().map(user).transpose()
+                }
+
+                async fn user_of_person(&self, p: PersonId) -> StoreResult<Option<UserRow>> {
+                    sqlx::query("SELECT * FROM users WHERE person_id = $1")
+                        .bind(p.to_string())
+                        .fetch_optional(&self.read).await?
+                        .as_ref().map(user).transpose()
+                }
+
+                async fn set_password(&self, username: &str, hash: &str) -> StoreResult<bool> {
+                    let mut tx = self.write.begin().await?;
+                    let person: Option<String> = sqlx::query_scalar(
+                        "UPDATE users SET password_hash = $2 WHERE username = $1 RETURNING person_id",
+                    )
+                    .bind(username).bind(hash)
+                    .fetch_optional(&mut *tx).await?;
+                    // A new password ends the sessions opened with the old one.
+                    if let Some(p) = &person {
+                        sqlx::query("DELETE FROM sessions WHERE person_id = $1")
+                            .bind(p).execute(&mut *tx).await?;
+                    }
+                    tx.commit().await?;
+                    Ok(person.is_some())
+                }
+
+                async fn set_disabled(&self, username: &str, disabled: bool) -> StoreResult<bool> {
+                    let mut tx = self.write.begin().await?;
+                    let person: Option<String> = sqlx::query_scalar(
+                        "UPDATE users SET disabled = $2 WHERE username = $1 RETURNING person_id",
+                    )
+                    .bind(username).bind(disabled)
+                    .fetch_optional(&mut *tx).await?;
+                    if let (Some(p), true) = (&person, disabled) {
+                        sqlx::query("DELETE FROM sessions WHERE person_id = $1")
+                            .bind(p).execute(&mut *tx).await?;
+                    }
+                    tx.commit().await?;
+                    Ok(person.is_some())
+                }
+
+                async fn create_session(
+                    &self,
+                    token_hash: &str,
+                    p: PersonId,
+                    created_at: DateTime<Utc>,
+                    expires_at: DateTime<Utc>,
+                ) -> StoreResult<()> {
+                    let mut tx = self.write.begin().await?;
+                    // Sweep this person's expired sessions while here, so the table stays small.
+                    sqlx::query("DELETE FROM sessions WHERE person_id = $1 AND expires_at <= $2")
+                        .bind(p.to_string()).bind(created_at)
+                        .execute(&mut *tx).await?;
+                    sqlx::query(
+                        "INSERT INTO sessions (token_hash, person_id, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(token_hash).bind(p.to_string()).bind(created_at).bind(expires_at)
+                    .execute(&mut *tx).await.map_err(constraint("session"))?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn session_person(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<PersonId>> {
+                    let p: Option<String> = sqlx::query_scalar(
+                        "SELECT s.person_id FROM sessions s JOIN users u ON u.person_id = s.person_id \
+                         WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = FALSE",
+                    )
+                    .bind(token_hash).bind(now)
+                    .fetch_optional(&self.read).await?;
+                    p.map(|p| parse("sessions.person_id", &p)).transpose()
+                }
+
+                async fn enroll_device(&self, d: &Device) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO devices (id, person_id, label, enrolled_at, contiguous_seq) \
+                         VALUES ($1, $2, $3, $4, 0)",
+                    )
+                    .bind(d.id.to_string()).bind(d.person_id.to_string()).bind(&d.label).bind(d.enrolled_at)
+                    .execute(&self.write).await.map_err(constraint("device"))?;
+                    Ok(())
+                }
+
+                async fn device(&self, id: DeviceId) -> StoreResult<Option<DeviceRow>> {
+                    sqlx::query("SELECT * FROM devices WHERE id = $1")
+                        .bind(id.to_string())
+                        .fetch_optional(&self.read).await?
+                        .as_ref().map(device).transpose()
+                }
+
+                async fn devices_of(&self, p: PersonId) -> StoreResult<Vec<DeviceRow>> {
+                    sqlx::query("SELECT * FROM devices WHERE person_id = $1 ORDER BY enrolled_at, id")
+                        .bind(p.to_string())
+                        .fetch_all(&self.read).await?
+                        .iter().map(device).collect()
+                }
+
+                async fn push_records(&self, device_id: DeviceId, records: &[IncomingRecord]) -> StoreResult<PushOutcome> {
+                    let dev = device_id.to_string();
+                    let mut tx = self.write.begin().await?;
+                    // A no-op update takes the device's row lock on PostgreSQL, so that two
+                    // pushes of one device cannot interleave their watermark updates.
+                    let held: Option<i64> = sqlx::query_scalar(
+                        "UPDATE devices SET contiguous_seq = contiguous_seq WHERE id = $1 RETURNING contiguous_seq",
+                    )
+                    .bind(&dev)
+                    .fetch_optional(&mut *tx).await?;
+                    let Some(held) = held else {
+                        return Err(StoreError::Missing(format!("device {device_id}")));
+                    };
+                    let mut out = PushOutcome::default();
+                    for inc in records {
+                        let r = &inc.record;
+                        let seq = i64::try_from(r.seq)
+                            .map_err(|_| StoreError::Corrupt(format!("seq {} out of range", r.seq)))?;
+                        let receipt = r.received.ok_or_else(|| StoreError::Corrupt("record without receipt".into()))?;
+                        let inserted = sqlx::query(
+                            "INSERT INTO device_records (id, device_id, seq, person_id, kind, captured_at, \
+                             received_at, clock_offset_s, content_hash, record) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+                        )
+                        .bind(r.id.to_string())
+                        .bind(&dev)
+                        .bind(seq)
+                        .bind(r.person_id.to_string())
+                        .bind(r.body.type_name())
+                        .bind(r.captured_at)
+                        .bind(receipt.received_at)
+                        .bind(receipt.clock_offset_s)
+                        .bind(&inc.content_hash)
+                        .bind(Json(r))
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                        if inserted == 1 {
+                            out.stored += 1;
+                            continue;
+                        }
+                        let held_rows = sqlx::query(
+                            "SELECT id, device_id, seq, content_hash FROM device_records \
+                             WHERE (device_id = $1 AND seq = $2) OR id = $3",
+                        )
+                        .bind(&dev).bind(seq).bind(r.id.to_string())
+                        .fetch_all(&mut *tx).await?;
+                        let id = r.id.to_string();
+                        let same = held_rows.len() == 1 && {
+                            let h = &held_rows[0];
+                            h.try_get::<String, _>("id")? == id
+                                && h.try_get::<String, _>("device_id")? == dev
+                                && h.try_get::<i64, _>("seq")? == seq
+                                && h.try_get::<String, _>("content_hash")? == inc.content_hash
+                        };
+                        if same {
+                            out.duplicates += 1;
+                        } else {
+                            let mut seq_taken = false;
+                            for h in &held_rows {
+                                if h.try_get::<String, _>("device_id")? == dev && h.try_get::<i64, _>("seq")? == seq {
+                                    seq_taken = true;
+                                }
+                            }
+                            out.conflicts.push(Conflict {
+                                id: r.id,
+                                seq: r.seq,
+                                reason: if seq_taken {
+                                    format!("序号 {} 已有内容不同的记录", r.seq)
+                                } else {
+                                    "记录编号已用于另一条记录".to_string()
+                                },
+                            });
+                        }
+                    }
+                    let mut contiguous = held;
+                    if out.stored > 0 {
+                        let above: Vec<i64> = sqlx::query_scalar(
+                            "SELECT seq FROM device_records WHERE device_id = $1 AND seq > $2 ORDER BY seq",
+                        )
+                        .bind(&dev).bind(held)
+                        .fetch_all(&mut *tx).await?;
+                        for s in above {
+                            if s == contiguous + 1 {
+                                contiguous = s;
+                            } else {
+                                break;
+                            }
+                        }
+                        if contiguous != held {
+                            sqlx::query("UPDATE devices SET contiguous_seq = $2 WHERE id = $1")
+                                .bind(&dev).bind(contiguous)
+                                .execute(&mut *tx).await?;
+                        }
+                    }
+                    tx.commit().await?;
+                    out.contiguous_seq = contiguous.max(0) as u64;
+                    Ok(out)
+                }
+
+                async fn records_of(&self, p: PersonId, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<DeviceRecord>> {
+                    sqlx::query(&format!(
+                        "SELECT {RECORD_COLUMNS} FROM device_records \
+                         WHERE person_id = $1 AND captured_at >= $2 AND captured_at < $3 \
+                         ORDER BY captured_at, device_id, seq"
+                    ))
+                    .bind(p.to_string()).bind(from).bind(to)
+                    .fetch_all(&self.read).await?
+                    .iter().map(record).collect()
+                }
+
+                async fn fix_records_of(&self, p: PersonId, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<DeviceRecord>> {
+                    sqlx::query(&format!(
+                        "SELECT {RECORD_COLUMNS} FROM device_records \
+                         WHERE person_id = $1 AND captured_at >= $2 AND captured_at < $3 \
+                         AND kind IN {FIX_KINDS_SQL} \
+                         ORDER BY captured_at, device_id, seq"
+                    ))
+                    .bind(p.to_string()).bind(from).bind(to)
+                    .fetch_all(&self.read).await?
+                    .iter().map(record).collect()
+                }
+
+                async fn put_photo(&self, row: &PhotoRow) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO photos (sha256, bytes, format, width, height, exif_time, exif_lat, \
+                         exif_lon, phash, uploaded_by, uploaded_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (sha256) DO NOTHING",
+                    )
+                    .bind(&row.sha256)
+                    .bind(row.bytes as i64)
+                    .bind(&row.format)
+                    .bind(i64::from(row.width))
+                    .bind(i64::from(row.height))
+                    .bind(row.facts.exif_time)
+                    .bind(row.facts.exif_position.map(|p| p.lat))
+                    .bind(row.facts.exif_position.map(|p| p.lon))
+                    .bind(&row.facts.phash)
+                    .bind(row.uploaded_by.to_string())
+                    .bind(row.uploaded_at)
+                    .execute(&self.write)
+                    .await
+                    .map_err(constraint("photo"))?;
+                    Ok(())
+                }
+
+                async fn photo(&self, sha256: &str) -> StoreResult<Option<PhotoRow>> {
+                    sqlx::query("SELECT * FROM photos WHERE sha256 = $1")
+                        .bind(sha256)
+                        .fetch_optional(&self.read).await?
+                        .as_ref().map(photo).transpose()
+                }
+
+                async fn photo_facts(&self, shas: &[String]) -> StoreResult<HashMap<String, PhotoFacts>> {
+                    let mut out = HashMap::with_capacity(shas.len());
+                    for sha in shas {
+                        if out.contains_key(sha) {
+                            continue;
+                        }
+                        if let Some(row) = sqlx::query("SELECT * FROM photos WHERE sha256 = $1")
+                            .bind(sha)
+                            .fetch_optional(&self.read).await?
+                        {
+                            let p = photo(&row)?;
+                            out.insert(p.sha256, p.facts);
+                        }
+                    }
+                    Ok(out)
+                }
+
+                async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
+                    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                        .bind(key)
+                        .fetch_optional(&self.read).await?)
+                }
+
+                async fn put_setting(&self, key: &str, value: &str) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO settings (key, value) VALUES ($1, $2) \
+                         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    )
+                    .bind(key).bind(value)
+                    .execute(&self.write).await?;
+                    Ok(())
+                }
+
+                async fn close(&self) {
+                    self.write.close().await;
+                    self.read.close().await;
+                }
+            }
+        }
+    };
+}
