@@ -7,7 +7,9 @@ use crate::platform::location::{LocationSource, SimulatedLocation};
 use crate::platform::webview::WebviewLocation;
 use crate::state::{start_sync, use_app_state, use_services, AppState, Notice, Services, Snapshot};
 use crate::strings;
+use dioxus::history::{History as NavigationHistory, MemoryHistory};
 use dioxus::prelude::*;
+use std::rc::Rc;
 use std::time::Duration;
 
 pub const STYLE: &str = include_str!("../assets/style.css");
@@ -45,11 +47,20 @@ pub enum LocationMode {
     },
 }
 
-/// The root: expects [`Services`] and [`LocationMode`] in context (given at launch).
+/// The screen to open first (`/` unless told otherwise).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StartPath(pub String);
+
+/// The root: expects [`Services`], and optionally [`LocationMode`] and [`StartPath`], in
+/// context (given at launch).
 #[component]
 pub fn App() -> Element {
     let services = use_services();
     let state = use_provide_state(&services);
+    use_context_provider(|| {
+        let start = try_consume_context::<StartPath>().map_or_else(|| "/".to_string(), |s| s.0);
+        Rc::new(MemoryHistory::with_initial_path(start)) as Rc<dyn NavigationHistory>
+    });
     let mode = try_consume_context::<LocationMode>().unwrap_or(LocationMode::Webview);
     use_location(services.clone(), state, mode);
     use_periodic_sync(services, state);

@@ -285,3 +285,159 @@ pub fn team(now: DateTime<Utc>) -> Vec<TeamMember> {
         },
     ]
 }
+
+/// Fills a fresh store with the demo: this phone enrolled for the demo cadre, the demo
+/// village pulled, and a morning captured — on duty since three hours ago, checked into the
+/// village, three households visited with photos and notes, a training and a weekly entry.
+/// With `ZHUCUN_DEMO=visit` a fourth visit is left open.
+pub fn seed(
+    store: &mut crate::Store,
+    now: DateTime<Utc>,
+) -> Result<(), crate::capture::CaptureError> {
+    use crate::capture::{ActivityDraft, Capture, Command, ReportDraft, TrackPolicy};
+    use crate::platform::photo::{reencode, PhotoPolicy, SimulatedCamera};
+    use crate::store::Identity;
+    use zhucun_shared::record::{ActivityKind, Fix, FixProvider, ReportKind};
+
+    store.set_identity(
+        Identity {
+            device_id: DeviceId::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0d01),
+            person_id: ME,
+        },
+        0,
+    )?;
+    store.save_pull(&pull(now))?;
+    let reference = store.reference()?;
+    let mut capture = Capture::load(store, TrackPolicy::default())?;
+    let start = now - Duration::hours(3);
+    let minute = |m: i64| start + Duration::minutes(m);
+    let fix_at = |p: LatLon, t: DateTime<Utc>| Fix {
+        lat: p.lat,
+        lon: p.lon,
+        accuracy_m: 9.0,
+        time: t,
+        monotonic_ms: None,
+        provider: FixProvider::Simulated,
+        mock: true,
+    };
+    capture.exec(
+        store,
+        &reference,
+        Command::StartDuty {
+            village_id: Some(VILLAGE),
+        },
+        minute(0),
+    )?;
+    let positions: Vec<Option<LatLon>> = route().positions();
+    let mut visited = 0;
+    let homes = households();
+    for (i, p) in positions.iter().enumerate() {
+        let t = minute(i as i64 * 2);
+        if t > now - Duration::minutes(5) {
+            break;
+        }
+        let Some(p) = p else { continue };
+        capture.on_fix(store, &reference, fix_at(*p, t), t)?;
+        if i == 3 {
+            capture.exec(
+                store,
+                &reference,
+                Command::VillageCheckIn {
+                    village_id: VILLAGE,
+                },
+                t,
+            )?;
+        }
+        // Arriving at a household on the route: a visit with a photo and a note.
+        if let Some(h) = homes
+            .iter()
+            .take(4)
+            .find(|h| crate::geo_util::distance_m(h.location, *p) < 1.0)
+        {
+            if capture.state().visit.is_some() || visited >= 4 {
+                continue;
+            }
+            visited += 1;
+            capture.exec(
+                store,
+                &reference,
+                Command::HouseholdCheckIn {
+                    household_id: h.id,
+                    event: None,
+                },
+                t,
+            )?;
+            let keep_open =
+                visited == 4 && std::env::var("ZHUCUN_DEMO").is_ok_and(|v| v == "visit");
+            if keep_open {
+                continue;
+            }
+            let shot = SimulatedCamera {
+                width: 1600,
+                height: 1200,
+                seed: visited,
+            }
+            .shoot();
+            if let Ok(photo) = reencode(&shot, &PhotoPolicy::default()) {
+                capture.photo(
+                    store,
+                    None,
+                    &photo,
+                    t + Duration::minutes(3),
+                    t + Duration::minutes(3),
+                )?;
+            }
+            capture.exec(
+                store,
+                &reference,
+                Command::Note {
+                    attached_to: None,
+                    text: NOTES[(visited as usize - 1) % NOTES.len()].into(),
+                },
+                t + Duration::minutes(6),
+            )?;
+            capture.exec(
+                store,
+                &reference,
+                Command::HouseholdCheckOut,
+                t + Duration::minutes(12),
+            )?;
+        }
+    }
+    let today = local_date(now);
+    capture.exec(
+        store,
+        &reference,
+        Command::Activity(ActivityDraft {
+            kind: ActivityKind::Training,
+            village_id: Some(VILLAGE),
+            held_on: today,
+            person_times: Some(36),
+            quantity: None,
+            title: "茶园冬季管护培训".into(),
+            text: "邀请县农业农村局技术员讲授修剪与施肥。".into(),
+        }),
+        now - Duration::minutes(30),
+    )?;
+    capture.exec(
+        store,
+        &reference,
+        Command::Report(ReportDraft {
+            kind: ReportKind::WeeklyEntry,
+            village_id: Some(VILLAGE),
+            period: Period::containing(PeriodKind::Week, today).expect("a week"),
+            title: "本周工作".into(),
+            text: "走访脱贫户 11 户，协调解决饮水管道维修 1 件。".into(),
+            attachments: Vec::new(),
+        }),
+        now - Duration::minutes(20),
+    )?;
+    Ok(())
+}
+
+const NOTES: [&str; 4] = [
+    "了解家中茶园收成，宣讲小额信贷政策。",
+    "户主病情稳定，协助办理慢病报销。",
+    "孩子在镇上读初中，已落实教育资助。",
+    "老人独居，联系邻居每日照看。",
+];

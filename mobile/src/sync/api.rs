@@ -7,7 +7,7 @@ use zhucun_shared::sync::{
     PullResponse, PushRequest, PushResponse,
 };
 
-const LOGIN: &str = "/api/v1/login";
+const LOGIN: &str = "/api/v1/auth/login";
 const ENROLL: &str = "/api/v1/devices";
 const PUSH: &str = "/api/v1/sync/push";
 const PULL: &str = "/api/v1/sync/pull";
@@ -155,15 +155,11 @@ impl Api {
         total: u64,
         chunk: &[u8],
     ) -> Result<PhotoStatus, ApiError> {
-        let end = offset + chunk.len() as u64;
         let rb = self
             .http
             .put(format!("{}{PHOTOS}/{sha256}", self.base))
-            .header(
-                reqwest::header::CONTENT_RANGE,
-                format!("bytes {offset}-{}/{total}", end.saturating_sub(1)),
-            )
-            .header(reqwest::header::CONTENT_TYPE, "image/jpeg")
+            .query(&[("offset", offset), ("total", total)])
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(chunk.to_vec());
         let resp = self.authed(rb).send().await?;
         Ok(Self::check(resp).await?.json().await?)

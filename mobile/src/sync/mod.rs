@@ -243,14 +243,35 @@ impl SyncEngine {
                 if offset > data.len() as u64 {
                     offset = 0;
                 }
+                let mut resyncs = 0;
                 while offset < data.len() as u64 {
                     let end = (offset as usize + self.config.photo_chunk).min(data.len());
                     let chunk = &data[offset as usize..end];
-                    let status = self
+                    let status = match self
                         .api
                         .upload_photo_chunk(&photo.sha256, offset, data.len() as u64, chunk)
-                        .await?;
+                        .await
+                    {
+                        Ok(s) => s,
+                        // The server holds less than we thought (it lost a part): ask again.
+                        Err(e) if e.status() == Some(409) && resyncs < 3 => {
+                            resyncs += 1;
+                            offset = self
+                                .api
+                                .photo_status(&photo.sha256)
+                                .await?
+                                .map(|s| s.received_bytes)
+                                .unwrap_or(0)
+                                .min(data.len() as u64);
+                            continue;
+                        }
+                        Err(e) => return Err(e.into()),
+                    };
                     report.photo_bytes_sent += chunk.len() as u64;
+                    if status.received_bytes <= offset && !status.complete {
+                        // No progress: leave it for the next sync rather than spin.
+                        break;
+                    }
                     offset = status.received_bytes;
                     complete = status.complete;
                     lock(store).set_photo_uploaded(&photo.sha256, offset)?;

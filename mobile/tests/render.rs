@@ -1,0 +1,296 @@
+//! The screens rendered without a window: a `VirtualDom` per screen, real services over an
+//! in-memory store with the demo village, and the state driven through its signal.
+
+use chrono::{DateTime, Duration, Utc};
+use dioxus::history::{History, MemoryHistory};
+use dioxus::prelude::*;
+use std::rc::Rc;
+use std::sync::Arc;
+use zhucun_mobile::capture::Command;
+use zhucun_mobile::demo;
+use zhucun_mobile::pages;
+use zhucun_mobile::platform::clock::ManualClock;
+use zhucun_mobile::platform::location::LocationEvent;
+use zhucun_mobile::state::{AppState, Services};
+use zhucun_mobile::store::Identity;
+use zhucun_mobile::{Route, Store};
+use zhucun_shared::ids::DeviceId;
+use zhucun_shared::record::{Fix, FixProvider};
+
+fn now() -> DateTime<Utc> {
+    "2026-11-16T02:00:00Z".parse().unwrap()
+}
+
+fn services() -> (Services, Arc<ManualClock>) {
+    let mut store = Store::in_memory().unwrap();
+    store
+        .set_identity(
+            Identity {
+                device_id: DeviceId::new(),
+                person_id: demo::ME,
+            },
+            0,
+        )
+        .unwrap();
+    store.save_pull(&demo::pull(now())).unwrap();
+    let clock = Arc::new(ManualClock::new(now()));
+    let s = Services::new(store, clock.clone(), None, true).unwrap();
+    s.set_team(demo::team(now()));
+    (s, clock)
+}
+
+struct Screen {
+    dom: VirtualDom,
+    state: AppState,
+    services: Services,
+}
+
+impl Screen {
+    fn new(root: fn() -> Element, services: Services) -> Screen {
+        let mut dom = VirtualDom::new(root);
+        dom.provide_root_context(services.clone());
+        let snapshot = services.snapshot().unwrap();
+        let state = dom.in_runtime(|| AppState {
+            snapshot: Signal::new_in_scope(snapshot, ScopeId::ROOT),
+        });
+        dom.provide_root_context(state);
+        dom.rebuild_in_place();
+        Screen {
+            dom,
+            state,
+            services,
+        }
+    }
+
+    /// The whole app at `path`, with the router.
+    fn at(path: &str, services: Services) -> Screen {
+        fn routed() -> Element {
+            rsx! { Router::<Route> {} }
+        }
+        let mut dom = VirtualDom::new(routed);
+        let history: Rc<dyn History> = Rc::new(MemoryHistory::with_initial_path(path));
+        dom.provide_root_context(history);
+        dom.provide_root_context(services.clone());
+        let snapshot = services.snapshot().unwrap();
+        let state = dom.in_runtime(|| AppState {
+            snapshot: Signal::new_in_scope(snapshot, ScopeId::ROOT),
+        });
+        dom.provide_root_context(state);
+        dom.rebuild_in_place();
+        Screen {
+            dom,
+            state,
+            services,
+        }
+    }
+
+    fn html(&mut self) -> String {
+        self.dom.render_immediate_to_vec();
+        dioxus_ssr::render(&self.dom)
+    }
+
+    /// Runs a command as a button would, and refreshes the state.
+    fn act(&mut self, cmd: Command) {
+        let (state, services) = (self.state, self.services.clone());
+        self.dom.in_runtime(|| {
+            assert!(state.run(&services, cmd, "ok"));
+        });
+    }
+
+    fn fix(&mut self, lat: f64, lon: f64, accuracy_m: f64) {
+        let (state, services) = (self.state, self.services.clone());
+        let fix = Fix {
+            lat,
+            lon,
+            accuracy_m,
+            time: services.now(),
+            monotonic_ms: None,
+            provider: FixProvider::Simulated,
+            mock: true,
+        };
+        services.location(LocationEvent::Fix(fix)).unwrap();
+        self.dom.in_runtime(|| state.refresh(&services, None));
+    }
+}
+
+#[test]
+fn today_off_duty_offers_to_start_and_lists_the_village_households() {
+    let (s, _) = services();
+    let mut screen = Screen::new(pages::Today, s);
+    let html = screen.html();
+    assert!(html.contains("未值守"), "{html}");
+    assert!(html.contains("开始值守"));
+    assert!(html.contains("仅在值守期间记录轨迹"));
+    assert!(html.contains("青山村"));
+    for h in demo::households() {
+        assert!(html.contains(&h.head_name), "{}", h.head_name);
+    }
+    assert!(html.contains("暂无走访"));
+    assert!(html.contains("尚未同步"));
+}
+
+#[test]
+fn households_are_listed_nearest_first_once_there_is_a_fix() {
+    let (s, _) = services();
+    let mut screen = Screen::new(pages::Today, s);
+    let target = demo::households()[7].clone();
+    screen.fix(target.location.lat, target.location.lon, 8.0);
+    let html = screen.html();
+    let first_row = html.find("class=\"row household\"").unwrap();
+    let name_at = html.find(&target.head_name).unwrap();
+    let second_row = html[first_row + 1..]
+        .find("class=\"row household\"")
+        .unwrap()
+        + first_row
+        + 1;
+    assert!(name_at > first_row && name_at < second_row, "{html}");
+    assert!(html.contains("精度 8 米"));
+}
+
+#[test]
+fn a_visit_shows_pending_fix_then_its_accuracy() {
+    let (s, clock) = services();
+    let mut screen = Screen::new(pages::Today, s);
+    screen.act(Command::StartDuty {
+        village_id: Some(demo::VILLAGE),
+    });
+    let hh = demo::households()[0].clone();
+    screen.act(Command::HouseholdCheckIn {
+        household_id: hh.id,
+        event: None,
+    });
+    let html = screen.html();
+    assert!(html.contains("值守中"));
+    assert!(
+        html.contains(&format!("正在走访：{}", hh.head_name)),
+        "{html}"
+    );
+    assert!(html.contains("定位待补"));
+    assert!(html.contains("capture=\"environment\""));
+    clock.advance(Duration::seconds(30));
+    screen.fix(hh.location.lat, hh.location.lon, 11.0);
+    let html = screen.html();
+    assert!(!html.contains("定位待补"), "{html}");
+    assert!(html.contains("精度 11 米"));
+    clock.advance(Duration::minutes(6));
+    screen.act(Command::HouseholdCheckOut);
+    let html = screen.html();
+    assert!(html.contains("今日走访"));
+    assert!(html.contains(&hh.head_name));
+    assert!(html.contains("农户（由近及远）"));
+}
+
+#[test]
+fn the_pending_queue_follows_the_state_signal() {
+    let (s, _) = services();
+    let mut screen = Screen::new(pages::Today, s);
+    assert!(screen.html().contains("已全部上传") || screen.html().contains("待上传记录"));
+    let mut snapshot = screen.state.snapshot;
+    screen.dom.in_runtime(|| {
+        let mut snap = snapshot.write();
+        snap.queue.pending_records = 17;
+        snap.queue.pending_photos = 3;
+        snap.queue.pending_photo_bytes = 600 * 1024;
+        snap.queue.last_error = Some("网络不可用".into());
+    });
+    let html = screen.html();
+    assert!(html.contains("<b>17</b>"), "{html}");
+    assert!(html.contains("<b>3</b>"));
+    assert!(html.contains("(600 KB)"));
+    assert!(html.contains("网络不可用"));
+}
+
+#[test]
+fn progress_shows_the_server_verdict_next_to_the_provisional_estimate() {
+    let (s, _) = services();
+    let mut screen = Screen::new(pages::Progress, s);
+    let html = screen.html();
+    assert!(html.contains("2026年11月"), "{html}");
+    assert!(html.contains("R-212"));
+    assert!(html.contains("已计 3 / 要求 6"));
+    assert!(html.contains("手机估算"));
+    assert!(html.contains("服务器结论"));
+    assert!(html.contains("R-242"));
+    // Rules for roles I do not hold are not shown.
+    assert!(!html.contains("R-252"));
+}
+
+#[test]
+fn history_lists_visits_by_day() {
+    let (s, clock) = services();
+    let mut screen = Screen::new(pages::History, s);
+    assert!(screen.html().contains("暂无记录"));
+    screen.act(Command::StartDuty {
+        village_id: Some(demo::VILLAGE),
+    });
+    let hh = demo::households()[4].clone();
+    screen.act(Command::HouseholdCheckIn {
+        household_id: hh.id,
+        event: None,
+    });
+    clock.advance(Duration::minutes(8));
+    screen.act(Command::Note {
+        attached_to: None,
+        text: "孩子上学问题已联系学校".into(),
+    });
+    screen.act(Command::HouseholdCheckOut);
+    let html = screen.html();
+    assert!(html.contains(&hh.head_name), "{html}");
+    assert!(html.contains("已签退"));
+    assert!(html.contains("孩子上学问题已联系学校"));
+    assert!(html.contains("无定位"));
+}
+
+#[test]
+fn the_team_leader_sees_the_team_and_a_members_trajectory() {
+    let (s, _) = services();
+    let mut screen = Screen::at("/team", s.clone());
+    let html = screen.html();
+    assert!(html.contains("队员情况"), "{html}");
+    assert!(html.contains("吴海燕"));
+    assert!(html.contains("在村工作日 9/14"));
+    // The team tab is there for a team leader.
+    assert!(html.contains("工作队"));
+    let member = format!("/team/{}", demo::TEAMMATE);
+    let mut screen = Screen::at(&member, s);
+    let html = screen.html();
+    assert!(html.contains("<svg"), "{html}");
+    assert!(html.contains("class=\"boundary\""));
+    // The lost signal leaves two segments, drawn apart, and the gap is said.
+    assert_eq!(html.matches("class=\"track\"").count(), 2);
+    assert!(html.contains("轨迹中断 1"));
+    assert_eq!(
+        html.matches("class=\"household\"").count(),
+        demo::households().len()
+    );
+}
+
+#[test]
+fn the_work_log_offers_the_kinds_the_deadline_rules_count() {
+    let (s, _) = services();
+    let mut screen = Screen::new(pages::Work, s);
+    let html = screen.html();
+    for label in [
+        "每周工作录入",
+        "共同组织生活",
+        "联席会议",
+        "集体帮扶活动",
+        "实用技术培训",
+        "调研文章",
+        "信息反馈",
+    ] {
+        assert!(html.contains(label), "{label}");
+    }
+    for label in ["困难需求", "突发事件", "矛盾纠纷", "喜事丧事"] {
+        assert!(html.contains(label), "{label}");
+    }
+    assert!(html.contains("2026年第47周"));
+}
+
+#[test]
+fn the_spot_check_queue_is_for_supervisors() {
+    let (s, _) = services();
+    let mut screen = Screen::at("/spot-checks", s);
+    let html = screen.html();
+    assert!(html.contains("仅督查人员可查看"), "{html}");
+}
