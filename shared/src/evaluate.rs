@@ -24,9 +24,12 @@ use crate::visits::{assemble_visits, check_visit, reused_photos, HouseholdVisit,
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Asia::Shanghai;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 
-/// What the evaluator reads. `records` holds the person's own records and, for village-scoped
-/// rules, those of the teams of the person's villages; order and duplicates do not matter.
+/// What the evaluator reads: the organisation around the person (at least their assignments,
+/// pairings, villages and those villages' households; more is harmless but costs time) and the
+/// records: the person's own and, for village-scoped rules, those of the teams of the person's
+/// villages. Order and duplicates of records do not matter.
 #[derive(Clone, Copy, Debug)]
 pub struct EvalContext<'a> {
     pub person: PersonId,
@@ -94,11 +97,13 @@ struct Evaluation<'a> {
     /// Trajectory fixes per person, as received.
     fixes: HashMap<PersonId, Vec<TrackPoint>>,
     logged_fixes: Vec<LoggedFix>,
+    /// The person's records whose phone clock was far off when they arrived.
+    skewed: Vec<&'a DeviceRecord>,
     tracks: HashMap<PersonId, CleanTrack>,
     households: HashMap<HouseholdId, &'a Household>,
     shapes: HashMap<VillageId, VillageShape>,
-    visits: Option<Vec<(HouseholdVisit, VisitCheck)>>,
-    own_stays: Option<Vec<Stay>>,
+    visits: Option<Rc<Vec<(HouseholdVisit, VisitCheck)>>>,
+    own_stays: Option<Rc<Vec<Stay>>>,
     flags: Vec<Flag>,
 }
 
@@ -114,7 +119,15 @@ impl<'a> Evaluation<'a> {
         let mut records = BTreeMap::new();
         let mut fixes: HashMap<PersonId, Vec<TrackPoint>> = HashMap::new();
         let mut logged_fixes = Vec::new();
+        let mut own_fixes = Vec::with_capacity(ctx.records.len());
+        let skew_limit = ctx.catalogue.interpretation.clock_skew_minutes * 60;
+        let mut skewed = Vec::new();
         for r in ctx.records {
+            if r.received
+                .is_some_and(|rx| rx.clock_offset_s.abs() > skew_limit)
+            {
+                skewed.push(r);
+            }
             if !retracted_by.is_empty() && retracted_by.contains(&(r.id, r.person_id)) {
                 continue;
             }
@@ -122,12 +135,13 @@ impl<'a> Evaluation<'a> {
             // so a visit that is rejected cannot lengthen a stay.
             match &r.body {
                 RecordBody::Fix { fix } => {
-                    let point = TrackPoint {
-                        record: r.id,
-                        fix: *fix,
-                    };
-                    fixes.entry(r.person_id).or_default().push(point);
+                    let point = TrackPoint::new(r.id, *fix);
                     if r.person_id == ctx.person {
+                        own_fixes.push(point);
+                    } else {
+                        fixes.entry(r.person_id).or_default().push(point);
+                    }
+                    if r.person_id == ctx.person && fix.monotonic_ms.is_some() {
                         logged_fixes.push(LoggedFix {
                             device_id: r.device_id,
                             seq: r.seq,
@@ -141,6 +155,7 @@ impl<'a> Evaluation<'a> {
                 }
             }
         }
+        fixes.insert(ctx.person, own_fixes);
         let mut ev = Evaluation {
             ctx,
             interp: &ctx.catalogue.interpretation,
@@ -149,13 +164,24 @@ impl<'a> Evaluation<'a> {
             records,
             fixes,
             logged_fixes,
+            skewed,
             tracks: HashMap::new(),
             households: ctx.households.iter().map(|h| (h.id, h)).collect(),
-            shapes: ctx
-                .villages
-                .iter()
-                .map(|v| (v.id, VillageShape::new(v)))
-                .collect(),
+            shapes: {
+                // Only the person's own villages: stays elsewhere count for no rule.
+                let (first, last) = (month.first_day(), month.last_day());
+                let mine: HashSet<VillageId> = ctx
+                    .assignments
+                    .iter()
+                    .filter(|a| a.person_id == ctx.person && a.overlaps(first, last))
+                    .filter_map(|a| a.village_id)
+                    .collect();
+                ctx.villages
+                    .iter()
+                    .filter(|v| mine.contains(&v.id))
+                    .map(|v| (v.id, VillageShape::new(v)))
+                    .collect()
+            },
             visits: None,
             own_stays: None,
             flags: Vec::new(),
@@ -170,10 +196,9 @@ impl<'a> Evaluation<'a> {
             day_start(self.month.first_day()),
             day_end(self.month.last_day()),
         );
-        let own = self
-            .ctx
-            .records
-            .iter()
+        let skewed = std::mem::take(&mut self.skewed);
+        let own = skewed
+            .into_iter()
             .filter(|r| r.person_id == person && r.captured_at >= from && r.captured_at < to);
         self.flags.extend(clock_skew_flags(own, self.interp));
         let logged: Vec<LoggedFix> = std::mem::take(&mut self.logged_fixes)
@@ -192,17 +217,17 @@ impl<'a> Evaluation<'a> {
                     day_start(self.month.first_day()),
                     day_end(self.month.last_day()),
                 );
+                let in_month: HashSet<RecordId> = clean
+                    .rejected
+                    .iter()
+                    .filter(|(p, _)| p.fix.time >= from && p.fix.time < to)
+                    .map(|(p, _)| p.record)
+                    .collect();
                 self.flags.extend(
                     clean
                         .flags
                         .iter()
-                        .filter(|f| {
-                            clean.rejected.iter().any(|(p, _)| {
-                                f.records.last() == Some(&p.record)
-                                    && p.fix.time >= from
-                                    && p.fix.time < to
-                            })
-                        })
+                        .filter(|f| f.records.last().is_some_and(|r| in_month.contains(r)))
                         .cloned(),
                 );
             }
@@ -212,7 +237,7 @@ impl<'a> Evaluation<'a> {
     }
 
     /// Every visit in the context, checked, once.
-    fn visits(&mut self) -> &[(HouseholdVisit, VisitCheck)] {
+    fn visits(&mut self) -> Rc<Vec<(HouseholdVisit, VisitCheck)>> {
         if self.visits.is_none() {
             let assembled = assemble_visits(self.records.values().copied());
             let reused = reused_photos(&assembled, self.ctx.photo_facts);
@@ -236,12 +261,12 @@ impl<'a> Evaluation<'a> {
                 }
                 checked.push((v, check));
             }
-            self.visits = Some(checked);
+            self.visits = Some(Rc::new(checked));
         }
-        self.visits.as_deref().unwrap_or_default()
+        self.visits.clone().unwrap_or_default()
     }
 
-    fn own_stays(&mut self) -> Vec<Stay> {
+    fn own_stays(&mut self) -> Rc<Vec<Stay>> {
         if self.own_stays.is_none() {
             let shapes: Vec<VillageShape> = {
                 let mut ids: Vec<&VillageId> = self.shapes.keys().collect();
@@ -251,7 +276,7 @@ impl<'a> Evaluation<'a> {
             let person = self.ctx.person;
             let interp = self.interp;
             let s = stays(&self.track(person).points, &shapes, interp);
-            self.own_stays = Some(s);
+            self.own_stays = Some(Rc::new(s));
         }
         self.own_stays.clone().unwrap_or_default()
     }
@@ -393,28 +418,14 @@ impl<'a> Evaluation<'a> {
         })
     }
 
-    /// Valid household visits of one person starting within `from..to`.
-    fn valid_visits_of(
-        &mut self,
-        person: PersonId,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Vec<HouseholdVisit> {
-        self.visits()
-            .iter()
-            .filter(|(v, c)| c.valid && v.person_id == person && v.start >= from && v.start < to)
-            .map(|(v, _)| v.clone())
-            .collect()
-    }
-
     fn invalid_visit_rejections(
         &mut self,
         person: PersonId,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Vec<Rejection> {
-        self.visits()
-            .iter()
+        let all = self.visits();
+        all.iter()
             .filter(|(v, c)| !c.valid && v.person_id == person && v.start >= from && v.start < to)
             .flat_map(|(_, c)| c.rejections.iter().cloned())
             .collect()
@@ -459,7 +470,13 @@ impl<'a> Evaluation<'a> {
         let (from, to) = (day_start(p.first_day()), day_end(p.last_day()));
         let person = self.ctx.person;
         let all_stays = self.own_stays();
-        let visits = self.valid_visits_of(person, from - Duration::days(1), to + Duration::days(1));
+        let all = self.visits();
+        let visits = valid_of(
+            &all,
+            person,
+            from - Duration::days(1),
+            to + Duration::days(1),
+        );
         let mut evidence = Vec::new();
         let mut rejected = self.invalid_visit_rejections(person, from, to);
         rejected.extend(self.fix_rejections(from, to));
@@ -579,10 +596,11 @@ impl<'a> Evaluation<'a> {
         } else {
             start.iter_days().take_while(|d| *d <= end).collect()
         };
-        let stays: Vec<Stay> = self
-            .own_stays()
-            .into_iter()
+        let all_stays = self.own_stays();
+        let stays: Vec<Stay> = all_stays
+            .iter()
             .filter(|s| villages.contains(&s.village_id))
+            .cloned()
             .collect();
         let presence = presence_per_day(&stays);
         let threshold = self.interp.in_village_day();
@@ -769,7 +787,8 @@ impl<'a> Evaluation<'a> {
             .filter(|x| x.person_id == person && x.overlaps(p.first_day(), p.last_day()))
             .map(|x| x.household_id)
             .collect();
-        let visits = self.valid_visits_of(person, from, to);
+        let all = self.visits();
+        let visits = valid_of(&all, person, from, to);
         let mut rejected = self.invalid_visit_rejections(person, from, to);
         let mut evidence = Vec::new();
         let mut seen: BTreeSet<(HouseholdId, NaiveDate)> = BTreeSet::new();
@@ -826,14 +845,11 @@ impl<'a> Evaluation<'a> {
         let (from, to) = (day_start(p.first_day()), day_end(p.last_day()));
         let window = Duration::days(within_days.into());
         // Any valid visit by anyone, in the village, counts for the team.
-        let valid: Vec<HouseholdVisit> = self
-            .visits()
+        let all = self.visits();
+        let team_visits: Vec<&HouseholdVisit> = all
             .iter()
             .filter(|(_, c)| c.valid)
-            .map(|(v, _)| v.clone())
-            .collect();
-        let team_visits: Vec<HouseholdVisit> = valid
-            .into_iter()
+            .map(|(v, _)| v)
             .filter(|v| {
                 self.households
                     .get(&v.household_id)
@@ -1155,7 +1171,8 @@ impl<'a> Evaluation<'a> {
             day_end(self.month.last_day()),
         );
         let person = self.ctx.person;
-        let visits = self.valid_visits_of(person, from, to);
+        let all = self.visits();
+        let visits = valid_of(&all, person, from, to);
         let mut part = Part {
             label_zh: "每次有效走访均有帮扶记录".into(),
             period: self.month.to_string(),
@@ -1203,6 +1220,19 @@ impl<'a> Evaluation<'a> {
         }
         part
     }
+}
+
+/// Valid household visits of one person starting within `from..to`.
+fn valid_of(
+    all: &[(HouseholdVisit, VisitCheck)],
+    person: PersonId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<&HouseholdVisit> {
+    all.iter()
+        .filter(|(v, c)| c.valid && v.person_id == person && v.start >= from && v.start < to)
+        .map(|(v, _)| v)
+        .collect()
 }
 
 struct Requirement {

@@ -5,16 +5,41 @@
 
 use crate::ids::VillageId;
 use crate::org::{LatLon, Village};
-use geo::{
-    BoundingRect, Contains, Coord, Distance, Haversine, LineString, MultiPolygon, Point, Polygon,
-    Rect,
-};
+use geo::{BoundingRect, Coord, Distance, Haversine, LineString, MultiPolygon, Polygon};
 
 const METRES_PER_DEGREE_LAT: f64 = 111_320.0;
 
 /// Great-circle distance in metres.
 pub fn distance_m(a: LatLon, b: LatLon) -> f64 {
     Haversine.distance(a.point(), b.point())
+}
+
+/// Distance in metres by the equirectangular approximation: within a metre of the great circle
+/// over the few kilometres between consecutive fixes, at a fraction of the cost.
+pub fn near_distance_m(a: LatLon, b: LatLon) -> f64 {
+    let kx = METRES_PER_DEGREE_LAT * ((a.lat + b.lat) / 2.0).to_radians().cos();
+    let dx = (b.lon - a.lon) * kx;
+    let dy = (b.lat - a.lat) * METRES_PER_DEGREE_LAT;
+    (dx * dx + dy * dy).sqrt()
+}
+
+/// Planar distances for points near one latitude: the cosine is taken once, not per pair.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FlatMetric {
+    kx: f64,
+}
+
+impl FlatMetric {
+    pub fn at(lat: f64) -> Self {
+        Self {
+            kx: METRES_PER_DEGREE_LAT * lat.to_radians().cos(),
+        }
+    }
+    pub fn distance(&self, a: &crate::record::Fix, b: &crate::record::Fix) -> f64 {
+        let dx = (b.lon - a.lon) * self.kx;
+        let dy = (b.lat - a.lat) * METRES_PER_DEGREE_LAT;
+        (dx * dx + dy * dy).sqrt()
+    }
 }
 
 /// A flat frame in metres around a reference point.
@@ -41,14 +66,32 @@ impl LocalFrame {
     }
 }
 
-/// A village boundary ready for fast "is this fix in the village" questions.
+/// A village boundary ready for fast "is this fix in the village" questions: projected to
+/// metres once, with a coarse grid over its bounding box whose cells are known to lie wholly
+/// inside, wholly outside, or across the boundary. Only fixes in boundary cells (or outside,
+/// when a buffer is asked for) need the exact test.
 #[derive(Clone, Debug)]
 pub struct VillageShape {
     pub village_id: VillageId,
     frame: LocalFrame,
-    shape: MultiPolygon<f64>,
-    bbox: Option<Rect<f64>>,
+    /// Projected rings (exteriors and holes alike: even-odd rule).
+    rings: Vec<Vec<Coord<f64>>>,
+    min: Coord<f64>,
+    max: Coord<f64>,
+    cell: Coord<f64>,
+    /// Cells per metre, to index without dividing.
+    per_cell: Coord<f64>,
+    grid: Vec<Cell>,
 }
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cell {
+    Inside,
+    Outside,
+    Edge,
+}
+
+const GRID: usize = 16;
 
 impl VillageShape {
     pub fn new(v: &Village) -> Self {
@@ -58,55 +101,138 @@ impl VillageShape {
             .map(|r| LatLon::new(r.center().y, r.center().x))
             .unwrap_or(LatLon::new(0.0, 0.0));
         let frame = LocalFrame::around(origin);
-        let project_ring = |ring: &LineString<f64>| -> LineString<f64> {
+        let project_ring = |ring: &LineString<f64>| -> Vec<Coord<f64>> {
             ring.coords().map(|c| frame.project(c.y, c.x)).collect()
         };
-        let shape: MultiPolygon<f64> = v
+        let rings: Vec<Vec<Coord<f64>>> = v
             .boundary
             .iter()
-            .map(|p| {
-                Polygon::new(
-                    project_ring(p.exterior()),
-                    p.interiors().iter().map(project_ring).collect(),
-                )
-            })
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .map(project_ring)
+            .filter(|r| r.len() >= 3)
             .collect();
-        let bbox = shape.bounding_rect();
-        Self {
+        let mut min = Coord {
+            x: f64::INFINITY,
+            y: f64::INFINITY,
+        };
+        let mut max = Coord {
+            x: f64::NEG_INFINITY,
+            y: f64::NEG_INFINITY,
+        };
+        for c in rings.iter().flatten() {
+            min = Coord {
+                x: min.x.min(c.x),
+                y: min.y.min(c.y),
+            };
+            max = Coord {
+                x: max.x.max(c.x),
+                y: max.y.max(c.y),
+            };
+        }
+        let cell = Coord {
+            x: ((max.x - min.x) / GRID as f64).max(1e-9),
+            y: ((max.y - min.y) / GRID as f64).max(1e-9),
+        };
+        let mut shape = Self {
             village_id: v.id,
             frame,
-            shape,
-            bbox,
+            rings,
+            min,
+            max,
+            cell,
+            per_cell: Coord {
+                x: 1.0 / cell.x,
+                y: 1.0 / cell.y,
+            },
+            grid: Vec::new(),
+        };
+        if shape.rings.is_empty() {
+            return shape;
         }
+        let mut grid = Vec::with_capacity(GRID * GRID);
+        for j in 0..GRID {
+            for i in 0..GRID {
+                let lo = Coord {
+                    x: min.x + i as f64 * shape.cell.x,
+                    y: min.y + j as f64 * shape.cell.y,
+                };
+                let hi = Coord {
+                    x: lo.x + shape.cell.x,
+                    y: lo.y + shape.cell.y,
+                };
+                let centre = Coord {
+                    x: (lo.x + hi.x) / 2.0,
+                    y: (lo.y + hi.y) / 2.0,
+                };
+                // A cell whose circumscribed circle no edge reaches is wholly on one side.
+                let radius = ((hi.x - lo.x).powi(2) + (hi.y - lo.y).powi(2)).sqrt() / 2.0;
+                grid.push(if shape.distance_to_edge(centre) <= radius {
+                    Cell::Edge
+                } else if shape.contains_exact(centre) {
+                    Cell::Inside
+                } else {
+                    Cell::Outside
+                });
+            }
+        }
+        shape.grid = grid;
+        shape
     }
 
     /// Whether the point lies inside the boundary, or within `buffer_m` of it.
     pub fn contains_within(&self, lat: f64, lon: f64, buffer_m: f64) -> bool {
-        let Some(bbox) = self.bbox else {
+        if self.grid.is_empty() {
             return false;
-        };
+        }
         let p = self.frame.project(lat, lon);
-        let (min, max) = (bbox.min(), bbox.max());
-        if p.x < min.x - buffer_m
-            || p.x > max.x + buffer_m
-            || p.y < min.y - buffer_m
-            || p.y > max.y + buffer_m
+        if p.x < self.min.x - buffer_m
+            || p.x > self.max.x + buffer_m
+            || p.y < self.min.y - buffer_m
+            || p.y > self.max.y + buffer_m
         {
             return false;
         }
-        let point = Point::from(p);
-        if self.shape.contains(&point) {
-            return true;
+        let cell = if p.x >= self.min.x && p.y >= self.min.y {
+            // Non-negative, so truncation is the floor.
+            let i = ((p.x - self.min.x) * self.per_cell.x) as usize;
+            let j = ((p.y - self.min.y) * self.per_cell.y) as usize;
+            if i < GRID && j < GRID {
+                self.grid[j * GRID + i]
+            } else {
+                Cell::Outside
+            }
+        } else {
+            Cell::Outside
+        };
+        match cell {
+            Cell::Inside => true,
+            Cell::Outside if buffer_m <= 0.0 => false,
+            _ => self.contains_exact(p) || (buffer_m > 0.0 && self.distance_to_edge(p) <= buffer_m),
         }
-        buffer_m > 0.0 && self.distance_to_edge(p) <= buffer_m
+    }
+
+    /// Even-odd ray casting over all rings.
+    fn contains_exact(&self, p: Coord<f64>) -> bool {
+        let mut inside = false;
+        for ring in &self.rings {
+            let mut j = ring.len() - 1;
+            for i in 0..ring.len() {
+                let (a, b) = (ring[i], ring[j]);
+                if (a.y > p.y) != (b.y > p.y) && p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x
+                {
+                    inside = !inside;
+                }
+                j = i;
+            }
+        }
+        inside
     }
 
     fn distance_to_edge(&self, p: Coord<f64>) -> f64 {
-        self.shape
+        self.rings
             .iter()
-            .flat_map(|poly| std::iter::once(poly.exterior()).chain(poly.interiors()))
-            .flat_map(|ring| ring.lines())
-            .map(|seg| segment_distance(p, seg.start, seg.end))
+            .flat_map(|ring| ring.windows(2))
+            .map(|w| segment_distance(p, w[0], w[1]))
             .fold(f64::INFINITY, f64::min)
     }
 }
@@ -172,6 +298,11 @@ mod tests {
         let p = offset(c, 1030.0, 0.0);
         assert!(!shape.contains_within(p.lat, p.lon, 20.0));
         assert!(shape.contains_within(p.lat, p.lon, 40.0));
+        // Just inside and just outside a corner, where the grid cells are edge cells.
+        let corner_in = offset(c, 995.0, 495.0);
+        let corner_out = offset(c, 1005.0, 505.0);
+        assert!(shape.contains_within(corner_in.lat, corner_in.lon, 0.0));
+        assert!(!shape.contains_within(corner_out.lat, corner_out.lon, 0.0));
         let far = offset(c, 0.0, 5000.0);
         assert!(!shape.contains_within(far.lat, far.lon, 100.0));
     }
@@ -181,5 +312,6 @@ mod tests {
         let a = LatLon::new(27.7, 106.9);
         let b = offset(a, 300.0, 400.0);
         assert!((distance_m(a, b) - 500.0).abs() < 1.0);
+        assert!((near_distance_m(a, b) - 500.0).abs() < 1.0);
     }
 }

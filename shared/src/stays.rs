@@ -6,7 +6,7 @@
 //! consecutive fixes are further apart than the gap rule; a fix outside ends it.
 
 use crate::catalogue::Interpretation;
-use crate::geometry::{distance_m, VillageShape};
+use crate::geometry::{FlatMetric, VillageShape};
 use crate::ids::{RecordId, VillageId};
 use crate::period::{day_end, local_date};
 use crate::record::Fix;
@@ -19,6 +19,18 @@ use std::collections::BTreeMap;
 pub struct TrackPoint {
     pub record: RecordId,
     pub fix: Fix,
+    /// The fix's time in milliseconds since the epoch: compared a million times a county-month.
+    pub t: i64,
+}
+
+impl TrackPoint {
+    pub fn new(record: RecordId, fix: Fix) -> Self {
+        Self {
+            record,
+            fix,
+            t: fix.time.timestamp_millis(),
+        }
+    }
 }
 
 /// The outcome of cleaning a person's fixes.
@@ -32,12 +44,13 @@ pub struct CleanTrack {
 
 /// Sorts, de-duplicates and filters fixes.
 pub fn clean_track(mut points: Vec<TrackPoint>, interp: &Interpretation) -> CleanTrack {
-    let key = |p: &TrackPoint| (p.fix.time, p.record);
+    let key = |p: &TrackPoint| (p.t, p.record);
     if !points.is_sorted_by(|a, b| key(a) <= key(b)) {
         points.sort_unstable_by_key(key);
     }
     points.dedup_by_key(|p| p.record);
     let max_speed = interp.max_speed_kmh / 3.6;
+    let metric = points.first().map(|p| FlatMetric::at(p.fix.lat));
     let mut out = CleanTrack {
         points: Vec::with_capacity(points.len()),
         ..Default::default()
@@ -57,10 +70,10 @@ pub fn clean_track(mut points: Vec<TrackPoint>, interp: &Interpretation) -> Clea
             continue;
         }
         if let Some(prev) = out.points.last() {
-            let d = distance_m(prev.fix.position(), p.fix.position());
+            let d = metric.map_or(0.0, |m| m.distance(&prev.fix, &p.fix));
             // Both fixes may be off by their accuracy; only movement beyond that counts.
             let moved = (d - prev.fix.accuracy_m - p.fix.accuracy_m).max(0.0);
-            let secs = (p.fix.time - prev.fix.time).num_milliseconds() as f64 / 1000.0;
+            let secs = (p.t - prev.t) as f64 / 1000.0;
             if moved > 0.0 && (secs <= 0.0 || moved / secs > max_speed) {
                 out.flags.push(Flag {
                     kind: FlagKind::ImpossibleSpeed,
@@ -112,9 +125,26 @@ pub fn stays(
     villages: &[VillageShape],
     interp: &Interpretation,
 ) -> Vec<Stay> {
-    let gap = interp.stay_gap();
+    /// A stay being built, in milliseconds.
+    struct Open {
+        village: usize,
+        start: i64,
+        end: i64,
+        first: RecordId,
+        last: RecordId,
+        fixes: u32,
+    }
+    let close = |o: Open| Stay {
+        village_id: villages[o.village].village_id,
+        start: DateTime::from_timestamp_millis(o.start).unwrap_or_default(),
+        end: DateTime::from_timestamp_millis(o.end).unwrap_or_default(),
+        first_record: o.first,
+        last_record: o.last,
+        fixes: o.fixes,
+    };
+    let gap = interp.stay_gap().num_milliseconds();
     let mut out: Vec<Stay> = Vec::new();
-    let mut open: Option<Stay> = None;
+    let mut open: Option<Open> = None;
     let mut last_village: Option<usize> = None;
     for p in track {
         let buffer = p.fix.accuracy_m;
@@ -129,30 +159,29 @@ pub fn stays(
         match inside {
             Some(i) => {
                 last_village = Some(i);
-                let vid = villages[i].village_id;
                 match open.as_mut() {
-                    Some(s) if s.village_id == vid && p.fix.time - s.end <= gap => {
-                        s.end = p.fix.time;
-                        s.last_record = p.record;
+                    Some(s) if s.village == i && p.t - s.end <= gap => {
+                        s.end = p.t;
+                        s.last = p.record;
                         s.fixes += 1;
                     }
                     _ => {
-                        out.extend(open.take());
-                        open = Some(Stay {
-                            village_id: vid,
-                            start: p.fix.time,
-                            end: p.fix.time,
-                            first_record: p.record,
-                            last_record: p.record,
+                        out.extend(open.take().map(close));
+                        open = Some(Open {
+                            village: i,
+                            start: p.t,
+                            end: p.t,
+                            first: p.record,
+                            last: p.record,
                             fixes: 1,
                         });
                     }
                 }
             }
-            None => out.extend(open.take()),
+            None => out.extend(open.take().map(close)),
         }
     }
-    out.extend(open);
+    out.extend(open.map(close));
     out
 }
 

@@ -70,13 +70,7 @@ pub fn assemble_visits<'a>(
                     start: r.captured_at,
                     check_out: None,
                     end: None,
-                    fixes: fix
-                        .iter()
-                        .map(|f| TrackPoint {
-                            record: r.id,
-                            fix: *f,
-                        })
-                        .collect(),
+                    fixes: fix.iter().map(|f| TrackPoint::new(r.id, *f)).collect(),
                     photos: Vec::new(),
                     notes: Vec::new(),
                 },
@@ -97,18 +91,13 @@ pub fn assemble_visits<'a>(
                         v.check_out = Some(r.id);
                         v.end = Some(r.captured_at);
                     }
-                    v.fixes.extend(fix.iter().map(|f| TrackPoint {
-                        record: r.id,
-                        fix: *f,
-                    }));
+                    v.fixes
+                        .extend(fix.iter().map(|f| TrackPoint::new(r.id, *f)));
                 }
             }
             RecordBody::VisitFix { check_in, fix } => {
                 if let Some(v) = visits.get_mut(check_in).filter(|v| same_person(v)) {
-                    v.fixes.push(TrackPoint {
-                        record: r.id,
-                        fix: *fix,
-                    });
+                    v.fixes.push(TrackPoint::new(r.id, *fix));
                 }
             }
             RecordBody::Photo {
@@ -242,8 +231,9 @@ pub fn check_visit(
         ));
     }
     // Fixes: the visit's own, plus trajectory fixes taken during it.
-    let lo = track.partition_point(|p| p.fix.time < v.start);
-    let during = track[lo..].iter().take_while(|p| p.fix.time <= end);
+    let (from, to) = (v.start.timestamp_millis(), end.timestamp_millis());
+    let lo = track.partition_point(|p| p.t < from);
+    let during = track[lo..].iter().take_while(|p| p.t <= to);
     let usable = |f: &Fix| !f.mock && f.accuracy_m <= interp.max_fix_accuracy_m;
     let fixes: Vec<&Fix> = v
         .fixes
