@@ -39,7 +39,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let at = (path != ".").then_some(path);
+        let at = (path != "." && path != "?").then_some(path);
         if inner.is_syntax() || inner.is_eof() || inner.is_io() {
             return ApiError::Malformed {
                 field: at,
@@ -66,9 +66,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     Ok(value)
 }
 
-/// The field a serde or axum message names in backticks, if any.
+/// The field a serde or axum message names: in backticks (`missing field `month``), or before
+/// the first colon of a query-string error (`…query string: date: invalid…`).
 fn named_field(message: &str) -> Option<String> {
-    message.split('`').nth(1).map(str::to_string)
+    if let Some(f) = message.split('`').nth(1) {
+        return Some(f.to_string());
+    }
+    let rest = message.split_once("query string: ")?.1;
+    let (field, _) = rest.split_once(':')?;
+    let field = field.trim();
+    (!field.is_empty() && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then(|| field.to_string())
 }
 
 /// A query string.
