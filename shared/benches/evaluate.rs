@@ -179,6 +179,7 @@ fn person_month(c: &County, village: usize, i: usize) -> Vec<DeviceRecord> {
     out
 }
 
+#[inline(never)]
 /// The baseline: one pass over the fixes computing the track length and counting usable fixes.
 fn plain_pass(records: &[DeviceRecord]) -> (f64, usize) {
     let mut length = 0.0;

@@ -10,7 +10,7 @@ use crate::catalogue::{
 use crate::geometry::VillageShape;
 use crate::ids::{HouseholdId, PersonId, RecordId, VillageId};
 use crate::org::{Assignment, Household, HouseholdCategory, Pairing, Village};
-use crate::period::{day_end, day_start, local_date, Period, PeriodKind};
+use crate::period::{day_end, day_start, local_date, local_time, Period, PeriodKind};
 use crate::plausibility::{clock_jump_flags, clock_skew_flags, LoggedFix, PhotoFacts};
 use crate::record::{ActivityKind, DeviceRecord, RecordBody};
 use crate::role::Role;
@@ -21,8 +21,7 @@ use crate::verdict::{
     Evidence, EvidenceKind, Flag, Part, PersonReport, RejectReason, Rejection, Status, Verdict,
 };
 use crate::visits::{assemble_visits, check_visit, reused_photos, HouseholdVisit, VisitCheck};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use chrono_tz::Asia::Shanghai;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
@@ -69,7 +68,14 @@ pub fn evaluate(ctx: &EvalContext<'_>, month: Period, now: DateTime<Utc>) -> Per
 
 /// A local time for messages: 11-03 09:12.
 fn local(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Shanghai).format("%m-%d %H:%M").to_string()
+    let l = local_time(t);
+    format!(
+        "{:02}-{:02} {:02}:{:02}",
+        l.month(),
+        l.day(),
+        l.hour(),
+        l.minute()
+    )
 }
 
 fn fmt_hours(d: Duration) -> String {
@@ -94,6 +100,10 @@ struct Evaluation<'a> {
     now: DateTime<Utc>,
     /// Every non-fix record once, retracted ones removed.
     records: BTreeMap<RecordId, &'a DeviceRecord>,
+    /// The same, by kind, for the rules that scan them.
+    activities: Vec<&'a DeviceRecord>,
+    reports: Vec<&'a DeviceRecord>,
+    events: Vec<&'a DeviceRecord>,
     /// Trajectory fixes per person, as received.
     fixes: HashMap<PersonId, Vec<TrackPoint>>,
     logged_fixes: Vec<LoggedFix>,
@@ -156,12 +166,21 @@ impl<'a> Evaluation<'a> {
             }
         }
         fixes.insert(ctx.person, own_fixes);
+        let of_kind = |f: fn(&RecordBody) -> bool| -> Vec<&'a DeviceRecord> {
+            records.values().copied().filter(|r| f(&r.body)).collect()
+        };
+        let activities = of_kind(|b| matches!(b, RecordBody::Activity { .. }));
+        let reports = of_kind(|b| matches!(b, RecordBody::Report { .. }));
+        let events = of_kind(|b| matches!(b, RecordBody::VillageEvent { .. }));
         let mut ev = Evaluation {
             ctx,
             interp: &ctx.catalogue.interpretation,
             month,
             now,
             records,
+            activities,
+            reports,
+            events,
             fixes,
             logged_fixes,
             skewed,
@@ -507,7 +526,7 @@ impl<'a> Evaluation<'a> {
                 "{} {}–{} 停留{} 走访贫困户{}户",
                 name,
                 local(s.start),
-                s.end.with_timezone(&Shanghai).format("%H:%M"),
+                local_time(s.end).format("%H:%M"),
                 fmt_hours(s.duration()),
                 households.len()
             );
@@ -715,7 +734,7 @@ impl<'a> Evaluation<'a> {
             for (label, first, last, closes) in &spans {
                 let mut evidence = Vec::new();
                 let mut total = 0u32;
-                for r in self.records.values() {
+                for r in self.activities.iter().copied() {
                     let RecordBody::Activity {
                         kind,
                         village_id,
@@ -859,8 +878,8 @@ impl<'a> Evaluation<'a> {
 
         // 四必到: each event attended within the window.
         let mut events: Vec<(&DeviceRecord, DateTime<Utc>, String)> = self
-            .records
-            .values()
+            .events
+            .iter()
             .filter_map(|r| match &r.body {
                 RecordBody::VillageEvent {
                     village_id,
@@ -1030,8 +1049,8 @@ impl<'a> Evaluation<'a> {
                 let due = item.due.date_for(p);
                 let deadline = day_end(due);
                 let mut found: Vec<(DateTime<Utc>, &DeviceRecord, String)> = self
-                    .records
-                    .values()
+                    .reports
+                    .iter()
                     .filter_map(|r| match &r.body {
                         RecordBody::Report {
                             kind,
@@ -1104,8 +1123,8 @@ impl<'a> Evaluation<'a> {
         within_days: u32,
     ) -> Part {
         let mut found: Vec<(NaiveDate, &DeviceRecord, String)> = self
-            .records
-            .values()
+            .activities
+            .iter()
             .filter_map(|r| match &r.body {
                 RecordBody::Activity {
                     kind,

@@ -149,30 +149,68 @@ impl VillageShape {
         if shape.rings.is_empty() {
             return shape;
         }
-        let mut grid = Vec::with_capacity(GRID * GRID);
+        // Edge cells: every cell an edge passes through. Each edge is cut into pieces shorter
+        // than half a cell; a piece lies within its bounding box, so marking the cells of each
+        // piece's box marks every cell the edge touches.
+        let mut grid = vec![Cell::Outside; GRID * GRID];
+        let step = shape.cell.x.min(shape.cell.y) / 2.0;
+        let cell_of = |c: Coord<f64>| {
+            (
+                ((c.x - min.x) * shape.per_cell.x).floor() as isize,
+                ((c.y - min.y) * shape.per_cell.y).floor() as isize,
+            )
+        };
+        for ring in &shape.rings {
+            for w in ring.windows(2) {
+                let (a, b) = (w[0], w[1]);
+                let len = ((b.x - a.x).powi(2) + (b.y - a.y).powi(2)).sqrt();
+                let n = (len / step).ceil().max(1.0) as usize;
+                let at = |k: usize| {
+                    let t = k as f64 / n as f64;
+                    Coord {
+                        x: a.x + t * (b.x - a.x),
+                        y: a.y + t * (b.y - a.y),
+                    }
+                };
+                for k in 0..n {
+                    let ((i0, j0), (i1, j1)) = (cell_of(at(k)), cell_of(at(k + 1)));
+                    for j in j0.min(j1)..=j0.max(j1) {
+                        for i in i0.min(i1)..=i0.max(i1) {
+                            if (0..GRID as isize).contains(&i) && (0..GRID as isize).contains(&j) {
+                                grid[j as usize * GRID + i as usize] = Cell::Edge;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // The other cells lie wholly on one side: a scanline through each row's centre tells
+        // which by the parity of the crossings left of a cell's centre.
+        let mut crossings = Vec::new();
         for j in 0..GRID {
+            let y = min.y + (j as f64 + 0.5) * shape.cell.y;
+            crossings.clear();
+            for ring in &shape.rings {
+                for w in ring.windows(2) {
+                    let (a, b) = (w[0], w[1]);
+                    if (a.y > y) != (b.y > y) {
+                        crossings.push((b.x - a.x) * (y - a.y) / (b.y - a.y) + a.x);
+                    }
+                }
+            }
+            crossings.sort_by(f64::total_cmp);
             for i in 0..GRID {
-                let lo = Coord {
-                    x: min.x + i as f64 * shape.cell.x,
-                    y: min.y + j as f64 * shape.cell.y,
-                };
-                let hi = Coord {
-                    x: lo.x + shape.cell.x,
-                    y: lo.y + shape.cell.y,
-                };
-                let centre = Coord {
-                    x: (lo.x + hi.x) / 2.0,
-                    y: (lo.y + hi.y) / 2.0,
-                };
-                // A cell whose circumscribed circle no edge reaches is wholly on one side.
-                let radius = ((hi.x - lo.x).powi(2) + (hi.y - lo.y).powi(2)).sqrt() / 2.0;
-                grid.push(if shape.distance_to_edge(centre) <= radius {
-                    Cell::Edge
-                } else if shape.contains_exact(centre) {
+                let cell = &mut grid[j * GRID + i];
+                if *cell == Cell::Edge {
+                    continue;
+                }
+                let x = min.x + (i as f64 + 0.5) * shape.cell.x;
+                let left = crossings.partition_point(|c| *c < x);
+                *cell = if left % 2 == 1 {
                     Cell::Inside
                 } else {
                     Cell::Outside
-                });
+                };
             }
         }
         shape.grid = grid;
@@ -206,8 +244,8 @@ impl VillageShape {
         };
         match cell {
             Cell::Inside => true,
-            Cell::Outside if buffer_m <= 0.0 => false,
-            _ => self.contains_exact(p) || (buffer_m > 0.0 && self.distance_to_edge(p) <= buffer_m),
+            Cell::Outside => buffer_m > 0.0 && self.near_edge(p, buffer_m),
+            Cell::Edge => self.contains_exact(p) || (buffer_m > 0.0 && self.near_edge(p, buffer_m)),
         }
     }
 
@@ -228,16 +266,17 @@ impl VillageShape {
         inside
     }
 
-    fn distance_to_edge(&self, p: Coord<f64>) -> f64 {
+    /// Whether some edge passes within `r` of `p` (squared distances: no roots).
+    fn near_edge(&self, p: Coord<f64>, r: f64) -> bool {
+        let r2 = r * r;
         self.rings
             .iter()
             .flat_map(|ring| ring.windows(2))
-            .map(|w| segment_distance(p, w[0], w[1]))
-            .fold(f64::INFINITY, f64::min)
+            .any(|w| segment_distance2(p, w[0], w[1]) <= r2)
     }
 }
 
-fn segment_distance(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> f64 {
+fn segment_distance2(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> f64 {
     let (dx, dy) = (b.x - a.x, b.y - a.y);
     let len2 = dx * dx + dy * dy;
     let t = if len2 == 0.0 {
@@ -246,7 +285,7 @@ fn segment_distance(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> f64 {
         (((p.x - a.x) * dx + (p.y - a.y) * dy) / len2).clamp(0.0, 1.0)
     };
     let (cx, cy) = (a.x + t * dx, a.y + t * dy);
-    ((p.x - cx).powi(2) + (p.y - cy).powi(2)).sqrt()
+    (p.x - cx).powi(2) + (p.y - cy).powi(2)
 }
 
 /// A rectangle of roughly `w_m` × `h_m` metres centred on `centre`, as a village boundary
@@ -313,5 +352,37 @@ mod tests {
         let b = offset(a, 300.0, 400.0);
         assert!((distance_m(a, b) - 500.0).abs() < 1.0);
         assert!((near_distance_m(a, b) - 500.0).abs() < 1.0);
+    }
+
+    proptest::proptest! {
+        /// The grid only speeds up the answer: for any star-shaped boundary and any point it
+        /// agrees with geo's exact point-in-polygon test.
+        #[test]
+        fn the_grid_agrees_with_the_exact_test(
+            radii in proptest::collection::vec(300.0f64..1500.0, 5..40),
+            points in proptest::collection::vec((-1600.0f64..1600.0, -1600.0f64..1600.0), 50),
+        ) {
+            use geo::Contains;
+            let c = LatLon::new(27.7, 106.9);
+            let n = radii.len();
+            let mut ring: Vec<(f64, f64)> = radii
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let a = std::f64::consts::TAU * i as f64 / n as f64;
+                    let p = offset(c, r * a.cos(), r * a.sin());
+                    (p.lon, p.lat)
+                })
+                .collect();
+            ring.push(ring[0]);
+            let boundary = MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])]);
+            let v = Village { boundary: boundary.clone(), ..village() };
+            let shape = VillageShape::new(&v);
+            for (e, nn) in points {
+                let p = offset(c, e, nn);
+                let exact = boundary.contains(&geo::Point::new(p.lon, p.lat));
+                proptest::prop_assert_eq!(shape.contains_within(p.lat, p.lon, 0.0), exact, "at {} {}", e, nn);
+            }
+        }
     }
 }

@@ -51,51 +51,59 @@ pub fn clean_track(mut points: Vec<TrackPoint>, interp: &Interpretation) -> Clea
     points.dedup_by_key(|p| p.record);
     let max_speed = interp.max_speed_kmh / 3.6;
     let metric = points.first().map(|p| FlatMetric::at(p.fix.lat));
-    let mut out = CleanTrack {
-        points: Vec::with_capacity(points.len()),
-        ..Default::default()
-    };
-    for p in points {
-        if p.fix.mock {
-            out.flags.push(Flag {
+    let mut rejected = Vec::new();
+    let mut flags = Vec::new();
+    // Compacted in place: accepted points move to the front, `kept` of them so far.
+    let mut kept = 0;
+    for i in 0..points.len() {
+        let p = points[i];
+        let reason = if p.fix.mock {
+            flags.push(Flag {
                 kind: FlagKind::MockLocation,
                 records: vec![p.record],
                 detail: format!("{} 模拟定位", p.fix.time),
             });
-            out.rejected.push((p, RejectReason::MockLocation));
-            continue;
-        }
-        if p.fix.accuracy_m > interp.max_fix_accuracy_m {
-            out.rejected.push((p, RejectReason::LowAccuracy));
-            continue;
-        }
-        if let Some(prev) = out.points.last() {
+            Some(RejectReason::MockLocation)
+        } else if p.fix.accuracy_m > interp.max_fix_accuracy_m {
+            Some(RejectReason::LowAccuracy)
+        } else if kept > 0 {
+            let prev = &points[kept - 1];
             let d = metric.map_or(0.0, |m| m.distance(&prev.fix, &p.fix));
             // Both fixes may be off by their accuracy; only movement beyond that counts.
             let moved = (d - prev.fix.accuracy_m - p.fix.accuracy_m).max(0.0);
             let secs = (p.t - prev.t) as f64 / 1000.0;
             if moved > 0.0 && (secs <= 0.0 || moved / secs > max_speed) {
-                out.flags.push(Flag {
+                let kmh = if secs > 0.0 {
+                    moved / secs * 3.6
+                } else {
+                    f64::INFINITY
+                };
+                flags.push(Flag {
                     kind: FlagKind::ImpossibleSpeed,
                     records: vec![prev.record, p.record],
-                    detail: format!(
-                        "{:.0} 米 / {:.0} 秒 (≈{:.0} 公里/小时)",
-                        d,
-                        secs,
-                        if secs > 0.0 {
-                            moved / secs * 3.6
-                        } else {
-                            f64::INFINITY
-                        }
-                    ),
+                    detail: format!("{d:.0} 米 / {secs:.0} 秒 (≈{kmh:.0} 公里/小时)"),
                 });
-                out.rejected.push((p, RejectReason::ImpossibleSpeed));
-                continue;
+                Some(RejectReason::ImpossibleSpeed)
+            } else {
+                None
+            }
+        } else {
+            None
+        };
+        match reason {
+            Some(r) => rejected.push((p, r)),
+            None => {
+                points[kept] = p;
+                kept += 1;
             }
         }
-        out.points.push(p);
     }
-    out
+    points.truncate(kept);
+    CleanTrack {
+        points,
+        rejected,
+        flags,
+    }
 }
 
 /// Continuous presence in one village.
