@@ -512,3 +512,77 @@ impl DeviceRecord {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::Recorder;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-28T08:00:00Z".parse().unwrap()
+    }
+
+    fn recorder() -> Recorder {
+        Recorder::new(PersonId::from_u128(1), DeviceId::from_u128(2))
+    }
+
+    fn field(r: &DeviceRecord) -> String {
+        r.validate(now()).unwrap_err().field
+    }
+
+    #[test]
+    fn a_well_formed_record_passes() {
+        let mut rec = recorder();
+        let r = rec.fix(now(), LatLon::new(27.7, 106.9), 8.0);
+        assert_eq!(r.validate(now()), Ok(()));
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let mut rec = recorder();
+        let mut r = rec.fix(now(), LatLon::new(91.0, 106.9), 8.0);
+        assert_eq!(field(&r), "body.fix.lat");
+        if let RecordBody::Fix { fix } = &mut r.body {
+            fix.lat = 27.0;
+            fix.accuracy_m = f64::NAN;
+        }
+        assert_eq!(field(&r), "body.fix.accuracy_m");
+
+        let r = rec.fix(
+            "2031-01-01T00:00:00Z".parse().unwrap(),
+            LatLon::new(27.7, 106.9),
+            8.0,
+        );
+        assert_eq!(field(&r), "captured_at");
+
+        let mut r = rec.fix(now(), LatLon::new(27.7, 106.9), 8.0);
+        r.seq = 0;
+        assert_eq!(field(&r), "seq");
+        r.seq = 1;
+        r.id = RecordId(uuid::Uuid::from_u128(7));
+        assert_eq!(field(&r), "id");
+
+        let check_in = RecordId::new();
+        let note = rec.record(
+            now(),
+            RecordBody::Note {
+                attached_to: check_in,
+                text: "字".repeat(MAX_TEXT_CHARS + 1),
+                replaces: None,
+            },
+        );
+        assert_eq!(field(&note), "body.text");
+
+        let photo = rec.record(
+            now(),
+            RecordBody::Photo {
+                attached_to: check_in,
+                sha256: "../../etc/passwd".into(),
+                taken_at: now(),
+                position: None,
+                bytes: 10,
+            },
+        );
+        assert_eq!(field(&photo), "body.sha256");
+    }
+}

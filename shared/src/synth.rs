@@ -5,7 +5,7 @@ use crate::org::{Household, LatLon};
 use crate::period::Period;
 use crate::record::*;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sha2_free::hex_digest;
+use sha2::{Digest, Sha256};
 use uuid::Builder;
 
 /// Writes one device's log: ids are UUIDv7 from the record's time, seqs count up from 1.
@@ -138,13 +138,11 @@ impl Recorder {
         at: DateTime<Utc>,
         position: Option<LatLon>,
     ) -> DeviceRecord {
-        let sha256 = hex_digest(
-            &[
-                self.device.0.as_bytes().as_slice(),
-                &(self.seq + 1).to_be_bytes(),
-            ]
-            .concat(),
-        );
+        // The digest of bytes unique to this record stands in for a picture's.
+        let mut h = Sha256::new();
+        h.update(self.device.0.as_bytes());
+        h.update((self.seq + 1).to_be_bytes());
+        let sha256: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
         self.record(
             at,
             RecordBody::Photo {
@@ -197,23 +195,5 @@ impl Recorder {
                 attachments: Vec::new(),
             },
         )
-    }
-}
-
-/// A stand-in content hash: 64 hex digits derived from the bytes (FNV-1a, widened). Real photo
-/// hashes are SHA-256 computed by the phone; synthetic records only need distinct, well-formed
-/// values.
-mod sha2_free {
-    pub fn hex_digest(bytes: &[u8]) -> String {
-        let mut out = String::with_capacity(64);
-        for lane in 0u64..4 {
-            let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ lane;
-            for b in bytes {
-                h ^= u64::from(*b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
-            out.push_str(&format!("{h:016x}"));
-        }
-        out
     }
 }
