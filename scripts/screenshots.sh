@@ -20,7 +20,9 @@ if ! fc-list :lang=zh | grep -q .; then
 fi
 
 cargo build -p zhucun-mobile --features desktop
-BIN=target/debug/zhucun-mobile
+# A headless build of the same package (cargo test) overwrites this path: keep a copy.
+BIN=$(mktemp -d)/zhucun-mobile
+cp target/debug/zhucun-mobile "$BIN"
 
 # WebKitGTK under Xvfb: no GPU, no DMA-BUF.
 export WEBKIT_DISABLE_COMPOSITING_MODE=1

@@ -338,7 +338,7 @@ pub fn seed(
         }
         let Some(p) = p else { continue };
         capture.on_fix(store, &reference, fix_at(*p, t), t)?;
-        if i == 3 {
+        if capture.state().stay.is_none() && crate::geo_util::contains(&boundary(), *p) {
             capture.exec(
                 store,
                 &reference,
@@ -441,3 +441,23 @@ const NOTES: [&str; 4] = [
     "孩子在镇上读初中，已落实教育资助。",
     "老人独居，联系邻居每日照看。",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_morning_loads() {
+        let mut store = crate::Store::in_memory().unwrap();
+        let now: DateTime<Utc> = "2026-11-16T04:00:00Z".parse().unwrap();
+        seed(&mut store, now).unwrap();
+        let visits = store.visits(now - Duration::hours(4), now).unwrap();
+        assert!(visits.len() >= 3, "{}", visits.len());
+        assert!(visits.iter().all(|v| v.photos == 1 && v.note.is_some()));
+        assert!(store.open_village_stay().unwrap().is_some());
+        assert!(store.open_duty().unwrap().is_some());
+        for r in store.all_records().unwrap() {
+            r.validate(now).unwrap();
+        }
+    }
+}

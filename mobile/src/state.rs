@@ -372,7 +372,8 @@ pub fn start_sync(state: AppState, services: Services) {
     spawn(async move {
         let result = services.sync().await;
         let notice = match result {
-            None => Some(Notice::Error(strings::OFFLINE.to_string())),
+            // No server configured (the demo): nothing to say.
+            None => None,
             Some(Ok(_)) => None,
             Some(Err(e)) => Some(Notice::Error(format!("{}：{e}", strings::SYNC_FAILED))),
         };
