@@ -1,1 +1,125 @@
-//! The command line (see `zhucun-server --help`).
+//! The command line (`zhucun-server --help`).
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use zhucun_shared::role::Role;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "zhucun-server",
+    version,
+    about = "驻村 Zhucun server: accounts, sync, photos and verdicts"
+)]
+pub struct Cli {
+    /// Configuration file (TOML). `ZHUCUN_*` environment variables override it.
+    #[arg(long, global = true, env = "ZHUCUN_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API.
+    Serve(ServeArgs),
+    /// Build a demo county (a township, villages, households, people in every role and two
+    /// months of records and photos) in its own database, print the logins and serve it.
+    Demo(DemoArgs),
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Manage login accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Import township data; a file is imported whole or not at all.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:8080; also ZHUCUN_BIND).
+    #[arg(long)]
+    pub bind: Option<SocketAddr>,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[arg(long)]
+    pub bind: Option<SocketAddr>,
+    /// Build the demo database, print the logins and exit without serving.
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a person with a login and a role.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// The person's name (姓名).
+        #[arg(long)]
+        name: String,
+        /// Township name (乡镇), as imported.
+        #[arg(long)]
+        township: String,
+        /// Role code, e.g. team_leader, supervisor, admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Village name, for village roles.
+        #[arg(long)]
+        village: Option<String>,
+        /// Password; generated and printed when absent (or from ZHUCUN_NEW_PASSWORD).
+        #[arg(long, env = "ZHUCUN_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Set a new password (ends the user's sessions).
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+        #[arg(long, env = "ZHUCUN_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Disable a login (ends the user's sessions).
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled login.
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Villages with boundaries from GeoJSON (a FeatureCollection of Polygon/MultiPolygon
+    /// features with properties 村名/name, and optionally 代码/code, 贫困村/poor,
+    /// 当年脱贫/exiting). Creates the township if it is new.
+    Villages {
+        file: PathBuf,
+        #[arg(long)]
+        township: String,
+        #[arg(long)]
+        county: String,
+    },
+    /// Households from CSV or XLSX: columns 村名, 户主, 纬度, 经度, 类别, 人口.
+    Households {
+        file: PathBuf,
+        #[arg(long)]
+        township: String,
+    },
+    /// Pairings (结对帮扶) from CSV or XLSX: columns 帮扶责任人 (username), 村名, 户主, 开始日期.
+    Pairings {
+        file: PathBuf,
+        #[arg(long)]
+        township: String,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+        .map_err(|e: zhucun_shared::role::UnknownRole| e.to_string())
+}

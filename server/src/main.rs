@@ -1,1 +1,263 @@
-fn main() {}
+//! `zhucun-server`: see `zhucun-server --help`.
+
+use anyhow::{bail, Context};
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use zhucun_server::auth::hash_password;
+use zhucun_server::cli::{Cli, Command, ImportCommand, UserCommand};
+use zhucun_server::config::LogFormat;
+use zhucun_server::store::{Org, Store, UserRow};
+use zhucun_server::{demo, import, open_store, AnyStore, AppState, Config};
+use zhucun_shared::ids::{AssignmentId, PersonId};
+use zhucun_shared::org::{Assignment, Person};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut config = Config::load(cli.config.as_deref())?;
+    init_logging(config.log_format);
+    match cli.command {
+        Command::Serve(args) => {
+            if let Some(bind) = args.bind {
+                config.bind = bind;
+            }
+            let store = open(&config).await?;
+            run(config, store).await
+        }
+        Command::Demo(args) => {
+            if let Some(bind) = args.bind {
+                config.bind = bind;
+            }
+            // The demo lives in a database of its own, rebuilt at each start, so that it never
+            // mixes with real data and its two months always end today.
+            config.data_dir = config.data_dir.join("demo");
+            config.database_url = None;
+            if config.data_dir.exists() {
+                std::fs::remove_dir_all(&config.data_dir)
+                    .with_context(|| format!("clearing {}", config.data_dir.display()))?;
+            }
+            let store = open(&config).await?;
+            let state = AppState::new(config.clone(), store.clone()).await?;
+            eprintln!("正在生成演示县数据（村界、农户、人员、两个月的轨迹和走访照片）……");
+            let demo = demo::build_demo_county(&store, state.objects.as_ref(), chrono::Utc::now())
+                .await
+                .context("building the demo county")?;
+            print!("{}", demo.summary(config.bind));
+            if args.no_serve {
+                store.close().await;
+                return Ok(());
+            }
+            run(config, store).await
+        }
+        Command::Migrate => {
+            let store = open(&config).await?;
+            println!("migrations applied ({})", store.backend());
+            store.close().await;
+            Ok(())
+        }
+        Command::User(cmd) => {
+            let store = open(&config).await?;
+            let result = user(&config, &store, cmd).await;
+            store.close().await;
+            result
+        }
+        Command::Import(cmd) => {
+            let store = open(&config).await?;
+            let bar = ProgressBar::new(0).with_style(
+                ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len}")
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            );
+            let result = match &cmd {
+                ImportCommand::Villages {
+                    file,
+                    township,
+                    county,
+                } => import::import_villages(&store, file, township, county, &bar).await,
+                ImportCommand::Households { file, township } => {
+                    import::import_households(&store, file, township, &bar).await
+                }
+                ImportCommand::Pairings { file, township } => {
+                    import::import_pairings(&store, file, township, &bar).await
+                }
+            };
+            bar.finish_and_clear();
+            store.close().await;
+            let n = result?;
+            println!("已导入 {n} 条，全部写入。");
+            Ok(())
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ZHUCUN_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Pretty => builder.init(),
+    }
+}
+
+async fn open(config: &Config) -> anyhow::Result<AnyStore> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    let url = config.database_url();
+    open_store(&url).await.with_context(|| {
+        format!(
+            "opening database {}",
+            zhucun_server::store::redact_url(&url)
+        )
+    })
+}
+
+async fn run(config: Config, store: AnyStore) -> anyhow::Result<()> {
+    let bind: SocketAddr = config.bind;
+    tracing::info!(?config, backend = store.backend(), "starting");
+    let state = AppState::new(config, store).await?;
+    let listener = TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("binding {bind}"))?;
+    tracing::info!(%bind, "listening");
+    zhucun_server::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, let in-flight requests commit, then exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn generated_password() -> String {
+    use rand::Rng;
+    const CHARS: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..12)
+        .map(|_| CHARS[rng.gen_range(0..CHARS.len())] as char)
+        .collect()
+}
+
+async fn hash(config: &Config, password: String) -> anyhow::Result<String> {
+    let (m, t) = (config.argon2_memory_kib, config.argon2_iterations);
+    Ok(tokio::task::spawn_blocking(move || hash_password(&password, m, t)).await??)
+}
+
+async fn user(config: &Config, store: &AnyStore, cmd: UserCommand) -> anyhow::Result<()> {
+    match cmd {
+        UserCommand::Add {
+            username,
+            name,
+            township,
+            role,
+            village,
+            password,
+        } => {
+            if store.user_by_username(&username).await?.is_some() {
+                bail!("用户名“{username}”已存在");
+            }
+            let t = store
+                .townships()
+                .await?
+                .into_iter()
+                .find(|t| t.name == township)
+                .with_context(|| format!("乡镇“{township}”不存在，请先导入村界"))?;
+            let village_id = match &village {
+                Some(v) => Some(
+                    store
+                        .village_by_name(t.id, v)
+                        .await?
+                        .with_context(|| format!("{township}没有“{v}”"))?
+                        .id,
+                ),
+                None => None,
+            };
+            let shown = password.is_none();
+            let password = password.unwrap_or_else(generated_password);
+            let person = Person {
+                id: PersonId::new(),
+                name,
+                township_id: t.id,
+                unit_id: None,
+            };
+            store
+                .put_org(&Org {
+                    people: vec![person.clone()],
+                    assignments: vec![Assignment {
+                        id: AssignmentId::new(),
+                        person_id: person.id,
+                        role,
+                        village_id,
+                        township_id: t.id,
+                        starts_on: chrono::Utc::now().date_naive(),
+                        ends_on: None,
+                    }],
+                    ..Org::default()
+                })
+                .await?;
+            store
+                .create_user(&UserRow {
+                    person_id: person.id,
+                    username: username.clone(),
+                    password_hash: hash(config, password.clone()).await?,
+                    disabled: false,
+                    created_at: chrono::Utc::now(),
+                })
+                .await?;
+            println!("已添加 {username}（{}，{}）", person.name, role.label_zh());
+            if shown {
+                println!("初始密码：{password}");
+            }
+        }
+        UserCommand::ResetPassword { username, password } => {
+            let shown = password.is_none();
+            let password = password.unwrap_or_else(generated_password);
+            if !store
+                .set_password(&username, &hash(config, password.clone()).await?)
+                .await?
+            {
+                bail!("没有用户“{username}”");
+            }
+            println!("已重置 {username} 的密码");
+            if shown {
+                println!("新密码：{password}");
+            }
+        }
+        UserCommand::Disable { username } => {
+            if !store.set_disabled(&username, true).await? {
+                bail!("没有用户“{username}”");
+            }
+            println!("已停用 {username}");
+        }
+        UserCommand::Enable { username } => {
+            if !store.set_disabled(&username, false).await? {
+                bail!("没有用户“{username}”");
+            }
+            println!("已启用 {username}");
+        }
+    }
+    Ok(())
+}
