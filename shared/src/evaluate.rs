@@ -119,13 +119,7 @@ struct Evaluation<'a> {
 
 impl<'a> Evaluation<'a> {
     fn new(ctx: &'a EvalContext<'a>, month: Period, now: DateTime<Utc>) -> Self {
-        // Retractions first: a record may only be withdrawn by its own author.
         let mut retracted_by: HashSet<(RecordId, PersonId)> = HashSet::new();
-        for r in ctx.records {
-            if let RecordBody::Retraction { target, .. } = &r.body {
-                retracted_by.insert((*target, r.person_id));
-            }
-        }
         let mut records = BTreeMap::new();
         let mut fixes: HashMap<PersonId, Vec<TrackPoint>> = HashMap::new();
         let mut logged_fixes = Vec::new();
@@ -137,9 +131,6 @@ impl<'a> Evaluation<'a> {
                 .is_some_and(|rx| rx.clock_offset_s.abs() > skew_limit)
             {
                 skewed.push(r);
-            }
-            if !retracted_by.is_empty() && retracted_by.contains(&(r.id, r.person_id)) {
-                continue;
             }
             // Stays come from the trajectory alone; a visit's own fixes only place the visit,
             // so a visit that is rejected cannot lengthen a stay.
@@ -159,10 +150,29 @@ impl<'a> Evaluation<'a> {
                         });
                     }
                 }
-                RecordBody::Retraction { .. } => {}
+                RecordBody::Retraction { target, .. } => {
+                    retracted_by.insert((*target, r.person_id));
+                }
                 _ => {
                     records.entry(r.id).or_insert(r);
                 }
+            }
+        }
+        // A record may only be withdrawn by its own author. Withdrawals are rare, so they are
+        // applied after the single pass rather than looked up for every record.
+        if !retracted_by.is_empty() {
+            let author: HashMap<RecordId, PersonId> =
+                ctx.records.iter().map(|r| (r.id, r.person_id)).collect();
+            let gone = |id: &RecordId| {
+                author
+                    .get(id)
+                    .is_some_and(|p| retracted_by.contains(&(*id, *p)))
+            };
+            records.retain(|id, _| !gone(id));
+            own_fixes.retain(|p| !gone(&p.record));
+            logged_fixes.retain(|f| !gone(&f.point.record));
+            for v in fixes.values_mut() {
+                v.retain(|p| !gone(&p.record));
             }
         }
         fixes.insert(ctx.person, own_fixes);
