@@ -1,0 +1,312 @@
+//! Rules of dated work: activity counts per period, reports by
+//! their deadlines and records entered in time (R-31c).
+
+use super::*;
+
+impl Evaluation<'_> {
+    pub(super) fn activities(
+        &mut self,
+        scope: Scope,
+        item: &ActivityItem,
+        active: &[&Assignment],
+        villages: &[VillageId],
+    ) -> Vec<Part> {
+        // (label, first, last, closes) for each period of the item.
+        let spans: Vec<(String, NaiveDate, NaiveDate, DateTime<Utc>)> = match item.period {
+            PeriodKind::Posting => {
+                let first = active
+                    .iter()
+                    .map(|a| a.starts_on)
+                    .min()
+                    .unwrap_or(self.month.first_day());
+                let open = active.iter().any(|a| a.ends_on.is_none());
+                let last = active
+                    .iter()
+                    .filter_map(|a| a.ends_on)
+                    .max()
+                    .unwrap_or(self.month.last_day());
+                let closes = if open {
+                    DateTime::<Utc>::MAX_UTC
+                } else {
+                    day_end(last)
+                };
+                let last = if open { NaiveDate::MAX } else { last };
+                vec![("posting".to_string(), first, last, closes)]
+            }
+            PeriodKind::Week => self
+                .month
+                .weeks()
+                .into_iter()
+                .map(|w| {
+                    (
+                        w.to_string(),
+                        w.first_day(),
+                        w.last_day(),
+                        day_end(w.last_day()),
+                    )
+                })
+                .collect(),
+            kind => {
+                let p = Period::containing(kind, self.month.first_day()).unwrap_or(self.month);
+                vec![(
+                    p.to_string(),
+                    p.first_day(),
+                    p.last_day(),
+                    day_end(p.last_day()),
+                )]
+            }
+        };
+        let targets: Vec<Option<VillageId>> = match scope {
+            Scope::Person => vec![None],
+            Scope::Village => villages.iter().copied().map(Some).collect(),
+        };
+        let mut parts = Vec::new();
+        for village in &targets {
+            for (label, first, last, closes) in &spans {
+                let mut evidence = Vec::new();
+                let mut total = 0u32;
+                for r in self.activities.iter().copied() {
+                    let RecordBody::Activity {
+                        kind,
+                        village_id,
+                        held_on,
+                        person_times,
+                        quantity,
+                        title,
+                        ..
+                    } = &r.body
+                    else {
+                        continue;
+                    };
+                    let mine = match village {
+                        None => r.person_id == self.ctx.person,
+                        Some(v) => village_id.as_ref() == Some(v),
+                    };
+                    if *kind != item.activity || !mine || held_on < first || held_on > last {
+                        continue;
+                    }
+                    let amount = match item.measure {
+                        Measure::Count => 1,
+                        Measure::PersonTimes => person_times.unwrap_or(0),
+                        Measure::Quantity => quantity.unwrap_or(1),
+                    };
+                    total = total.saturating_add(amount);
+                    evidence.push(Evidence {
+                        kind: EvidenceKind::Activity,
+                        records: vec![r.id],
+                        start: day_start(*held_on),
+                        end: None,
+                        detail: format!(
+                            "{} {} {}（计{}）",
+                            held_on,
+                            kind.label_zh(),
+                            title,
+                            amount
+                        ),
+                    });
+                }
+                evidence.sort_by_key(|e| (e.start, e.records.clone()));
+                let unit = match item.measure {
+                    Measure::PersonTimes => "人次",
+                    _ => "",
+                };
+                parts.push(Part {
+                    label_zh: format!("{}≥{}{}", item.activity.label_zh(), item.min, unit),
+                    period: label.clone(),
+                    village_id: *village,
+                    status: count_status(total, item.min, *closes, self.now),
+                    counted: total,
+                    required: item.min,
+                    due: None,
+                    evidence,
+                    rejected: Vec::new(),
+                });
+            }
+        }
+        parts
+    }
+
+    /// When a record is taken to have been made: the phone's clock, unless the server found
+    /// that clock far off when the record arrived; then the server's receipt.
+    pub(super) fn made_at(&self, r: &DeviceRecord) -> DateTime<Utc> {
+        match r.received {
+            Some(rx) if rx.clock_offset_s.abs() > self.interp.clock_skew_minutes * 60 => {
+                rx.received_at
+            }
+            _ => r.captured_at,
+        }
+    }
+
+    pub(super) fn submissions(
+        &mut self,
+        scope: Scope,
+        item: &SubmissionItem,
+        villages: &[VillageId],
+    ) -> Vec<Part> {
+        let periods: Vec<Period> = match item.period {
+            PeriodKind::Week => self.month.weeks(),
+            kind => Period::containing(kind, self.month.first_day())
+                .into_iter()
+                .collect(),
+        };
+        let targets: Vec<Option<VillageId>> = match scope {
+            Scope::Person => vec![None],
+            Scope::Village => villages
+                .iter()
+                .filter(|v| {
+                    let exiting = self
+                        .ctx
+                        .villages
+                        .iter()
+                        .any(|x| x.id == **v && x.exiting_this_year);
+                    match item.villages {
+                        VillageFilter::All => true,
+                        VillageFilter::Exiting => exiting,
+                        VillageFilter::NotExiting => !exiting,
+                    }
+                })
+                .copied()
+                .map(Some)
+                .collect(),
+        };
+        let mut parts = Vec::new();
+        for village in targets {
+            for p in &periods {
+                let due = item.due.date_for(p);
+                let deadline = day_end(due);
+                let mut found: Vec<(DateTime<Utc>, &DeviceRecord, String)> = self
+                    .reports
+                    .iter()
+                    .filter_map(|r| match &r.body {
+                        RecordBody::Report {
+                            kind,
+                            village_id,
+                            period,
+                            title,
+                            ..
+                        } if *kind == item.report && period == p => {
+                            let mine = match village {
+                                None => r.person_id == self.ctx.person,
+                                Some(v) => *village_id == Some(v),
+                            };
+                            mine.then(|| (self.made_at(r), *r, title.clone()))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                found.sort_by_key(|(t, r, _)| (*t, r.id));
+                let mut evidence = Vec::new();
+                let mut rejected = Vec::new();
+                let mut on_time = 0u32;
+                for (t, r, title) in &found {
+                    let detail = format!("{} {}《{}》", local(*t), item.report.label_zh(), title);
+                    if *t < deadline {
+                        on_time += 1;
+                        evidence.push(Evidence {
+                            kind: EvidenceKind::Report,
+                            records: vec![r.id],
+                            start: *t,
+                            end: None,
+                            detail,
+                        });
+                    } else {
+                        rejected.push(Rejection {
+                            records: vec![r.id],
+                            reason: RejectReason::AfterDeadline,
+                            detail,
+                        });
+                    }
+                }
+                let status = if on_time >= item.min {
+                    Status::Met
+                } else if found.len() as u32 >= item.min {
+                    Status::Late
+                } else if self.now < deadline {
+                    Status::NotYetDue
+                } else {
+                    Status::Short
+                };
+                parts.push(Part {
+                    label_zh: format!("{}（{}前）", item.report.label_zh(), due.format("%m月%d日")),
+                    period: p.to_string(),
+                    village_id: village,
+                    status,
+                    counted: on_time,
+                    required: item.min,
+                    due: Some(due),
+                    evidence,
+                    rejected,
+                });
+            }
+        }
+        parts
+    }
+
+    pub(super) fn timely_records(
+        &mut self,
+        village: VillageId,
+        activity: ActivityKind,
+        within_days: u32,
+    ) -> Part {
+        let mut found: Vec<(NaiveDate, &DeviceRecord, String)> = self
+            .activities
+            .iter()
+            .filter_map(|r| match &r.body {
+                RecordBody::Activity {
+                    kind,
+                    village_id,
+                    held_on,
+                    title,
+                    ..
+                } if *kind == activity
+                    && *village_id == Some(village)
+                    && self.month.contains(*held_on) =>
+                {
+                    Some((*held_on, *r, title.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        found.sort_by_key(|(d, r, _)| (*d, r.id));
+        let mut part = Part {
+            label_zh: format!("{}后{}日内录入", activity.label_zh(), within_days),
+            period: self.month.to_string(),
+            village_id: Some(village),
+            status: Status::NotApplicable,
+            counted: 0,
+            required: found.len() as u32,
+            due: None,
+            evidence: Vec::new(),
+            rejected: Vec::new(),
+        };
+        for (held, r, title) in &found {
+            let due = *held + Duration::days(within_days.into());
+            let made = self.made_at(r);
+            let detail = format!("{} {}，{} 录入", held, title, local(made));
+            if made < day_end(due) {
+                part.counted += 1;
+                part.evidence.push(Evidence {
+                    kind: EvidenceKind::Activity,
+                    records: vec![r.id],
+                    start: day_start(*held),
+                    end: Some(made),
+                    detail,
+                });
+            } else {
+                part.rejected.push(Rejection {
+                    records: vec![r.id],
+                    reason: RejectReason::AfterDeadline,
+                    detail,
+                });
+            }
+        }
+        if !found.is_empty() {
+            part.status = if part.counted == part.required {
+                Status::Met
+            } else {
+                Status::Late
+            };
+        }
+        part
+    }
+}

@@ -1,0 +1,508 @@
+//! The evaluator: (person, month, records, calendar, rules, now) → a report with one verdict
+//! per applicable rule. Pure: no clock, no I/O; the same inputs in any order give the same
+//! report, which is what lets the phone show the verdict the supervisor will see.
+
+use crate::calendar::WorkCalendar;
+use crate::catalogue::{
+    hours, ActivityItem, Catalogue, Check, Fraction, Interpretation, Measure, RuleDef, Scope,
+    SubmissionItem, VillageFilter,
+};
+use crate::geometry::VillageShape;
+use crate::ids::{HouseholdId, PersonId, RecordId, VillageId};
+use crate::org::{Assignment, Household, HouseholdCategory, Pairing, Village};
+use crate::period::{day_end, day_start, local_date, local_time, Period, PeriodKind};
+use crate::plausibility::{clock_jump_flags, clock_skew_flags, LoggedFix, PhotoFacts};
+use crate::record::{ActivityKind, DeviceRecord, RecordBody};
+use crate::role::Role;
+use crate::stays::{
+    clean_track, group_rejected_fixes, presence_per_day, stays, CleanTrack, Stay, TrackPoint,
+};
+use crate::verdict::{
+    Evidence, EvidenceKind, Flag, Part, PersonReport, RejectReason, Rejection, Status, Verdict,
+};
+use crate::visits::{assemble_visits, check_visit, reused_photos, HouseholdVisit, VisitCheck};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
+
+mod duties;
+mod households;
+mod presence;
+
+use presence::Requirement;
+
+/// What the evaluator reads: the organisation around the person (at least their assignments,
+/// pairings, villages and those villages' households; more is harmless but costs time) and the
+/// records: the person's own and, for village-scoped rules, those of the teams of the person's
+/// villages. Order and duplicates of records do not matter.
+#[derive(Clone, Copy, Debug)]
+pub struct EvalContext<'a> {
+    pub person: PersonId,
+    pub assignments: &'a [Assignment],
+    pub pairings: &'a [Pairing],
+    pub villages: &'a [Village],
+    pub households: &'a [Household],
+    pub records: &'a [DeviceRecord],
+    pub calendar: &'a WorkCalendar,
+    pub catalogue: &'a Catalogue,
+    /// What the server read from photo files (EXIF, perceptual hash), by SHA-256. Empty on
+    /// the phone.
+    pub photo_facts: &'a HashMap<String, PhotoFacts>,
+}
+
+/// Evaluates every applicable rule for `month` (longer periods: those containing it) as of `now`.
+pub fn evaluate(ctx: &EvalContext<'_>, month: Period, now: DateTime<Utc>) -> PersonReport {
+    let mut ev = Evaluation::new(ctx, month, now);
+    let mut verdicts = Vec::new();
+    for rule in &ctx.catalogue.rules {
+        if let Some(v) = ev.verdict(rule) {
+            verdicts.push(v);
+        }
+    }
+    let mut flags = std::mem::take(&mut ev.flags);
+    flags.sort_by(|a, b| (a.kind, &a.records, &a.detail).cmp(&(b.kind, &b.records, &b.detail)));
+    flags.dedup();
+    PersonReport {
+        person_id: ctx.person,
+        period: month,
+        evaluated_at: now,
+        catalogue_version: ctx.catalogue.version.clone(),
+        verdicts,
+        flags,
+    }
+}
+
+/// A local time for messages: 11-03 09:12.
+fn local(t: DateTime<Utc>) -> String {
+    let l = local_time(t);
+    format!(
+        "{:02}-{:02} {:02}:{:02}",
+        l.month(),
+        l.day(),
+        l.hour(),
+        l.minute()
+    )
+}
+
+fn fmt_hours(d: Duration) -> String {
+    format!("{:.1}小时", d.num_seconds() as f64 / 3600.0)
+}
+
+/// Met when enough; otherwise open until `closes`, then short.
+fn count_status(counted: u32, required: u32, closes: DateTime<Utc>, now: DateTime<Utc>) -> Status {
+    if counted >= required {
+        Status::Met
+    } else if now < closes {
+        Status::NotYetDue
+    } else {
+        Status::Short
+    }
+}
+
+struct Evaluation<'a> {
+    ctx: &'a EvalContext<'a>,
+    interp: &'a Interpretation,
+    month: Period,
+    now: DateTime<Utc>,
+    /// Every non-fix record once, retracted ones removed.
+    records: BTreeMap<RecordId, &'a DeviceRecord>,
+    /// The same, by kind, for the rules that scan them.
+    activities: Vec<&'a DeviceRecord>,
+    reports: Vec<&'a DeviceRecord>,
+    events: Vec<&'a DeviceRecord>,
+    /// Trajectory fixes per person, as received.
+    fixes: HashMap<PersonId, Vec<TrackPoint>>,
+    logged_fixes: Vec<LoggedFix>,
+    /// The person's records whose phone clock was far off when they arrived.
+    skewed: Vec<&'a DeviceRecord>,
+    tracks: HashMap<PersonId, CleanTrack>,
+    households: HashMap<HouseholdId, &'a Household>,
+    shapes: HashMap<VillageId, VillageShape>,
+    visits: Option<Rc<Vec<(HouseholdVisit, VisitCheck)>>>,
+    own_stays: Option<Rc<Vec<Stay>>>,
+    flags: Vec<Flag>,
+}
+
+impl<'a> Evaluation<'a> {
+    fn new(ctx: &'a EvalContext<'a>, month: Period, now: DateTime<Utc>) -> Self {
+        let mut retracted_by: HashSet<(RecordId, PersonId)> = HashSet::new();
+        let mut records = BTreeMap::new();
+        let mut fixes: HashMap<PersonId, Vec<TrackPoint>> = HashMap::new();
+        let mut logged_fixes = Vec::new();
+        let mut own_fixes = Vec::with_capacity(ctx.records.len());
+        let skew_limit = ctx.catalogue.interpretation.clock_skew_minutes * 60;
+        let mut skewed = Vec::new();
+        for r in ctx.records {
+            if r.received
+                .is_some_and(|rx| rx.clock_offset_s.abs() > skew_limit)
+            {
+                skewed.push(r);
+            }
+            // Stays come from the trajectory alone; a visit's own fixes only place the visit,
+            // so a visit that is rejected cannot lengthen a stay.
+            match &r.body {
+                RecordBody::Fix { fix } => {
+                    let point = TrackPoint::new(r.id, *fix);
+                    if r.person_id == ctx.person {
+                        own_fixes.push(point);
+                    } else {
+                        fixes.entry(r.person_id).or_default().push(point);
+                    }
+                    if r.person_id == ctx.person && fix.monotonic_ms.is_some() {
+                        logged_fixes.push(LoggedFix {
+                            device_id: r.device_id,
+                            seq: r.seq,
+                            point,
+                        });
+                    }
+                }
+                RecordBody::Retraction { target, .. } => {
+                    retracted_by.insert((*target, r.person_id));
+                }
+                _ => {
+                    records.entry(r.id).or_insert(r);
+                }
+            }
+        }
+        // A record may only be withdrawn by its own author. Withdrawals are rare, so they are
+        // applied after the single pass rather than looked up for every record.
+        if !retracted_by.is_empty() {
+            let author: HashMap<RecordId, PersonId> =
+                ctx.records.iter().map(|r| (r.id, r.person_id)).collect();
+            let gone = |id: &RecordId| {
+                author
+                    .get(id)
+                    .is_some_and(|p| retracted_by.contains(&(*id, *p)))
+            };
+            records.retain(|id, _| !gone(id));
+            own_fixes.retain(|p| !gone(&p.record));
+            logged_fixes.retain(|f| !gone(&f.point.record));
+            for v in fixes.values_mut() {
+                v.retain(|p| !gone(&p.record));
+            }
+        }
+        fixes.insert(ctx.person, own_fixes);
+        let of_kind = |f: fn(&RecordBody) -> bool| -> Vec<&'a DeviceRecord> {
+            records.values().copied().filter(|r| f(&r.body)).collect()
+        };
+        let activities = of_kind(|b| matches!(b, RecordBody::Activity { .. }));
+        let reports = of_kind(|b| matches!(b, RecordBody::Report { .. }));
+        let events = of_kind(|b| matches!(b, RecordBody::VillageEvent { .. }));
+        let mut ev = Evaluation {
+            ctx,
+            interp: &ctx.catalogue.interpretation,
+            month,
+            now,
+            records,
+            activities,
+            reports,
+            events,
+            fixes,
+            logged_fixes,
+            skewed,
+            tracks: HashMap::new(),
+            households: ctx.households.iter().map(|h| (h.id, h)).collect(),
+            shapes: {
+                // Only the person's own villages: stays elsewhere count for no rule.
+                let (first, last) = (month.first_day(), month.last_day());
+                let mine: HashSet<VillageId> = ctx
+                    .assignments
+                    .iter()
+                    .filter(|a| a.person_id == ctx.person && a.overlaps(first, last))
+                    .filter_map(|a| a.village_id)
+                    .collect();
+                ctx.villages
+                    .iter()
+                    .filter(|v| mine.contains(&v.id))
+                    .map(|v| (v.id, VillageShape::new(v)))
+                    .collect()
+            },
+            visits: None,
+            own_stays: None,
+            flags: Vec::new(),
+        };
+        ev.collect_record_flags();
+        ev
+    }
+
+    fn collect_record_flags(&mut self) {
+        let person = self.ctx.person;
+        let (from, to) = (
+            day_start(self.month.first_day()),
+            day_end(self.month.last_day()),
+        );
+        let skewed = std::mem::take(&mut self.skewed);
+        let own = skewed
+            .into_iter()
+            .filter(|r| r.person_id == person && r.captured_at >= from && r.captured_at < to);
+        self.flags.extend(clock_skew_flags(own, self.interp));
+        let logged: Vec<LoggedFix> = std::mem::take(&mut self.logged_fixes)
+            .into_iter()
+            .filter(|f| f.point.fix.time >= from && f.point.fix.time < to)
+            .collect();
+        self.flags.extend(clock_jump_flags(logged, self.interp));
+    }
+
+    fn track(&mut self, person: PersonId) -> &CleanTrack {
+        if !self.tracks.contains_key(&person) {
+            let raw = self.fixes.remove(&person).unwrap_or_default();
+            let clean = clean_track(raw, self.interp);
+            if person == self.ctx.person {
+                let (from, to) = (
+                    day_start(self.month.first_day()),
+                    day_end(self.month.last_day()),
+                );
+                let in_month: HashSet<RecordId> = clean
+                    .rejected
+                    .iter()
+                    .filter(|(p, _)| p.fix.time >= from && p.fix.time < to)
+                    .map(|(p, _)| p.record)
+                    .collect();
+                self.flags.extend(
+                    clean
+                        .flags
+                        .iter()
+                        .filter(|f| f.records.last().is_some_and(|r| in_month.contains(r)))
+                        .cloned(),
+                );
+            }
+            self.tracks.insert(person, clean);
+        }
+        &self.tracks[&person]
+    }
+
+    /// Every visit in the context, checked, once.
+    fn visits(&mut self) -> Rc<Vec<(HouseholdVisit, VisitCheck)>> {
+        if self.visits.is_none() {
+            let assembled = assemble_visits(self.records.values().copied());
+            let reused = reused_photos(&assembled, self.ctx.photo_facts);
+            let people: BTreeSet<PersonId> = assembled.iter().map(|v| v.person_id).collect();
+            for p in people {
+                self.track(p);
+            }
+            let mut checked = Vec::with_capacity(assembled.len());
+            for v in assembled {
+                let track = &self.tracks[&v.person_id].points;
+                let check = check_visit(
+                    &v,
+                    &self.households,
+                    track,
+                    &reused,
+                    self.ctx.photo_facts,
+                    self.interp,
+                );
+                if v.person_id == self.ctx.person && self.month.contains(local_date(v.start)) {
+                    self.flags.extend(check.flags.iter().cloned());
+                }
+                checked.push((v, check));
+            }
+            self.visits = Some(Rc::new(checked));
+        }
+        self.visits.clone().unwrap_or_default()
+    }
+
+    fn own_stays(&mut self) -> Rc<Vec<Stay>> {
+        if self.own_stays.is_none() {
+            let shapes: Vec<VillageShape> = {
+                let mut ids: Vec<&VillageId> = self.shapes.keys().collect();
+                ids.sort();
+                ids.into_iter().map(|id| self.shapes[id].clone()).collect()
+            };
+            let person = self.ctx.person;
+            let interp = self.interp;
+            let s = stays(&self.track(person).points, &shapes, interp);
+            self.own_stays = Some(Rc::new(s));
+        }
+        self.own_stays.clone().unwrap_or_default()
+    }
+
+    /// The person's assignments in force during `from..=to` for any of `roles`.
+    fn assignments(&self, roles: &[Role], from: NaiveDate, to: NaiveDate) -> Vec<&'a Assignment> {
+        self.ctx
+            .assignments
+            .iter()
+            .filter(|a| {
+                a.person_id == self.ctx.person && roles.contains(&a.role) && a.overlaps(from, to)
+            })
+            .collect()
+    }
+
+    fn villages_of(assignments: &[&Assignment]) -> Vec<VillageId> {
+        let set: BTreeSet<VillageId> = assignments.iter().filter_map(|a| a.village_id).collect();
+        set.into_iter().collect()
+    }
+
+    fn verdict(&mut self, rule: &RuleDef) -> Option<Verdict> {
+        let active = self.assignments(
+            &rule.applies_to,
+            self.month.first_day(),
+            self.month.last_day(),
+        );
+        if active.is_empty() {
+            return None;
+        }
+        let mut provisional = false;
+        let parts = match &rule.check {
+            Check::VillageVisits {
+                period,
+                min_visits,
+                min_stay_hours,
+                min_poor_households,
+            } => {
+                let villages = Self::villages_of(&active);
+                vec![self.village_visits(
+                    *period,
+                    &villages,
+                    *min_visits,
+                    hours(*min_stay_hours),
+                    *min_poor_households,
+                )]
+            }
+            Check::InVillageDays {
+                period,
+                working_days_only,
+                min_fraction,
+                min_days,
+                also_year_to_date,
+            } => {
+                let req = Requirement {
+                    fraction: *min_fraction,
+                    days: *min_days,
+                    working_only: *working_days_only,
+                };
+                let p = Period::containing(*period, self.month.first_day()).unwrap_or(self.month);
+                let villages = Self::villages_of(&active);
+                let mut parts = vec![self.in_village_days(
+                    p.first_day(),
+                    p.last_day(),
+                    &p.to_string(),
+                    &active,
+                    &villages,
+                    &req,
+                    &mut provisional,
+                )];
+                if *also_year_to_date {
+                    let ytd = Period::Year {
+                        year: p.first_day().year(),
+                    };
+                    let label = format!(
+                        "{}..{}",
+                        ytd.first_day().format("%Y-%m"),
+                        p.last_day().format("%Y-%m")
+                    );
+                    let mut part = self.in_village_days(
+                        ytd.first_day(),
+                        p.last_day(),
+                        &label,
+                        &active,
+                        &villages,
+                        &req,
+                        &mut provisional,
+                    );
+                    part.label_zh = format!("本年累计{}", part.label_zh);
+                    parts.push(part);
+                }
+                parts
+            }
+            Check::Activities { items } => {
+                let villages = Self::villages_of(&active);
+                items
+                    .iter()
+                    .flat_map(|item| self.activities(rule.scope, item, &active, &villages))
+                    .collect()
+            }
+            Check::PairedVisits { period, min_visits } => {
+                vec![self.paired_visits(*period, *min_visits)]
+            }
+            Check::FourMusts {
+                attend_within_days,
+                must_visit_period,
+            } => {
+                let villages = Self::villages_of(&active);
+                villages
+                    .iter()
+                    .flat_map(|v| self.four_musts(*v, *attend_within_days, *must_visit_period))
+                    .collect()
+            }
+            Check::Submissions { items } => {
+                let villages = Self::villages_of(&active);
+                items
+                    .iter()
+                    .flat_map(|item| self.submissions(rule.scope, item, &villages))
+                    .collect()
+            }
+            Check::TimelyRecords {
+                activity,
+                within_days,
+            } => {
+                let villages = Self::villages_of(&active);
+                villages
+                    .iter()
+                    .map(|v| self.timely_records(*v, *activity, *within_days))
+                    .collect()
+            }
+            Check::VisitLedger => vec![self.visit_ledger()],
+        };
+        Some(Verdict {
+            rule_id: rule.id.clone(),
+            seed_ref: rule.seed_ref.clone(),
+            title_zh: rule.title_zh.clone(),
+            status: Status::combine(parts.iter().map(|p| p.status)),
+            provisional,
+            parts,
+        })
+    }
+
+    fn invalid_visit_rejections(
+        &mut self,
+        person: PersonId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Vec<Rejection> {
+        let all = self.visits();
+        all.iter()
+            .filter(|(v, c)| !c.valid && v.person_id == person && v.start >= from && v.start < to)
+            .flat_map(|(_, c)| c.rejections.iter().cloned())
+            .collect()
+    }
+
+    fn is_poor(&self, h: HouseholdId) -> bool {
+        self.households
+            .get(&h)
+            .is_some_and(|h| h.has(HouseholdCategory::Poor))
+    }
+
+    fn fix_rejections(&mut self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Rejection> {
+        let person = self.ctx.person;
+        let rejected: Vec<_> = self
+            .track(person)
+            .rejected
+            .iter()
+            .filter(|(p, _)| p.fix.time >= from && p.fix.time < to)
+            .copied()
+            .collect();
+        group_rejected_fixes(&rejected)
+    }
+
+    fn village_name(&self, v: VillageId) -> &str {
+        self.ctx
+            .villages
+            .iter()
+            .find(|x| x.id == v)
+            .map(|x| x.name.as_str())
+            .unwrap_or("?")
+    }
+}
+
+/// Valid household visits of one person starting within `from..to`.
+fn valid_of(
+    all: &[(HouseholdVisit, VisitCheck)],
+    person: PersonId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Vec<&HouseholdVisit> {
+    all.iter()
+        .filter(|(v, c)| c.valid && v.person_id == person && v.start >= from && v.start < to)
+        .map(|(v, _)| v)
+        .collect()
+}
