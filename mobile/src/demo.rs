@@ -4,8 +4,8 @@
 
 use crate::geo_util::offset;
 use crate::platform::location::{RoutePoint, SimulatedRoute};
-use crate::state::TeamMember;
 use crate::store::TrackPoint;
+use crate::team::TeamMember;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use geo::{LineString, MultiPolygon, Polygon};
 use zhucun_shared::calendar::BUNDLED_CALENDAR;

@@ -14,6 +14,7 @@ pub mod state;
 pub mod store;
 pub mod strings;
 pub mod sync;
+pub mod team;
 
 pub use app::{App, Route};
 pub use store::Store;

@@ -17,24 +17,12 @@ use chrono::{DateTime, Duration, Utc};
 use dioxus::prelude::*;
 use geo::MultiPolygon;
 use std::sync::{Arc, Mutex, MutexGuard};
-use zhucun_shared::ids::{PersonId, RecordId, VillageId};
+use zhucun_shared::ids::{RecordId, VillageId};
 use zhucun_shared::org::Household;
 use zhucun_shared::period::{day_start, local_date};
 use zhucun_shared::role::Role;
-use zhucun_shared::verdict::Status;
 
-/// A team member as the team leader sees them.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TeamMember {
-    pub person_id: PersonId,
-    pub name: String,
-    pub role: Role,
-    pub status: Status,
-    pub summary: String,
-    pub last_seen: Option<DateTime<Utc>>,
-    /// Today's trajectory.
-    pub track: Vec<TrackPoint>,
-}
+pub use crate::team::TeamMember;
 
 /// A village as the screens draw it.
 #[derive(Clone, Debug, PartialEq)]
@@ -238,6 +226,14 @@ impl Services {
                 |d| tokio::time::sleep(d),
             )
             .await;
+        if result.is_ok() {
+            // The team screen is a courtesy: its failure does not fail the sync.
+            if let Ok(team) = engine.team(&self.store, self.clock.now()).await {
+                if !team.is_empty() {
+                    self.set_team(team);
+                }
+            }
+        }
         Some(result.map_err(|e| e.to_string()))
     }
 

@@ -258,6 +258,13 @@ async fn a_morning_captured_offline_syncs_and_the_verdicts_come_back() {
     assert!(p.rows.iter().any(|r| r.server.is_some()), "{:?}", p.rows);
     drop(s);
 
+    // The team leader sees the team: the other member, with a status.
+    let team = sync.team(&store, Utc::now()).await.unwrap();
+    assert_eq!(team.len(), 1, "{team:?}");
+    assert_eq!(team[0].person_id, demo::TEAMMATE);
+    assert_eq!(team[0].name, "吴海燕");
+    assert!(team[0].track.is_empty());
+
     // Nothing more to send: a second sync pushes nothing.
     let again = sync.sync_once(&store, Utc::now()).await.unwrap();
     assert_eq!((again.records_sent, again.photos_completed), (0, 0));

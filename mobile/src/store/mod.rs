@@ -10,7 +10,7 @@ mod views;
 
 pub use log::{PendingPhoto, QueueState};
 pub use reference::Reference;
-pub use views::{DutySession, EntryRow, TrackPoint, VillageStay, VisitRow};
+pub use views::{DutySession, EntryRow, TrackPoint, VillageStay, VisitRow, TRACK_GAP_SECONDS};
 
 use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;

@@ -12,6 +12,25 @@ const ENROLL: &str = "/api/v1/devices";
 const PUSH: &str = "/api/v1/sync/push";
 const PULL: &str = "/api/v1/sync/pull";
 const PHOTOS: &str = "/api/v1/photos";
+const PEOPLE: &str = "/api/v1/people";
+
+/// A person the caller may look at, with today's roles.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct PersonSummary {
+    pub person: zhucun_shared::org::Person,
+    pub roles: Vec<zhucun_shared::role::Role>,
+}
+
+/// A person's fixes of one local day.
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct Trajectory {
+    pub points: Vec<TrajectoryPoint>,
+}
+
+#[derive(Clone, Debug, serde::Deserialize)]
+pub struct TrajectoryPoint {
+    pub fix: zhucun_shared::record::Fix,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -161,6 +180,37 @@ impl Api {
             .query(&[("offset", offset), ("total", total)])
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(chunk.to_vec());
+        let resp = self.authed(rb).send().await?;
+        Ok(Self::check(resp).await?.json().await?)
+    }
+
+    /// Everyone the caller may look at (a team leader: the team).
+    pub async fn people(&self) -> Result<Vec<PersonSummary>, ApiError> {
+        let rb = self.http.get(format!("{}{PEOPLE}", self.base));
+        let resp = self.authed(rb).send().await?;
+        Ok(Self::check(resp).await?.json().await?)
+    }
+
+    /// A person's verdicts for the current month.
+    pub async fn person_report(
+        &self,
+        id: zhucun_shared::ids::PersonId,
+    ) -> Result<zhucun_shared::verdict::PersonReport, ApiError> {
+        let rb = self.http.get(format!("{}{PEOPLE}/{id}/report", self.base));
+        let resp = self.authed(rb).send().await?;
+        Ok(Self::check(resp).await?.json().await?)
+    }
+
+    /// A person's fixes of one local day.
+    pub async fn trajectory(
+        &self,
+        id: zhucun_shared::ids::PersonId,
+        date: chrono::NaiveDate,
+    ) -> Result<Trajectory, ApiError> {
+        let rb = self
+            .http
+            .get(format!("{}{PEOPLE}/{id}/trajectory", self.base))
+            .query(&[("date", date.to_string())]);
         let resp = self.authed(rb).send().await?;
         Ok(Self::check(resp).await?.json().await?)
     }

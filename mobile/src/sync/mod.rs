@@ -7,7 +7,7 @@
 mod api;
 mod backoff;
 
-pub use api::{Api, ApiError};
+pub use api::{Api, ApiError, PersonSummary, Trajectory};
 pub use backoff::Backoff;
 
 use crate::store::{Identity, Store, StoreError};
@@ -301,5 +301,56 @@ impl SyncEngine {
             }
         }
         Ok(())
+    }
+
+    /// For a team leader: the other members of the team, with this month's status and today's
+    /// trajectory. Empty for anyone else.
+    pub async fn team(
+        &self,
+        store: &SharedStore,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::team::TeamMember>, SyncError> {
+        use zhucun_shared::role::Role;
+        let today = zhucun_shared::period::local_date(now);
+        let (me, reference) = {
+            let s = lock(store);
+            (
+                s.identity()?.ok_or(SyncError::NotSignedIn)?.person_id,
+                s.reference()?,
+            )
+        };
+        if !reference.roles(me, today).contains(&Role::TeamLeader) {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for p in self.api.people().await? {
+            let Some(role) = p.roles.iter().copied().find(|r| r.is_team_member()) else {
+                continue;
+            };
+            if p.person.id == me {
+                continue;
+            }
+            let report = self.api.person_report(p.person.id).await?;
+            let (status, summary) = crate::team::summarise(&report);
+            let fixes: Vec<_> = self
+                .api
+                .trajectory(p.person.id, today)
+                .await?
+                .points
+                .into_iter()
+                .map(|t| t.fix)
+                .collect();
+            let track = crate::team::track_from_fixes(&fixes);
+            out.push(crate::team::TeamMember {
+                person_id: p.person.id,
+                name: p.person.name,
+                role,
+                status,
+                summary,
+                last_seen: track.last().map(|t| t.time),
+                track,
+            });
+        }
+        Ok(out)
     }
 }
