@@ -330,9 +330,10 @@ pub fn seed(
     )?;
     let positions: Vec<Option<LatLon>> = route().positions();
     let mut visited = 0;
+    let mut seen = Vec::new();
     let homes = households();
     for (i, p) in positions.iter().enumerate() {
-        let t = minute(i as i64 * 2);
+        let t = minute(i as i64);
         if t > now - Duration::minutes(5) {
             break;
         }
@@ -354,10 +355,11 @@ pub fn seed(
             .take(4)
             .find(|h| crate::geo_util::distance_m(h.location, *p) < 1.0)
         {
-            if capture.state().visit.is_some() || visited >= 4 {
+            if capture.state().visit.is_some() || visited >= 4 || seen.contains(&h.id) {
                 continue;
             }
             visited += 1;
+            seen.push(h.id);
             capture.exec(
                 store,
                 &reference,
@@ -400,7 +402,7 @@ pub fn seed(
                 store,
                 &reference,
                 Command::HouseholdCheckOut,
-                t + Duration::minutes(12),
+                t + Duration::minutes(10),
             )?;
         }
     }
@@ -453,6 +455,9 @@ mod tests {
         seed(&mut store, now).unwrap();
         let visits = store.visits(now - Duration::hours(4), now).unwrap();
         assert!(visits.len() >= 3, "{}", visits.len());
+        let mut households: Vec<_> = visits.iter().map(|v| v.household_id).collect();
+        households.dedup();
+        assert_eq!(households.len(), visits.len(), "one visit per household");
         assert!(visits.iter().all(|v| v.photos == 1 && v.note.is_some()));
         assert!(store.open_village_stay().unwrap().is_some());
         assert!(store.open_duty().unwrap().is_some());
