@@ -203,6 +203,15 @@ struct Visit {
 impl<S: Store> Builder<'_, S> {
     fn fix(&mut self, at: DateTime<Utc>, p: LatLon, mock: bool) -> Fix {
         let poor = self.rng.gen_bool(0.04);
+        self.fix_of(at, p, mock, poor)
+    }
+
+    /// At a check-in the app waits for a good fix.
+    fn good_fix(&mut self, at: DateTime<Utc>, p: LatLon, mock: bool) -> Fix {
+        self.fix_of(at, p, mock, false)
+    }
+
+    fn fix_of(&mut self, at: DateTime<Utc>, p: LatLon, mock: bool, poor: bool) -> Fix {
         let jitter = if poor {
             self.rng.gen_range(120.0..350.0)
         } else {
@@ -395,7 +404,7 @@ impl<S: Store> Builder<'_, S> {
         loc: LatLon,
         quirks: Quirks,
     ) -> Result<(), DemoError> {
-        let f = self.fix(arrive, loc, quirks.mock);
+        let f = self.good_fix(arrive, loc, quirks.mock);
         let check_in = phone.write(
             arrive,
             RecordBody::HouseholdCheckIn {
@@ -417,7 +426,7 @@ impl<S: Store> Builder<'_, S> {
                 replaces: None,
             },
         );
-        let f = self.fix(leave, loc, quirks.mock);
+        let f = self.good_fix(leave, loc, quirks.mock);
         phone.write(
             leave,
             RecordBody::HouseholdCheckOut {
@@ -827,18 +836,21 @@ pub async fn build_demo_county<S: Store>(
                 }
             }
             // Team leader and assisting cadre: full days visiting ten or more poor households,
-            // about seven times a month when the team does its work.
-            let month_days = days
+            // eight days a month, evenly spread, where the team does its work; fewer elsewhere.
+            let month: Vec<NaiveDate> = days
                 .iter()
-                .filter(|d| d.month() == day.month() && working(**d))
-                .count()
-                .max(1);
-            let rate = (7.0 * effort / month_days as f64).min(0.9);
+                .copied()
+                .filter(|d| d.month() == day.month() && working(*d))
+                .collect();
+            let wanted = (8.0 * effort).round() as usize;
+            let nth = month.iter().position(|d| d == day).unwrap_or(0);
+            let per = month.len().max(1);
+            let on_duty = wanted > 0 && (nth * wanted) / per != ((nth + 1) * wanted) / per;
             for (k, who) in [team.leader, team.assistant].into_iter().enumerate() {
-                if b.rng.gen_bool(rate) {
+                if on_duty {
                     let mut phone = phones.remove(&who).expect("phone");
                     let n = if effort >= 0.9 {
-                        b.rng.gen_range(10..=12)
+                        12
                     } else {
                         b.rng.gen_range(7..=11)
                     };

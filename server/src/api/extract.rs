@@ -35,6 +35,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
 /// Parses JSON, naming the field where it went wrong: syntax errors are 400, values of the
 /// wrong type or missing fields 422.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // Tracking the path costs on every value; only a body that fails needs it.
+    if let Ok(v) = serde_json::from_slice(bytes) {
+        return Ok(v);
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

@@ -30,15 +30,18 @@ pub fn router(state: AppState) -> Router {
 
 /// The SHA-256 of a record as the phone wrote it, without the server's receipt.
 pub fn content_hash(record: &zhucun_shared::record::DeviceRecord) -> String {
-    let mut plain = record.clone();
-    plain.received = None;
-    let bytes = serde_json::to_vec(&plain).expect("records serialise");
+    if record.received.is_some() {
+        let mut plain = record.clone();
+        plain.received = None;
+        return content_hash(&plain);
+    }
+    let bytes = serde_json::to_vec(record).expect("records serialise");
     hex::encode(Sha256::digest(&bytes))
 }
 
 /// Checks a push and stamps its records; any problem refuses the whole batch, naming the field.
 pub fn prepare_push(
-    req: &PushRequest,
+    req: PushRequest,
     owner: zhucun_shared::ids::PersonId,
     now: DateTime<Utc>,
 ) -> ApiResult<Vec<IncomingRecord>> {
@@ -65,7 +68,7 @@ pub fn prepare_push(
         clock_offset_s: (now - req.sent_at).num_seconds(),
     };
     let mut out = Vec::with_capacity(req.records.len());
-    for (i, r) in req.records.iter().enumerate() {
+    for (i, mut r) in req.records.into_iter().enumerate() {
         if r.device_id != req.device_id {
             return Err(ApiError::invalid(
                 format!("records[{i}].device_id"),
@@ -85,11 +88,12 @@ pub fn prepare_push(
             field: format!("records[{i}].{}", e.field),
             message: e.problem,
         })?;
-        let content_hash = content_hash(r);
-        let mut record = r.clone();
-        record.received = Some(receipt);
+        // The phone never sends a receipt; one it did send is not its to set.
+        r.received = None;
+        let content_hash = content_hash(&r);
+        r.received = Some(receipt);
         out.push(IncomingRecord {
-            record,
+            record: r,
             content_hash,
         });
     }
@@ -128,8 +132,9 @@ pub async fn push(
     if device.device.person_id != caller.person.id {
         return Err(ApiError::Forbidden);
     }
-    let incoming = prepare_push(&req, caller.person.id, now)?;
-    let outcome = state.store.push_records(req.device_id, &incoming).await?;
+    let device_id = req.device_id;
+    let incoming = prepare_push(req, caller.person.id, now)?;
+    let outcome = state.store.push_records(device_id, &incoming).await?;
     state.metrics.count_records("stored", outcome.stored.into());
     state
         .metrics
@@ -138,7 +143,7 @@ pub async fn push(
         .metrics
         .count_records("conflict", outcome.conflicts.len() as u64);
     if !outcome.conflicts.is_empty() {
-        tracing::warn!(device = %req.device_id, conflicts = outcome.conflicts.len(), "push with conflicts");
+        tracing::warn!(device = %device_id, conflicts = outcome.conflicts.len(), "push with conflicts");
     }
     let devices = watermarks(&state, caller.person.id).await?;
     Ok(Json(PushResponse {
