@@ -194,6 +194,9 @@ struct Builder<'a, S: Store> {
     busy: std::collections::HashSet<(PersonId, NaiveDate)>,
 }
 
+/// Arrival, departure, place, and the visit (taken when made).
+type PlannedVisit = (DateTime<Utc>, DateTime<Utc>, LatLon, Option<Visit>);
+
 /// A household visit to make on a duty day.
 struct Visit {
     household: Household,
@@ -334,7 +337,7 @@ impl<S: Store> Builder<'_, S> {
         // Waypoints: the office, then each household for its visit, back to the office.
         let span = (end - start).num_minutes().max(30);
         let slot = span / (visits.len() as i64 + 1);
-        let mut plan: Vec<(DateTime<Utc>, DateTime<Utc>, LatLon, Option<Visit>)> = Vec::new();
+        let mut plan: Vec<PlannedVisit> = Vec::new();
         for (i, v) in visits.into_iter().enumerate() {
             let arrive = start + Duration::minutes(slot * (i as i64 + 1) - slot / 2);
             let stay = Duration::minutes(self.rng.gen_range(9..22));

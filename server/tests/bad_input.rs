@@ -10,6 +10,9 @@ use serde_json::{json, Value};
 use zhucun_server::store::Store;
 use zhucun_shared::ids::DeviceId;
 
+/// Breaks a valid body in one way.
+type Breaker = Box<dyn Fn(&mut Value)>;
+
 fn start() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 3, 0, 30, 0).unwrap()
 }
@@ -75,7 +78,7 @@ async fn wrong_types_name_the_field() {
         let app = TestApp::start(&backend).await;
         let token = app.login(app.fx.cadre1).await;
         let device = app.enroll(&token).await;
-        let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+        let cases: Vec<(Breaker, &str)> = vec![
             (
                 Box::new(|b| b["records"][2]["seq"] = json!("three")),
                 "records[2].seq",
@@ -150,7 +153,7 @@ async fn absurd_timestamps_are_refused() {
         let app = TestApp::start(&backend).await;
         let token = app.login(app.fx.cadre1).await;
         let device = app.enroll(&token).await;
-        let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+        let cases: Vec<(Breaker, &str)> = vec![
             (
                 Box::new(|b| b["records"][0]["captured_at"] = json!("1970-01-01T00:00:00Z")),
                 "records[0].captured_at",
