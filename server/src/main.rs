@@ -14,8 +14,18 @@ use zhucun_shared::ids::{AssignmentId, PersonId};
 use zhucun_shared::org::{Assignment, Person};
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+async fn main() -> std::process::ExitCode {
+    match run_cli(Cli::parse()).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // The chain of causes, without a backtrace: these are an operator's errors.
+            eprintln!("错误：{e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_cli(cli: Cli) -> anyhow::Result<()> {
     let mut config = Config::load(cli.config.as_deref())?;
     init_logging(config.log_format);
     match cli.command {
