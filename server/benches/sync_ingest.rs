@@ -17,6 +17,7 @@ use zhucun_shared::role::Role;
 
 const RECORDS: u64 = 60_000;
 const BATCH: usize = 1_000;
+const RUNS: usize = 3;
 
 fn fixes(device: DeviceId, person: PersonId) -> Vec<DeviceRecord> {
     let start = Utc::now() - Duration::days(45);
@@ -186,8 +187,8 @@ macro_rules! raw_insert {
 }
 
 /// Records per second inserted straight into the table, in transactions of the same size.
-async fn raw(url: &str) -> f64 {
-    let store = open_store(url).await.unwrap();
+async fn raw(url: String) -> f64 {
+    let store = open_store(&url).await.unwrap();
     let (person, device) = seed(&store).await;
     let rows: Vec<(DeviceRecord, String)> = fixes(device, person)
         .into_iter()
@@ -206,6 +207,12 @@ async fn raw(url: &str) -> f64 {
     };
     store.close().await;
     RECORDS as f64 / secs
+}
+
+/// Runs on a runtime worker, as a request handler does: awaiting on the main thread parks and
+/// wakes differently, which alone changed SQLite's per-statement round trip several-fold.
+async fn on_worker(f: impl std::future::Future<Output = f64> + Send + 'static) -> f64 {
+    tokio::spawn(f).await.unwrap()
 }
 
 async fn pg_schema(base: &str) -> (String, String) {
@@ -239,36 +246,41 @@ async fn main() {
         return;
     }
     let mut lines = vec![
-        format!("{RECORDS} fixes in batches of {BATCH}, one device, loopback; records per second."),
+        format!("{RECORDS} fixes in batches of {BATCH}, one device, loopback; records per second, best of {RUNS}."),
         String::new(),
         "| backend | endpoint (HTTP push) | raw inserts | endpoint / raw |".into(),
         "|---|---|---|---|".into(),
     ];
+    // Alternate the two, three times each, on fresh databases, and keep each one's best run:
+    // the machine is shared, and the best run is the least disturbed.
     let dir = tempfile::tempdir().unwrap();
-    let e = endpoint(
-        &format!(
+    let mut n = 0;
+    let mut sqlite = |kind: &str| {
+        n += 1;
+        format!(
             "sqlite://{}?mode=rwc",
-            dir.path().join("endpoint.sqlite").display()
-        ),
-        dir.path(),
-    )
-    .await;
-    let r = raw(&format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("raw.sqlite").display()
-    ))
-    .await;
+            dir.path().join(format!("{kind}{n}.sqlite")).display()
+        )
+    };
+    let (mut e, mut r) = (0f64, 0f64);
+    for _ in 0..RUNS {
+        r = r.max(on_worker(raw(sqlite("raw"))).await);
+        e = e.max(endpoint(&sqlite("endpoint"), dir.path()).await);
+    }
     lines.push(format!(
         "| SQLite | {e:.0} | {r:.0} | {:.0} % |",
         100.0 * e / r
     ));
     if let Ok(base) = std::env::var("ZHUCUN_TEST_PG_URL") {
-        let (url_e, schema_e) = pg_schema(&base).await;
-        let e = endpoint(&url_e, dir.path()).await;
-        drop_schema(&base, &schema_e).await;
-        let (url_r, schema_r) = pg_schema(&base).await;
-        let r = raw(&url_r).await;
-        drop_schema(&base, &schema_r).await;
+        let (mut e, mut r) = (0f64, 0f64);
+        for _ in 0..RUNS {
+            let (url, schema) = pg_schema(&base).await;
+            r = r.max(on_worker(raw(url)).await);
+            drop_schema(&base, &schema).await;
+            let (url, schema) = pg_schema(&base).await;
+            e = e.max(endpoint(&url, dir.path()).await);
+            drop_schema(&base, &schema).await;
+        }
         lines.push(format!(
             "| PostgreSQL | {e:.0} | {r:.0} | {:.0} % |",
             100.0 * e / r
