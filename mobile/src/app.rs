@@ -2,10 +2,12 @@
 
 use crate::components::{NoticeBanner, SyncBadge};
 use crate::demo;
-use crate::pages::{History, Member, Progress, SpotChecks, Team, Today, Work};
+use crate::pages::{History, Member, Progress, SignIn, SpotChecks, Team, Today, Work};
 use crate::platform::location::{LocationSource, SimulatedLocation};
 use crate::platform::webview::WebviewLocation;
-use crate::state::{start_sync, use_app_state, use_services, AppState, Notice, Services, Snapshot};
+use crate::state::{
+    start_sync, use_app_state, use_services, AppState, Notice, Services, SignInNeed, Snapshot,
+};
 use crate::strings;
 use dioxus::history::{History as NavigationHistory, MemoryHistory};
 use dioxus::prelude::*;
@@ -103,7 +105,7 @@ fn use_location(services: Services, state: AppState, mode: LocationMode) {
                     continue;
                 }
                 let notice = state.snapshot.peek().notice.clone();
-                state.refresh(&services, notice);
+                state.refresh_after_fix(&services, notice);
             }
         }
     });
@@ -129,7 +131,20 @@ fn Shell() -> Element {
     let name = snap.person_name.clone().unwrap_or_default();
     let leader = snap.is(zhucun_shared::role::Role::TeamLeader);
     let supervisor = snap.is(zhucun_shared::role::Role::Supervisor);
+    let sign_in = snap.sign_in;
     drop(snap);
+    if sign_in == Some(SignInNeed::NotEnrolled) {
+        // Nothing can be recorded before the phone is enrolled: only the sign-in.
+        return rsx! {
+            div { class: "shell",
+                header { class: "top", h1 { "{strings::APP_TITLE}" } }
+                main {
+                    NoticeBanner {}
+                    SignIn {}
+                }
+            }
+        };
+    }
     rsx! {
         div { class: "shell",
             header { class: "top",
@@ -138,6 +153,9 @@ fn Shell() -> Element {
             }
             main {
                 NoticeBanner {}
+                if sign_in == Some(SignInNeed::Expired) {
+                    SignIn {}
+                }
                 Outlet::<Route> {}
             }
             nav { class: "tabs",

@@ -12,11 +12,11 @@ use crate::platform::photo::{reencode, PhotoPolicy};
 use crate::progress::{self, Progress};
 use crate::store::{EntryRow, QueueState, Reference, Store, StoreError, TrackPoint, VisitRow};
 use crate::strings;
-use crate::sync::{Backoff, SharedStore, SyncEngine, SyncReport};
+use crate::sync::{lock, Api, Backoff, SharedStore, SyncConfig, SyncEngine, SyncError, SyncReport};
 use chrono::{DateTime, Duration, Utc};
 use dioxus::prelude::*;
 use geo::MultiPolygon;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use zhucun_shared::ids::{RecordId, VillageId};
 use zhucun_shared::org::Household;
 use zhucun_shared::period::{day_start, local_date};
@@ -46,13 +46,29 @@ pub enum Notice {
     Error(String),
 }
 
+/// Why the app asks the cadre to sign in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInNeed {
+    /// This phone was never enrolled: nothing can be recorded yet.
+    NotEnrolled,
+    /// The server no longer accepts the session; capture goes on, upload waits.
+    Expired,
+}
+
+/// How long this month's progress, re-evaluated over the whole log, is reused while only
+/// fixes arrive. A cadre's own action always re-evaluates it.
+pub const PROGRESS_EVERY: Duration = Duration::seconds(30);
+
 /// Everything the screens show.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Snapshot {
     pub now: DateTime<Utc>,
     pub person_name: Option<String>,
     pub roles: Vec<Role>,
-    pub enrolled: bool,
+    /// Set when the sign-in screen must be shown.
+    pub sign_in: Option<SignInNeed>,
+    /// The server to prefill on the sign-in screen.
+    pub server_url: Option<String>,
     pub capture: CaptureState,
     pub village: Option<VillageView>,
     /// The current village's households, nearest first.
@@ -77,7 +93,8 @@ impl Snapshot {
             now,
             person_name: None,
             roles: Vec::new(),
-            enrolled: false,
+            sign_in: None,
+            server_url: None,
             capture: CaptureState::default(),
             village: None,
             households: Vec::new(),
@@ -114,25 +131,39 @@ pub enum ServiceError {
     Capture(#[from] CaptureError),
 }
 
+/// This month's progress as last evaluated.
+#[derive(Clone)]
+struct ProgressCache {
+    at: DateTime<Utc>,
+    last_seq: u64,
+    roles: Vec<Role>,
+    progress: Option<Progress>,
+}
+
 /// The app's services, shared by every component.
 #[derive(Clone)]
 pub struct Services {
     store: SharedStore,
     capture: Arc<Mutex<Capture>>,
     clock: Arc<dyn Clock>,
-    sync: Option<SyncEngine>,
+    /// Set at launch when a server is known, or by signing in.
+    sync: Arc<Mutex<Option<SyncEngine>>>,
     team: Arc<Mutex<Vec<TeamMember>>>,
+    progress: Arc<Mutex<Option<ProgressCache>>>,
     simulated_location: bool,
+}
+
+/// Where a photo goes, fixed the moment it is taken (before the slow re-encode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PhotoTarget {
+    pub attached_to: RecordId,
+    pub taken_at: DateTime<Utc>,
 }
 
 impl PartialEq for Services {
     fn eq(&self, other: &Self) -> bool {
         Arc::ptr_eq(&self.store, &other.store)
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Services {
@@ -147,8 +178,9 @@ impl Services {
             store: Arc::new(Mutex::new(store)),
             capture: Arc::new(Mutex::new(capture)),
             clock,
-            sync,
+            sync: Arc::new(Mutex::new(sync)),
             team: Arc::new(Mutex::new(Vec::new())),
+            progress: Arc::new(Mutex::new(None)),
             simulated_location,
         })
     }
@@ -195,27 +227,74 @@ impl Services {
         Ok(())
     }
 
-    /// Re-encodes a picture from the camera and saves it with the open visit (or the given
-    /// record). Call it off the
-    /// UI thread: decoding a 12-megapixel picture takes a while on a cheap phone.
-    pub fn photo(
-        &self,
-        attached_to: Option<RecordId>,
-        picture: &[u8],
-        taken_at: DateTime<Utc>,
-    ) -> Result<(), String> {
+    /// Fixes where a picture being taken now goes: `attached_to`, or else the open visit.
+    /// Call it when the camera returns, before the re-encode, so a visit checked out
+    /// meanwhile still gets its photo.
+    pub fn photo_target(&self, attached_to: Option<RecordId>) -> Result<PhotoTarget, String> {
+        let attached_to = match attached_to {
+            Some(id) => id,
+            None => {
+                lock(&self.capture)
+                    .state()
+                    .visit
+                    .as_ref()
+                    .ok_or_else(|| CaptureError::NoOpenVisit.to_string())?
+                    .check_in
+            }
+        };
+        Ok(PhotoTarget {
+            attached_to,
+            taken_at: self.now(),
+        })
+    }
+
+    /// Re-encodes a picture from the camera and saves it with the record fixed when it was
+    /// taken. Call it off the UI thread: decoding a 12-megapixel picture takes a while on a
+    /// cheap phone. The store is not locked during the re-encode.
+    pub fn photo(&self, target: PhotoTarget, picture: &[u8]) -> Result<(), String> {
         let encoded = reencode(picture, &PhotoPolicy::default()).map_err(|e| e.to_string())?;
         let now = self.now();
         let mut store = lock(&self.store);
         lock(&self.capture)
-            .photo(&mut store, attached_to, &encoded, taken_at, now)
+            .photo(
+                &mut store,
+                Some(target.attached_to),
+                &encoded,
+                target.taken_at,
+                now,
+            )
             .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    /// Signs in at `server_url`, enrolling this phone if it is new, and keeps the session.
+    /// The same cadre signing in again after the session expired keeps the log as it is.
+    pub async fn sign_in(
+        &self,
+        server_url: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<(), String> {
+        let api = Api::new(server_url.trim()).map_err(|e| e.to_string())?;
+        let mut engine = SyncEngine::new(api, SyncConfig::default());
+        let label = format!("{} {}", std::env::consts::OS, std::env::consts::ARCH);
+        match engine
+            .sign_in(&self.store, username.trim(), password, &label)
+            .await
+        {
+            Ok(_) => {}
+            Err(SyncError::Api(e)) if e.is_unauthorised() => {
+                return Err(strings::ERR_BAD_CREDENTIALS.to_string())
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+        *lock(&self.sync) = Some(engine);
         Ok(())
     }
 
     /// One sync with retries, if a server is configured.
     pub async fn sync(&self) -> Option<Result<SyncReport, String>> {
-        let engine = self.sync.clone()?;
+        let engine = lock(&self.sync).clone()?;
         let clock = self.clock.clone();
         let mut backoff = Backoff::default();
         let result = engine
@@ -237,16 +316,32 @@ impl Services {
         Some(result.map_err(|e| e.to_string()))
     }
 
-    /// Builds what the screens show from the store.
+    /// Builds what the screens show from the store, re-evaluating this month's progress.
     pub fn snapshot(&self) -> Result<Snapshot, ServiceError> {
+        self.snapshot_with(true)
+    }
+
+    /// Builds what the screens show, reusing this month's progress if it was evaluated less
+    /// than [`PROGRESS_EVERY`] ago (after a fix: the log grows by a point, not by a visit).
+    pub fn snapshot_after_fix(&self) -> Result<Snapshot, ServiceError> {
+        self.snapshot_with(false)
+    }
+
+    fn snapshot_with(&self, fresh_progress: bool) -> Result<Snapshot, ServiceError> {
         let now = self.now();
         let store = lock(&self.store);
         let reference = store.reference()?;
         let capture = lock(&self.capture).state().clone();
-        let me = store.identity()?.map(|i| i.person_id);
+        let identity = store.identity()?;
+        let me = identity.map(|i| i.person_id);
         let today = local_date(now);
         let mut snap = Snapshot::empty(now);
-        snap.enrolled = me.is_some();
+        snap.sign_in = match identity {
+            None => Some(SignInNeed::NotEnrolled),
+            Some(_) if store.session_expired()? => Some(SignInNeed::Expired),
+            Some(_) => None,
+        };
+        snap.server_url = store.meta("server_url")?;
         snap.location_simulated = self.simulated_location;
         snap.person_name = reference
             .me
@@ -297,21 +392,44 @@ impl Services {
         if let Some(d) = duty {
             snap.track = store.track(d)?;
         }
-        if let Some(p) = me {
-            snap.roles = progress::roles_in(
-                &reference,
-                p,
-                zhucun_shared::period::Period::containing(
+        let last_seq = snap.queue.last_seq;
+        let cached = lock(&self.progress).clone().filter(|c| {
+            !fresh_progress && c.last_seq <= last_seq && now - c.at < PROGRESS_EVERY && now >= c.at
+        });
+        let records = match (&cached, me) {
+            (None, Some(_)) => Some(store.all_records()?),
+            _ => None,
+        };
+        // The evaluation runs over the whole log: not while holding the store.
+        drop(store);
+        snap.team = lock(&self.team).clone();
+        snap.capture = capture;
+        let evaluated = match (cached, me, records) {
+            (Some(c), _, _) => c,
+            (None, Some(p), Some(records)) => {
+                let month = zhucun_shared::period::Period::containing(
                     zhucun_shared::period::PeriodKind::Month,
                     today,
                 )
-                .expect("a month"),
-            );
-            let records = store.all_records()?;
-            snap.progress = Some(progress::compute(&reference, &records, p, now));
-        }
-        snap.team = lock(&self.team).clone();
-        snap.capture = capture;
+                .expect("a month");
+                let c = ProgressCache {
+                    at: now,
+                    last_seq,
+                    roles: progress::roles_in(&reference, p, month),
+                    progress: Some(progress::compute(&reference, &records, p, now)),
+                };
+                *lock(&self.progress) = Some(c.clone());
+                c
+            }
+            _ => ProgressCache {
+                at: now,
+                last_seq,
+                roles: Vec::new(),
+                progress: None,
+            },
+        };
+        snap.roles = evaluated.roles;
+        snap.progress = evaluated.progress;
         Ok(snap)
     }
 }
@@ -324,8 +442,18 @@ pub struct AppState {
 
 impl AppState {
     /// Rebuilds the snapshot after an action, keeping `notice`.
-    pub fn refresh(mut self, services: &Services, notice: Option<Notice>) {
-        let mut snap = match services.snapshot() {
+    pub fn refresh(self, services: &Services, notice: Option<Notice>) {
+        self.refresh_with(services.snapshot(), notice)
+    }
+
+    /// Rebuilds the snapshot after a location event (progress re-evaluated at most every
+    /// [`PROGRESS_EVERY`]).
+    pub fn refresh_after_fix(self, services: &Services, notice: Option<Notice>) {
+        self.refresh_with(services.snapshot_after_fix(), notice)
+    }
+
+    fn refresh_with(mut self, snap: Result<Snapshot, ServiceError>, notice: Option<Notice>) {
+        let mut snap = match snap {
             Ok(s) => s,
             Err(e) => {
                 let mut s = self.snapshot.peek().clone();

@@ -117,6 +117,51 @@ pub const ERR_EMPTY_TEXT: &str = "请填写内容";
 pub const ERR_PERSON_TIMES: &str = "培训须填写人次";
 pub const ERR_TOO_LONG: &str = "内容过长";
 pub const ERR_NOT_ENROLLED: &str = "本机尚未登记，请先登录";
+pub const ERR_CLOCK: &str =
+    "手机时间不正确（早于 2020 年或超前），无法记录。请先在系统设置中校准日期和时间";
+pub const ERR_HELD_ON: &str = "活动日期超出范围（须在 2020 年以后，且不晚于明天）";
+pub const ERR_PERSON_TIMES_TOO_LARGE: &str = "人次过大（最多 100000）";
+pub const ERR_QUANTITY_TOO_LARGE: &str = "数量过大（最多 10000）";
+pub const ERR_TOO_MANY_ATTACHMENTS: &str = "附件过多（最多 50 个）";
+pub const ERR_BAD_FIX: &str = "定位数据无效";
+pub const ERR_OCCURRED_AT: &str = "事件时间超出范围";
+pub const ERR_INVALID_RECORD: &str = "记录无效";
+
+// Sign-in
+pub const SIGN_IN: &str = "登录";
+pub const SIGN_IN_TITLE: &str = "登录驻村";
+pub const SIGN_IN_AGAIN: &str =
+    "登录已过期，请重新登录。已记录的内容都保存在手机上，登录后继续上传";
+pub const SERVER_URL: &str = "服务器地址";
+pub const USERNAME: &str = "用户名";
+pub const PASSWORD: &str = "密码";
+pub const SIGNING_IN: &str = "正在登录…";
+pub const SIGN_IN_FAILED: &str = "登录失败";
+pub const SIGNED_IN: &str = "已登录";
+pub const ERR_BAD_CREDENTIALS: &str = "用户名或密码不正确";
+pub const ERR_OTHER_PERSONS_LOG: &str = "本机保存着另一位干部尚未上传的记录，不能换人登录";
+
+// Records and photos the server refused
+pub const SET_ASIDE: &str = "未能上传";
+pub const PHOTO_FILE_MISSING: &str = "照片文件缺失";
+/// The label of a device enrolled again because its log was found restored or copied.
+pub const FORKED_DEVICE_LABEL: &str = "手机（恢复或复制后重新登记）";
+
+/// What to tell the cadre when a record breaks the rule on `field` (a JSON path in the record).
+pub fn refused_field(field: &str) -> String {
+    let msg = match field {
+        "captured_at" | "body.taken_at" => ERR_CLOCK,
+        "body.held_on" => ERR_HELD_ON,
+        "body.person_times" => ERR_PERSON_TIMES_TOO_LARGE,
+        "body.quantity" => ERR_QUANTITY_TOO_LARGE,
+        "body.attachments" => ERR_TOO_MANY_ATTACHMENTS,
+        "body.occurred_at" => ERR_OCCURRED_AT,
+        "body.title" | "body.text" | "body.description" | "body.reason" => ERR_TOO_LONG,
+        f if f.starts_with("body.fix") || f == "body.position" => ERR_BAD_FIX,
+        f => return format!("{ERR_INVALID_RECORD}（{f}）"),
+    };
+    msg.to_string()
+}
 
 /// "精度 12 米"
 pub fn accuracy(m: f64) -> String {

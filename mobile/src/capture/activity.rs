@@ -37,26 +37,23 @@ pub struct ReportDraft {
     pub attachments: Vec<String>,
 }
 
-fn title(s: &str) -> Result<String, CaptureError> {
+/// Trimmed text, refused when empty (if `required`) or longer than `max` characters.
+pub(super) fn text(s: &str, max: usize, required: bool) -> Result<String, CaptureError> {
     let s = s.trim();
-    if s.is_empty() {
-        return Err(CaptureError::Invalid(strings::ERR_EMPTY_TITLE));
+    if required && s.is_empty() {
+        return Err(CaptureError::Invalid(strings::ERR_EMPTY_TEXT));
     }
-    if s.chars().count() > MAX_TITLE_CHARS {
+    if s.chars().count() > max {
         return Err(CaptureError::Invalid(strings::ERR_TOO_LONG));
     }
     Ok(s.to_string())
 }
 
-fn body_text(s: &str, required: bool) -> Result<String, CaptureError> {
-    let s = s.trim();
-    if required && s.is_empty() {
-        return Err(CaptureError::Invalid(strings::ERR_EMPTY_TEXT));
+fn title(s: &str) -> Result<String, CaptureError> {
+    if s.trim().is_empty() {
+        return Err(CaptureError::Invalid(strings::ERR_EMPTY_TITLE));
     }
-    if s.chars().count() > MAX_TEXT_CHARS {
-        return Err(CaptureError::Invalid(strings::ERR_TOO_LONG));
-    }
-    Ok(s.to_string())
+    text(s, MAX_TITLE_CHARS, true)
 }
 
 /// Activity kinds whose count is a quantity of items (agri-tech).
@@ -93,7 +90,7 @@ impl ActivityDraft {
             person_times,
             quantity,
             title: title(&self.title)?,
-            text: body_text(&self.text, false)?,
+            text: text(&self.text, MAX_TEXT_CHARS, false)?,
         })
     }
 }
@@ -105,7 +102,7 @@ impl ReportDraft {
             village_id: self.village_id,
             period: self.period,
             title: title(&self.title)?,
-            text: body_text(&self.text, true)?,
+            text: text(&self.text, MAX_TEXT_CHARS, true)?,
             attachments: self.attachments,
         })
     }

@@ -265,16 +265,6 @@ pub fn decide(
     now: DateTime<Utc>,
 ) -> Result<Vec<RecordBody>, CaptureError> {
     let fresh = state.fresh_fix(now);
-    let text = |s: &str, max: usize| -> Result<String, CaptureError> {
-        let s = s.trim();
-        if s.is_empty() {
-            Err(CaptureError::Invalid(strings::ERR_EMPTY_TEXT))
-        } else if s.chars().count() > max {
-            Err(CaptureError::Invalid(strings::ERR_TOO_LONG))
-        } else {
-            Ok(s.to_string())
-        }
-    };
     Ok(match cmd {
         Command::StartDuty { village_id } => {
             if state.duty.is_some() {
@@ -374,7 +364,7 @@ pub fn decide(
             };
             vec![RecordBody::Note {
                 attached_to,
-                text: text(&t, zhucun_shared::record::MAX_TEXT_CHARS)?,
+                text: activity::text(&t, zhucun_shared::record::MAX_TEXT_CHARS, true)?,
                 replaces: None,
             }]
         }
@@ -390,16 +380,35 @@ pub fn decide(
                 kind,
                 occurred_at,
                 household_id,
-                description: text(&description, zhucun_shared::record::MAX_TEXT_CHARS)?,
+                description: activity::text(
+                    &description,
+                    zhucun_shared::record::MAX_TEXT_CHARS,
+                    true,
+                )?,
             }]
         }
         Command::Activity(draft) => vec![draft.into_body()?],
         Command::Report(draft) => vec![draft.into_body()?],
         Command::Retract { target, reason } => vec![RecordBody::Retraction {
             target,
-            reason: text(&reason, zhucun_shared::record::MAX_TITLE_CHARS)?,
+            reason: activity::text(&reason, zhucun_shared::record::MAX_TITLE_CHARS, true)?,
         }],
     })
+}
+
+/// Whether a fix passes the record rules the server applies (`DeviceRecord::validate`).
+pub fn plausible(fix: &Fix, now: DateTime<Utc>) -> bool {
+    DeviceRecord {
+        id: RecordId::new(),
+        device_id: zhucun_shared::ids::DeviceId::from_u128(0),
+        seq: 1,
+        person_id: zhucun_shared::ids::PersonId::from_u128(0),
+        captured_at: now,
+        body: RecordBody::Fix { fix: *fix },
+        received: None,
+    }
+    .validate(now)
+    .is_ok()
 }
 
 /// The capture flows bound to a store: each call writes its records (each in one transaction)
@@ -460,6 +469,11 @@ impl Capture {
         fix: Fix,
         now: DateTime<Utc>,
     ) -> Result<Vec<DeviceRecord>, CaptureError> {
+        if !plausible(&fix, now) {
+            // A broken fix (impossible coordinates, absurd accuracy, a time the phone's clock
+            // cannot vouch for) is dropped: recorded, it would be refused by the server.
+            return Ok(Vec::new());
+        }
         let cap = reference.catalogue.interpretation.household_accuracy_cap_m;
         let bodies = track::on_fix(&self.state, &self.policy, fix, cap);
         if bodies.is_empty() {

@@ -19,13 +19,22 @@ pub fn PhotoInput(attached_to: Option<RecordId>) -> Element {
                 capture: "environment",
                 onchange: move |evt: FormEvent| {
                     let services = services.clone();
+                    // Where the picture goes is fixed now, before reading and re-encoding it: a
+                    // visit checked out meanwhile still gets it.
+                    let target = services.photo_target(attached_to);
                     async move {
+                        let target = match target {
+                            Ok(t) => t,
+                            Err(e) => {
+                                state.refresh(&services, Some(Notice::Error(e)));
+                                return;
+                            }
+                        };
                         for file in evt.files() {
-                            let taken_at = services.now();
                             let notice = match file.read_bytes().await {
                                 Ok(bytes) => {
                                     let s = services.clone();
-                                    let res = tokio::task::spawn_blocking(move || s.photo(attached_to, &bytes, taken_at))
+                                    let res = tokio::task::spawn_blocking(move || s.photo(target, &bytes))
                                         .await
                                         .unwrap_or_else(|e| Err(e.to_string()));
                                     match res {

@@ -51,6 +51,14 @@ pub fn SyncCard() -> Element {
                 span { class: "muted", "{strings::LAST_SYNC}" }
                 span { class: "last-sync", "{last}" }
             }
+            if !q.set_aside.is_empty() {
+                div { class: "set-aside",
+                    div { class: "row", span { class: "muted", "{strings::SET_ASIDE}" } b { "{q.set_aside.len()}" } }
+                    for item in q.set_aside.iter() {
+                        div { class: "row", span { class: "cats", "{item.what}：{item.message}" } }
+                    }
+                }
+            }
             if let Some(err) = q.last_error {
                 div { class: "row", span { class: "muted", "{strings::SYNC_FAILED}" } span { class: "cats", "{err}" } }
             }

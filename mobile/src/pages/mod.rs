@@ -2,6 +2,7 @@
 
 mod history;
 mod progress;
+mod sign_in;
 mod spot_checks;
 mod team;
 mod today;
@@ -9,6 +10,7 @@ mod work;
 
 pub use history::History;
 pub use progress::Progress;
+pub use sign_in::SignIn;
 pub use spot_checks::SpotChecks;
 pub use team::{Member, Team};
 pub use today::Today;

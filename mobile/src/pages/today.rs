@@ -170,7 +170,7 @@ fn OpenVisit() -> Element {
                             class: "secondary small",
                             onclick: move |_| {
                                 let shot = SimulatedCamera { width: 1600, height: 1200, seed: visit.photos }.shoot();
-                                let notice = match s3.photo(None, &shot, s3.now()) {
+                                let notice = match s3.photo_target(None).and_then(|t| s3.photo(t, &shot)) {
                                     Ok(()) => Notice::Saved(strings::PHOTOS.to_string()),
                                     Err(e) => Notice::Error(e),
                                 };

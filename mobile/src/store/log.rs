@@ -3,21 +3,44 @@
 use super::{views, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
-use zhucun_shared::ids::RecordId;
+use zhucun_shared::ids::{DeviceId, RecordId};
 use zhucun_shared::record::{DeviceRecord, RecordBody};
 
 /// What is waiting to go to the server.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueueState {
-    /// Highest seq written.
+    /// Highest local seq written.
     pub last_seq: u64,
-    /// Highest seq the server confirmed holding (with everything before it).
+    /// Highest local seq up to which every record is held by the server or set aside.
     pub confirmed_seq: u64,
     pub pending_records: u64,
     pub pending_photos: u64,
     pub pending_photo_bytes: u64,
+    /// Records and photos the server refused (未能上传), with its message. Kept on the phone.
+    pub set_aside: Vec<SetAside>,
     pub last_success: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+}
+
+/// A record or photo the server refused, kept and no longer sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetAside {
+    /// The record's type (`activity`, `photo`, …).
+    pub what: String,
+    pub message: String,
+}
+
+/// What the server's watermark for this device says about the phone's log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Watermark {
+    /// Consistent with what the phone confirmed.
+    Consistent,
+    /// The server holds fewer records than confirmed (it was restored): the confirmed point
+    /// moved back to the server's and those records go again.
+    Rewound,
+    /// The server holds more of this device's log than the phone ever wrote: the phone's log
+    /// is a restored backup or a copy. It must continue as a new device.
+    Forked,
 }
 
 /// A photo file the server does not hold completely yet.
@@ -69,6 +92,9 @@ impl Store {
         self.append_with_file(captured_at, body, Some(data))
     }
 
+    /// `captured_at` is the phone's clock: the record is checked against it with the same rules
+    /// the server applies (a phone clock before 2020 refuses everything), so nothing the server
+    /// would refuse enters the log.
     fn append_with_file(
         &mut self,
         captured_at: DateTime<Utc>,
@@ -76,28 +102,28 @@ impl Store {
         file: Option<&[u8]>,
     ) -> Result<DeviceRecord> {
         let who = self.identity()?.ok_or(StoreError::NotEnrolled)?;
+        let base = self.seq_base()?;
         let mut steps = self.steps();
         // IMMEDIATE: take the write lock first, so the seq read below cannot race another writer.
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let last: u64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM records", [], |r| {
-            r.get(0)
-        })?;
+        let local = max_seq(&tx)? + 1;
         steps.next()?;
         let record = DeviceRecord {
             id: RecordId::new(),
             device_id: who.device_id,
-            seq: last + 1,
+            seq: local - base,
             person_id: who.person_id,
             captured_at,
             body,
             received: None,
         };
+        record.validate(captured_at).map_err(StoreError::Invalid)?;
         tx.execute(
             "INSERT INTO records (seq, id, type, captured_at, json) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
-                record.seq,
+                local,
                 record.id.to_string(),
                 record.body.type_name(),
                 views::time(&record.captured_at),
@@ -133,16 +159,21 @@ impl Store {
         Ok(record)
     }
 
-    /// Highest seq written (0 for an empty log).
+    /// Highest local seq written (0 for an empty log).
     pub fn last_seq(&self) -> Result<u64> {
-        Ok(self
-            .conn
-            .query_row("SELECT COALESCE(MAX(seq), 0) FROM records", [], |r| {
-                r.get(0)
-            })?)
+        max_seq(&self.conn)
     }
 
-    /// Records with seq greater than `after`, in order, at most `limit`.
+    /// The local seq after which the current device's log starts (0 until the log forked).
+    pub fn seq_base(&self) -> Result<u64> {
+        self.meta_u64("seq_base")
+    }
+
+    fn meta_u64(&self, key: &str) -> Result<u64> {
+        Ok(self.meta(key)?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// Records with local seq greater than `after`, in order, at most `limit`.
     pub fn records_after(&self, after: u64, limit: usize) -> Result<Vec<DeviceRecord>> {
         let mut stmt = self
             .conn
@@ -169,28 +200,118 @@ impl Store {
         json.map(|j| Ok(serde_json::from_str(&j)?)).transpose()
     }
 
-    /// Highest seq the server confirmed.
+    /// Highest local seq up to which the server acknowledged every record (or it was set
+    /// aside). Records are never removed: only this point moves.
     pub fn confirmed_seq(&self) -> Result<u64> {
-        Ok(self
-            .meta("confirmed_seq")?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0))
+        self.meta_u64("confirmed_seq")
     }
 
-    /// Takes in the server's watermark. Only ever moves forward, and never past what was
-    /// written: the queue is trimmed by what the server confirmed, nothing else.
-    pub fn confirm(&self, server_contiguous_seq: u64) -> Result<u64> {
+    /// The server acknowledged every record up to local seq `upto` (a push answered without a
+    /// conflict on them). Only ever moves forward, and never past what was written.
+    pub fn confirm(&self, upto: u64) -> Result<u64> {
         let now = self.confirmed_seq()?;
-        let next = now.max(server_contiguous_seq.min(self.last_seq()?));
+        let next = now.max(upto.min(self.last_seq()?));
         if next != now {
             self.set_meta("confirmed_seq", &next.to_string())?;
         }
         Ok(next)
     }
 
+    /// The records still to push, as (local seq, record): after the confirmed point, not set
+    /// aside, in order, at most `limit`.
+    pub fn unconfirmed(&self, limit: usize) -> Result<Vec<(u64, DeviceRecord)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, json FROM records
+             WHERE seq > ?1 AND seq NOT IN (SELECT seq FROM quarantine)
+             ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![self.confirmed_seq()?, limit as i64], |r| {
+            Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        rows.map(|row| {
+            let (seq, json) = row?;
+            Ok((seq, serde_json::from_str(&json)?))
+        })
+        .collect()
+    }
+
+    /// Sets a record the server refused aside, with the server's message. It stays in the log.
+    pub fn quarantine(&self, local_seq: u64, message: &str, at: DateTime<Utc>) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO quarantine (seq, message, at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (seq) DO UPDATE SET message = excluded.message",
+            params![local_seq, message, views::time(&at)],
+        )?;
+        Ok(())
+    }
+
+    /// Compares the server's watermark for the current device (its own seq numbers) with the
+    /// log. The server counts a seq as held whatever content it holds there, so the watermark
+    /// never confirms anything; it only reveals a restored server or a forked log.
+    pub fn check_watermark(&self, server_contiguous_seq: u64) -> Result<Watermark> {
+        let base = self.seq_base()?;
+        let held = base + server_contiguous_seq;
+        if held > self.last_seq()? {
+            return Ok(Watermark::Forked);
+        }
+        // The server can never hold a set-aside record, so it stops short of the first one.
+        let first_set_aside: Option<u64> = self.conn.query_row(
+            "SELECT MIN(seq) FROM quarantine WHERE seq > ?1",
+            [base],
+            |r| r.get(0),
+        )?;
+        let confirmed = self.confirmed_seq()?;
+        let expected = confirmed.min(first_set_aside.map_or(u64::MAX, |q| q - 1));
+        if held < expected {
+            self.set_meta("confirmed_seq", &held.to_string())?;
+            return Ok(Watermark::Rewound);
+        }
+        Ok(Watermark::Consistent)
+    }
+
+    /// Continues the log as `device`, newly enrolled: every record after the confirmed point
+    /// is re-logged under the new device with fresh seqs from 1 (ids unchanged: the server
+    /// never accepted them). One transaction; nothing is deleted.
+    pub fn fork(&mut self, device: DeviceId) -> Result<u64> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let get = |key: &str| -> Result<u64> {
+            Ok(tx
+                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
+                    r.get::<_, String>(0)
+                })
+                .optional()?
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0))
+        };
+        let base = get("confirmed_seq")?;
+        let rows: Vec<(u64, String)> = {
+            let mut stmt =
+                tx.prepare("SELECT seq, json FROM records WHERE seq > ?1 ORDER BY seq")?;
+            let rows = stmt.query_map([base], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let moved = rows.len() as u64;
+        for (local, json) in rows {
+            let mut rec: DeviceRecord = serde_json::from_str(&json)?;
+            rec.device_id = device;
+            rec.seq = local - base;
+            tx.execute(
+                "UPDATE records SET json = ?2 WHERE seq = ?1",
+                params![local, serde_json::to_string(&rec)?],
+            )?;
+        }
+        super::put_meta(&tx, "device_id", &device.to_string())?;
+        super::put_meta(&tx, "seq_base", &base.to_string())?;
+        tx.commit()?;
+        Ok(moved)
+    }
+
     pub fn pending_photos(&self) -> Result<Vec<PendingPhoto>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT sha256, bytes, uploaded FROM photos WHERE complete = 0 ORDER BY rowid",
+            "SELECT sha256, bytes, uploaded FROM photos
+             WHERE complete = 0 AND refused IS NULL ORDER BY rowid",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(PendingPhoto {
@@ -230,14 +351,40 @@ impl Store {
         Ok(())
     }
 
+    /// The server refused the file: keep it, stop sending it, and say why.
+    pub fn refuse_photo(&self, sha256: &str, message: &str) -> Result<()> {
+        self.conn.execute(
+            "UPDATE photos SET refused = ?2 WHERE sha256 = ?1",
+            params![sha256, message],
+        )?;
+        Ok(())
+    }
+
     pub fn queue_state(&self) -> Result<QueueState> {
         let last_seq = self.last_seq()?;
         let confirmed_seq = self.confirmed_seq()?;
+        let pending_records: u64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM records
+             WHERE seq > ?1 AND seq NOT IN (SELECT seq FROM quarantine)",
+            [confirmed_seq],
+            |r| r.get(0),
+        )?;
         let (pending_photos, pending_photo_bytes): (u64, u64) = self.conn.query_row(
-            "SELECT COUNT(*), COALESCE(SUM(bytes - uploaded), 0) FROM photos WHERE complete = 0",
+            "SELECT COUNT(*), COALESCE(SUM(bytes - uploaded), 0) FROM photos
+             WHERE complete = 0 AND refused IS NULL",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
+        let mut set_aside = Vec::new();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT r.type, q.message FROM quarantine q JOIN records r ON r.seq = q.seq
+             UNION ALL
+             SELECT 'photo', refused FROM photos WHERE refused IS NOT NULL",
+        )?;
+        for row in stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))? {
+            let (what, message) = row?;
+            set_aside.push(SetAside { what, message });
+        }
         let last_success = self
             .meta("last_sync_ok")?
             .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
@@ -245,9 +392,10 @@ impl Store {
         Ok(QueueState {
             last_seq,
             confirmed_seq,
-            pending_records: last_seq.saturating_sub(confirmed_seq),
+            pending_records,
             pending_photos,
             pending_photo_bytes,
+            set_aside,
             last_success,
             last_error: self.meta("last_sync_error")?,
         })
@@ -261,4 +409,13 @@ impl Store {
     pub fn set_sync_error(&self, message: &str) -> Result<()> {
         self.set_meta("last_sync_error", message)
     }
+}
+
+/// Highest local seq in the log (0 when empty).
+fn max_seq(conn: &rusqlite::Connection) -> Result<u64> {
+    Ok(
+        conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM records", [], |r| {
+            r.get(0)
+        })?,
+    )
 }

@@ -8,7 +8,7 @@ mod reference;
 mod schema;
 mod views;
 
-pub use log::{PendingPhoto, QueueState};
+pub use log::{PendingPhoto, QueueState, SetAside, Watermark};
 pub use reference::Reference;
 pub use views::{DutySession, EntryRow, TrackPoint, VillageStay, VisitRow, TRACK_GAP_SECONDS};
 
@@ -24,6 +24,9 @@ pub enum StoreError {
     Json(#[from] serde_json::Error),
     #[error("this phone is not enrolled yet")]
     NotEnrolled,
+    /// The record breaks a rule the server would refuse it for; the message is for the cadre.
+    #[error("{}", crate::strings::refused_field(&.0.field))]
+    Invalid(zhucun_shared::record::FieldError),
     #[error("stored value `{0}` is malformed")]
     Malformed(String),
     /// A simulated crash between two statements (tests only).
@@ -102,12 +105,7 @@ impl Store {
     }
 
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [key, value],
-        )?;
-        Ok(())
+        put_meta(&self.conn, key, value)
     }
 
     pub fn delete_meta(&self, key: &str) -> Result<()> {
@@ -129,14 +127,65 @@ impl Store {
         }))
     }
 
-    /// Records who owns the log. The server's watermark for a re-enrolled device becomes the
-    /// confirmed point, so nothing it already holds is pushed again.
-    pub fn set_identity(&self, id: Identity, server_contiguous_seq: u64) -> Result<()> {
-        self.set_meta("device_id", &id.device_id.to_string())?;
-        self.set_meta("person_id", &id.person_id.to_string())?;
-        self.confirm(server_contiguous_seq)?;
+    /// Records who owns the log (tests, the demo). A new device's log starts after what is
+    /// already written; `confirmed` is the local seq up to which the server holds everything.
+    pub fn set_identity(&mut self, id: Identity, confirmed: u64) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        put_meta(&tx, "device_id", &id.device_id.to_string())?;
+        put_meta(&tx, "person_id", &id.person_id.to_string())?;
+        put_meta(&tx, "confirmed_seq", &confirmed.to_string())?;
+        tx.commit()?;
         Ok(())
     }
+
+    /// Keeps a signed-in session: token, server, name and identity together, in one
+    /// transaction, so a phone killed while signing in never holds half of one. A newly
+    /// enrolled device starts its log after everything already written.
+    pub fn save_session(&mut self, session: &Session<'_>) -> Result<()> {
+        let last = self.last_seq()?;
+        let new_device = self.identity()?.map(|i| i.device_id) != Some(session.identity.device_id);
+        let tx = self.conn.transaction()?;
+        put_meta(&tx, "token", session.token)?;
+        put_meta(&tx, "server_url", session.server_url)?;
+        put_meta(&tx, "person_name", session.person_name)?;
+        put_meta(&tx, "device_id", &session.identity.device_id.to_string())?;
+        put_meta(&tx, "person_id", &session.identity.person_id.to_string())?;
+        if new_device {
+            put_meta(&tx, "seq_base", &last.to_string())?;
+            put_meta(&tx, "confirmed_seq", &last.to_string())?;
+        }
+        tx.execute("DELETE FROM meta WHERE key = 'session_expired'", [])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The server no longer accepts the token: the cadre must sign in again. Nothing else
+    /// changes; capture goes on.
+    pub fn set_session_expired(&self) -> Result<()> {
+        self.set_meta("session_expired", "1")
+    }
+
+    pub fn session_expired(&self) -> Result<bool> {
+        Ok(self.meta("session_expired")?.is_some())
+    }
+}
+
+/// A session to keep after signing in.
+#[derive(Clone, Copy, Debug)]
+pub struct Session<'a> {
+    pub identity: Identity,
+    pub token: &'a str,
+    pub server_url: &'a str,
+    pub person_name: &'a str,
+}
+
+fn put_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

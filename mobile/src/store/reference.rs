@@ -105,7 +105,8 @@ impl Reference {
 
 impl Store {
     /// Keeps a pull's answer. Reference data is replaced only when the server says it changed;
-    /// verdicts and watermarks always are. One transaction: a half-saved pull never shows.
+    /// verdicts always are. One transaction: a half-saved pull never shows. (The pull's device
+    /// watermarks are not kept: the sync engine checks them with `check_watermark`.)
     pub fn save_pull(&mut self, pull: &PullResponse) -> Result<()> {
         let tx = self.conn.transaction()?;
         let put = |key: &str, json: String| -> Result<()> {

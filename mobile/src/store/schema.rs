@@ -2,15 +2,19 @@
 //! `PRAGMA user_version` says how many have run.
 
 /// Each entry is one migration, applied in its own transaction.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 -- Settings and sync state: device_id, person_id, server_url, token, confirmed_seq, cursor,
--- last_sync_ok, last_sync_error.
+-- last_sync_ok, last_sync_error; since migration 2 also seq_base (the local seq after which
+-- the current device's log starts: device seq = local seq - seq_base) and session_expired.
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
 
--- The device's append-only log. seq is contiguous from 1; rows are never updated.
+-- The phone's append-only log. seq is the local seq, contiguous from 1; the record's own
+-- (device_id, seq) is in json. Rows are never updated, except that records the server never
+-- accepted are re-logged under a new device when the log forked (see Store::fork).
 CREATE TABLE records (
     seq         INTEGER PRIMARY KEY,
     id          TEXT NOT NULL UNIQUE,
@@ -90,4 +94,17 @@ CREATE TABLE reference (
     key  TEXT PRIMARY KEY,
     json TEXT NOT NULL
 );
-"#];
+"#,
+    r#"
+-- Records the server refused (422 naming the record): kept in the log, never deleted, skipped
+-- by the push so they do not hold back the records after them. seq is the local seq.
+CREATE TABLE quarantine (
+    seq     INTEGER PRIMARY KEY,
+    message TEXT NOT NULL,
+    at      TEXT NOT NULL
+);
+
+-- A photo file the server refused: kept, not uploaded again, shown with the server's message.
+ALTER TABLE photos ADD COLUMN refused TEXT;
+"#,
+];

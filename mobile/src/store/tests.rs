@@ -8,7 +8,7 @@ fn t0() -> DateTime<Utc> {
 }
 
 fn enrolled() -> Store {
-    let s = Store::in_memory().unwrap();
+    let mut s = Store::in_memory().unwrap();
     s.set_identity(
         Identity {
             device_id: DeviceId::new(),

@@ -55,6 +55,45 @@ impl ApiError {
         }
     }
 
+    /// The server's message, or the error itself.
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::Status {
+                body: Some(body), ..
+            } => body.message.clone(),
+            e => e.to_string(),
+        }
+    }
+
+    /// The token is no longer accepted: sign in again.
+    pub fn is_unauthorised(&self) -> bool {
+        self.status() == Some(401)
+    }
+
+    /// The server refused this particular thing for good (a 4xx other than an expired session,
+    /// a timeout, a throttle or a lost-offset conflict): sending it again would be refused again.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self.status(), Some(s) if (400..500).contains(&s) && ![401, 408, 409, 429].contains(&s))
+    }
+
+    /// A push refused because of one record: its index in the batch (from the field the 422
+    /// names, `records[3].body.fix.lat`) and the server's message.
+    pub fn refused_record(&self) -> Option<(usize, String)> {
+        let ApiError::Status {
+            status: 422,
+            body: Some(body),
+        } = self
+        else {
+            return None;
+        };
+        let rest = body.field.as_deref()?.strip_prefix("records[")?;
+        let index = rest[..rest.find(']')?].parse().ok()?;
+        Some((
+            index,
+            format!("{}（{}）", body.message, body.field.as_deref()?),
+        ))
+    }
+
     pub fn status(&self) -> Option<u16> {
         match self {
             ApiError::Status { status, .. } => Some(*status),
