@@ -3,6 +3,8 @@
 //! confirms, photos resume where they stopped, and the verdicts come back to the phone.
 
 use chrono::{DateTime, Duration, Utc};
+use sha2::Digest;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 use zhucun_mobile::capture::{Capture, Command, TrackPolicy};
@@ -14,12 +16,14 @@ use zhucun_mobile::Store;
 use zhucun_server::auth::hash_password;
 use zhucun_server::store::{Org, Store as _, UserRow};
 use zhucun_server::{open_store, AppState, Config};
-use zhucun_shared::record::{Fix, FixProvider};
+use zhucun_shared::ids::{DeviceId, RecordId};
+use zhucun_shared::record::{Fix, FixProvider, RecordBody};
 
 const PASSWORD: &str = "驻村-demo-密码";
 
 struct Server {
     base: String,
+    url: String,
     _dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -81,6 +85,7 @@ async fn server() -> Server {
     }));
     Server {
         base,
+        url,
         _dir: dir,
         shutdown: Some(tx),
     }
@@ -351,4 +356,317 @@ async fn an_unreachable_server_is_retried_with_backoff_and_nothing_is_trimmed() 
     let q = store.lock().unwrap().queue_state().unwrap();
     assert_eq!((q.pending_records, q.pending_photos), (0, 0));
     assert!(q.last_error.is_none());
+}
+
+/// An engine carrying the session kept in `store`.
+fn engine_of(base: &str, store: &SharedStore) -> SyncEngine {
+    let token = store.lock().unwrap().meta("token").unwrap();
+    SyncEngine::new(
+        Api::new(base).unwrap().with_token(token),
+        SyncConfig::default(),
+    )
+}
+
+/// Appends `n` records (duty sessions opened) and returns their ids.
+fn write(store: &SharedStore, n: usize) -> Vec<zhucun_shared::ids::RecordId> {
+    let mut s = store.lock().unwrap();
+    (0..n)
+        .map(|_| {
+            s.append(Utc::now(), RecordBody::DutyStart { village_id: None })
+                .unwrap()
+                .id
+        })
+        .collect()
+}
+
+/// What the server holds of the cadre's records, by id: (device, seq).
+async fn on_server(srv: &Server) -> HashMap<RecordId, (DeviceId, u64)> {
+    let store = open_store(&srv.url).await.unwrap();
+    store
+        .records_of(
+            demo::ME,
+            Utc::now() - Duration::days(30),
+            Utc::now() + Duration::days(30),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.id, (r.device_id, r.seq)))
+        .collect()
+}
+
+/// A signed-in phone in `dir/name` with the reference data, closed again.
+async fn signed_in_phone(srv: &Server, dir: &tempfile::TempDir) {
+    let store = phone(dir);
+    let mut sync = engine(&srv.base, SyncConfig::default());
+    sync.sign_in(&store, "yang", PASSWORD, "测试手机")
+        .await
+        .unwrap();
+    sync.sync_once(&store, Utc::now()).await.unwrap();
+}
+
+fn copy_phone(dir: &tempfile::TempDir, to: &std::path::Path) -> SharedStore {
+    // The phone is closed: its WAL is checkpointed into the main file.
+    std::fs::copy(dir.path().join("phone.sqlite"), to).unwrap();
+    Arc::new(Mutex::new(Store::open(to).unwrap()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copied_phone_continues_as_a_new_device_and_loses_nothing() {
+    let srv = server().await;
+    let dir = tempfile::tempdir().unwrap();
+    signed_in_phone(&srv, &dir).await;
+    let copy_dir = tempfile::tempdir().unwrap();
+    let b = copy_phone(&dir, &copy_dir.path().join("copy.sqlite"));
+    let a = phone(&dir);
+    let old_device = a.lock().unwrap().identity().unwrap().unwrap().device_id;
+
+    // Both copies write the same seqs with different records; the original syncs first.
+    let a_ids = write(&a, 3);
+    engine_of(&srv.base, &a)
+        .sync_once(&a, Utc::now())
+        .await
+        .unwrap();
+    let b_ids = write(&b, 2);
+    let report = engine_of(&srv.base, &b)
+        .sync_once(&b, Utc::now())
+        .await
+        .unwrap();
+
+    // The copy's records were not counted as held by the original's seqs: it went on as a
+    // new device, with its records re-logged under fresh seqs and their ids unchanged.
+    assert!(report.forked, "{report:?}");
+    let new_device = b.lock().unwrap().identity().unwrap().unwrap().device_id;
+    assert_ne!(new_device, old_device);
+    assert_eq!(b.lock().unwrap().queue_state().unwrap().pending_records, 0);
+    let held = on_server(&srv).await;
+    for (i, id) in a_ids.iter().enumerate() {
+        assert_eq!(held[id], (old_device, i as u64 + 1));
+    }
+    for (i, id) in b_ids.iter().enumerate() {
+        assert_eq!(held[id], (new_device, i as u64 + 1));
+    }
+    // Both keep working.
+    let more = write(&b, 1);
+    engine_of(&srv.base, &b)
+        .sync_once(&b, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(on_server(&srv).await[&more[0]], (new_device, 3));
+    write(&a, 1);
+    let again = engine_of(&srv.base, &a)
+        .sync_once(&a, Utc::now())
+        .await
+        .unwrap();
+    assert!(!again.forked);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_restored_from_a_backup_continues_as_a_new_device() {
+    let srv = server().await;
+    let dir = tempfile::tempdir().unwrap();
+    signed_in_phone(&srv, &dir).await;
+    {
+        let p = phone(&dir);
+        write(&p, 2);
+        engine_of(&srv.base, &p)
+            .sync_once(&p, Utc::now())
+            .await
+            .unwrap();
+    }
+    let backup_dir = tempfile::tempdir().unwrap();
+    let backup = backup_dir.path().join("backup.sqlite");
+    std::fs::copy(dir.path().join("phone.sqlite"), &backup).unwrap();
+    {
+        let p = phone(&dir);
+        write(&p, 3);
+        engine_of(&srv.base, &p)
+            .sync_once(&p, Utc::now())
+            .await
+            .unwrap();
+    }
+    // The phone is restored from the backup: the server holds seqs it never wrote.
+    let restored: SharedStore = Arc::new(Mutex::new(Store::open(&backup).unwrap()));
+    let old_device = restored
+        .lock()
+        .unwrap()
+        .identity()
+        .unwrap()
+        .unwrap()
+        .device_id;
+    let report = engine_of(&srv.base, &restored)
+        .sync_once(&restored, Utc::now())
+        .await
+        .unwrap();
+    assert!(report.forked, "{report:?}");
+    let new_device = restored
+        .lock()
+        .unwrap()
+        .identity()
+        .unwrap()
+        .unwrap()
+        .device_id;
+    assert_ne!(new_device, old_device);
+    // What it captures from now on reaches the server, under the new device.
+    let ids = write(&restored, 2);
+    engine_of(&srv.base, &restored)
+        .sync_once(&restored, Utc::now())
+        .await
+        .unwrap();
+    let held = on_server(&srv).await;
+    assert_eq!(held[&ids[0]], (new_device, 1));
+    assert_eq!(held[&ids[1]], (new_device, 2));
+    assert_eq!(held.len(), 7);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restored_from_a_backup_gets_the_records_it_lost_again() {
+    let srv = server().await;
+    let dir = tempfile::tempdir().unwrap();
+    signed_in_phone(&srv, &dir).await;
+    let p = phone(&dir);
+    let ids = write(&p, 4);
+    let sync = engine_of(&srv.base, &p);
+    sync.sync_once(&p, Utc::now()).await.unwrap();
+    let device = p.lock().unwrap().identity().unwrap().unwrap().device_id;
+    // The server loses everything after seq 2.
+    let db = rusqlite::Connection::open(srv._dir.path().join("server.sqlite")).unwrap();
+    db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
+    db.execute(
+        "DELETE FROM device_records WHERE device_id = ?1 AND seq > 2",
+        [device.to_string()],
+    )
+    .unwrap();
+    db.execute(
+        "UPDATE devices SET contiguous_seq = 2 WHERE id = ?1",
+        [device.to_string()],
+    )
+    .unwrap();
+    drop(db);
+    assert_eq!(on_server(&srv).await.len(), 2);
+
+    let report = sync.sync_once(&p, Utc::now()).await.unwrap();
+    assert!(report.rewound, "{report:?}");
+    let held = on_server(&srv).await;
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(held[id], (device, i as u64 + 1));
+    }
+    assert_eq!(p.lock().unwrap().queue_state().unwrap().pending_records, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_the_server_refuses_is_set_aside_and_the_rest_goes_on() {
+    let srv = server().await;
+    let dir = tempfile::tempdir().unwrap();
+    signed_in_phone(&srv, &dir).await;
+    let p = phone(&dir);
+    let before = write(&p, 2);
+    // The phone's clock ran two days ahead for one record: the server refuses it.
+    let ahead = p
+        .lock()
+        .unwrap()
+        .append(
+            Utc::now() + Duration::days(2),
+            RecordBody::DutyStart { village_id: None },
+        )
+        .unwrap()
+        .id;
+    let after = write(&p, 2);
+    let sync = engine_of(&srv.base, &p);
+    let report = sync.sync_once(&p, Utc::now()).await.unwrap();
+    assert_eq!(report.set_aside, 1, "{report:?}");
+    let held = on_server(&srv).await;
+    for id in before.iter().chain(&after) {
+        assert!(held.contains_key(id));
+    }
+    assert!(!held.contains_key(&ahead));
+    let q = p.lock().unwrap().queue_state().unwrap();
+    assert_eq!(q.pending_records, 0);
+    assert_eq!(q.set_aside.len(), 1);
+    assert!(q.set_aside[0].message.contains("captured_at"), "{q:?}");
+    // Kept on the phone, and not sent again.
+    assert!(p.lock().unwrap().record(ahead).unwrap().is_some());
+    let again = sync.sync_once(&p, Utc::now()).await.unwrap();
+    assert_eq!((again.records_sent, again.set_aside), (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_the_server_refuses_is_set_aside_and_later_photos_and_the_pull_go_on() {
+    let srv = server().await;
+    let dir = tempfile::tempdir().unwrap();
+    signed_in_phone(&srv, &dir).await;
+    let p = phone(&dir);
+    let visit = RecordId::new();
+    // Not a picture at all: the server refuses the file once it has all of it.
+    let junk = b"not a picture".to_vec();
+    let sha = hex::encode(sha2::Sha256::digest(&junk));
+    p.lock()
+        .unwrap()
+        .append_photo(
+            Utc::now(),
+            RecordBody::Photo {
+                attached_to: visit,
+                sha256: sha.clone(),
+                taken_at: Utc::now(),
+                position: None,
+                bytes: junk.len() as u64,
+            },
+            &junk,
+        )
+        .unwrap();
+    capture_morning(&p, Utc::now() - Duration::hours(2));
+    let good = p.lock().unwrap().pending_photos().unwrap().len() as u64 - 1;
+    let sync = engine_of(&srv.base, &p);
+    let report = sync.sync_once(&p, Utc::now()).await.unwrap();
+    assert_eq!(report.photos_completed, good);
+    assert_eq!(report.set_aside, 1);
+    assert!(report.verdicts > 0 || report.reference_changed || report.confirmed_seq > 0);
+    let q = p.lock().unwrap().queue_state().unwrap();
+    assert_eq!(q.pending_photos, 0);
+    assert_eq!(q.set_aside.len(), 1);
+    assert_eq!(q.set_aside[0].what, "photo");
+    // The file is kept, and not uploaded again.
+    assert_eq!(p.lock().unwrap().photo_data(&sha).unwrap(), Some(junk));
+    let again = sync.sync_once(&p, Utc::now()).await.unwrap();
+    assert_eq!((again.photo_bytes_sent, again.set_aside), (0, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_session_asks_to_sign_in_again_and_keeps_everything() {
+    let srv = server().await;
+    let dir = tempfile::tempdir().unwrap();
+    signed_in_phone(&srv, &dir).await;
+    let p = phone(&dir);
+    let device = p.lock().unwrap().identity().unwrap().unwrap().device_id;
+    let ids = write(&p, 3);
+    let expired = SyncEngine::new(
+        Api::new(&srv.base)
+            .unwrap()
+            .with_token(Some("expired".into())),
+        SyncConfig::default(),
+    );
+    let err = expired
+        .sync_with_retry(&p, Utc::now, &mut Backoff::default(), |_| async {})
+        .await
+        .unwrap_err();
+    assert!(err.needs_sign_in(), "{err}");
+    assert!(p.lock().unwrap().session_expired().unwrap());
+    assert_eq!(p.lock().unwrap().queue_state().unwrap().pending_records, 3);
+    // Capture goes on meanwhile.
+    let later = write(&p, 1);
+
+    let mut sync = engine(&srv.base, SyncConfig::default());
+    sync.sign_in(&p, "yang", PASSWORD, "测试手机")
+        .await
+        .unwrap();
+    assert!(!p.lock().unwrap().session_expired().unwrap());
+    assert_eq!(
+        p.lock().unwrap().identity().unwrap().unwrap().device_id,
+        device
+    );
+    sync.sync_once(&p, Utc::now()).await.unwrap();
+    let held = on_server(&srv).await;
+    for id in ids.iter().chain(&later) {
+        assert_eq!(held[id].0, device);
+    }
 }
