@@ -294,3 +294,90 @@ fn the_spot_check_queue_is_for_supervisors() {
     let html = screen.html();
     assert!(html.contains("仅督查人员可查看"), "{html}");
 }
+
+#[test]
+fn a_phone_not_enrolled_shows_only_the_sign_in() {
+    let store = Store::in_memory().unwrap();
+    let clock = Arc::new(ManualClock::new(now()));
+    let s = Services::new(store, clock, None, true).unwrap();
+    let mut screen = Screen::at("/", s);
+    let html = screen.html();
+    assert!(html.contains("登录驻村"), "{html}");
+    for label in ["服务器地址", "用户名", "密码"] {
+        assert!(html.contains(label), "{label}: {html}");
+    }
+    assert!(html.contains("type=\"password\""), "{html}");
+    // No capture screen behind it: nothing could be recorded yet.
+    assert!(!html.contains("开始值守"), "{html}");
+}
+
+#[test]
+fn an_expired_session_asks_to_sign_in_above_the_screens() {
+    let (s, _) = services();
+    s.store().lock().unwrap().set_session_expired().unwrap();
+    s.store()
+        .lock()
+        .unwrap()
+        .set_meta("server_url", "https://zhucun.example.cn")
+        .unwrap();
+    let mut screen = Screen::at("/", s);
+    let html = screen.html();
+    assert!(html.contains("登录已过期"), "{html}");
+    assert!(html.contains("https://zhucun.example.cn"), "{html}");
+    // Capture goes on meanwhile.
+    assert!(html.contains("开始值守"), "{html}");
+}
+
+#[test]
+fn a_photo_goes_to_the_visit_open_when_it_was_taken() {
+    let (s, _) = services();
+    let mut screen = Screen::new(pages::Today, s.clone());
+    screen.act(Command::StartDuty {
+        village_id: Some(demo::VILLAGE),
+    });
+    let household = demo::households()[0].id;
+    screen.act(Command::HouseholdCheckIn {
+        household_id: household,
+        event: None,
+    });
+    let visit = screen.services.snapshot().unwrap().capture.visit.unwrap();
+    // The camera returns; the slow re-encode has not run when the cadre checks out.
+    let target = s.photo_target(None).unwrap();
+    screen.act(Command::HouseholdCheckOut);
+    let shot = zhucun_mobile::platform::photo::SimulatedCamera {
+        width: 800,
+        height: 600,
+        seed: 1,
+    }
+    .shoot();
+    s.photo(target, &shot).unwrap();
+    let records = s.store().lock().unwrap().all_records().unwrap();
+    let attached = records.iter().find_map(|r| match &r.body {
+        zhucun_shared::record::RecordBody::Photo { attached_to, .. } => Some(*attached_to),
+        _ => None,
+    });
+    assert_eq!(attached, Some(visit.check_in));
+}
+
+#[test]
+fn records_and_photos_the_server_refused_are_shown_as_not_uploaded() {
+    let (s, _) = services();
+    let rec = s
+        .store()
+        .lock()
+        .unwrap()
+        .append(
+            now(),
+            zhucun_shared::record::RecordBody::DutyStart { village_id: None },
+        )
+        .unwrap();
+    s.store()
+        .lock()
+        .unwrap()
+        .quarantine(rec.seq, "时间不合理（records[0].captured_at）", now())
+        .unwrap();
+    let mut screen = Screen::new(zhucun_mobile::components::SyncCard, s);
+    let html = screen.html();
+    assert!(html.contains("未能上传"), "{html}");
+    assert!(html.contains("时间不合理"), "{html}");
+}
