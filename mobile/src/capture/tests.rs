@@ -519,3 +519,161 @@ fn losing_the_location_on_duty_is_written_down_once() {
 }
 
 use zhucun_shared::period::{Period, PeriodKind};
+
+/// The refusal a command meets, as the cadre reads it; nothing is written.
+fn refusal(p: &mut Phone, cmd: Command, now: DateTime<Utc>) -> String {
+    let before = p.store.last_seq().unwrap();
+    let err = p.exec(cmd, now).unwrap_err();
+    assert_eq!(p.store.last_seq().unwrap(), before, "{err}");
+    err.to_string()
+}
+
+#[test]
+fn records_the_server_would_refuse_are_refused_at_capture_with_a_clear_message() {
+    let mut p = phone();
+    let day = t0().date_naive();
+    let draft = ActivityDraft {
+        kind: ActivityKind::Training,
+        village_id: Some(demo::VILLAGE),
+        held_on: day,
+        person_times: Some(30),
+        quantity: None,
+        title: "茶叶病虫害防治".into(),
+        text: String::new(),
+    };
+    let held_2019 = ActivityDraft {
+        held_on: "2019-06-01".parse().unwrap(),
+        ..draft.clone()
+    };
+    assert_eq!(
+        refusal(&mut p, Command::Activity(held_2019), t0()),
+        strings::ERR_HELD_ON
+    );
+    let next_month = ActivityDraft {
+        held_on: day + Duration::days(30),
+        ..draft.clone()
+    };
+    assert_eq!(
+        refusal(&mut p, Command::Activity(next_month), t0()),
+        strings::ERR_HELD_ON
+    );
+    let crowd = ActivityDraft {
+        person_times: Some(200_000),
+        ..draft.clone()
+    };
+    assert_eq!(
+        refusal(&mut p, Command::Activity(crowd), t0()),
+        strings::ERR_PERSON_TIMES_TOO_LARGE
+    );
+    let heap = ActivityDraft {
+        kind: ActivityKind::Variety,
+        quantity: Some(20_000),
+        ..draft.clone()
+    };
+    assert_eq!(
+        refusal(&mut p, Command::Activity(heap), t0()),
+        strings::ERR_QUANTITY_TOO_LARGE
+    );
+    let report = ReportDraft {
+        kind: ReportKind::WeeklyEntry,
+        village_id: Some(demo::VILLAGE),
+        period: Period::containing(PeriodKind::Week, day).unwrap(),
+        title: "第47周工作".into(),
+        text: "走访 12 户".into(),
+        attachments: (0..51).map(|i| format!("{i:064x}")).collect(),
+    };
+    assert_eq!(
+        refusal(&mut p, Command::Report(report.clone()), t0()),
+        strings::ERR_TOO_MANY_ATTACHMENTS
+    );
+    // Within bounds, they are saved.
+    p.exec(Command::Activity(draft), t0()).unwrap();
+    p.exec(
+        Command::Report(ReportDraft {
+            attachments: vec![],
+            ..report
+        }),
+        t0(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_phone_clock_before_2020_records_nothing_and_says_to_set_the_clock() {
+    let mut p = phone();
+    let stopped: DateTime<Utc> = "2000-01-01T00:00:00Z".parse().unwrap();
+    let msg = refusal(
+        &mut p,
+        Command::StartDuty {
+            village_id: Some(demo::VILLAGE),
+        },
+        stopped,
+    );
+    assert_eq!(msg, strings::ERR_CLOCK);
+    assert!(msg.contains("校准"));
+    // Fixes the phone stamps with that clock are not recorded either.
+    p.exec(
+        Command::StartDuty {
+            village_id: Some(demo::VILLAGE),
+        },
+        t0(),
+    )
+    .unwrap();
+    let before = p.store.last_seq().unwrap();
+    let f = Fix {
+        lat: centre().lat,
+        lon: centre().lon,
+        accuracy_m: 8.0,
+        time: stopped,
+        monotonic_ms: None,
+        provider: FixProvider::Gps,
+        mock: false,
+    };
+    assert!(p
+        .capture
+        .on_fix(&mut p.store, &p.reference, f, stopped)
+        .unwrap()
+        .is_empty());
+    assert_eq!(p.store.last_seq().unwrap(), before);
+}
+
+#[test]
+fn broken_fixes_are_dropped_not_recorded() {
+    let mut p = phone();
+    p.exec(
+        Command::StartDuty {
+            village_id: Some(demo::VILLAGE),
+        },
+        t0(),
+    )
+    .unwrap();
+    let at = t0() + Duration::minutes(1);
+    for (lat, lon, acc) in [
+        (91.0, 106.7, 8.0),
+        (26.5, 181.0, 8.0),
+        (f64::NAN, 106.7, 8.0),
+        (26.5, 106.7, f64::INFINITY),
+        (26.5, 106.7, -1.0),
+        (26.5, 106.7, 1e9),
+    ] {
+        let f = Fix {
+            lat,
+            lon,
+            accuracy_m: acc,
+            time: at,
+            monotonic_ms: None,
+            provider: FixProvider::Gps,
+            mock: false,
+        };
+        assert!(p
+            .capture
+            .on_fix(&mut p.store, &p.reference, f, at)
+            .unwrap()
+            .is_empty());
+    }
+    assert_eq!(p.store.last_seq().unwrap(), 1);
+    // Nor are they taken as "where the phone is" for a check-in.
+    assert!(p.capture.state().last_fix.is_none());
+    // A good one still is.
+    assert_eq!(p.fix_at(centre(), 8.0, at).len(), 1);
+}
