@@ -222,7 +222,7 @@ fn a_write_interrupted_between_statements_leaves_no_trace() {
 }
 
 #[test]
-fn the_queue_is_trimmed_only_by_what_the_server_confirmed() {
+fn the_confirmed_point_moves_only_forward_and_never_past_the_log() {
     let mut s = enrolled();
     for i in 0..5 {
         s.append(
@@ -299,4 +299,75 @@ fn fixes_off_duty_are_kept_in_the_log_but_not_in_the_trajectory() {
         .unwrap()
         .id;
     assert!(s.track(duty).unwrap().is_empty());
+}
+
+#[test]
+fn a_session_is_kept_whole_and_a_new_device_starts_after_the_log() {
+    let mut s = Store::in_memory().unwrap();
+    let id = Identity {
+        device_id: DeviceId::new(),
+        person_id: PersonId::new(),
+    };
+    s.set_session_expired().unwrap();
+    s.save_session(&Session {
+        identity: id,
+        token: "t1",
+        server_url: "https://zhucun.example.cn",
+        person_name: "杨",
+    })
+    .unwrap();
+    assert_eq!(s.identity().unwrap(), Some(id));
+    assert_eq!(s.meta("token").unwrap().as_deref(), Some("t1"));
+    assert_eq!(
+        s.meta("server_url").unwrap().as_deref(),
+        Some("https://zhucun.example.cn")
+    );
+    assert!(!s.session_expired().unwrap());
+    assert_eq!((s.seq_base().unwrap(), s.confirmed_seq().unwrap()), (0, 0));
+}
+
+#[test]
+fn a_forked_log_is_re_logged_under_the_new_device_with_ids_unchanged() {
+    let mut s = enrolled();
+    for i in 0..5 {
+        s.append(
+            t0(),
+            RecordBody::Fix {
+                fix: fix(t0() + Duration::seconds(i)),
+            },
+        )
+        .unwrap();
+    }
+    s.confirm(2).unwrap();
+    let before = s.all_records().unwrap();
+    let device = DeviceId::new();
+    assert_eq!(s.fork(device).unwrap(), 3);
+    let after = s.all_records().unwrap();
+    assert_eq!(after.len(), 5);
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(a.id, b.id);
+        assert_eq!(a.body, b.body);
+    }
+    assert_eq!(after[1].device_id, before[1].device_id);
+    let tail: Vec<_> = after[2..].iter().map(|r| (r.device_id, r.seq)).collect();
+    assert_eq!(tail, vec![(device, 1), (device, 2), (device, 3)]);
+    assert_eq!(s.identity().unwrap().unwrap().device_id, device);
+    // The next record continues the new device's log.
+    let next = s
+        .append(
+            t0(),
+            RecordBody::Fix {
+                fix: fix(t0() + Duration::seconds(9)),
+            },
+        )
+        .unwrap();
+    assert_eq!((next.device_id, next.seq), (device, 4));
+    assert_eq!(s.queue_state().unwrap().pending_records, 4);
+    // The server of the new device holding 4: consistent; holding 9: forked again.
+    s.confirm(6).unwrap();
+    assert_eq!(s.check_watermark(4).unwrap(), Watermark::Consistent);
+    assert_eq!(s.check_watermark(9).unwrap(), Watermark::Forked);
+    // Holding only 1: the rest goes again.
+    assert_eq!(s.check_watermark(1).unwrap(), Watermark::Rewound);
+    assert_eq!(s.queue_state().unwrap().pending_records, 3);
 }
