@@ -4,9 +4,9 @@
 
 use crate::store::Reference;
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
 use zhucun_shared::ids::PersonId;
 use zhucun_shared::period::{local_date, Period, PeriodKind};
+use zhucun_shared::plausibility::PhotoFiles;
 use zhucun_shared::record::DeviceRecord;
 use zhucun_shared::role::Role;
 use zhucun_shared::verdict::{Status, Verdict};
@@ -72,7 +72,6 @@ pub fn compute(
 ) -> Progress {
     let month = Period::containing(PeriodKind::Month, local_date(now))
         .expect("a month always contains a date");
-    let photo_facts = HashMap::new();
     let ctx = EvalContext {
         person,
         assignments: &reference.assignments,
@@ -82,7 +81,7 @@ pub fn compute(
         records,
         calendar: &reference.calendar,
         catalogue: &reference.catalogue,
-        photo_facts: &photo_facts,
+        photo_files: PhotoFiles::Unchecked,
     };
     let mut local = evaluate(&ctx, month, now);
     for v in &mut local.verdicts {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use std::collections::BTreeSet;
 use zhucun_shared::ids::{PersonId, VillageId};
 use zhucun_shared::period::{day_start, Period};
+use zhucun_shared::plausibility::PhotoFiles;
 use zhucun_shared::record::{DeviceRecord, RecordBody};
 use zhucun_shared::verdict::PersonReport;
 use zhucun_shared::{evaluate, EvalContext};
@@ -61,7 +62,7 @@ pub async fn person_report(
             records: &records,
             calendar: &st.calendar,
             catalogue: &st.catalogue,
-            photo_facts: &facts,
+            photo_files: PhotoFiles::Held(&facts),
         };
         evaluate(&ctx, month, now)
     })

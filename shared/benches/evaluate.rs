@@ -9,7 +9,6 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Asia::Shanghai;
 use criterion::{black_box, Criterion, Throughput};
 use geo::{LineString, MultiPolygon, Polygon};
-use std::collections::HashMap;
 use std::time::{Duration as StdDuration, Instant};
 use zhucun_shared::calendar::WorkCalendar;
 use zhucun_shared::catalogue::Catalogue;
@@ -208,7 +207,6 @@ fn fixes_in(records: &[DeviceRecord]) -> u64 {
 struct Env {
     calendar: WorkCalendar,
     catalogue: Catalogue,
-    facts: HashMap<String, zhucun_shared::plausibility::PhotoFacts>,
     now: DateTime<Utc>,
     month: Period,
 }
@@ -232,7 +230,7 @@ fn eval_one(c: &County, env: &Env, village: usize, i: usize, records: &[DeviceRe
         records,
         calendar: &env.calendar,
         catalogue: &env.catalogue,
-        photo_facts: &env.facts,
+        photo_files: zhucun_shared::plausibility::PhotoFiles::Unchecked,
     };
     evaluate(&ctx, env.month, env.now).verdicts.len()
 }
@@ -242,7 +240,6 @@ fn main() {
     let env = Env {
         calendar: WorkCalendar::bundled(),
         catalogue: Catalogue::bundled(),
-        facts: HashMap::new(),
         now: Utc.with_ymd_and_hms(2026, 12, 1, 2, 0, 0).unwrap(),
         month: Period::month(2026, 11),
     };

@@ -3,6 +3,34 @@
 use crate::org::LatLon;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// What the evaluator knows of photo files.
+#[derive(Clone, Copy, Debug)]
+pub enum PhotoFiles<'a> {
+    /// On the phone: the files are its own and nothing more is known of them.
+    Unchecked,
+    /// On the server: the files it holds, with what it read from each (by SHA-256). A photo
+    /// whose file has not arrived proves nothing yet.
+    Held(&'a HashMap<String, PhotoFacts>),
+}
+
+impl<'a> PhotoFiles<'a> {
+    /// Whether the file is known to be there (always, on the phone).
+    pub fn held(&self, sha256: &str) -> bool {
+        match self {
+            PhotoFiles::Unchecked => true,
+            PhotoFiles::Held(m) => m.contains_key(sha256),
+        }
+    }
+    /// What was read from the file, if anything.
+    pub fn facts(&self, sha256: &str) -> Option<&'a PhotoFacts> {
+        match self {
+            PhotoFiles::Unchecked => None,
+            PhotoFiles::Held(m) => m.get(sha256),
+        }
+    }
+}
 
 /// What the server read from a photo file.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

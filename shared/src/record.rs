@@ -374,6 +374,14 @@ pub fn earliest_plausible_time() -> DateTime<Utc> {
     // 2020-01-01
 }
 
+/// Whether `s` is a SHA-256 digest as records carry it: 64 lower-case hex digits. Being plain
+/// hex, it is also safe as a file name.
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 impl DeviceRecord {
     /// Checks the record's own fields. `now` is the receiver's clock; times more than a day ahead
     /// of it are refused. Errors name the field by its JSON path within the record.
@@ -417,6 +425,9 @@ impl DeviceRecord {
                     field,
                     format!("longer than {max} characters"),
                 ))
+            } else if s.contains('\0') {
+                // Databases refuse NUL in text; it is never part of what a person wrote.
+                Err(FieldError::new(field, "contains a NUL character"))
             } else {
                 Ok(())
             }
@@ -440,11 +451,7 @@ impl DeviceRecord {
                 bytes,
                 ..
             } => {
-                if sha256.len() != 64
-                    || !sha256
-                        .bytes()
-                        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-                {
+                if !is_sha256_hex(sha256) {
                     return Err(FieldError::new(
                         "body.sha256",
                         "must be 64 lower-case hex digits",
@@ -502,6 +509,12 @@ impl DeviceRecord {
                 check_text("body.text", text, MAX_TEXT_CHARS)?;
                 if attachments.len() > 50 {
                     return Err(FieldError::new("body.attachments", "more than 50 files"));
+                }
+                if let Some(i) = attachments.iter().position(|a| !is_sha256_hex(a)) {
+                    return Err(FieldError::new(
+                        format!("body.attachments[{i}]"),
+                        "must be a SHA-256: 64 lower-case hex digits",
+                    ));
                 }
             }
             RecordBody::Retraction { reason, .. } => {
@@ -584,5 +597,15 @@ mod tests {
             },
         );
         assert_eq!(field(&photo), "body.sha256");
+
+        let note = rec.record(
+            now(),
+            RecordBody::Note {
+                attached_to: check_in,
+                text: "a\0b".into(),
+                replaces: None,
+            },
+        );
+        assert_eq!(field(&note), "body.text");
     }
 }

@@ -37,7 +37,8 @@ pub struct PushResponse {
     /// Records the server already held, identical.
     pub duplicates: u32,
     pub conflicts: Vec<Conflict>,
-    /// Per device: the highest seq such that the server holds 1..=seq.
+    /// Per device: the highest seq such that the server holds some record at each of 1..=seq
+    /// (a seq listed as a [`ConflictKind::Seq`] conflict is held, but not the phone's record).
     pub devices: Vec<DeviceWatermark>,
     pub received_at: DateTime<Utc>,
 }
@@ -46,7 +47,21 @@ pub struct PushResponse {
 pub struct Conflict {
     pub id: RecordId,
     pub seq: u64,
+    pub kind: ConflictKind,
+    /// For people.
     pub reason: String,
+}
+
+/// What the server already holds that clashes with a pushed record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictKind {
+    /// A different record at this device's seq: the phone's log has forked (a restored backup,
+    /// a copied phone). The seq counts as held in the watermark; the phone must not take that
+    /// as confirmation of its own record.
+    Seq,
+    /// The record's id already names a different record.
+    Id,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -103,6 +103,8 @@ pub enum RejectReason {
     NoPhotoDuringVisit,
     /// 照片重复使用
     PhotoReused,
+    /// 照片文件未上传 (the server does not hold the file yet)
+    PhotoNotReceived,
     /// 农户未登记
     UnknownHousehold,
     /// 非结对户
@@ -134,6 +136,7 @@ impl RejectReason {
             RejectReason::TooFarFromHousehold => "距农户过远",
             RejectReason::NoPhotoDuringVisit => "无走访期间照片",
             RejectReason::PhotoReused => "照片重复使用",
+            RejectReason::PhotoNotReceived => "照片文件未上传",
             RejectReason::UnknownHousehold => "农户未登记",
             RejectReason::NotPaired => "非结对户",
             RejectReason::Retracted => "已撤回",

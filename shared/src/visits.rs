@@ -5,7 +5,7 @@ use crate::catalogue::Interpretation;
 use crate::geometry::distance_m;
 use crate::ids::{HouseholdId, PersonId, RecordId};
 use crate::org::{Household, LatLon};
-use crate::plausibility::PhotoFacts;
+use crate::plausibility::PhotoFiles;
 use crate::record::{DeviceRecord, Fix, RecordBody};
 use crate::stays::TrackPoint;
 use crate::verdict::{Flag, FlagKind, RejectReason, Rejection};
@@ -143,7 +143,7 @@ pub fn assemble_visits<'a>(
 /// re-encoded (perceptual hash), attached to another visit. The first use stands.
 pub fn reused_photos(
     visits: &[HouseholdVisit],
-    facts: &HashMap<String, PhotoFacts>,
+    files: PhotoFiles<'_>,
 ) -> HashMap<RecordId, RecordId> {
     let mut photos: Vec<(&VisitPhoto, RecordId)> = visits
         .iter()
@@ -154,7 +154,7 @@ pub fn reused_photos(
     let mut reused = HashMap::new();
     for (p, visit) in photos {
         let keys = std::iter::once(p.sha256.as_str())
-            .chain(facts.get(&p.sha256).and_then(|f| f.phash.as_deref()));
+            .chain(files.facts(&p.sha256).and_then(|f| f.phash.as_deref()));
         let mut original = None;
         for k in keys {
             match first_by_key.get(k) {
@@ -190,7 +190,7 @@ pub fn check_visit(
     households: &HashMap<HouseholdId, &Household>,
     track: &[TrackPoint],
     reused: &HashMap<RecordId, RecordId>,
-    facts: &HashMap<String, PhotoFacts>,
+    files: PhotoFiles<'_>,
     interp: &Interpretation,
 ) -> VisitCheck {
     let mut rejections = Vec::new();
@@ -276,9 +276,14 @@ pub fn check_visit(
     }
     // Photos: taken during the visit and not reused from another.
     let mut good_photo = false;
+    let mut missing_file = false;
     for p in &v.photos {
         let during = p.taken_at >= v.start && p.taken_at <= end;
-        let exif = facts.get(&p.sha256);
+        if !files.held(&p.sha256) {
+            missing_file = true;
+            continue;
+        }
+        let exif = files.facts(&p.sha256);
         if let Some(orig) = reused.get(&p.record) {
             flags.push(Flag {
                 kind: FlagKind::PhotoReused,
@@ -319,6 +324,8 @@ pub fn check_visit(
     if !good_photo {
         let reason = if v.photos.iter().any(|p| reused.contains_key(&p.record)) {
             RejectReason::PhotoReused
+        } else if missing_file {
+            RejectReason::PhotoNotReceived
         } else {
             RejectReason::NoPhotoDuringVisit
         };

@@ -193,3 +193,34 @@ fn a_wall_clock_changed_between_fixes_is_flagged() {
     let report = w.report(Role::TeamLeader, &records, "2026-11", at(2026, 12, 1, 9, 0));
     assert_eq!(flags(&report), vec![FlagKind::ClockJump]);
 }
+
+#[test]
+fn on_the_server_a_photo_counts_only_once_its_file_has_arrived() {
+    let mut w = World::new();
+    let mut rec = w.recorder(Role::PairingCadre);
+    let records: Vec<DeviceRecord> = (0..2)
+        .flat_map(|i| {
+            rec.visit(
+                w.household(i),
+                at(2026, 11, 3 + i as u32, 10, 0),
+                10,
+                Some("x"),
+            )
+        })
+        .collect();
+    // The server holds the first visit's photo only.
+    let first = records
+        .iter()
+        .find_map(|r| match &r.body {
+            RecordBody::Photo { sha256, .. } => Some(sha256.clone()),
+            _ => None,
+        })
+        .unwrap();
+    w.facts.insert(first, PhotoFacts::default());
+    let part = eval(&w, &records).verdict("R-242").unwrap().parts[0].clone();
+    assert_eq!(part.counted, 1);
+    assert!(part
+        .rejected
+        .iter()
+        .any(|r| r.reason == RejectReason::PhotoNotReceived));
+}

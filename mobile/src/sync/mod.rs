@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use zhucun_shared::record::DeviceRecord;
-use zhucun_shared::sync::{Conflict, PushRequest, PROTOCOL_VERSION};
+use zhucun_shared::sync::{Conflict, ConflictKind, PushRequest, PROTOCOL_VERSION};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -106,7 +106,7 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// The server holds other content at this conflict's seq (not merely the id elsewhere).
 fn seq_taken(c: &Conflict, server_contiguous_seq: u64) -> bool {
-    c.seq <= server_contiguous_seq || c.reason.starts_with("序号")
+    c.seq <= server_contiguous_seq || c.kind == ConflictKind::Seq
 }
 
 /// Forks and rewinds one push may go through before leaving the rest to the next sync.

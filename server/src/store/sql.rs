@@ -46,7 +46,7 @@ macro_rules! impl_sql_store {
             use zhucun_shared::plausibility::PhotoFacts;
             use zhucun_shared::record::DeviceRecord;
             use zhucun_shared::role::Role;
-            use zhucun_shared::sync::Conflict;
+            use zhucun_shared::sync::{Conflict, ConflictKind};
 
             type DbRow = <$db as sqlx::Database>::Row;
 
@@ -515,6 +515,7 @@ macro_rules! impl_sql_store {
                             out.conflicts.push(Conflict {
                                 id: r.id,
                                 seq: r.seq,
+                                kind: if seq_taken { ConflictKind::Seq } else { ConflictKind::Id },
                                 reason: if seq_taken {
                                     format!("序号 {} 已有内容不同的记录", r.seq)
                                 } else {

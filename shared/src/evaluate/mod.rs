@@ -11,7 +11,7 @@ use crate::geometry::VillageShape;
 use crate::ids::{HouseholdId, PersonId, RecordId, VillageId};
 use crate::org::{Assignment, Household, HouseholdCategory, Pairing, Village};
 use crate::period::{day_end, day_start, local_date, local_time, Period, PeriodKind};
-use crate::plausibility::{clock_jump_flags, clock_skew_flags, LoggedFix, PhotoFacts};
+use crate::plausibility::{clock_jump_flags, clock_skew_flags, LoggedFix, PhotoFiles};
 use crate::record::{ActivityKind, DeviceRecord, RecordBody};
 use crate::role::Role;
 use crate::stays::{
@@ -45,9 +45,9 @@ pub struct EvalContext<'a> {
     pub records: &'a [DeviceRecord],
     pub calendar: &'a WorkCalendar,
     pub catalogue: &'a Catalogue,
-    /// What the server read from photo files (EXIF, perceptual hash), by SHA-256. Empty on
-    /// the phone.
-    pub photo_facts: &'a HashMap<String, PhotoFacts>,
+    /// The photo files: unchecked on the phone; on the server, those it holds and what it read
+    /// from them (EXIF, perceptual hash).
+    pub photo_files: PhotoFiles<'a>,
 }
 
 /// Evaluates every applicable rule for `month` (longer periods: those containing it) as of `now`.
@@ -275,7 +275,7 @@ impl<'a> Evaluation<'a> {
     fn visits(&mut self) -> Rc<Vec<(HouseholdVisit, VisitCheck)>> {
         if self.visits.is_none() {
             let assembled = assemble_visits(self.records.values().copied());
-            let reused = reused_photos(&assembled, self.ctx.photo_facts);
+            let reused = reused_photos(&assembled, self.ctx.photo_files);
             let people: BTreeSet<PersonId> = assembled.iter().map(|v| v.person_id).collect();
             for p in people {
                 self.track(p);
@@ -288,7 +288,7 @@ impl<'a> Evaluation<'a> {
                     &self.households,
                     track,
                     &reused,
-                    self.ctx.photo_facts,
+                    self.ctx.photo_files,
                     self.interp,
                 );
                 if v.person_id == self.ctx.person && self.month.contains(local_date(v.start)) {
