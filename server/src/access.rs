@@ -47,9 +47,17 @@ impl Access {
         self.admin
     }
 
-    /// Whether the viewer may see `target`'s records, reports and trajectory. `target_assignments`
-    /// are the target's assignments (any dates: a past posting stays visible to its leaders).
-    pub fn can_see(&self, target: &Person, target_assignments: &[Assignment]) -> bool {
+    /// Whether the viewer may see `target`'s records, reports and trajectory for the days
+    /// `from..=to`. `target_assignments` are the target's assignments: a team or liaison leader
+    /// sees the target only through a posting to the leader's village that overlaps those days
+    /// (a cadre posted there last year, or next month, is not theirs for today).
+    pub fn can_see(
+        &self,
+        target: &Person,
+        target_assignments: &[Assignment],
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> bool {
         if self.admin || self.viewer == Some(target.id) {
             return true;
         }
@@ -58,6 +66,9 @@ impl Access {
         }
         target_assignments.iter().any(|a| {
             let Some(v) = a.village_id else { return false };
+            if a.person_id != target.id || !a.overlaps(from, to) {
+                return false;
+            }
             self.cluster_villages.contains(&v)
                 // A team leader oversees the team, not the township leaders linked to the village.
                 || (self.team_villages.contains(&v) && a.role != Role::LiaisonLeader)
@@ -102,6 +113,7 @@ mod tests {
     #[test]
     fn each_role_reaches_its_jurisdiction_only() {
         let day = NaiveDate::from_ymd_opt(2026, 11, 10).unwrap();
+        let see = |a: &Access, p: &Person, pa: &[Assignment]| a.can_see(p, pa, day, day);
         let t = TownshipId::new();
         let other_t = TownshipId::new();
         let (v1, v2) = (VillageId::new(), VillageId::new());
@@ -117,26 +129,26 @@ mod tests {
         let outsider_a = a(&outsider, Role::ResidentMember, Some(VillageId::new()));
 
         let cadre = Access::of(cadre1.id, &cadre1_a, day);
-        assert!(cadre.can_see(&cadre1, &cadre1_a));
-        assert!(!cadre.can_see(&cadre2, &cadre2_a));
+        assert!(see(&cadre, &cadre1, &cadre1_a));
+        assert!(!see(&cadre, &cadre2, &cadre2_a));
 
         let leader = Access::of(leader1.id, &a(&leader1, Role::TeamLeader, Some(v1)), day);
-        assert!(leader.can_see(&cadre1, &cadre1_a));
-        assert!(!leader.can_see(&cadre2, &cadre2_a));
-        assert!(!leader.can_see(&liaison, &liaison_a));
+        assert!(see(&leader, &cadre1, &cadre1_a));
+        assert!(!see(&leader, &cadre2, &cadre2_a));
+        assert!(!see(&leader, &liaison, &liaison_a));
 
         let l = Access::of(liaison.id, &liaison_a, day);
-        assert!(l.can_see(&cadre1, &cadre1_a));
-        assert!(!l.can_see(&cadre2, &cadre2_a));
+        assert!(see(&l, &cadre1, &cadre1_a));
+        assert!(!see(&l, &cadre2, &cadre2_a));
 
         let sup_p = person(t);
         let sup = Access::of(sup_p.id, &a(&sup_p, Role::Supervisor, None), day);
-        assert!(sup.can_see(&cadre2, &cadre2_a));
-        assert!(!sup.can_see(&outsider, &outsider_a));
+        assert!(see(&sup, &cadre2, &cadre2_a));
+        assert!(!see(&sup, &outsider, &outsider_a));
 
         let admin_p = person(other_t);
         let admin = Access::of(admin_p.id, &a(&admin_p, Role::Admin, None), day);
-        assert!(admin.can_see(&cadre1, &cadre1_a) && admin.can_see(&outsider, &outsider_a));
+        assert!(see(&admin, &cadre1, &cadre1_a) && see(&admin, &outsider, &outsider_a));
     }
 
     #[test]
@@ -146,6 +158,28 @@ mod tests {
         let mut a = assign(sup.id, Role::Supervisor, None, t);
         a.ends_on = NaiveDate::from_ymd_opt(2026, 6, 30);
         let access = Access::of(sup.id, &[a], NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
-        assert!(!access.can_see(&person(t), &[]));
+        let d = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        assert!(!access.can_see(&person(t), &[], d, d));
+    }
+
+    #[test]
+    fn a_leader_sees_a_cadre_only_while_posted_to_the_leaders_village() {
+        let t = TownshipId::new();
+        let v = VillageId::new();
+        let leader = person(t);
+        let cadre = person(t);
+        let mut posting = assign(cadre.id, Role::ResidentMember, Some(v), t);
+        posting.starts_on = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+        posting.ends_on = NaiveDate::from_ymd_opt(2025, 12, 31);
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        let access = Access::of(
+            leader.id,
+            &[assign(leader.id, Role::TeamLeader, Some(v), t)],
+            day(11, 10),
+        );
+        let posting = [posting];
+        assert!(!access.can_see(&cadre, &posting, day(11, 10), day(11, 10)));
+        let old = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap();
+        assert!(access.can_see(&cadre, &posting, old, old));
     }
 }

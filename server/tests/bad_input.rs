@@ -442,7 +442,7 @@ async fn non_image_photos_are_refused_and_not_kept() {
             (Some("not_an_image"), Some("body"))
         );
         assert!(app.state.store.photo(&sha).await.unwrap().is_none());
-        assert_eq!(app.state.uploads.received(&sha), 0);
+        assert_eq!(app.state.uploads.received(&sha, app.fx.cadre1), 0);
         app.stop().await;
     }
 }

@@ -3,12 +3,18 @@
 
 mod common;
 
-use chrono::{TimeZone, Utc};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use zhucun_shared::ids::PersonId;
+use zhucun_server::auth::hash_password;
+use zhucun_server::store::{Org, Store, UserRow};
+use zhucun_shared::ids::{AssignmentId, DeviceId, PersonId, RecordId, VillageId};
+use zhucun_shared::org::{Assignment, Person};
+use zhucun_shared::period::local_date;
+use zhucun_shared::record::{DeviceRecord, RecordBody};
+use zhucun_shared::role::Role;
 
 /// Who each viewer may see among the fixture's people.
 fn allowed(fx: &Fixture, viewer: PersonId) -> BTreeSet<PersonId> {
@@ -179,13 +185,17 @@ async fn trajectory_shows_the_days_fixes_in_order() {
 }
 
 #[tokio::test]
-async fn photos_are_visible_within_the_uploaders_jurisdiction() {
+async fn photos_are_visible_to_whoever_may_see_a_record_using_them() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let fx = app.fx.clone();
         let uploader = app.login(fx.cadre1).await;
         let jpeg = test_jpeg(1);
         let sha = upload_whole(&app, &uploader, &jpeg).await;
+        let device = app.enroll(&uploader).await;
+        let rec = photo_record(device, fx.cadre1, 1, &sha, jpeg.len(), Utc::now());
+        let (s, v) = app.push(&uploader, device, &[rec]).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
         for viewer in everyone(&fx) {
             let token = app.login(viewer).await;
             let r = app
@@ -244,4 +254,252 @@ pub async fn upload_whole(app: &TestApp, token: &str, bytes: &[u8]) -> String {
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["complete"], true);
     sha
+}
+
+pub fn photo_record(
+    device: DeviceId,
+    person: PersonId,
+    seq: u64,
+    sha: &str,
+    bytes: usize,
+    at: chrono::DateTime<Utc>,
+) -> DeviceRecord {
+    DeviceRecord {
+        id: RecordId::new(),
+        device_id: device,
+        seq,
+        person_id: person,
+        captured_at: at,
+        body: RecordBody::Photo {
+            attached_to: RecordId::new(),
+            sha256: sha.to_string(),
+            taken_at: at,
+            position: None,
+            bytes: bytes as u64,
+        },
+        received: None,
+    }
+}
+
+/// A resident member of `village` from `starts_on` to `ends_on`, with a login `name`.
+async fn add_cadre(
+    app: &TestApp,
+    name: &str,
+    village: VillageId,
+    starts_on: NaiveDate,
+    ends_on: Option<NaiveDate>,
+) -> PersonId {
+    let id = PersonId::new();
+    let org = Org {
+        people: vec![Person {
+            id,
+            name: name.into(),
+            township_id: app.fx.township,
+            unit_id: None,
+        }],
+        assignments: vec![Assignment {
+            id: AssignmentId::new(),
+            person_id: id,
+            role: Role::ResidentMember,
+            village_id: Some(village),
+            township_id: app.fx.township,
+            starts_on,
+            ends_on,
+        }],
+        ..Org::default()
+    };
+    app.state.store.put_org(&org).await.unwrap();
+    app.state
+        .store
+        .create_user(&UserRow {
+            person_id: id,
+            username: name.into(),
+            password_hash: hash_password(PASSWORD, 1024, 1).unwrap(),
+            disabled: false,
+            created_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn leaders_see_a_cadre_only_for_the_time_of_the_posting_to_their_village() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let fx = app.fx.clone();
+        let today = local_date(Utc::now());
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let past = add_cadre(&app, "past", fx.v1, d(2025, 1, 1), Some(d(2025, 6, 30))).await;
+        let future = add_cadre(&app, "future", fx.v1, today + Duration::days(40), None).await;
+        for leader in [fx.leader1, fx.liaison] {
+            let token = app.login(leader).await;
+            let (s, v) = app.get(&token, "/api/v1/people").await;
+            assert_eq!(s, StatusCode::OK);
+            let got: BTreeSet<PersonId> = v
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["person"]["id"].as_str().unwrap().parse().unwrap())
+                .collect();
+            assert_eq!(got, allowed(&fx, leader), "{}", username(&fx, leader));
+            for (path, want) in [
+                (
+                    format!("/api/v1/people/{past}/report"),
+                    StatusCode::FORBIDDEN,
+                ),
+                (
+                    format!("/api/v1/people/{past}/report?month=2025-03"),
+                    StatusCode::OK,
+                ),
+                (
+                    format!("/api/v1/people/{past}/report?month=2025-07"),
+                    StatusCode::FORBIDDEN,
+                ),
+                (
+                    format!("/api/v1/people/{past}/trajectory?date=2025-06-30"),
+                    StatusCode::OK,
+                ),
+                (
+                    format!("/api/v1/people/{past}/trajectory?date={today}"),
+                    StatusCode::FORBIDDEN,
+                ),
+                (
+                    format!("/api/v1/people/{future}/trajectory?date={today}"),
+                    StatusCode::FORBIDDEN,
+                ),
+                (
+                    format!("/api/v1/people/{future}/report"),
+                    StatusCode::FORBIDDEN,
+                ),
+            ] {
+                let (s, v) = app.get(&token, &path).await;
+                assert_eq!(s, want, "{} {path}: {v}", username(&fx, leader));
+            }
+        }
+        // The supervisor still sees the whole township.
+        let token = app.login(fx.supervisor).await;
+        let (s, _) = app
+            .get(&token, &format!("/api/v1/people/{past}/report"))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_photo_follows_the_records_using_it_not_its_first_uploader() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let fx = app.fx.clone();
+        let jpeg = test_jpeg(7);
+        // cadre2 (village 2) happens to upload the file first; cadre1's record uses it.
+        let cadre2 = app.login(fx.cadre2).await;
+        let sha = upload_whole(&app, &cadre2, &jpeg).await;
+        let cadre1 = app.login(fx.cadre1).await;
+        let leader = app.login(fx.leader1).await;
+        let get_photo = |token: String| {
+            let r = app
+                .http
+                .get(app.url(&format!("/api/v1/photos/{sha}")))
+                .bearer_auth(token)
+                .send();
+            async move { r.await.unwrap().status() }
+        };
+        assert_eq!(get_photo(leader.clone()).await, StatusCode::FORBIDDEN);
+        let (s, _) = app
+            .get(&cadre1, &format!("/api/v1/photos/{sha}/status"))
+            .await;
+        assert_eq!(
+            s,
+            StatusCode::NOT_FOUND,
+            "someone else's upload is not told"
+        );
+        let device = app.enroll(&cadre1).await;
+        let rec = photo_record(device, fx.cadre1, 1, &sha, jpeg.len(), Utc::now());
+        let (s, v) = app.push(&cadre1, device, &[rec]).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(get_photo(leader.clone()).await, StatusCode::OK);
+        assert_eq!(get_photo(cadre1.clone()).await, StatusCode::OK);
+        let (s, v) = app
+            .get(&cadre1, &format!("/api/v1/photos/{sha}/status"))
+            .await;
+        assert_eq!((s, v["complete"].as_bool()), (StatusCode::OK, Some(true)));
+        // The uploader keeps access to what they uploaded.
+        assert_eq!(get_photo(cadre2.clone()).await, StatusCode::OK);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn photo_status_tells_nothing_of_other_peoples_uploads() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let fx = app.fx.clone();
+        let jpeg = test_jpeg(9);
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&jpeg));
+        let cadre1 = app.login(fx.cadre1).await;
+        let cadre2 = app.login(fx.cadre2).await;
+        let status = |token: &str| {
+            let token = token.to_string();
+            let url = app.url(&format!("/api/v1/photos/{sha}/status"));
+            let http = app.http.clone();
+            async move {
+                let r = http.get(url).bearer_auth(token).send().await.unwrap();
+                let s = r.status();
+                (s, r.json::<Value>().await.unwrap())
+            }
+        };
+        assert_eq!(status(&cadre1).await.0, StatusCode::NOT_FOUND);
+        // cadre1 sends half the file.
+        let half = jpeg.len() / 2;
+        let r = app
+            .http
+            .put(app.url(&format!(
+                "/api/v1/photos/{sha}?offset=0&total={}",
+                jpeg.len()
+            )))
+            .bearer_auth(&cadre1)
+            .body(jpeg[..half].to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let (s, v) = status(&cadre1).await;
+        assert_eq!(
+            (s, v["received_bytes"].as_u64()),
+            (StatusCode::OK, Some(half as u64))
+        );
+        assert_eq!(status(&cadre2).await.0, StatusCode::NOT_FOUND);
+        // Finished by cadre1: still nothing for cadre2, who has no record using it.
+        let r = app
+            .http
+            .put(app.url(&format!(
+                "/api/v1/photos/{sha}?offset={half}&total={}",
+                jpeg.len()
+            )))
+            .bearer_auth(&cadre1)
+            .body(jpeg[half..].to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(status(&cadre1).await.1["complete"], true);
+        assert_eq!(status(&cadre2).await.0, StatusCode::NOT_FOUND);
+        // cadre2 holding the same file proves it by sending it whole.
+        let r = app
+            .http
+            .put(app.url(&format!(
+                "/api/v1/photos/{sha}?offset=0&total={}",
+                jpeg.len()
+            )))
+            .bearer_auth(&cadre2)
+            .body(jpeg[..half].to_vec())
+            .send()
+            .await
+            .unwrap();
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["complete"], false, "{v}");
+        app.stop().await;
+    }
 }

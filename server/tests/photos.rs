@@ -114,7 +114,11 @@ async fn a_cut_off_upload_continues_where_it_stopped() {
         assert!(row.facts.phash.is_some());
         assert_eq!(row.uploaded_by, app.fx.cadre1);
         assert_eq!(app.state.objects.get(&h).await.unwrap().unwrap(), bytes);
-        assert_eq!(app.state.uploads.received(&h), 0, "part file removed");
+        assert_eq!(
+            app.state.uploads.received(&h, app.fx.cadre1),
+            0,
+            "part file removed"
+        );
 
         // Uploading again is a no-op that reports completion.
         let (s, v) = put(&app, &token, &h, 0, n, &bytes).await;
@@ -142,7 +146,7 @@ async fn content_that_does_not_match_its_hash_is_dropped() {
             )
         );
         assert!(app.state.store.photo(&wrong).await.unwrap().is_none());
-        assert_eq!(app.state.uploads.received(&wrong), 0);
+        assert_eq!(app.state.uploads.received(&wrong, app.fx.cadre1), 0);
         // More bytes than declared.
         let h = sha(&bytes);
         let (s, v) = put(&app, &token, &h, 0, 10, &bytes[..20]).await;
@@ -204,7 +208,7 @@ async fn decompression_bombs_are_refused() {
                 (Some("image_too_large"), Some("body"))
             );
             assert!(app.state.store.photo(&h).await.unwrap().is_none());
-            assert_eq!(app.state.uploads.received(&h), 0);
+            assert_eq!(app.state.uploads.received(&h, app.fx.cadre1), 0);
         }
         // Within the side limit but more memory than allowed: 7000 × 7000 × 3 bytes > 64 MiB
         // once decoded — refused all the same, or at worst undecodable (the data is 1 pixel).

@@ -20,7 +20,10 @@ use axum::{Json, Router};
 use chrono::Utc;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::io::Write;
+use zhucun_shared::ids::PersonId;
+use zhucun_shared::org::{Assignment, Person};
 use zhucun_shared::period::local_date;
 use zhucun_shared::sync::PhotoStatus;
 
@@ -48,29 +51,79 @@ async fn held(state: &AppState, sha256: &str) -> ApiResult<Option<PhotoRow>> {
     Ok(state.store.photo(sha256).await?)
 }
 
-/// How much of a photo the server holds.
+/// Whether `caller` may have a stored photo: they uploaded it, or they may see a record that
+/// uses it (a photo record, a report's attachment) on the day it was captured.
+async fn may_see(state: &AppState, caller: &Caller, photo: &PhotoRow) -> ApiResult<bool> {
+    let me = caller.person.id;
+    if photo.uploaded_by == me {
+        return Ok(true);
+    }
+    let access = Access::of(me, &caller.assignments, local_date(Utc::now()));
+    if access.is_admin() {
+        return Ok(true);
+    }
+    let mut people: HashMap<PersonId, Option<(Person, Vec<Assignment>)>> = HashMap::new();
+    for (author, captured_at) in state.store.file_uses(&photo.sha256).await? {
+        if author == me {
+            return Ok(true);
+        }
+        if !people.contains_key(&author) {
+            let found = match state.store.person(author).await? {
+                Some(p) => Some((p, state.store.assignments_of(author).await?)),
+                None => None,
+            };
+            people.insert(author, found);
+        }
+        let Some(Some((person, assignments))) = people.get(&author) else {
+            continue;
+        };
+        let day = local_date(captured_at);
+        if access.can_see(person, assignments, day, day) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The stored photo, if the caller may have it.
+async fn held_for(state: &AppState, caller: &Caller, sha256: &str) -> ApiResult<Option<PhotoRow>> {
+    match held(state, sha256).await? {
+        Some(p) if may_see(state, caller, &p).await? => Ok(Some(p)),
+        _ => Ok(None),
+    }
+}
+
+/// How much of a photo the server holds for the caller: complete when stored and the caller
+/// may have it (they uploaded it, or may see a record using it), else how much of their own
+/// upload has arrived. 404 when neither: nothing is said about other people's photos.
 #[utoipa::path(get, path = "/api/v1/photos/{sha256}/status", tag = "photos",
     params(("sha256" = String, Path, description = "Lower-case hex SHA-256 of the file")),
-    responses((status = 200, description = "PhotoStatus: received_bytes, complete", body = Object)),
+    responses(
+        (status = 200, description = "PhotoStatus: received_bytes, complete", body = Object),
+        (status = 404, description = "Nothing of this photo the caller uploaded or may see: upload from offset 0", body = Object),
+    ),
     security(("bearer" = [])))]
 pub async fn status(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     ApiPath(sha256): ApiPath<String>,
 ) -> ApiResult<Json<PhotoStatus>> {
     let sha256 = checked_sha(&sha256)?;
-    if let Some(p) = held(&state, sha256).await? {
+    if let Some(p) = held_for(&state, &caller, sha256).await? {
         return Ok(Json(PhotoStatus {
             sha256: p.sha256,
             received_bytes: p.bytes,
             complete: true,
         }));
     }
-    Ok(Json(PhotoStatus {
-        sha256: sha256.to_string(),
-        received_bytes: state.uploads.received(sha256),
-        complete: false,
-    }))
+    match state.uploads.received(sha256, caller.person.id) {
+        0 => Err(ApiError::NotFound("照片")),
+        received_bytes => Ok(Json(PhotoStatus {
+            sha256: sha256.to_string(),
+            received_bytes,
+            complete: false,
+        })),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,7 +178,9 @@ pub async fn upload(
             limit: state.config.max_photo_bytes,
         });
     }
-    if let Some(p) = held(&state, &sha256).await? {
+    // A photo stored from someone else's upload is not this caller's to know about: they send
+    // the whole file, which proves they have it.
+    if let Some(p) = held_for(&state, &caller, &sha256).await? {
         return Ok(Json(PhotoStatus {
             sha256,
             received_bytes: p.bytes,
@@ -135,14 +190,14 @@ pub async fn upload(
     let lock = state.uploads.lock_for(&sha256);
     let _guard = lock.lock().await;
     // Another upload of the same file may have finished while this one waited.
-    if let Some(p) = held(&state, &sha256).await? {
+    if let Some(p) = held_for(&state, &caller, &sha256).await? {
         return Ok(Json(PhotoStatus {
             sha256,
             received_bytes: p.bytes,
             complete: true,
         }));
     }
-    let received = state.uploads.received(&sha256);
+    let received = state.uploads.received(&sha256, caller.person.id);
     if q.offset > received {
         return Err(ApiError::Conflict {
             code: "offset_mismatch",
@@ -155,7 +210,7 @@ pub async fn upload(
     if received + new.len() as u64 > q.total {
         return Err(ApiError::invalid("total", "上传内容超过声明的文件大小"));
     }
-    let part = state.uploads.part_path(&sha256);
+    let part = state.uploads.part_path(&sha256, caller.person.id);
     if received == 0 && !could_be_image(&new[..new.len().min(16)]) {
         return Err(refused(InspectError::NotAnImage));
     }
@@ -261,12 +316,12 @@ async fn finish(
     Ok(())
 }
 
-/// A stored photo, for the uploader and those whose jurisdiction covers them.
+/// A stored photo, for its uploader and for those who may see a record that uses it.
 #[utoipa::path(get, path = "/api/v1/photos/{sha256}", tag = "photos",
     params(("sha256" = String, Path, description = "Lower-case hex SHA-256")),
     responses(
         (status = 200, description = "The image file"),
-        (status = 403, description = "Uploaded by someone outside the caller's jurisdiction", body = Object),
+        (status = 403, description = "No record using it is within the caller's jurisdiction", body = Object),
         (status = 404, description = "No such photo", body = Object),
     ),
     security(("bearer" = [])))]
@@ -279,18 +334,7 @@ pub async fn download(
     let photo = held(&state, sha256)
         .await?
         .ok_or(ApiError::NotFound("照片"))?;
-    let owner = state
-        .store
-        .person(photo.uploaded_by)
-        .await?
-        .ok_or(ApiError::NotFound("照片"))?;
-    let owner_assignments = state.store.assignments_of(owner.id).await?;
-    let access = Access::of(
-        caller.person.id,
-        &caller.assignments,
-        local_date(Utc::now()),
-    );
-    if !access.can_see(&owner, &owner_assignments) {
+    if !may_see(&state, &caller, &photo).await? {
         return Err(ApiError::Forbidden);
     }
     let bytes = state

@@ -31,9 +31,15 @@ fn parse_person(id: &str) -> ApiResult<PersonId> {
         .map_err(|_| ApiError::invalid("id", "须为人员编号（UUID）"))
 }
 
-/// Loads `id`'s township and checks the caller may see them: 404 for no such person, 403 for
-/// one outside the caller's jurisdiction.
-async fn visible_target(state: &AppState, caller: &Caller, id: PersonId) -> ApiResult<Org> {
+/// Loads `id`'s township and checks the caller may see them for the days `from..=to`: 404 for
+/// no such person, 403 for one outside the caller's jurisdiction over those days.
+async fn visible_target(
+    state: &AppState,
+    caller: &Caller,
+    id: PersonId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> ApiResult<Org> {
     let target = state
         .store
         .person(id)
@@ -46,7 +52,7 @@ async fn visible_target(state: &AppState, caller: &Caller, id: PersonId) -> ApiR
         &caller.assignments,
         local_date(Utc::now()),
     );
-    if !access.can_see(&target, &target_assignments) {
+    if !access.can_see(&target, &target_assignments, from, to) {
         return Err(ApiError::Forbidden);
     }
     Ok(org)
@@ -78,7 +84,7 @@ pub async fn people(
         let org = state.store.township_org(t).await?;
         for p in &org.people {
             let assignments: Vec<_> = org.assignments_of(p.id).cloned().collect();
-            if !access.can_see(p, &assignments) {
+            if !access.can_see(p, &assignments, today, today) {
                 continue;
             }
             let mut roles: Vec<_> = assignments
@@ -134,7 +140,7 @@ pub async fn report(
             _ => return Err(ApiError::invalid("month", "须为 YYYY-MM 格式的月份")),
         },
     };
-    let org = visible_target(&state, &caller, id).await?;
+    let org = visible_target(&state, &caller, id, month.first_day(), month.last_day()).await?;
     Ok(Json(person_report(&state, org, id, month, now).await?))
 }
 
@@ -163,7 +169,7 @@ pub async fn trajectory(
     ApiQuery(q): ApiQuery<TrajectoryQuery>,
 ) -> ApiResult<Json<Trajectory>> {
     let id = parse_person(&id)?;
-    visible_target(&state, &caller, id).await?;
+    visible_target(&state, &caller, id, q.date, q.date).await?;
     let (start, end) = (day_start(q.date), day_end(q.date));
     // Records are indexed by capture time; a fix's own time may differ a little (a fix saved
     // late, a visit's fix arriving after its check-in), so look a day either side.

@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use zhucun_shared::ids::PersonId;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -93,9 +94,10 @@ impl ObjectStore for FsObjectStore {
     }
 }
 
-/// Partly uploaded photos: one `<sha256>.part` file each under the uploads directory, so an
-/// upload cut off continues where it stopped, even across restarts. One upload of a given
-/// photo runs at a time.
+/// Partly uploaded photos: one `<sha256>.<person>.part` file per photo and uploader under the
+/// uploads directory, so an upload cut off continues where it stopped, even across restarts,
+/// and nobody learns from the server how much of a photo someone else has sent. One upload of
+/// a given photo runs at a time.
 pub struct Uploads {
     dir: PathBuf,
     busy: Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -109,9 +111,9 @@ impl Uploads {
         }
     }
 
-    pub fn part_path(&self, sha256: &str) -> PathBuf {
+    pub fn part_path(&self, sha256: &str, uploader: PersonId) -> PathBuf {
         debug_assert!(is_sha256(sha256));
-        self.dir.join(format!("{sha256}.part"))
+        self.dir.join(format!("{sha256}.{uploader}.part"))
     }
 
     pub fn dir(&self) -> &Path {
@@ -128,9 +130,9 @@ impl Uploads {
         busy.entry(sha256.to_string()).or_default().clone()
     }
 
-    /// Bytes held so far.
-    pub fn received(&self, sha256: &str) -> u64 {
-        std::fs::metadata(self.part_path(sha256))
+    /// Bytes of `uploader`'s upload held so far.
+    pub fn received(&self, sha256: &str, uploader: PersonId) -> u64 {
+        std::fs::metadata(self.part_path(sha256, uploader))
             .map(|m| m.len())
             .unwrap_or(0)
     }

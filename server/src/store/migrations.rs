@@ -9,17 +9,31 @@ use std::borrow::Cow;
 
 type Files = &'static [(i64, &'static str, &'static str)];
 
-const SQLITE: Files = &[(
-    20261101000000,
-    "initial",
-    include_str!("../../migrations/sqlite/20261101000000_initial.sql"),
-)];
+const SQLITE: Files = &[
+    (
+        20261101000000,
+        "initial",
+        include_str!("../../migrations/sqlite/20261101000000_initial.sql"),
+    ),
+    (
+        20261201000000,
+        "record files",
+        include_str!("../../migrations/sqlite/20261201000000_record_files.sql"),
+    ),
+];
 
-const POSTGRES: Files = &[(
-    20261101000000,
-    "initial",
-    include_str!("../../migrations/postgres/20261101000000_initial.sql"),
-)];
+const POSTGRES: Files = &[
+    (
+        20261101000000,
+        "initial",
+        include_str!("../../migrations/postgres/20261101000000_initial.sql"),
+    ),
+    (
+        20261201000000,
+        "record files",
+        include_str!("../../migrations/postgres/20261201000000_record_files.sql"),
+    ),
+];
 
 fn migrator(files: Files) -> Migrator {
     Migrator {

@@ -209,6 +209,12 @@ pub trait Store: Send + Sync + 'static {
     /// Idempotent: a photo already held is left as it is.
     fn put_photo(&self, row: &PhotoRow) -> impl Future<Output = StoreResult<()>> + Send;
     fn photo(&self, sha256: &str) -> impl Future<Output = StoreResult<Option<PhotoRow>>> + Send;
+    /// Who uses the file `sha256` in a record (a photo record, a report's attachments), and
+    /// when each such record was captured.
+    fn file_uses(
+        &self,
+        sha256: &str,
+    ) -> impl Future<Output = StoreResult<Vec<(PersonId, DateTime<Utc>)>>> + Send;
     fn photo_facts(
         &self,
         sha256s: &[String],
@@ -362,6 +368,9 @@ impl Store for AnyStore {
     }
     async fn photo(&self, sha256: &str) -> StoreResult<Option<PhotoRow>> {
         dispatch!(self, photo(sha256))
+    }
+    async fn file_uses(&self, sha256: &str) -> StoreResult<Vec<(PersonId, DateTime<Utc>)>> {
+        dispatch!(self, file_uses(sha256))
     }
     async fn photo_facts(&self, shas: &[String]) -> StoreResult<HashMap<String, PhotoFacts>> {
         dispatch!(self, photo_facts(shas))

@@ -165,6 +165,17 @@ macro_rules! impl_sql_store {
 
             const RECORD_COLUMNS: &str = "record";
 
+            /// The files a record uses: a photo record's photo, a report's attachments.
+            fn files_of(r: &DeviceRecord) -> Vec<&str> {
+                match &r.body {
+                    zhucun_shared::record::RecordBody::Photo { sha256, .. } => vec![sha256.as_str()],
+                    zhucun_shared::record::RecordBody::Report { attachments, .. } => {
+                        attachments.iter().map(String::as_str).collect()
+                    }
+                    _ => Vec::new(),
+                }
+            }
+
             impl Store for $store {
                 async fn put_org(&self, org: &Org) -> StoreResult<()> {
                     let mut tx = self.write.begin().await?;
@@ -487,6 +498,18 @@ macro_rules! impl_sql_store {
                         .rows_affected();
                         if inserted == 1 {
                             out.stored += 1;
+                            for sha in files_of(r) {
+                                sqlx::query(
+                                    "INSERT INTO record_files (sha256, record_id, person_id, captured_at) \
+                                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                                )
+                                .bind(sha)
+                                .bind(r.id.to_string())
+                                .bind(r.person_id.to_string())
+                                .bind(r.captured_at)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
                             continue;
                         }
                         let held_rows = sqlx::query(
@@ -600,6 +623,23 @@ macro_rules! impl_sql_store {
                         .bind(sha256)
                         .fetch_optional(&self.read).await?
                         .as_ref().map(photo).transpose()
+                }
+
+                async fn file_uses(&self, sha256: &str) -> StoreResult<Vec<(PersonId, DateTime<Utc>)>> {
+                    sqlx::query(
+                        "SELECT person_id, captured_at FROM record_files WHERE sha256 = $1 \
+                         ORDER BY captured_at, record_id",
+                    )
+                    .bind(sha256)
+                    .fetch_all(&self.read).await?
+                    .iter()
+                    .map(|r| {
+                        Ok((
+                            parse("record_files.person_id", &r.try_get::<String, _>("person_id")?)?,
+                            r.try_get::<DateTime<Utc>, _>("captured_at")?,
+                        ))
+                    })
+                    .collect()
                 }
 
                 async fn photo_facts(&self, shas: &[String]) -> StoreResult<HashMap<String, PhotoFacts>> {
