@@ -294,3 +294,95 @@ async fn concurrent_pushes_of_the_same_batch_store_it_once() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn pull_sends_the_villages_of_todays_postings_and_todays_paired_households() {
+    use chrono::NaiveDate;
+    use zhucun_server::store::Org;
+    use zhucun_shared::ids::{HouseholdId, PairingId, VillageId};
+    use zhucun_shared::org::{Household, LatLon, Pairing, Village};
+    use zhucun_shared::period::local_date;
+    use zhucun_shared::role::Role;
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let fx = app.fx.clone();
+        let today = local_date(Utc::now());
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        // Posted to village 2 until mid-2025, to village 1 only from next month.
+        let mover = app
+            .add_person(
+                "mover",
+                &[
+                    (
+                        Role::ResidentMember,
+                        Some(fx.v2),
+                        d(2025, 1, 1),
+                        Some(d(2025, 6, 30)),
+                    ),
+                    (
+                        Role::ResidentMember,
+                        Some(fx.v1),
+                        today + Duration::days(40),
+                        None,
+                    ),
+                ],
+            )
+            .await;
+        // Paired today with a household of village 1 and one of another township; paired
+        // once, no longer, with another of village 1.
+        let far_village = VillageId::new();
+        let far = HouseholdId::new();
+        let pairing = |household, ends_on| Pairing {
+            id: PairingId::new(),
+            person_id: mover,
+            household_id: household,
+            starts_on: d(2025, 1, 1),
+            ends_on,
+        };
+        let org = Org {
+            villages: vec![Village {
+                id: far_village,
+                township_id: fx.other_township,
+                name: "远村".into(),
+                code: None,
+                boundary: square(32.5, 107.9, 0.01),
+                poor: false,
+                exiting_this_year: false,
+            }],
+            households: vec![Household {
+                id: far,
+                village_id: far_village,
+                head_name: "远户".into(),
+                location: LatLon::new(32.5, 107.9),
+                categories: vec![],
+                members: 2,
+            }],
+            pairings: vec![
+                pairing(fx.households[1], None),
+                pairing(fx.households[2], Some(d(2025, 12, 31))),
+                pairing(far, None),
+            ],
+            ..Org::default()
+        };
+        app.state.store.put_org(&org).await.unwrap();
+        let token = app.login_name("mover").await;
+        let (s, v) = app.get(&token, "/api/v1/sync/pull").await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert!(
+            v["villages"].as_array().unwrap().is_empty(),
+            "{}",
+            v["villages"]
+        );
+        let mut got: Vec<String> = v["households"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_str().unwrap().to_string())
+            .collect();
+        got.sort();
+        let mut want = vec![fx.households[1].to_string(), far.to_string()];
+        want.sort();
+        assert_eq!(got, want, "{backend:?}");
+        app.stop().await;
+    }
+}

@@ -14,6 +14,8 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
+use zhucun_shared::ids::{HouseholdId, PersonId};
+use zhucun_shared::org::Household;
 use zhucun_shared::period::{local_date, Period};
 use zhucun_shared::record::{earliest_plausible_time, ServerReceipt};
 use zhucun_shared::role::Role;
@@ -176,8 +178,16 @@ pub struct PullQuery {
     pub cursor: Option<String>,
 }
 
-/// The part of the township a phone keeps offline.
-fn phone_view(org: &Org, caller: &Caller, today: chrono::NaiveDate) -> PullResponse {
+/// The part of the township a phone keeps offline: the villages (and their households) of the
+/// caller's postings active `today`, the whole township for a supervisor or admin, and the
+/// households the caller is paired with today wherever they are (`elsewhere` holds those
+/// outside `org`).
+fn phone_view(
+    org: &Org,
+    caller: &Caller,
+    today: chrono::NaiveDate,
+    elsewhere: Vec<Household>,
+) -> PullResponse {
     let me = caller.person.id;
     let access = Access::of(me, &caller.assignments, today);
     let township_wide = access.is_admin()
@@ -188,6 +198,7 @@ fn phone_view(org: &Org, caller: &Caller, today: chrono::NaiveDate) -> PullRespo
     let my_villages: BTreeSet<_> = caller
         .assignments
         .iter()
+        .filter(|a| a.overlaps(today, today))
         .filter_map(|a| a.village_id)
         .collect();
     let villages: Vec<_> = org
@@ -197,18 +208,21 @@ fn phone_view(org: &Org, caller: &Caller, today: chrono::NaiveDate) -> PullRespo
         .cloned()
         .collect();
     let village_ids: BTreeSet<_> = villages.iter().map(|v| v.id).collect();
+    let paired = paired_today(org, me, today);
+    let mut households: Vec<Household> = org
+        .households
+        .iter()
+        .filter(|h| village_ids.contains(&h.village_id) || paired.contains(&h.id))
+        .cloned()
+        .collect();
+    households.extend(elsewhere);
     PullResponse {
         cursor: String::new(),
         changed: true,
         me: Some(caller.person.clone()),
         townships: org.townships.clone(),
         assignments: caller.assignments.clone(),
-        households: org
-            .households
-            .iter()
-            .filter(|h| village_ids.contains(&h.village_id))
-            .cloned()
-            .collect(),
+        households,
         villages,
         pairings: org
             .pairings
@@ -221,6 +235,15 @@ fn phone_view(org: &Org, caller: &Caller, today: chrono::NaiveDate) -> PullRespo
         verdicts: Vec::new(),
         devices: Vec::new(),
     }
+}
+
+/// The households `me` is paired with on `today`.
+fn paired_today(org: &Org, me: PersonId, today: chrono::NaiveDate) -> BTreeSet<HouseholdId> {
+    org.pairings
+        .iter()
+        .filter(|p| p.person_id == me && p.overlaps(today, today))
+        .map(|p| p.household_id)
+        .collect()
 }
 
 /// A digest of the reference data: equal cursors mean the phone already has it.
@@ -258,7 +281,13 @@ pub async fn pull(
     let now = Utc::now();
     let today = local_date(now);
     let org = state.store.township_org(caller.person.township_id).await?;
-    let mut view = phone_view(&org, &caller, today);
+    let mut elsewhere = Vec::new();
+    for h in paired_today(&org, caller.person.id, today) {
+        if org.households.iter().all(|o| o.id != h) {
+            elsewhere.extend(state.store.household(h).await?);
+        }
+    }
+    let mut view = phone_view(&org, &caller, today, elsewhere);
     view.rules_toml = state.rules_toml.clone();
     view.calendar_toml = state.calendar_toml.clone();
     view.cursor = cursor_of(&view);

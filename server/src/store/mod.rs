@@ -134,6 +134,10 @@ pub trait Store: Send + Sync + 'static {
         name: &str,
     ) -> impl Future<Output = StoreResult<Option<Village>>> + Send;
     fn person(&self, id: PersonId) -> impl Future<Output = StoreResult<Option<Person>>> + Send;
+    fn household(
+        &self,
+        id: HouseholdId,
+    ) -> impl Future<Output = StoreResult<Option<Household>>> + Send;
     fn assignments_of(
         &self,
         person: PersonId,
@@ -293,6 +297,9 @@ impl Store for AnyStore {
     }
     async fn person(&self, id: PersonId) -> StoreResult<Option<Person>> {
         dispatch!(self, person(id))
+    }
+    async fn household(&self, id: HouseholdId) -> StoreResult<Option<Household>> {
+        dispatch!(self, household(id))
     }
     async fn assignments_of(&self, p: PersonId) -> StoreResult<Vec<Assignment>> {
         dispatch!(self, assignments_of(p))

@@ -335,6 +335,13 @@ macro_rules! impl_sql_store {
                         .as_ref().map(person).transpose()
                 }
 
+                async fn household(&self, id: HouseholdId) -> StoreResult<Option<Household>> {
+                    sqlx::query("SELECT * FROM households WHERE id = $1")
+                        .bind(id.to_string())
+                        .fetch_optional(&self.read).await?
+                        .as_ref().map(household).transpose()
+                }
+
                 async fn assignments_of(&self, p: PersonId) -> StoreResult<Vec<Assignment>> {
                     sqlx::query("SELECT * FROM assignments WHERE person_id = $1 ORDER BY starts_on, id")
                         .bind(p.to_string())

@@ -474,3 +474,60 @@ pub fn watermark(v: &Value, device: DeviceId) -> u64 {
 }
 
 pub type Shared<T> = Arc<T>;
+
+/// A posting for [`TestApp::add_person`]: role, village, first and last day.
+pub type Posting = (Role, Option<VillageId>, NaiveDate, Option<NaiveDate>);
+
+impl TestApp {
+    /// Adds a person of the fixture's township with a login `name` (password [`PASSWORD`]).
+    pub async fn add_person(&self, name: &str, postings: &[Posting]) -> PersonId {
+        let id = PersonId::new();
+        let org = Org {
+            people: vec![Person {
+                id,
+                name: name.into(),
+                township_id: self.fx.township,
+                unit_id: None,
+            }],
+            assignments: postings
+                .iter()
+                .map(|(role, village, starts_on, ends_on)| Assignment {
+                    id: AssignmentId::new(),
+                    person_id: id,
+                    role: *role,
+                    village_id: *village,
+                    township_id: self.fx.township,
+                    starts_on: *starts_on,
+                    ends_on: *ends_on,
+                })
+                .collect(),
+            ..Org::default()
+        };
+        self.state.store.put_org(&org).await.unwrap();
+        self.state
+            .store
+            .create_user(&UserRow {
+                person_id: id,
+                username: name.into(),
+                password_hash: hash_password(PASSWORD, 1024, 1).unwrap(),
+                disabled: false,
+                created_at: Utc::now(),
+            })
+            .await
+            .unwrap();
+        id
+    }
+
+    pub async fn login_name(&self, name: &str) -> String {
+        let r = self
+            .http
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": name, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let v: Value = r.json().await.unwrap();
+        v["token"].as_str().unwrap().to_string()
+    }
+}
