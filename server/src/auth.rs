@@ -6,13 +6,14 @@ use crate::store::Store;
 use crate::AppState;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use chrono::{NaiveDate, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use zhucun_shared::org::{Assignment, Person};
@@ -66,20 +67,65 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Refuses logins for a username after too many failures within a window, whatever the
-/// password: guessing is slowed to `max` tries per window. Kept in memory, per server process.
+/// Most usernames (and, apart, client addresses) the throttle keeps track of: memory stays
+/// bounded however many names an attacker sprays.
+pub const MAX_THROTTLE_KEYS: usize = 100_000;
+
+/// Refuses logins for a username, and for a client address, after too many failures within a
+/// window, whatever the password: guessing is slowed to `max` tries per username (and
+/// `max_per_ip` per address) per window. Each attempt is reserved, and counted as failed,
+/// before its password is checked, so parallel requests cannot slip past the count; a
+/// success gives its reservation back. Kept in memory, per server process.
 pub struct LoginThrottle {
     max: u32,
+    max_per_ip: u32,
     window: Duration,
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    attempts: Mutex<Attempts>,
+}
+
+#[derive(Default)]
+struct Attempts {
+    by_user: HashMap<String, Vec<Instant>>,
+    by_ip: HashMap<IpAddr, Vec<Instant>>,
+}
+
+/// Seconds to wait while `times` (pruned to the window) has reached `max`.
+fn locked(times: &mut Vec<Instant>, max: u32, window: Duration, now: Instant) -> Option<u64> {
+    times.retain(|t| now.duration_since(*t) < window);
+    if times.len() as u32 >= max {
+        let oldest = times.iter().min().copied().unwrap_or(now);
+        return Some(
+            window
+                .saturating_sub(now.duration_since(oldest))
+                .as_secs()
+                .max(1),
+        );
+    }
+    None
+}
+
+/// Makes room for `key` in `map`: forgets keys with no attempt left in the window; false when
+/// the map is still full of live keys.
+fn room_for<K: std::hash::Hash + Eq>(
+    map: &mut HashMap<K, Vec<Instant>>,
+    key: &K,
+    window: Duration,
+    now: Instant,
+) -> bool {
+    if map.contains_key(key) || map.len() < MAX_THROTTLE_KEYS {
+        return true;
+    }
+    map.retain(|_, v| v.iter().any(|t| now.duration_since(*t) < window));
+    map.len() < MAX_THROTTLE_KEYS
 }
 
 impl LoginThrottle {
-    pub fn new(max: u32, window: Duration) -> Self {
+    pub fn new(max: u32, max_per_ip: u32, window: Duration) -> Self {
         Self {
             max: max.max(1),
+            max_per_ip: max_per_ip.max(1),
             window,
-            failures: Mutex::new(HashMap::new()),
+            attempts: Mutex::new(Attempts::default()),
         }
     }
 
@@ -87,37 +133,60 @@ impl LoginThrottle {
         username.trim().to_lowercase()
     }
 
-    /// Err(seconds to wait) while the username is locked.
-    pub fn check(&self, username: &str) -> Result<(), u64> {
+    /// Reserves one attempt for `username` from `ip`, counted as failed until [`Self::succeeded`];
+    /// Err(seconds to wait) while the username or the address is locked.
+    pub fn reserve(&self, username: &str, ip: Option<IpAddr>) -> Result<(), u64> {
         let now = Instant::now();
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(times) = map.get_mut(&Self::key(username)) else {
-            return Ok(());
-        };
-        times.retain(|t| now.duration_since(*t) < self.window);
-        if times.len() as u32 >= self.max {
-            let oldest = times.iter().min().copied().unwrap_or(now);
-            let wait = self.window.saturating_sub(now.duration_since(oldest));
-            return Err(wait.as_secs().max(1));
+        let key = Self::key(username);
+        let mut a = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        let user_wait = a
+            .by_user
+            .get_mut(&key)
+            .and_then(|t| locked(t, self.max, self.window, now));
+        let ip_wait = ip
+            .and_then(|ip| a.by_ip.get_mut(&ip))
+            .and_then(|t| locked(t, self.max_per_ip, self.window, now));
+        if let Some(wait) = user_wait.max(ip_wait) {
+            return Err(wait);
+        }
+        // With every slot taken by live keys, refuse rather than forget someone's failures.
+        if !room_for(&mut a.by_user, &key, self.window, now)
+            || ip.is_some_and(|ip| !room_for(&mut a.by_ip, &ip, self.window, now))
+        {
+            return Err(self.window.as_secs().max(1));
+        }
+        a.by_user.entry(key).or_default().push(now);
+        if let Some(ip) = ip {
+            a.by_ip.entry(ip).or_default().push(now);
         }
         Ok(())
     }
 
-    pub fn record_failure(&self, username: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        // Bound the memory an attacker spraying usernames can take.
-        if map.len() > 100_000 {
-            let now = Instant::now();
-            map.retain(|_, v| v.iter().any(|t| now.duration_since(*t) < self.window));
+    /// A reserved attempt succeeded: the username's failures are forgotten, and the address
+    /// gets its reservation back.
+    pub fn succeeded(&self, username: &str, ip: Option<IpAddr>) {
+        let mut a = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        a.by_user.remove(&Self::key(username));
+        if let Some(times) = ip.and_then(|ip| a.by_ip.get_mut(&ip)) {
+            times.pop();
         }
-        map.entry(Self::key(username))
-            .or_default()
-            .push(Instant::now());
     }
+}
 
-    pub fn clear(&self, username: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.remove(&Self::key(username));
+/// The client's address, when the server was started with it (see [`crate::serve`]).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
     }
 }
 
@@ -190,17 +259,30 @@ mod tests {
     }
 
     #[test]
-    fn throttle_locks_after_max_failures_and_clears_on_success() {
-        let t = LoginThrottle::new(3, Duration::from_secs(600));
+    fn throttle_locks_after_max_attempts_and_clears_on_success() {
+        let t = LoginThrottle::new(3, 100, Duration::from_secs(600));
         for _ in 0..3 {
-            assert!(t.check("Zhang").is_ok());
-            t.record_failure("zhang");
+            assert!(t.reserve("Zhang", None).is_ok());
         }
-        let wait = t.check("ZHANG").unwrap_err();
+        let wait = t.reserve("ZHANG", None).unwrap_err();
         assert!(wait > 0 && wait <= 600);
-        assert!(t.check("li").is_ok());
-        t.clear("zhang");
-        assert!(t.check("zhang").is_ok());
+        assert!(t.reserve("li", None).is_ok());
+        t.succeeded("zhang", None);
+        assert!(t.reserve("zhang", None).is_ok());
+    }
+
+    #[test]
+    fn throttle_locks_an_address_across_usernames() {
+        let ip: IpAddr = [10, 0, 0, 7].into();
+        let t = LoginThrottle::new(3, 4, Duration::from_secs(600));
+        for name in ["a", "b", "c", "d"] {
+            assert!(t.reserve(name, Some(ip)).is_ok());
+        }
+        assert!(t.reserve("e", Some(ip)).is_err());
+        assert!(t.reserve("e", Some([10, 0, 0, 8].into())).is_ok());
+        // Successes give the address its reservations back.
+        t.succeeded("d", Some(ip));
+        assert!(t.reserve("e", Some(ip)).is_ok());
     }
 
     #[test]

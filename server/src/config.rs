@@ -28,6 +28,9 @@ pub struct Config {
     pub max_decode_bytes: u64,
     /// Failed logins allowed per username within `login_window_secs` before logins are refused.
     pub login_max_failures: u32,
+    /// Failed logins allowed per client address within `login_window_secs` (an office behind
+    /// one address has many users, hence more than per username).
+    pub login_max_failures_per_ip: u32,
     pub login_window_secs: u64,
     /// argon2id cost. The defaults follow OWASP's minimum; tests lower them.
     pub argon2_memory_kib: u32,
@@ -58,6 +61,7 @@ impl Default for Config {
             max_image_side: 10_000,
             max_decode_bytes: 256 * 1024 * 1024,
             login_max_failures: 5,
+            login_max_failures_per_ip: 50,
             login_window_secs: 15 * 60,
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
@@ -84,6 +88,7 @@ impl fmt::Debug for Config {
             .field("max_image_side", &self.max_image_side)
             .field("max_decode_bytes", &self.max_decode_bytes)
             .field("login_max_failures", &self.login_max_failures)
+            .field("login_max_failures_per_ip", &self.login_max_failures_per_ip)
             .field("login_window_secs", &self.login_window_secs)
             .field("argon2_memory_kib", &self.argon2_memory_kib)
             .field("argon2_iterations", &self.argon2_iterations)
@@ -163,6 +168,10 @@ impl Config {
         env!(max_image_side, "ZHUCUN_MAX_IMAGE_SIDE");
         env!(max_decode_bytes, "ZHUCUN_MAX_DECODE_BYTES");
         env!(login_max_failures, "ZHUCUN_LOGIN_MAX_FAILURES");
+        env!(
+            login_max_failures_per_ip,
+            "ZHUCUN_LOGIN_MAX_FAILURES_PER_IP"
+        );
         env!(login_window_secs, "ZHUCUN_LOGIN_WINDOW_SECS");
         env!(argon2_memory_kib, "ZHUCUN_ARGON2_MEMORY_KIB");
         env!(argon2_iterations, "ZHUCUN_ARGON2_ITERATIONS");

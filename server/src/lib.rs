@@ -22,6 +22,7 @@ pub use error::{ApiError, ApiResult};
 pub use store::{open_store, AnyStore, Store};
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -46,6 +47,10 @@ pub struct AppInner {
     pub calendar: WorkCalendar,
     pub calendar_toml: String,
     pub throttle: auth::LoginThrottle,
+    /// A hash at the configured cost, checked when the username is unknown.
+    pub decoy_hash: String,
+    /// Bounds the password checks (argon2, CPU- and memory-heavy) running at once.
+    pub password_checks: tokio::sync::Semaphore,
     pub metrics: metrics::Metrics,
     /// Bounds the CPU-heavy work (evaluations) running at once.
     pub evaluations: tokio::sync::Semaphore,
@@ -103,8 +108,19 @@ impl AppState {
         let calendar = WorkCalendar::from_toml(&calendar_toml)?;
         let throttle = auth::LoginThrottle::new(
             config.login_max_failures,
+            config.login_max_failures_per_ip,
             std::time::Duration::from_secs(config.login_window_secs),
         );
+        // Unknown usernames are checked against this, at the cost of real hashes, so that
+        // they take as long to refuse as known ones.
+        let (memory, iterations) = (config.argon2_memory_kib, config.argon2_iterations);
+        let decoy_hash = tokio::task::spawn_blocking(move || {
+            auth::hash_password("decoy", memory, iterations).unwrap_or_default()
+        })
+        .await
+        .unwrap_or_default();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let password_checks = tokio::sync::Semaphore::new(2 * cores);
         let evaluations = tokio::sync::Semaphore::new(config.max_concurrent_evaluations.max(1));
         Ok(Self(Arc::new(AppInner {
             uploads: photos::Uploads::new(uploads_dir),
@@ -116,6 +132,8 @@ impl AppState {
             calendar,
             calendar_toml,
             throttle,
+            decoy_hash,
+            password_checks,
             metrics: metrics::Metrics::new(),
             evaluations,
         })))
@@ -129,7 +147,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = api::router(state.clone());
+    // With the peer address, so that failed logins are throttled per client too.
+    let app = api::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;

@@ -169,3 +169,73 @@ async fn operations_endpoints_answer() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn parallel_guesses_cannot_slip_past_the_throttle() {
+    for backend in backends() {
+        let app = TestApp::start_with(&backend, |c| c.login_max_failures = 3).await;
+        let mut guesses = tokio::task::JoinSet::new();
+        for i in 0..20 {
+            let (http, url) = (app.http.clone(), app.url("/api/v1/auth/login"));
+            guesses.spawn(async move {
+                let body = json!({"username": "cadre1", "password": format!("guess{i}")});
+                http.post(url).json(&body).send().await.unwrap().status()
+            });
+        }
+        let answers = guesses.join_all().await;
+        let checked = answers
+            .iter()
+            .filter(|s| **s == StatusCode::UNAUTHORIZED)
+            .count();
+        assert!(checked <= 3, "{checked} passwords checked: {answers:?}");
+        assert!(answers
+            .iter()
+            .all(|s| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS));
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn failures_from_one_address_lock_it_across_usernames() {
+    for backend in backends() {
+        let app = TestApp::start_with(&backend, |c| {
+            c.login_max_failures = 3;
+            c.login_max_failures_per_ip = 4;
+        })
+        .await;
+        for name in ["nobody1", "nobody2", "cadre2", "nobody3"] {
+            let (s, _) = login_as(&app, name, "guess").await;
+            assert_eq!(s, StatusCode::UNAUTHORIZED);
+        }
+        let (s, v) = login_as(&app, "cadre1", PASSWORD).await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::TOO_MANY_REQUESTS, Some("too_many_attempts"))
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn unknown_usernames_are_checked_at_the_cost_of_real_hashes() {
+    for backend in backends() {
+        let app = TestApp::start_with(&backend, |c| {
+            c.argon2_memory_kib = 2048;
+            c.argon2_iterations = 2;
+        })
+        .await;
+        assert!(
+            app.state
+                .decoy_hash
+                .starts_with("$argon2id$v=19$m=2048,t=2,p=1$"),
+            "{}",
+            app.state.decoy_hash
+        );
+        let (s, v) = login_as(&app, "nobody", "guess").await;
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("bad_credentials"))
+        );
+        app.stop().await;
+    }
+}

@@ -1,7 +1,7 @@
 //! Login and device enrolment.
 
 use super::extract::ApiJson;
-use crate::auth::{hash_password, new_token, verify_password, Caller};
+use crate::auth::{new_token, verify_password, Caller, ClientIp};
 use crate::error::{ApiError, ApiResult};
 use crate::store::Store;
 use crate::AppState;
@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use chrono::{Duration, Utc};
-use std::sync::OnceLock;
 use zhucun_shared::ids::DeviceId;
 use zhucun_shared::org::Device;
 use zhucun_shared::period::local_date;
@@ -25,23 +24,17 @@ pub fn router(state: AppState) -> Router {
 pub const MAX_USERNAME_CHARS: usize = 64;
 pub const MAX_PASSWORD_CHARS: usize = 256;
 
-/// A hash to check against when the username is unknown, so that unknown and known usernames
-/// take the same time to refuse.
-fn decoy_hash() -> &'static str {
-    static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| hash_password("decoy", 1024, 1).unwrap_or_default())
-}
-
 /// Log in; answers a bearer token and when it expires.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
     request_body(content = Object, description = "LoginRequest: {username, password}"),
     responses(
         (status = 200, description = "LoginResponse: token, expires_at, person_id, name, roles", body = Object),
         (status = 401, description = "Wrong username or password (ErrorBody code bad_credentials)", body = Object),
-        (status = 429, description = "Too many failed logins for this username; Retry-After says when to try again", body = Object),
+        (status = 429, description = "Too many failed logins for this username or from this address; Retry-After says when to try again", body = Object),
     ))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     if req.username.trim().is_empty() || req.username.chars().count() > MAX_USERNAME_CHARS {
@@ -57,7 +50,7 @@ pub async fn login(
         ));
     }
     let username = req.username.trim().to_string();
-    if let Err(retry_after_s) = state.throttle.check(&username) {
+    if let Err(retry_after_s) = state.throttle.reserve(&username, ip) {
         state.metrics.count_login("throttled");
         return Err(ApiError::Throttled { retry_after_s });
     }
@@ -65,19 +58,25 @@ pub async fn login(
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| decoy_hash().to_string());
+        .unwrap_or_else(|| state.decoy_hash.clone());
     let password = req.password;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await?;
+    let ok = {
+        let _permit = state
+            .password_checks
+            .acquire()
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await?
+    };
     let user = match user {
         Some(u) if ok && !u.disabled => u,
         _ => {
-            state.throttle.record_failure(&username);
             state.metrics.count_login("failed");
             tracing::info!(%username, "login refused");
             return Err(ApiError::BadCredentials);
         }
     };
-    state.throttle.clear(&username);
+    state.throttle.succeeded(&username, ip);
     let person = state
         .store
         .person(user.person_id)
