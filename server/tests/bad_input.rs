@@ -479,3 +479,36 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
 }
+
+#[tokio::test]
+async fn far_off_dates_are_refused_naming_the_field() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let token = app.login(app.fx.cadre1).await;
+        let me = app.fx.cadre1;
+        for date in ["+262142-12-31", "1999-12-31", "2101-01-01", "-0001-01-01"] {
+            let (s, v) = app
+                .get(
+                    &token,
+                    &format!(
+                        "/api/v1/people/{me}/trajectory?date={}",
+                        date.replace('+', "%2B")
+                    ),
+                )
+                .await;
+            assert_eq!(
+                (s, v["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("date")),
+                "{date}: {v}"
+            );
+        }
+        let (s, v) = app
+            .get(
+                &token,
+                &format!("/api/v1/people/{me}/trajectory?date=2000-01-01"),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        app.stop().await;
+    }
+}

@@ -26,6 +26,18 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Years a date parameter may name: anything else is a typo, and far-off dates overflow the
+/// date arithmetic.
+pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+fn checked_date(field: &str, d: NaiveDate) -> ApiResult<NaiveDate> {
+    if DATE_YEARS.contains(&d.year()) {
+        Ok(d)
+    } else {
+        Err(ApiError::invalid(field, "日期须在 2000 年至 2100 年之间"))
+    }
+}
+
 fn parse_person(id: &str) -> ApiResult<PersonId> {
     id.parse()
         .map_err(|_| ApiError::invalid("id", "须为人员编号（UUID）"))
@@ -160,6 +172,7 @@ pub struct TrajectoryQuery {
         (status = 200, description = "Trajectory: person_id, date, points [{record_id, kind, fix}]", body = Object),
         (status = 403, description = "Outside the caller's jurisdiction", body = Object),
         (status = 404, description = "No such person", body = Object),
+        (status = 422, description = "Bad id, or date not a date of 2000..2100 (field date)", body = Object),
     ),
     security(("bearer" = [])))]
 pub async fn trajectory(
@@ -169,6 +182,7 @@ pub async fn trajectory(
     ApiQuery(q): ApiQuery<TrajectoryQuery>,
 ) -> ApiResult<Json<Trajectory>> {
     let id = parse_person(&id)?;
+    checked_date("date", q.date)?;
     visible_target(&state, &caller, id, q.date, q.date).await?;
     let (start, end) = (day_start(q.date), day_end(q.date));
     // Records are indexed by capture time; a fix's own time may differ a little (a fix saved
