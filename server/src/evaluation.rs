@@ -13,19 +13,34 @@ use zhucun_shared::record::{DeviceRecord, RecordBody};
 use zhucun_shared::verdict::PersonReport;
 use zhucun_shared::{evaluate, EvalContext};
 
-/// The people whose records bear on `person`'s verdicts: the person, and everyone posted to a
-/// village the person is posted to (village-scoped rules count the team's work).
-pub fn team_of(org: &Org, person: PersonId) -> BTreeSet<PersonId> {
+/// The people whose records bear on `person`'s verdicts for `month`: the person, everyone
+/// whose posting to one of the person's villages of that month overlaps it, and the cadres
+/// paired in that month with households of those villages (village-scoped rules count the
+/// team's work, and nobody else's).
+pub fn team_of(org: &Org, person: PersonId, month: Period) -> BTreeSet<PersonId> {
+    let (from, to) = (month.first_day(), month.last_day());
     let villages: BTreeSet<VillageId> = org
         .assignments_of(person)
+        .filter(|a| a.overlaps(from, to))
         .filter_map(|a| a.village_id)
         .collect();
-    org.assignments
+    let households: BTreeSet<_> = org
+        .households
         .iter()
-        .filter(|a| a.village_id.is_some_and(|v| villages.contains(&v)))
-        .map(|a| a.person_id)
-        .chain([person])
-        .collect()
+        .filter(|h| villages.contains(&h.village_id))
+        .map(|h| h.id)
+        .collect();
+    let posted = org
+        .assignments
+        .iter()
+        .filter(|a| a.village_id.is_some_and(|v| villages.contains(&v)) && a.overlaps(from, to))
+        .map(|a| a.person_id);
+    let paired = org
+        .pairings
+        .iter()
+        .filter(|p| households.contains(&p.household_id) && p.overlaps(from, to))
+        .map(|p| p.person_id);
+    posted.chain(paired).chain([person]).collect()
 }
 
 /// Evaluates `person` for `month` as of `now`. `org` is the person's township.
@@ -71,7 +86,9 @@ pub async fn person_report(
 }
 
 /// The records the evaluator reads for `month`: from the start of its year (year-long rules
-/// count year to date), less a month for stays crossing the boundary, up to now.
+/// count year to date) or, if earlier, the start of the person's postings overlapping the
+/// month (posting-long rules count the whole posting), less a month for stays crossing the
+/// boundary, up to now.
 async fn records_for(
     state: &AppState,
     org: &Org,
@@ -81,11 +98,17 @@ async fn records_for(
 ) -> ApiResult<Vec<DeviceRecord>> {
     let year_start =
         NaiveDate::from_ymd_opt(month.first_day().year(), 1, 1).expect("1 January exists");
-    let from = day_start(year_start) - Duration::days(31);
+    let posting_start = org
+        .assignments_of(person)
+        .filter(|a| a.overlaps(month.first_day(), month.last_day()))
+        .map(|a| a.starts_on)
+        .min();
+    let first = posting_start.map_or(year_start, |p| p.min(year_start));
+    let from = day_start(first) - Duration::days(31);
     // Phones' clocks run ahead sometimes; the validator allows a day.
     let to = now + Duration::days(2);
     let mut records = Vec::new();
-    for p in team_of(org, person) {
+    for p in team_of(org, person, month) {
         records.extend(state.store.records_of(p, from, to).await?);
     }
     Ok(records)

@@ -15,9 +15,9 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 use zhucun_shared::ids::{HouseholdId, PersonId};
-use zhucun_shared::org::Household;
+use zhucun_shared::org::{Assignment, Household};
 use zhucun_shared::period::{local_date, Period};
-use zhucun_shared::record::{earliest_plausible_time, ServerReceipt};
+use zhucun_shared::record::{earliest_plausible_time, RecordBody, ServerReceipt};
 use zhucun_shared::role::Role;
 use zhucun_shared::sync::{
     DeviceWatermark, PullResponse, PushRequest, PushResponse, MAX_PUSH_RECORDS, PROTOCOL_VERSION,
@@ -102,6 +102,45 @@ pub fn prepare_push(
     Ok(out)
 }
 
+/// Refuses records naming a village their author was not posted to on the record's day (for a
+/// report, at some time of its period): activities, reports and village events count toward
+/// that village's verdicts. `assignments` are the author's, loaded once per push.
+pub fn check_villages(records: &[IncomingRecord], assignments: &[Assignment]) -> ApiResult<()> {
+    for (i, inc) in records.iter().enumerate() {
+        let (village, from, to) = match &inc.record.body {
+            RecordBody::Activity {
+                village_id: Some(v),
+                held_on,
+                ..
+            } => (*v, *held_on, *held_on),
+            RecordBody::VillageEvent {
+                village_id,
+                occurred_at,
+                ..
+            } => {
+                let day = local_date(*occurred_at);
+                (*village_id, day, day)
+            }
+            RecordBody::Report {
+                village_id: Some(v),
+                period,
+                ..
+            } => (*v, period.first_day(), period.last_day()),
+            _ => continue,
+        };
+        let posted = assignments
+            .iter()
+            .any(|a| a.village_id == Some(village) && a.overlaps(from, to));
+        if !posted {
+            return Err(ApiError::invalid(
+                format!("records[{i}].body.village_id"),
+                "记录所涉村不在本人该日的驻村任职范围内",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Push a batch of one device's records.
 ///
 /// Validation is atomic: one bad record refuses the whole batch with 422 and the path of the
@@ -117,7 +156,7 @@ pub fn prepare_push(
         (status = 401, description = "No valid token", body = Object),
         (status = 403, description = "The device belongs to someone else", body = Object),
         (status = 413, description = "Body too large", body = Object),
-        (status = 422, description = "A field is invalid; ErrorBody.field names it; nothing was stored", body = Object),
+        (status = 422, description = "A field is invalid (including a village the author was not posted to on the record's day: records[i].body.village_id); ErrorBody.field names it; nothing was stored", body = Object),
     ),
     security(("bearer" = [])))]
 pub async fn push(
@@ -136,6 +175,7 @@ pub async fn push(
     }
     let device_id = req.device_id;
     let incoming = prepare_push(req, caller.person.id, now)?;
+    check_villages(&incoming, &caller.assignments)?;
     let outcome = state.store.push_records(device_id, &incoming).await?;
     state.metrics.count_records("stored", outcome.stored.into());
     state

@@ -1,0 +1,234 @@
+//! Which records the server's verdicts read: the whole posting for posting-long targets, and
+//! for village-scoped rules the work of that month's team of the village; and which villages
+//! a record may name.
+
+mod common;
+
+use chrono::{Duration, NaiveDate, Utc};
+use common::*;
+use reqwest::StatusCode;
+use zhucun_server::evaluation::team_of;
+use zhucun_server::store::Org;
+use zhucun_shared::ids::{
+    AssignmentId, DeviceId, HouseholdId, PairingId, PersonId, RecordId, VillageId,
+};
+use zhucun_shared::org::{Assignment, Household, LatLon, Pairing};
+use zhucun_shared::period::{local_date, Period};
+use zhucun_shared::record::{ActivityKind, DeviceRecord, EventKind, RecordBody};
+use zhucun_shared::role::Role;
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+fn activity(
+    device: DeviceId,
+    person: PersonId,
+    seq: u64,
+    kind: ActivityKind,
+    village: VillageId,
+    held_on: NaiveDate,
+    quantity: u32,
+) -> DeviceRecord {
+    DeviceRecord {
+        id: RecordId::new(),
+        device_id: device,
+        seq,
+        person_id: person,
+        captured_at: held_on.and_hms_opt(12, 0, 0).unwrap().and_utc(),
+        body: RecordBody::Activity {
+            kind,
+            village_id: Some(village),
+            held_on,
+            person_times: None,
+            quantity: Some(quantity),
+            title: "工作".into(),
+            text: "记录".into(),
+        },
+        received: None,
+    }
+}
+
+#[tokio::test]
+async fn posting_long_targets_count_the_whole_posting() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let v1 = app.fx.v1;
+        let agri = app
+            .add_person("agri", &[(Role::AgriTech, Some(v1), d(2025, 3, 1), None)])
+            .await;
+        let token = app.login_name("agri").await;
+        let device = app.enroll(&token).await;
+        // Everything the posting asks for, done last year.
+        let done = [
+            (ActivityKind::LeadingIndustry, 1),
+            (ActivityKind::Variety, 3),
+            (ActivityKind::Technique, 5),
+            (ActivityKind::DemonstrationHousehold, 2),
+            (ActivityKind::NewBusinessEntity, 3),
+        ];
+        let recs: Vec<_> = done
+            .iter()
+            .enumerate()
+            .map(|(i, (k, n))| activity(device, agri, i as u64 + 1, *k, v1, d(2025, 5, 6), *n))
+            .collect();
+        let (s, v) = app.push(&token, device, &recs).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let (s, v) = app
+            .get(&token, &format!("/api/v1/people/{agri}/report"))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let verdict = v["verdicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["rule_id"] == "R-232a")
+            .unwrap_or_else(|| panic!("no R-232a in {v}"));
+        assert_eq!(verdict["status"], "met", "{backend:?}: {verdict}");
+        app.stop().await;
+    }
+}
+
+#[test]
+fn the_team_is_the_villages_people_of_that_month() {
+    let (mut org, fx) = fixture_org();
+    let month = Period::month(2026, 11);
+    let mut posted = |from, to| {
+        let p = PersonId::new();
+        org.assignments.push(Assignment {
+            id: AssignmentId::new(),
+            person_id: p,
+            role: Role::ResidentMember,
+            village_id: Some(fx.v1),
+            township_id: fx.township,
+            starts_on: from,
+            ends_on: to,
+        });
+        p
+    };
+    let gone = posted(d(2024, 1, 1), Some(d(2024, 12, 31)));
+    let coming = posted(d(2026, 12, 1), None);
+    let this_month = posted(d(2026, 11, 20), None);
+    let pair = |org: &mut Org, household: HouseholdId, ends_on| {
+        let p = PersonId::new();
+        org.pairings.push(Pairing {
+            id: PairingId::new(),
+            person_id: p,
+            household_id: household,
+            starts_on: d(2025, 1, 1),
+            ends_on,
+        });
+        p
+    };
+    let paired = pair(&mut org, fx.households[3], None);
+    let paired_before = pair(&mut org, fx.households[4], Some(d(2025, 12, 31)));
+    let v2_household = HouseholdId::new();
+    org.households.push(Household {
+        id: v2_household,
+        village_id: fx.v2,
+        head_name: "石户".into(),
+        location: LatLon::new(V2.0, V2.1),
+        categories: vec![],
+        members: 1,
+    });
+    let paired_elsewhere = pair(&mut org, v2_household, None);
+
+    let team = team_of(&org, fx.cadre1, month);
+    for p in [fx.cadre1, fx.leader1, fx.liaison, this_month, paired] {
+        assert!(team.contains(&p), "{p} missing from {team:?}");
+    }
+    for p in [
+        gone,
+        coming,
+        paired_before,
+        paired_elsewhere,
+        fx.cadre2,
+        fx.supervisor,
+    ] {
+        assert!(!team.contains(&p), "{p} in {team:?}");
+    }
+}
+
+#[tokio::test]
+async fn records_may_name_only_the_villages_of_the_authors_posting_that_day() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let fx = app.fx.clone();
+        let token = app.login(fx.cadre2).await;
+        let device = app.enroll(&token).await;
+        let today = local_date(Utc::now());
+        let ok = activity(
+            device,
+            fx.cadre2,
+            1,
+            ActivityKind::Training,
+            fx.v2,
+            today,
+            1,
+        );
+        let elsewhere = activity(
+            device,
+            fx.cadre2,
+            2,
+            ActivityKind::Training,
+            fx.v1,
+            today,
+            1,
+        );
+        let (s, v) = app.push(&token, device, &[ok.clone(), elsewhere]).await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("records[1].body.village_id")
+            ),
+            "{v}"
+        );
+        // Before the posting began (1 January 2025).
+        let early = activity(
+            device,
+            fx.cadre2,
+            2,
+            ActivityKind::Training,
+            fx.v2,
+            d(2024, 12, 31),
+            1,
+        );
+        let (s, v) = app.push(&token, device, &[ok.clone(), early]).await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("records[1].body.village_id")
+            ),
+            "{v}"
+        );
+        let event = DeviceRecord {
+            id: RecordId::new(),
+            device_id: device,
+            seq: 2,
+            person_id: fx.cadre2,
+            captured_at: Utc::now() - Duration::hours(1),
+            body: RecordBody::VillageEvent {
+                village_id: fx.v1,
+                kind: EventKind::Dispute,
+                occurred_at: Utc::now() - Duration::hours(2),
+                household_id: None,
+                description: "事件".into(),
+            },
+            received: None,
+        };
+        let (s, v) = app.push(&token, device, &[ok.clone(), event]).await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("records[1].body.village_id")
+            ),
+            "{v}"
+        );
+        let (s, v) = app.push(&token, device, &[ok]).await;
+        assert_eq!((s, v["stored"].as_u64()), (StatusCode::OK, Some(1)), "{v}");
+        app.stop().await;
+    }
+}
