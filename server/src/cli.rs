@@ -34,6 +34,25 @@ pub enum Command {
     /// Import township data; a file is imported whole or not at all.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// The rule catalogue in force (a county's own variant of the plan's thresholds), read at
+    /// start.
+    #[command(subcommand)]
+    Rules(PolicyCommand),
+    /// The working-day calendar in force (State Council notices and county overrides), read at
+    /// start.
+    #[command(subcommand)]
+    Calendar(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Check a file and make it the one in force; a malformed file is refused, naming the entry
+    /// and field, and nothing changes.
+    Set { file: PathBuf },
+    /// Print the file in force.
+    Show,
+    /// Go back to the bundled file.
+    Reset,
 }
 
 #[derive(Debug, Args)]

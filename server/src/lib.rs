@@ -15,6 +15,7 @@ pub mod evaluation;
 pub mod import;
 pub mod metrics;
 pub mod photos;
+pub mod policy;
 pub mod store;
 
 pub use config::Config;
@@ -54,6 +55,8 @@ pub struct AppInner {
     pub metrics: metrics::Metrics,
     /// Bounds the CPU-heavy work (evaluations) running at once.
     pub evaluations: tokio::sync::Semaphore,
+    /// Bounds the photo checks (decoding, CPU- and memory-heavy) running at once.
+    pub decodes: tokio::sync::Semaphore,
 }
 
 impl Deref for AppState {
@@ -122,8 +125,11 @@ impl AppState {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let password_checks = tokio::sync::Semaphore::new(2 * cores);
         let evaluations = tokio::sync::Semaphore::new(config.max_concurrent_evaluations.max(1));
+        let decodes = tokio::sync::Semaphore::new(cores);
+        let uploads = photos::Uploads::new(uploads_dir);
+        uploads.sweep_abandoned();
         Ok(Self(Arc::new(AppInner {
-            uploads: photos::Uploads::new(uploads_dir),
+            uploads,
             config,
             store,
             objects,
@@ -136,6 +142,7 @@ impl AppState {
             password_checks,
             metrics: metrics::Metrics::new(),
             evaluations,
+            decodes,
         })))
     }
 }

@@ -6,8 +6,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use zhucun_server::auth::hash_password;
-use zhucun_server::cli::{Cli, Command, ImportCommand, UserCommand};
+use zhucun_server::cli::{Cli, Command, ImportCommand, PolicyCommand, UserCommand};
 use zhucun_server::config::LogFormat;
+use zhucun_server::policy::Policy;
 use zhucun_server::store::{Org, Store, UserRow};
 use zhucun_server::{demo, import, open_store, AnyStore, AppState, Config};
 use zhucun_shared::ids::{AssignmentId, PersonId};
@@ -99,7 +100,32 @@ async fn run_cli(cli: Cli) -> anyhow::Result<()> {
             println!("已导入 {n} 条，全部写入。");
             Ok(())
         }
+        Command::Rules(cmd) => policy(&config, Policy::Rules, cmd).await,
+        Command::Calendar(cmd) => policy(&config, Policy::Calendar, cmd).await,
     }
+}
+
+async fn policy(config: &Config, which: Policy, cmd: PolicyCommand) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    let result = match cmd {
+        PolicyCommand::Set { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let set = zhucun_server::policy::set(&store, which, &text).await;
+            set.map(|()| println!("已生效（服务重启后使用）：{}", file.display()))
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+        }
+        PolicyCommand::Show => zhucun_server::policy::current(&store, which)
+            .await
+            .map(|text| print!("{text}"))
+            .map_err(Into::into),
+        PolicyCommand::Reset => zhucun_server::policy::reset(&store, which)
+            .await
+            .map(|()| println!("已恢复为内置文件（服务重启后使用）。"))
+            .map_err(Into::into),
+    };
+    store.close().await;
+    result
 }
 
 fn init_logging(format: LogFormat) {

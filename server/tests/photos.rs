@@ -251,3 +251,61 @@ async fn files_larger_than_allowed_are_413() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_refused_upload_drops_its_part() {
+    for backend in backends() {
+        let app = TestApp::start_with(&backend, |c| c.max_photo_bytes = 1_000_000).await;
+        let token = app.login(app.fx.cadre1).await;
+        let bytes = camera_jpeg();
+        let n = bytes.len();
+        let h = sha(&bytes);
+        let (s, _) = put(&app, &token, &h, 0, n, &bytes[..1000]).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(app.state.uploads.received(&h, app.fx.cadre1), 1000);
+        // More bytes than the file was said to have.
+        let (s, v) = put(&app, &token, &h, 1000, 1500, &bytes[1000..2000]).await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("total")),
+            "{v}"
+        );
+        assert_eq!(app.state.uploads.received(&h, app.fx.cadre1), 0);
+        // A file said to be too large.
+        let (s, _) = put(&app, &token, &h, 0, n, &bytes[..1000]).await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, _) = put(&app, &token, &h, 1000, 2_000_000, &bytes[1000..2000]).await;
+        assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(app.state.uploads.received(&h, app.fx.cadre1), 0);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn abandoned_parts_are_swept_when_a_new_upload_starts() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let token = app.login(app.fx.cadre1).await;
+        let dir = app.state.uploads.dir().to_path_buf();
+        let old = dir.join(format!("{}.{}.part", "ab".repeat(32), app.fx.cadre2));
+        let recent = dir.join(format!("{}.{}.part", "cd".repeat(32), app.fx.cadre2));
+        for p in [&old, &recent] {
+            std::fs::write(p, b"\xff\xd8\xff partial").unwrap();
+        }
+        let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86400);
+        std::fs::File::options()
+            .write(true)
+            .open(&old)
+            .unwrap()
+            .set_modified(two_days_ago)
+            .unwrap();
+        // The start-up sweep ran already; the next one is due in an hour, or on a restart.
+        assert_eq!(app.state.uploads.sweep_abandoned(), 1);
+        assert!(!old.exists());
+        assert!(recent.exists());
+        let bytes = camera_jpeg();
+        let (s, _) = put(&app, &token, &sha(&bytes), 0, bytes.len(), &bytes[..1000]).await;
+        assert_eq!(s, StatusCode::OK);
+        app.stop().await;
+    }
+}

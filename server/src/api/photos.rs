@@ -146,8 +146,8 @@ pub struct ChunkQuery {
     responses(
         (status = 200, description = "PhotoStatus after the chunk; complete once the file is checked and stored", body = Object),
         (status = 409, description = "offset is past what the server holds (code offset_mismatch)", body = Object),
-        (status = 413, description = "File or chunk too large", body = Object),
-        (status = 422, description = "Not an image, decodes too large, or content does not match the SHA-256; the partial upload is dropped", body = Object),
+        (status = 413, description = "File or chunk too large; the partial upload is dropped", body = Object),
+        (status = 422, description = "Not an image, decodes too large, more bytes than `total`, or content does not match the SHA-256; the partial upload is dropped", body = Object),
     ),
     security(("bearer" = [])))]
 pub async fn upload(
@@ -174,6 +174,7 @@ pub async fn upload(
         return Err(ApiError::invalid("total", "文件不能为空"));
     }
     if q.total > state.config.max_photo_bytes {
+        drop_part(&state.uploads.part_path(&sha256, caller.person.id)).await;
         return Err(ApiError::TooLarge {
             limit: state.config.max_photo_bytes,
         });
@@ -205,14 +206,22 @@ pub async fn upload(
             message: format!("服务器已收到 {received} 字节，请从该处继续上传"),
         });
     }
+    let part = state.uploads.part_path(&sha256, caller.person.id);
     let skip = usize::try_from(received - q.offset).unwrap_or(usize::MAX);
     let new = body.get(skip.min(body.len())..).unwrap_or_default();
     if received + new.len() as u64 > q.total {
+        drop_part(&part).await;
         return Err(ApiError::invalid("total", "上传内容超过声明的文件大小"));
     }
-    let part = state.uploads.part_path(&sha256, caller.person.id);
-    if received == 0 && !could_be_image(&new[..new.len().min(16)]) {
-        return Err(refused(InspectError::NotAnImage));
+    if received == 0 {
+        if !could_be_image(&new[..new.len().min(16)]) {
+            return Err(refused(InspectError::NotAnImage));
+        }
+        // A new upload: a moment to forget the ones abandoned long ago.
+        if state.uploads.sweep_due() {
+            let st = state.clone();
+            tokio::task::spawn_blocking(move || st.uploads.sweep_abandoned());
+        }
     }
     if !new.is_empty() {
         let bytes = new.to_vec();
@@ -245,6 +254,15 @@ pub async fn upload(
     }))
 }
 
+/// Drops a partial upload the server refused: the phone starts over.
+async fn drop_part(part: &std::path::Path) {
+    match tokio::fs::remove_file(part).await {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => tracing::warn!(part = %part.display(), error = %e, "dropping a refused upload"),
+    }
+}
+
 fn refused(e: InspectError) -> ApiError {
     let code = match e {
         InspectError::NotAnImage => "not_an_image",
@@ -271,6 +289,11 @@ async fn finish(
     };
     let path = part.to_path_buf();
     let expected = sha256.to_string();
+    let permit = state
+        .decodes
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let checked = tokio::task::spawn_blocking(move || {
         let bytes = std::fs::read(&path).map_err(|e| ApiError::Internal(e.to_string()))?;
         if hex::encode(Sha256::digest(&bytes)) != expected {
@@ -284,10 +307,11 @@ async fn finish(
         Ok((bytes, found))
     })
     .await?;
+    drop(permit);
     let (bytes, found) = match checked {
         Ok(v) => v,
         Err(e) => {
-            let _ = tokio::fs::remove_file(part).await;
+            drop_part(part).await;
             tracing::info!(%sha256, error = %e, "photo refused");
             return Err(e);
         }

@@ -101,14 +101,55 @@ impl ObjectStore for FsObjectStore {
 pub struct Uploads {
     dir: PathBuf,
     busy: Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// When abandoned parts were last swept.
+    swept: Mutex<Option<std::time::Instant>>,
 }
+
+/// A part untouched this long is an abandoned upload.
+pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+/// Sweeps for abandoned parts run at most this often.
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 impl Uploads {
     pub fn new(dir: PathBuf) -> Self {
         Self {
             dir,
             busy: Mutex::new(Default::default()),
+            swept: Mutex::new(None),
         }
+    }
+
+    /// Deletes the parts not written to for [`ABANDONED_AFTER`]; returns how many. Blocking I/O.
+    pub fn sweep_abandoned(&self) -> usize {
+        *self.swept.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::time::Instant::now());
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return 0;
+        };
+        let mut removed = 0;
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.extension().is_none_or(|x| x != "part") {
+                continue;
+            }
+            let old = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age >= ABANDONED_AFTER);
+            if old && std::fs::remove_file(&path).is_ok() {
+                removed += 1;
+            }
+        }
+        removed
+    }
+
+    /// Whether a sweep is due (none in the last hour).
+    pub fn sweep_due(&self) -> bool {
+        self.swept
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_none_or(|t| t.elapsed() >= SWEEP_EVERY)
     }
 
     pub fn part_path(&self, sha256: &str, uploader: PersonId) -> PathBuf {
