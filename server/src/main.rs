@@ -248,7 +248,8 @@ async fn user(config: &Config, store: &AnyStore, cmd: UserCommand) -> anyhow::Re
                         role,
                         village_id,
                         township_id: t.id,
-                        starts_on: chrono::Utc::now().date_naive(),
+                        // The day in China, not in UTC (before 08:00 they differ).
+                        starts_on: zhucun_shared::period::local_date(chrono::Utc::now()),
                         ends_on: None,
                     }],
                     ..Org::default()

@@ -86,39 +86,88 @@ pub enum Scope {
 pub enum Check {
     /// Qualifying village visits: stays of a minimum length with a minimum of poor households
     /// visited, at most one per day.
-    VillageVisits {
-        period: PeriodKind,
-        min_visits: u32,
-        min_stay_hours: f64,
-        min_poor_households: u32,
-    },
+    VillageVisits(VillageVisitsCheck),
     /// Days with enough presence in the village: a share of working days, or a number of days.
-    InVillageDays {
-        period: PeriodKind,
-        working_days_only: bool,
-        min_fraction: Option<Fraction>,
-        min_days: Option<u32>,
-        #[serde(default)]
-        also_year_to_date: bool,
-    },
+    InVillageDays(InVillageDaysCheck),
     /// Counts or totals of activities per period.
-    Activities { items: Vec<ActivityItem> },
+    Activities(ActivitiesCheck),
     /// Visits to the person's paired households.
-    PairedVisits { period: PeriodKind, min_visits: u32 },
+    PairedVisits(PairedVisitsCheck),
     /// 四必到四必访.
-    FourMusts {
-        attend_within_days: u32,
-        must_visit_period: PeriodKind,
-    },
+    FourMusts(FourMustsCheck),
     /// Reports due by a deadline.
-    Submissions { items: Vec<SubmissionItem> },
+    Submissions(SubmissionsCheck),
     /// Activities recorded within days of taking place.
-    TimelyRecords {
-        activity: ActivityKind,
-        within_days: u32,
-    },
+    TimelyRecords(TimelyRecordsCheck),
     /// The home-visit ledger is complete: every counted visit carries a note.
     VisitLedger,
+}
+
+macro_rules! check_struct {
+    ($(#[$doc:meta])* $name:ident { $($(#[$fattr:meta])* $field:ident: $ty:ty),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            $($(#[$fattr])* pub $field: $ty,)*
+        }
+    };
+}
+
+check_struct!(VillageVisitsCheck {
+    period: PeriodKind,
+    min_visits: u32,
+    min_stay_hours: f64,
+    min_poor_households: u32,
+});
+check_struct!(InVillageDaysCheck {
+    period: PeriodKind,
+    working_days_only: bool,
+    min_fraction: Option<Fraction>,
+    min_days: Option<u32>,
+    #[serde(default)]
+    also_year_to_date: bool,
+});
+check_struct!(ActivitiesCheck { items: Vec<ActivityItem> });
+check_struct!(PairedVisitsCheck {
+    period: PeriodKind,
+    min_visits: u32
+});
+check_struct!(FourMustsCheck {
+    attend_within_days: u32,
+    must_visit_period: PeriodKind
+});
+check_struct!(SubmissionsCheck { items: Vec<SubmissionItem> });
+check_struct!(TimelyRecordsCheck {
+    activity: ActivityKind,
+    within_days: u32
+});
+
+impl Check {
+    /// Reads a `check` table, naming the field at fault (the tagged enum alone would only say
+    /// "check").
+    fn diagnose(table: &toml::Value) -> Option<(String, String)> {
+        let kind = table.get("kind")?.as_str()?.to_string();
+        let mut rest = table.as_table()?.clone();
+        rest.remove("kind");
+        let rest = toml::Value::Table(rest);
+        fn probe<T: serde::de::DeserializeOwned>(v: toml::Value) -> Option<(String, String)> {
+            serde_path_to_error::deserialize::<_, T>(v).err().map(|e| {
+                let msg = e.inner().message().to_string();
+                (field_path(&e.path().to_string(), &msg), msg)
+            })
+        }
+        match kind.as_str() {
+            "village_visits" => probe::<VillageVisitsCheck>(rest),
+            "in_village_days" => probe::<InVillageDaysCheck>(rest),
+            "activities" => probe::<ActivitiesCheck>(rest),
+            "paired_visits" => probe::<PairedVisitsCheck>(rest),
+            "four_musts" => probe::<FourMustsCheck>(rest),
+            "submissions" => probe::<SubmissionsCheck>(rest),
+            "timely_records" => probe::<TimelyRecordsCheck>(rest),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -337,11 +386,19 @@ impl Catalogue {
                 field: field.into(),
                 problem,
             };
-            let rule: RuleDef = entry.clone().try_into().map_err(|e: toml::de::Error| {
-                let msg = e.message().to_string();
-                let field = field_in(&msg).unwrap_or("rule").to_string();
-                fail(&field, msg)
-            })?;
+            let rule: RuleDef = serde_path_to_error::deserialize(entry.clone()).map_err(
+                |e: serde_path_to_error::Error<toml::de::Error>| {
+                    let path = e.path().to_string();
+                    let msg = e.inner().message().to_string();
+                    let inner = (path == "check")
+                        .then(|| entry.get("check").and_then(Check::diagnose))
+                        .flatten();
+                    match inner {
+                        Some((field, msg)) => fail(&format!("check.{field}"), msg),
+                        None => fail(&field_path(&path, &msg), msg),
+                    }
+                },
+            )?;
             if !seen.insert(rule.id.clone()) {
                 return Err(fail("id", format!("`{}` appears twice", rule.id)));
             }
@@ -364,12 +421,18 @@ impl Catalogue {
     }
 }
 
-/// The field a serde message is about, when it names one in backticks.
-fn field_in(msg: &str) -> Option<&str> {
-    if msg.starts_with("missing field") || msg.starts_with("unknown field") {
-        msg.split('`').nth(1)
-    } else {
-        None
+/// The field an error is about: the path where reading stopped, plus the field a "missing" or
+/// "unknown field" message names.
+fn field_path(path: &str, msg: &str) -> String {
+    let named = (msg.starts_with("missing field") || msg.starts_with("unknown field"))
+        .then(|| msg.split('`').nth(1))
+        .flatten();
+    let path = if path == "." { "" } else { path };
+    match (path, named) {
+        ("", Some(f)) => f.to_string(),
+        ("", None) => "rule".to_string(),
+        (p, Some(f)) if !p.ends_with(f) => format!("{p}.{f}"),
+        (p, _) => p.to_string(),
     }
 }
 
@@ -415,12 +478,12 @@ fn check_rule(r: &RuleDef) -> Result<(), (String, String)> {
         return err("applies_to", "must name at least one role");
     }
     match &r.check {
-        Check::VillageVisits {
+        Check::VillageVisits(VillageVisitsCheck {
             min_visits,
             min_stay_hours,
             period,
             ..
-        } => {
+        }) => {
             if *min_visits == 0 {
                 return err("check.min_visits", "must be at least 1");
             }
@@ -431,12 +494,12 @@ fn check_rule(r: &RuleDef) -> Result<(), (String, String)> {
                 return err("check.period", "posting is not allowed here");
             }
         }
-        Check::InVillageDays {
+        Check::InVillageDays(InVillageDaysCheck {
             min_fraction,
             min_days,
             period,
             ..
-        } => {
+        }) => {
             if min_fraction.is_none() == min_days.is_none() {
                 return err(
                     "check.min_fraction",
@@ -447,7 +510,7 @@ fn check_rule(r: &RuleDef) -> Result<(), (String, String)> {
                 return err("check.period", "posting is not allowed here");
             }
         }
-        Check::Activities { items } => {
+        Check::Activities(ActivitiesCheck { items }) => {
             if items.is_empty() {
                 return err("check.items", "must list at least one item");
             }
@@ -455,7 +518,7 @@ fn check_rule(r: &RuleDef) -> Result<(), (String, String)> {
                 return Err((format!("check.items[{i}].min"), "must be at least 1".into()));
             }
         }
-        Check::Submissions { items } => {
+        Check::Submissions(SubmissionsCheck { items }) => {
             if items.is_empty() {
                 return err("check.items", "must list at least one item");
             }
@@ -476,7 +539,7 @@ fn check_rule(r: &RuleDef) -> Result<(), (String, String)> {
                 }
             }
         }
-        Check::PairedVisits { min_visits, period } => {
+        Check::PairedVisits(PairedVisitsCheck { min_visits, period }) => {
             if *min_visits == 0 {
                 return err("check.min_visits", "must be at least 1");
             }
@@ -484,14 +547,14 @@ fn check_rule(r: &RuleDef) -> Result<(), (String, String)> {
                 return err("check.period", "posting is not allowed here");
             }
         }
-        Check::FourMusts {
+        Check::FourMusts(FourMustsCheck {
             must_visit_period, ..
-        } => {
+        }) => {
             if *must_visit_period == PeriodKind::Posting {
                 return err("check.must_visit_period", "posting is not allowed here");
             }
         }
-        Check::TimelyRecords { .. } | Check::VisitLedger => {}
+        Check::TimelyRecords(TimelyRecordsCheck { .. }) | Check::VisitLedger => {}
     }
     Ok(())
 }
@@ -514,7 +577,17 @@ mod tests {
     fn a_bad_entry_is_named_with_its_field() {
         let bad = BUNDLED_RULES.replacen("min_visits = 6", "min_visits = \"six\"", 1);
         let err = Catalogue::from_toml(&bad).unwrap_err().to_string();
-        assert!(err.contains("entry 2 (R-212)"), "{err}");
+        assert!(err.contains("entry 2 (R-212): check.min_visits:"), "{err}");
+        let bad = BUNDLED_RULES.replacen(
+            "activity = \"variety\", period = \"posting\", min = 3",
+            "activity = \"variety\", period = \"fortnight\", min = 3",
+            1,
+        );
+        let err = Catalogue::from_toml(&bad).unwrap_err().to_string();
+        assert!(
+            err.contains("entry 6 (R-232a): check.items[1].period:") && err.contains("fortnight"),
+            "{err}"
+        );
         let bad = BUNDLED_RULES.replacen(
             "applies_to = [\"liaison_leader\"]",
             "applies_to = [\"mayor\"]",
@@ -530,7 +603,7 @@ mod tests {
         assert!(err.contains("R-233a") && err.contains("3/2"), "{err}");
         let bad = BUNDLED_RULES.replacen("seed_ref = \"二(四)2\"\n", "", 1);
         let err = Catalogue::from_toml(&bad).unwrap_err().to_string();
-        assert!(err.contains("R-242") && err.contains("seed_ref"), "{err}");
+        assert!(err.contains("entry 12 (R-242): seed_ref:"), "{err}");
         let bad = BUNDLED_RULES.replacen("stay_gap_minutes = 20", "stay_gap_minutes = -5", 1);
         let err = Catalogue::from_toml(&bad).unwrap_err().to_string();
         assert!(err.contains("interpretation.stay_gap_minutes"), "{err}");

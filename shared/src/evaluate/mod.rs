@@ -4,8 +4,9 @@
 
 use crate::calendar::WorkCalendar;
 use crate::catalogue::{
-    hours, ActivityItem, Catalogue, Check, Fraction, Interpretation, Measure, RuleDef, Scope,
-    SubmissionItem, VillageFilter,
+    hours, ActivitiesCheck, ActivityItem, Catalogue, Check, FourMustsCheck, Fraction,
+    InVillageDaysCheck, Interpretation, Measure, PairedVisitsCheck, RuleDef, Scope, SubmissionItem,
+    SubmissionsCheck, TimelyRecordsCheck, VillageFilter, VillageVisitsCheck,
 };
 use crate::geometry::VillageShape;
 use crate::ids::{HouseholdId, PersonId, RecordId, VillageId};
@@ -343,12 +344,12 @@ impl<'a> Evaluation<'a> {
         }
         let mut provisional = false;
         let parts = match &rule.check {
-            Check::VillageVisits {
+            Check::VillageVisits(VillageVisitsCheck {
                 period,
                 min_visits,
                 min_stay_hours,
                 min_poor_households,
-            } => {
+            }) => {
                 let villages = Self::villages_of(&active);
                 vec![self.village_visits(
                     *period,
@@ -358,13 +359,13 @@ impl<'a> Evaluation<'a> {
                     *min_poor_households,
                 )]
             }
-            Check::InVillageDays {
+            Check::InVillageDays(InVillageDaysCheck {
                 period,
                 working_days_only,
                 min_fraction,
                 min_days,
                 also_year_to_date,
-            } => {
+            }) => {
                 let req = Requirement {
                     fraction: *min_fraction,
                     days: *min_days,
@@ -404,37 +405,37 @@ impl<'a> Evaluation<'a> {
                 }
                 parts
             }
-            Check::Activities { items } => {
+            Check::Activities(ActivitiesCheck { items }) => {
                 let villages = Self::villages_of(&active);
                 items
                     .iter()
                     .flat_map(|item| self.activities(rule.scope, item, &active, &villages))
                     .collect()
             }
-            Check::PairedVisits { period, min_visits } => {
+            Check::PairedVisits(PairedVisitsCheck { period, min_visits }) => {
                 vec![self.paired_visits(*period, *min_visits)]
             }
-            Check::FourMusts {
+            Check::FourMusts(FourMustsCheck {
                 attend_within_days,
                 must_visit_period,
-            } => {
+            }) => {
                 let villages = Self::villages_of(&active);
                 villages
                     .iter()
                     .flat_map(|v| self.four_musts(*v, *attend_within_days, *must_visit_period))
                     .collect()
             }
-            Check::Submissions { items } => {
+            Check::Submissions(SubmissionsCheck { items }) => {
                 let villages = Self::villages_of(&active);
                 items
                     .iter()
                     .flat_map(|item| self.submissions(rule.scope, item, &villages))
                     .collect()
             }
-            Check::TimelyRecords {
+            Check::TimelyRecords(TimelyRecordsCheck {
                 activity,
                 within_days,
-            } => {
+            }) => {
                 let villages = Self::villages_of(&active);
                 villages
                     .iter()
