@@ -511,7 +511,8 @@ pub async fn import_pairings<S: Store>(
             .ok_or_else(|| r.fail(head_col, format!("{village_name}没有户主为“{head}”的农户")))?;
         let starts_on = match start_col {
             Some(c) if !r.get(c).is_empty() => r.date(c)?,
-            _ => chrono::Utc::now().date_naive(),
+            // Today in China, not in UTC (before 08:00 they differ).
+            _ => zhucun_shared::period::local_date(chrono::Utc::now()),
         };
         let ends_on = match end_col {
             Some(c) if !r.get(c).is_empty() => Some(r.date(c)?),

@@ -512,3 +512,30 @@ async fn far_off_dates_are_refused_naming_the_field() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn made_up_methods_are_counted_as_other() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let brew = reqwest::Method::from_bytes(b"BREWCOFFEE").unwrap();
+        let r = app
+            .http
+            .request(brew, app.url("/health"))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_client_error(), "{}", r.status());
+        let text = app
+            .http
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!text.contains("BREWCOFFEE"), "{text}");
+        assert!(text.contains("method=\"other\""), "{text}");
+        app.stop().await;
+    }
+}

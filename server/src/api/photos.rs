@@ -8,7 +8,6 @@ use crate::access::Access;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::photos::inspect::{could_be_image, inspect, DecodeLimits, InspectError};
-use crate::photos::is_sha256;
 use crate::store::{PhotoRow, Store};
 use crate::AppState;
 use axum::body::Bytes;
@@ -20,11 +19,12 @@ use axum::{Json, Router};
 use chrono::Utc;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::hash_map::{Entry, HashMap};
 use std::io::Write;
 use zhucun_shared::ids::PersonId;
 use zhucun_shared::org::{Assignment, Person};
 use zhucun_shared::period::local_date;
+use zhucun_shared::record::is_sha256_hex;
 use zhucun_shared::sync::PhotoStatus;
 
 pub fn router(state: AppState) -> Router {
@@ -37,7 +37,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 fn checked_sha(sha256: &str) -> ApiResult<&str> {
-    if is_sha256(sha256) {
+    if is_sha256_hex(sha256) {
         Ok(sha256)
     } else {
         Err(ApiError::invalid(
@@ -67,12 +67,12 @@ async fn may_see(state: &AppState, caller: &Caller, photo: &PhotoRow) -> ApiResu
         if author == me {
             return Ok(true);
         }
-        if !people.contains_key(&author) {
+        if let Entry::Vacant(e) = people.entry(author) {
             let found = match state.store.person(author).await? {
                 Some(p) => Some((p, state.store.assignments_of(author).await?)),
                 None => None,
             };
-            people.insert(author, found);
+            e.insert(found);
         }
         let Some(Some((person, assignments))) = people.get(&author) else {
             continue;

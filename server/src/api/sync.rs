@@ -30,13 +30,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The SHA-256 of a record as the phone wrote it, without the server's receipt.
+/// The SHA-256 of a record as the phone wrote it: call it before the server's receipt is
+/// stamped ([`prepare_push`] clears any receipt the phone sent first).
 pub fn content_hash(record: &zhucun_shared::record::DeviceRecord) -> String {
-    if record.received.is_some() {
-        let mut plain = record.clone();
-        plain.received = None;
-        return content_hash(&plain);
-    }
+    debug_assert!(
+        record.received.is_none(),
+        "hash before stamping the receipt"
+    );
     let bytes = serde_json::to_vec(record).expect("records serialise");
     hex::encode(Sha256::digest(&bytes))
 }

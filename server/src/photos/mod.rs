@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use zhucun_shared::ids::PersonId;
+use zhucun_shared::record::is_sha256_hex;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -29,11 +30,6 @@ pub trait ObjectStore: Send + Sync + 'static {
     fn exists(&self, key: &str) -> BoxFuture<'_, Result<bool, ObjectError>>;
 }
 
-/// Lower-case hex SHA-256: the only names the store accepts, so no key can be a path.
-pub fn is_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
 /// Files under a directory, fanned out by the first two hex digits.
 #[derive(Clone, Debug)]
 pub struct FsObjectStore {
@@ -46,7 +42,8 @@ impl FsObjectStore {
     }
 
     fn path(&self, key: &str) -> Result<PathBuf, ObjectError> {
-        if !is_sha256(key) {
+        // Lower-case hex only: no key can be a path.
+        if !is_sha256_hex(key) {
             return Err(ObjectError::BadKey(key.chars().take(80).collect()));
         }
         Ok(self.root.join(&key[..2]).join(key))
@@ -153,7 +150,7 @@ impl Uploads {
     }
 
     pub fn part_path(&self, sha256: &str, uploader: PersonId) -> PathBuf {
-        debug_assert!(is_sha256(sha256));
+        debug_assert!(is_sha256_hex(sha256));
         self.dir.join(format!("{sha256}.{uploader}.part"))
     }
 

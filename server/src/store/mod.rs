@@ -103,7 +103,6 @@ pub struct PushOutcome {
     pub stored: u32,
     pub duplicates: u32,
     pub conflicts: Vec<Conflict>,
-    pub contiguous_seq: u64,
 }
 
 /// A stored photo's metadata; the content lives in the object store under its SHA-256.

@@ -575,7 +575,6 @@ macro_rules! impl_sql_store {
                         }
                     }
                     tx.commit().await?;
-                    out.contiguous_seq = contiguous.max(0) as u64;
                     Ok(out)
                 }
 
