@@ -120,17 +120,52 @@ impl SimulatedCamera {
     /// The picture as the camera would hand it over: a JPEG at quality 92.
     pub fn shoot(&self) -> Vec<u8> {
         let s = self.seed;
+        let (w, h) = (self.width.max(1), self.height.max(1));
+        // Each seed is another scene: the light falls from another side and a few large shapes
+        // (a door, a wall, a person) stand elsewhere, so that a perceptual hash tells two
+        // pictures apart as it would two real ones.
+        let mut state = s.wrapping_mul(2_654_435_761) | 1;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        let shapes: Vec<(u32, u32, u32, u32, [u8; 3])> = (0..4)
+            .map(|_| {
+                let (x0, y0) = (next() % w, next() % h);
+                let (sw, sh) = (
+                    w / 6 + next() % (w / 3).max(1),
+                    h / 6 + next() % (h / 3).max(1),
+                );
+                let c = next();
+                (x0, y0, sw, sh, [c as u8, (c >> 8) as u8, (c >> 16) as u8])
+            })
+            .collect();
+        let light = s % 4;
         // Smooth gradients with fine noise: compresses like a photo, not like a flat colour.
-        let img = RgbImage::from_fn(self.width, self.height, |x, y| {
+        let img = RgbImage::from_fn(w, h, |x, y| {
             let n = (x.wrapping_mul(1_103_515_245)
                 ^ y.wrapping_mul(12_345)
                 ^ s.wrapping_mul(2_654_435_761))
             .rotate_left(13)
                 % 24;
-            let r = ((x * 255 / self.width.max(1)) as u8).wrapping_add(n as u8);
-            let g = ((y * 255 / self.height.max(1)) as u8).wrapping_add((n / 2) as u8);
-            let b = (((x + y + s) / 7 % 200) as u8).wrapping_add(n as u8);
-            image::Rgb([r, g, b])
+            let (u, v) = match light {
+                0 => (x * 255 / w, y * 255 / h),
+                1 => (255 - x * 255 / w, y * 255 / h),
+                2 => (x * 255 / w, 255 - y * 255 / h),
+                _ => (255 - x * 255 / w, 255 - y * 255 / h),
+            };
+            let base = shapes
+                .iter()
+                .find(|(x0, y0, sw, sh, _)| x >= *x0 && x < x0 + sw && y >= *y0 && y < y0 + sh)
+                .map(|(.., c)| *c)
+                .unwrap_or([u as u8, v as u8, ((u + v) / 3) as u8]);
+            image::Rgb([
+                base[0].wrapping_add(n as u8),
+                base[1].wrapping_add((n / 2) as u8),
+                base[2].wrapping_add(n as u8),
+            ])
         });
         let mut out = Vec::new();
         JpegEncoder::new_with_quality(&mut out, 92)

@@ -1,0 +1,273 @@
+//! End to end over real HTTP: a cadre's phone captures a morning in the village offline and
+//! syncs to the real server; the township supervisor then reads the cadre's report from the
+//! server. The phone's own estimate and the server's verdict agree rule by rule — the phone
+//! shows the cadre the verdict the supervisor will see.
+
+use chrono::{DateTime, Duration, Utc};
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpListener;
+use zhucun_mobile::capture::{Capture, Command, TrackPolicy};
+use zhucun_mobile::demo;
+use zhucun_mobile::platform::photo::{reencode, PhotoPolicy, SimulatedCamera};
+use zhucun_mobile::progress;
+use zhucun_mobile::sync::{Api, SharedStore, SyncConfig, SyncEngine};
+use zhucun_server::auth::hash_password;
+use zhucun_server::store::{Org, Store as _, UserRow};
+use zhucun_server::{open_store, AppState, Config};
+use zhucun_shared::ids::{AssignmentId, PersonId};
+use zhucun_shared::org::{Assignment, Person};
+use zhucun_shared::record::{Fix, FixProvider};
+use zhucun_shared::role::Role;
+use zhucun_shared::sync::{LoginRequest, LoginResponse};
+use zhucun_shared::verdict::{PersonReport, Status};
+
+const PASSWORD: &str = "驻村-e2e-密码";
+const SUPERVISOR: PersonId = PersonId::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0099);
+
+/// The real server on a port-0 listener over a fresh SQLite file, holding the demo village, its
+/// cadre (`yang`) and the township's supervisor (`jiancha`).
+async fn start_server(dir: &tempfile::TempDir) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("server.sqlite").display()
+    );
+    let store = open_store(&url).await.unwrap();
+    let pull = demo::pull(Utc::now());
+    let mut assignments = pull.assignments.clone();
+    assignments.push(Assignment {
+        id: AssignmentId::from_u128(0x99),
+        person_id: SUPERVISOR,
+        role: Role::Supervisor,
+        village_id: None,
+        township_id: demo::TOWNSHIP,
+        starts_on: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+        ends_on: None,
+    });
+    let person = |id, name: &str| Person {
+        id,
+        name: name.into(),
+        township_id: demo::TOWNSHIP,
+        unit_id: None,
+    };
+    store
+        .put_org(&Org {
+            townships: pull.townships,
+            people: vec![
+                pull.me.clone().unwrap(),
+                person(demo::TEAMMATE, "吴海燕"),
+                person(SUPERVISOR, "陈志强"),
+            ],
+            villages: pull.villages,
+            households: pull.households,
+            assignments,
+            pairings: pull.pairings,
+        })
+        .await
+        .unwrap();
+    for (person_id, username) in [(demo::ME, "yang"), (SUPERVISOR, "jiancha")] {
+        store
+            .create_user(&UserRow {
+                person_id,
+                username: username.into(),
+                password_hash: hash_password(PASSWORD, 1024, 1).unwrap(),
+                disabled: false,
+                created_at: Utc::now(),
+            })
+            .await
+            .unwrap();
+    }
+    let state = AppState::new(Config::for_tests(dir.path().to_path_buf()), store)
+        .await
+        .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    tokio::spawn(zhucun_server::serve(listener, state, async {
+        let _ = rx.await;
+    }));
+    (base, tx)
+}
+
+fn fix(p: zhucun_shared::org::LatLon, t: DateTime<Utc>) -> Fix {
+    Fix {
+        lat: p.lat,
+        lon: p.lon,
+        accuracy_m: 8.0,
+        time: t,
+        monotonic_ms: None,
+        provider: FixProvider::Gps,
+        mock: false,
+    }
+}
+
+/// On duty in the village for `minutes`, a fix a minute, visiting `visits` households for
+/// 10 minutes each with a photo and a note.
+fn capture(store: &SharedStore, start: DateTime<Utc>, minutes: i64, visits: usize) {
+    let mut s = store.lock().unwrap();
+    let reference = s.reference().unwrap();
+    let mut c = Capture::load(&s, TrackPolicy::default()).unwrap();
+    let at = |m: i64| start + Duration::minutes(m);
+    let homes = demo::households();
+    c.exec(
+        &mut s,
+        &reference,
+        Command::StartDuty {
+            village_id: Some(demo::VILLAGE),
+        },
+        at(0),
+    )
+    .unwrap();
+    c.on_fix(
+        &mut s,
+        &reference,
+        fix(demo::village_centre(), at(0)),
+        at(0),
+    )
+    .unwrap();
+    c.exec(
+        &mut s,
+        &reference,
+        Command::VillageCheckIn {
+            village_id: demo::VILLAGE,
+        },
+        at(0),
+    )
+    .unwrap();
+    for m in 1..=minutes {
+        let k = (m - 5).div_euclid(15);
+        let visiting = m >= 5 && (k as usize) < visits && (m - 5).rem_euclid(15) <= 10;
+        let here = if visiting {
+            homes[k as usize].location
+        } else {
+            demo::village_centre()
+        };
+        if visiting && (m - 5).rem_euclid(15) == 0 {
+            let h = &homes[k as usize];
+            c.exec(
+                &mut s,
+                &reference,
+                Command::HouseholdCheckIn {
+                    household_id: h.id,
+                    event: None,
+                },
+                at(m),
+            )
+            .unwrap();
+        }
+        c.on_fix(&mut s, &reference, fix(here, at(m)), at(m))
+            .unwrap();
+        if visiting && (m - 5).rem_euclid(15) == 3 {
+            let shot = SimulatedCamera {
+                width: 1200,
+                height: 900,
+                seed: k as u32 + 7,
+            }
+            .shoot();
+            let photo = reencode(&shot, &PhotoPolicy::default()).unwrap();
+            c.photo(&mut s, None, &photo, at(m), at(m)).unwrap();
+            c.exec(
+                &mut s,
+                &reference,
+                Command::Note {
+                    attached_to: None,
+                    text: format!("第{}户：了解生产生活", k + 1),
+                },
+                at(m),
+            )
+            .unwrap();
+        }
+        if visiting && (m - 5).rem_euclid(15) == 10 {
+            c.exec(&mut s, &reference, Command::HouseholdCheckOut, at(m))
+                .unwrap();
+        }
+    }
+    c.exec(&mut s, &reference, Command::EndDuty, at(minutes))
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_phone_shows_the_verdict_the_supervisor_sees() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, _stop) = start_server(&dir).await;
+
+    let store: SharedStore = Arc::new(Mutex::new(
+        zhucun_mobile::Store::open(dir.path().join("phone.sqlite")).unwrap(),
+    ));
+    let mut sync = SyncEngine::new(Api::new(&base).unwrap(), SyncConfig::default());
+    sync.sign_in(&store, "yang", PASSWORD, "测试手机")
+        .await
+        .unwrap();
+    sync.sync_once(&store, Utc::now()).await.unwrap();
+
+    // Offline: a morning in the village with four household visits.
+    let start = Utc::now() - Duration::hours(5);
+    capture(&store, start, 4 * 60 + 10, 4);
+    let report = sync.sync_once(&store, Utc::now()).await.unwrap();
+    assert!(report.records_sent > 60, "{report:?}");
+    assert_eq!(report.photos_completed, 4);
+
+    // The supervisor reads the cadre's report from the server.
+    let http = reqwest::Client::new();
+    let login: LoginResponse = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&LoginRequest {
+            username: "jiancha".into(),
+            password: PASSWORD.into(),
+        })
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let now = Utc::now();
+    let month = zhucun_shared::period::Period::containing(
+        zhucun_shared::period::PeriodKind::Month,
+        zhucun_shared::period::local_date(now),
+    )
+    .unwrap();
+    let resp = http
+        .get(format!(
+            "{base}/api/v1/people/{}/report?month={month}",
+            demo::ME
+        ))
+        .bearer_auth(&login.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let server: PersonReport = resp.json().await.unwrap();
+
+    // The phone's own estimate, from its own log and the reference it pulled.
+    let s = store.lock().unwrap();
+    let phone = progress::compute(
+        &s.reference().unwrap(),
+        &s.all_records().unwrap(),
+        demo::ME,
+        now,
+    );
+    drop(s);
+    let local: Vec<_> = phone.rows.iter().filter_map(|r| r.local.clone()).collect();
+    assert_eq!(local.len(), server.verdicts.len(), "the same rules apply");
+    for (l, v) in local.iter().zip(&server.verdicts) {
+        assert_eq!(l.rule_id, v.rule_id);
+        let numbers = |v: &zhucun_shared::verdict::Verdict| {
+            v.parts
+                .iter()
+                .map(|p| (p.period.clone(), p.status, p.counted, p.required))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            numbers(l),
+            numbers(v),
+            "{}: phone and server disagree",
+            v.rule_id
+        );
+    }
+    // And the morning counted: four visits with notes in the home-visit ledger.
+    let ledger = server
+        .verdict("R-35")
+        .expect("the team leader keeps the home-visit ledger");
+    assert_eq!((ledger.parts[0].counted, ledger.parts[0].required), (4, 4));
+    assert_ne!(ledger.status, Status::Short);
+}
