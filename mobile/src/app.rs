@@ -96,7 +96,12 @@ fn use_location(services: Services, state: AppState, mode: LocationMode) {
             let mut source: Box<dyn LocationSource> = match mode {
                 LocationMode::Webview => Box::new(WebviewLocation::start(clock)),
                 LocationMode::Simulated { interval } => {
-                    Box::new(SimulatedLocation::new(&demo::route(), clock, interval).repeating())
+                    let reference = crate::sync::lock(services.store()).reference().ok();
+                    let route = match reference {
+                        Some(r) => demo::route_for(&r, services.now()),
+                        None => demo::route(),
+                    };
+                    Box::new(SimulatedLocation::new(&route, clock, interval).repeating())
                 }
             };
             while let Some(event) = source.next_event().await {

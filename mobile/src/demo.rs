@@ -226,16 +226,22 @@ pub fn server_report(now: DateTime<Utc>) -> PersonReport {
 /// A walk through the village past the first households, dwelling at each, with a stretch
 /// of lost signal.
 pub fn route() -> SimulatedRoute {
-    let c = village_centre();
+    route_through(village_centre(), &households())
+}
+
+/// The same walk for any village: in from outside its centre, then past its first six
+/// households. Used when the phone is signed in to a real server, so that the simulated
+/// cadre walks their own village.
+pub fn route_through(centre: LatLon, homes: &[Household]) -> SimulatedRoute {
     let mut points = vec![RoutePoint {
-        position: offset(c, -700.0, -900.0),
+        position: offset(centre, -700.0, -900.0),
         dwell_fixes: 0,
     }];
     points.push(RoutePoint {
-        position: offset(c, -300.0, -300.0),
+        position: offset(centre, -300.0, -300.0),
         dwell_fixes: 0,
     });
-    for h in households().iter().take(6) {
+    for h in homes.iter().take(6) {
         points.push(RoutePoint {
             position: h.location,
             dwell_fixes: 12,
@@ -247,6 +253,31 @@ pub fn route() -> SimulatedRoute {
         accuracy_m: 12.0,
         lost: vec![55..70],
     }
+}
+
+/// The simulated walk for whoever the phone belongs to: through their first village posted
+/// today, as last pulled; the demo village when there is none.
+pub fn route_for(reference: &crate::store::Reference, now: DateTime<Utc>) -> SimulatedRoute {
+    use geo::{BoundingRect, Centroid};
+    let today = zhucun_shared::period::local_date(now);
+    let me = reference.me.as_ref().map(|p| p.id);
+    let village = reference
+        .assignments
+        .iter()
+        .filter(|a| Some(a.person_id) == me && a.overlaps(today, today))
+        .filter_map(|a| a.village_id)
+        .find_map(|v| reference.village(v));
+    let Some(village) = village else {
+        return route();
+    };
+    let centre = village
+        .boundary
+        .centroid()
+        .or_else(|| village.boundary.bounding_rect().map(|r| r.center().into()))
+        .map(|p| LatLon::new(p.y(), p.x()))
+        .unwrap_or_else(village_centre);
+    let homes: Vec<Household> = reference.households_of(village.id).cloned().collect();
+    route_through(centre, &homes)
 }
 
 /// The team as a server would show it to the team leader: a member's trajectory for today.
@@ -464,5 +495,46 @@ mod tests {
         for r in store.all_records().unwrap() {
             r.validate(now).unwrap();
         }
+    }
+}
+
+#[cfg(test)]
+mod route_tests {
+    use super::*;
+
+    fn dwell_points(r: &SimulatedRoute) -> Vec<LatLon> {
+        r.points
+            .iter()
+            .filter(|p| p.dwell_fixes > 0)
+            .map(|p| p.position)
+            .collect()
+    }
+
+    #[test]
+    fn the_simulated_walk_goes_through_the_signed_in_cadres_own_village() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = crate::Store::open(dir.path().join("p.sqlite")).unwrap();
+        let now = Utc::now();
+        // A village 20 km east of the demo one, with its households, where the cadre is posted.
+        let mut pull = pull(now);
+        let shift = |p: LatLon| offset(p, 20_000.0, 0.0);
+        for v in &mut pull.villages {
+            for poly in &mut v.boundary.0 {
+                poly.exterior_mut(|ring| {
+                    for c in ring.coords_mut() {
+                        let q = shift(LatLon::new(c.y, c.x));
+                        (c.x, c.y) = (q.lon, q.lat);
+                    }
+                });
+            }
+        }
+        for h in &mut pull.households {
+            h.location = shift(h.location);
+        }
+        store.save_pull(&pull).unwrap();
+        let route = route_for(&store.reference().unwrap(), now);
+        let expected: Vec<LatLon> = pull.households.iter().take(6).map(|h| h.location).collect();
+        assert_eq!(dwell_points(&route), expected);
+        assert_ne!(dwell_points(&route), dwell_points(&super::route()));
     }
 }
