@@ -5,14 +5,7 @@ use zhucun_shared::org::LatLon;
 
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
-/// Great-circle distance in metres.
-pub fn distance_m(a: LatLon, b: LatLon) -> f64 {
-    let (la1, la2) = (a.lat.to_radians(), b.lat.to_radians());
-    let dlat = la2 - la1;
-    let dlon = (b.lon - a.lon).to_radians();
-    let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlon / 2.0).sin().powi(2);
-    2.0 * EARTH_RADIUS_M * h.sqrt().asin()
-}
+pub use zhucun_shared::geometry::distance_m;
 
 /// Whether the boundary contains the position.
 pub fn contains(boundary: &MultiPolygon<f64>, p: LatLon) -> bool {
