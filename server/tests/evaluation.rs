@@ -232,3 +232,52 @@ async fn records_may_name_only_the_villages_of_the_authors_posting_that_day() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn supervisors_may_name_any_village_of_their_township() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let fx = app.fx.clone();
+        let token = app.login(fx.supervisor).await;
+        let device = app.enroll(&token).await;
+        let today = local_date(Utc::now());
+        let patrols: Vec<_> = [fx.v1, fx.v2]
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| {
+                activity(
+                    device,
+                    fx.supervisor,
+                    i as u64 + 1,
+                    ActivityKind::Patrol,
+                    v,
+                    today,
+                    1,
+                )
+            })
+            .collect();
+        let (s, v) = app.push(&token, device, &patrols).await;
+        assert_eq!((s, v["stored"].as_u64()), (StatusCode::OK, Some(2)), "{v}");
+        // A village that is not of their township is not theirs.
+        let elsewhere = VillageId::new();
+        let r = activity(
+            device,
+            fx.supervisor,
+            3,
+            ActivityKind::Patrol,
+            elsewhere,
+            today,
+            1,
+        );
+        let (s, v) = app.push(&token, device, &[r]).await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("records[0].body.village_id")
+            ),
+            "{v}"
+        );
+        app.stop().await;
+    }
+}

@@ -13,8 +13,8 @@ use axum::{Json, Router};
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeSet;
-use zhucun_shared::ids::{HouseholdId, PersonId};
+use std::collections::{BTreeSet, HashMap};
+use zhucun_shared::ids::{HouseholdId, PersonId, TownshipId, VillageId};
 use zhucun_shared::org::{Assignment, Household};
 use zhucun_shared::period::{local_date, Period};
 use zhucun_shared::record::{earliest_plausible_time, RecordBody, ServerReceipt};
@@ -104,8 +104,14 @@ pub fn prepare_push(
 
 /// Refuses records naming a village their author was not posted to on the record's day (for a
 /// report, at some time of its period): activities, reports and village events count toward
-/// that village's verdicts. `assignments` are the author's, loaded once per push.
-pub fn check_villages(records: &[IncomingRecord], assignments: &[Assignment]) -> ApiResult<()> {
+/// that village's verdicts. `assignments` are the author's, loaded once per push. Supervisors
+/// and the office work township-wide: any village of their township (`township_of`, which
+/// needs to hold only those townships' villages) is theirs.
+pub fn check_villages(
+    records: &[IncomingRecord],
+    assignments: &[Assignment],
+    township_of: &HashMap<VillageId, TownshipId>,
+) -> ApiResult<()> {
     for (i, inc) in records.iter().enumerate() {
         let (village, from, to) = match &inc.record.body {
             RecordBody::Activity {
@@ -128,9 +134,15 @@ pub fn check_villages(records: &[IncomingRecord], assignments: &[Assignment]) ->
             } => (*v, period.first_day(), period.last_day()),
             _ => continue,
         };
-        let posted = assignments
-            .iter()
-            .any(|a| a.village_id == Some(village) && a.overlaps(from, to));
+        let posted = assignments.iter().any(|a| {
+            a.overlaps(from, to)
+                && match a.village_id {
+                    Some(v) => v == village,
+                    None => {
+                        township_wide(a.role) && township_of.get(&village) == Some(&a.township_id)
+                    }
+                }
+        });
         if !posted {
             return Err(ApiError::invalid(
                 format!("records[{i}].body.village_id"),
@@ -139,6 +151,11 @@ pub fn check_villages(records: &[IncomingRecord], assignments: &[Assignment]) ->
         }
     }
     Ok(())
+}
+
+/// Roles that work across a whole township rather than in villages of their own.
+fn township_wide(role: Role) -> bool {
+    matches!(role, Role::Supervisor | Role::Admin)
 }
 
 /// Push a batch of one device's records.
@@ -175,7 +192,19 @@ pub async fn push(
     }
     let device_id = req.device_id;
     let incoming = prepare_push(req, caller.person.id, now)?;
-    check_villages(&incoming, &caller.assignments)?;
+    let mut township_of = HashMap::new();
+    let townships: BTreeSet<TownshipId> = caller
+        .assignments
+        .iter()
+        .filter(|a| a.village_id.is_none() && township_wide(a.role))
+        .map(|a| a.township_id)
+        .collect();
+    for t in townships {
+        for v in state.store.township_org(t).await?.villages {
+            township_of.insert(v.id, t);
+        }
+    }
+    check_villages(&incoming, &caller.assignments, &township_of)?;
     let outcome = state.store.push_records(device_id, &incoming).await?;
     state.metrics.count_records("stored", outcome.stored.into());
     state
