@@ -2,7 +2,6 @@
 //! walk through the village for the simulated location, and the verdicts a server would send.
 //! Used by tests, the desktop demo (`ZHUCUN_DEMO=1`) and the screenshots.
 
-use crate::geo_util::offset;
 use crate::platform::location::{RoutePoint, SimulatedRoute};
 use crate::store::TrackPoint;
 use crate::team::TeamMember;
@@ -10,6 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use geo::{LineString, MultiPolygon, Polygon};
 use zhucun_shared::calendar::BUNDLED_CALENDAR;
 use zhucun_shared::catalogue::BUNDLED_RULES;
+use zhucun_shared::geometry::offset;
 use zhucun_shared::ids::*;
 use zhucun_shared::org::{
     Assignment, Household, HouseholdCategory, LatLon, Pairing, Person, Township, Village,
@@ -43,7 +43,7 @@ pub fn boundary() -> MultiPolygon<f64> {
     let ring: Vec<(f64, f64)> = corners
         .iter()
         .map(|&(n, e)| {
-            let p = offset(c, n, e);
+            let p = offset(c, e, n);
             (p.lon, p.lat)
         })
         .collect();
@@ -96,7 +96,7 @@ pub fn households() -> Vec<Household> {
             id: HouseholdId::from_u128(0x0190_0000_0000_7000_8000_0000_0000_1000 + i as u128),
             village_id: VILLAGE,
             head_name: (*name).to_string(),
-            location: offset(village_centre(), *n, *e),
+            location: offset(village_centre(), *e, *n),
             categories: cats.to_vec(),
             members: 2 + (i as u32 % 4),
         })
@@ -234,7 +234,7 @@ pub fn route() -> SimulatedRoute {
 /// cadre walks their own village.
 pub fn route_through(centre: LatLon, homes: &[Household]) -> SimulatedRoute {
     let mut points = vec![RoutePoint {
-        position: offset(centre, -700.0, -900.0),
+        position: offset(centre, -900.0, -700.0),
         dwell_fixes: 0,
     }];
     points.push(RoutePoint {
@@ -384,7 +384,7 @@ pub fn seed(
         if let Some(h) = homes
             .iter()
             .take(4)
-            .find(|h| crate::geo_util::distance_m(h.location, *p) < 1.0)
+            .find(|h| zhucun_shared::geometry::distance_m(h.location, *p) < 1.0)
         {
             if capture.state().visit.is_some() || visited >= 4 || seen.contains(&h.id) {
                 continue;
@@ -517,7 +517,7 @@ mod route_tests {
         let now = Utc::now();
         // A village 20 km east of the demo one, with its households, where the cadre is posted.
         let mut pull = pull(now);
-        let shift = |p: LatLon| offset(p, 20_000.0, 0.0);
+        let shift = |p: LatLon| offset(p, 0.0, 20_000.0);
         for v in &mut pull.villages {
             for poly in &mut v.boundary.0 {
                 poly.exterior_mut(|ring| {

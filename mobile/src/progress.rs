@@ -44,23 +44,7 @@ pub struct Progress {
 
 /// The roles `person` holds at any time in `month`.
 pub fn roles_in(reference: &Reference, person: PersonId, month: Period) -> Vec<Role> {
-    let (from, to) = (month.first_day(), month.last_day());
-    let mut roles: Vec<Role> = reference
-        .assignments
-        .iter()
-        .filter(|a| a.person_id == person && a.overlaps(from, to))
-        .map(|a| a.role)
-        .collect();
-    if reference
-        .pairings
-        .iter()
-        .any(|p| p.person_id == person && p.overlaps(from, to))
-    {
-        roles.push(Role::PairingCadre);
-    }
-    roles.sort();
-    roles.dedup();
-    roles
+    reference.roles_between(person, month.first_day(), month.last_day())
 }
 
 /// Progress for the month containing `now`.

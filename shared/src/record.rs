@@ -133,6 +133,14 @@ pub enum ActivityKind {
 }
 
 impl ActivityKind {
+    /// Supervision by the township's discipline office (巡视、督查、考核), not village work.
+    pub fn is_supervision(self) -> bool {
+        matches!(
+            self,
+            ActivityKind::Patrol | ActivityKind::Inspection | ActivityKind::Assessment
+        )
+    }
+
     pub const ALL: [ActivityKind; 14] = [
         ActivityKind::OrganisationalLife,
         ActivityKind::JointMeeting,

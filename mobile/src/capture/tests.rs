@@ -1,8 +1,8 @@
 use super::*;
 use crate::demo;
-use crate::geo_util::offset;
 use crate::platform::photo::{reencode, PhotoPolicy, SimulatedCamera};
 use crate::store::Identity;
+use zhucun_shared::geometry::offset;
 use zhucun_shared::ids::DeviceId;
 use zhucun_shared::record::{ActivityKind, FixProvider, ReportKind};
 
@@ -100,7 +100,7 @@ fn on_duty_the_trajectory_is_thinned_but_never_silent_for_long() {
     // Walking 40 m every 30 s is kept each time.
     let start = t0() + Duration::seconds(1200);
     for i in 1..=5 {
-        let here = offset(centre(), 40.0 * i as f64, 0.0);
+        let here = offset(centre(), 0.0, 40.0 * i as f64);
         let n = p.fix_at(here, 8.0, start + Duration::seconds(30 * i)).len();
         assert_eq!(n, 1, "step {i}");
     }
@@ -153,7 +153,7 @@ fn village_check_in_needs_the_position_inside_the_boundary() {
     )
     .unwrap();
     // 3 km away, accurate: refused, and the distance is said.
-    let away = offset(centre(), 3000.0, 0.0);
+    let away = offset(centre(), 0.0, 3000.0);
     p.fix_at(away, 10.0, t0());
     match p.exec(
         Command::VillageCheckIn {

@@ -1,7 +1,7 @@
 //! The trajectory (轨迹): which fixes to keep, only while on duty.
 
 use super::CaptureState;
-use crate::geo_util::distance_m;
+use zhucun_shared::geometry::distance_m;
 use zhucun_shared::record::{Fix, RecordBody};
 
 /// How densely the trajectory is kept. Dense enough that the server sees presence without

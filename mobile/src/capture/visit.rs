@@ -1,7 +1,8 @@
 //! Households nearest first, and whether a fix is inside a village.
 
-use crate::geo_util::{distance_m, distance_to_boundary_m};
+use crate::geo_util::distance_to_boundary_m;
 use crate::store::Reference;
+use zhucun_shared::geometry::distance_m;
 use zhucun_shared::ids::VillageId;
 use zhucun_shared::org::{Household, LatLon, Village};
 use zhucun_shared::record::Fix;

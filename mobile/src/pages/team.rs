@@ -55,7 +55,7 @@ pub fn Member(member: String) -> Element {
             name: h.household.head_name.clone(),
             visited: m.as_ref().is_some_and(|m| {
                 m.track.iter().any(|p| {
-                    crate::geo_util::distance_m(
+                    zhucun_shared::geometry::distance_m(
                         zhucun_shared::org::LatLon::new(p.lat, p.lon),
                         h.household.location,
                     ) < 30.0

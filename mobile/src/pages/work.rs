@@ -22,20 +22,10 @@ impl EntryKind {
     pub fn choices() -> Vec<EntryKind> {
         let mut out = vec![EntryKind::Report(ReportKind::WeeklyEntry)];
         out.extend(
-            [
-                ActivityKind::OrganisationalLife,
-                ActivityKind::JointMeeting,
-                ActivityKind::CollectiveActivity,
-                ActivityKind::Training,
-                ActivityKind::LeadingIndustry,
-                ActivityKind::Variety,
-                ActivityKind::Technique,
-                ActivityKind::DemonstrationHousehold,
-                ActivityKind::NewBusinessEntity,
-                ActivityKind::NewProfessionalFarmer,
-                ActivityKind::LeaderVisit,
-            ]
-            .map(EntryKind::Activity),
+            ActivityKind::ALL
+                .into_iter()
+                .filter(|k| !k.is_supervision())
+                .map(EntryKind::Activity),
         );
         out.extend(
             [

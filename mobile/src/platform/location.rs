@@ -2,12 +2,12 @@
 //! `navigator.geolocation`; the simulated one replays a route (tests, desktop demo, screenshots).
 
 use super::clock::Clock;
-use crate::geo_util::distance_m;
 use std::future::Future;
 use std::ops::Range;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
+use zhucun_shared::geometry::distance_m;
 use zhucun_shared::org::LatLon;
 use zhucun_shared::record::{Fix, FixProvider};
 

@@ -62,16 +62,21 @@ impl Reference {
 
     /// The roles `person` holds on `day`.
     pub fn roles(&self, person: PersonId, day: NaiveDate) -> Vec<Role> {
+        self.roles_between(person, day, day)
+    }
+
+    /// The roles `person` holds at any time of `from..=to`; a pairing makes a pairing cadre.
+    pub fn roles_between(&self, person: PersonId, from: NaiveDate, to: NaiveDate) -> Vec<Role> {
         let mut roles: Vec<Role> = self
             .assignments
             .iter()
-            .filter(|a| a.person_id == person && a.overlaps(day, day))
+            .filter(|a| a.person_id == person && a.overlaps(from, to))
             .map(|a| a.role)
             .collect();
         if self
             .pairings
             .iter()
-            .any(|p| p.person_id == person && p.overlaps(day, day))
+            .any(|p| p.person_id == person && p.overlaps(from, to))
         {
             roles.push(Role::PairingCadre);
         }
