@@ -35,10 +35,11 @@ impl FlatMetric {
             kx: METRES_PER_DEGREE_LAT * lat.to_radians().cos(),
         }
     }
-    pub fn distance(&self, a: &crate::record::Fix, b: &crate::record::Fix) -> f64 {
+    /// The square of the distance in metres, for comparisons that need no root.
+    pub fn distance_squared(&self, a: &crate::record::Fix, b: &crate::record::Fix) -> f64 {
         let dx = (b.lon - a.lon) * self.kx;
         let dy = (b.lat - a.lat) * METRES_PER_DEGREE_LAT;
-        (dx * dx + dy * dy).sqrt()
+        dx * dx + dy * dy
     }
 }
 

@@ -68,11 +68,17 @@ pub fn clean_track(mut points: Vec<TrackPoint>, interp: &Interpretation) -> Clea
             Some(RejectReason::LowAccuracy)
         } else if kept > 0 {
             let prev = &points[kept - 1];
-            let d = metric.map_or(0.0, |m| m.distance(&prev.fix, &p.fix));
-            // Both fixes may be off by their accuracy; only movement beyond that counts.
-            let moved = (d - prev.fix.accuracy_m - p.fix.accuracy_m).max(0.0);
+            let d2 = metric.map_or(0.0, |m| m.distance_squared(&prev.fix, &p.fix));
             let secs = (p.t - prev.t) as f64 / 1000.0;
-            if moved > 0.0 && (secs <= 0.0 || moved / secs > max_speed) {
+            // Both fixes may be off by their accuracy; only movement beyond that counts. The
+            // common case, a plausible step, is decided on squared distances: no root, no
+            // division.
+            let slack = prev.fix.accuracy_m + p.fix.accuracy_m;
+            let reach = slack + max_speed * secs.max(0.0);
+            let plausible = d2 <= slack * slack || (secs > 0.0 && d2 <= reach * reach);
+            if !plausible {
+                let d = d2.sqrt();
+                let moved = d - slack;
                 let kmh = if secs > 0.0 {
                     moved / secs * 3.6
                 } else {
@@ -234,4 +240,59 @@ pub fn group_rejected_fixes(rejected: &[(TrackPoint, RejectReason)]) -> Vec<Reje
             reason,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::Catalogue;
+    use crate::geometry::offset;
+    use crate::org::LatLon;
+    use crate::record::FixProvider;
+
+    const ORIGIN: LatLon = LatLon {
+        lat: 27.0,
+        lon: 106.0,
+    };
+
+    fn point(n: u128, secs: i64, east_m: f64, accuracy_m: f64) -> TrackPoint {
+        let p = offset(ORIGIN, east_m, 0.0);
+        TrackPoint::new(
+            RecordId::from_u128(n),
+            Fix {
+                lat: p.lat,
+                lon: p.lon,
+                accuracy_m,
+                time: DateTime::from_timestamp(1_790_000_000 + secs, 0).unwrap_or_default(),
+                monotonic_ms: None,
+                provider: FixProvider::Gps,
+                mock: false,
+            },
+        )
+    }
+
+    fn kept(second: TrackPoint) -> bool {
+        let interp = Catalogue::bundled().interpretation;
+        let clean = clean_track(vec![point(1, 0, 0.0, 5.0), second], &interp);
+        clean.points.len() == 2
+    }
+
+    #[test]
+    fn a_step_is_impossible_only_beyond_both_accuracies_and_the_speed_limit() {
+        // 200 km/h for 36 s is 2 000 m; with 5 m + 5 m of accuracy, 2 010 m is reachable.
+        assert!(kept(point(2, 36, 2_009.0, 5.0)));
+        assert!(!kept(point(2, 36, 2_012.0, 5.0)));
+        // At the same instant only the accuracies separate the two fixes.
+        assert!(kept(point(2, 0, 9.5, 5.0)));
+        assert!(!kept(point(2, 0, 11.0, 5.0)));
+        // Arrival order does not matter: the later fix is the one set aside.
+        let interp = Catalogue::bundled().interpretation;
+        let clean = clean_track(
+            vec![point(1, 10, 1_000.0, 5.0), point(2, 0, 0.0, 5.0)],
+            &interp,
+        );
+        assert_eq!(clean.points.len(), 1);
+        assert_eq!(clean.rejected[0].0.record, RecordId::from_u128(1));
+        assert_eq!(clean.flags[0].kind, FlagKind::ImpossibleSpeed);
+    }
 }

@@ -2,7 +2,7 @@
 //! check-out, assembled from separate records and checked against the interpretation.
 
 use crate::catalogue::Interpretation;
-use crate::geometry::distance_m;
+use crate::geometry::{distance_m, near_distance_m};
 use crate::ids::{HouseholdId, PersonId, RecordId};
 use crate::org::{Household, LatLon};
 use crate::plausibility::PhotoFiles;
@@ -251,7 +251,7 @@ pub fn check_visit(
     let nearest = fixes
         .iter()
         .filter(|f| usable(f))
-        .map(|f| (distance_m(f.position(), h.location), f.accuracy_m))
+        .map(|f| (near_distance_m(f.position(), h.location), f.accuracy_m))
         .min_by(|a, b| {
             (a.0 - a.1.min(interp.household_accuracy_cap_m))
                 .total_cmp(&(b.0 - b.1.min(interp.household_accuracy_cap_m)))

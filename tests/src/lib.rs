@@ -1,1 +1,131 @@
+//! What the end-to-end tests share: the real server on a port-0 listener over a fresh SQLite
+//! file, holding the phone app's demo village, and a phone store beside it.
 
+use chrono::{DateTime, Utc};
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpListener;
+use zhucun_mobile::demo;
+use zhucun_mobile::sync::SharedStore;
+use zhucun_mobile::Store;
+use zhucun_server::auth::hash_password;
+use zhucun_server::store::{Org, Store as _, UserRow};
+use zhucun_server::{open_store, AppState, Config};
+use zhucun_shared::ids::{AssignmentId, PersonId};
+use zhucun_shared::org::{Assignment, LatLon, Person};
+use zhucun_shared::record::{Fix, FixProvider};
+use zhucun_shared::role::Role;
+
+/// The password of every account of the test server.
+pub const PASSWORD: &str = "驻村-e2e-密码";
+/// The township's supervisor, who signs in as `jiancha`.
+pub const SUPERVISOR: PersonId = PersonId::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0099);
+
+/// A running server; dropping it shuts the server down and removes its files.
+pub struct DemoServer {
+    /// `http://127.0.0.1:port`
+    pub base: String,
+    /// The database URL, for reading what the server stored.
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for DemoServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl DemoServer {
+    /// The demo village with its cadre (`yang`), a teammate without an account and the
+    /// township's supervisor (`jiancha`). Call from a tokio runtime.
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("server.sqlite").display()
+        );
+        let store = open_store(&url).await.expect("server database");
+        let pull = demo::pull(Utc::now());
+        let mut assignments = pull.assignments.clone();
+        assignments.push(Assignment {
+            id: AssignmentId::from_u128(0x99),
+            person_id: SUPERVISOR,
+            role: Role::Supervisor,
+            village_id: None,
+            township_id: demo::TOWNSHIP,
+            starts_on: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("a date"),
+            ends_on: None,
+        });
+        let person = |id, name: &str| Person {
+            id,
+            name: name.into(),
+            township_id: demo::TOWNSHIP,
+            unit_id: None,
+        };
+        store
+            .put_org(&Org {
+                townships: pull.townships,
+                people: vec![
+                    pull.me.clone().expect("the demo cadre"),
+                    person(demo::TEAMMATE, "吴海燕"),
+                    person(SUPERVISOR, "陈志强"),
+                ],
+                villages: pull.villages,
+                households: pull.households,
+                assignments,
+                pairings: pull.pairings,
+            })
+            .await
+            .expect("organisation stored");
+        for (person_id, username) in [(demo::ME, "yang"), (SUPERVISOR, "jiancha")] {
+            store
+                .create_user(&UserRow {
+                    person_id,
+                    username: username.into(),
+                    password_hash: hash_password(PASSWORD, 1024, 1).expect("hash"),
+                    disabled: false,
+                    created_at: Utc::now(),
+                })
+                .await
+                .expect("account stored");
+        }
+        let state = AppState::new(Config::for_tests(dir.path().to_path_buf()), store)
+            .await
+            .expect("server state");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
+        let base = format!("http://{}", listener.local_addr().expect("an address"));
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(zhucun_server::serve(listener, state, async {
+            let _ = rx.await;
+        }));
+        DemoServer {
+            base,
+            url,
+            dir,
+            shutdown: Some(tx),
+        }
+    }
+}
+
+/// A phone's store in `dir`.
+pub fn phone(dir: &tempfile::TempDir) -> SharedStore {
+    Arc::new(Mutex::new(
+        Store::open(dir.path().join("phone.sqlite")).expect("phone store"),
+    ))
+}
+
+/// A good GPS fix (8 m) at `p`.
+pub fn fix(p: LatLon, t: DateTime<Utc>) -> Fix {
+    Fix {
+        lat: p.lat,
+        lon: p.lon,
+        accuracy_m: 8.0,
+        time: t,
+        monotonic_ms: None,
+        provider: FixProvider::Gps,
+        mock: false,
+    }
+}

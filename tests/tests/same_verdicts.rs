@@ -4,101 +4,14 @@
 //! shows the cadre the verdict the supervisor will see.
 
 use chrono::{DateTime, Duration, Utc};
-use std::sync::{Arc, Mutex};
-use tokio::net::TcpListener;
 use zhucun_mobile::capture::{Capture, Command, TrackPolicy};
 use zhucun_mobile::demo;
 use zhucun_mobile::platform::photo::{reencode, PhotoPolicy, SimulatedCamera};
 use zhucun_mobile::progress;
 use zhucun_mobile::sync::{Api, SharedStore, SyncConfig, SyncEngine};
-use zhucun_server::auth::hash_password;
-use zhucun_server::store::{Org, Store as _, UserRow};
-use zhucun_server::{open_store, AppState, Config};
-use zhucun_shared::ids::{AssignmentId, PersonId};
-use zhucun_shared::org::{Assignment, Person};
-use zhucun_shared::record::{Fix, FixProvider};
-use zhucun_shared::role::Role;
 use zhucun_shared::sync::{LoginRequest, LoginResponse};
 use zhucun_shared::verdict::{PersonReport, Status};
-
-const PASSWORD: &str = "驻村-e2e-密码";
-const SUPERVISOR: PersonId = PersonId::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0099);
-
-/// The real server on a port-0 listener over a fresh SQLite file, holding the demo village, its
-/// cadre (`yang`) and the township's supervisor (`jiancha`).
-async fn start_server(dir: &tempfile::TempDir) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("server.sqlite").display()
-    );
-    let store = open_store(&url).await.unwrap();
-    let pull = demo::pull(Utc::now());
-    let mut assignments = pull.assignments.clone();
-    assignments.push(Assignment {
-        id: AssignmentId::from_u128(0x99),
-        person_id: SUPERVISOR,
-        role: Role::Supervisor,
-        village_id: None,
-        township_id: demo::TOWNSHIP,
-        starts_on: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
-        ends_on: None,
-    });
-    let person = |id, name: &str| Person {
-        id,
-        name: name.into(),
-        township_id: demo::TOWNSHIP,
-        unit_id: None,
-    };
-    store
-        .put_org(&Org {
-            townships: pull.townships,
-            people: vec![
-                pull.me.clone().unwrap(),
-                person(demo::TEAMMATE, "吴海燕"),
-                person(SUPERVISOR, "陈志强"),
-            ],
-            villages: pull.villages,
-            households: pull.households,
-            assignments,
-            pairings: pull.pairings,
-        })
-        .await
-        .unwrap();
-    for (person_id, username) in [(demo::ME, "yang"), (SUPERVISOR, "jiancha")] {
-        store
-            .create_user(&UserRow {
-                person_id,
-                username: username.into(),
-                password_hash: hash_password(PASSWORD, 1024, 1).unwrap(),
-                disabled: false,
-                created_at: Utc::now(),
-            })
-            .await
-            .unwrap();
-    }
-    let state = AppState::new(Config::for_tests(dir.path().to_path_buf()), store)
-        .await
-        .unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(zhucun_server::serve(listener, state, async {
-        let _ = rx.await;
-    }));
-    (base, tx)
-}
-
-fn fix(p: zhucun_shared::org::LatLon, t: DateTime<Utc>) -> Fix {
-    Fix {
-        lat: p.lat,
-        lon: p.lon,
-        accuracy_m: 8.0,
-        time: t,
-        monotonic_ms: None,
-        provider: FixProvider::Gps,
-        mock: false,
-    }
-}
+use zhucun_tests::{fix, phone, DemoServer, PASSWORD};
 
 /// On duty in the village for `minutes`, a fix a minute, visiting `visits` households for
 /// 10 minutes each with a photo and a note.
@@ -187,12 +100,10 @@ fn capture(store: &SharedStore, start: DateTime<Utc>, minutes: i64, visits: usiz
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_phone_shows_the_verdict_the_supervisor_sees() {
+    let server = DemoServer::start().await;
+    let base = server.base.clone();
     let dir = tempfile::tempdir().unwrap();
-    let (base, _stop) = start_server(&dir).await;
-
-    let store: SharedStore = Arc::new(Mutex::new(
-        zhucun_mobile::Store::open(dir.path().join("phone.sqlite")).unwrap(),
-    ));
+    let store: SharedStore = phone(&dir);
     let mut sync = SyncEngine::new(Api::new(&base).unwrap(), SyncConfig::default());
     sync.sign_in(&store, "yang", PASSWORD, "测试手机")
         .await

@@ -6,111 +6,20 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::Digest;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::net::TcpListener;
 use zhucun_mobile::capture::{Capture, Command, TrackPolicy};
 use zhucun_mobile::demo;
 use zhucun_mobile::platform::photo::{reencode, PhotoPolicy, SimulatedCamera};
 use zhucun_mobile::progress;
 use zhucun_mobile::sync::{Api, Backoff, SharedStore, SyncConfig, SyncEngine};
 use zhucun_mobile::Store;
-use zhucun_server::auth::hash_password;
-use zhucun_server::store::{Org, Store as _, UserRow};
-use zhucun_server::{open_store, AppState, Config};
+use zhucun_server::open_store;
+use zhucun_server::store::Store as _;
 use zhucun_shared::ids::{DeviceId, RecordId};
-use zhucun_shared::record::{Fix, FixProvider, RecordBody};
-
-const PASSWORD: &str = "驻村-demo-密码";
-
-struct Server {
-    base: String,
-    url: String,
-    _dir: tempfile::TempDir,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
-/// The real server over a fresh SQLite database holding the demo village and its cadre.
-async fn server() -> Server {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("server.sqlite").display()
-    );
-    let store = open_store(&url).await.unwrap();
-    let pull = demo::pull(Utc::now());
-    let me = pull.me.clone().unwrap();
-    let mut people = vec![me];
-    people.push(zhucun_shared::org::Person {
-        id: demo::TEAMMATE,
-        name: "吴海燕".into(),
-        township_id: demo::TOWNSHIP,
-        unit_id: None,
-    });
-    store
-        .put_org(&Org {
-            townships: pull.townships,
-            people,
-            villages: pull.villages,
-            households: pull.households,
-            assignments: pull.assignments,
-            pairings: pull.pairings,
-        })
-        .await
-        .unwrap();
-    store
-        .create_user(&UserRow {
-            person_id: demo::ME,
-            username: "yang".into(),
-            password_hash: hash_password(PASSWORD, 1024, 1).unwrap(),
-            disabled: false,
-            created_at: Utc::now(),
-        })
-        .await
-        .unwrap();
-    let state = AppState::new(Config::for_tests(dir.path().to_path_buf()), store)
-        .await
-        .unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    tokio::spawn(zhucun_server::serve(listener, state, async {
-        let _ = rx.await;
-    }));
-    Server {
-        base,
-        url,
-        _dir: dir,
-        shutdown: Some(tx),
-    }
-}
-
-fn phone(dir: &tempfile::TempDir) -> SharedStore {
-    Arc::new(Mutex::new(
-        Store::open(dir.path().join("phone.sqlite")).unwrap(),
-    ))
-}
+use zhucun_shared::record::RecordBody;
+use zhucun_tests::{fix, phone, DemoServer as Server, PASSWORD};
 
 fn engine(base: &str, config: SyncConfig) -> SyncEngine {
     SyncEngine::new(Api::new(base).unwrap(), config)
-}
-
-fn fix(p: zhucun_shared::org::LatLon, t: DateTime<Utc>) -> Fix {
-    Fix {
-        lat: p.lat,
-        lon: p.lon,
-        accuracy_m: 8.0,
-        time: t,
-        monotonic_ms: None,
-        provider: FixProvider::Gps,
-        mock: false,
-    }
 }
 
 /// A morning in the village, captured with no network: duty, village check-in, three visits
@@ -192,7 +101,7 @@ fn capture_morning(store: &SharedStore, start: DateTime<Utc>) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_morning_captured_offline_syncs_and_the_verdicts_come_back() {
-    let srv = server().await;
+    let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
     let store = phone(&dir);
     let mut sync = engine(
@@ -277,7 +186,7 @@ async fn a_morning_captured_offline_syncs_and_the_verdicts_come_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_photo_upload_resumes_where_it_stopped() {
-    let srv = server().await;
+    let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
     let store = phone(&dir);
     let mut sync = engine(&srv.base, SyncConfig::default());
@@ -309,7 +218,7 @@ async fn an_interrupted_photo_upload_resumes_where_it_stopped() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_server_is_retried_with_backoff_and_nothing_is_trimmed() {
-    let srv = server().await;
+    let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
     let store = phone(&dir);
     let mut sync = engine(&srv.base, SyncConfig::default());
@@ -321,7 +230,7 @@ async fn an_unreachable_server_is_retried_with_backoff_and_nothing_is_trimmed() 
     let before = store.lock().unwrap().queue_state().unwrap();
 
     // A port nobody listens on.
-    let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let dead = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
     let offline = SyncEngine::new(
@@ -413,7 +322,7 @@ fn copy_phone(dir: &tempfile::TempDir, to: &std::path::Path) -> SharedStore {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_copied_phone_continues_as_a_new_device_and_loses_nothing() {
-    let srv = server().await;
+    let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
     signed_in_phone(&srv, &dir).await;
     let copy_dir = tempfile::tempdir().unwrap();
@@ -463,7 +372,7 @@ async fn a_copied_phone_continues_as_a_new_device_and_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_phone_restored_from_a_backup_continues_as_a_new_device() {
-    let srv = server().await;
+    let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
     signed_in_phone(&srv, &dir).await;
     {
@@ -521,7 +430,7 @@ async fn a_phone_restored_from_a_backup_continues_as_a_new_device() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_restored_from_a_backup_gets_the_records_it_lost_again() {
-    let srv = server().await;
+    let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
     signed_in_phone(&srv, &dir).await;
     let p = phone(&dir);
@@ -530,7 +439,7 @@ async fn a_server_restored_from_a_backup_gets_the_records_it_lost_again() {
     sync.sync_once(&p, Utc::now()).await.unwrap();
     let device = p.lock().unwrap().identity().unwrap().unwrap().device_id;
     // The server loses everything after seq 2.
-    let db = rusqlite::Connection::open(srv._dir.path().join("server.sqlite")).unwrap();
+    let db = rusqlite::Connection::open(srv.dir.path().join("server.sqlite")).unwrap();
     db.busy_timeout(std::time::Duration::from_secs(5)).unwrap();
     db.execute(
         "DELETE FROM device_records WHERE device_id = ?1 AND seq > 2",
@@ -556,7 +465,7 @@ async fn a_server_restored_from_a_backup_gets_the_records_it_lost_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_record_the_server_refuses_is_set_aside_and_the_rest_goes_on() {
-    let srv = server().await;
+    let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
     signed_in_phone(&srv, &dir).await;
     let p = phone(&dir);
@@ -592,7 +501,7 @@ async fn a_record_the_server_refuses_is_set_aside_and_the_rest_goes_on() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_photo_the_server_refuses_is_set_aside_and_later_photos_and_the_pull_go_on() {
-    let srv = server().await;
+    let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
     signed_in_phone(&srv, &dir).await;
     let p = phone(&dir);
@@ -633,7 +542,7 @@ async fn a_photo_the_server_refuses_is_set_aside_and_later_photos_and_the_pull_g
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_session_asks_to_sign_in_again_and_keeps_everything() {
-    let srv = server().await;
+    let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
     signed_in_phone(&srv, &dir).await;
     let p = phone(&dir);
