@@ -94,7 +94,7 @@ impl ApiError {
                 message,
             } => (
                 code,
-                format!("照片无法接收：{message}"),
+                format!("文件无法接收：{message}"),
                 Some(field.clone()),
             ),
             ApiError::Unauthenticated => (

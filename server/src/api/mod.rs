@@ -99,7 +99,7 @@ impl utoipa::Modify for BearerAuth {
     paths(
         auth::login, auth::enroll,
         sync::push, sync::pull,
-        photos::status, photos::upload, photos::download,
+        photos::status, photos::upload, photos::download, photos::file_status, photos::upload_file, photos::download_file,
         reports::people, reports::report, reports::trajectory,
     ),
     modifiers(&BearerAuth),

@@ -1,13 +1,18 @@
-//! Photo upload by SHA-256: idempotent and resumable. A phone asks how much the server holds
-//! (`GET …/status`), then sends the rest in chunks (`PUT …?offset=&total=`). When the last byte
-//! arrives the file is checked (hash, magic bytes, decoding under limits), read (EXIF, perceptual
-//! hash) and moved to the object store; a refused file is dropped whole.
+//! Photo and attachment upload by SHA-256: idempotent and resumable. A phone asks how much the
+//! server holds (`GET …/status`), then sends the rest in chunks (`PUT …?offset=&total=`). When
+//! the last byte arrives the file is checked (hash, magic bytes, decoding under limits), read
+//! (EXIF, perceptual hash) and moved to the object store; a refused file is dropped whole.
+//!
+//! `/api/v1/photos` takes pictures only: a visit's photo is evidence. `/api/v1/files` takes a
+//! report's attachments: pictures, or PDF, Word, Excel and PowerPoint documents. Both share one
+//! store of files, so the status and download of either path answer for any stored file.
 
 use super::extract::{ApiPath, ApiQuery};
 use crate::access::Access;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::photos::inspect::{could_be_image, inspect, DecodeLimits, InspectError};
+use crate::photos::document::{could_be_document, inspect_document, media_type};
+use crate::photos::inspect::{could_be_image, inspect, sniff, DecodeLimits, InspectError};
 use crate::store::{PhotoRow, Store};
 use crate::AppState;
 use axum::body::Bytes;
@@ -24,6 +29,7 @@ use std::io::Write;
 use zhucun_shared::ids::PersonId;
 use zhucun_shared::org::{Assignment, Person};
 use zhucun_shared::period::local_date;
+use zhucun_shared::plausibility::PhotoFacts;
 use zhucun_shared::record::is_sha256_hex;
 use zhucun_shared::sync::PhotoStatus;
 
@@ -32,6 +38,11 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/photos/{sha256}", get(download).put(upload))
         .route("/api/v1/photos/{sha256}/status", get(status))
+        .route(
+            "/api/v1/files/{sha256}",
+            get(download_file).put(upload_file),
+        )
+        .route("/api/v1/files/{sha256}/status", get(file_status))
         .layer(DefaultBodyLimit::max(chunk_limit))
         .with_state(state)
 }
@@ -126,6 +137,15 @@ pub async fn status(
     }
 }
 
+/// What an upload path accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Accepts {
+    /// Pictures: a visit's or an activity's photo.
+    Photos,
+    /// A report's attachments: pictures or documents.
+    Attachments,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct ChunkQuery {
     /// Where this chunk starts in the file.
@@ -155,6 +175,44 @@ pub async fn upload(
     caller: Caller,
     ApiPath(sha256): ApiPath<String>,
     ApiQuery(q): ApiQuery<ChunkQuery>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<PhotoStatus>> {
+    receive(Accepts::Photos, state, caller, sha256, q, body).await
+}
+
+/// Upload a chunk of a report's attachment: a picture, or a PDF, Word (docx, doc), Excel (xlsx,
+/// xls) or PowerPoint (pptx, ppt) file, known by its bytes, not its name. Resumable exactly as
+/// photos are.
+#[utoipa::path(put, path = "/api/v1/files/{sha256}", tag = "photos",
+    params(
+        ("sha256" = String, Path, description = "Lower-case hex SHA-256 of the whole file"),
+        ("offset" = u64, Query, description = "Where this chunk starts"),
+        ("total" = u64, Query, description = "Size of the whole file"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk"),
+    responses(
+        (status = 200, description = "PhotoStatus after the chunk; complete once the file is checked and stored", body = Object),
+        (status = 409, description = "offset is past what the server holds (code offset_mismatch)", body = Object),
+        (status = 413, description = "File or chunk too large; the partial upload is dropped", body = Object),
+        (status = 422, description = "Not an accepted document or image (code not_accepted_file), a damaged document (bad_document), or content that does not match the SHA-256; the partial upload is dropped", body = Object),
+    ),
+    security(("bearer" = [])))]
+pub async fn upload_file(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(sha256): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ChunkQuery>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<PhotoStatus>> {
+    receive(Accepts::Attachments, state, caller, sha256, q, body).await
+}
+
+async fn receive(
+    accepts: Accepts,
+    state: AppState,
+    caller: Caller,
+    sha256: String,
+    q: ChunkQuery,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<PhotoStatus>> {
     let sha256 = checked_sha(&sha256)?.to_string();
@@ -214,8 +272,15 @@ pub async fn upload(
         return Err(ApiError::invalid("total", "上传内容超过声明的文件大小"));
     }
     if received == 0 {
-        if !could_be_image(&new[..new.len().min(16)]) {
-            return Err(refused(InspectError::NotAnImage));
+        let prefix = &new[..new.len().min(16)];
+        match accepts {
+            Accepts::Photos if !could_be_image(prefix) => {
+                return Err(refused(InspectError::NotAnImage));
+            }
+            Accepts::Attachments if !could_be_image(prefix) && !could_be_document(prefix) => {
+                return Err(refused(InspectError::NotAccepted));
+            }
+            _ => {}
         }
         // A new upload: a moment to forget the ones abandoned long ago.
         if state.uploads.sweep_due() {
@@ -246,7 +311,7 @@ pub async fn upload(
             complete: false,
         }));
     }
-    finish(&state, &caller, &sha256, &part).await?;
+    finish(accepts, &state, &caller, &sha256, &part).await?;
     Ok(Json(PhotoStatus {
         sha256,
         received_bytes: received,
@@ -268,6 +333,8 @@ fn refused(e: InspectError) -> ApiError {
         InspectError::NotAnImage => "not_an_image",
         InspectError::TooLarge(_) => "image_too_large",
         InspectError::Undecodable(_) => "undecodable_image",
+        InspectError::NotAccepted => "not_accepted_file",
+        InspectError::BadDocument(_) => "bad_document",
     };
     ApiError::BadPhoto {
         code,
@@ -278,6 +345,7 @@ fn refused(e: InspectError) -> ApiError {
 
 /// Checks the whole file and moves it to the object store; on any refusal the part is dropped.
 async fn finish(
+    accepts: Accepts,
     state: &AppState,
     caller: &Caller,
     sha256: &str,
@@ -303,12 +371,22 @@ async fn finish(
                 message: "文件内容与 SHA-256 不符，请重新上传".into(),
             });
         }
-        let found = inspect(&bytes, limits).map_err(refused)?;
+        let found = match accepts {
+            Accepts::Attachments if sniff(&bytes).is_none() => {
+                let format = inspect_document(&bytes).map_err(refused)?;
+                // A document has no picture to measure or compare.
+                (format, 0, 0, PhotoFacts::default())
+            }
+            _ => {
+                let i = inspect(&bytes, limits).map_err(refused)?;
+                (i.format, i.width, i.height, i.facts)
+            }
+        };
         Ok((bytes, found))
     })
     .await?;
     drop(permit);
-    let (bytes, found) = match checked {
+    let (bytes, (format, width, height, facts)) = match checked {
         Ok(v) => v,
         Err(e) => {
             drop_part(part).await;
@@ -327,10 +405,10 @@ async fn finish(
         .put_photo(&PhotoRow {
             sha256: sha256.to_string(),
             bytes: size,
-            format: found.format.to_string(),
-            width: found.width,
-            height: found.height,
-            facts: found.facts,
+            format: format.to_string(),
+            width,
+            height,
+            facts,
             uploaded_by: caller.person.id,
             uploaded_at: Utc::now(),
         })
@@ -367,10 +445,39 @@ pub async fn download(
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .ok_or_else(|| ApiError::Internal(format!("photo {sha256} missing from object store")))?;
-    let mime = match photo.format.as_str() {
-        "png" => "image/png",
-        "webp" => "image/webp",
-        _ => "image/jpeg",
-    };
+    let mime = media_type(&photo.format);
     Ok(([(header::CONTENT_TYPE, mime)], bytes).into_response())
+}
+
+/// How much of an attachment the server holds for the caller; as for photos.
+#[utoipa::path(get, path = "/api/v1/files/{sha256}/status", tag = "photos",
+    params(("sha256" = String, Path, description = "Lower-case hex SHA-256 of the file")),
+    responses(
+        (status = 200, description = "PhotoStatus: received_bytes, complete", body = Object),
+        (status = 404, description = "Nothing of this file the caller uploaded or may see: upload from offset 0", body = Object),
+    ),
+    security(("bearer" = [])))]
+pub async fn file_status(
+    state: State<AppState>,
+    caller: Caller,
+    sha256: ApiPath<String>,
+) -> ApiResult<Json<PhotoStatus>> {
+    status(state, caller, sha256).await
+}
+
+/// A stored attachment, with its media type, for those who may see a report using it.
+#[utoipa::path(get, path = "/api/v1/files/{sha256}", tag = "photos",
+    params(("sha256" = String, Path, description = "Lower-case hex SHA-256")),
+    responses(
+        (status = 200, description = "The file"),
+        (status = 403, description = "No record using it is within the caller's jurisdiction", body = Object),
+        (status = 404, description = "No such file", body = Object),
+    ),
+    security(("bearer" = [])))]
+pub async fn download_file(
+    state: State<AppState>,
+    caller: Caller,
+    sha256: ApiPath<String>,
+) -> ApiResult<Response> {
+    download(state, caller, sha256).await
 }

@@ -17,6 +17,10 @@ pub enum InspectError {
     TooLarge(String),
     #[error("cannot be decoded: {0}")]
     Undecodable(String),
+    #[error("not a PDF, Word, Excel, PowerPoint or image file")]
+    NotAccepted,
+    #[error("damaged or incomplete document: {0}")]
+    BadDocument(String),
 }
 
 /// Bounds on decoding.

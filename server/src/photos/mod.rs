@@ -1,7 +1,8 @@
-//! Photo files: content-addressed storage behind [`ObjectStore`] (a directory here; an
-//! S3-compatible bucket can implement the same trait), the staging of resumable uploads, and
-//! [`inspect`]ion of what a file really is.
+//! Photo files and reports' attached documents: content-addressed storage behind
+//! [`ObjectStore`] (a directory here; an S3-compatible bucket can implement the same trait),
+//! the staging of resumable uploads, and [`inspect`]ion of what a file really is.
 
+pub mod document;
 pub mod inspect;
 
 use std::future::Future;

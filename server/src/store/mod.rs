@@ -105,7 +105,9 @@ pub struct PushOutcome {
     pub conflicts: Vec<Conflict>,
 }
 
-/// A stored photo's metadata; the content lives in the object store under its SHA-256.
+/// A stored file's metadata: a photo, or a report's attached document (format `pdf`, `docx`,
+/// `xlsx`, `pptx` or `ole`; width and height 0, no facts). The content lives in the object store
+/// under its SHA-256.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PhotoRow {
     pub sha256: String,
@@ -218,6 +220,8 @@ pub trait Store: Send + Sync + 'static {
         &self,
         sha256: &str,
     ) -> impl Future<Output = StoreResult<Vec<(PersonId, DateTime<Utc>)>>> + Send;
+    /// What was read from each of `sha256s` that is a stored picture; documents and files not
+    /// (yet) held are absent.
     fn photo_facts(
         &self,
         sha256s: &[String],

@@ -659,7 +659,10 @@ macro_rules! impl_sql_store {
                             .fetch_optional(&self.read).await?
                         {
                             let p = photo(&row)?;
-                            out.insert(p.sha256, p.facts);
+                            // A document is no photo: it cannot stand as a visit's picture.
+                            if crate::photos::document::is_image(&p.format) {
+                                out.insert(p.sha256, p.facts);
+                            }
                         }
                     }
                     Ok(out)
