@@ -6,16 +6,17 @@ use dioxus::history::{History, MemoryHistory};
 use dioxus::prelude::*;
 use std::rc::Rc;
 use std::sync::Arc;
-use zhucun_mobile::capture::Command;
+use zhucun_mobile::capture::{Command, ReportDraft};
 use zhucun_mobile::demo;
 use zhucun_mobile::pages;
 use zhucun_mobile::platform::clock::ManualClock;
 use zhucun_mobile::platform::location::LocationEvent;
 use zhucun_mobile::state::{AppState, Services};
-use zhucun_mobile::store::Identity;
+use zhucun_mobile::store::{AttachedFile, Identity};
 use zhucun_mobile::{Route, Store};
 use zhucun_shared::ids::DeviceId;
-use zhucun_shared::record::{Fix, FixProvider};
+use zhucun_shared::period::{Period, PeriodKind};
+use zhucun_shared::record::{Fix, FixProvider, ReportKind};
 
 fn now() -> DateTime<Utc> {
     "2026-11-16T02:00:00Z".parse().unwrap()
@@ -285,6 +286,31 @@ fn the_work_log_offers_the_kinds_the_deadline_rules_count() {
         assert!(html.contains(label), "{label}");
     }
     assert!(html.contains("2026年第47周"));
+    // A report (the first kind) takes files besides its text.
+    assert!(html.contains("添加附件"), "{html}");
+    assert!(html.contains(r#"accept=".pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,image/*""#));
+}
+
+#[test]
+fn a_saved_report_lists_how_many_files_it_carries() {
+    let (s, _) = services();
+    let today = zhucun_shared::period::local_date(now());
+    s.command(Command::Report(ReportDraft {
+        kind: ReportKind::MonthlyReport,
+        village_id: Some(demo::VILLAGE),
+        period: Period::containing(PeriodKind::Month, today).unwrap(),
+        title: "十一月驻村工作月报".into(),
+        text: "见附件".into(),
+        attachments: vec![AttachedFile {
+            name: "月报.pdf".into(),
+            data: b"%PDF-1.7\n%%EOF\n".to_vec(),
+        }],
+    }))
+    .unwrap();
+    let mut screen = Screen::new(pages::Work, s);
+    let html = screen.html();
+    assert!(html.contains("十一月驻村工作月报"), "{html}");
+    assert!(html.contains("附件 1"), "{html}");
 }
 
 #[test]

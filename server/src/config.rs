@@ -56,7 +56,7 @@ impl Default for Config {
             database_url: None,
             token_ttl_hours: 24 * 30,
             max_body_bytes: 8 * 1024 * 1024,
-            max_photo_bytes: 20 * 1024 * 1024,
+            max_photo_bytes: zhucun_shared::attachment::MAX_ATTACHMENT_BYTES,
             max_chunk_bytes: 4 * 1024 * 1024,
             max_image_side: 10_000,
             max_decode_bytes: 256 * 1024 * 1024,

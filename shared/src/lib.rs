@@ -1,5 +1,6 @@
 //! Zhucun's domain, shared by the phone and the server so that both compute the same verdicts.
 
+pub mod attachment;
 pub mod calendar;
 pub mod catalogue;
 pub mod evaluate;

@@ -515,7 +515,7 @@ impl DeviceRecord {
             } => {
                 check_text("body.title", title, MAX_TITLE_CHARS)?;
                 check_text("body.text", text, MAX_TEXT_CHARS)?;
-                if attachments.len() > 50 {
+                if attachments.len() > crate::attachment::MAX_ATTACHMENTS {
                     return Err(FieldError::new("body.attachments", "more than 50 files"));
                 }
                 if let Some(i) = attachments.iter().position(|a| !is_sha256_hex(a)) {

@@ -14,6 +14,7 @@ use zhucun_shared::ids::{AssignmentId, PersonId};
 use zhucun_shared::org::{Assignment, LatLon, Person};
 use zhucun_shared::record::{Fix, FixProvider};
 use zhucun_shared::role::Role;
+use zhucun_shared::sync::{LoginRequest, LoginResponse};
 
 /// The password of every account of the test server.
 pub const PASSWORD: &str = "驻村-e2e-密码";
@@ -107,6 +108,25 @@ impl DemoServer {
             dir,
             shutdown: Some(tx),
         }
+    }
+}
+
+impl DemoServer {
+    /// Signs `username` in over HTTP; the bearer token.
+    pub async fn token_of(&self, username: &str) -> String {
+        let r: LoginResponse = reqwest::Client::new()
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&LoginRequest {
+                username: username.into(),
+                password: PASSWORD.into(),
+            })
+            .send()
+            .await
+            .expect("login answered")
+            .json()
+            .await
+            .expect("a login response");
+        r.token
     }
 }
 

@@ -6,16 +6,20 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::Digest;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use zhucun_mobile::capture::ReportDraft;
 use zhucun_mobile::capture::{Capture, Command, TrackPolicy};
 use zhucun_mobile::demo;
 use zhucun_mobile::platform::photo::{reencode, PhotoPolicy, SimulatedCamera};
 use zhucun_mobile::progress;
+use zhucun_mobile::store::{AttachedFile, FileKind};
 use zhucun_mobile::sync::{Api, Backoff, SharedStore, SyncConfig, SyncEngine};
 use zhucun_mobile::Store;
 use zhucun_server::open_store;
 use zhucun_server::store::Store as _;
 use zhucun_shared::ids::{DeviceId, RecordId};
+use zhucun_shared::period::{Period, PeriodKind};
 use zhucun_shared::record::RecordBody;
+use zhucun_shared::record::ReportKind;
 use zhucun_tests::{fix, phone, DemoServer as Server, PASSWORD};
 
 fn engine(base: &str, config: SyncConfig) -> SyncEngine {
@@ -158,7 +162,12 @@ async fn a_morning_captured_offline_syncs_and_the_verdicts_come_back() {
         .collect();
     for sha in &shas {
         assert!(store.lock().unwrap().photo_data(sha).unwrap().is_none());
-        let status = sync.api().photo_status(sha).await.unwrap().unwrap();
+        let status = sync
+            .api()
+            .file_status(FileKind::Photo, sha)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(status.complete);
     }
 
@@ -206,7 +215,13 @@ async fn an_interrupted_photo_upload_resumes_where_it_stopped() {
     // The signal dropped after the first 20 000 bytes of the first photo.
     let part = sync
         .api()
-        .upload_photo_chunk(&first.sha256, 0, data.len() as u64, &data[..20_000])
+        .upload_chunk(
+            FileKind::Photo,
+            &first.sha256,
+            0,
+            data.len() as u64,
+            &data[..20_000],
+        )
         .await
         .unwrap();
     assert_eq!((part.received_bytes, part.complete), (20_000, false));
@@ -578,4 +593,90 @@ async fn an_expired_session_asks_to_sign_in_again_and_keeps_everything() {
     for id in ids.iter().chain(&later) {
         assert_eq!(held[id].0, device);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_with_a_document_and_a_refused_file_syncs_what_the_server_takes() {
+    let srv = Server::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = phone(&dir);
+    let mut sync = engine(
+        &srv.base,
+        SyncConfig {
+            photo_chunk: 1024,
+            ..SyncConfig::default()
+        },
+    );
+    sync.sign_in(&store, "yang", PASSWORD, "测试手机")
+        .await
+        .unwrap();
+    sync.sync_once(&store, Utc::now()).await.unwrap();
+    // A month's report as a PDF, several chunks long; and a file that starts like a PDF but
+    // is cut off, which the phone cannot tell and the server refuses.
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    for i in 0..300 {
+        pdf.extend(format!("% 十一月驻村工作月报 第{i}行\n").as_bytes());
+    }
+    pdf.extend(b"%%EOF\n");
+    let cut = pdf[..pdf.len() - 40].to_vec();
+    let files = [
+        AttachedFile {
+            name: "十一月月报.pdf".into(),
+            data: pdf.clone(),
+        },
+        AttachedFile {
+            name: "草稿.pdf".into(),
+            data: cut.clone(),
+        },
+    ];
+    let today = zhucun_shared::period::local_date(Utc::now());
+    {
+        let mut s = store.lock().unwrap();
+        let reference = s.reference().unwrap();
+        let mut c = Capture::load(&s, TrackPolicy::default()).unwrap();
+        c.exec(
+            &mut s,
+            &reference,
+            Command::Report(ReportDraft {
+                kind: ReportKind::MonthlyReport,
+                village_id: Some(demo::VILLAGE),
+                period: Period::containing(PeriodKind::Month, today).unwrap(),
+                title: "十一月驻村工作月报".into(),
+                text: "见附件".into(),
+                attachments: files.to_vec(),
+            }),
+            Utc::now(),
+        )
+        .unwrap();
+    }
+    let report = sync.sync_once(&store, Utc::now()).await.unwrap();
+    assert_eq!(report.photos_completed, 1);
+    assert_eq!(report.set_aside, 1);
+    let s = store.lock().unwrap();
+    // The document reached the server and left the phone; the refused one stays, with why.
+    assert!(s.photo_data(&files[0].sha256()).unwrap().is_none());
+    assert_eq!(s.photo_data(&files[1].sha256()).unwrap().unwrap(), cut);
+    assert!(s.pending_photos().unwrap().is_empty());
+    drop(s);
+    let status = sync
+        .api()
+        .file_status(FileKind::Attachment, &files[0].sha256())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.complete);
+    let token = srv.token_of("jiancha").await;
+    let r = reqwest::Client::new()
+        .get(format!("{}/api/v1/files/{}", srv.base, files[0].sha256()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        200,
+        "the township's supervisor reads the report"
+    );
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
 }

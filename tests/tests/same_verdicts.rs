@@ -9,7 +9,6 @@ use zhucun_mobile::demo;
 use zhucun_mobile::platform::photo::{reencode, PhotoPolicy, SimulatedCamera};
 use zhucun_mobile::progress;
 use zhucun_mobile::sync::{Api, SharedStore, SyncConfig, SyncEngine};
-use zhucun_shared::sync::{LoginRequest, LoginResponse};
 use zhucun_shared::verdict::{PersonReport, Status};
 use zhucun_tests::{fix, phone, DemoServer, PASSWORD};
 
@@ -119,18 +118,7 @@ async fn the_phone_shows_the_verdict_the_supervisor_sees() {
 
     // The supervisor reads the cadre's report from the server.
     let http = reqwest::Client::new();
-    let login: LoginResponse = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&LoginRequest {
-            username: "jiancha".into(),
-            password: PASSWORD.into(),
-        })
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = server.token_of("jiancha").await;
     let now = Utc::now();
     let month = zhucun_shared::period::Period::containing(
         zhucun_shared::period::PeriodKind::Month,
@@ -142,7 +130,7 @@ async fn the_phone_shows_the_verdict_the_supervisor_sees() {
             "{base}/api/v1/people/{}/report?month={month}",
             demo::ME
         ))
-        .bearer_auth(&login.token)
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap();

@@ -3,8 +3,10 @@
 //! and report submissions.
 
 use super::CaptureError;
+use crate::store::AttachedFile;
 use crate::strings;
 use chrono::NaiveDate;
+use zhucun_shared::attachment::{is_acceptable, MAX_ATTACHMENTS, MAX_ATTACHMENT_BYTES};
 use zhucun_shared::ids::VillageId;
 use zhucun_shared::period::Period;
 use zhucun_shared::record::{
@@ -25,7 +27,8 @@ pub struct ActivityDraft {
     pub text: String,
 }
 
-/// A report as typed into the form: text, with photos or files attached by SHA-256.
+/// A report as typed into the form: text, with the files chosen to go with it (photos are
+/// taken afterwards and attached to the saved report).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReportDraft {
     pub kind: ReportKind,
@@ -34,7 +37,7 @@ pub struct ReportDraft {
     pub period: Period,
     pub title: String,
     pub text: String,
-    pub attachments: Vec<String>,
+    pub attachments: Vec<AttachedFile>,
 }
 
 /// Trimmed text, refused when empty (if `required`) or longer than `max` characters.
@@ -96,14 +99,42 @@ impl ActivityDraft {
 }
 
 impl ReportDraft {
-    pub fn into_body(self) -> Result<RecordBody, CaptureError> {
-        Ok(RecordBody::Report {
+    /// The record, and the files it carries (each once), or why not.
+    pub fn into_parts(self) -> Result<(RecordBody, Vec<AttachedFile>), CaptureError> {
+        if self.attachments.len() > MAX_ATTACHMENTS {
+            return Err(CaptureError::Invalid(strings::ERR_TOO_MANY_ATTACHMENTS));
+        }
+        let mut files: Vec<AttachedFile> = Vec::with_capacity(self.attachments.len());
+        let mut shas = Vec::with_capacity(self.attachments.len());
+        for f in self.attachments {
+            check_attachment(&f)?;
+            let sha = f.sha256();
+            if !shas.contains(&sha) {
+                shas.push(sha);
+                files.push(f);
+            }
+        }
+        let body = RecordBody::Report {
             kind: self.kind,
             village_id: self.village_id,
             period: self.period,
             title: title(&self.title)?,
             text: text(&self.text, MAX_TEXT_CHARS, true)?,
-            attachments: self.attachments,
-        })
+            attachments: shas,
+        };
+        Ok((body, files))
     }
+}
+
+/// A file a report may carry: a PDF, Word, Excel or PowerPoint document or a picture, known by
+/// its first bytes, no larger than the server takes. Checked when chosen, so the cadre hears at
+/// once rather than after a sync.
+pub fn check_attachment(f: &AttachedFile) -> Result<(), CaptureError> {
+    if f.data.is_empty() || !is_acceptable(&f.data) {
+        return Err(CaptureError::Invalid(strings::ERR_ATTACHMENT_KIND));
+    }
+    if f.data.len() as u64 > MAX_ATTACHMENT_BYTES {
+        return Err(CaptureError::Invalid(strings::ERR_ATTACHMENT_TOO_LARGE));
+    }
+    Ok(())
 }

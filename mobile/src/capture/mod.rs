@@ -9,7 +9,7 @@ mod activity;
 mod track;
 mod visit;
 
-pub use activity::{counts_quantity, ActivityDraft, ReportDraft};
+pub use activity::{check_attachment, counts_quantity, ActivityDraft, ReportDraft};
 pub use track::TrackPolicy;
 pub use visit::{nearest_households, village_check_in_position, NearbyHousehold, VillagePosition};
 
@@ -388,7 +388,8 @@ pub fn decide(
             }]
         }
         Command::Activity(draft) => vec![draft.into_body()?],
-        Command::Report(draft) => vec![draft.into_body()?],
+        // Carries files: written by `Capture::exec` itself, with them.
+        Command::Report(draft) => vec![draft.into_parts()?.0],
         Command::Retract { target, reason } => vec![RecordBody::Retraction {
             target,
             reason: activity::text(&reason, zhucun_shared::record::MAX_TITLE_CHARS, true)?,
@@ -456,6 +457,12 @@ impl Capture {
         cmd: Command,
         now: DateTime<Utc>,
     ) -> Result<Vec<DeviceRecord>, CaptureError> {
+        if let Command::Report(draft) = cmd {
+            let (body, files) = draft.into_parts()?;
+            let rec = store.append_report(now, body, &files)?;
+            self.state.evolve(&rec);
+            return Ok(vec![rec]);
+        }
         let bodies = decide(&self.state, cmd, reference, now)?;
         self.write(store, now, bodies)
     }

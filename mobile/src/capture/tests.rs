@@ -1,7 +1,7 @@
 use super::*;
 use crate::demo;
 use crate::platform::photo::{reencode, PhotoPolicy, SimulatedCamera};
-use crate::store::Identity;
+use crate::store::{AttachedFile, FileKind, Identity};
 use zhucun_shared::geometry::offset;
 use zhucun_shared::ids::DeviceId;
 use zhucun_shared::record::{ActivityKind, FixProvider, ReportKind};
@@ -580,7 +580,12 @@ fn records_the_server_would_refuse_are_refused_at_capture_with_a_clear_message()
         period: Period::containing(PeriodKind::Week, day).unwrap(),
         title: "第47周工作".into(),
         text: "走访 12 户".into(),
-        attachments: (0..51).map(|i| format!("{i:064x}")).collect(),
+        attachments: (0..51)
+            .map(|i| AttachedFile {
+                name: format!("{i}.pdf"),
+                data: format!("%PDF-1.7 {i}").into_bytes(),
+            })
+            .collect(),
     };
     assert_eq!(
         refusal(&mut p, Command::Report(report.clone()), t0()),
@@ -676,4 +681,69 @@ fn broken_fixes_are_dropped_not_recorded() {
     assert!(p.capture.state().last_fix.is_none());
     // A good one still is.
     assert_eq!(p.fix_at(centre(), 8.0, at).len(), 1);
+}
+
+#[test]
+fn a_report_carries_its_files_kept_until_the_server_holds_them() {
+    let mut p = phone();
+    let day = zhucun_shared::period::local_date(t0());
+    let pdf = AttachedFile {
+        name: "十一月月报.pdf".into(),
+        data: b"%PDF-1.7\n...\n%%EOF\n".to_vec(),
+    };
+    let report = ReportDraft {
+        kind: ReportKind::MonthlyReport,
+        village_id: Some(demo::VILLAGE),
+        period: Period::containing(PeriodKind::Month, day).unwrap(),
+        title: "十一月驻村工作月报".into(),
+        text: "见附件".into(),
+        attachments: vec![
+            pdf.clone(),
+            AttachedFile {
+                name: "月报.exe".into(),
+                data: b"MZ\x90\x00".to_vec(),
+            },
+        ],
+    };
+    // A program is no report: refused when chosen, nothing written.
+    let before = p.store.last_seq().unwrap();
+    assert_eq!(
+        refusal(&mut p, Command::Report(report.clone()), t0()),
+        strings::ERR_ATTACHMENT_KIND
+    );
+    assert_eq!(p.store.last_seq().unwrap(), before);
+    // The same file chosen twice is carried once.
+    let recs = p
+        .exec(
+            Command::Report(ReportDraft {
+                attachments: vec![pdf.clone(), pdf.clone()],
+                ..report
+            }),
+            t0(),
+        )
+        .unwrap();
+    let RecordBody::Report { attachments, .. } = &recs[0].body else {
+        panic!("{:?}", recs[0].body)
+    };
+    assert_eq!(attachments, &vec![pdf.sha256()]);
+    let pending = p.store.pending_photos().unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(
+        (
+            pending[0].sha256.as_str(),
+            pending[0].kind,
+            pending[0].bytes
+        ),
+        (
+            pdf.sha256().as_str(),
+            FileKind::Attachment,
+            pdf.data.len() as u64
+        )
+    );
+    assert_eq!(
+        p.store.photo_data(&pdf.sha256()).unwrap().unwrap(),
+        pdf.data
+    );
+    let entry = &p.store.entries(10).unwrap()[0];
+    assert_eq!((entry.files, entry.photos), (1, 0));
 }

@@ -1,9 +1,10 @@
 //! 工作日志: what the deadline rules count besides visits — weekly work entries, meetings,
 //! trainings with person-times, agri-tech items, reports — and 四必到 events.
 
-use crate::capture::{ActivityDraft, Command, ReportDraft};
+use crate::capture::{check_attachment, ActivityDraft, Command, ReportDraft};
 use crate::components::PhotoInput;
-use crate::state::{use_app_state, use_services};
+use crate::state::{use_app_state, use_services, Notice};
+use crate::store::AttachedFile;
 use crate::strings;
 use chrono::{Datelike, NaiveDate};
 use dioxus::prelude::*;
@@ -111,6 +112,7 @@ fn EntryForm() -> Element {
     let mut title = use_signal(String::new);
     let mut text = use_signal(String::new);
     let mut count = use_signal(String::new);
+    let mut files = use_signal(Vec::<AttachedFile>::new);
     let snap = state.snapshot.read();
     let today = local_date(snap.now);
     let village = snap.village.as_ref().map(|v| v.id);
@@ -148,6 +150,9 @@ fn EntryForm() -> Element {
             }
             label { "{strings::CONTENT}" }
             textarea { value: "{text}", oninput: move |e| text.set(e.value()) }
+            if matches!(k, EntryKind::Report(_)) {
+                AttachmentPicker { files }
+            }
             button {
                 class: "big",
                 onclick: move |_| {
@@ -168,7 +173,7 @@ fn EntryForm() -> Element {
                             period: report_period(r, today),
                             title: title.peek().clone(),
                             text: text.peek().clone(),
-                            attachments: Vec::new(),
+                            attachments: files.peek().clone(),
                         }),
                     };
                     let ok = state.run(&services, cmd, strings::SAVED);
@@ -176,9 +181,61 @@ fn EntryForm() -> Element {
                         title.set(String::new());
                         text.set(String::new());
                         count.set(String::new());
+                        files.set(Vec::new());
                     }
                 },
                 "{strings::SAVE}"
+            }
+        }
+    }
+}
+
+/// The files chosen to go with a report: each checked when chosen (kind and size), listed
+/// with its size, removable until the report is saved.
+#[component]
+fn AttachmentPicker(files: Signal<Vec<AttachedFile>>) -> Element {
+    let state = use_app_state();
+    let services = use_services();
+    let chosen = files.read().clone();
+    rsx! {
+        div { class: "attachments",
+            for (i, f) in chosen.into_iter().enumerate() {
+                div { class: "row attachment", key: "{i}-{f.name}",
+                    span { "{f.name} · {f.data.len().div_ceil(1024)} KB" }
+                    button {
+                        class: "small",
+                        onclick: move |_| {
+                            files.write().remove(i);
+                        },
+                        "{strings::REMOVE}"
+                    }
+                }
+            }
+            label { class: "photo-input button",
+                "{strings::ADD_ATTACHMENT}"
+                input {
+                    r#type: "file",
+                    multiple: true,
+                    accept: ".pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,image/*",
+                    onchange: move |evt: FormEvent| {
+                        let services = services.clone();
+                        async move {
+                            for file in evt.files() {
+                                let picked = match file.read_bytes().await {
+                                    Ok(bytes) => {
+                                        let f = AttachedFile { name: file.name(), data: bytes.to_vec() };
+                                        check_attachment(&f).map(|()| f).map_err(|e| e.to_string())
+                                    }
+                                    Err(e) => Err(e.to_string()),
+                                };
+                                match picked {
+                                    Ok(f) => files.write().push(f),
+                                    Err(e) => state.refresh(&services, Some(Notice::Error(format!("{}：{e}", file.name())))),
+                                }
+                            }
+                        }
+                    },
+                }
             }
         }
     }
@@ -242,7 +299,10 @@ fn RecentEntries() -> Element {
                 div { class: "row entry", key: "{e.record_id}",
                     div {
                         div { "{e.title}" }
-                        div { class: "muted", "{e.kind} · {e.day} · {strings::PHOTOS} {e.photos}" }
+                        div { class: "muted",
+                            "{e.kind} · {e.day} · {strings::PHOTOS} {e.photos}"
+                            if e.files > 0 { " · {strings::ATTACHMENTS} {e.files}" }
+                        }
                     }
                     if e.retracted {
                         span { class: "pill na", "{strings::RETRACTED}" }

@@ -3,6 +3,7 @@
 use super::{views, Result, Store, StoreError};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use sha2::{Digest, Sha256};
 use zhucun_shared::ids::{DeviceId, RecordId};
 use zhucun_shared::record::{DeviceRecord, RecordBody};
 
@@ -43,13 +44,63 @@ pub enum Watermark {
     Forked,
 }
 
-/// A photo file the server does not hold completely yet.
+/// A photo or attached file the server does not hold completely yet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingPhoto {
     pub sha256: String,
     pub bytes: u64,
     /// Bytes the server is known to hold.
     pub uploaded: u64,
+    pub kind: FileKind,
+}
+
+/// What a kept file is, which decides where it is uploaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// A photo record's picture: evidence of a visit or an activity.
+    Photo,
+    /// A file a report carries: a document or a picture.
+    Attachment,
+}
+
+impl FileKind {
+    fn code(self) -> &'static str {
+        match self {
+            FileKind::Photo => "photo",
+            FileKind::Attachment => "document",
+        }
+    }
+    fn from_code(code: &str) -> Self {
+        if code == "document" {
+            FileKind::Attachment
+        } else {
+            FileKind::Photo
+        }
+    }
+}
+
+/// A file chosen to go with a report, kept on the phone until the server holds it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AttachedFile {
+    pub name: String,
+    pub data: Vec<u8>,
+}
+
+impl AttachedFile {
+    pub fn sha256(&self) -> String {
+        hex::encode(Sha256::digest(&self.data))
+    }
+}
+
+impl std::fmt::Debug for AttachedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "AttachedFile({:?}, {} bytes)",
+            self.name,
+            self.data.len()
+        )
+    }
 }
 
 /// Counts the statements of one write, failing at the configured one (simulated crash).
@@ -79,7 +130,7 @@ impl Store {
 
     /// Appends a record with the next seq and updates the views, in one transaction.
     pub fn append(&mut self, captured_at: DateTime<Utc>, body: RecordBody) -> Result<DeviceRecord> {
-        self.append_with_file(captured_at, body, None)
+        self.append_with_files(captured_at, body, &[])
     }
 
     /// Appends a `Photo` record together with its file.
@@ -89,17 +140,43 @@ impl Store {
         body: RecordBody,
         data: &[u8],
     ) -> Result<DeviceRecord> {
-        self.append_with_file(captured_at, body, Some(data))
+        let sha256 = match &body {
+            RecordBody::Photo { sha256, .. } => sha256.clone(),
+            _ => hex::encode(Sha256::digest(data)),
+        };
+        self.append_with_files(captured_at, body, &[(sha256, FileKind::Photo, None, data)])
+    }
+
+    /// Appends a `Report` record together with the files it carries, whose SHA-256 are its
+    /// `attachments`: the record and every file, or nothing.
+    pub fn append_report(
+        &mut self,
+        captured_at: DateTime<Utc>,
+        body: RecordBody,
+        files: &[AttachedFile],
+    ) -> Result<DeviceRecord> {
+        let kept: Vec<_> = files
+            .iter()
+            .map(|f| {
+                (
+                    f.sha256(),
+                    FileKind::Attachment,
+                    Some(f.name.as_str()),
+                    f.data.as_slice(),
+                )
+            })
+            .collect();
+        self.append_with_files(captured_at, body, &kept)
     }
 
     /// `captured_at` is the phone's clock: the record is checked against it with the same rules
     /// the server applies (a phone clock before 2020 refuses everything), so nothing the server
     /// would refuse enters the log.
-    fn append_with_file(
+    fn append_with_files(
         &mut self,
         captured_at: DateTime<Utc>,
         body: RecordBody,
-        file: Option<&[u8]>,
+        files: &[(String, FileKind, Option<&str>, &[u8])],
     ) -> Result<DeviceRecord> {
         let who = self.identity()?.ok_or(StoreError::NotEnrolled)?;
         let base = self.seq_base()?;
@@ -131,25 +208,24 @@ impl Store {
             ],
         )?;
         steps.next()?;
-        if let (
-            Some(data),
-            RecordBody::Photo {
-                sha256,
-                attached_to,
-                ..
-            },
-        ) = (file, &record.body)
-        {
+        // A photo belongs with what it is attached to; a report's files with the report.
+        let attached_to = match &record.body {
+            RecordBody::Photo { attached_to, .. } => *attached_to,
+            _ => record.id,
+        };
+        for (sha256, kind, name, data) in files {
             tx.execute(
-                "INSERT INTO photos (sha256, record_id, attached_to, bytes, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO photos (sha256, record_id, attached_to, bytes, data, kind, name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (sha256) DO NOTHING",
                 params![
                     sha256,
                     record.id.to_string(),
                     attached_to.to_string(),
                     data.len() as u64,
-                    data
+                    data,
+                    kind.code(),
+                    name
                 ],
             )?;
             steps.next()?;
@@ -310,7 +386,7 @@ impl Store {
 
     pub fn pending_photos(&self) -> Result<Vec<PendingPhoto>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT sha256, bytes, uploaded FROM photos
+            "SELECT sha256, bytes, uploaded, kind FROM photos
              WHERE complete = 0 AND refused IS NULL ORDER BY rowid",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -318,6 +394,7 @@ impl Store {
                 sha256: r.get(0)?,
                 bytes: r.get(1)?,
                 uploaded: r.get(2)?,
+                kind: FileKind::from_code(&r.get::<_, String>(3)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

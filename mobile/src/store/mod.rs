@@ -8,7 +8,7 @@ mod reference;
 mod schema;
 mod views;
 
-pub use log::{PendingPhoto, QueueState, SetAside, Watermark};
+pub use log::{AttachedFile, FileKind, PendingPhoto, QueueState, SetAside, Watermark};
 pub use reference::Reference;
 pub use views::{DutySession, EntryRow, TrackPoint, VillageStay, VisitRow, TRACK_GAP_SECONDS};
 

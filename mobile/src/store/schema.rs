@@ -107,4 +107,12 @@ CREATE TABLE quarantine (
 -- A photo file the server refused: kept, not uploaded again, shown with the server's message.
 ALTER TABLE photos ADD COLUMN refused TEXT;
 "#,
+    r#"
+-- A report's attached documents wait for upload in the photos table too: kind says which
+-- (photo or document) and so where the file is uploaded; name is the file's name as chosen.
+ALTER TABLE photos ADD COLUMN kind TEXT NOT NULL DEFAULT 'photo';
+ALTER TABLE photos ADD COLUMN name TEXT;
+-- Files a work-log entry carries (a report's attachments).
+ALTER TABLE entries ADD COLUMN files INTEGER NOT NULL DEFAULT 0;
+"#,
 ];

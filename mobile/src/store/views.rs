@@ -70,6 +70,8 @@ pub struct EntryRow {
     pub day: NaiveDate,
     pub captured_at: DateTime<Utc>,
     pub photos: u32,
+    /// Files a report carries.
+    pub files: u32,
     pub retracted: bool,
 }
 
@@ -255,8 +257,18 @@ pub(super) fn apply(tx: &Transaction<'_>, rec: &DeviceRecord, steps: &mut Steps)
         } => {
             insert_entry(tx, rec, kind.label_zh(), title, *held_on)?;
         }
-        RecordBody::Report { kind, title, .. } => {
+        RecordBody::Report {
+            kind,
+            title,
+            attachments,
+            ..
+        } => {
             insert_entry(tx, rec, kind.label_zh(), title, local_date(rec.captured_at))?;
+            steps.next()?;
+            tx.execute(
+                "UPDATE entries SET files = ?2 WHERE record_id = ?1",
+                params![rec.id.to_string(), attachments.len() as u64],
+            )?;
         }
         RecordBody::Retraction { target, .. } => {
             let target = target.to_string();
@@ -412,7 +424,7 @@ impl Store {
     /// The latest work-log entries, newest first.
     pub fn entries(&self, limit: usize) -> Result<Vec<EntryRow>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT record_id, type, kind, title, day, captured_at, photos, retracted
+            "SELECT record_id, type, kind, title, day, captured_at, photos, retracted, files
              FROM entries ORDER BY captured_at DESC LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
@@ -424,6 +436,7 @@ impl Store {
                 day: parse_id(r.get(4)?)?,
                 captured_at: parse_time(r.get(5)?)?,
                 photos: r.get(6)?,
+                files: r.get(8)?,
                 retracted: r.get(7)?,
             })
         })?;

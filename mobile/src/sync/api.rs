@@ -1,5 +1,6 @@
 //! The HTTP client of the sync protocol (`zhucun_shared::sync`). Every path is here.
 
+use crate::store::FileKind;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use std::time::Duration;
 use zhucun_shared::sync::{
@@ -12,6 +13,15 @@ const ENROLL: &str = "/api/v1/devices";
 const PUSH: &str = "/api/v1/sync/push";
 const PULL: &str = "/api/v1/sync/pull";
 const PHOTOS: &str = "/api/v1/photos";
+const FILES: &str = "/api/v1/files";
+
+/// Photos go where only pictures are taken; a report's files where documents are too.
+fn route(kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::Photo => PHOTOS,
+        FileKind::Attachment => FILES,
+    }
+}
 const PEOPLE: &str = "/api/v1/people";
 
 /// A person the caller may look at, with today's roles.
@@ -193,11 +203,15 @@ impl Api {
         Ok(Self::check(resp).await?.json().await?)
     }
 
-    /// How much of a photo the server holds; `None` when it has none of it.
-    pub async fn photo_status(&self, sha256: &str) -> Result<Option<PhotoStatus>, ApiError> {
+    /// How much of a file the server holds; `None` when it has none of it.
+    pub async fn file_status(
+        &self,
+        kind: FileKind,
+        sha256: &str,
+    ) -> Result<Option<PhotoStatus>, ApiError> {
         let rb = self
             .http
-            .get(format!("{}{PHOTOS}/{sha256}/status", self.base));
+            .get(format!("{}{}/{sha256}/status", self.base, route(kind)));
         let resp = self.authed(rb).send().await?;
         if resp.status() == StatusCode::NOT_FOUND {
             return Ok(None);
@@ -206,8 +220,9 @@ impl Api {
     }
 
     /// Sends `chunk`, which starts at byte `offset` of a file of `total` bytes.
-    pub async fn upload_photo_chunk(
+    pub async fn upload_chunk(
         &self,
+        kind: FileKind,
         sha256: &str,
         offset: u64,
         total: u64,
@@ -215,7 +230,7 @@ impl Api {
     ) -> Result<PhotoStatus, ApiError> {
         let rb = self
             .http
-            .put(format!("{}{PHOTOS}/{sha256}", self.base))
+            .put(format!("{}{}/{sha256}", self.base, route(kind)))
             .query(&[("offset", offset), ("total", total)])
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(chunk.to_vec());

@@ -370,7 +370,7 @@ impl SyncEngine {
         report: &mut SyncReport,
     ) -> Result<(), SyncError> {
         // Ask first: the server may hold part or all of it from an interrupted upload.
-        let status = self.api.photo_status(&photo.sha256).await?;
+        let status = self.api.file_status(photo.kind, &photo.sha256).await?;
         let mut offset = status.as_ref().map(|s| s.received_bytes).unwrap_or(0);
         let mut complete = status.as_ref().is_some_and(|s| s.complete);
         if !complete {
@@ -388,7 +388,7 @@ impl SyncEngine {
                 let chunk = &data[offset as usize..end];
                 let status = match self
                     .api
-                    .upload_photo_chunk(&photo.sha256, offset, data.len() as u64, chunk)
+                    .upload_chunk(photo.kind, &photo.sha256, offset, data.len() as u64, chunk)
                     .await
                 {
                     Ok(s) => s,
@@ -397,7 +397,7 @@ impl SyncEngine {
                         resyncs += 1;
                         offset = self
                             .api
-                            .photo_status(&photo.sha256)
+                            .file_status(photo.kind, &photo.sha256)
                             .await?
                             .map(|s| s.received_bytes)
                             .unwrap_or(0)
