@@ -201,6 +201,11 @@ impl Services {
         *lock(&self.team) = team;
     }
 
+    /// Puts what the server refused back in the queue for the next sync.
+    pub fn retry_set_aside(&self) -> Result<usize, ServiceError> {
+        Ok(lock(&self.store).retry_set_aside()?)
+    }
+
     /// Carries out a command; returns what to say.
     pub fn command(&self, cmd: Command) -> Result<(), ServiceError> {
         let now = self.now();

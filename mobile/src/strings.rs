@@ -148,6 +148,8 @@ pub const ERR_OTHER_PERSONS_LOG: &str = "本机保存着另一位干部尚未上
 
 // Records and photos the server refused
 pub const SET_ASIDE: &str = "未能上传";
+/// Sends what the server refused again, e.g. once the office has added a missing posting.
+pub const RETRY_SET_ASIDE: &str = "重新上传";
 pub const PHOTO_FILE_MISSING: &str = "照片文件缺失";
 /// The label of a device enrolled again because its log was found restored or copied.
 pub const FORKED_DEVICE_LABEL: &str = "手机（恢复或复制后重新登记）";

@@ -402,8 +402,13 @@ fn records_and_photos_the_server_refused_are_shown_as_not_uploaded() {
         .unwrap()
         .quarantine(rec.seq, "时间不合理（records[0].captured_at）", now())
         .unwrap();
-    let mut screen = Screen::new(zhucun_mobile::components::SyncCard, s);
+    let mut screen = Screen::new(zhucun_mobile::components::SyncCard, s.clone());
     let html = screen.html();
     assert!(html.contains("未能上传"), "{html}");
     assert!(html.contains("时间不合理"), "{html}");
+    assert!(html.contains("重新上传"), "{html}");
+    // Retried, it is pending again and no longer shown as refused.
+    assert_eq!(s.retry_set_aside().unwrap(), 1);
+    let q = s.store().lock().unwrap().queue_state().unwrap();
+    assert_eq!((q.pending_records, q.set_aside.len()), (1, 0));
 }

@@ -680,3 +680,78 @@ async fn a_report_with_a_document_and_a_refused_file_syncs_what_the_server_takes
     assert_eq!(r.headers()["content-type"], "application/pdf");
     assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_was_refused_goes_up_when_retried_after_the_office_fixes_it() {
+    let srv = Server::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    signed_in_phone(&srv, &dir).await;
+    let p = phone(&dir);
+    // The cadre is sent to help in a neighbouring village, but the office has not yet recorded
+    // the posting: the server refuses the event the cadre recorded there.
+    let pull = demo::pull(Utc::now());
+    let mut neighbour = pull.villages[0].clone();
+    neighbour.id = zhucun_shared::ids::VillageId::new();
+    neighbour.name = "邻村".into();
+    let office = open_store(&srv.url).await.unwrap();
+    office
+        .put_org(&zhucun_server::store::Org {
+            villages: vec![neighbour.clone()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let before = write(&p, 1);
+    let helping = p
+        .lock()
+        .unwrap()
+        .append(
+            Utc::now(),
+            RecordBody::VillageEvent {
+                village_id: neighbour.id,
+                kind: zhucun_shared::record::EventKind::DifficultyRequest,
+                occurred_at: Utc::now(),
+                household_id: None,
+                description: "村民反映饮水管道破损".into(),
+            },
+        )
+        .unwrap()
+        .id;
+    let after = write(&p, 2);
+    let sync = engine_of(&srv.base, &p);
+    let report = sync.sync_once(&p, Utc::now()).await.unwrap();
+    assert_eq!(report.set_aside, 1, "{report:?}");
+    // Retried before anything changed, it is refused again, and nothing else is lost.
+    assert_eq!(p.lock().unwrap().retry_set_aside().unwrap(), 1);
+    let report = sync.sync_once(&p, Utc::now()).await.unwrap();
+    assert_eq!(report.set_aside, 1, "{report:?}");
+    assert!(!on_server(&srv).await.contains_key(&helping));
+
+    // The office records the posting; the cadre retries.
+    let mut posting = pull
+        .assignments
+        .iter()
+        .find(|a| a.person_id == demo::ME)
+        .unwrap()
+        .clone();
+    posting.id = zhucun_shared::ids::AssignmentId::new();
+    posting.village_id = Some(neighbour.id);
+    posting.starts_on = zhucun_shared::period::local_date(Utc::now()) - Duration::days(1);
+    office
+        .put_org(&zhucun_server::store::Org {
+            assignments: vec![posting],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(p.lock().unwrap().retry_set_aside().unwrap(), 1);
+    let report = sync.sync_once(&p, Utc::now()).await.unwrap();
+    assert_eq!(report.set_aside, 0, "{report:?}");
+    let held = on_server(&srv).await;
+    for id in before.iter().chain(&after).chain([&helping]) {
+        assert!(held.contains_key(id));
+    }
+    let q = p.lock().unwrap().queue_state().unwrap();
+    assert_eq!((q.pending_records, q.set_aside.len()), (0, 0), "{q:?}");
+    assert_eq!(q.confirmed_seq, q.last_seq);
+}

@@ -53,7 +53,22 @@ pub fn SyncCard() -> Element {
             }
             if !q.set_aside.is_empty() {
                 div { class: "set-aside",
-                    div { class: "row", span { class: "muted", "{strings::SET_ASIDE}" } b { "{q.set_aside.len()}" } }
+                    div { class: "row",
+                        span { class: "muted", "{strings::SET_ASIDE}" }
+                        b { "{q.set_aside.len()}" }
+                        button {
+                            class: "small retry",
+                            disabled: syncing,
+                            onclick: {
+                                let services = services.clone();
+                                move |_| match services.retry_set_aside() {
+                                    Ok(_) => start_sync(state, services.clone()),
+                                    Err(e) => state.refresh(&services, Some(Notice::Error(e.to_string()))),
+                                }
+                            },
+                            "{strings::RETRY_SET_ASIDE}"
+                        }
+                    }
                     for item in q.set_aside.iter() {
                         div { class: "row", span { class: "cats", "{item.what}：{item.message}" } }
                     }

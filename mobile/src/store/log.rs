@@ -321,6 +321,40 @@ impl Store {
         Ok(())
     }
 
+    /// Sends everything set aside again at the next sync: once the office has fixed what the
+    /// server refused (a posting missing, say), a record or file it refused may now be taken.
+    /// The confirmed point moves back to before the first such record (the server takes the
+    /// records it already holds as duplicates). Files whose content is gone stay set aside.
+    /// Returns how many records and files will be sent again. One transaction.
+    pub fn retry_set_aside(&mut self) -> Result<usize> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let first: Option<u64> =
+            tx.query_row("SELECT MIN(seq) FROM quarantine", [], |r| r.get(0))?;
+        let confirmed: u64 = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'confirmed_seq'",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if let Some(first) = first {
+            let back = confirmed.min(first - 1);
+            super::put_meta(&tx, "confirmed_seq", &back.to_string())?;
+        }
+        let records = tx.execute("DELETE FROM quarantine", [])?;
+        let files = tx.execute(
+            "UPDATE photos SET refused = NULL, uploaded = 0
+             WHERE refused IS NOT NULL AND data IS NOT NULL",
+            [],
+        )?;
+        tx.commit()?;
+        Ok(records + files)
+    }
+
     /// Compares the server's watermark for the current device (its own seq numbers) with the
     /// log. The server counts a seq as held whatever content it holds there, so the watermark
     /// never confirms anything; it only reveals a restored server or a forked log.
