@@ -5,6 +5,7 @@ pub mod auth;
 pub mod extract;
 pub mod photos;
 pub mod reports;
+pub mod spot_checks;
 pub mod sync;
 
 use crate::error::ApiError;
@@ -26,6 +27,7 @@ pub fn router(state: AppState) -> Router {
         .merge(sync::router(state.clone()))
         .merge(photos::router(state.clone()))
         .merge(reports::router(state.clone()))
+        .merge(spot_checks::router(state.clone()))
         .merge(ops_router(state.clone()))
         .fallback(|| async { ApiError::NotFound("接口") })
         .layer(DefaultBodyLimit::max(body_limit))
@@ -100,7 +102,7 @@ impl utoipa::Modify for BearerAuth {
         auth::login, auth::enroll,
         sync::push, sync::pull,
         photos::status, photos::upload, photos::download, photos::file_status, photos::upload_file, photos::download_file,
-        reports::people, reports::report, reports::trajectory,
+        reports::people, reports::report, reports::trajectory, spot_checks::spot_checks,
     ),
     modifiers(&BearerAuth),
     tags(

@@ -142,18 +142,23 @@ pub async fn report(
 ) -> ApiResult<Json<PersonReport>> {
     let id = parse_person(&id)?;
     let now = Utc::now();
-    let month = match q.month.as_deref() {
-        None => {
-            let today = local_date(now);
-            Period::month(today.year(), today.month())
-        }
-        Some(m) => match m.parse::<Period>() {
-            Ok(p @ Period::Month { year, .. }) if (2020..=2100).contains(&year) => p,
-            _ => return Err(ApiError::invalid("month", "须为 YYYY-MM 格式的月份")),
-        },
-    };
+    let month = month_param(q.month.as_deref(), now)?;
     let org = visible_target(&state, &caller, id, month.first_day(), month.last_day()).await?;
     Ok(Json(person_report(&state, org, id, month, now).await?))
+}
+
+/// The month a `month` parameter names (`2026-11`), the current one when absent.
+pub fn month_param(month: Option<&str>, now: chrono::DateTime<Utc>) -> ApiResult<Period> {
+    match month {
+        None => {
+            let today = local_date(now);
+            Ok(Period::month(today.year(), today.month()))
+        }
+        Some(m) => match m.parse::<Period>() {
+            Ok(p @ Period::Month { year, .. }) if (2020..=2100).contains(&year) => Ok(p),
+            _ => Err(ApiError::invalid("month", "须为 YYYY-MM 格式的月份")),
+        },
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,99 @@
+//! 抽查: the spot-check queue of everyone in the caller's jurisdiction for a month — flagged
+//! records first, then a routine sample of the visits that counted — with the findings
+//! checkers have attached as notes. Verdicts and flags are recomputed from the records.
+
+use super::extract::ApiQuery;
+use super::reports::{month_param, ReportQuery};
+use crate::access::Access;
+use crate::auth::Caller;
+use crate::error::ApiResult;
+use crate::evaluation::person_report;
+use crate::store::Store;
+use crate::AppState;
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::Utc;
+use std::collections::BTreeSet;
+use zhucun_shared::period::{day_end, day_start, local_date};
+use zhucun_shared::record::RecordBody;
+use zhucun_shared::role::Role;
+use zhucun_shared::spot_check::{spot_check_queue, SpotCheckQueue};
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/api/v1/spot-checks", get(spot_checks))
+        .with_state(state)
+}
+
+/// Roles whose notes on other people's records are findings.
+const CHECKERS: [Role; 4] = [
+    Role::Supervisor,
+    Role::Admin,
+    Role::LiaisonLeader,
+    Role::TeamLeader,
+];
+
+/// The spot-check queue over the people the caller may see (not the caller): a supervisor's
+/// township, a team leader's team. A finding is a note attached to one of an item's records.
+#[utoipa::path(get, path = "/api/v1/spot-checks", tag = "reports",
+    params(("month" = Option<String>, Query, description = "Month as YYYY-MM; default: the current month")),
+    responses(
+        (status = 200, description = "SpotCheckQueue: period, items [{person_id, person_name, reason, records, detail, finding}], unchecked first, most telling flags first", body = Object),
+        (status = 422, description = "Bad month (field month)", body = Object),
+    ),
+    security(("bearer" = [])))]
+pub async fn spot_checks(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ReportQuery>,
+) -> ApiResult<Json<SpotCheckQueue>> {
+    let now = Utc::now();
+    let month = month_param(q.month.as_deref(), now)?;
+    let (first, last) = (month.first_day(), month.last_day());
+    let access = Access::of(caller.person.id, &caller.assignments, local_date(now));
+    let townships = if access.is_admin() {
+        state
+            .store
+            .townships()
+            .await?
+            .into_iter()
+            .map(|t| t.id)
+            .collect()
+    } else {
+        vec![caller.person.township_id]
+    };
+    let mut reports = Vec::new();
+    let mut checkers = BTreeSet::from([caller.person.id]);
+    for t in townships {
+        let org = state.store.township_org(t).await?;
+        for p in &org.people {
+            let assignments: Vec<_> = org.assignments_of(p.id).cloned().collect();
+            if assignments
+                .iter()
+                .any(|a| CHECKERS.contains(&a.role) && a.overlaps(first, last))
+            {
+                checkers.insert(p.id);
+            }
+            if p.id == caller.person.id || !access.can_see(p, &assignments, first, last) {
+                continue;
+            }
+            let report = person_report(&state, org.clone(), p.id, month, now).await?;
+            reports.push((p.id, p.name.clone(), report));
+        }
+    }
+    // Findings may be written after the month, while the queue is worked through.
+    let mut notes = Vec::new();
+    for c in checkers {
+        let records = state
+            .store
+            .records_of(c, day_start(first), day_end(last).max(now))
+            .await?;
+        notes.extend(
+            records
+                .into_iter()
+                .filter(|r| matches!(r.body, RecordBody::Note { .. })),
+        );
+    }
+    Ok(Json(spot_check_queue(month, &reports, &notes)))
+}

@@ -1,0 +1,334 @@
+//! 抽查: the supervisor's spot-check queue. Flagged records come first, the most telling flags
+//! first (a mock location before a clock drift); then a routine sample of the visits and stays
+//! that counted, drawn by record id so the same month gives the same sample to everyone who
+//! asks. An item is checked once someone other than its cadre has attached a note (the
+//! finding) to one of its records; checked items go to the end, with the finding.
+
+use crate::ids::{PersonId, RecordId};
+use crate::period::Period;
+use crate::record::{DeviceRecord, RecordBody};
+use crate::verdict::{EvidenceKind, FlagKind, PersonReport};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+
+/// Why an item is in the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "kind")]
+pub enum SpotCheckReason {
+    /// A plausibility flag raised on the records.
+    Flag(FlagKind),
+    /// Drawn for a routine check among the evidence that counted.
+    Sample(EvidenceKind),
+}
+
+impl SpotCheckReason {
+    pub fn label_zh(self) -> String {
+        match self {
+            SpotCheckReason::Flag(f) => f.label_zh().to_string(),
+            SpotCheckReason::Sample(_) => "随机抽查".to_string(),
+        }
+    }
+}
+
+/// What a checker wrote about an item: a note attached to one of its records.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub record_id: RecordId,
+    pub by: PersonId,
+    pub at: DateTime<Utc>,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SpotCheckItem {
+    pub person_id: PersonId,
+    pub person_name: String,
+    pub reason: SpotCheckReason,
+    /// The records to look at; a finding is attached to the first.
+    pub records: Vec<RecordId>,
+    pub detail: String,
+    pub finding: Option<Finding>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SpotCheckQueue {
+    pub period: Period,
+    pub items: Vec<SpotCheckItem>,
+}
+
+/// One routine item in this many pieces of visit evidence (at least one per person with any).
+pub const SAMPLE_ONE_IN: u128 = 20;
+
+/// Most telling first.
+fn severity(f: FlagKind) -> u8 {
+    match f {
+        FlagKind::MockLocation => 0,
+        FlagKind::PhotoReused => 1,
+        FlagKind::ImpossibleSpeed => 2,
+        FlagKind::ClockJump => 3,
+        FlagKind::PhotoFarFromVisit => 4,
+        FlagKind::PhotoTimeOutsideVisit => 5,
+        FlagKind::DeviceClockSkew => 6,
+    }
+}
+
+/// The queue for `period` from the people's reports, with `notes` (records of the checkers;
+/// other kinds are ignored) as findings.
+pub fn spot_check_queue(
+    period: Period,
+    reports: &[(PersonId, String, PersonReport)],
+    notes: &[DeviceRecord],
+) -> SpotCheckQueue {
+    let mut findings: HashMap<RecordId, Finding> = HashMap::new();
+    for r in notes {
+        if let RecordBody::Note {
+            attached_to, text, ..
+        } = &r.body
+        {
+            let f = Finding {
+                record_id: r.id,
+                by: r.person_id,
+                at: r.captured_at,
+                text: text.clone(),
+            };
+            // The latest word on a record stands.
+            match findings.get(attached_to) {
+                Some(old) if (old.at, old.record_id) >= (f.at, f.record_id) => {}
+                _ => {
+                    findings.insert(*attached_to, f);
+                }
+            }
+        }
+    }
+    let mut items: Vec<(u8, SpotCheckItem)> = Vec::new();
+    for (person, name, report) in reports {
+        let item = |reason, records: Vec<RecordId>, detail: String| SpotCheckItem {
+            person_id: *person,
+            person_name: name.clone(),
+            reason,
+            finding: records
+                .iter()
+                .filter_map(|r| findings.get(r))
+                .filter(|f| f.by != *person)
+                .max_by_key(|f| (f.at, f.record_id))
+                .cloned(),
+            records,
+            detail,
+        };
+        for f in &report.flags {
+            items.push((
+                severity(f.kind),
+                item(
+                    SpotCheckReason::Flag(f.kind),
+                    f.records.clone(),
+                    f.detail.clone(),
+                ),
+            ));
+        }
+        // Visits and stays that counted, once each however many rules counted them.
+        let mut seen: BTreeSet<&[RecordId]> = BTreeSet::new();
+        let mut counted = Vec::new();
+        for e in report
+            .verdicts
+            .iter()
+            .flat_map(|v| &v.parts)
+            .flat_map(|p| &p.evidence)
+        {
+            let visit = matches!(
+                e.kind,
+                EvidenceKind::HouseholdVisit | EvidenceKind::QualifyingVisit
+            );
+            if visit && !e.records.is_empty() && seen.insert(&e.records) {
+                counted.push(e);
+            }
+        }
+        // UUIDv7 ids end in random bits: a fair draw that anyone can repeat.
+        let draw = |e: &&crate::verdict::Evidence| e.records[0].0.as_u128() % SAMPLE_ONE_IN;
+        let mut drawn: Vec<_> = counted.iter().filter(|e| draw(e) == 0).collect();
+        if drawn.is_empty() {
+            drawn.extend(counted.iter().min_by_key(|e| (draw(e), e.records[0])));
+        }
+        for e in drawn {
+            items.push((
+                u8::MAX,
+                item(
+                    SpotCheckReason::Sample(e.kind),
+                    e.records.clone(),
+                    e.detail.clone(),
+                ),
+            ));
+        }
+    }
+    items.sort_by(|(a, x), (b, y)| {
+        (x.finding.is_some(), *a, &x.person_name, &x.records).cmp(&(
+            y.finding.is_some(),
+            *b,
+            &y.person_name,
+            &y.records,
+        ))
+    });
+    items.dedup_by(|(_, a), (_, b)| {
+        a.person_id == b.person_id && a.records == b.records && a.reason == b.reason
+    });
+    SpotCheckQueue {
+        period,
+        items: items.into_iter().map(|(_, i)| i).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::DeviceId;
+    use crate::verdict::{Evidence, Flag, Part, Status, Verdict};
+
+    fn at(h: u32) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_793_000_000 + i64::from(h) * 3600, 0).unwrap()
+    }
+
+    fn visit(id: u128) -> Evidence {
+        Evidence {
+            kind: EvidenceKind::HouseholdVisit,
+            records: vec![RecordId::from_u128(id)],
+            start: at(1),
+            end: Some(at(2)),
+            detail: format!("走访 {id}"),
+        }
+    }
+
+    fn report(person: PersonId, flags: Vec<Flag>, visits: &[u128]) -> PersonReport {
+        let part = Part {
+            label_zh: "走访".into(),
+            period: "2026-11".into(),
+            village_id: None,
+            status: Status::Met,
+            counted: visits.len() as u32,
+            required: 1,
+            due: None,
+            evidence: visits.iter().map(|&v| visit(v)).collect(),
+            rejected: vec![],
+        };
+        let verdict = |id: &str| Verdict {
+            rule_id: id.into(),
+            seed_ref: String::new(),
+            title_zh: String::new(),
+            status: Status::Met,
+            provisional: false,
+            parts: vec![part.clone()],
+        };
+        PersonReport {
+            person_id: person,
+            period: Period::month(2026, 11),
+            evaluated_at: at(0),
+            catalogue_version: String::new(),
+            // Two rules counting the same visits: each visit is one item at most.
+            verdicts: vec![verdict("R-242"), verdict("R-243")],
+            flags,
+        }
+    }
+
+    fn note(by: PersonId, on: RecordId, text: &str, h: u32) -> DeviceRecord {
+        DeviceRecord {
+            id: RecordId::from_u128(9_000 + u128::from(h)),
+            device_id: DeviceId::from_u128(1),
+            seq: u64::from(h),
+            person_id: by,
+            captured_at: at(h),
+            body: RecordBody::Note {
+                attached_to: on,
+                text: text.into(),
+                replaces: None,
+            },
+            received: None,
+        }
+    }
+
+    #[test]
+    fn flags_come_first_most_telling_first_then_a_repeatable_sample() {
+        let (a, b) = (PersonId::from_u128(1), PersonId::from_u128(2));
+        let flag = |kind, id| Flag {
+            kind,
+            records: vec![RecordId::from_u128(id)],
+            detail: String::new(),
+        };
+        // 40 visits: ids 20 and 40 are drawn (one in twenty).
+        let many: Vec<u128> = (1..=40).collect();
+        let reports = vec![
+            (
+                a,
+                "王".to_string(),
+                report(
+                    a,
+                    vec![
+                        flag(FlagKind::DeviceClockSkew, 501),
+                        flag(FlagKind::MockLocation, 502),
+                    ],
+                    &many,
+                ),
+            ),
+            // Three visits, none drawn by id: the one closest to a draw still is.
+            (b, "李".to_string(), report(b, vec![], &[61, 62, 63])),
+        ];
+        let q = spot_check_queue(Period::month(2026, 11), &reports, &[]);
+        let reasons: Vec<_> = q.items.iter().map(|i| (i.person_id, i.reason)).collect();
+        assert_eq!(
+            reasons[..2],
+            [
+                (a, SpotCheckReason::Flag(FlagKind::MockLocation)),
+                (a, SpotCheckReason::Flag(FlagKind::DeviceClockSkew)),
+            ]
+        );
+        let sampled: Vec<(PersonId, RecordId)> = q.items[2..]
+            .iter()
+            .map(|i| (i.person_id, i.records[0]))
+            .collect();
+        let mut want = vec![
+            (a, RecordId::from_u128(20)),
+            (a, RecordId::from_u128(40)),
+            (b, RecordId::from_u128(61)),
+        ];
+        want.sort_by_key(|(p, r)| (if *p == a { "王" } else { "李" }, *r));
+        assert_eq!(sampled, want);
+        // The same input gives the same queue.
+        assert_eq!(q, spot_check_queue(Period::month(2026, 11), &reports, &[]));
+    }
+
+    #[test]
+    fn a_note_by_someone_else_checks_an_item_and_moves_it_to_the_end() {
+        let (cadre, checker) = (PersonId::from_u128(1), PersonId::from_u128(7));
+        let flagged = RecordId::from_u128(502);
+        let reports = vec![(
+            cadre,
+            "王".to_string(),
+            report(
+                cadre,
+                vec![Flag {
+                    kind: FlagKind::MockLocation,
+                    records: vec![flagged],
+                    detail: String::new(),
+                }],
+                &[20],
+            ),
+        )];
+        // The cadre's own note on the record is no finding.
+        let own = note(cadre, flagged, "我没有用模拟定位", 3);
+        let q = spot_check_queue(Period::month(2026, 11), &reports, &[own.clone()]);
+        assert!(q.items.iter().all(|i| i.finding.is_none()));
+        let first = note(checker, flagged, "存疑，待约谈", 4);
+        let later = note(checker, flagged, "已核实：设备故障，已更换", 5);
+        let q = spot_check_queue(
+            Period::month(2026, 11),
+            &reports,
+            &[own, later.clone(), first],
+        );
+        let last = q.items.last().unwrap();
+        assert_eq!(last.reason, SpotCheckReason::Flag(FlagKind::MockLocation));
+        let f = last.finding.as_ref().unwrap();
+        assert_eq!(
+            (f.by, f.text.as_str()),
+            (checker, "已核实：设备故障，已更换")
+        );
+        assert!(q.items[0].finding.is_none());
+    }
+}
