@@ -16,11 +16,13 @@ use crate::sync::{lock, Api, Backoff, SharedStore, SyncConfig, SyncEngine, SyncE
 use chrono::{DateTime, Duration, Utc};
 use dioxus::prelude::*;
 use geo::MultiPolygon;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use zhucun_shared::ids::{RecordId, VillageId};
 use zhucun_shared::org::Household;
 use zhucun_shared::period::{day_start, local_date};
 use zhucun_shared::role::Role;
+use zhucun_shared::spot_check::SpotCheckQueue;
 
 pub use crate::team::TeamMember;
 
@@ -80,6 +82,11 @@ pub struct Snapshot {
     pub queue: QueueState,
     pub progress: Option<Progress>,
     pub team: Vec<TeamMember>,
+    /// For a supervisor: the spot-check queue as of the last sync.
+    pub spot_checks: Option<SpotCheckQueue>,
+    /// Findings written on this phone, by the record they are attached to (shown at once,
+    /// before the server has them).
+    pub my_notes: HashMap<RecordId, String>,
     /// Today's own trajectory (the open or latest duty session).
     pub track: Vec<TrackPoint>,
     pub location_simulated: bool,
@@ -104,6 +111,8 @@ impl Snapshot {
             queue: QueueState::default(),
             progress: None,
             team: Vec::new(),
+            spot_checks: None,
+            my_notes: HashMap::new(),
             track: Vec::new(),
             location_simulated: false,
             syncing: false,
@@ -149,6 +158,7 @@ pub struct Services {
     /// Set at launch when a server is known, or by signing in.
     sync: Arc<Mutex<Option<SyncEngine>>>,
     team: Arc<Mutex<Vec<TeamMember>>>,
+    spot_checks: Arc<Mutex<Option<SpotCheckQueue>>>,
     progress: Arc<Mutex<Option<ProgressCache>>>,
     simulated_location: bool,
 }
@@ -180,6 +190,7 @@ impl Services {
             clock,
             sync: Arc::new(Mutex::new(sync)),
             team: Arc::new(Mutex::new(Vec::new())),
+            spot_checks: Arc::new(Mutex::new(None)),
             progress: Arc::new(Mutex::new(None)),
             simulated_location,
         })
@@ -195,6 +206,10 @@ impl Services {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    pub fn set_spot_checks(&self, queue: SpotCheckQueue) {
+        *lock(&self.spot_checks) = Some(queue);
     }
 
     pub fn set_team(&self, team: Vec<TeamMember>) {
@@ -317,6 +332,9 @@ impl Services {
                     self.set_team(team);
                 }
             }
+            if let Ok(Some(queue)) = engine.spot_checks(&self.store, self.clock.now()).await {
+                self.set_spot_checks(queue);
+            }
         }
         Some(result.map_err(|e| e.to_string()))
     }
@@ -386,6 +404,7 @@ impl Services {
             .map(|r| name(&reference, r))
             .collect();
         snap.entries = store.entries(30)?;
+        snap.my_notes = store.notes_by_target()?;
         snap.queue = store.queue_state()?;
         let duty = match &capture.duty {
             Some(d) => Some(d.duty),
@@ -408,6 +427,7 @@ impl Services {
         // The evaluation runs over the whole log: not while holding the store.
         drop(store);
         snap.team = lock(&self.team).clone();
+        snap.spot_checks = lock(&self.spot_checks).clone();
         snap.capture = capture;
         let evaluated = match (cached, me, records) {
             (Some(c), _, _) => c,

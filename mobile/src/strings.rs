@@ -102,7 +102,13 @@ pub const HOUSEHOLDS: &str = "农户";
 pub const BOUNDARY: &str = "村界";
 pub const NOT_A_TEAM_LEADER: &str = "仅工作队队长可查看";
 pub const SPOT_CHECK_QUEUE: &str = "抽查队列";
-pub const SPOT_CHECK_UNAVAILABLE: &str = "服务器尚未提供抽查队列";
+pub const SPOT_CHECK_NOT_LOADED: &str = "同步后显示本月抽查队列";
+pub const SPOT_CHECK_EMPTY: &str = "本月暂无需抽查的记录";
+pub const SPOT_CHECK_FINDING: &str = "核查结果";
+pub const SPOT_CHECK_RECORD: &str = "记录核查结果";
+pub const SPOT_CHECK_DONE: &str = "已核查";
+pub const SPOT_CHECK_PENDING_SYNC: &str = "已记录，待同步";
+pub const SPOT_CHECK_OPEN: &str = "待核查";
 pub const NOT_A_SUPERVISOR: &str = "仅督查人员可查看";
 
 // Errors the capture flows report

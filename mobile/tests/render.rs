@@ -322,6 +322,85 @@ fn the_spot_check_queue_is_for_supervisors() {
 }
 
 #[test]
+fn a_supervisor_works_through_the_queue_and_sees_a_finding_at_once() {
+    use zhucun_shared::ids::{AssignmentId, RecordId};
+    use zhucun_shared::spot_check::{Finding, SpotCheckItem, SpotCheckQueue, SpotCheckReason};
+    use zhucun_shared::verdict::{EvidenceKind, FlagKind};
+    let mut store = Store::in_memory().unwrap();
+    store
+        .set_identity(
+            Identity {
+                device_id: DeviceId::new(),
+                person_id: demo::ME,
+            },
+            0,
+        )
+        .unwrap();
+    let mut pull = demo::pull(now());
+    pull.assignments.push(zhucun_shared::org::Assignment {
+        id: AssignmentId::new(),
+        person_id: demo::ME,
+        role: zhucun_shared::role::Role::Supervisor,
+        village_id: None,
+        township_id: demo::TOWNSHIP,
+        starts_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        ends_on: None,
+    });
+    store.save_pull(&pull).unwrap();
+    let s = Services::new(store, Arc::new(ManualClock::new(now())), None, true).unwrap();
+    let (open, done) = (RecordId::new(), RecordId::new());
+    s.set_spot_checks(SpotCheckQueue {
+        period: Period::month(2026, 11),
+        items: vec![
+            SpotCheckItem {
+                person_id: demo::TEAMMATE,
+                person_name: "吴海燕".into(),
+                reason: SpotCheckReason::Flag(FlagKind::MockLocation),
+                records: vec![open],
+                detail: "11-16 09:12 模拟定位".into(),
+                finding: None,
+            },
+            SpotCheckItem {
+                person_id: demo::TEAMMATE,
+                person_name: "吴海燕".into(),
+                reason: SpotCheckReason::Sample(EvidenceKind::HouseholdVisit),
+                records: vec![done],
+                detail: "王大山 11-10 10:00".into(),
+                finding: Some(Finding {
+                    record_id: RecordId::new(),
+                    by: demo::ME,
+                    at: now(),
+                    text: "入户核实属实".into(),
+                }),
+            },
+        ],
+    });
+    let mut screen = Screen::new(pages::SpotChecks, s);
+    let html = screen.html();
+    for want in [
+        "2026年11月",
+        "待核查 1",
+        "模拟定位",
+        "吴海燕",
+        "记录核查结果",
+        "随机抽查",
+        "已核查：入户核实属实",
+    ] {
+        assert!(html.contains(want), "{want}: {html}");
+    }
+    screen.act(Command::Note {
+        attached_to: Some(open),
+        text: "电话核实：定位软件未关闭".into(),
+    });
+    let html = screen.html();
+    assert!(
+        html.contains("已记录，待同步：电话核实：定位软件未关闭"),
+        "{html}"
+    );
+    assert!(!html.contains("记录核查结果"), "{html}");
+}
+
+#[test]
 fn a_phone_not_enrolled_shows_only_the_sign_in() {
     let store = Store::in_memory().unwrap();
     let clock = Arc::new(ManualClock::new(now()));

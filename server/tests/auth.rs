@@ -141,6 +141,9 @@ async fn operations_endpoints_answer() {
             "/api/v1/photos/{sha256}",
             "/api/v1/auth/login",
             "/api/v1/people/{id}/report",
+            "/api/v1/files/{sha256}",
+            "/api/v1/files/{sha256}/status",
+            "/api/v1/spot-checks",
         ] {
             assert!(
                 v["paths"].get(path).is_some(),

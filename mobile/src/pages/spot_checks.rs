@@ -1,21 +1,86 @@
-//! 抽查: the supervisor's spot-check queue, once the server offers it.
+//! 抽查: the supervisor's spot-check queue, as the server computed it at the last sync —
+//! flagged records first, then a routine sample — and a finding written against each item,
+//! saved as a note on its first record and synced like any other record.
 
-use crate::state::use_app_state;
+use crate::capture::Command;
+use crate::state::{use_app_state, use_services};
 use crate::strings;
 use dioxus::prelude::*;
 use zhucun_shared::role::Role;
+use zhucun_shared::spot_check::SpotCheckItem;
 
 #[component]
 pub fn SpotChecks() -> Element {
     let state = use_app_state();
-    let supervisor = state.snapshot.read().is(Role::Supervisor);
+    let snap = state.snapshot.read();
+    let supervisor = snap.is(Role::Supervisor);
+    let queue = snap.spot_checks.clone();
+    drop(snap);
+    if !supervisor {
+        return rsx! { div { class: "card", p { class: "muted", "{strings::NOT_A_SUPERVISOR}" } } };
+    }
+    let Some(queue) = queue else {
+        return rsx! {
+            div { class: "card",
+                h2 { "{strings::SPOT_CHECK_QUEUE}" }
+                p { class: "muted", "{strings::SPOT_CHECK_NOT_LOADED}" }
+            }
+        };
+    };
+    let open = queue.items.iter().filter(|i| i.finding.is_none()).count();
     rsx! {
-        div { class: "card",
-            h2 { "{strings::SPOT_CHECK_QUEUE}" }
-            if supervisor {
-                p { class: "muted", "{strings::SPOT_CHECK_UNAVAILABLE}" }
-            } else {
-                p { class: "muted", "{strings::NOT_A_SUPERVISOR}" }
+        div { class: "card spot-checks",
+            h2 { "{strings::SPOT_CHECK_QUEUE} · {queue.period.label_zh()}" span { class: "pill", "{strings::SPOT_CHECK_OPEN} {open}" } }
+            if queue.items.is_empty() {
+                p { class: "muted", "{strings::SPOT_CHECK_EMPTY}" }
+            }
+            for item in queue.items {
+                SpotCheckRow { key: "{item.person_id}-{item.records[0]}-{item.reason.label_zh()}", item }
+            }
+        }
+    }
+}
+
+#[component]
+fn SpotCheckRow(item: SpotCheckItem) -> Element {
+    let state = use_app_state();
+    let services = use_services();
+    let mut text = use_signal(String::new);
+    let target = item.records.first().copied();
+    let local = target.and_then(|r| state.snapshot.read().my_notes.get(&r).cloned());
+    let flagged = matches!(
+        item.reason,
+        zhucun_shared::spot_check::SpotCheckReason::Flag(_)
+    );
+    rsx! {
+        div { class: "row spot-check",
+            div {
+                div {
+                    span { class: if flagged { "pill short" } else { "pill" }, "{item.reason.label_zh()}" }
+                    " {item.person_name}"
+                }
+                div { class: "muted", "{item.detail}" }
+                if let Some(f) = &item.finding {
+                    div { class: "finding", "{strings::SPOT_CHECK_DONE}：{f.text}" }
+                } else if let Some(t) = &local {
+                    div { class: "finding", "{strings::SPOT_CHECK_PENDING_SYNC}：{t}" }
+                } else if let Some(target) = target {
+                    textarea {
+                        placeholder: "{strings::SPOT_CHECK_FINDING}",
+                        value: "{text}",
+                        oninput: move |e| text.set(e.value()),
+                    }
+                    button {
+                        class: "small",
+                        onclick: move |_| {
+                            let cmd = Command::Note { attached_to: Some(target), text: text.peek().clone() };
+                            if state.run(&services, cmd, strings::SAVED) {
+                                text.set(String::new());
+                            }
+                        },
+                        "{strings::SPOT_CHECK_RECORD}"
+                    }
+                }
             }
         }
     }

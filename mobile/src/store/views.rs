@@ -421,6 +421,25 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The text of this phone's notes by the record each is attached to (the latest note on a
+    /// record wins): a supervisor's findings before the server has them.
+    pub fn notes_by_target(&self) -> Result<std::collections::HashMap<RecordId, String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT json FROM records WHERE type = 'note' ORDER BY seq")?;
+        let mut out = std::collections::HashMap::new();
+        for json in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            let rec: DeviceRecord = serde_json::from_str(&json?)?;
+            if let RecordBody::Note {
+                attached_to, text, ..
+            } = rec.body
+            {
+                out.insert(attached_to, text);
+            }
+        }
+        Ok(out)
+    }
+
     /// The latest work-log entries, newest first.
     pub fn entries(&self, limit: usize) -> Result<Vec<EntryRow>> {
         let mut stmt = self.conn.prepare_cached(

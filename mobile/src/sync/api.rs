@@ -23,6 +23,7 @@ fn route(kind: FileKind) -> &'static str {
     }
 }
 const PEOPLE: &str = "/api/v1/people";
+const SPOT_CHECKS: &str = "/api/v1/spot-checks";
 
 /// A person the caller may look at, with today's roles.
 #[derive(Clone, Debug, serde::Deserialize)]
@@ -234,6 +235,13 @@ impl Api {
             .query(&[("offset", offset), ("total", total)])
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(chunk.to_vec());
+        let resp = self.authed(rb).send().await?;
+        Ok(Self::check(resp).await?.json().await?)
+    }
+
+    /// This month's spot-check queue over the caller's jurisdiction.
+    pub async fn spot_checks(&self) -> Result<zhucun_shared::spot_check::SpotCheckQueue, ApiError> {
+        let rb = self.http.get(format!("{}{SPOT_CHECKS}", self.base));
         let resp = self.authed(rb).send().await?;
         Ok(Self::check(resp).await?.json().await?)
     }

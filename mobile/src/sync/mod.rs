@@ -455,6 +455,29 @@ impl SyncEngine {
         }
     }
 
+    /// For a supervisor: this month's spot-check queue. `None` for anyone else.
+    pub async fn spot_checks(
+        &self,
+        store: &SharedStore,
+        now: DateTime<Utc>,
+    ) -> Result<Option<zhucun_shared::spot_check::SpotCheckQueue>, SyncError> {
+        let today = zhucun_shared::period::local_date(now);
+        let (me, reference) = {
+            let s = lock(store);
+            (
+                s.identity()?.ok_or(SyncError::NotSignedIn)?.person_id,
+                s.reference()?,
+            )
+        };
+        if !reference
+            .roles(me, today)
+            .contains(&zhucun_shared::role::Role::Supervisor)
+        {
+            return Ok(None);
+        }
+        Ok(Some(self.api.spot_checks().await?))
+    }
+
     /// For a team leader: the other members of the team, with this month's status and today's
     /// trajectory. Empty for anyone else.
     pub async fn team(
