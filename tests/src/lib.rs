@@ -4,8 +4,10 @@
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
+use zhucun_mobile::capture::{Capture, Command};
 use zhucun_mobile::demo;
-use zhucun_mobile::sync::SharedStore;
+use zhucun_mobile::store::Reference;
+use zhucun_mobile::sync::{Api, SharedStore, SyncConfig, SyncEngine};
 use zhucun_mobile::Store;
 use zhucun_server::auth::hash_password;
 use zhucun_server::store::{Org, Store as _, UserRow};
@@ -128,6 +130,51 @@ impl DemoServer {
             .expect("a login response");
         r.token
     }
+}
+
+impl DemoServer {
+    /// A phone in `dir` signed in as `username` with `config`, after its first sync (the
+    /// reference data is on it).
+    pub async fn signed_in_phone(
+        &self,
+        dir: &tempfile::TempDir,
+        username: &str,
+        config: SyncConfig,
+    ) -> (SharedStore, SyncEngine) {
+        let store = phone(dir);
+        let mut sync = SyncEngine::new(Api::new(&self.base).expect("server URL"), config);
+        sync.sign_in(&store, username, PASSWORD, "测试手机")
+            .await
+            .expect("signed in");
+        sync.sync_once(&store, Utc::now())
+            .await
+            .expect("first sync");
+        (store, sync)
+    }
+}
+
+/// On duty in the demo village from `at`: duty started, a fix at the centre, checked in.
+pub fn arrive_in_village(s: &mut Store, reference: &Reference, c: &mut Capture, at: DateTime<Utc>) {
+    c.exec(
+        s,
+        reference,
+        Command::StartDuty {
+            village_id: Some(demo::VILLAGE),
+        },
+        at,
+    )
+    .expect("duty started");
+    c.on_fix(s, reference, fix(demo::village_centre(), at), at)
+        .expect("fix taken");
+    c.exec(
+        s,
+        reference,
+        Command::VillageCheckIn {
+            village_id: demo::VILLAGE,
+        },
+        at,
+    )
+    .expect("checked in");
 }
 
 /// A phone's store in `dir`.

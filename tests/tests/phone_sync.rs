@@ -20,7 +20,7 @@ use zhucun_shared::ids::{DeviceId, RecordId};
 use zhucun_shared::period::{Period, PeriodKind};
 use zhucun_shared::record::RecordBody;
 use zhucun_shared::record::ReportKind;
-use zhucun_tests::{fix, phone, DemoServer as Server, PASSWORD};
+use zhucun_tests::{arrive_in_village, fix, phone, DemoServer as Server, PASSWORD};
 
 fn engine(base: &str, config: SyncConfig) -> SyncEngine {
     SyncEngine::new(Api::new(base).unwrap(), config)
@@ -33,31 +33,7 @@ fn capture_morning(store: &SharedStore, start: DateTime<Utc>) -> usize {
     let reference = s.reference().unwrap();
     let mut c = Capture::load(&s, TrackPolicy::default()).unwrap();
     let at = |m: i64| start + Duration::minutes(m);
-    c.exec(
-        &mut s,
-        &reference,
-        Command::StartDuty {
-            village_id: Some(demo::VILLAGE),
-        },
-        at(0),
-    )
-    .unwrap();
-    c.on_fix(
-        &mut s,
-        &reference,
-        fix(demo::village_centre(), at(0)),
-        at(0),
-    )
-    .unwrap();
-    c.exec(
-        &mut s,
-        &reference,
-        Command::VillageCheckIn {
-            village_id: demo::VILLAGE,
-        },
-        at(0),
-    )
-    .unwrap();
+    arrive_in_village(&mut s, &reference, &mut c, at(0));
     let mut photos = 0;
     for (i, h) in demo::households().iter().take(3).enumerate() {
         let m0 = 5 + i as i64 * 20;
@@ -197,12 +173,9 @@ async fn a_morning_captured_offline_syncs_and_the_verdicts_come_back() {
 async fn an_interrupted_photo_upload_resumes_where_it_stopped() {
     let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let store = phone(&dir);
-    let mut sync = engine(&srv.base, SyncConfig::default());
-    sync.sign_in(&store, "yang", PASSWORD, "测试手机")
-        .await
-        .unwrap();
-    sync.sync_once(&store, Utc::now()).await.unwrap();
+    let (store, sync) = srv
+        .signed_in_phone(&dir, "yang", SyncConfig::default())
+        .await;
     capture_morning(&store, Utc::now() - Duration::hours(2));
     let pending = store.lock().unwrap().pending_photos().unwrap();
     let first = &pending[0];
@@ -235,12 +208,9 @@ async fn an_interrupted_photo_upload_resumes_where_it_stopped() {
 async fn an_unreachable_server_is_retried_with_backoff_and_nothing_is_trimmed() {
     let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let store = phone(&dir);
-    let mut sync = engine(&srv.base, SyncConfig::default());
-    sync.sign_in(&store, "yang", PASSWORD, "测试手机")
-        .await
-        .unwrap();
-    sync.sync_once(&store, Utc::now()).await.unwrap();
+    let (store, sync) = srv
+        .signed_in_phone(&dir, "yang", SyncConfig::default())
+        .await;
     capture_morning(&store, Utc::now() - Duration::hours(2));
     let before = store.lock().unwrap().queue_state().unwrap();
 
@@ -319,16 +289,6 @@ async fn on_server(srv: &Server) -> HashMap<RecordId, (DeviceId, u64)> {
         .collect()
 }
 
-/// A signed-in phone in `dir/name` with the reference data, closed again.
-async fn signed_in_phone(srv: &Server, dir: &tempfile::TempDir) {
-    let store = phone(dir);
-    let mut sync = engine(&srv.base, SyncConfig::default());
-    sync.sign_in(&store, "yang", PASSWORD, "测试手机")
-        .await
-        .unwrap();
-    sync.sync_once(&store, Utc::now()).await.unwrap();
-}
-
 fn copy_phone(dir: &tempfile::TempDir, to: &std::path::Path) -> SharedStore {
     // The phone is closed: its WAL is checkpointed into the main file.
     std::fs::copy(dir.path().join("phone.sqlite"), to).unwrap();
@@ -339,7 +299,8 @@ fn copy_phone(dir: &tempfile::TempDir, to: &std::path::Path) -> SharedStore {
 async fn a_copied_phone_continues_as_a_new_device_and_loses_nothing() {
     let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
-    signed_in_phone(&srv, &dir).await;
+    srv.signed_in_phone(&dir, "yang", SyncConfig::default())
+        .await;
     let copy_dir = tempfile::tempdir().unwrap();
     let b = copy_phone(&dir, &copy_dir.path().join("copy.sqlite"));
     let a = phone(&dir);
@@ -389,7 +350,8 @@ async fn a_copied_phone_continues_as_a_new_device_and_loses_nothing() {
 async fn a_phone_restored_from_a_backup_continues_as_a_new_device() {
     let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
-    signed_in_phone(&srv, &dir).await;
+    srv.signed_in_phone(&dir, "yang", SyncConfig::default())
+        .await;
     {
         let p = phone(&dir);
         write(&p, 2);
@@ -447,7 +409,8 @@ async fn a_phone_restored_from_a_backup_continues_as_a_new_device() {
 async fn a_server_restored_from_a_backup_gets_the_records_it_lost_again() {
     let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
-    signed_in_phone(&srv, &dir).await;
+    srv.signed_in_phone(&dir, "yang", SyncConfig::default())
+        .await;
     let p = phone(&dir);
     let ids = write(&p, 4);
     let sync = engine_of(&srv.base, &p);
@@ -482,7 +445,8 @@ async fn a_server_restored_from_a_backup_gets_the_records_it_lost_again() {
 async fn a_record_the_server_refuses_is_set_aside_and_the_rest_goes_on() {
     let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
-    signed_in_phone(&srv, &dir).await;
+    srv.signed_in_phone(&dir, "yang", SyncConfig::default())
+        .await;
     let p = phone(&dir);
     let before = write(&p, 2);
     // The phone's clock ran two days ahead for one record: the server refuses it.
@@ -518,7 +482,8 @@ async fn a_record_the_server_refuses_is_set_aside_and_the_rest_goes_on() {
 async fn a_photo_the_server_refuses_is_set_aside_and_later_photos_and_the_pull_go_on() {
     let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
-    signed_in_phone(&srv, &dir).await;
+    srv.signed_in_phone(&dir, "yang", SyncConfig::default())
+        .await;
     let p = phone(&dir);
     let visit = RecordId::new();
     // Not a picture at all: the server refuses the file once it has all of it.
@@ -559,7 +524,8 @@ async fn a_photo_the_server_refuses_is_set_aside_and_later_photos_and_the_pull_g
 async fn an_expired_session_asks_to_sign_in_again_and_keeps_everything() {
     let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
-    signed_in_phone(&srv, &dir).await;
+    srv.signed_in_phone(&dir, "yang", SyncConfig::default())
+        .await;
     let p = phone(&dir);
     let device = p.lock().unwrap().identity().unwrap().unwrap().device_id;
     let ids = write(&p, 3);
@@ -599,18 +565,11 @@ async fn an_expired_session_asks_to_sign_in_again_and_keeps_everything() {
 async fn a_report_with_a_document_and_a_refused_file_syncs_what_the_server_takes() {
     let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let store = phone(&dir);
-    let mut sync = engine(
-        &srv.base,
-        SyncConfig {
-            photo_chunk: 1024,
-            ..SyncConfig::default()
-        },
-    );
-    sync.sign_in(&store, "yang", PASSWORD, "测试手机")
-        .await
-        .unwrap();
-    sync.sync_once(&store, Utc::now()).await.unwrap();
+    let config = SyncConfig {
+        photo_chunk: 1024,
+        ..SyncConfig::default()
+    };
+    let (store, sync) = srv.signed_in_phone(&dir, "yang", config).await;
     // A month's report as a PDF, several chunks long; and a file that starts like a PDF but
     // is cut off, which the phone cannot tell and the server refuses.
     let mut pdf = b"%PDF-1.7\n".to_vec();
@@ -685,7 +644,8 @@ async fn a_report_with_a_document_and_a_refused_file_syncs_what_the_server_takes
 async fn what_was_refused_goes_up_when_retried_after_the_office_fixes_it() {
     let srv = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
-    signed_in_phone(&srv, &dir).await;
+    srv.signed_in_phone(&dir, "yang", SyncConfig::default())
+        .await;
     let p = phone(&dir);
     // The cadre is sent to help in a neighbouring village, but the office has not yet recorded
     // the posting: the server refuses the event the cadre recorded there.

@@ -8,9 +8,9 @@ use zhucun_mobile::capture::{Capture, Command, TrackPolicy};
 use zhucun_mobile::demo;
 use zhucun_mobile::platform::photo::{reencode, PhotoPolicy, SimulatedCamera};
 use zhucun_mobile::progress;
-use zhucun_mobile::sync::{Api, SharedStore, SyncConfig, SyncEngine};
+use zhucun_mobile::sync::{SharedStore, SyncConfig};
 use zhucun_shared::verdict::{PersonReport, Status};
-use zhucun_tests::{fix, phone, DemoServer, PASSWORD};
+use zhucun_tests::{arrive_in_village, fix, DemoServer};
 
 /// On duty in the village for `minutes`, a fix a minute, visiting `visits` households for
 /// 10 minutes each with a photo and a note.
@@ -20,31 +20,7 @@ fn capture(store: &SharedStore, start: DateTime<Utc>, minutes: i64, visits: usiz
     let mut c = Capture::load(&s, TrackPolicy::default()).unwrap();
     let at = |m: i64| start + Duration::minutes(m);
     let homes = demo::households();
-    c.exec(
-        &mut s,
-        &reference,
-        Command::StartDuty {
-            village_id: Some(demo::VILLAGE),
-        },
-        at(0),
-    )
-    .unwrap();
-    c.on_fix(
-        &mut s,
-        &reference,
-        fix(demo::village_centre(), at(0)),
-        at(0),
-    )
-    .unwrap();
-    c.exec(
-        &mut s,
-        &reference,
-        Command::VillageCheckIn {
-            village_id: demo::VILLAGE,
-        },
-        at(0),
-    )
-    .unwrap();
+    arrive_in_village(&mut s, &reference, &mut c, at(0));
     for m in 1..=minutes {
         let k = (m - 5).div_euclid(15);
         let visiting = m >= 5 && (k as usize) < visits && (m - 5).rem_euclid(15) <= 10;
@@ -102,12 +78,9 @@ async fn the_phone_shows_the_verdict_the_supervisor_sees() {
     let server = DemoServer::start().await;
     let base = server.base.clone();
     let dir = tempfile::tempdir().unwrap();
-    let store: SharedStore = phone(&dir);
-    let mut sync = SyncEngine::new(Api::new(&base).unwrap(), SyncConfig::default());
-    sync.sign_in(&store, "yang", PASSWORD, "测试手机")
-        .await
-        .unwrap();
-    sync.sync_once(&store, Utc::now()).await.unwrap();
+    let (store, sync) = server
+        .signed_in_phone(&dir, "yang", SyncConfig::default())
+        .await;
 
     // Offline: a morning in the village with four household visits.
     let start = Utc::now() - Duration::hours(5);

@@ -5,11 +5,11 @@
 use chrono::{Duration, Utc};
 use zhucun_mobile::capture::{Capture, Command, TrackPolicy};
 use zhucun_mobile::demo;
-use zhucun_mobile::sync::{Api, SyncConfig, SyncEngine};
+use zhucun_mobile::sync::SyncConfig;
 use zhucun_shared::record::RecordBody;
 use zhucun_shared::spot_check::SpotCheckReason;
 use zhucun_shared::verdict::FlagKind;
-use zhucun_tests::{fix, phone, DemoServer, PASSWORD};
+use zhucun_tests::{fix, DemoServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_supervisor_finds_a_mocked_location_first_and_closes_it_with_a_finding() {
@@ -18,13 +18,9 @@ async fn the_supervisor_finds_a_mocked_location_first_and_closes_it_with_a_findi
 
     // The cadre: a duty with fixes in the village, one of them from a mock-location app.
     let cadre_dir = tempfile::tempdir().unwrap();
-    let cadre = phone(&cadre_dir);
-    let mut cadre_sync = SyncEngine::new(Api::new(&server.base).unwrap(), SyncConfig::default());
-    cadre_sync
-        .sign_in(&cadre, "yang", PASSWORD, "驻村手机")
-        .await
-        .unwrap();
-    cadre_sync.sync_once(&cadre, Utc::now()).await.unwrap();
+    let (cadre, cadre_sync) = server
+        .signed_in_phone(&cadre_dir, "yang", SyncConfig::default())
+        .await;
     let mocked = {
         let mut s = cadre.lock().unwrap();
         let mut mocked = None;
@@ -43,13 +39,9 @@ async fn the_supervisor_finds_a_mocked_location_first_and_closes_it_with_a_findi
 
     // The supervisor's phone: the queue comes with the sync.
     let sup_dir = tempfile::tempdir().unwrap();
-    let sup = phone(&sup_dir);
-    let mut sup_sync = SyncEngine::new(Api::new(&server.base).unwrap(), SyncConfig::default());
-    sup_sync
-        .sign_in(&sup, "jiancha", PASSWORD, "督查手机")
-        .await
-        .unwrap();
-    sup_sync.sync_once(&sup, Utc::now()).await.unwrap();
+    let (sup, sup_sync) = server
+        .signed_in_phone(&sup_dir, "jiancha", SyncConfig::default())
+        .await;
     let queue = sup_sync
         .spot_checks(&sup, Utc::now())
         .await
