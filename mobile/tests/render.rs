@@ -23,6 +23,13 @@ fn now() -> DateTime<Utc> {
 }
 
 fn services() -> (Services, Arc<ManualClock>) {
+    services_with(|_| {})
+}
+
+/// The demo cadre's phone, with the demo pull changed by `change` (another role, say).
+fn services_with(
+    change: impl FnOnce(&mut zhucun_shared::sync::PullResponse),
+) -> (Services, Arc<ManualClock>) {
     let mut store = Store::in_memory().unwrap();
     store
         .set_identity(
@@ -33,7 +40,9 @@ fn services() -> (Services, Arc<ManualClock>) {
             0,
         )
         .unwrap();
-    store.save_pull(&demo::pull(now())).unwrap();
+    let mut pull = demo::pull(now());
+    change(&mut pull);
+    store.save_pull(&pull).unwrap();
     let clock = Arc::new(ManualClock::new(now()));
     let s = Services::new(store, clock.clone(), None, true).unwrap();
     s.set_team(demo::team(now()));
@@ -326,28 +335,17 @@ fn a_supervisor_works_through_the_queue_and_sees_a_finding_at_once() {
     use zhucun_shared::ids::{AssignmentId, RecordId};
     use zhucun_shared::spot_check::{Finding, SpotCheckItem, SpotCheckQueue, SpotCheckReason};
     use zhucun_shared::verdict::{EvidenceKind, FlagKind};
-    let mut store = Store::in_memory().unwrap();
-    store
-        .set_identity(
-            Identity {
-                device_id: DeviceId::new(),
-                person_id: demo::ME,
-            },
-            0,
-        )
-        .unwrap();
-    let mut pull = demo::pull(now());
-    pull.assignments.push(zhucun_shared::org::Assignment {
-        id: AssignmentId::new(),
-        person_id: demo::ME,
-        role: zhucun_shared::role::Role::Supervisor,
-        village_id: None,
-        township_id: demo::TOWNSHIP,
-        starts_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
-        ends_on: None,
+    let (s, _) = services_with(|pull| {
+        pull.assignments.push(zhucun_shared::org::Assignment {
+            id: AssignmentId::new(),
+            person_id: demo::ME,
+            role: zhucun_shared::role::Role::Supervisor,
+            village_id: None,
+            township_id: demo::TOWNSHIP,
+            starts_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            ends_on: None,
+        })
     });
-    store.save_pull(&pull).unwrap();
-    let s = Services::new(store, Arc::new(ManualClock::new(now())), None, true).unwrap();
     let (open, done) = (RecordId::new(), RecordId::new());
     s.set_spot_checks(SpotCheckQueue {
         period: Period::month(2026, 11),

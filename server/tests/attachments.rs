@@ -43,26 +43,6 @@ fn ooxml(main_part: &str) -> Vec<u8> {
     w.finish().unwrap().into_inner()
 }
 
-async fn put(
-    app: &TestApp,
-    token: &str,
-    path: &str,
-    offset: usize,
-    total: usize,
-    chunk: &[u8],
-) -> (StatusCode, Value) {
-    let r = app
-        .http
-        .put(app.url(&format!("{path}?offset={offset}&total={total}")))
-        .bearer_auth(token)
-        .body(chunk.to_vec())
-        .send()
-        .await
-        .unwrap();
-    let s = r.status();
-    (s, r.json().await.unwrap())
-}
-
 fn report(device: DeviceId, person: PersonId, seq: u64, attachments: Vec<String>) -> DeviceRecord {
     let now = Utc::now();
     DeviceRecord {
@@ -99,7 +79,9 @@ async fn a_document_is_taken_in_chunks_and_served_with_its_type() {
             let h = sha(&bytes);
             let path = format!("/api/v1/files/{h}");
             let half = bytes.len() / 2;
-            let (s, v) = put(&app, &token, &path, 0, bytes.len(), &bytes[..half]).await;
+            let (s, v) = app
+                .put_chunk(&token, &path, 0, bytes.len(), &bytes[..half])
+                .await;
             assert_eq!(
                 (s, &v["complete"]),
                 (StatusCode::OK, &Value::Bool(false)),
@@ -110,7 +92,9 @@ async fn a_document_is_taken_in_chunks_and_served_with_its_type() {
                 (s, v["received_bytes"].as_u64()),
                 (StatusCode::OK, Some(half as u64))
             );
-            let (s, v) = put(&app, &token, &path, half, bytes.len(), &bytes[half..]).await;
+            let (s, v) = app
+                .put_chunk(&token, &path, half, bytes.len(), &bytes[half..])
+                .await;
             assert_eq!(
                 (s, &v["complete"]),
                 (StatusCode::OK, &Value::Bool(true)),
@@ -139,15 +123,9 @@ async fn what_is_not_an_accepted_document_is_refused_and_not_kept() {
         // A document is no photo.
         let doc = pdf();
         let h = sha(&doc);
-        let (s, v) = put(
-            &app,
-            &token,
-            &format!("/api/v1/photos/{h}"),
-            0,
-            doc.len(),
-            &doc,
-        )
-        .await;
+        let (s, v) = app
+            .put_chunk(&token, &format!("/api/v1/photos/{h}"), 0, doc.len(), &doc)
+            .await;
         assert_eq!(
             (s, v["code"].as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, Some("not_an_image")),
@@ -162,15 +140,15 @@ async fn what_is_not_an_accepted_document_is_refused_and_not_kept() {
             (cut, "bad_document"),
         ] {
             let h = sha(&bytes);
-            let (s, v) = put(
-                &app,
-                &token,
-                &format!("/api/v1/files/{h}"),
-                0,
-                bytes.len(),
-                &bytes,
-            )
-            .await;
+            let (s, v) = app
+                .put_chunk(
+                    &token,
+                    &format!("/api/v1/files/{h}"),
+                    0,
+                    bytes.len(),
+                    &bytes,
+                )
+                .await;
             assert_eq!(
                 (s, v["code"].as_str(), v["field"].as_str()),
                 (StatusCode::UNPROCESSABLE_ENTITY, Some(code), Some("body")),
@@ -193,15 +171,15 @@ async fn an_attachment_follows_the_report_using_it() {
         let author = app.login(fx.cadre1).await;
         let bytes = pdf();
         let h = sha(&bytes);
-        let (s, _) = put(
-            &app,
-            &author,
-            &format!("/api/v1/files/{h}"),
-            0,
-            bytes.len(),
-            &bytes,
-        )
-        .await;
+        let (s, _) = app
+            .put_chunk(
+                &author,
+                &format!("/api/v1/files/{h}"),
+                0,
+                bytes.len(),
+                &bytes,
+            )
+            .await;
         assert_eq!(s, StatusCode::OK);
         let device = app.enroll(&author).await;
         let (s, v) = app

@@ -34,18 +34,14 @@ async fn put(
     total: usize,
     chunk: &[u8],
 ) -> (StatusCode, Value) {
-    let r = app
-        .http
-        .put(app.url(&format!(
-            "/api/v1/photos/{sha}?offset={offset}&total={total}"
-        )))
-        .bearer_auth(token)
-        .body(chunk.to_vec())
-        .send()
-        .await
-        .unwrap();
-    let s = r.status();
-    (s, r.json().await.unwrap())
+    app.put_chunk(
+        token,
+        &format!("/api/v1/photos/{sha}"),
+        offset,
+        total,
+        chunk,
+    )
+    .await
 }
 
 #[tokio::test]

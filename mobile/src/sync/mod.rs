@@ -461,18 +461,7 @@ impl SyncEngine {
         store: &SharedStore,
         now: DateTime<Utc>,
     ) -> Result<Option<zhucun_shared::spot_check::SpotCheckQueue>, SyncError> {
-        let today = zhucun_shared::period::local_date(now);
-        let (me, reference) = {
-            let s = lock(store);
-            (
-                s.identity()?.ok_or(SyncError::NotSignedIn)?.person_id,
-                s.reference()?,
-            )
-        };
-        if !reference
-            .roles(me, today)
-            .contains(&zhucun_shared::role::Role::Supervisor)
-        {
+        if !holds(store, now, zhucun_shared::role::Role::Supervisor)?.1 {
             return Ok(None);
         }
         Ok(Some(self.api.spot_checks().await?))
@@ -485,16 +474,9 @@ impl SyncEngine {
         store: &SharedStore,
         now: DateTime<Utc>,
     ) -> Result<Vec<crate::team::TeamMember>, SyncError> {
-        use zhucun_shared::role::Role;
         let today = zhucun_shared::period::local_date(now);
-        let (me, reference) = {
-            let s = lock(store);
-            (
-                s.identity()?.ok_or(SyncError::NotSignedIn)?.person_id,
-                s.reference()?,
-            )
-        };
-        if !reference.roles(me, today).contains(&Role::TeamLeader) {
+        let (me, leader) = holds(store, now, zhucun_shared::role::Role::TeamLeader)?;
+        if !leader {
             return Ok(Vec::new());
         }
         let mut out = Vec::new();
@@ -528,4 +510,16 @@ impl SyncEngine {
         }
         Ok(out)
     }
+}
+
+/// The signed-in person, and whether the pulled assignments give them `role` today.
+fn holds(
+    store: &SharedStore,
+    now: DateTime<Utc>,
+    role: zhucun_shared::role::Role,
+) -> Result<(zhucun_shared::ids::PersonId, bool), SyncError> {
+    let s = lock(store);
+    let me = s.identity()?.ok_or(SyncError::NotSignedIn)?.person_id;
+    let today = zhucun_shared::period::local_date(now);
+    Ok((me, s.reference()?.roles(me, today).contains(&role)))
 }

@@ -70,6 +70,25 @@ async fn visible_target(
     Ok(org)
 }
 
+/// The townships whose people the caller may reach: all for the office, else their own.
+pub async fn townships_in_reach(
+    state: &AppState,
+    access: &Access,
+    caller: &Caller,
+) -> ApiResult<Vec<zhucun_shared::ids::TownshipId>> {
+    Ok(if access.is_admin() {
+        state
+            .store
+            .townships()
+            .await?
+            .into_iter()
+            .map(|t| t.id)
+            .collect()
+    } else {
+        vec![caller.person.township_id]
+    })
+}
+
 /// Everyone the caller may look at (themselves included), with today's roles.
 #[utoipa::path(get, path = "/api/v1/people", tag = "reports",
     responses((status = 200, description = "[PersonSummary]: person and roles held today", body = Object)),
@@ -80,17 +99,7 @@ pub async fn people(
 ) -> ApiResult<Json<Vec<PersonSummary>>> {
     let today = local_date(Utc::now());
     let access = Access::of(caller.person.id, &caller.assignments, today);
-    let townships = if access.is_admin() {
-        state
-            .store
-            .townships()
-            .await?
-            .into_iter()
-            .map(|t| t.id)
-            .collect()
-    } else {
-        vec![caller.person.township_id]
-    };
+    let townships = townships_in_reach(&state, &access, &caller).await?;
     let mut out = Vec::new();
     for t in townships {
         let org = state.store.township_org(t).await?;

@@ -3,7 +3,7 @@
 //! checkers have attached as notes. Verdicts and flags are recomputed from the records.
 
 use super::extract::ApiQuery;
-use super::reports::{month_param, ReportQuery};
+use super::reports::{month_param, townships_in_reach, ReportQuery};
 use crate::access::Access;
 use crate::auth::Caller;
 use crate::error::ApiResult;
@@ -52,17 +52,7 @@ pub async fn spot_checks(
     let month = month_param(q.month.as_deref(), now)?;
     let (first, last) = (month.first_day(), month.last_day());
     let access = Access::of(caller.person.id, &caller.assignments, local_date(now));
-    let townships = if access.is_admin() {
-        state
-            .store
-            .townships()
-            .await?
-            .into_iter()
-            .map(|t| t.id)
-            .collect()
-    } else {
-        vec![caller.person.township_id]
-    };
+    let townships = townships_in_reach(&state, &access, &caller).await?;
     let mut reports = Vec::new();
     let mut checkers = BTreeSet::from([caller.person.id]);
     for t in townships {

@@ -403,6 +403,27 @@ impl TestApp {
         )
     }
 
+    /// One chunk of a resumable upload to `path` (`/api/v1/photos/{sha}` or `/api/v1/files/{sha}`).
+    pub async fn put_chunk(
+        &self,
+        token: &str,
+        path: &str,
+        offset: usize,
+        total: usize,
+        chunk: &[u8],
+    ) -> (StatusCode, Value) {
+        let r = self
+            .http
+            .put(self.url(&format!("{path}?offset={offset}&total={total}")))
+            .bearer_auth(token)
+            .body(chunk.to_vec())
+            .send()
+            .await
+            .unwrap();
+        let s = r.status();
+        (s, r.json().await.unwrap())
+    }
+
     pub async fn push(
         &self,
         token: &str,
