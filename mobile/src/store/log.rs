@@ -325,13 +325,19 @@ impl Store {
     /// server refused (a posting missing, say), a record or file it refused may now be taken.
     /// The confirmed point moves back to before the first such record (the server takes the
     /// records it already holds as duplicates). Files whose content is gone stay set aside.
-    /// Returns how many records and files will be sent again. One transaction.
+    /// Records set aside before the log forked stay aside: they belong to the old device's log,
+    /// which this phone no longer pushes. Returns how many records and files will be sent
+    /// again. One transaction.
     pub fn retry_set_aside(&mut self) -> Result<usize> {
+        let base = self.seq_base()?;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let first: Option<u64> =
-            tx.query_row("SELECT MIN(seq) FROM quarantine", [], |r| r.get(0))?;
+        let first: Option<u64> = tx.query_row(
+            "SELECT MIN(seq) FROM quarantine WHERE seq > ?1",
+            [base],
+            |r| r.get(0),
+        )?;
         let confirmed: u64 = tx
             .query_row(
                 "SELECT value FROM meta WHERE key = 'confirmed_seq'",
@@ -345,7 +351,7 @@ impl Store {
             let back = confirmed.min(first - 1);
             super::put_meta(&tx, "confirmed_seq", &back.to_string())?;
         }
-        let records = tx.execute("DELETE FROM quarantine", [])?;
+        let records = tx.execute("DELETE FROM quarantine WHERE seq > ?1", [base])?;
         let files = tx.execute(
             "UPDATE photos SET refused = NULL, uploaded = 0
              WHERE refused IS NOT NULL AND data IS NOT NULL",

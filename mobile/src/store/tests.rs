@@ -371,3 +371,50 @@ fn a_forked_log_is_re_logged_under_the_new_device_with_ids_unchanged() {
     assert_eq!(s.check_watermark(1).unwrap(), Watermark::Rewound);
     assert_eq!(s.queue_state().unwrap().pending_records, 3);
 }
+
+#[test]
+fn what_was_set_aside_goes_back_in_the_queue_but_not_across_a_fork() {
+    let mut s = enrolled();
+    let append = |s: &mut Store, i: i64| {
+        s.append(
+            t0(),
+            RecordBody::Fix {
+                fix: fix(t0() + Duration::seconds(i)),
+            },
+        )
+        .unwrap()
+        .seq
+    };
+    for i in 0..3 {
+        append(&mut s, i);
+    }
+    // Record 2 was refused; the server took 1 and 3.
+    s.quarantine(2, "村不在任职范围内", t0()).unwrap();
+    s.confirm(3).unwrap();
+    assert_eq!(s.queue_state().unwrap().pending_records, 0);
+    assert_eq!(s.retry_set_aside().unwrap(), 1);
+    let q = s.queue_state().unwrap();
+    assert_eq!(
+        (q.confirmed_seq, q.pending_records, q.set_aside.len()),
+        (1, 2, 0)
+    );
+    assert_eq!(
+        s.unconfirmed(10)
+            .unwrap()
+            .iter()
+            .map(|(l, _)| *l)
+            .collect::<Vec<_>>(),
+        vec![2, 3]
+    );
+    // Set aside again, then the log forks: the old device's refused record stays aside.
+    s.quarantine(2, "村不在任职范围内", t0()).unwrap();
+    s.confirm(3).unwrap();
+    s.fork(DeviceId::new()).unwrap();
+    append(&mut s, 9);
+    assert_eq!(s.retry_set_aside().unwrap(), 0);
+    let q = s.queue_state().unwrap();
+    assert_eq!(
+        (q.confirmed_seq, q.pending_records, q.set_aside.len()),
+        (3, 1, 1)
+    );
+}
