@@ -61,3 +61,4 @@ shot history /history
 shot work /work
 shot team /team
 shot trajectory "/team/$TEAMMATE"
+shot spot_checks /spot-checks supervisor

@@ -320,6 +320,73 @@ pub fn team(now: DateTime<Utc>) -> Vec<TeamMember> {
 /// Fills a fresh store with the demo: this phone enrolled for the demo cadre, the demo
 /// village pulled, and a morning captured — on duty since three hours ago, checked into the
 /// village, three households visited with photos and notes, a training and a weekly entry.
+/// With `ZHUCUN_DEMO=supervisor` the demo cadre also holds the township's supervision post, and
+/// [`spot_checks`] fills the queue.
+pub fn make_supervisor(store: &mut crate::Store, now: DateTime<Utc>) -> crate::store::Result<()> {
+    let mut p = pull(now);
+    p.assignments.push(Assignment {
+        id: AssignmentId::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0a99),
+        person_id: ME,
+        role: Role::Supervisor,
+        village_id: None,
+        township_id: TOWNSHIP,
+        starts_on: NaiveDate::from_ymd_opt(2024, 1, 1).expect("a date"),
+        ends_on: None,
+    });
+    store.save_pull(&p)
+}
+
+/// A spot-check queue as the server would send it for the demo township: two flags on the
+/// teammate's records, a routine sample, and one item already checked.
+pub fn spot_checks(now: DateTime<Utc>) -> zhucun_shared::spot_check::SpotCheckQueue {
+    use zhucun_shared::spot_check::{Finding, SpotCheckItem, SpotCheckQueue, SpotCheckReason};
+    use zhucun_shared::verdict::{EvidenceKind, FlagKind};
+    let today = local_date(now);
+    let id = |n: u128| RecordId::from_u128(0x0190_0000_0000_7000_8000_0000_0000_5000 + n);
+    let item = |reason, n, detail: &str, finding: Option<Finding>| SpotCheckItem {
+        person_id: TEAMMATE,
+        person_name: "吴海燕".into(),
+        reason,
+        records: vec![id(n)],
+        detail: detail.into(),
+        finding,
+    };
+    SpotCheckQueue {
+        period: Period::containing(PeriodKind::Month, today).expect("a month"),
+        items: vec![
+            item(
+                SpotCheckReason::Flag(FlagKind::MockLocation),
+                1,
+                "11-12 09:40 模拟定位",
+                None,
+            ),
+            item(
+                SpotCheckReason::Flag(FlagKind::PhotoReused),
+                2,
+                "王秀英 走访照片与其他走访重复",
+                None,
+            ),
+            item(
+                SpotCheckReason::Sample(EvidenceKind::HouseholdVisit),
+                3,
+                "李德全 11-10 10:05",
+                None,
+            ),
+            item(
+                SpotCheckReason::Flag(FlagKind::DeviceClockSkew),
+                4,
+                "手机时间比服务器快 41 分钟",
+                Some(Finding {
+                    record_id: id(10),
+                    by: ME,
+                    at: now - Duration::days(1),
+                    text: "已核实：手机时区设置错误，已纠正".into(),
+                }),
+            ),
+        ],
+    }
+}
+
 /// With `ZHUCUN_DEMO=visit` a fourth visit is left open.
 pub fn seed(
     store: &mut crate::Store,

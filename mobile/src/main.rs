@@ -3,7 +3,9 @@
 //! Environment:
 //! - `ZHUCUN_DATA_DIR`: where the database lives (the platform's app directory by default);
 //! - `ZHUCUN_SERVER`: the server to sync with, e.g. `http://127.0.0.1:8080`;
-//! - `ZHUCUN_DEMO=1`: start with the demo village, a cadre and a captured morning, no server;
+//! - `ZHUCUN_DEMO=1`: start with the demo village, a cadre and a captured morning, no server
+//!   (`visit`: a visit left open; `supervisor`: the cadre also supervises, with a spot-check
+//!   queue);
 //! - `ZHUCUN_LOCATION=sim|webview`: simulated route or the webview's geolocation
 //!   (default: simulated on desktop, webview on phones);
 //! - `ZHUCUN_START=/progress`: the screen to open first (screenshots).
@@ -41,6 +43,10 @@ fn main() -> anyhow::Result<()> {
     if demo_mode {
         demo::seed(&mut store, clock.now()).context("loading the demo")?;
     }
+    let supervisor_demo = var("ZHUCUN_DEMO").as_deref() == Some("supervisor");
+    if supervisor_demo {
+        demo::make_supervisor(&mut store, clock.now()).context("loading the demo")?;
+    }
     let server = var("ZHUCUN_SERVER").or(store.meta("server_url")?);
     let sync = match server {
         Some(url) => {
@@ -57,6 +63,9 @@ fn main() -> anyhow::Result<()> {
     let services = Services::new(store, clock.clone(), sync, simulated)?;
     if demo_mode {
         services.set_team(demo::team(clock.now()));
+    }
+    if supervisor_demo {
+        services.set_spot_checks(demo::spot_checks(clock.now()));
     }
     let mode = if simulated {
         LocationMode::Simulated {
