@@ -80,25 +80,18 @@ pub fn spot_check_queue(
     reports: &[(PersonId, String, PersonReport)],
     notes: &[DeviceRecord],
 ) -> SpotCheckQueue {
-    let mut findings: HashMap<RecordId, Finding> = HashMap::new();
+    let mut findings: HashMap<RecordId, Vec<Finding>> = HashMap::new();
     for r in notes {
         if let RecordBody::Note {
             attached_to, text, ..
         } = &r.body
         {
-            let f = Finding {
+            findings.entry(*attached_to).or_default().push(Finding {
                 record_id: r.id,
                 by: r.person_id,
                 at: r.captured_at,
                 text: text.clone(),
-            };
-            // The latest word on a record stands.
-            match findings.get(attached_to) {
-                Some(old) if (old.at, old.record_id) >= (f.at, f.record_id) => {}
-                _ => {
-                    findings.insert(*attached_to, f);
-                }
-            }
+            });
         }
     }
     let mut items: Vec<(u8, SpotCheckItem)> = Vec::new();
@@ -107,9 +100,11 @@ pub fn spot_check_queue(
             person_id: *person,
             person_name: name.clone(),
             reason,
+            // The latest word of someone other than the cadre stands.
             finding: records
                 .iter()
                 .filter_map(|r| findings.get(r))
+                .flatten()
                 .filter(|f| f.by != *person)
                 .max_by_key(|f| (f.at, f.record_id))
                 .cloned(),
@@ -317,10 +312,12 @@ mod tests {
         assert!(q.items.iter().all(|i| i.finding.is_none()));
         let first = note(checker, flagged, "存疑，待约谈", 4);
         let later = note(checker, flagged, "已核实：设备故障，已更换", 5);
+        // The cadre answering afterwards does not undo the finding.
+        let reply = note(cadre, flagged, "已说明情况", 6);
         let q = spot_check_queue(
             Period::month(2026, 11),
             &reports,
-            &[own, later.clone(), first],
+            &[own, later.clone(), first, reply],
         );
         let last = q.items.last().unwrap();
         assert_eq!(last.reason, SpotCheckReason::Flag(FlagKind::MockLocation));
