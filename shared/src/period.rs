@@ -15,6 +15,20 @@ pub fn local_time(t: DateTime<Utc>) -> NaiveDateTime {
     (t + CHINA_OFFSET).naive_utc()
 }
 
+/// An instant as a cadre reads it in a message: month, day and minute in Asia/Shanghai,
+/// `11-03 09:12`.
+pub fn local_label(t: DateTime<Utc>) -> String {
+    use chrono::Timelike;
+    let l = local_time(t);
+    format!(
+        "{:02}-{:02} {:02}:{:02}",
+        l.month(),
+        l.day(),
+        l.hour(),
+        l.minute()
+    )
+}
+
 /// The calendar date of an instant in Asia/Shanghai.
 pub fn local_date(t: DateTime<Utc>) -> NaiveDate {
     local_time(t).date()

@@ -1,5 +1,6 @@
-//! 抽查: the supervisor's spot-check queue. Flagged records come first, the most telling flags
-//! first (a mock location before a clock drift); then a routine sample of the visits and stays
+//! 抽查: the supervisor's spot-check queue. Flagged records come first, one item per person and
+//! kind of flag, the most telling first (a mock location before a clock drift); then a routine
+//! sample of the visits and stays
 //! that counted, drawn by record id so the same month gives the same sample to everyone who
 //! asks. An item is checked once someone other than its cadre has attached a note (the
 //! finding) to one of its records; checked items go to the end, with the finding.
@@ -10,7 +11,7 @@ use crate::record::{DeviceRecord, RecordBody};
 use crate::verdict::{EvidenceKind, FlagKind, PersonReport};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Why an item is in the queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,14 +112,27 @@ pub fn spot_check_queue(
             records,
             detail,
         };
+        // One item per kind of flag: a phone that mocked its location all morning raised a
+        // flag per fix, and the supervisor has one thing to check.
+        let mut by_kind: BTreeMap<FlagKind, Vec<&crate::verdict::Flag>> = BTreeMap::new();
         for f in &report.flags {
+            by_kind.entry(f.kind).or_default().push(f);
+        }
+        for (kind, flags) in by_kind {
+            let mut seen = BTreeSet::new();
+            let records: Vec<RecordId> = flags
+                .iter()
+                .flat_map(|f| &f.records)
+                .filter(|r| seen.insert(**r))
+                .copied()
+                .collect();
+            let detail = match flags.len() {
+                1 => flags[0].detail.clone(),
+                n => format!("{} 等 {n} 处", flags[0].detail),
+            };
             items.push((
-                severity(f.kind),
-                item(
-                    SpotCheckReason::Flag(f.kind),
-                    f.records.clone(),
-                    f.detail.clone(),
-                ),
+                severity(kind),
+                item(SpotCheckReason::Flag(kind), records, detail),
             ));
         }
         // Visits and stays that counted, once each however many rules counted them.
@@ -245,7 +259,7 @@ mod tests {
         let flag = |kind, id| Flag {
             kind,
             records: vec![RecordId::from_u128(id)],
-            detail: String::new(),
+            detail: format!("{id}"),
         };
         // 40 visits: ids 20 and 40 are drawn (one in twenty).
         let many: Vec<u128> = (1..=40).collect();
@@ -258,6 +272,8 @@ mod tests {
                     vec![
                         flag(FlagKind::DeviceClockSkew, 501),
                         flag(FlagKind::MockLocation, 502),
+                        flag(FlagKind::MockLocation, 503),
+                        flag(FlagKind::MockLocation, 504),
                     ],
                     &many,
                 ),
@@ -273,6 +289,13 @@ mod tests {
                 (a, SpotCheckReason::Flag(FlagKind::MockLocation)),
                 (a, SpotCheckReason::Flag(FlagKind::DeviceClockSkew)),
             ]
+        );
+        // A morning of mocked fixes is one thing to check.
+        assert_eq!(q.items[0].records.len(), 3);
+        assert!(
+            q.items[0].detail.ends_with("等 3 处"),
+            "{}",
+            q.items[0].detail
         );
         let sampled: Vec<(PersonId, RecordId)> = q.items[2..]
             .iter()

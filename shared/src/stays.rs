@@ -8,7 +8,7 @@
 use crate::catalogue::Interpretation;
 use crate::geometry::{FlatMetric, VillageShape};
 use crate::ids::{RecordId, VillageId};
-use crate::period::{day_end, local_date};
+use crate::period::{day_end, local_date, local_label};
 use crate::record::Fix;
 use crate::verdict::{Flag, FlagKind, RejectReason, Rejection};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -61,7 +61,7 @@ pub fn clean_track(mut points: Vec<TrackPoint>, interp: &Interpretation) -> Clea
             flags.push(Flag {
                 kind: FlagKind::MockLocation,
                 records: vec![p.record],
-                detail: format!("{} 模拟定位", p.fix.time),
+                detail: format!("{} 模拟定位", local_label(p.fix.time)),
             });
             Some(RejectReason::MockLocation)
         } else if p.fix.accuracy_m > interp.max_fix_accuracy_m {

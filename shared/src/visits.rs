@@ -5,6 +5,7 @@ use crate::catalogue::Interpretation;
 use crate::geometry::{distance_m, near_distance_m};
 use crate::ids::{HouseholdId, PersonId, RecordId};
 use crate::org::{Household, LatLon};
+use crate::period::local_label;
 use crate::plausibility::PhotoFiles;
 use crate::record::{DeviceRecord, Fix, RecordBody};
 use crate::stays::TrackPoint;
@@ -215,7 +216,7 @@ pub fn check_visit(
             valid: false,
             rejections: vec![reject(
                 RejectReason::NotCheckedOut,
-                format!("{} {}", h.head_name, v.start),
+                format!("{} {}", h.head_name, local_label(v.start)),
             )],
             flags,
         };
@@ -302,7 +303,10 @@ pub fn check_visit(
                 records: vec![p.record, v.check_in],
                 detail: format!(
                     "{} 照片拍摄于 {}, 走访 {} – {}",
-                    h.head_name, p.taken_at, v.start, end
+                    h.head_name,
+                    local_label(p.taken_at),
+                    local_label(v.start),
+                    local_label(end)
                 ),
             });
         }

@@ -22,7 +22,7 @@ use crate::verdict::{
     Evidence, EvidenceKind, Flag, Part, PersonReport, RejectReason, Rejection, Status, Verdict,
 };
 use crate::visits::{assemble_visits, check_visit, reused_photos, HouseholdVisit, VisitCheck};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
@@ -75,14 +75,7 @@ pub fn evaluate(ctx: &EvalContext<'_>, month: Period, now: DateTime<Utc>) -> Per
 
 /// A local time for messages: 11-03 09:12.
 fn local(t: DateTime<Utc>) -> String {
-    let l = local_time(t);
-    format!(
-        "{:02}-{:02} {:02}:{:02}",
-        l.month(),
-        l.day(),
-        l.hour(),
-        l.minute()
-    )
+    crate::period::local_label(t)
 }
 
 fn fmt_hours(d: Duration) -> String {
