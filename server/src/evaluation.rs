@@ -5,10 +5,11 @@ use crate::error::ApiResult;
 use crate::store::{Org, Store};
 use crate::AppState;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 use zhucun_shared::ids::{PersonId, VillageId};
 use zhucun_shared::period::{day_start, Period};
-use zhucun_shared::plausibility::PhotoFiles;
+use zhucun_shared::plausibility::{PhotoFacts, PhotoFiles};
 use zhucun_shared::record::{DeviceRecord, RecordBody};
 use zhucun_shared::verdict::PersonReport;
 use zhucun_shared::{evaluate, EvalContext};
@@ -43,6 +44,16 @@ pub fn team_of(org: &Org, person: PersonId, month: Period) -> BTreeSet<PersonId>
     posted.chain(paired).chain([person]).collect()
 }
 
+/// What one request has read already: each person's records over a window, and what is known
+/// of photo files. A queue over a township then reads each person once, not once for every
+/// teammate whose verdicts count their work.
+#[derive(Default)]
+pub struct Loaded {
+    records: HashMap<(PersonId, DateTime<Utc>), Arc<Vec<DeviceRecord>>>,
+    /// `None`: not a picture the server holds.
+    facts: HashMap<String, Option<PhotoFacts>>,
+}
+
 /// Evaluates `person` for `month` as of `now`. `org` is the person's township.
 pub async fn person_report(
     state: &AppState,
@@ -51,7 +62,19 @@ pub async fn person_report(
     month: Period,
     now: DateTime<Utc>,
 ) -> ApiResult<PersonReport> {
-    let records = records_for(state, &org, person, month, now).await?;
+    person_report_with(state, org, person, month, now, &mut Loaded::default()).await
+}
+
+/// [`person_report`], reading through `loaded`: for evaluating many people in one request.
+pub async fn person_report_with(
+    state: &AppState,
+    org: Org,
+    person: PersonId,
+    month: Period,
+    now: DateTime<Utc>,
+    loaded: &mut Loaded,
+) -> ApiResult<PersonReport> {
+    let records = records_for(state, &org, person, month, now, loaded).await?;
     let shas: Vec<String> = records
         .iter()
         .filter_map(|r| match &r.body {
@@ -59,7 +82,25 @@ pub async fn person_report(
             _ => None,
         })
         .collect();
-    let facts = state.store.photo_facts(&shas).await?;
+    let unknown: Vec<String> = shas
+        .iter()
+        .filter(|s| !loaded.facts.contains_key(*s))
+        .cloned()
+        .collect();
+    if !unknown.is_empty() {
+        let mut found = state.store.photo_facts(&unknown).await?;
+        for sha in unknown {
+            let f = found.remove(&sha);
+            loaded.facts.insert(sha, f);
+        }
+    }
+    let facts: HashMap<String, PhotoFacts> = shas
+        .into_iter()
+        .filter_map(|s| {
+            let f = loaded.facts.get(&s).cloned().flatten()?;
+            Some((s, f))
+        })
+        .collect();
     // Evaluations are CPU work: bounded, and off the async threads.
     let _permit = state
         .evaluations
@@ -95,6 +136,7 @@ async fn records_for(
     person: PersonId,
     month: Period,
     now: DateTime<Utc>,
+    loaded: &mut Loaded,
 ) -> ApiResult<Vec<DeviceRecord>> {
     let year_start =
         NaiveDate::from_ymd_opt(month.first_day().year(), 1, 1).expect("1 January exists");
@@ -109,7 +151,15 @@ async fn records_for(
     let to = now + Duration::days(2);
     let mut records = Vec::new();
     for p in team_of(org, person, month) {
-        records.extend(state.store.records_of(p, from, to).await?);
+        let theirs = match loaded.records.get(&(p, from)) {
+            Some(r) => r.clone(),
+            None => {
+                let r = Arc::new(state.store.records_of(p, from, to).await?);
+                loaded.records.insert((p, from), r.clone());
+                r
+            }
+        };
+        records.extend(theirs.iter().cloned());
     }
     Ok(records)
 }

@@ -7,7 +7,7 @@ use super::reports::{month_param, townships_in_reach, ReportQuery};
 use crate::access::Access;
 use crate::auth::Caller;
 use crate::error::ApiResult;
-use crate::evaluation::person_report;
+use crate::evaluation::{person_report_with, Loaded};
 use crate::store::Store;
 use crate::AppState;
 use axum::extract::State;
@@ -54,6 +54,7 @@ pub async fn spot_checks(
     let access = Access::of(caller.person.id, &caller.assignments, local_date(now));
     let townships = townships_in_reach(&state, &access, &caller).await?;
     let mut reports = Vec::new();
+    let mut loaded = Loaded::default();
     let mut checkers = BTreeSet::from([caller.person.id]);
     for t in townships {
         let org = state.store.township_org(t).await?;
@@ -68,7 +69,8 @@ pub async fn spot_checks(
             if p.id == caller.person.id || !access.can_see(p, &assignments, first, last) {
                 continue;
             }
-            let report = person_report(&state, org.clone(), p.id, month, now).await?;
+            let report =
+                person_report_with(&state, org.clone(), p.id, month, now, &mut loaded).await?;
             reports.push((p.id, p.name.clone(), report));
         }
     }

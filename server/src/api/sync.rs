@@ -4,7 +4,7 @@ use super::extract::{ApiJson, ApiQuery};
 use crate::access::Access;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::evaluation::person_report;
+use crate::evaluation::{person_report_with, Loaded};
 use crate::store::{IncomingRecord, Org, Store};
 use crate::AppState;
 use axum::extract::State;
@@ -370,9 +370,18 @@ pub async fn pull(
     let this_month = Period::month(today.year(), today.month());
     let last_day_before = this_month.first_day() - Duration::days(1);
     let last_month = Period::month(last_day_before.year(), last_day_before.month());
+    // Both months read the same records (from the start of the year): once.
+    let mut loaded = Loaded::default();
     for month in [this_month, last_month] {
-        view.verdicts
-            .push(person_report(&state, org.clone(), caller.person.id, month, now).await?);
+        let report = person_report_with(
+            &state,
+            org.clone(),
+            caller.person.id,
+            month,
+            now,
+            &mut loaded,
+        );
+        view.verdicts.push(report.await?);
     }
     view.devices = watermarks(&state, caller.person.id).await?;
     Ok(Json(view))
