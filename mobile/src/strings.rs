@@ -170,7 +170,7 @@ pub fn refused_field(field: &str) -> String {
         "body.attachments" => ERR_TOO_MANY_ATTACHMENTS,
         "body.occurred_at" => ERR_OCCURRED_AT,
         "body.title" | "body.text" | "body.description" | "body.reason" => ERR_TOO_LONG,
-        f if f.starts_with("body.fix") || f == "body.position" => ERR_BAD_FIX,
+        f if f.starts_with("body.fix") || f.starts_with("body.position") => ERR_BAD_FIX,
         f => return format!("{ERR_INVALID_RECORD}（{f}）"),
     };
     msg.to_string()

@@ -75,7 +75,8 @@ pub async fn person_report_with(
     loaded: &mut Loaded,
 ) -> ApiResult<PersonReport> {
     let records = records_for(state, &org, person, month, now, loaded).await?;
-    let shas: Vec<String> = records
+    // Each file once: the same picture attached to two visits is what reuse looks like.
+    let shas: BTreeSet<String> = records
         .iter()
         .filter_map(|r| match &r.body {
             RecordBody::Photo { sha256, .. } => Some(sha256.clone()),

@@ -45,6 +45,16 @@ pub struct Table {
 }
 
 impl Table {
+    /// Each row, with what an error about one of its cells must name.
+    fn row_ctxs(&self) -> impl Iterator<Item = RowCtx<'_>> {
+        self.rows.iter().map(|(row, cells)| RowCtx {
+            file: &self.file,
+            row: *row,
+            headers: &self.headers,
+            cells,
+        })
+    }
+
     /// The index of the first header among `names`.
     fn column(&self, names: &[&str]) -> Option<usize> {
         self.headers.iter().position(|h| {
@@ -392,13 +402,7 @@ pub fn households_from_table(
     let members_col = table.column(&["人口", "家庭人口", "人数", "members"]);
     progress(bar, table.rows.len(), "农户");
     let mut out: Vec<Household> = Vec::with_capacity(table.rows.len());
-    for (row, cells) in &table.rows {
-        let r = RowCtx {
-            file: &table.file,
-            row: *row,
-            headers: &table.headers,
-            cells,
-        };
+    for r in table.row_ctxs() {
         let village_name = r.text(village_col, 50)?;
         let village = org
             .villages
@@ -474,13 +478,7 @@ pub async fn import_pairings<S: Store>(
     progress(bar, table.rows.len(), "结对");
     let mut users: HashMap<String, Option<PersonId>> = HashMap::new();
     let mut pairings: Vec<Pairing> = Vec::new();
-    for (row, cells) in &table.rows {
-        let r = RowCtx {
-            file: &table.file,
-            row: *row,
-            headers: &table.headers,
-            cells,
-        };
+    for r in table.row_ctxs() {
         let who = r.text(cadre_col, 64)?;
         if !users.contains_key(&who) {
             let by_user = store.user_by_username(&who).await?.map(|u| u.person_id);

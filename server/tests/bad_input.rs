@@ -128,7 +128,7 @@ async fn out_of_range_coordinates_refuse_the_whole_batch() {
         let device = app.enroll(&token).await;
         for (path, value, field) in [
             ("lat", json!(91.0), "records[1].body.fix.lat"),
-            ("lon", json!(-180.5), "records[1].body.fix.lat"),
+            ("lon", json!(-180.5), "records[1].body.fix.lon"),
             ("accuracy_m", json!(-3.0), "records[1].body.fix.accuracy_m"),
         ] {
             let mut body = batch(&app, device);

@@ -8,7 +8,7 @@ use chrono::{Duration, NaiveDate, Utc};
 use common::*;
 use reqwest::StatusCode;
 use zhucun_server::evaluation::team_of;
-use zhucun_server::store::Org;
+use zhucun_server::store::{Org, Store};
 use zhucun_shared::ids::{
     AssignmentId, DeviceId, HouseholdId, PairingId, PersonId, RecordId, VillageId,
 };
@@ -278,6 +278,82 @@ async fn supervisors_may_name_any_village_of_their_township() {
             ),
             "{v}"
         );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_picture_attached_to_two_visits_is_flagged_as_reused() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let fx = app.fx.clone();
+        let token = app.login(fx.cadre1).await;
+        let device = app.enroll(&token).await;
+        // One real picture, uploaded once.
+        let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(64, 48, |x, y| {
+            image::Rgb([x as u8 * 3, y as u8 * 5, 90])
+        }));
+        let start = Utc::now() - Duration::hours(3);
+        let jpeg = zhucun_server::photos::inspect::jpeg_with_exif(&img, start, None);
+        let sha = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(&jpeg))
+        };
+        let (s, v) = app
+            .put_chunk(
+                &token,
+                &format!("/api/v1/photos/{sha}"),
+                0,
+                jpeg.len(),
+                &jpeg,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        // Two visits to households of the cadre's village, each with that same picture.
+        let org = app.state.store.township_org(fx.township).await.unwrap();
+        let homes: Vec<_> = org
+            .households
+            .iter()
+            .filter(|h| h.village_id == fx.v1)
+            .take(2)
+            .collect();
+        let mut rec = zhucun_shared::synth::Recorder::new(fx.cadre1, device);
+        let mut records = rec.visit(homes[0], start, 12, Some("入户"));
+        records.extend(rec.visit(homes[1], start + Duration::minutes(30), 12, Some("入户")));
+        for r in &mut records {
+            if let RecordBody::Photo {
+                sha256,
+                bytes,
+                taken_at,
+                ..
+            } = &mut r.body
+            {
+                *sha256 = sha.clone();
+                *bytes = jpeg.len() as u64;
+                *taken_at = r.captured_at;
+            }
+        }
+        let (s, v) = app.push(&token, device, &records).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let today = local_date(start);
+        let month = Period::month(
+            chrono::Datelike::year(&today),
+            chrono::Datelike::month(&today),
+        );
+        let (s, v) = app
+            .get(
+                &token,
+                &format!("/api/v1/people/{}/report?month={month}", fx.cadre1),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let kinds: Vec<&str> = v["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["kind"].as_str())
+            .collect();
+        assert!(kinds.contains(&"photo_reused"), "{v}");
         app.stop().await;
     }
 }

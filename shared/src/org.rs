@@ -20,10 +20,18 @@ impl LatLon {
     }
     /// Both coordinates finite and within the ranges of the globe.
     pub fn is_valid(&self) -> bool {
-        self.lat.is_finite()
-            && self.lon.is_finite()
-            && (-90.0..=90.0).contains(&self.lat)
-            && (-180.0..=180.0).contains(&self.lon)
+        self.invalid_coordinate().is_none()
+    }
+    /// The coordinate at fault, `lat` or `lon`, with what it must be; `None` when both hold.
+    pub fn invalid_coordinate(&self) -> Option<(&'static str, &'static str)> {
+        // A range holds no NaN: a NaN coordinate is out of range.
+        if !(-90.0..=90.0).contains(&self.lat) {
+            Some(("lat", "latitude must be within -90..90"))
+        } else if !(-180.0..=180.0).contains(&self.lon) {
+            Some(("lon", "longitude must be within -180..180"))
+        } else {
+            None
+        }
     }
     /// As a geo point (x = longitude, y = latitude).
     pub fn point(&self) -> Point<f64> {

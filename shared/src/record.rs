@@ -413,11 +413,8 @@ impl DeviceRecord {
         };
         check_time("captured_at", self.captured_at)?;
         let check_fix = |field: &str, f: &Fix| -> Result<(), FieldError> {
-            if !f.position().is_valid() {
-                return Err(FieldError::new(
-                    format!("{field}.lat"),
-                    "latitude must be within -90..90 and longitude within -180..180",
-                ));
+            if let Some((coordinate, rule)) = f.position().invalid_coordinate() {
+                return Err(FieldError::new(format!("{field}.{coordinate}"), rule));
             }
             if !f.accuracy_m.is_finite() || f.accuracy_m < 0.0 || f.accuracy_m > 100_000.0 {
                 return Err(FieldError::new(
@@ -466,14 +463,11 @@ impl DeviceRecord {
                     ));
                 }
                 check_time("body.taken_at", *taken_at)?;
-                if position.is_some_and(|p| !p.is_valid()) {
-                    return Err(FieldError::new(
-                        "body.position",
-                        "latitude must be within -90..90 and longitude within -180..180",
-                    ));
+                if let Some((coordinate, rule)) = position.and_then(|p| p.invalid_coordinate()) {
+                    return Err(FieldError::new(format!("body.position.{coordinate}"), rule));
                 }
-                if *bytes == 0 || *bytes > 50 * 1024 * 1024 {
-                    return Err(FieldError::new("body.bytes", "must be 1 byte .. 50 MiB"));
+                if *bytes == 0 || *bytes > crate::attachment::MAX_ATTACHMENT_BYTES {
+                    return Err(FieldError::new("body.bytes", "must be 1 byte .. 20 MiB"));
                 }
             }
             RecordBody::Note { text, .. } => check_text("body.text", text, MAX_TEXT_CHARS)?,
@@ -565,6 +559,11 @@ mod tests {
         assert_eq!(field(&r), "body.fix.lat");
         if let RecordBody::Fix { fix } = &mut r.body {
             fix.lat = 27.0;
+            fix.lon = f64::NAN;
+        }
+        assert_eq!(field(&r), "body.fix.lon");
+        if let RecordBody::Fix { fix } = &mut r.body {
+            fix.lon = 106.9;
             fix.accuracy_m = f64::NAN;
         }
         assert_eq!(field(&r), "body.fix.accuracy_m");
