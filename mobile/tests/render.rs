@@ -194,7 +194,10 @@ fn a_visit_shows_pending_fix_then_its_accuracy() {
 fn the_pending_queue_follows_the_state_signal() {
     let (s, _) = services();
     let mut screen = Screen::new(pages::Today, s);
-    assert!(screen.html().contains("已全部上传") || screen.html().contains("待上传记录"));
+    // Nothing captured yet: nothing waits.
+    let before = screen.html();
+    assert!(before.contains("<b>0</b>"), "{before}");
+    assert!(!before.contains("<b>17</b>"));
     let mut snapshot = screen.state.snapshot;
     screen.dom.in_runtime(|| {
         let mut snap = snapshot.write();

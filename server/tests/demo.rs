@@ -54,10 +54,7 @@ async fn the_demo_county_has_every_role_and_category_and_varied_verdicts() {
         Role::Supervisor,
         Role::Admin,
     ] {
-        assert!(
-            login_roles.contains(&r) || r == Role::PairingCadre,
-            "no login for {r:?}"
-        );
+        assert!(login_roles.contains(&r), "no login for {r:?}");
     }
     assert!(demo.records > 100_000, "{} records", demo.records);
     assert!(demo.photos > 500, "{} photos", demo.photos);

@@ -137,8 +137,11 @@ fn evaluating_after_appending_equals_evaluating_everything_at_once() {
     let records = month_of_work(&w);
     let (first, rest) = records.split_at(records.len() / 2);
     let partial = report(&w, first);
+    // As the server holds a phone's log: the first half synced, then the rest appended after
+    // it, with the first half sent again by a phone that never heard the answer.
     let mut appended = first.to_vec();
     appended.extend_from_slice(rest);
+    appended.extend_from_slice(first);
     let whole = report(&w, &records);
     assert_eq!(report(&w, &appended), whole);
     assert_ne!(partial, whole, "the second half carries evidence");

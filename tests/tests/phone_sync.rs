@@ -509,7 +509,7 @@ async fn a_photo_the_server_refuses_is_set_aside_and_later_photos_and_the_pull_g
     let report = sync.sync_once(&p, Utc::now()).await.unwrap();
     assert_eq!(report.photos_completed, good);
     assert_eq!(report.set_aside, 1);
-    assert!(report.verdicts > 0 || report.reference_changed || report.confirmed_seq > 0);
+    assert!(report.verdicts > 0, "the pull went on: {report:?}");
     let q = p.lock().unwrap().queue_state().unwrap();
     assert_eq!(q.pending_photos, 0);
     assert_eq!(q.set_aside.len(), 1);
