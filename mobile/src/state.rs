@@ -404,7 +404,10 @@ impl Services {
             .map(|r| name(&reference, r))
             .collect();
         snap.entries = store.entries(30)?;
-        snap.my_notes = store.notes_by_target()?;
+        // Only the spot-check screen shows them, and only a supervisor has a queue.
+        if lock(&self.spot_checks).is_some() {
+            snap.my_notes = store.notes_by_target()?;
+        }
         snap.queue = store.queue_state()?;
         let duty = match &capture.duty {
             Some(d) => Some(d.duty),

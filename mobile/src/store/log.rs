@@ -246,7 +246,7 @@ impl Store {
     }
 
     fn meta_u64(&self, key: &str) -> Result<u64> {
-        Ok(self.meta(key)?.and_then(|v| v.parse().ok()).unwrap_or(0))
+        super::meta_u64_in(&self.conn, key)
     }
 
     /// Records with local seq greater than `after`, in order, at most `limit`.
@@ -338,15 +338,7 @@ impl Store {
             [base],
             |r| r.get(0),
         )?;
-        let confirmed: u64 = tx
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'confirmed_seq'",
-                [],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
+        let confirmed = super::meta_u64_in(&tx, "confirmed_seq")?;
         if let Some(first) = first {
             let back = confirmed.min(first - 1);
             super::put_meta(&tx, "confirmed_seq", &back.to_string())?;
@@ -392,16 +384,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let get = |key: &str| -> Result<u64> {
-            Ok(tx
-                .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
-                    r.get::<_, String>(0)
-                })
-                .optional()?
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0))
-        };
-        let base = get("confirmed_seq")?;
+        let base = super::meta_u64_in(&tx, "confirmed_seq")?;
         let rows: Vec<(u64, String)> = {
             let mut stmt =
                 tx.prepare("SELECT seq, json FROM records WHERE seq > ?1 ORDER BY seq")?;

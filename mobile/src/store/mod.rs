@@ -45,6 +45,9 @@ pub struct Identity {
 
 pub struct Store {
     conn: Connection,
+    /// The reference data as last read: read and parsed (rules and calendar included) once,
+    /// not on every fix. Only `save_pull` writes reference data, and it clears this.
+    reference: std::cell::RefCell<Option<Reference>>,
     /// Fail the next write after this many statements (simulated crash).
     #[cfg(test)]
     pub(crate) interrupt_after: Option<usize>,
@@ -77,6 +80,7 @@ impl Store {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let mut store = Store {
             conn,
+            reference: Default::default(),
             #[cfg(test)]
             interrupt_after: None,
         };
@@ -177,6 +181,17 @@ pub struct Session<'a> {
     pub token: &'a str,
     pub server_url: &'a str,
     pub person_name: &'a str,
+}
+
+/// A numeric meta value (0 when unset), read through `conn` (a transaction derefs to one).
+fn meta_u64_in(conn: &Connection, key: &str) -> Result<u64> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()?
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0))
 }
 
 fn put_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {

@@ -135,6 +135,7 @@ impl Store {
         }
         put("verdicts", serde_json::to_string(&pull.verdicts)?)?;
         tx.commit()?;
+        *self.reference.get_mut() = None;
         Ok(())
     }
 
@@ -151,6 +152,15 @@ impl Store {
     /// The reference data as last pulled; the bundled rules and calendar until the first pull
     /// (or when the server's cannot be read).
     pub fn reference(&self) -> Result<Reference> {
+        if let Some(r) = self.reference.borrow().as_ref() {
+            return Ok(r.clone());
+        }
+        let r = self.read_reference()?;
+        *self.reference.borrow_mut() = Some(r.clone());
+        Ok(r)
+    }
+
+    fn read_reference(&self) -> Result<Reference> {
         let rules: Option<String> = self.reference_json("rules_toml")?;
         let calendar: Option<String> = self.reference_json("calendar_toml")?;
         Ok(Reference {
