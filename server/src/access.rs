@@ -74,14 +74,6 @@ impl Access {
                 || (self.team_villages.contains(&v) && a.role != Role::LiaisonLeader)
         })
     }
-
-    /// Whether the viewer oversees anyone but themselves.
-    pub fn is_leader(&self) -> bool {
-        self.admin
-            || !self.townships.is_empty()
-            || !self.team_villages.is_empty()
-            || !self.cluster_villages.is_empty()
-    }
 }
 
 #[cfg(test)]

@@ -620,7 +620,7 @@ pub async fn build_demo_county<S: Store>(
     org.villages = villages.clone();
 
     // People in every role.
-    let admin = add_person(
+    add_person(
         &mut org,
         &mut logins,
         "admin".into(),
@@ -1155,7 +1155,6 @@ pub async fn build_demo_county<S: Store>(
             },
         );
     }
-    let _ = admin;
 
     // Sync every phone's log, as the phones would have.
     let mut records = 0;

@@ -54,10 +54,11 @@ pub struct Loaded {
     facts: HashMap<String, Option<PhotoFacts>>,
 }
 
-/// Evaluates `person` for `month` as of `now`. `org` is the person's township.
+/// Evaluates `person` for `month` as of `now`. `org` is the person's township, shared by the
+/// evaluations of one request.
 pub async fn person_report(
     state: &AppState,
-    org: Org,
+    org: Arc<Org>,
     person: PersonId,
     month: Period,
     now: DateTime<Utc>,
@@ -68,7 +69,7 @@ pub async fn person_report(
 /// [`person_report`], reading through `loaded`: for evaluating many people in one request.
 pub async fn person_report_with(
     state: &AppState,
-    org: Org,
+    org: Arc<Org>,
     person: PersonId,
     month: Period,
     now: DateTime<Utc>,

@@ -27,8 +27,8 @@ use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
 use tokio::net::TcpListener;
-use zhucun_shared::calendar::{WorkCalendar, BUNDLED_CALENDAR};
-use zhucun_shared::catalogue::{Catalogue, BUNDLED_RULES};
+use zhucun_shared::calendar::WorkCalendar;
+use zhucun_shared::catalogue::Catalogue;
 
 /// Settings keys for a county's own rules file and calendar.
 pub const RULES_SETTING: &str = "rules_toml";
@@ -99,15 +99,9 @@ impl AppState {
             path: uploads_dir.clone(),
             source,
         })?;
-        let rules_toml = store
-            .setting(RULES_SETTING)
-            .await?
-            .unwrap_or_else(|| BUNDLED_RULES.to_string());
+        let rules_toml = policy::current(&store, policy::Policy::Rules).await?;
         let catalogue = Catalogue::from_toml(&rules_toml)?;
-        let calendar_toml = store
-            .setting(CALENDAR_SETTING)
-            .await?
-            .unwrap_or_else(|| BUNDLED_CALENDAR.to_string());
+        let calendar_toml = policy::current(&store, policy::Policy::Calendar).await?;
         let calendar = WorkCalendar::from_toml(&calendar_toml)?;
         let throttle = auth::LoginThrottle::new(
             config.login_max_failures,

@@ -50,9 +50,10 @@ async fn run_cli(cli: Cli) -> anyhow::Result<()> {
                     .with_context(|| format!("clearing {}", config.data_dir.display()))?;
             }
             let store = open(&config).await?;
-            let state = AppState::new(config.clone(), store.clone()).await?;
+            // Where the server keeps photos: the demo's go straight there.
+            let objects = zhucun_server::photos::FsObjectStore::new(config.data_dir.join("photos"));
             eprintln!("正在生成演示县数据（村界、农户、人员、两个月的轨迹和走访照片）……");
-            let demo = demo::build_demo_county(&store, state.objects.as_ref(), chrono::Utc::now())
+            let demo = demo::build_demo_county(&store, &objects, chrono::Utc::now())
                 .await
                 .context("building the demo county")?;
             print!("{}", demo.summary(config.bind));

@@ -75,7 +75,7 @@ async fn the_demo_county_has_every_role_and_category_and_varied_verdicts() {
         .filter(|l| l.username.starts_with("duizhang"))
     {
         let user = store.user_by_username(&l.username).await.unwrap().unwrap();
-        let report = person_report(&state, org.clone(), user.person_id, month, now)
+        let report = person_report(&state, org.clone().into(), user.person_id, month, now)
             .await
             .unwrap();
         let v = report

@@ -10,7 +10,7 @@ use zhucun_server::store::{IncomingRecord, PhotoRow, Store, StoreError, UserRow}
 use zhucun_shared::ids::*;
 use zhucun_shared::org::{Device, LatLon};
 use zhucun_shared::plausibility::PhotoFacts;
-use zhucun_shared::record::{DeviceRecord, RecordBody, ServerReceipt};
+use zhucun_shared::record::{DeviceRecord, ServerReceipt};
 
 fn stamped(r: &DeviceRecord) -> IncomingRecord {
     let mut record = r.clone();
@@ -257,5 +257,4 @@ async fn story(store: &zhucun_server::AnyStore, backend: &Backend) {
         store.setting("rules_toml").await.unwrap().as_deref(),
         Some("b")
     );
-    let _ = RecordBody::DutyStart { village_id: None };
 }

@@ -153,7 +153,9 @@ pub async fn report(
     let now = Utc::now();
     let month = month_param(q.month.as_deref(), now)?;
     let org = visible_target(&state, &caller, id, month.first_day(), month.last_day()).await?;
-    Ok(Json(person_report(&state, org, id, month, now).await?))
+    Ok(Json(
+        person_report(&state, std::sync::Arc::new(org), id, month, now).await?,
+    ))
 }
 
 /// The month a `month` parameter names (`2026-11`), the current one when absent.

@@ -57,7 +57,7 @@ pub async fn spot_checks(
     let mut loaded = Loaded::default();
     let mut checkers = BTreeSet::from([caller.person.id]);
     for t in townships {
-        let org = state.store.township_org(t).await?;
+        let org = std::sync::Arc::new(state.store.township_org(t).await?);
         for p in &org.people {
             let assignments: Vec<_> = org.assignments_of(p.id).cloned().collect();
             if assignments

@@ -349,7 +349,7 @@ pub async fn pull(
     }
     let now = Utc::now();
     let today = local_date(now);
-    let org = state.store.township_org(caller.person.township_id).await?;
+    let org = std::sync::Arc::new(state.store.township_org(caller.person.township_id).await?);
     let mut elsewhere = Vec::new();
     for h in paired_today(&org, caller.person.id, today) {
         if org.households.iter().all(|o| o.id != h) {

@@ -150,10 +150,6 @@ pub trait Store: Send + Sync + 'static {
         &self,
         username: &str,
     ) -> impl Future<Output = StoreResult<Option<UserRow>>> + Send;
-    fn user_of_person(
-        &self,
-        person: PersonId,
-    ) -> impl Future<Output = StoreResult<Option<UserRow>>> + Send;
     /// Returns false when there is no such user.
     fn set_password(
         &self,
@@ -312,9 +308,6 @@ impl Store for AnyStore {
     }
     async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRow>> {
         dispatch!(self, user_by_username(username))
-    }
-    async fn user_of_person(&self, p: PersonId) -> StoreResult<Option<UserRow>> {
-        dispatch!(self, user_of_person(p))
     }
     async fn set_password(&self, username: &str, hash: &str) -> StoreResult<bool> {
         dispatch!(self, set_password(username, hash))

@@ -372,13 +372,6 @@ macro_rules! impl_sql_store {
                         .as_ref().map(user).transpose()
                 }
 
-                async fn user_of_person(&self, p: PersonId) -> StoreResult<Option<UserRow>> {
-                    sqlx::query("SELECT * FROM users WHERE person_id = $1")
-                        .bind(p.to_string())
-                        .fetch_optional(&self.read).await?
-                        .as_ref().map(user).transpose()
-                }
-
                 async fn set_password(&self, username: &str, hash: &str) -> StoreResult<bool> {
                     let mut tx = self.write.begin().await?;
                     let person: Option<String> = sqlx::query_scalar(
@@ -650,14 +643,15 @@ macro_rules! impl_sql_store {
 
                 async fn photo_facts(&self, shas: &[String]) -> StoreResult<HashMap<String, PhotoFacts>> {
                     let mut out = HashMap::with_capacity(shas.len());
-                    for sha in shas {
-                        if out.contains_key(sha) {
-                            continue;
+                    // One query per few hundred files, not one per file.
+                    for chunk in shas.chunks(500) {
+                        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                        let sql = format!("SELECT * FROM photos WHERE sha256 IN ({})", marks.join(", "));
+                        let mut q = sqlx::query(&sql);
+                        for sha in chunk {
+                            q = q.bind(sha);
                         }
-                        if let Some(row) = sqlx::query("SELECT * FROM photos WHERE sha256 = $1")
-                            .bind(sha)
-                            .fetch_optional(&self.read).await?
-                        {
+                        for row in q.fetch_all(&self.read).await? {
                             let p = photo(&row)?;
                             // A document is no photo: it cannot stand as a visit's picture.
                             if crate::photos::document::is_image(&p.format) {
