@@ -6,7 +6,7 @@ use crate::store::Reference;
 use chrono::{DateTime, Utc};
 use zhucun_shared::ids::PersonId;
 use zhucun_shared::period::{local_date, Period, PeriodKind};
-use zhucun_shared::plausibility::PhotoFiles;
+use zhucun_shared::plausibility::{DeviceLogs, PhotoFiles};
 use zhucun_shared::record::DeviceRecord;
 use zhucun_shared::role::Role;
 use zhucun_shared::verdict::{Status, Verdict};
@@ -66,6 +66,8 @@ pub fn compute(
         calendar: &reference.calendar,
         catalogue: &reference.catalogue,
         photo_files: PhotoFiles::Unchecked,
+        // The phone knows neither its enrolment time nor when the server received its records.
+        device_logs: DeviceLogs::PHONE,
     };
     let mut local = evaluate(&ctx, month, now);
     for v in &mut local.verdicts {

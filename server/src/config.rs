@@ -39,6 +39,10 @@ pub struct Config {
     pub log_format: LogFormat,
     /// At most this many evaluations (CPU-heavy) run at once.
     pub max_concurrent_evaluations: usize,
+    /// A record received more than this many days after its capture carries a late-receipt
+    /// mark (上传延迟) on the report and in the spot-check queue. Syncing days late is normal
+    /// in a village without signal; the mark only shows the delay.
+    pub late_receipt_days: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -67,6 +71,7 @@ impl Default for Config {
             argon2_iterations: 2,
             log_format: LogFormat::Pretty,
             max_concurrent_evaluations: 2,
+            late_receipt_days: 3,
         }
     }
 }
@@ -97,6 +102,7 @@ impl fmt::Debug for Config {
                 "max_concurrent_evaluations",
                 &self.max_concurrent_evaluations,
             )
+            .field("late_receipt_days", &self.late_receipt_days)
             .finish()
     }
 }
@@ -179,6 +185,7 @@ impl Config {
             max_concurrent_evaluations,
             "ZHUCUN_MAX_CONCURRENT_EVALUATIONS"
         );
+        env!(late_receipt_days, "ZHUCUN_LATE_RECEIPT_DAYS");
         if let Some(v) = get("ZHUCUN_LOG_FORMAT") {
             self.log_format = match v.trim() {
                 "pretty" => LogFormat::Pretty,

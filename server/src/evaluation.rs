@@ -9,7 +9,8 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use zhucun_shared::ids::{PersonId, VillageId};
 use zhucun_shared::period::{day_start, Period};
-use zhucun_shared::plausibility::{PhotoFacts, PhotoFiles};
+use zhucun_shared::org::Device;
+use zhucun_shared::plausibility::{DeviceLogs, PhotoFacts, PhotoFiles};
 use zhucun_shared::record::{DeviceRecord, RecordBody};
 use zhucun_shared::verdict::PersonReport;
 use zhucun_shared::{evaluate, EvalContext};
@@ -76,6 +77,15 @@ pub async fn person_report_with(
     loaded: &mut Loaded,
 ) -> ApiResult<PersonReport> {
     let records = records_for(state, &org, person, month, now, loaded).await?;
+    // The person's devices, for records dated before their device was enrolled.
+    let devices: Vec<Device> = state
+        .store
+        .devices_of(person)
+        .await?
+        .into_iter()
+        .map(|d| d.device)
+        .collect();
+    let late_receipt_after = Duration::days(i64::from(state.config.late_receipt_days));
     // Each file once: the same picture attached to two visits is what reuse looks like.
     let shas: BTreeSet<String> = records
         .iter()
@@ -121,6 +131,10 @@ pub async fn person_report_with(
             calendar: &st.calendar,
             catalogue: &st.catalogue,
             photo_files: PhotoFiles::Held(&facts),
+            device_logs: DeviceLogs {
+                devices: &devices,
+                late_receipt_after: Some(late_receipt_after),
+            },
         };
         evaluate(&ctx, month, now)
     })

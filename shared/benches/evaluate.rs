@@ -231,6 +231,7 @@ fn eval_one(c: &County, env: &Env, village: usize, i: usize, records: &[DeviceRe
         calendar: &env.calendar,
         catalogue: &env.catalogue,
         photo_files: zhucun_shared::plausibility::PhotoFiles::Unchecked,
+        device_logs: zhucun_shared::plausibility::DeviceLogs::PHONE,
     };
     evaluate(&ctx, env.month, env.now).verdicts.len()
 }

@@ -68,9 +68,13 @@ fn severity(f: FlagKind) -> u8 {
         FlagKind::PhotoReused => 1,
         FlagKind::ImpossibleSpeed => 2,
         FlagKind::ClockJump => 3,
+        // A record dated before its log's earlier records: as telling as a changed clock.
+        FlagKind::OutOfOrder => 3,
         FlagKind::PhotoFarFromVisit => 4,
         FlagKind::PhotoTimeOutsideVisit => 5,
         FlagKind::DeviceClockSkew => 6,
+        // Late sync is normal without signal: looked at last.
+        FlagKind::LateReceipt => 7,
     }
 }
 

@@ -194,6 +194,13 @@ pub enum FlagKind {
     PhotoFarFromVisit,
     DeviceClockSkew,
     ClockJump,
+    /// 补录嫌疑: a record whose capture time is earlier than a record before it in its
+    /// device's log (lower seq), or earlier than the device's enrolment. It was not captured
+    /// when it says: typically a back-filled day.
+    OutOfOrder,
+    /// 上传延迟: received long after capture. Normal in a village without signal; a soft
+    /// mark with the delay, server-side only.
+    LateReceipt,
 }
 
 impl FlagKind {
@@ -206,6 +213,8 @@ impl FlagKind {
             FlagKind::PhotoFarFromVisit => "照片位置远离农户",
             FlagKind::DeviceClockSkew => "设备时间与服务器偏差大",
             FlagKind::ClockJump => "设备时间被调整",
+            FlagKind::OutOfOrder => "记录时间与设备日志不符",
+            FlagKind::LateReceipt => "上传延迟",
         }
     }
 }

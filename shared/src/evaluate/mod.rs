@@ -12,7 +12,9 @@ use crate::geometry::VillageShape;
 use crate::ids::{HouseholdId, PersonId, RecordId, VillageId};
 use crate::org::{Assignment, Household, HouseholdCategory, Pairing, Village};
 use crate::period::{day_end, day_start, local_date, local_time, Period, PeriodKind};
-use crate::plausibility::{clock_jump_flags, clock_skew_flags, LoggedFix, PhotoFiles};
+use crate::plausibility::{
+    clock_jump_flags, clock_skew_flags, device_log_flags, DeviceLogs, LoggedFix, PhotoFiles,
+};
 use crate::record::{ActivityKind, DeviceRecord, RecordBody};
 use crate::role::Role;
 use crate::stays::{
@@ -49,6 +51,11 @@ pub struct EvalContext<'a> {
     /// The photo files: unchecked on the phone; on the server, those it holds and what it read
     /// from them (EXIF, perceptual hash).
     pub photo_files: PhotoFiles<'a>,
+    /// The devices' enrolments and, on the server, when a receipt is late:
+    /// [`DeviceLogs::PHONE`] on the phone. A record captured before an earlier record of its
+    /// device's log, or before its device's enrolment, is flagged but still counted (see
+    /// [`device_log_flags`]): the supervisor judges it.
+    pub device_logs: DeviceLogs<'a>,
 }
 
 /// Evaluates every applicable rule for `month` (longer periods: those containing it) as of `now`.
@@ -235,6 +242,15 @@ impl<'a> Evaluation<'a> {
             .filter(|f| f.point.fix.time >= from && f.point.fix.time < to)
             .collect();
         self.flags.extend(clock_jump_flags(logged, self.interp));
+        // The person's own logs, whole: earlier records set the order the month's must keep.
+        let own = self.ctx.records.iter().filter(|r| r.person_id == person);
+        let tolerance = Duration::minutes(self.interp.clock_skew_minutes);
+        self.flags.extend(device_log_flags(
+            own,
+            &self.ctx.device_logs,
+            tolerance,
+            |r| r.captured_at >= from && r.captured_at < to,
+        ));
     }
 
     fn track(&mut self, person: PersonId) -> &CleanTrack {

@@ -51,6 +51,10 @@ pub struct World {
     pub calendar: WorkCalendar,
     pub catalogue: Catalogue,
     pub facts: HashMap<String, zhucun_shared::plausibility::PhotoFacts>,
+    /// Enrolled devices and the late-receipt limit: empty and none, as on the phone, unless a
+    /// test plays the server.
+    pub devices: Vec<zhucun_shared::org::Device>,
+    pub late_receipt_after: Option<Duration>,
 }
 
 impl World {
@@ -134,6 +138,8 @@ impl World {
             calendar: WorkCalendar::bundled(),
             catalogue: Catalogue::bundled(),
             facts: HashMap::new(),
+            devices: Vec::new(),
+            late_receipt_after: None,
         }
     }
 
@@ -170,6 +176,10 @@ impl World {
                 PhotoFiles::Unchecked
             } else {
                 PhotoFiles::Held(&self.facts)
+            },
+            device_logs: zhucun_shared::plausibility::DeviceLogs {
+                devices: &self.devices,
+                late_receipt_after: self.late_receipt_after,
             },
         };
         evaluate(&ctx, month.parse::<Period>().unwrap(), now)
