@@ -26,6 +26,15 @@ pub struct Config {
     pub max_image_side: u32,
     /// Most memory a photo may take to decode.
     pub max_decode_bytes: u64,
+    /// Most pixels (width × height, read from the file's header before decoding) a photo may
+    /// have; larger ones are refused without being decoded.
+    pub max_image_pixels: u64,
+    /// Per person: most bytes of unfinished uploads held at once, and most unfinished uploads.
+    /// An upload past either is refused (409 `upload_quota`) until one finishes or expires.
+    pub max_parked_upload_bytes: u64,
+    pub max_parked_uploads: u32,
+    /// An unfinished upload not added to for this long is deleted.
+    pub upload_expiry_secs: u64,
     /// Failed logins allowed per username within `login_window_secs` before logins are refused.
     pub login_max_failures: u32,
     /// Failed logins allowed per client address within `login_window_secs` (an office behind
@@ -64,6 +73,10 @@ impl Default for Config {
             max_chunk_bytes: 4 * 1024 * 1024,
             max_image_side: 10_000,
             max_decode_bytes: 256 * 1024 * 1024,
+            max_image_pixels: 40_000_000,
+            max_parked_upload_bytes: 2 * zhucun_shared::attachment::MAX_ATTACHMENT_BYTES,
+            max_parked_uploads: 8,
+            upload_expiry_secs: 6 * 3600,
             login_max_failures: 5,
             login_max_failures_per_ip: 50,
             login_window_secs: 15 * 60,
@@ -92,6 +105,10 @@ impl fmt::Debug for Config {
             .field("max_chunk_bytes", &self.max_chunk_bytes)
             .field("max_image_side", &self.max_image_side)
             .field("max_decode_bytes", &self.max_decode_bytes)
+            .field("max_image_pixels", &self.max_image_pixels)
+            .field("max_parked_upload_bytes", &self.max_parked_upload_bytes)
+            .field("max_parked_uploads", &self.max_parked_uploads)
+            .field("upload_expiry_secs", &self.upload_expiry_secs)
             .field("login_max_failures", &self.login_max_failures)
             .field("login_max_failures_per_ip", &self.login_max_failures_per_ip)
             .field("login_window_secs", &self.login_window_secs)
@@ -173,6 +190,10 @@ impl Config {
         env!(max_chunk_bytes, "ZHUCUN_MAX_CHUNK_BYTES");
         env!(max_image_side, "ZHUCUN_MAX_IMAGE_SIDE");
         env!(max_decode_bytes, "ZHUCUN_MAX_DECODE_BYTES");
+        env!(max_image_pixels, "ZHUCUN_MAX_IMAGE_PIXELS");
+        env!(max_parked_upload_bytes, "ZHUCUN_MAX_PARKED_UPLOAD_BYTES");
+        env!(max_parked_uploads, "ZHUCUN_MAX_PARKED_UPLOADS");
+        env!(upload_expiry_secs, "ZHUCUN_UPLOAD_EXPIRY_SECS");
         env!(login_max_failures, "ZHUCUN_LOGIN_MAX_FAILURES");
         env!(
             login_max_failures_per_ip,

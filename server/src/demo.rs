@@ -261,6 +261,7 @@ impl<S: Store> Builder<'_, S> {
                 let jpeg = jpeg_with_exif(&img, at, Some(p));
                 let limits = DecodeLimits {
                     max_side: 10_000,
+                    max_pixels: 40_000_000,
                     max_alloc: 64 << 20,
                 };
                 let found = inspect(&jpeg, limits).map_err(|e| DemoError::Photos(e.to_string()))?;

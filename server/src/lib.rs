@@ -120,7 +120,10 @@ impl AppState {
         let password_checks = tokio::sync::Semaphore::new(2 * cores);
         let evaluations = tokio::sync::Semaphore::new(config.max_concurrent_evaluations.max(1));
         let decodes = tokio::sync::Semaphore::new(cores);
-        let uploads = photos::Uploads::new(uploads_dir);
+        let uploads = photos::Uploads::with_expiry(
+            uploads_dir,
+            std::time::Duration::from_secs(config.upload_expiry_secs),
+        );
         uploads.sweep_abandoned();
         Ok(Self(Arc::new(AppInner {
             uploads,

@@ -193,8 +193,9 @@ async fn an_attachment_follows_the_report_using_it() {
         for (viewer, want) in [
             (fx.leader1, StatusCode::OK),
             (fx.supervisor, StatusCode::OK),
-            (fx.cadre2, StatusCode::FORBIDDEN),
-            (fx.outsider, StatusCode::FORBIDDEN),
+            // Not theirs: answered as if there were no such file.
+            (fx.cadre2, StatusCode::NOT_FOUND),
+            (fx.outsider, StatusCode::NOT_FOUND),
         ] {
             let token = app.login(viewer).await;
             let r = app
@@ -245,6 +246,101 @@ async fn a_stored_document_never_stands_as_a_photo() {
         assert!(
             !held.contains_key(&document),
             "a PDF cannot be a visit's photo"
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn documents_carrying_web_pages_or_other_files_are_refused() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let token = app.login(app.fx.cadre1).await;
+        let page = b"<html><body><script>fetch('/api/v1/me')</script></body></html>\n";
+        // A PDF whose first bytes a browser would render as a page.
+        let mut pdf_page = b"%PDF-1.4\n".to_vec();
+        pdf_page.extend(page);
+        pdf_page.extend(&pdf()[9..]);
+        // A whole PDF with a page appended after its end.
+        let mut pdf_then_page = pdf();
+        pdf_then_page.extend(page);
+        // A Word file with a page appended after the archive.
+        let mut docx_then_page = ooxml("word/document.xml");
+        docx_then_page.extend(page);
+        // A Word file carrying a page, and one that is also a workbook.
+        let docx_with_page = {
+            let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored);
+            for (name, body) in [
+                ("[Content_Types].xml", &b"<Types/>"[..]),
+                ("word/document.xml", b"<w:document/>"),
+                ("index.html", page),
+            ] {
+                w.start_file(name, opts).unwrap();
+                w.write_all(body).unwrap();
+            }
+            w.finish().unwrap().into_inner()
+        };
+        let two_kinds = {
+            let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored);
+            for name in [
+                "[Content_Types].xml",
+                "word/document.xml",
+                "xl/workbook.xml",
+            ] {
+                w.start_file(name, opts).unwrap();
+                w.write_all(b"<x/>").unwrap();
+            }
+            w.finish().unwrap().into_inner()
+        };
+        for (name, bytes) in [
+            ("PDF/HTML polyglot", pdf_page),
+            ("PDF with a page after %%EOF", pdf_then_page),
+            ("docx with a page appended", docx_then_page),
+            ("docx carrying index.html", docx_with_page),
+            ("docx that is also a workbook", two_kinds),
+        ] {
+            let h = sha(&bytes);
+            let (s, v) = app
+                .put_chunk(
+                    &token,
+                    &format!("/api/v1/files/{h}"),
+                    0,
+                    bytes.len(),
+                    &bytes,
+                )
+                .await;
+            assert_eq!(
+                (s, v["code"].as_str(), v["field"].as_str()),
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some("bad_document"),
+                    Some("body")
+                ),
+                "{name}: {v}"
+            );
+            assert!(app.state.store.photo(&h).await.unwrap().is_none(), "{name}");
+            assert_eq!(app.state.uploads.received(&h, app.fx.cadre1), 0, "{name}");
+        }
+        // Trailing whitespace after %%EOF is no harm.
+        let mut spaced = pdf();
+        spaced.extend(b"\r\n  \n");
+        let (s, v) = app
+            .put_chunk(
+                &token,
+                &format!("/api/v1/files/{}", sha(&spaced)),
+                0,
+                spaced.len(),
+                &spaced,
+            )
+            .await;
+        assert_eq!(
+            (s, v["complete"].as_bool()),
+            (StatusCode::OK, Some(true)),
+            "{v}"
         );
         app.stop().await;
     }

@@ -305,3 +305,304 @@ async fn abandoned_parts_are_swept_when_a_new_upload_starts() {
         app.stop().await;
     }
 }
+
+/// A whole PNG of `w`×`h` grey pixels, encoded fast (it compresses to almost nothing).
+fn grey_png(w: u32, h: u32) -> Vec<u8> {
+    use image::ImageEncoder;
+    let pixels = vec![0u8; (w * h) as usize];
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new_with_quality(
+        &mut png,
+        image::codecs::png::CompressionType::Fast,
+        image::codecs::png::FilterType::NoFilter,
+    )
+    .write_image(&pixels, w, h, image::ExtendedColorType::L8)
+    .unwrap();
+    png
+}
+
+#[tokio::test]
+async fn a_picture_over_the_pixel_limit_is_refused_before_it_is_decoded() {
+    for backend in backends() {
+        // The default limits: 9000 × 9000 is within the side limit, not within 40 megapixels.
+        let app = TestApp::start(&backend).await;
+        let token = app.login(app.fx.cadre1).await;
+        let png = grey_png(9000, 9000);
+        assert!(
+            png.len() < app.state.config.max_chunk_bytes,
+            "{}",
+            png.len()
+        );
+        let h = sha(&png);
+        let (s, v) = put(&app, &token, &h, 0, png.len(), &png).await;
+        assert_eq!(
+            (s, v["code"].as_str(), v["field"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("image_too_large"),
+                Some("body")
+            ),
+            "{v}"
+        );
+        assert!(v["message"].as_str().unwrap().contains("9000×9000"), "{v}");
+        assert!(app.state.store.photo(&h).await.unwrap().is_none());
+        // Every decode slot is free again.
+        assert_eq!(
+            app.state.decodes.available_permits(),
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        );
+        // Within the limit, the same picture is taken.
+        let png = grey_png(2000, 1500);
+        let (s, v) = put(&app, &token, &sha(&png), 0, png.len(), &png).await;
+        assert_eq!(
+            (s, v["complete"].as_bool()),
+            (StatusCode::OK, Some(true)),
+            "{v}"
+        );
+        app.stop().await;
+    }
+}
+
+/// A ZIP archive holding a web page: what rides along in a polyglot.
+fn zip_with_page() -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    w.start_file("index.html", opts).unwrap();
+    w.write_all(b"<html><script>alert(document.cookie)</script></html>")
+        .unwrap();
+    w.finish().unwrap().into_inner()
+}
+
+#[tokio::test]
+async fn cut_off_pictures_and_pictures_carrying_other_files_are_refused() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let token = app.login(app.fx.cadre1).await;
+        let jpeg = camera_jpeg();
+        let png = {
+            let mut out = Vec::new();
+            image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(64, 64, |x, y| {
+                image::Rgb([x as u8 * 3, y as u8 * 3, 7])
+            }))
+            .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
+            out
+        };
+        let cut = jpeg[..jpeg.len() * 6 / 10].to_vec();
+        let mut polyglot = jpeg.clone();
+        polyglot.extend(zip_with_page());
+        polyglot.extend(b"<html><script>alert(1)</script></html>");
+        let mut png_page = png.clone();
+        png_page.extend(b"<html><script>alert(1)</script></html>");
+        let cut_png = png[..png.len() - 30].to_vec();
+        for (name, bytes, path, code) in [
+            ("cut-off JPEG", cut, "photos", "undecodable_image"),
+            ("JPEG+ZIP+HTML", polyglot.clone(), "photos", "trailing_data"),
+            (
+                "JPEG+ZIP+HTML attachment",
+                polyglot,
+                "files",
+                "trailing_data",
+            ),
+            ("PNG+HTML", png_page, "photos", "trailing_data"),
+            ("cut-off PNG", cut_png, "photos", "undecodable_image"),
+        ] {
+            let h = sha(&bytes);
+            let (s, v) = app
+                .put_chunk(
+                    &token,
+                    &format!("/api/v1/{path}/{h}"),
+                    0,
+                    bytes.len(),
+                    &bytes,
+                )
+                .await;
+            assert_eq!(
+                (s, v["code"].as_str(), v["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(code), Some("body")),
+                "{name}: {v}"
+            );
+            assert!(app.state.store.photo(&h).await.unwrap().is_none(), "{name}");
+            assert_eq!(app.state.uploads.received(&h, app.fx.cadre1), 0, "{name}");
+        }
+        // The whole pictures themselves are taken.
+        for bytes in [jpeg, png] {
+            let (s, v) = put(&app, &token, &sha(&bytes), 0, bytes.len(), &bytes).await;
+            assert_eq!(
+                (s, v["complete"].as_bool()),
+                (StatusCode::OK, Some(true)),
+                "{v}"
+            );
+        }
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn unfinished_uploads_are_bounded_per_person_and_expire_within_hours() {
+    for backend in backends() {
+        // The default quota: 8 unfinished uploads, 40 MiB, 6 hours.
+        let app = TestApp::start(&backend).await;
+        let (parts, bytes) = (
+            app.state.config.max_parked_uploads as usize,
+            app.state.config.max_parked_upload_bytes as usize,
+        );
+        let token = app.login(app.fx.cadre1).await;
+        let total = app.state.config.max_photo_bytes as usize;
+        let chunk = app.state.config.max_chunk_bytes;
+        // A file that never finishes: JPEG magic, then filler.
+        let mut junk = vec![0u8; chunk];
+        junk[..3].copy_from_slice(&[0xFF, 0xD8, 0xFF]);
+        let fake = |i: usize| sha(format!("never finished {i}").as_bytes());
+        for i in 0..parts {
+            let (s, v) = put(&app, &token, &fake(i), 0, total, &junk).await;
+            assert_eq!(s, StatusCode::OK, "part {i}: {v}");
+        }
+        let (s, v) = put(&app, &token, &fake(parts), 0, total, &junk).await;
+        assert_eq!(
+            (s, v["code"].as_str(), v["field"].as_str()),
+            (
+                StatusCode::CONFLICT,
+                Some("upload_quota"),
+                Some("parked_uploads")
+            ),
+            "{v}"
+        );
+        assert!(v["message"].as_str().unwrap().contains("请先"), "{v}");
+        assert_eq!(app.state.uploads.received(&fake(parts), app.fx.cadre1), 0);
+        // Adding to a parked part, up to the byte quota and not past it.
+        let mut held = parts * chunk;
+        let mut offset = chunk;
+        let refused = loop {
+            let (s, v) = put(&app, &token, &fake(0), offset, total, &junk).await;
+            if s != StatusCode::OK {
+                break v;
+            }
+            held += chunk;
+            offset += chunk;
+            assert!(held <= bytes, "{held} bytes parked");
+        };
+        assert_eq!(
+            (refused["code"].as_str(), refused["field"].as_str()),
+            (Some("upload_quota"), Some("parked_bytes")),
+            "{refused}"
+        );
+        assert!(held + chunk > bytes);
+        // A file sent whole in one go parks nothing: still taken.
+        let jpeg = camera_jpeg();
+        let (s, v) = put(&app, &token, &sha(&jpeg), 0, jpeg.len(), &jpeg).await;
+        assert_eq!(
+            (s, v["complete"].as_bool()),
+            (StatusCode::OK, Some(true)),
+            "{v}"
+        );
+        // Someone else's quota is their own.
+        let other = app.login(app.fx.cadre2).await;
+        let (s, _) = put(&app, &other, &fake(100), 0, total, &junk).await;
+        assert_eq!(s, StatusCode::OK);
+        // A part untouched for 7 hours is gone at the next sweep, and makes room.
+        let part = app.state.uploads.part_path(&fake(1), app.fx.cadre1);
+        let seven_hours_ago =
+            std::time::SystemTime::now() - std::time::Duration::from_secs(7 * 3600);
+        std::fs::File::options()
+            .write(true)
+            .open(&part)
+            .unwrap()
+            .set_modified(seven_hours_ago)
+            .unwrap();
+        assert_eq!(app.state.uploads.sweep_abandoned(), 1);
+        let (s, v) = put(&app, &token, &fake(parts), 0, total, &junk[..1000]).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        app.stop().await;
+    }
+}
+
+/// TIFF data as many cameras and writers leave it: the Exif and GPS IFDs first, IFD0 last, and
+/// IFD0 ending with its entries — no next-IFD offset after them. Little-endian.
+fn tiff_without_next_ifd_offset() -> Vec<u8> {
+    fn entry(t: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: [u8; 4]) {
+        t.extend(tag.to_le_bytes());
+        t.extend(kind.to_le_bytes());
+        t.extend(count.to_le_bytes());
+        t.extend(value);
+    }
+    const ASCII: u16 = 2;
+    const LONG: u16 = 4;
+    const RATIONAL: u16 = 5;
+    let mut t = b"II\x2a\x00\0\0\0\0".to_vec();
+    let time_at = t.len() as u32;
+    t.extend(b"2026:11:03 10:15:30\0");
+    let rationals = |t: &mut Vec<u8>, parts: [(u32, u32); 3]| {
+        let at = t.len() as u32;
+        for (n, d) in parts {
+            t.extend(n.to_le_bytes());
+            t.extend(d.to_le_bytes());
+        }
+        at
+    };
+    let lat_at = rationals(&mut t, [(31, 1), (54, 1), (43_200, 1000)]);
+    let lon_at = rationals(&mut t, [(107, 1), (15, 1), (0, 1)]);
+    let exif_ifd = t.len() as u32;
+    t.extend(1u16.to_le_bytes());
+    entry(&mut t, 0x9003, ASCII, 20, time_at.to_le_bytes()); // DateTimeOriginal
+    t.extend(0u32.to_le_bytes());
+    let gps_ifd = t.len() as u32;
+    t.extend(4u16.to_le_bytes());
+    entry(&mut t, 0x0001, ASCII, 2, *b"N\0\0\0");
+    entry(&mut t, 0x0002, RATIONAL, 3, lat_at.to_le_bytes());
+    entry(&mut t, 0x0003, ASCII, 2, *b"E\0\0\0");
+    entry(&mut t, 0x0004, RATIONAL, 3, lon_at.to_le_bytes());
+    t.extend(0u32.to_le_bytes());
+    let ifd0 = t.len() as u32;
+    t.extend(2u16.to_le_bytes());
+    entry(&mut t, 0x8769, LONG, 1, exif_ifd.to_le_bytes()); // Exif IFD pointer
+    entry(&mut t, 0x8825, LONG, 1, gps_ifd.to_le_bytes()); // GPS IFD pointer
+    t[4..8].copy_from_slice(&ifd0.to_le_bytes());
+    t
+}
+
+#[tokio::test]
+async fn exif_is_kept_when_ifd0_lacks_its_next_ifd_offset() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let token = app.login(app.fx.cadre1).await;
+        let mut plain = Vec::new();
+        image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(64, 48, |x, y| {
+            image::Rgb([x as u8 * 4, y as u8 * 5, 90])
+        }))
+        .write_to(
+            &mut std::io::Cursor::new(&mut plain),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+        let tiff = tiff_without_next_ifd_offset();
+        // APP1 right after SOI: marker, length (itself included), "Exif\0\0", the TIFF data.
+        let mut jpeg = plain[..2].to_vec();
+        jpeg.extend([0xFF, 0xE1]);
+        jpeg.extend(u16::try_from(2 + 6 + tiff.len()).unwrap().to_be_bytes());
+        jpeg.extend(b"Exif\0\0");
+        jpeg.extend(&tiff);
+        jpeg.extend(&plain[2..]);
+        let h = sha(&jpeg);
+        let (s, v) = put(&app, &token, &h, 0, jpeg.len(), &jpeg).await;
+        assert_eq!(
+            (s, v["complete"].as_bool()),
+            (StatusCode::OK, Some(true)),
+            "{v}"
+        );
+        let row = app.state.store.photo(&h).await.unwrap().unwrap();
+        assert_eq!(
+            row.facts.exif_time,
+            Some(Utc.with_ymd_and_hms(2026, 11, 3, 2, 15, 30).unwrap()),
+            "EXIF time read in China time"
+        );
+        let p = row.facts.exif_position.expect("EXIF position kept");
+        assert!(
+            (p.lat - 31.912).abs() < 1e-6 && (p.lon - 107.25).abs() < 1e-6,
+            "{p:?}"
+        );
+        app.stop().await;
+    }
+}

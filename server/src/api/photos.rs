@@ -6,14 +6,23 @@
 //! `/api/v1/photos` takes pictures only: a visit's photo is evidence. `/api/v1/files` takes a
 //! report's attachments: pictures, or PDF, Word, Excel and PowerPoint documents. Both share one
 //! store of files, so the status and download of either path answer for any stored file.
+//!
+//! A file's SHA-256 is no key to it. A file is shown to those who uploaded it (everyone who sent
+//! its bytes whole is recorded) and to those who may see a record using it whose author uploaded
+//! it; a push naming a stored file its author neither uploaded nor may see is refused
+//! ([`check_record_files`]). A file the caller may not have answers exactly as an unknown one.
+//!
+//! Unfinished uploads are bounded per person (parts and bytes, see [`crate::Config`]) and
+//! expire; checking a finished file holds one of the `decodes` slots until the check ends.
 
 use super::extract::{ApiPath, ApiQuery};
 use crate::access::Access;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::photos::document::{could_be_document, inspect_document, media_type};
+use crate::photos::document::{could_be_document, inspect_document, is_image, media_type};
 use crate::photos::inspect::{could_be_image, inspect, sniff, DecodeLimits, InspectError};
-use crate::store::{PhotoRow, Store};
+use crate::photos::Parked;
+use crate::store::{IncomingRecord, PhotoRow, Store};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -30,7 +39,7 @@ use zhucun_shared::ids::PersonId;
 use zhucun_shared::org::{Assignment, Person};
 use zhucun_shared::period::local_date;
 use zhucun_shared::plausibility::PhotoFacts;
-use zhucun_shared::record::is_sha256_hex;
+use zhucun_shared::record::{is_sha256_hex, RecordBody};
 use zhucun_shared::sync::PhotoStatus;
 
 pub fn router(state: AppState) -> Router {
@@ -63,10 +72,12 @@ async fn held(state: &AppState, sha256: &str) -> ApiResult<Option<PhotoRow>> {
 }
 
 /// Whether `caller` may have a stored photo: they uploaded it, or they may see a record that
-/// uses it (a photo record, a report's attachment) on the day it was captured.
+/// uses it (a photo record, a report's attachment) on the day it was captured and whose author
+/// uploaded it. A record naming a file its author never sent grants nothing: the hash alone is
+/// no proof of holding the file.
 async fn may_see(state: &AppState, caller: &Caller, photo: &PhotoRow) -> ApiResult<bool> {
     let me = caller.person.id;
-    if photo.uploaded_by == me {
+    if photo.uploaded_by == me || state.store.is_file_uploader(&photo.sha256, me).await? {
         return Ok(true);
     }
     let access = Access::of(me, &caller.assignments, local_date(Utc::now()));
@@ -74,7 +85,7 @@ async fn may_see(state: &AppState, caller: &Caller, photo: &PhotoRow) -> ApiResu
         return Ok(true);
     }
     let mut people: HashMap<PersonId, Option<(Person, Vec<Assignment>)>> = HashMap::new();
-    for (author, captured_at) in state.store.file_uses(&photo.sha256).await? {
+    for (author, captured_at) in state.store.uploaders_file_uses(&photo.sha256).await? {
         if author == me {
             return Ok(true);
         }
@@ -165,9 +176,9 @@ pub struct ChunkQuery {
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk"),
     responses(
         (status = 200, description = "PhotoStatus after the chunk; complete once the file is checked and stored", body = Object),
-        (status = 409, description = "offset is past what the server holds (code offset_mismatch)", body = Object),
+        (status = 409, description = "offset is past what the server holds (code offset_mismatch), or the caller's unfinished uploads are at their quota of parts or bytes (code upload_quota, field parked_uploads or parked_bytes): finish or wait for them to expire", body = Object),
         (status = 413, description = "File or chunk too large; the partial upload is dropped", body = Object),
-        (status = 422, description = "Not an image, decodes too large, more bytes than `total`, or content does not match the SHA-256; the partial upload is dropped", body = Object),
+        (status = 422, description = "Not an image, larger than the pixel limit, cut off or undecodable, with data after the picture (trailing_data), more bytes than `total`, or content that does not match the SHA-256; the partial upload is dropped", body = Object),
     ),
     security(("bearer" = [])))]
 pub async fn upload(
@@ -192,7 +203,7 @@ pub async fn upload(
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk"),
     responses(
         (status = 200, description = "PhotoStatus after the chunk; complete once the file is checked and stored", body = Object),
-        (status = 409, description = "offset is past what the server holds (code offset_mismatch)", body = Object),
+        (status = 409, description = "offset is past what the server holds (code offset_mismatch), or the caller's unfinished uploads are at their quota of parts or bytes (code upload_quota, field parked_uploads or parked_bytes): finish or wait for them to expire", body = Object),
         (status = 413, description = "File or chunk too large; the partial upload is dropped", body = Object),
         (status = 422, description = "Not an accepted document or image (code not_accepted_file), a damaged document (bad_document), or content that does not match the SHA-256; the partial upload is dropped", body = Object),
     ),
@@ -288,6 +299,18 @@ async fn receive(
             tokio::task::spawn_blocking(move || st.uploads.sweep_abandoned());
         }
     }
+    // Held by the person until the bytes are written, so that two chunks sent at once cannot
+    // both pass the quota.
+    let person_lock = state.uploads.lock_for_person(caller.person.id);
+    let person_guard = person_lock.lock().await;
+    if !new.is_empty() && received + (new.len() as u64) < q.total {
+        // This chunk leaves a part parked: within the caller's quota? (A chunk that completes
+        // the file parks nothing: the part is checked and removed at once.)
+        let st = state.clone();
+        let me = caller.person.id;
+        let parked = tokio::task::spawn_blocking(move || st.uploads.parked_by(me)).await?;
+        check_quota(&state.config, parked, received == 0, new.len() as u64)?;
+    }
     if !new.is_empty() {
         let bytes = new.to_vec();
         let path = part.clone();
@@ -303,6 +326,7 @@ async fn receive(
         .map_err(|e| ApiError::Internal(format!("writing upload part: {e}")))?;
         state.metrics.photo_bytes_received.inc_by(new.len() as u64);
     }
+    drop(person_guard);
     let received = received + new.len() as u64;
     if received < q.total {
         return Ok(Json(PhotoStatus {
@@ -317,6 +341,41 @@ async fn receive(
         received_bytes: received,
         complete: true,
     }))
+}
+
+/// Refuses a chunk that would take the caller's unfinished uploads past their quota: as many
+/// parts (`starts_part`: this chunk opens a new one) or bytes as the configuration allows.
+/// 409, like a lost offset: the phone keeps the file and tries again at a later sync.
+fn check_quota(
+    config: &crate::Config,
+    parked: Parked,
+    starts_part: bool,
+    adding: u64,
+) -> ApiResult<()> {
+    let hours = config.upload_expiry_secs.div_ceil(3600);
+    if starts_part && parked.parts >= config.max_parked_uploads {
+        return Err(ApiError::Conflict {
+            code: "upload_quota",
+            field: Some("parked_uploads".into()),
+            message: format!(
+                "您已有 {} 个文件未传完（上限 {} 个）：请先把已开始的上传传完，或等 {hours} 小时后未传完的部分自动清除，再上传新文件",
+                parked.parts, config.max_parked_uploads
+            ),
+        });
+    }
+    if parked.bytes + adding > config.max_parked_upload_bytes {
+        let mib = |b: u64| b.div_ceil(1024 * 1024);
+        return Err(ApiError::Conflict {
+            code: "upload_quota",
+            field: Some("parked_bytes".into()),
+            message: format!(
+                "您未传完的文件已占用 {} MiB（上限 {} MiB）：请先把已开始的上传传完，或等 {hours} 小时后未传完的部分自动清除，再继续上传",
+                mib(parked.bytes),
+                mib(config.max_parked_upload_bytes)
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Drops a partial upload the server refused: the phone starts over.
@@ -335,12 +394,94 @@ fn refused(e: InspectError) -> ApiError {
         InspectError::Undecodable(_) => "undecodable_image",
         InspectError::NotAccepted => "not_accepted_file",
         InspectError::BadDocument(_) => "bad_document",
+        InspectError::TrailingData(_) => "trailing_data",
     };
     ApiError::BadPhoto {
         code,
         field: "body".into(),
         message: e.to_string(),
     }
+}
+
+/// One of the `decodes` slots, owned by the blocking task that decodes: released when that task
+/// ends, even if the request that started it was dropped meanwhile.
+struct DecodeSlot(AppState);
+
+impl DecodeSlot {
+    async fn acquire(state: &AppState) -> ApiResult<Self> {
+        state
+            .decodes
+            .acquire()
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .forget();
+        Ok(Self(state.clone()))
+    }
+}
+
+impl Drop for DecodeSlot {
+    fn drop(&mut self) {
+        self.0.decodes.add_permits(1);
+    }
+}
+
+/// Refuses a push naming a stored file (a photo record's photo, a report's attachment) that the
+/// record's author neither uploaded nor may see, with 422 naming the field
+/// (`records[3].body.sha256`, `records[3].body.attachments[1]`): knowing a hash is no proof of
+/// holding the file. A file not stored yet passes — the phone pushes a photo's record before
+/// uploading the photo — and such a record makes the file visible to nobody until its author
+/// uploads the file (see [`may_see`]).
+pub async fn check_record_files(
+    state: &AppState,
+    caller: &Caller,
+    records: &[IncomingRecord],
+) -> ApiResult<()> {
+    let mut named: Vec<(String, &str)> = Vec::new();
+    for (i, inc) in records.iter().enumerate() {
+        match &inc.record.body {
+            RecordBody::Photo { sha256, .. } => {
+                named.push((format!("records[{i}].body.sha256"), sha256.as_str()));
+            }
+            RecordBody::Report { attachments, .. } => {
+                for (j, a) in attachments.iter().enumerate() {
+                    named.push((format!("records[{i}].body.attachments[{j}]"), a.as_str()));
+                }
+            }
+            _ => {}
+        }
+    }
+    if named.is_empty() {
+        return Ok(());
+    }
+    let mut shas: Vec<String> = named.iter().map(|(_, s)| s.to_string()).collect();
+    shas.sort_unstable();
+    shas.dedup();
+    let holdings = state.store.held_files(caller.person.id, &shas).await?;
+    let mut seen: HashMap<&str, bool> = HashMap::new();
+    for (field, sha) in &named {
+        // Not stored (yet), or uploaded by the author: nothing to prove.
+        if holdings.get(*sha).is_none_or(|mine| *mine) {
+            continue;
+        }
+        let ok = match seen.get(sha) {
+            Some(ok) => *ok,
+            None => {
+                let ok = match held(state, sha).await? {
+                    Some(p) => may_see(state, caller, &p).await?,
+                    None => true,
+                };
+                seen.insert(sha, ok);
+                ok
+            }
+        };
+        if !ok {
+            return Err(ApiError::invalid(
+                field.clone(),
+                "记录所附文件须由本人上传：请先在本机上传该文件，再同步这条记录",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks the whole file and moves it to the object store; on any refusal the part is dropped.
@@ -353,16 +494,16 @@ async fn finish(
 ) -> ApiResult<()> {
     let limits = DecodeLimits {
         max_side: state.config.max_image_side,
+        max_pixels: state.config.max_image_pixels,
         max_alloc: state.config.max_decode_bytes,
     };
     let path = part.to_path_buf();
     let expected = sha256.to_string();
-    let permit = state
-        .decodes
-        .acquire()
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let slot = DecodeSlot::acquire(state).await?;
     let checked = tokio::task::spawn_blocking(move || {
+        // The slot is released when the check ends, not when the request does: a client that
+        // hangs up mid-decode does not free it for another decode.
+        let _slot = slot;
         let bytes = std::fs::read(&path).map_err(|e| ApiError::Internal(e.to_string()))?;
         if hex::encode(Sha256::digest(&bytes)) != expected {
             return Err(ApiError::BadPhoto {
@@ -385,7 +526,6 @@ async fn finish(
         Ok((bytes, found))
     })
     .await?;
-    drop(permit);
     let (bytes, (format, width, height, facts)) = match checked {
         Ok(v) => v,
         Err(e) => {
@@ -418,13 +558,15 @@ async fn finish(
     Ok(())
 }
 
-/// A stored photo, for its uploader and for those who may see a record that uses it.
+/// A stored photo, for its uploaders and for those who may see a record that uses it whose
+/// author uploaded it. Served as a download the browser must not reinterpret (`nosniff`, a
+/// sandboxing content security policy, `attachment` for documents) and kept out of shared
+/// caches (`Cache-Control: private`).
 #[utoipa::path(get, path = "/api/v1/photos/{sha256}", tag = "photos",
     params(("sha256" = String, Path, description = "Lower-case hex SHA-256")),
     responses(
         (status = 200, description = "The image file"),
-        (status = 403, description = "No record using it is within the caller's jurisdiction", body = Object),
-        (status = 404, description = "No such photo", body = Object),
+        (status = 404, description = "No such photo, or none the caller may have: the two answer alike", body = Object),
     ),
     security(("bearer" = [])))]
 pub async fn download(
@@ -433,12 +575,9 @@ pub async fn download(
     ApiPath(sha256): ApiPath<String>,
 ) -> ApiResult<Response> {
     let sha256 = checked_sha(&sha256)?;
-    let photo = held(&state, sha256)
+    let photo = held_for(&state, &caller, sha256)
         .await?
         .ok_or(ApiError::NotFound("照片"))?;
-    if !may_see(&state, &caller, &photo).await? {
-        return Err(ApiError::Forbidden);
-    }
     let bytes = state
         .objects
         .get(sha256)
@@ -446,7 +585,32 @@ pub async fn download(
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .ok_or_else(|| ApiError::Internal(format!("photo {sha256} missing from object store")))?;
     let mime = media_type(&photo.format);
-    Ok(([(header::CONTENT_TYPE, mime)], bytes).into_response())
+    let extension = match photo.format.as_str() {
+        "jpeg" => "jpg",
+        other => other,
+    };
+    let disposition = if is_image(&photo.format) {
+        "inline"
+    } else {
+        "attachment"
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".into()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("{disposition}; filename=\"{sha256}.{extension}\""),
+            ),
+            (header::CACHE_CONTROL, "private, max-age=86400".into()),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; sandbox".into(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// How much of an attachment the server holds for the caller; as for photos.
@@ -470,8 +634,7 @@ pub async fn file_status(
     params(("sha256" = String, Path, description = "Lower-case hex SHA-256")),
     responses(
         (status = 200, description = "The file"),
-        (status = 403, description = "No record using it is within the caller's jurisdiction", body = Object),
-        (status = 404, description = "No such file", body = Object),
+        (status = 404, description = "No such file, or none the caller may have: the two answer alike", body = Object),
     ),
     security(("bearer" = [])))]
 pub async fn download_file(

@@ -205,6 +205,7 @@ pub async fn push(
         }
     }
     check_villages(&incoming, &caller.assignments, &township_of)?;
+    super::photos::check_record_files(&state, &caller, &incoming).await?;
     let outcome = state.store.push_records(device_id, &incoming).await?;
     state.metrics.count_records("stored", outcome.stored.into());
     state

@@ -21,12 +21,18 @@ pub enum InspectError {
     NotAccepted,
     #[error("damaged or incomplete document: {0}")]
     BadDocument(String),
+    /// Bytes after the end of the picture: another file riding along (a ZIP archive, a web
+    /// page), which a browser or an unzipper would find.
+    #[error("图片结尾之后还有 {0} 字节多余数据，请上传相机或手机原样保存的照片")]
+    TrailingData(usize),
 }
 
 /// Bounds on decoding.
 #[derive(Clone, Copy, Debug)]
 pub struct DecodeLimits {
     pub max_side: u32,
+    /// Width × height, read from the header before anything is decoded.
+    pub max_pixels: u64,
     pub max_alloc: u64,
 }
 
@@ -63,18 +69,34 @@ pub fn could_be_image(prefix: &[u8]) -> bool {
     sniff(prefix).is_some()
 }
 
+/// A picture is taken only whole: its structure ends exactly at the end of the file, its size
+/// (read from the header first) is within the limits, and it decodes without error — a JPEG
+/// strictly, so that a cut-off one is refused rather than filled with grey.
 pub fn inspect(bytes: &[u8], limits: DecodeLimits) -> Result<Inspection, InspectError> {
     let format = sniff(bytes).ok_or(InspectError::NotAnImage)?;
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    let mut l = image::Limits::default();
-    l.max_image_width = Some(limits.max_side);
-    l.max_image_height = Some(limits.max_side);
-    l.max_alloc = Some(limits.max_alloc);
-    reader.limits(l);
-    let img = reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(l) => InspectError::TooLarge(l.to_string()),
-        other => InspectError::Undecodable(other.to_string()),
-    })?;
+    let end = picture_end(format, bytes).map_err(|m| InspectError::Undecodable(m.into()))?;
+    if end < bytes.len() {
+        return Err(InspectError::TrailingData(bytes.len() - end));
+    }
+    let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|e| InspectError::Undecodable(e.to_string()))?;
+    check_size(width, height, limits)?;
+    let img = match format {
+        ImageFormat::Jpeg => decode_jpeg_strictly(bytes, limits)?,
+        _ => {
+            let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+            let mut l = image::Limits::default();
+            l.max_image_width = Some(limits.max_side);
+            l.max_image_height = Some(limits.max_side);
+            l.max_alloc = Some(limits.max_alloc);
+            reader.limits(l);
+            reader.decode().map_err(|e| match e {
+                image::ImageError::Limits(l) => InspectError::TooLarge(l.to_string()),
+                other => InspectError::Undecodable(other.to_string()),
+            })?
+        }
+    };
     let (exif_time, exif_position) = read_exif(bytes);
     Ok(Inspection {
         format: match format {
@@ -92,6 +114,153 @@ pub fn inspect(bytes: &[u8], limits: DecodeLimits) -> Result<Inspection, Inspect
     })
 }
 
+/// Refuses a picture the header says is larger than the limits, before decoding it.
+fn check_size(width: u32, height: u32, limits: DecodeLimits) -> Result<(), InspectError> {
+    let pixels = u64::from(width) * u64::from(height);
+    // RGBA, 8 bits: what the largest decoded buffer takes.
+    if width > limits.max_side
+        || height > limits.max_side
+        || pixels > limits.max_pixels
+        || pixels.saturating_mul(4) > limits.max_alloc
+    {
+        return Err(InspectError::TooLarge(format!(
+            "图片为 {width}×{height} 像素，上限为每边 {} 像素、共 {} 万像素：请缩小后再上传",
+            limits.max_side,
+            limits.max_pixels / 10_000
+        )));
+    }
+    Ok(())
+}
+
+/// Decodes a JPEG in zune-jpeg's strict mode: data that ends before the last block, or a
+/// marker in the middle of the picture, is an error (the lenient mode image uses paints the
+/// rest grey).
+fn decode_jpeg_strictly(bytes: &[u8], limits: DecodeLimits) -> Result<DynamicImage, InspectError> {
+    let options = zune_core::options::DecoderOptions::default()
+        .set_strict_mode(true)
+        .set_max_width(limits.max_side as usize)
+        .set_max_height(limits.max_side as usize)
+        .jpeg_set_out_colorspace(zune_core::colorspace::ColorSpace::RGB);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(
+        zune_core::bytestream::ZCursor::new(bytes),
+        options,
+    );
+    let pixels = decoder
+        .decode()
+        .map_err(|e| InspectError::Undecodable(e.to_string()))?;
+    let (w, h) = decoder
+        .dimensions()
+        .ok_or_else(|| InspectError::Undecodable("JPEG 无图像尺寸".into()))?;
+    let (w, h) = (
+        u32::try_from(w).unwrap_or(u32::MAX),
+        u32::try_from(h).unwrap_or(u32::MAX),
+    );
+    image::RgbImage::from_raw(w, h, pixels)
+        .map(DynamicImage::ImageRgb8)
+        .ok_or_else(|| InspectError::Undecodable("JPEG 解码数据不完整".into()))
+}
+
+const CUT_OFF: &str = "文件不完整（在图片结束之前就断了），请重新上传";
+const DAMAGED: &str = "文件结构损坏";
+
+/// Where the picture's own structure ends: after a JPEG's EOI marker, a PNG's IEND chunk, a
+/// WebP's RIFF chunk. Err when the file ends first or the structure is broken.
+pub fn picture_end(format: ImageFormat, b: &[u8]) -> Result<usize, &'static str> {
+    match format {
+        ImageFormat::Jpeg => jpeg_end(b),
+        ImageFormat::Png => png_end(b),
+        _ => {
+            let size = b
+                .get(4..8)
+                .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+                .ok_or(CUT_OFF)?;
+            let end = 8 + size as usize;
+            if end > b.len() {
+                Err(CUT_OFF)
+            } else {
+                Ok(end)
+            }
+        }
+    }
+}
+
+fn be16(b: &[u8], i: usize) -> Option<usize> {
+    Some(usize::from(u16::from_be_bytes([
+        *b.get(i)?,
+        *b.get(i + 1)?,
+    ])))
+}
+
+fn be32(b: &[u8], i: usize) -> Option<usize> {
+    let s = b.get(i..i + 4)?;
+    Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]) as usize)
+}
+
+/// Walks a JPEG's segments from SOI to EOI, skipping the entropy-coded data after each SOS.
+fn jpeg_end(b: &[u8]) -> Result<usize, &'static str> {
+    let mut i = 2;
+    loop {
+        if *b.get(i).ok_or(CUT_OFF)? != 0xFF {
+            return Err(DAMAGED);
+        }
+        while b.get(i) == Some(&0xFF) {
+            i += 1;
+        }
+        let marker = *b.get(i).ok_or(CUT_OFF)?;
+        i += 1;
+        match marker {
+            0xD9 => return Ok(i),
+            // Markers without a length: restarts and TEM.
+            0xD0..=0xD7 | 0x01 => continue,
+            0x00 | 0xD8 => return Err(DAMAGED),
+            _ => {}
+        }
+        let len = be16(b, i).ok_or(CUT_OFF)?;
+        if len < 2 {
+            return Err(DAMAGED);
+        }
+        i += len;
+        if i > b.len() {
+            return Err(CUT_OFF);
+        }
+        if marker == 0xDA {
+            // Entropy-coded data runs to the next marker: 0xFF not followed by a stuffed zero,
+            // a restart marker or a fill byte.
+            loop {
+                let p = i + b[i..].iter().position(|&x| x == 0xFF).ok_or(CUT_OFF)?;
+                match *b.get(p + 1).ok_or(CUT_OFF)? {
+                    0x00 | 0xD0..=0xD7 => i = p + 2,
+                    0xFF => i = p + 1,
+                    _ => {
+                        i = p;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Walks a PNG's chunks to IEND.
+fn png_end(b: &[u8]) -> Result<usize, &'static str> {
+    let mut i = 8;
+    loop {
+        let len = be32(b, i).ok_or(CUT_OFF)?;
+        let kind = b.get(i + 4..i + 8).ok_or(CUT_OFF)?;
+        let end = i
+            .checked_add(12)
+            .and_then(|e| e.checked_add(len))
+            .ok_or(DAMAGED)?;
+        if end > b.len() {
+            return Err(CUT_OFF);
+        }
+        if kind == b"IEND" {
+            return Ok(end);
+        }
+        i = end;
+    }
+}
+
 pub fn perceptual_hash(img: &DynamicImage) -> String {
     image_hasher::HasherConfig::new()
         .to_hasher()
@@ -105,8 +274,18 @@ fn china() -> FixedOffset {
 
 /// EXIF DateTimeOriginal (read as China time: cameras record local time without a zone) and
 /// GPS position. Missing or broken EXIF gives None: it is evidence, not a requirement.
+/// Read leniently: many cameras and writers leave out IFD0's next-IFD offset or break one
+/// field, and what was read before the fault is kept.
 fn read_exif(bytes: &[u8]) -> (Option<DateTime<Utc>>, Option<LatLon>) {
-    let Ok(exif) = exif::Reader::new().read_from_container(&mut Cursor::new(bytes)) else {
+    let read = exif::Reader::new()
+        .continue_on_error(true)
+        .read_from_container(&mut Cursor::new(bytes))
+        .or_else(|e| {
+            e.distill_partial_result(|errors| {
+                tracing::debug!(?errors, "EXIF read in part");
+            })
+        });
+    let Ok(exif) = read else {
         return (None, None);
     };
     let time = exif
@@ -228,6 +407,7 @@ mod tests {
 
     const LIMITS: DecodeLimits = DecodeLimits {
         max_side: 4000,
+        max_pixels: 16_000_000,
         max_alloc: 64 * 1024 * 1024,
     };
 
@@ -279,6 +459,7 @@ mod tests {
         assert!(!could_be_image(b"<html"));
         let small = DecodeLimits {
             max_side: 32,
+            max_pixels: LIMITS.max_pixels,
             max_alloc: LIMITS.max_alloc,
         };
         let bytes = jpeg_with_exif(&picture(3), Utc::now(), None);

@@ -101,23 +101,44 @@ pub struct Uploads {
     busy: Mutex<std::collections::HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// When abandoned parts were last swept.
     swept: Mutex<Option<std::time::Instant>>,
+    /// A part untouched this long is an abandoned upload.
+    abandoned_after: std::time::Duration,
 }
 
-/// A part untouched this long is an abandoned upload.
-pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
-/// Sweeps for abandoned parts run at most this often.
-const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+/// A part untouched this long is an abandoned upload, unless configured otherwise.
+pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(6 * 3600);
+
+/// What one person's unfinished uploads hold.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Parked {
+    pub parts: u32,
+    pub bytes: u64,
+}
 
 impl Uploads {
     pub fn new(dir: PathBuf) -> Self {
+        Self::with_expiry(dir, ABANDONED_AFTER)
+    }
+
+    /// Parts untouched for `abandoned_after` are deleted by the next sweep.
+    pub fn with_expiry(dir: PathBuf, abandoned_after: std::time::Duration) -> Self {
         Self {
             dir,
             busy: Mutex::new(Default::default()),
             swept: Mutex::new(None),
+            abandoned_after,
         }
     }
 
-    /// Deletes the parts not written to for [`ABANDONED_AFTER`]; returns how many. Blocking I/O.
+    /// Sweeps run at most this often: a sixth of the expiry, between a minute and an hour.
+    fn sweep_every(&self) -> std::time::Duration {
+        (self.abandoned_after / 6).clamp(
+            std::time::Duration::from_secs(60),
+            std::time::Duration::from_secs(3600),
+        )
+    }
+
+    /// Deletes the parts not written to for the expiry; returns how many. Blocking I/O.
     pub fn sweep_abandoned(&self) -> usize {
         *self.swept.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::time::Instant::now());
         let Ok(entries) = std::fs::read_dir(&self.dir) else {
@@ -134,7 +155,7 @@ impl Uploads {
                 .and_then(|m| m.modified())
                 .ok()
                 .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age >= ABANDONED_AFTER);
+                .is_some_and(|age| age >= self.abandoned_after);
             if old && std::fs::remove_file(&path).is_ok() {
                 removed += 1;
             }
@@ -142,12 +163,39 @@ impl Uploads {
         removed
     }
 
-    /// Whether a sweep is due (none in the last hour).
+    /// Whether a sweep is due.
     pub fn sweep_due(&self) -> bool {
+        let every = self.sweep_every();
         self.swept
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .is_none_or(|t| t.elapsed() >= SWEEP_EVERY)
+            .is_none_or(|t| t.elapsed() >= every)
+    }
+
+    /// How many unfinished uploads `uploader` has parked, and their bytes. Blocking I/O: one
+    /// read of the uploads directory, which the quotas and the expiry keep small.
+    pub fn parked_by(&self, uploader: PersonId) -> Parked {
+        let suffix = format!(".{uploader}.part");
+        let mut out = Parked::default();
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return out;
+        };
+        for e in entries.flatten() {
+            if !e.file_name().to_str().is_some_and(|n| n.ends_with(&suffix)) {
+                continue;
+            }
+            if let Ok(m) = e.metadata() {
+                out.parts += 1;
+                out.bytes += m.len();
+            }
+        }
+        out
+    }
+
+    /// The lock serialising one person's additions to their parked uploads, so that two
+    /// chunks sent at once cannot both pass the quota.
+    pub fn lock_for_person(&self, uploader: PersonId) -> Arc<tokio::sync::Mutex<()>> {
+        self.lock_for(&format!("person:{uploader}"))
     }
 
     pub fn part_path(&self, sha256: &str, uploader: PersonId) -> PathBuf {

@@ -20,6 +20,11 @@ const SQLITE: Files = &[
         "record files",
         include_str!("../../migrations/sqlite/20261201000000_record_files.sql"),
     ),
+    (
+        20261202000000,
+        "file uploaders",
+        include_str!("../../migrations/sqlite/20261202000000_file_uploaders.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -32,6 +37,11 @@ const POSTGRES: Files = &[
         20261201000000,
         "record files",
         include_str!("../../migrations/postgres/20261201000000_record_files.sql"),
+    ),
+    (
+        20261202000000,
+        "file uploaders",
+        include_str!("../../migrations/postgres/20261202000000_file_uploaders.sql"),
     ),
 ];
 

@@ -222,6 +222,33 @@ pub trait Store: Send + Sync + 'static {
         &self,
         sha256s: &[String],
     ) -> impl Future<Output = StoreResult<HashMap<String, PhotoFacts>>> + Send;
+    /// Records that `person` sent the stored file `sha256` whole (the first uploader is
+    /// recorded by [`Store::put_photo`]; later ones, sending the same bytes, here). Idempotent.
+    fn add_file_uploader(
+        &self,
+        sha256: &str,
+        person: PersonId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Whether `person` uploaded the stored file `sha256`.
+    fn is_file_uploader(
+        &self,
+        sha256: &str,
+        person: PersonId,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Like [`Store::file_uses`], only the uses by records whose author uploaded the file: the
+    /// uses that make it visible. A record naming a file its author never sent proves nothing.
+    fn uploaders_file_uses(
+        &self,
+        sha256: &str,
+    ) -> impl Future<Output = StoreResult<Vec<(PersonId, DateTime<Utc>)>>> + Send;
+    /// Which of `sha256s` are stored files, each with whether `person` uploaded it; files not
+    /// held are absent.
+    fn held_files(
+        &self,
+        person: PersonId,
+        sha256s: &[String],
+    ) -> impl Future<Output = StoreResult<HashMap<String, bool>>> + Send;
 
     fn setting(&self, key: &str) -> impl Future<Output = StoreResult<Option<String>>> + Send;
     fn put_setting(&self, key: &str, value: &str) -> impl Future<Output = StoreResult<()>> + Send;
@@ -377,6 +404,30 @@ impl Store for AnyStore {
     }
     async fn photo_facts(&self, shas: &[String]) -> StoreResult<HashMap<String, PhotoFacts>> {
         dispatch!(self, photo_facts(shas))
+    }
+    async fn add_file_uploader(
+        &self,
+        sha256: &str,
+        person: PersonId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        dispatch!(self, add_file_uploader(sha256, person, at))
+    }
+    async fn is_file_uploader(&self, sha256: &str, person: PersonId) -> StoreResult<bool> {
+        dispatch!(self, is_file_uploader(sha256, person))
+    }
+    async fn uploaders_file_uses(
+        &self,
+        sha256: &str,
+    ) -> StoreResult<Vec<(PersonId, DateTime<Utc>)>> {
+        dispatch!(self, uploaders_file_uses(sha256))
+    }
+    async fn held_files(
+        &self,
+        person: PersonId,
+        shas: &[String],
+    ) -> StoreResult<HashMap<String, bool>> {
+        dispatch!(self, held_files(person, shas))
     }
     async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
         dispatch!(self, setting(key))

@@ -614,7 +614,7 @@ macro_rules! impl_sql_store {
                     .execute(&self.write)
                     .await
                     .map_err(constraint("photo"))?;
-                    Ok(())
+                    self.add_file_uploader(&row.sha256, row.uploaded_by, row.uploaded_at).await
                 }
 
                 async fn photo(&self, sha256: &str) -> StoreResult<Option<PhotoRow>> {
@@ -657,6 +657,70 @@ macro_rules! impl_sql_store {
                             if crate::photos::document::is_image(&p.format) {
                                 out.insert(p.sha256, p.facts);
                             }
+                        }
+                    }
+                    Ok(out)
+                }
+
+                async fn add_file_uploader(&self, sha256: &str, person: PersonId, at: DateTime<Utc>) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO file_uploaders (sha256, person_id, uploaded_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (sha256, person_id) DO NOTHING",
+                    )
+                    .bind(sha256)
+                    .bind(person.to_string())
+                    .bind(at)
+                    .execute(&self.write)
+                    .await
+                    .map_err(constraint("file uploader"))?;
+                    Ok(())
+                }
+
+                async fn is_file_uploader(&self, sha256: &str, person: PersonId) -> StoreResult<bool> {
+                    let found: Option<String> = sqlx::query_scalar(
+                        "SELECT person_id FROM file_uploaders WHERE sha256 = $1 AND person_id = $2",
+                    )
+                    .bind(sha256)
+                    .bind(person.to_string())
+                    .fetch_optional(&self.read).await?;
+                    Ok(found.is_some())
+                }
+
+                async fn uploaders_file_uses(&self, sha256: &str) -> StoreResult<Vec<(PersonId, DateTime<Utc>)>> {
+                    sqlx::query(
+                        "SELECT f.person_id, f.captured_at FROM record_files f \
+                         JOIN file_uploaders u ON u.sha256 = f.sha256 AND u.person_id = f.person_id \
+                         WHERE f.sha256 = $1 ORDER BY f.captured_at, f.record_id",
+                    )
+                    .bind(sha256)
+                    .fetch_all(&self.read).await?
+                    .iter()
+                    .map(|r| {
+                        Ok((
+                            parse("record_files.person_id", &r.try_get::<String, _>("person_id")?)?,
+                            r.try_get::<DateTime<Utc>, _>("captured_at")?,
+                        ))
+                    })
+                    .collect()
+                }
+
+                async fn held_files(&self, person: PersonId, shas: &[String]) -> StoreResult<HashMap<String, bool>> {
+                    let mut out = HashMap::with_capacity(shas.len());
+                    for chunk in shas.chunks(500) {
+                        let marks: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
+                        let sql = format!(
+                            "SELECT p.sha256, u.person_id FROM photos p \
+                             LEFT JOIN file_uploaders u ON u.sha256 = p.sha256 AND u.person_id = $1 \
+                             WHERE p.sha256 IN ({})",
+                            marks.join(", ")
+                        );
+                        let mut q = sqlx::query(&sql).bind(person.to_string());
+                        for sha in chunk {
+                            q = q.bind(sha);
+                        }
+                        for row in q.fetch_all(&self.read).await? {
+                            let mine: Option<String> = row.try_get("person_id")?;
+                            out.insert(row.try_get::<String, _>("sha256")?, mine.is_some());
                         }
                     }
                     Ok(out)
