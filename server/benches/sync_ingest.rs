@@ -20,9 +20,16 @@ const BATCH: usize = 1_000;
 const RUNS: usize = 3;
 
 fn fixes(device: DeviceId, person: PersonId) -> Vec<DeviceRecord> {
+    fixes_with_seqs(device, person, 1..=RECORDS)
+}
+
+fn fixes_with_seqs(
+    device: DeviceId,
+    person: PersonId,
+    seqs: impl Iterator<Item = u64>,
+) -> Vec<DeviceRecord> {
     let start = Utc::now() - Duration::days(45);
-    (1..=RECORDS)
-        .map(|seq| {
+    seqs.map(|seq| {
             let t = start + Duration::seconds(seq as i64 * 60);
             DeviceRecord {
                 id: RecordId::new(),
@@ -45,6 +52,67 @@ fn fixes(device: DeviceId, person: PersonId) -> Vec<DeviceRecord> {
             }
         })
         .collect()
+}
+
+/// Stamped as the push endpoint stamps them.
+fn incoming(records: Vec<DeviceRecord>) -> Vec<zhucun_server::store::IncomingRecord> {
+    records
+        .into_iter()
+        .map(|mut r| {
+            let content_hash = content_hash(&r);
+            r.received = Some(ServerReceipt {
+                received_at: Utc::now(),
+                clock_offset_s: 0,
+            });
+            zhucun_server::store::IncomingRecord {
+                record: r,
+                content_hash,
+            }
+        })
+        .collect()
+}
+
+const HELD: u64 = 100_000;
+const SMALL_PUSHES: u64 = 300;
+
+/// Milliseconds per small push (10 records) to a device that already holds `HELD` records,
+/// for a device whose log never closes its first gap (seq 1 missing, then every other seq)
+/// and, as the baseline, one whose log has no gap.
+async fn gapped(url: String) -> (f64, f64) {
+    let store = open_store(&url).await.unwrap();
+    let (person, contiguous) = seed(&store).await;
+    let gappy = Device {
+        id: DeviceId::new(),
+        person_id: person,
+        label: "gappy".into(),
+        enrolled_at: Utc::now(),
+    };
+    store.enroll_device(&gappy).await.unwrap();
+    for (device, first) in [(contiguous, 1), (gappy.id, 2)] {
+        let step = if first == 1 { 1 } else { 2 };
+        let seqs: Vec<u64> = (0..HELD).map(|i| first + i * step).collect();
+        for chunk in seqs.chunks(BATCH) {
+            let batch = incoming(fixes_with_seqs(device, person, chunk.iter().copied()));
+            store.push_records(device, &batch).await.unwrap();
+        }
+    }
+    let mut per_push = Vec::new();
+    for (device, next) in [(contiguous, HELD + 1), (gappy.id, 2 * HELD + 2)] {
+        let step = if device == contiguous { 1 } else { 2 };
+        let batches: Vec<_> = (0..SMALL_PUSHES)
+            .map(|b| {
+                let seqs = (0..10).map(move |i| next + (b * 10 + i) * step);
+                incoming(fixes_with_seqs(device, person, seqs))
+            })
+            .collect();
+        let start = Instant::now();
+        for batch in &batches {
+            store.push_records(device, batch).await.unwrap();
+        }
+        per_push.push(start.elapsed().as_secs_f64() * 1000.0 / SMALL_PUSHES as f64);
+    }
+    store.close().await;
+    (per_push[1], per_push[0])
 }
 
 /// A township, one cadre with a login, one enrolled device.
@@ -211,7 +279,7 @@ async fn raw(url: String) -> f64 {
 
 /// Runs on a runtime worker, as a request handler does: awaiting on the main thread parks and
 /// wakes differently, which alone changed SQLite's per-statement round trip several-fold.
-async fn on_worker(f: impl std::future::Future<Output = f64> + Send + 'static) -> f64 {
+async fn on_worker<T: Send + 'static>(f: impl std::future::Future<Output = T> + Send + 'static) -> T {
     tokio::spawn(f).await.unwrap()
 }
 
@@ -287,6 +355,29 @@ async fn main() {
         ));
     } else {
         lines.push("| PostgreSQL | not run (ZHUCUN_TEST_PG_URL unset) | | |".into());
+    }
+    lines.extend([
+        String::new(),
+        format!("Small pushes (10 records) to a device holding {HELD} records, ms per push, best of {RUNS}."),
+        String::new(),
+        "| backend | log with a gap at seq 1 | log with no gap | gapped / no gap |".into(),
+        "|---|---|---|---|".into(),
+    ]);
+    let (mut g, mut c) = (f64::MAX, f64::MAX);
+    for _ in 0..RUNS {
+        let (gg, cc) = on_worker(gapped(sqlite("gapped"))).await;
+        (g, c) = (g.min(gg), c.min(cc));
+    }
+    lines.push(format!("| SQLite | {g:.2} | {c:.2} | {:.2} |", g / c));
+    if let Ok(base) = std::env::var("ZHUCUN_TEST_PG_URL") {
+        let (mut g, mut c) = (f64::MAX, f64::MAX);
+        for _ in 0..RUNS {
+            let (url, schema) = pg_schema(&base).await;
+            let (gg, cc) = on_worker(gapped(url)).await;
+            (g, c) = (g.min(gg), c.min(cc));
+            drop_schema(&base, &schema).await;
+        }
+        lines.push(format!("| PostgreSQL | {g:.2} | {c:.2} | {:.2} |", g / c));
     }
     println!("{}", lines.join("\n"));
 }

@@ -2,7 +2,7 @@
 //! of a request, and the throttle on failed logins.
 
 use crate::error::ApiError;
-use crate::store::Store;
+use crate::store::{SessionRow, Store, ThrottleRow};
 use crate::AppState;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -12,10 +12,7 @@ use axum::http::request::Parts;
 use chrono::{NaiveDate, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 use zhucun_shared::org::{Assignment, Person};
 use zhucun_shared::role::Role;
 
@@ -54,6 +51,22 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Whether `hash` is not an argon2id hash at the configured cost (an older or cheaper one,
+/// such as the demo's): it is made again at the next successful login, so that checking any
+/// account's password costs the same, and a wrong password takes as long to refuse for a
+/// known name as for an unknown one.
+pub fn needs_rehash(hash: &str, memory_kib: u32, iterations: u32) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return true;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return true;
+    };
+    parsed.algorithm != argon2::ARGON2ID_IDENT
+        || params.m_cost() != memory_kib
+        || params.t_cost() != iterations
+}
+
 /// A fresh bearer token and the hash under which it is stored.
 pub fn new_token() -> (String, String) {
     let mut bytes = [0u8; 32];
@@ -67,135 +80,160 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// Most usernames (and, apart, client addresses) the throttle keeps track of: memory stays
-/// bounded however many names an attacker sprays.
-pub const MAX_THROTTLE_KEYS: usize = 100_000;
+/// Most (username, address) keys the throttle keeps; beyond, the oldest are forgotten. The
+/// table is bounded however many names an attacker sprays, and a full table refuses no one.
+pub const MAX_THROTTLE_KEYS: u64 = 200_000;
 
-/// Refuses logins for a username, and for a client address, after too many failures within a
-/// window, whatever the password: guessing is slowed to `max` tries per username (and
-/// `max_per_ip` per address) per window. Each attempt is reserved, and counted as failed,
-/// before its password is checked, so parallel requests cannot slip past the count; a
-/// success gives its reservation back. Kept in memory, per server process.
+/// How failed logins slow further tries of the same username from the same client address:
+/// the first `free` failures cost nothing, then each further try waits 2 s, 4 s, 8 s … up to
+/// `max_wait_s`; a success, or `window_s` without a failure, forgets them. Keyed by username
+/// *and* address, so a guesser slows only themselves: the account's owner elsewhere, and the
+/// other people behind a township's one NAT address, sign in as usual.
+#[derive(Clone, Copy, Debug)]
+pub struct Backoff {
+    pub free: u32,
+    pub max_wait_s: u64,
+    pub window_s: u64,
+}
+
+impl Backoff {
+    /// One attempt at `now` (seconds) against the key's kept failures: Err(seconds to wait)
+    /// while the key must wait; otherwise the row to keep, with this attempt counted as a
+    /// failure until it succeeds (so parallel guesses cannot slip past the count).
+    pub fn attempt(&self, held: Option<ThrottleRow>, now: i64) -> Result<ThrottleRow, u64> {
+        let window = i64::try_from(self.window_s).unwrap_or(i64::MAX);
+        let failures = match held {
+            Some(h) if h.next_at > now => return Err((h.next_at - now) as u64),
+            Some(h) if now.saturating_sub(h.last_at) < window => h.failures,
+            _ => 0,
+        }
+        .saturating_add(1);
+        let wait = match failures.checked_sub(self.free) {
+            None => 0,
+            Some(over) => (2u64 << over.min(40)).min(self.max_wait_s),
+        };
+        Ok(ThrottleRow {
+            failures,
+            last_at: now,
+            next_at: now.saturating_add(i64::try_from(wait).unwrap_or(i64::MAX)),
+        })
+    }
+}
+
+/// The throttle on failed logins, kept in the database so that every server instance on it
+/// shares it.
 pub struct LoginThrottle {
-    max: u32,
-    max_per_ip: u32,
-    window: Duration,
-    attempts: Mutex<Attempts>,
+    backoff: Backoff,
+    attempts: std::sync::atomic::AtomicU64,
 }
 
-#[derive(Default)]
-struct Attempts {
-    by_user: HashMap<String, Vec<Instant>>,
-    by_ip: HashMap<IpAddr, Vec<Instant>>,
-}
-
-/// Seconds to wait while `times` (pruned to the window) has reached `max`.
-fn locked(times: &mut Vec<Instant>, max: u32, window: Duration, now: Instant) -> Option<u64> {
-    times.retain(|t| now.duration_since(*t) < window);
-    if times.len() as u32 >= max {
-        let oldest = times.iter().min().copied().unwrap_or(now);
-        return Some(
-            window
-                .saturating_sub(now.duration_since(oldest))
-                .as_secs()
-                .max(1),
-        );
-    }
-    None
-}
-
-/// Makes room for `key` in `map`: forgets keys with no attempt left in the window; false when
-/// the map is still full of live keys.
-fn room_for<K: std::hash::Hash + Eq>(
-    map: &mut HashMap<K, Vec<Instant>>,
-    key: &K,
-    window: Duration,
-    now: Instant,
-) -> bool {
-    if map.contains_key(key) || map.len() < MAX_THROTTLE_KEYS {
-        return true;
-    }
-    map.retain(|_, v| v.iter().any(|t| now.duration_since(*t) < window));
-    map.len() < MAX_THROTTLE_KEYS
-}
+/// Prune the table once per this many attempts.
+const PRUNE_EVERY: u64 = 1_000;
 
 impl LoginThrottle {
-    pub fn new(max: u32, max_per_ip: u32, window: Duration) -> Self {
+    pub fn new(backoff: Backoff) -> Self {
         Self {
-            max: max.max(1),
-            max_per_ip: max_per_ip.max(1),
-            window,
-            attempts: Mutex::new(Attempts::default()),
+            backoff,
+            attempts: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
-    fn key(username: &str) -> String {
-        username.trim().to_lowercase()
+    fn key(username: &str, ip: Option<IpAddr>) -> String {
+        let ip = ip.map_or_else(|| "-".to_string(), |ip| ip.to_string());
+        format!("{}|{ip}", crate::accounts::username_key(username))
     }
 
-    /// Reserves one attempt for `username` from `ip`, counted as failed until [`Self::succeeded`];
-    /// Err(seconds to wait) while the username or the address is locked.
-    pub fn reserve(&self, username: &str, ip: Option<IpAddr>) -> Result<(), u64> {
-        let now = Instant::now();
-        let key = Self::key(username);
-        let mut a = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
-        let user_wait = a
-            .by_user
-            .get_mut(&key)
-            .and_then(|t| locked(t, self.max, self.window, now));
-        let ip_wait = ip
-            .and_then(|ip| a.by_ip.get_mut(&ip))
-            .and_then(|t| locked(t, self.max_per_ip, self.window, now));
-        if let Some(wait) = user_wait.max(ip_wait) {
-            return Err(wait);
+    /// Reserves one attempt for `username` from `ip`, counted as failed until
+    /// [`Self::succeeded`]; Ok(Err(seconds to wait)) while it must wait.
+    pub async fn reserve(
+        &self,
+        store: &impl Store,
+        username: &str,
+        ip: Option<IpAddr>,
+        now: i64,
+    ) -> Result<Result<(), u64>, crate::store::StoreError> {
+        let n = self
+            .attempts
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n % PRUNE_EVERY == 0 {
+            let window = i64::try_from(self.backoff.window_s).unwrap_or(i64::MAX);
+            store
+                .throttle_prune(now.saturating_sub(window), MAX_THROTTLE_KEYS)
+                .await?;
         }
-        // With every slot taken by live keys, refuse rather than forget someone's failures.
-        if !room_for(&mut a.by_user, &key, self.window, now)
-            || ip.is_some_and(|ip| !room_for(&mut a.by_ip, &ip, self.window, now))
-        {
-            return Err(self.window.as_secs().max(1));
-        }
-        a.by_user.entry(key).or_default().push(now);
-        if let Some(ip) = ip {
-            a.by_ip.entry(ip).or_default().push(now);
-        }
-        Ok(())
+        let backoff = self.backoff;
+        let step = store
+            .throttle_step(&Self::key(username, ip), move |held| {
+                backoff.attempt(held, now)
+            })
+            .await?;
+        Ok(step.map(|_| ()))
     }
 
-    /// A reserved attempt succeeded: the username's failures are forgotten, and the address
-    /// gets its reservation back.
-    pub fn succeeded(&self, username: &str, ip: Option<IpAddr>) {
-        let mut a = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
-        a.by_user.remove(&Self::key(username));
-        if let Some(times) = ip.and_then(|ip| a.by_ip.get_mut(&ip)) {
-            times.pop();
-        }
+    /// A reserved attempt succeeded: the key's failures are forgotten.
+    pub async fn succeeded(
+        &self,
+        store: &impl Store,
+        username: &str,
+        ip: Option<IpAddr>,
+    ) -> Result<(), crate::store::StoreError> {
+        store.throttle_clear(&Self::key(username, ip)).await
     }
 }
 
-/// The client's address, when the server was started with it (see [`crate::serve`]).
+/// The client's address: the peer's, or behind a trusted reverse proxy, the one the proxy
+/// names in the configured header (`X-Forwarded-For`: the nearest address that is not itself
+/// a trusted proxy; `X-Real-IP`: its one address).
 #[derive(Clone, Copy, Debug)]
 pub struct ClientIp(pub Option<IpAddr>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
+impl ClientIp {
+    pub fn of(parts: &Parts, config: &crate::Config) -> Self {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let (Some(peer), Some(header)) = (peer, config.client_ip_header.as_deref()) else {
+            return ClientIp(peer);
+        };
+        if !config.trusted_proxies.contains(&peer) {
+            return ClientIp(Some(peer));
+        }
+        let named = parts
+            .headers
+            .get_all(header)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect::<Vec<_>>();
+        let client = named
+            .iter()
+            .rev()
+            .filter_map(|a| a.parse::<IpAddr>().ok())
+            .find(|a| !config.trusted_proxies.contains(a));
+        ClientIp(Some(client.unwrap_or(peer)))
     }
 }
 
-/// The authenticated person making a request, with their assignments.
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp::of(parts, &state.config))
+    }
+}
+
+/// The authenticated person making a request, with their assignments and session.
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub person: Person,
     pub assignments: Vec<Assignment>,
+    pub session: SessionRow,
 }
+
+/// A session's use is written down at most this often (and its lifetime renewed then).
+const RENEW_EVERY_S: i64 = 5 * 60;
 
 impl Caller {
     /// Roles held on `day`.
@@ -212,35 +250,61 @@ impl Caller {
     }
 }
 
+/// When a session used at `now` expires: `ttl_hours` later (sliding), but never more than
+/// `max_hours` after it was opened.
+pub fn session_expiry(
+    created_at: chrono::DateTime<Utc>,
+    now: chrono::DateTime<Utc>,
+    ttl_hours: i64,
+    max_hours: i64,
+) -> chrono::DateTime<Utc> {
+    (now + chrono::Duration::hours(ttl_hours)).min(created_at + chrono::Duration::hours(max_hours))
+}
+
+/// The bearer token of a request, if it carries a plausible one.
+pub fn bearer_token(parts: &Parts) -> Option<&str> {
+    let header = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    header
+        .strip_prefix("Bearer ")
+        .or_else(|| header.strip_prefix("bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 256)
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or(ApiError::Unauthenticated)?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && t.len() <= 256)
-            .ok_or(ApiError::Unauthenticated)?;
-        let person_id = state
+        let token = bearer_token(parts).ok_or(ApiError::Unauthenticated)?;
+        let now = Utc::now();
+        let mut session = state
             .store
-            .session_person(&token_hash(token), Utc::now())
+            .session(&token_hash(token), now)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
+        if (now - session.last_seen_at).num_seconds() >= RENEW_EVERY_S {
+            let expires_at = session_expiry(
+                session.created_at,
+                now,
+                state.config.token_ttl_hours,
+                state.config.token_max_hours,
+            );
+            state
+                .store
+                .renew_session(&session.id, now, expires_at)
+                .await?;
+            (session.last_seen_at, session.expires_at) = (now, expires_at);
+        }
         let person = state
             .store
-            .person(person_id)
+            .person(session.person_id)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
-        let assignments = state.store.assignments_of(person_id).await?;
+        let assignments = state.store.assignments_of(person.id).await?;
         Ok(Caller {
             person,
             assignments,
+            session,
         })
     }
 }
@@ -256,33 +320,47 @@ mod tests {
         assert!(verify_password("青峰村2026", &h));
         assert!(!verify_password("青峰村2027", &h));
         assert!(!verify_password("x", "not a hash"));
+        assert!(!needs_rehash(&h, 1024, 1));
+        assert!(needs_rehash(&h, 19 * 1024, 2));
+        assert!(needs_rehash("not a hash", 1024, 1));
     }
 
     #[test]
-    fn throttle_locks_after_max_attempts_and_clears_on_success() {
-        let t = LoginThrottle::new(3, 100, Duration::from_secs(600));
-        for _ in 0..3 {
-            assert!(t.reserve("Zhang", None).is_ok());
+    fn failures_past_the_free_ones_wait_longer_each_time() {
+        let b = Backoff {
+            free: 3,
+            max_wait_s: 60,
+            window_s: 900,
+        };
+        let mut row = None;
+        let mut waits = Vec::new();
+        let mut now = 1_000;
+        for _ in 0..9 {
+            let r = b.attempt(row, now).unwrap();
+            waits.push(r.next_at - now);
+            now = r.next_at;
+            row = Some(r);
         }
-        let wait = t.reserve("ZHANG", None).unwrap_err();
-        assert!(wait > 0 && wait <= 600);
-        assert!(t.reserve("li", None).is_ok());
-        t.succeeded("zhang", None);
-        assert!(t.reserve("zhang", None).is_ok());
+        assert_eq!(waits, [0, 0, 2, 4, 8, 16, 32, 60, 60]);
+        // Too early: refused, with the seconds left.
+        let r = row.unwrap();
+        assert_eq!(b.attempt(row, r.next_at - 10), Err(10));
+        // A quiet window forgets them.
+        let later = b.attempt(row, r.next_at + 900).unwrap();
+        assert_eq!(later.failures, 1);
     }
 
     #[test]
-    fn throttle_locks_an_address_across_usernames() {
+    fn the_throttle_key_is_the_username_key_and_the_address() {
         let ip: IpAddr = [10, 0, 0, 7].into();
-        let t = LoginThrottle::new(3, 4, Duration::from_secs(600));
-        for name in ["a", "b", "c", "d"] {
-            assert!(t.reserve(name, Some(ip)).is_ok());
-        }
-        assert!(t.reserve("e", Some(ip)).is_err());
-        assert!(t.reserve("e", Some([10, 0, 0, 8].into())).is_ok());
-        // Successes give the address its reservations back.
-        t.succeeded("d", Some(ip));
-        assert!(t.reserve("e", Some(ip)).is_ok());
+        assert_eq!(
+            LoginThrottle::key("ＷＥＡＫ1", Some(ip)),
+            LoginThrottle::key("weak1", Some(ip))
+        );
+        assert_ne!(
+            LoginThrottle::key("weak1", Some(ip)),
+            LoginThrottle::key("weak1", Some([10, 0, 0, 8].into()))
+        );
     }
 
     #[test]

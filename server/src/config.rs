@@ -15,8 +15,11 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `sqlite://…` or `postgres://…`; absent: `zhucun.sqlite` in the data directory.
     pub database_url: Option<String>,
-    /// How long a login token lives. Long, because phones work offline for days.
+    /// How long a login token lives unused; each use renews it (sliding), up to
+    /// `token_max_hours` after the login. Long, because phones work offline for days.
     pub token_ttl_hours: i64,
+    /// Longest a login token lives however often it is used; then the person signs in again.
+    pub token_max_hours: i64,
     /// Largest JSON request body.
     pub max_body_bytes: usize,
     /// Largest photo file, and largest upload chunk.
@@ -35,12 +38,29 @@ pub struct Config {
     pub max_parked_uploads: u32,
     /// An unfinished upload not added to for this long is deleted.
     pub upload_expiry_secs: u64,
-    /// Failed logins allowed per username within `login_window_secs` before logins are refused.
+    /// Failed logins allowed for one username from one client address before each further
+    /// try must wait (2 s, then 4 s, 8 s … up to `login_max_backoff_secs`). Other addresses,
+    /// and other people behind the same address, are not slowed.
     pub login_max_failures: u32,
-    /// Failed logins allowed per client address within `login_window_secs` (an office behind
-    /// one address has many users, hence more than per username).
-    pub login_max_failures_per_ip: u32,
+    pub login_max_backoff_secs: u64,
+    /// Failures are forgotten after this long without one.
     pub login_window_secs: u64,
+    /// Behind a reverse proxy: the header that carries the client's address (`X-Forwarded-For`
+    /// or `X-Real-IP`), believed only from the addresses in `trusted_proxies`.
+    pub client_ip_header: Option<String>,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `/metrics` answers only with `Authorization: Bearer <metrics_token>`; without a token
+    /// it is not served on `bind` at all. `metrics_bind` serves it, without a token, on an
+    /// address of its own (a private interface for Prometheus).
+    pub metrics_token: Option<String>,
+    pub metrics_bind: Option<SocketAddr>,
+    /// Most connections open at once; more are answered 503 with `Retry-After` and closed.
+    pub max_connections: usize,
+    /// A request's headers must arrive within this long, and an idle kept-alive connection is
+    /// closed after it.
+    pub header_read_timeout_secs: u64,
+    /// A request body that sends nothing for this long is abandoned (408).
+    pub body_read_timeout_secs: u64,
     /// argon2id cost. The defaults follow OWASP's minimum; tests lower them.
     pub argon2_memory_kib: u32,
     pub argon2_iterations: u32,
@@ -67,7 +87,8 @@ impl Default for Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("zhucun-data"),
             database_url: None,
-            token_ttl_hours: 24 * 30,
+            token_ttl_hours: 24 * 14,
+            token_max_hours: 24 * 90,
             max_body_bytes: 8 * 1024 * 1024,
             max_photo_bytes: zhucun_shared::attachment::MAX_ATTACHMENT_BYTES,
             max_chunk_bytes: 4 * 1024 * 1024,
@@ -78,8 +99,15 @@ impl Default for Config {
             max_parked_uploads: 8,
             upload_expiry_secs: 6 * 3600,
             login_max_failures: 5,
-            login_max_failures_per_ip: 50,
+            login_max_backoff_secs: 15 * 60,
             login_window_secs: 15 * 60,
+            client_ip_header: None,
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
+            metrics_bind: None,
+            max_connections: 512,
+            header_read_timeout_secs: 10,
+            body_read_timeout_secs: 30,
             argon2_memory_kib: 19 * 1024,
             argon2_iterations: 2,
             log_format: LogFormat::Pretty,
@@ -89,7 +117,7 @@ impl Default for Config {
     }
 }
 
-/// The database URL is the one secret here: it may carry a password.
+/// The database URL and the metrics token are the secrets here.
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
@@ -100,6 +128,7 @@ impl fmt::Debug for Config {
                 &self.database_url.as_deref().map(crate::store::redact_url),
             )
             .field("token_ttl_hours", &self.token_ttl_hours)
+            .field("token_max_hours", &self.token_max_hours)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_photo_bytes", &self.max_photo_bytes)
             .field("max_chunk_bytes", &self.max_chunk_bytes)
@@ -110,8 +139,15 @@ impl fmt::Debug for Config {
             .field("max_parked_uploads", &self.max_parked_uploads)
             .field("upload_expiry_secs", &self.upload_expiry_secs)
             .field("login_max_failures", &self.login_max_failures)
-            .field("login_max_failures_per_ip", &self.login_max_failures_per_ip)
+            .field("login_max_backoff_secs", &self.login_max_backoff_secs)
             .field("login_window_secs", &self.login_window_secs)
+            .field("client_ip_header", &self.client_ip_header)
+            .field("trusted_proxies", &self.trusted_proxies)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("metrics_bind", &self.metrics_bind)
+            .field("max_connections", &self.max_connections)
+            .field("header_read_timeout_secs", &self.header_read_timeout_secs)
+            .field("body_read_timeout_secs", &self.body_read_timeout_secs)
             .field("argon2_memory_kib", &self.argon2_memory_kib)
             .field("argon2_iterations", &self.argon2_iterations)
             .field("log_format", &self.log_format)
@@ -185,6 +221,7 @@ impl Config {
             self.database_url = Some(v).filter(|v| !v.trim().is_empty());
         }
         env!(token_ttl_hours, "ZHUCUN_TOKEN_TTL_HOURS");
+        env!(token_max_hours, "ZHUCUN_TOKEN_MAX_HOURS");
         env!(max_body_bytes, "ZHUCUN_MAX_BODY_BYTES");
         env!(max_photo_bytes, "ZHUCUN_MAX_PHOTO_BYTES");
         env!(max_chunk_bytes, "ZHUCUN_MAX_CHUNK_BYTES");
@@ -195,11 +232,27 @@ impl Config {
         env!(max_parked_uploads, "ZHUCUN_MAX_PARKED_UPLOADS");
         env!(upload_expiry_secs, "ZHUCUN_UPLOAD_EXPIRY_SECS");
         env!(login_max_failures, "ZHUCUN_LOGIN_MAX_FAILURES");
-        env!(
-            login_max_failures_per_ip,
-            "ZHUCUN_LOGIN_MAX_FAILURES_PER_IP"
-        );
+        env!(login_max_backoff_secs, "ZHUCUN_LOGIN_MAX_BACKOFF_SECS");
         env!(login_window_secs, "ZHUCUN_LOGIN_WINDOW_SECS");
+        if let Some(v) = get("ZHUCUN_CLIENT_IP_HEADER") {
+            self.client_ip_header = Some(v.trim().to_string()).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = get("ZHUCUN_TRUSTED_PROXIES") {
+            self.trusted_proxies = v
+                .split(',')
+                .filter(|a| !a.trim().is_empty())
+                .map(|a| parse("ZHUCUN_TRUSTED_PROXIES", a))
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(v) = get("ZHUCUN_METRICS_TOKEN") {
+            self.metrics_token = Some(v.trim().to_string()).filter(|v| !v.is_empty());
+        }
+        if let Some(v) = get("ZHUCUN_METRICS_BIND") {
+            self.metrics_bind = Some(parse("ZHUCUN_METRICS_BIND", &v)?);
+        }
+        env!(max_connections, "ZHUCUN_MAX_CONNECTIONS");
+        env!(header_read_timeout_secs, "ZHUCUN_HEADER_READ_TIMEOUT_SECS");
+        env!(body_read_timeout_secs, "ZHUCUN_BODY_READ_TIMEOUT_SECS");
         env!(argon2_memory_kib, "ZHUCUN_ARGON2_MEMORY_KIB");
         env!(argon2_iterations, "ZHUCUN_ARGON2_ITERATIONS");
         env!(

@@ -513,8 +513,11 @@ pub async fn build_demo_county<S: Store>(
         ..Org::default()
     };
     let mut logins = Vec::new();
-    let password_hash =
-        hash_password(DEMO_PASSWORD, 4096, 1).map_err(|e| DemoError::Password(e.to_string()))?;
+    // At the server's default cost: a wrong password takes as long to refuse for a demo
+    // account as for any other, or for none.
+    let cost = crate::Config::default();
+    let password_hash = hash_password(DEMO_PASSWORD, cost.argon2_memory_kib, cost.argon2_iterations)
+        .map_err(|e| DemoError::Password(e.to_string()))?;
 
     let mut name_i = 0usize;
     let mut person_name = |rng: &mut StdRng| {

@@ -5,10 +5,12 @@
 //! (tests bind port 0).
 
 pub mod access;
+pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod demo;
 pub mod error;
 pub mod evaluation;
@@ -23,7 +25,6 @@ pub use error::{ApiError, ApiResult};
 pub use store::{open_store, AnyStore, Store};
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::ops::Deref;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -82,6 +83,15 @@ pub enum StartError {
 }
 
 impl AppState {
+    pub fn connection_limits(&self) -> connections::Limits {
+        connections::Limits {
+            max_connections: self.config.max_connections,
+            header_read_timeout: std::time::Duration::from_secs(
+                self.config.header_read_timeout_secs.max(1),
+            ),
+        }
+    }
+
     /// Photos go to `photos/` under the data directory.
     pub async fn new(config: Config, store: AnyStore) -> Result<Self, StartError> {
         let objects = photos::FsObjectStore::new(config.data_dir.join("photos"));
@@ -103,11 +113,18 @@ impl AppState {
         let catalogue = Catalogue::from_toml(&rules_toml)?;
         let calendar_toml = policy::current(&store, policy::Policy::Calendar).await?;
         let calendar = WorkCalendar::from_toml(&calendar_toml)?;
-        let throttle = auth::LoginThrottle::new(
-            config.login_max_failures,
-            config.login_max_failures_per_ip,
-            std::time::Duration::from_secs(config.login_window_secs),
-        );
+        let throttle = auth::LoginThrottle::new(auth::Backoff {
+            free: config.login_max_failures.max(1),
+            max_wait_s: config.login_max_backoff_secs.max(1),
+            window_s: config.login_window_secs.max(1),
+        });
+        for name in store.fill_username_keys().await? {
+            tracing::warn!(
+                username = %name,
+                "another account has the same username up to case and width: this one cannot \
+                 sign in until renamed"
+            );
+        }
         // Unknown usernames are checked against this, at the cost of real hashes, so that
         // they take as long to refuse as known ones.
         let (memory, iterations) = (config.argon2_memory_kib, config.argon2_iterations);
@@ -151,11 +168,27 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // With the peer address, so that failed logins are throttled per client too.
-    let app = api::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let app = api::router(state.clone());
+    connections::serve(
+        listener,
+        app,
+        state.connection_limits(),
+        state.metrics.connections_shed.clone(),
+        shutdown,
+    )
+    .await?;
     state.store.close().await;
     Ok(())
+}
+
+/// Serves `/metrics` alone, without a token, on `listener` (the configured `metrics_bind`, a
+/// private address for Prometheus), until `shutdown` resolves.
+pub async fn serve_metrics(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = state.connection_limits();
+    let shed = state.metrics.connections_shed.clone();
+    connections::serve(listener, api::metrics_router(state), limits, shed, shutdown).await
 }

@@ -161,6 +161,17 @@ async fn run(config: Config, store: AnyStore) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {bind}"))?;
     tracing::info!(%bind, "listening");
+    if let Some(metrics_bind) = state.config.metrics_bind {
+        let listener = TcpListener::bind(metrics_bind)
+            .await
+            .with_context(|| format!("binding {metrics_bind} for /metrics"))?;
+        tracing::info!(%metrics_bind, "serving /metrics");
+        tokio::spawn(zhucun_server::serve_metrics(
+            listener,
+            state.clone(),
+            std::future::pending(),
+        ));
+    }
     zhucun_server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())
@@ -213,8 +224,17 @@ async fn user(config: &Config, store: &AnyStore, cmd: UserCommand) -> anyhow::Re
             village,
             password,
         } => {
+            let username = match zhucun_server::accounts::check_username(&username) {
+                Ok(_) => username.trim().to_string(),
+                Err(e) => bail!("{e}"),
+            };
+            if let Some(p) = &password {
+                if let Err(e) = zhucun_server::accounts::check_password(&username, p) {
+                    bail!("{e}");
+                }
+            }
             if store.user_by_username(&username).await?.is_some() {
-                bail!("用户名“{username}”已存在");
+                bail!("用户名“{username}”已存在（用户名不区分大小写和全角半角）");
             }
             let t = store
                 .townships()
@@ -271,6 +291,11 @@ async fn user(config: &Config, store: &AnyStore, cmd: UserCommand) -> anyhow::Re
             }
         }
         UserCommand::ResetPassword { username, password } => {
+            if let Some(p) = &password {
+                if let Err(e) = zhucun_server::accounts::check_password(&username, p) {
+                    bail!("{e}");
+                }
+            }
             let shown = password.is_none();
             let password = password.unwrap_or_else(generated_password);
             if !store

@@ -34,6 +34,8 @@ pub struct Metrics {
     pub photo_bytes_received: Counter,
     /// Logins by outcome: ok, failed, throttled.
     pub logins: Family<OutcomeLabels, Counter>,
+    /// Connections answered 503 because the server held as many as it may.
+    pub connections_shed: Counter,
 }
 
 fn request_histogram() -> Histogram {
@@ -48,6 +50,12 @@ impl Metrics {
         let photos_stored = Counter::default();
         let photo_bytes_received = Counter::default();
         let logins = Family::<OutcomeLabels, Counter>::default();
+        let connections_shed = Counter::default();
+        registry.register(
+            "connections_shed",
+            "Connections refused with 503 at the connection limit",
+            connections_shed.clone(),
+        );
         registry.register(
             "http_request_duration_seconds",
             "HTTP requests by route and status",
@@ -68,6 +76,7 @@ impl Metrics {
             photos_stored,
             photo_bytes_received,
             logins,
+            connections_shed,
         }
     }
 

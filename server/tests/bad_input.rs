@@ -516,7 +516,8 @@ async fn far_off_dates_are_refused_naming_the_field() {
 #[tokio::test]
 async fn made_up_methods_are_counted_as_other() {
     for backend in backends() {
-        let app = TestApp::start(&backend).await;
+        let app =
+            TestApp::start_with(&backend, |c| c.metrics_token = Some("metrics-token".into())).await;
         let brew = reqwest::Method::from_bytes(b"BREWCOFFEE").unwrap();
         let r = app
             .http
@@ -528,6 +529,7 @@ async fn made_up_methods_are_counted_as_other() {
         let text = app
             .http
             .get(app.url("/metrics"))
+            .bearer_auth("metrics-token")
             .send()
             .await
             .unwrap()

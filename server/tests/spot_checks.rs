@@ -7,6 +7,7 @@ use chrono::{Datelike, Duration, Utc};
 use common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
+use zhucun_server::store::Store;
 use zhucun_shared::ids::{PersonId, RecordId};
 use zhucun_shared::period::local_date;
 use zhucun_shared::record::{DeviceRecord, RecordBody};
@@ -116,6 +117,99 @@ async fn flagged_records_come_first_within_the_callers_jurisdiction_and_a_findin
             (s, v["field"].as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, Some("month"))
         );
+        app.stop().await;
+    }
+}
+
+/// A note attached to `on`, by `by` from `device`.
+fn note_on(device: zhucun_shared::ids::DeviceId, by: PersonId, on: RecordId) -> DeviceRecord {
+    DeviceRecord {
+        id: RecordId::new(),
+        device_id: device,
+        seq: 1,
+        person_id: by,
+        captured_at: Utc::now(),
+        body: RecordBody::Note {
+            attached_to: on,
+            text: "已核实".into(),
+            replaces: None,
+        },
+        received: None,
+    }
+}
+
+#[tokio::test]
+async fn a_leader_cannot_close_an_item_outside_their_jurisdiction() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let fx = app.fx.clone();
+        let start = Utc::now() - Duration::minutes(30);
+        let month = {
+            let d = local_date(start);
+            format!("{}-{:02}", d.year(), d.month())
+        };
+        // cadre2 (village 2) mocks a location; leader1 leads village 1's team only.
+        let t2 = app.login(fx.cadre2).await;
+        let d2 = app.enroll(&t2).await;
+        let mut fixes = fix_records(d2, fx.cadre2, 1..=3, start);
+        if let RecordBody::Fix { fix } = &mut fixes[1].body {
+            fix.mock = true;
+        }
+        let flagged = fixes[1].id;
+        let (s, v) = app.push(&t2, d2, &fixes).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let tl = app.login(fx.leader1).await;
+        let (s, _) = app
+            .get(&tl, &format!("/api/v1/people/{}/report?month={month}", fx.cadre2))
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+
+        // Pushing a note on the flagged record is refused, naming the field, and so is a
+        // note on a record that does not exist: the answers are the same.
+        let dl = app.enroll(&tl).await;
+        let (s, forged) = app.push(&tl, dl, &[note_on(dl, fx.leader1, flagged)]).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{forged}");
+        assert_eq!(forged["field"], "records[0].body.attached_to");
+        let (s, unknown) = app
+            .push(&tl, dl, &[note_on(dl, fx.leader1, RecordId::new())])
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(unknown["message"], forged["message"]);
+
+        // A note already held (written before this check existed) is still no finding.
+        app.state
+            .store
+            .push_records(
+                dl,
+                &[zhucun_server::store::IncomingRecord {
+                    content_hash: "x".into(),
+                    record: DeviceRecord {
+                        received: Some(zhucun_shared::record::ServerReceipt {
+                            received_at: Utc::now(),
+                            clock_offset_s: 0,
+                        }),
+                        ..note_on(dl, fx.leader1, flagged)
+                    },
+                }],
+            )
+            .await
+            .unwrap();
+        let q = queue(&app, fx.supervisor, &month).await;
+        let mock = (
+            fx.cadre2.to_string(),
+            "flag".to_string(),
+            "mock_location".to_string(),
+            false,
+        );
+        assert_eq!(q.first(), Some(&mock), "{q:?}");
+
+        // The supervisor, whose township it is, may.
+        let ts = app.login(fx.supervisor).await;
+        let ds = app.enroll(&ts).await;
+        let (s, v) = app.push(&ts, ds, &[note_on(ds, fx.supervisor, flagged)]).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let q = queue(&app, fx.supervisor, &month).await;
+        assert_eq!(q.last().map(|i| i.3), Some(true), "{q:?}");
         app.stop().await;
     }
 }

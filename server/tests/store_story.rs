@@ -6,7 +6,7 @@ mod common;
 use chrono::{Duration, TimeZone, Utc};
 use common::*;
 use zhucun_server::api::sync::content_hash;
-use zhucun_server::store::{IncomingRecord, PhotoRow, Store, StoreError, UserRow};
+use zhucun_server::store::{IncomingRecord, PhotoRow, SessionRow, Store, StoreError, UserRow};
 use zhucun_shared::ids::*;
 use zhucun_shared::org::{Device, LatLon};
 use zhucun_shared::plausibility::PhotoFacts;
@@ -115,34 +115,68 @@ async fn story(store: &zhucun_server::AnyStore, backend: &Backend) {
             .person_id,
         fx.cadre1
     );
+    // Another spelling of the same name (case, full-width letters) is the same account.
+    let shouted = UserRow {
+        person_id: fx.cadre2,
+        username: "ＺｈａｎｇＹｉ".into(),
+        ..user.clone()
+    };
+    assert!(matches!(
+        store.create_user(&shouted).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    assert_eq!(
+        store.user_by_username("ZHANGYI").await.unwrap().map(|u| u.person_id),
+        Some(fx.cadre1)
+    );
     let now = Utc::now();
+    let session = |id: &str| SessionRow {
+        id: id.into(),
+        person_id: fx.cadre1,
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + Duration::hours(1),
+        client: Some("华为 Mate 20".into()),
+    };
     store
-        .create_session("tokenhash", fx.cadre1, now, now + Duration::hours(1))
+        .create_session("tokenhash", &session("s1"))
         .await
         .unwrap();
     assert_eq!(
-        store.session_person("tokenhash", now).await.unwrap(),
-        Some(fx.cadre1)
+        store.session("tokenhash", now).await.unwrap(),
+        Some(session("s1"))
     );
     assert_eq!(
         store
-            .session_person("tokenhash", now + Duration::hours(2))
+            .session("tokenhash", now + Duration::hours(2))
             .await
             .unwrap(),
         None
     );
+    // Renewed by use: alive past its first expiry.
+    store
+        .renew_session("s1", now + Duration::minutes(50), now + Duration::hours(3))
+        .await
+        .unwrap();
+    assert!(store
+        .session("tokenhash", now + Duration::hours(2))
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(store.sessions_of(fx.cadre1, now).await.unwrap().len(), 1);
+    assert!(!store.end_session(fx.cadre2, "s1").await.unwrap(), "not theirs");
     assert!(store.set_password("zhangyi", "$argon2id$y").await.unwrap());
     assert_eq!(
-        store.session_person("tokenhash", now).await.unwrap(),
+        store.session("tokenhash", now).await.unwrap(),
         None,
         "new password ends sessions"
     );
-    store
-        .create_session("t2", fx.cadre1, now, now + Duration::hours(1))
-        .await
-        .unwrap();
+    store.create_session("t2", &session("s2")).await.unwrap();
+    assert!(store.end_session(fx.cadre1, "s2").await.unwrap());
+    assert_eq!(store.session("t2", now).await.unwrap(), None);
+    store.create_session("t3", &session("s3")).await.unwrap();
     assert!(store.set_disabled("zhangyi", true).await.unwrap());
-    assert_eq!(store.session_person("t2", now).await.unwrap(), None);
+    assert_eq!(store.session("t3", now).await.unwrap(), None);
     assert!(!store.set_disabled("nobody", true).await.unwrap());
 
     // Devices and the append-only log.

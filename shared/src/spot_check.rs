@@ -79,11 +79,15 @@ fn severity(f: FlagKind) -> u8 {
 }
 
 /// The queue for `period` from the people's reports, with `notes` (records of the checkers;
-/// other kinds are ignored) as findings.
+/// other kinds are ignored) as findings. A note is a finding on a person's item only when
+/// `may_judge(note, person)`: its author's jurisdiction covered the person (the caller
+/// decides, from the jurisdiction model); a leader of another team cannot close an item by
+/// attaching a note to its record.
 pub fn spot_check_queue(
     period: Period,
     reports: &[(PersonId, String, PersonReport)],
     notes: &[DeviceRecord],
+    may_judge: impl Fn(&Finding, PersonId) -> bool,
 ) -> SpotCheckQueue {
     let mut findings: HashMap<RecordId, Vec<Finding>> = HashMap::new();
     for r in notes {
@@ -110,7 +114,7 @@ pub fn spot_check_queue(
                 .iter()
                 .filter_map(|r| findings.get(r))
                 .flatten()
-                .filter(|f| f.by != *person)
+                .filter(|f| f.by != *person && may_judge(f, *person))
                 .max_by_key(|f| (f.at, f.record_id))
                 .cloned(),
             records,
@@ -139,9 +143,12 @@ pub fn spot_check_queue(
                 item(SpotCheckReason::Flag(kind), records, detail),
             ));
         }
-        // Visits and stays that counted, once each however many rules counted them.
-        let mut seen: BTreeSet<&[RecordId]> = BTreeSet::new();
-        let mut counted = Vec::new();
+        // Visits and stays that counted, once each however many rules counted them. A visit
+        // is known by its first record (its check-in): one rule's evidence may list more of
+        // its records than another's (the ledger adds the visit's note), and the item shows
+        // them all.
+        let mut counted: Vec<crate::verdict::Evidence> = Vec::new();
+        let mut index: HashMap<(EvidenceKind, RecordId), usize> = HashMap::new();
         for e in report
             .verdicts
             .iter()
@@ -152,8 +159,22 @@ pub fn spot_check_queue(
                 e.kind,
                 EvidenceKind::HouseholdVisit | EvidenceKind::QualifyingVisit
             );
-            if visit && !e.records.is_empty() && seen.insert(&e.records) {
-                counted.push(e);
+            let Some(first) = e.records.first().filter(|_| visit) else {
+                continue;
+            };
+            match index.get(&(e.kind, *first)) {
+                Some(&i) => {
+                    let held = &mut counted[i].records;
+                    for r in &e.records {
+                        if !held.contains(r) {
+                            held.push(*r);
+                        }
+                    }
+                }
+                None => {
+                    index.insert((e.kind, *first), counted.len());
+                    counted.push(e.clone());
+                }
             }
         }
         // UUIDv7 ids end in random bits: a fair draw that anyone can repeat.
@@ -241,6 +262,11 @@ mod tests {
         }
     }
 
+    /// Every checker's jurisdiction covers everyone.
+    fn anyone(_: &Finding, _: PersonId) -> bool {
+        true
+    }
+
     fn note(by: PersonId, on: RecordId, text: &str, h: u32) -> DeviceRecord {
         DeviceRecord {
             id: RecordId::from_u128(9_000 + u128::from(h)),
@@ -285,7 +311,7 @@ mod tests {
             // Three visits, none drawn by id: the one closest to a draw still is.
             (b, "李".to_string(), report(b, vec![], &[61, 62, 63])),
         ];
-        let q = spot_check_queue(Period::month(2026, 11), &reports, &[]);
+        let q = spot_check_queue(Period::month(2026, 11), &reports, &[], anyone);
         let reasons: Vec<_> = q.items.iter().map(|i| (i.person_id, i.reason)).collect();
         assert_eq!(
             reasons[..2],
@@ -313,7 +339,7 @@ mod tests {
         want.sort_by_key(|(p, r)| (if *p == a { "王" } else { "李" }, *r));
         assert_eq!(sampled, want);
         // The same input gives the same queue.
-        assert_eq!(q, spot_check_queue(Period::month(2026, 11), &reports, &[]));
+        assert_eq!(q, spot_check_queue(Period::month(2026, 11), &reports, &[], anyone));
     }
 
     #[test]
@@ -335,7 +361,7 @@ mod tests {
         )];
         // The cadre's own note on the record is no finding.
         let own = note(cadre, flagged, "我没有用模拟定位", 3);
-        let q = spot_check_queue(Period::month(2026, 11), &reports, &[own.clone()]);
+        let q = spot_check_queue(Period::month(2026, 11), &reports, &[own.clone()], anyone);
         assert!(q.items.iter().all(|i| i.finding.is_none()));
         let first = note(checker, flagged, "存疑，待约谈", 4);
         let later = note(checker, flagged, "已核实：设备故障，已更换", 5);
@@ -345,6 +371,7 @@ mod tests {
             Period::month(2026, 11),
             &reports,
             &[own, later.clone(), first, reply],
+            anyone,
         );
         let last = q.items.last().unwrap();
         assert_eq!(last.reason, SpotCheckReason::Flag(FlagKind::MockLocation));
@@ -354,5 +381,54 @@ mod tests {
             (checker, "已核实：设备故障，已更换")
         );
         assert!(q.items[0].finding.is_none());
+    }
+
+    #[test]
+    fn a_note_from_outside_the_persons_jurisdiction_is_no_finding() {
+        let (cadre, leader, outsider) = (
+            PersonId::from_u128(1),
+            PersonId::from_u128(7),
+            PersonId::from_u128(9),
+        );
+        let flagged = RecordId::from_u128(502);
+        let reports = vec![(
+            cadre,
+            "王".to_string(),
+            report(
+                cadre,
+                vec![Flag {
+                    kind: FlagKind::MockLocation,
+                    records: vec![flagged],
+                    detail: String::new(),
+                }],
+                &[],
+            ),
+        )];
+        let forged = note(outsider, flagged, "已核实", 4);
+        let own_leader = |f: &Finding, p: PersonId| f.by == leader && p == cadre;
+        let q = spot_check_queue(Period::month(2026, 11), &reports, &[forged], own_leader);
+        assert_eq!(q.items[0].reason, SpotCheckReason::Flag(FlagKind::MockLocation));
+        assert!(q.items[0].finding.is_none(), "{:?}", q.items[0].finding);
+        let real = note(leader, flagged, "已核实", 5);
+        let q = spot_check_queue(Period::month(2026, 11), &reports, &[real], own_leader);
+        assert_eq!(q.items[0].finding.as_ref().map(|f| f.by), Some(leader));
+    }
+
+    #[test]
+    fn a_visit_two_rules_count_with_different_records_is_one_item() {
+        let cadre = PersonId::from_u128(1);
+        let mut r = report(cadre, vec![], &[20]);
+        // The ledger rule counts the same visit with its note as a fourth record.
+        let mut with_note = visit(20);
+        with_note
+            .records
+            .extend([RecordId::from_u128(21), RecordId::from_u128(22)]);
+        r.verdicts[1].parts[0].evidence = vec![with_note];
+        let q = spot_check_queue(Period::month(2026, 11), &[(cadre, "王".into(), r)], &[], anyone);
+        assert_eq!(q.items.len(), 1, "{:?}", q.items);
+        assert_eq!(
+            q.items[0].records,
+            [20, 21, 22].map(RecordId::from_u128).to_vec()
+        );
     }
 }

@@ -1,14 +1,20 @@
 //! Login and device enrolment.
 
 use super::extract::ApiJson;
-use crate::auth::{new_token, verify_password, Caller, ClientIp};
+use crate::auth::{
+    hash_password, needs_rehash, new_token, session_expiry, verify_password, Caller, ClientIp,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::store::Store;
 use crate::AppState;
-use axum::extract::State;
-use axum::routing::post;
+use crate::store::SessionRow;
+use axum::extract::{Path, State};
+use axum::http::header::USER_AGENT;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use zhucun_shared::ids::DeviceId;
 use zhucun_shared::org::Device;
 use zhucun_shared::period::local_date;
@@ -17,24 +23,31 @@ use zhucun_shared::sync::{EnrollRequest, EnrollResponse, LoginRequest, LoginResp
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/v1/auth/login", post(login))
+        .route("/api/v1/auth/logout", post(logout))
+        .route("/api/v1/auth/sessions", get(sessions))
+        .route("/api/v1/auth/sessions/{id}", delete(end_session))
         .route("/api/v1/devices", post(enroll))
+        .route("/api/v1/devices/{id}", delete(revoke_device))
         .with_state(state)
 }
 
-pub const MAX_USERNAME_CHARS: usize = 64;
-pub const MAX_PASSWORD_CHARS: usize = 256;
+pub use crate::accounts::{MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS};
+
+/// Most characters of a client's User-Agent kept with its session.
+const MAX_CLIENT_CHARS: usize = 120;
 
 /// Log in; answers a bearer token and when it expires.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
-    request_body(content = Object, description = "LoginRequest: {username, password}"),
+    request_body(content = Object, description = "LoginRequest: {username, password}. Usernames are compared in NFKC with case folded."),
     responses(
-        (status = 200, description = "LoginResponse: token, expires_at, person_id, name, roles", body = Object),
-        (status = 401, description = "Wrong username or password (ErrorBody code bad_credentials)", body = Object),
-        (status = 429, description = "Too many failed logins for this username or from this address; Retry-After says when to try again", body = Object),
+        (status = 200, description = "LoginResponse: token, expires_at, person_id, name, roles. The token's life is renewed by use (token_ttl_hours), up to token_max_hours after the login.", body = Object),
+        (status = 401, description = "Wrong username or password (ErrorBody code bad_credentials); the same answer, in the same time, whether or not the account exists", body = Object),
+        (status = 429, description = "Too many failed logins for this username from this address; Retry-After says when to try again. Other addresses are not slowed.", body = Object),
     ))]
 pub async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
     if req.username.trim().is_empty() || req.username.chars().count() > MAX_USERNAME_CHARS {
@@ -50,7 +63,12 @@ pub async fn login(
         ));
     }
     let username = req.username.trim().to_string();
-    if let Err(retry_after_s) = state.throttle.reserve(&username, ip) {
+    let now = Utc::now();
+    if let Err(retry_after_s) = state
+        .throttle
+        .reserve(&state.store, &username, ip, now.timestamp())
+        .await?
+    {
         state.metrics.count_login("throttled");
         return Err(ApiError::Throttled { retry_after_s });
     }
@@ -60,47 +78,200 @@ pub async fn login(
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| state.decoy_hash.clone());
     let password = req.password;
-    let ok = {
+    let (ok, password) = {
         let _permit = state
             .password_checks
             .acquire()
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await?
+        tokio::task::spawn_blocking(move || (verify_password(&password, &hash), password)).await?
     };
     let user = match user {
         Some(u) if ok && !u.disabled => u,
         _ => {
             state.metrics.count_login("failed");
-            tracing::info!(%username, "login refused");
+            tracing::info!(%username, ?ip, "login refused");
             return Err(ApiError::BadCredentials);
         }
     };
-    state.throttle.succeeded(&username, ip);
+    state.throttle.succeeded(&state.store, &username, ip).await?;
+    let (memory, iterations) = (state.config.argon2_memory_kib, state.config.argon2_iterations);
+    if needs_rehash(&user.password_hash, memory, iterations) {
+        // Made again at the configured cost, so that a wrong password costs the same to
+        // refuse for every account, and for none.
+        let rehashed =
+            tokio::task::spawn_blocking(move || hash_password(&password, memory, iterations))
+                .await?;
+        match rehashed {
+            Ok(h) => {
+                state
+                    .store
+                    .update_password_hash(user.person_id, &user.password_hash, &h)
+                    .await?;
+            }
+            Err(e) => tracing::warn!(error = %e, "rehashing a password failed"),
+        }
+    }
     let person = state
         .store
         .person(user.person_id)
         .await?
         .ok_or(ApiError::BadCredentials)?;
-    let now = Utc::now();
-    let expires_at = now + Duration::hours(state.config.token_ttl_hours);
     let (token, token_hash) = new_token();
-    state
-        .store
-        .create_session(&token_hash, person.id, now, expires_at)
-        .await?;
+    let client = headers
+        .get(USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.chars().filter(|c| !c.is_control()).take(MAX_CLIENT_CHARS).collect());
+    let session = SessionRow {
+        id: new_token().0[..32].to_string(),
+        person_id: person.id,
+        created_at: now,
+        last_seen_at: now,
+        expires_at: session_expiry(
+            now,
+            now,
+            state.config.token_ttl_hours,
+            state.config.token_max_hours,
+        ),
+        client,
+    };
+    state.store.create_session(&token_hash, &session).await?;
     let caller = Caller {
         assignments: state.store.assignments_of(person.id).await?,
         person,
+        session,
     };
     state.metrics.count_login("ok");
     Ok(Json(LoginResponse {
         token,
-        expires_at,
+        expires_at: caller.session.expires_at,
         person_id: caller.person.id,
         name: caller.person.name.clone(),
         roles: caller.roles_on(local_date(now)),
     }))
+}
+
+/// Ends the session whose token the request carries.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204, description = "Signed out; the token no longer works")),
+    security(("bearer" = [])))]
+pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
+    state
+        .store
+        .end_session(caller.person.id, &caller.session.id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Serialize)]
+pub struct SessionView {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub client: Option<String>,
+    /// The session of this request.
+    pub current: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DeviceView {
+    pub id: DeviceId,
+    pub label: String,
+    pub enrolled_at: DateTime<Utc>,
+    pub contiguous_seq: u64,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SessionsView {
+    pub sessions: Vec<SessionView>,
+    pub devices: Vec<DeviceView>,
+}
+
+/// The caller's own live sessions and enrolled devices.
+#[utoipa::path(get, path = "/api/v1/auth/sessions", tag = "auth",
+    responses((status = 200, description = "{sessions: [{id, created_at, last_seen_at, expires_at, client, current}], devices: [{id, label, enrolled_at, contiguous_seq, revoked_at}]}", body = Object)),
+    security(("bearer" = [])))]
+pub async fn sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<SessionsView>> {
+    let me = caller.person.id;
+    let sessions = state
+        .store
+        .sessions_of(me, Utc::now())
+        .await?
+        .into_iter()
+        .map(|s| SessionView {
+            current: s.id == caller.session.id,
+            id: s.id,
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+            expires_at: s.expires_at,
+            client: s.client,
+        })
+        .collect();
+    let devices = state
+        .store
+        .devices_of(me)
+        .await?
+        .into_iter()
+        .map(|d| DeviceView {
+            id: d.device.id,
+            label: d.device.label,
+            enrolled_at: d.device.enrolled_at,
+            contiguous_seq: d.contiguous_seq,
+            revoked_at: d.revoked_at,
+        })
+        .collect();
+    Ok(Json(SessionsView { sessions, devices }))
+}
+
+/// Ends one of the caller's sessions (a phone left signed in somewhere).
+#[utoipa::path(delete, path = "/api/v1/auth/sessions/{id}", tag = "auth",
+    params(("id" = String, Path, description = "A session id from GET /api/v1/auth/sessions")),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 404, description = "The caller has no session by that id", body = Object),
+    ),
+    security(("bearer" = [])))]
+pub async fn end_session(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    if id.len() > 64 || !state.store.end_session(caller.person.id, &id).await? {
+        return Err(ApiError::NotFound("会话"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Withdraws one of the caller's devices (a lost or replaced phone): it pushes nothing more.
+/// What it already sent stays.
+#[utoipa::path(delete, path = "/api/v1/devices/{id}", tag = "auth",
+    params(("id" = String, Path, description = "A device id")),
+    responses(
+        (status = 204, description = "Withdrawn"),
+        (status = 404, description = "The caller has no device by that id", body = Object),
+    ),
+    security(("bearer" = [])))]
+pub async fn revoke_device(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let Ok(id) = id.parse::<DeviceId>() else {
+        return Err(ApiError::NotFound("设备"));
+    };
+    if !state
+        .store
+        .revoke_device(caller.person.id, id, Utc::now())
+        .await?
+    {
+        return Err(ApiError::NotFound("设备"));
+    }
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub const MAX_DEVICE_LABEL_CHARS: usize = 100;

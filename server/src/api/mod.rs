@@ -13,7 +13,11 @@ use crate::store::Store;
 use crate::AppState;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use std::time::Duration;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use axum::routing::get;
 use axum::{Json, Router};
 use tower_http::trace::TraceLayer;
@@ -22,6 +26,7 @@ use utoipa::OpenApi;
 
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.max_body_bytes;
+    let body_timeout_s = state.config.body_read_timeout_secs;
     Router::new()
         .merge(auth::router(state.clone()))
         .merge(sync::router(state.clone()))
@@ -31,6 +36,10 @@ pub fn router(state: AppState) -> Router {
         .merge(ops_router(state.clone()))
         .fallback(|| async { ApiError::NotFound("接口") })
         .layer(DefaultBodyLimit::max(body_limit))
+        // A body that stops arriving is abandoned rather than holding its connection.
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
+            body_timeout_s.max(1),
+        )))
         .layer(axum::middleware::from_fn_with_state(
             state,
             crate::metrics::track,
@@ -55,7 +64,31 @@ async fn health(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// `/metrics` alone, unauthenticated: for the separate `metrics_bind` listener only.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics_text))
+        .with_state(state)
+}
+
+/// With the configured token only; without one configured, not served here at all.
+async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(expected) = state.config.metrics_token.as_deref() else {
+        return ApiError::NotFound("接口").into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    // Digests compared, so that the time taken says nothing about the token.
+    if Sha256::digest(given.as_bytes()) != Sha256::digest(expected.as_bytes()) {
+        return ApiError::Unauthenticated.into_response();
+    }
+    metrics_text(State(state)).await.into_response()
+}
+
+async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(
             header::CONTENT_TYPE,

@@ -14,11 +14,13 @@ use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use zhucun_shared::ids::PersonId;
+use zhucun_shared::org::{Assignment, Person};
 use zhucun_shared::period::{day_end, day_start, local_date};
 use zhucun_shared::record::RecordBody;
 use zhucun_shared::role::Role;
-use zhucun_shared::spot_check::{spot_check_queue, SpotCheckQueue};
+use zhucun_shared::spot_check::{spot_check_queue, Finding, SpotCheckQueue};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -56,10 +58,12 @@ pub async fn spot_checks(
     let mut reports = Vec::new();
     let mut loaded = Loaded::default();
     let mut checkers = BTreeSet::from([caller.person.id]);
+    let mut people: HashMap<PersonId, (Person, Vec<Assignment>)> = HashMap::new();
     for t in townships {
         let org = std::sync::Arc::new(state.store.township_org(t).await?);
         for p in &org.people {
             let assignments: Vec<_> = org.assignments_of(p.id).cloned().collect();
+            people.insert(p.id, (p.clone(), assignments.clone()));
             if assignments
                 .iter()
                 .any(|a| CHECKERS.contains(&a.role) && a.overlaps(first, last))
@@ -87,5 +91,14 @@ pub async fn spot_checks(
                 .filter(|r| matches!(r.body, RecordBody::Note { .. })),
         );
     }
-    Ok(Json(spot_check_queue(month, &reports, &notes)))
+    // A note is a finding only from someone whose jurisdiction, on the day they wrote it,
+    // covered the person for the month.
+    let may_judge = |f: &Finding, person: PersonId| {
+        let (Some((_, by)), Some((target, posted))) = (people.get(&f.by), people.get(&person))
+        else {
+            return false;
+        };
+        Access::of(f.by, by, local_date(f.at)).can_see(target, posted, first, last)
+    };
+    Ok(Json(spot_check_queue(month, &reports, &notes, may_judge)))
 }

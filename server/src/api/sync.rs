@@ -14,7 +14,7 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
-use zhucun_shared::ids::{HouseholdId, PersonId, TownshipId, VillageId};
+use zhucun_shared::ids::{HouseholdId, PersonId, RecordId, TownshipId, VillageId};
 use zhucun_shared::org::{Assignment, Household};
 use zhucun_shared::period::{local_date, Period};
 use zhucun_shared::record::{earliest_plausible_time, RecordBody, ServerReceipt};
@@ -153,6 +153,65 @@ pub fn check_villages(
     Ok(())
 }
 
+/// Refuses notes attached to a record their author may not see: a note is a write on that
+/// record (a checker's note on a spot-check item is its finding). The record must be held
+/// already, or be the author's own in the same batch; an unknown record and one out of the
+/// author's jurisdiction are refused alike, so the answer does not tell which ids exist.
+async fn check_notes(
+    state: &AppState,
+    caller: &Caller,
+    records: &[IncomingRecord],
+    today: chrono::NaiveDate,
+) -> ApiResult<()> {
+    let in_batch: BTreeSet<RecordId> = records.iter().map(|r| r.record.id).collect();
+    let attached = |inc: &IncomingRecord| match &inc.record.body {
+        RecordBody::Note { attached_to, .. } => Some(*attached_to),
+        _ => None,
+    };
+    let wanted: Vec<RecordId> = records
+        .iter()
+        .filter_map(attached)
+        .filter(|id| !in_batch.contains(id))
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let authors = state.store.record_authors(&wanted).await?;
+    let access = Access::of(caller.person.id, &caller.assignments, today);
+    let mut authors_of: HashMap<PersonId, Option<(zhucun_shared::org::Person, Vec<Assignment>)>> =
+        HashMap::new();
+    for (i, inc) in records.iter().enumerate() {
+        let Some(target) = attached(inc) else { continue };
+        if in_batch.contains(&target) {
+            continue; // the caller's own, like every record of the batch
+        }
+        let visible = match authors.get(&target) {
+            None => false,
+            Some((author, _)) if *author == caller.person.id => true,
+            Some((author, captured_at)) => {
+                if !authors_of.contains_key(author) {
+                    let held = match state.store.person(*author).await? {
+                        Some(p) => Some((p, state.store.assignments_of(*author).await?)),
+                        None => None,
+                    };
+                    authors_of.insert(*author, held);
+                }
+                let day = local_date(*captured_at);
+                authors_of[author]
+                    .as_ref()
+                    .is_some_and(|(p, posted)| access.can_see(p, posted, day, day))
+            }
+        };
+        if !visible {
+            return Err(ApiError::invalid(
+                format!("records[{i}].body.attached_to"),
+                "所附记录不存在或不在本人查看范围内",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Roles that work across a whole township rather than in villages of their own.
 fn township_wide(role: Role) -> bool {
     matches!(role, Role::Supervisor | Role::Admin)
@@ -190,6 +249,13 @@ pub async fn push(
     if device.device.person_id != caller.person.id {
         return Err(ApiError::Forbidden);
     }
+    if device.revoked_at.is_some() {
+        return Err(ApiError::Conflict {
+            code: "device_revoked",
+            field: Some("device_id".into()),
+            message: "此设备已停用，不能再上传；如仍在使用，请退出登录后重新登录以重新登记设备".into(),
+        });
+    }
     let device_id = req.device_id;
     let incoming = prepare_push(req, caller.person.id, now)?;
     let mut township_of = HashMap::new();
@@ -206,6 +272,7 @@ pub async fn push(
     }
     check_villages(&incoming, &caller.assignments, &township_of)?;
     super::photos::check_record_files(&state, &caller, &incoming).await?;
+    check_notes(&state, &caller, &incoming, local_date(now)).await?;
     let outcome = state.store.push_records(device_id, &incoming).await?;
     state.metrics.count_records("stored", outcome.stored.into());
     state

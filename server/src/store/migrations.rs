@@ -25,6 +25,11 @@ const SQLITE: Files = &[
         "file uploaders",
         include_str!("../../migrations/sqlite/20261202000000_file_uploaders.sql"),
     ),
+    (
+        20261203000000,
+        "accounts",
+        include_str!("../../migrations/sqlite/20261203000000_accounts.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -42,6 +47,11 @@ const POSTGRES: Files = &[
         20261202000000,
         "file uploaders",
         include_str!("../../migrations/postgres/20261202000000_file_uploaders.sql"),
+    ),
+    (
+        20261203000000,
+        "accounts",
+        include_str!("../../migrations/postgres/20261203000000_accounts.sql"),
     ),
 ];
 

@@ -86,6 +86,29 @@ impl std::fmt::Debug for UserRow {
 pub struct DeviceRow {
     pub device: Device,
     pub contiguous_seq: u64,
+    /// When its owner withdrew it (a lost phone); it pushes nothing more.
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A signed-in session. Its token is known only by its hash; `id` names it for listing and
+/// revoking.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionRow {
+    pub id: String,
+    pub person_id: PersonId,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// What the client said it was (its User-Agent), shortened.
+    pub client: Option<String>,
+}
+
+/// Failed logins of one (username, address) key. Times in seconds since 1970.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThrottleRow {
+    pub failures: u32,
+    pub last_at: i64,
+    pub next_at: i64,
 }
 
 /// A record ready to store: stamped with the server's receipt, with the hash of its content.
@@ -144,8 +167,12 @@ pub trait Store: Send + Sync + 'static {
         person: PersonId,
     ) -> impl Future<Output = StoreResult<Vec<Assignment>>> + Send;
 
-    /// Fails with [`StoreError::Duplicate`] when the username is taken.
+    /// Fails with [`StoreError::Duplicate`] when the username, or another that has the same
+    /// key ([`crate::accounts::username_key`]), is taken. Users are found by that key.
     fn create_user(&self, user: &UserRow) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Gives the users stored before keys existed their key; answers the usernames that could
+    /// not have one because another account holds it (they cannot sign in until renamed).
+    fn fill_username_keys(&self) -> impl Future<Output = StoreResult<Vec<String>>> + Send;
     fn user_by_username(
         &self,
         username: &str,
@@ -156,6 +183,14 @@ pub trait Store: Send + Sync + 'static {
         username: &str,
         password_hash: &str,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Replaces a password hash by another of the same password (made at a new cost), if it is
+    /// still `old`; sessions stay.
+    fn update_password_hash(
+        &self,
+        person: PersonId,
+        old: &str,
+        new: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Disabling also ends the user's sessions. Returns false when there is no such user.
     fn set_disabled(
         &self,
@@ -166,16 +201,59 @@ pub trait Store: Send + Sync + 'static {
     fn create_session(
         &self,
         token_hash: &str,
-        person: PersonId,
-        created_at: DateTime<Utc>,
-        expires_at: DateTime<Utc>,
+        session: &SessionRow,
     ) -> impl Future<Output = StoreResult<()>> + Send;
-    /// The person of a live session: not expired at `now`, user not disabled.
-    fn session_person(
+    /// A live session: not expired at `now`, its user not disabled.
+    fn session(
         &self,
         token_hash: &str,
         now: DateTime<Utc>,
-    ) -> impl Future<Output = StoreResult<Option<PersonId>>> + Send;
+    ) -> impl Future<Output = StoreResult<Option<SessionRow>>> + Send;
+    /// Marks a session used at `at`, alive until `expires_at`.
+    fn renew_session(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// A person's live sessions, the most recently used first.
+    fn sessions_of(
+        &self,
+        person: PersonId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<SessionRow>>> + Send;
+    /// Ends `person`'s session `id`; false when they have none by that id.
+    fn end_session(
+        &self,
+        person: PersonId,
+        id: &str,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Withdraws `person`'s device `id` at `at`; false when they have none by that id.
+    fn revoke_device(
+        &self,
+        person: PersonId,
+        id: DeviceId,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    /// Reads the throttle row of `key` (none: no failure kept), lets `step` decide, and
+    /// writes what it returns (Ok: the new row; Err: the attempt is refused, nothing
+    /// written), atomically: concurrent attempts on one key, from any server sharing the
+    /// database, are decided one after the other.
+    fn throttle_step(
+        &self,
+        key: &str,
+        step: impl FnOnce(Option<ThrottleRow>) -> Result<ThrottleRow, u64> + Send,
+    ) -> impl Future<Output = StoreResult<Result<ThrottleRow, u64>>> + Send;
+    /// Forgets `key`'s failures (a successful login).
+    fn throttle_clear(&self, key: &str) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Drops the rows whose last failure is before `before`, then the oldest rows beyond
+    /// `keep`: the table stays bounded however many names are sprayed.
+    fn throttle_prune(
+        &self,
+        before: i64,
+        keep: u64,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
 
     fn enroll_device(&self, device: &Device) -> impl Future<Output = StoreResult<()>> + Send;
     fn device(&self, id: DeviceId) -> impl Future<Output = StoreResult<Option<DeviceRow>>> + Send;
@@ -199,6 +277,11 @@ pub trait Store: Send + Sync + 'static {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Vec<DeviceRecord>>> + Send;
+    /// The author and capture time of each of `ids` that is held; unknown ids are absent.
+    fn record_authors(
+        &self,
+        ids: &[RecordId],
+    ) -> impl Future<Output = StoreResult<HashMap<RecordId, (PersonId, DateTime<Utc>)>>> + Send;
     /// Like [`Store::records_of`], only the records that carry a GPS fix.
     fn fix_records_of(
         &self,
@@ -342,24 +425,47 @@ impl Store for AnyStore {
     async fn set_disabled(&self, username: &str, disabled: bool) -> StoreResult<bool> {
         dispatch!(self, set_disabled(username, disabled))
     }
-    async fn create_session(
+    async fn update_password_hash(&self, p: PersonId, old: &str, new: &str) -> StoreResult<()> {
+        dispatch!(self, update_password_hash(p, old, new))
+    }
+    async fn fill_username_keys(&self) -> StoreResult<Vec<String>> {
+        dispatch!(self, fill_username_keys())
+    }
+    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<SessionRow>> {
+        dispatch!(self, session(token_hash, now))
+    }
+    async fn renew_session(
         &self,
-        token_hash: &str,
-        person: PersonId,
-        created_at: DateTime<Utc>,
+        id: &str,
+        at: DateTime<Utc>,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        dispatch!(
-            self,
-            create_session(token_hash, person, created_at, expires_at)
-        )
+        dispatch!(self, renew_session(id, at, expires_at))
     }
-    async fn session_person(
+    async fn sessions_of(&self, p: PersonId, now: DateTime<Utc>) -> StoreResult<Vec<SessionRow>> {
+        dispatch!(self, sessions_of(p, now))
+    }
+    async fn end_session(&self, p: PersonId, id: &str) -> StoreResult<bool> {
+        dispatch!(self, end_session(p, id))
+    }
+    async fn revoke_device(&self, p: PersonId, id: DeviceId, at: DateTime<Utc>) -> StoreResult<bool> {
+        dispatch!(self, revoke_device(p, id, at))
+    }
+    async fn throttle_step(
         &self,
-        token_hash: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Option<PersonId>> {
-        dispatch!(self, session_person(token_hash, now))
+        key: &str,
+        step: impl FnOnce(Option<ThrottleRow>) -> Result<ThrottleRow, u64> + Send,
+    ) -> StoreResult<Result<ThrottleRow, u64>> {
+        dispatch!(self, throttle_step(key, step))
+    }
+    async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
+        dispatch!(self, throttle_clear(key))
+    }
+    async fn throttle_prune(&self, before: i64, keep: u64) -> StoreResult<()> {
+        dispatch!(self, throttle_prune(before, keep))
+    }
+    async fn create_session(&self, token_hash: &str, session: &SessionRow) -> StoreResult<()> {
+        dispatch!(self, create_session(token_hash, session))
     }
     async fn enroll_device(&self, device: &Device) -> StoreResult<()> {
         dispatch!(self, enroll_device(device))
@@ -384,6 +490,12 @@ impl Store for AnyStore {
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<DeviceRecord>> {
         dispatch!(self, records_of(p, from, to))
+    }
+    async fn record_authors(
+        &self,
+        ids: &[RecordId],
+    ) -> StoreResult<HashMap<RecordId, (PersonId, DateTime<Utc>)>> {
+        dispatch!(self, record_authors(ids))
     }
     async fn fix_records_of(
         &self,

@@ -35,8 +35,8 @@ macro_rules! impl_sql_store {
             use std::collections::HashMap;
             use $crate::store::sql::{constraint, parse, FIX_KINDS_SQL};
             use $crate::store::{
-                DeviceRow, IncomingRecord, Org, PhotoRow, PushOutcome, Store, StoreError,
-                StoreResult, UserRow,
+                DeviceRow, IncomingRecord, Org, PhotoRow, PushOutcome, SessionRow, Store, StoreError,
+                StoreResult, ThrottleRow, UserRow,
             };
             use zhucun_shared::ids::*;
             use zhucun_shared::org::{
@@ -136,6 +136,18 @@ macro_rules! impl_sql_store {
                         enrolled_at: r.try_get("enrolled_at")?,
                     },
                     contiguous_seq: r.try_get::<i64, _>("contiguous_seq")?.max(0) as u64,
+                    revoked_at: r.try_get("revoked_at")?,
+                })
+            }
+
+            fn session(r: &DbRow) -> StoreResult<SessionRow> {
+                Ok(SessionRow {
+                    id: r.try_get("id")?,
+                    person_id: parse("sessions.person_id", &r.try_get::<String, _>("person_id")?)?,
+                    created_at: r.try_get("created_at")?,
+                    last_seen_at: r.try_get("last_seen_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                    client: r.try_get("client")?,
                 })
             }
 
@@ -351,14 +363,15 @@ macro_rules! impl_sql_store {
 
                 async fn create_user(&self, u: &UserRow) -> StoreResult<()> {
                     sqlx::query(
-                        "INSERT INTO users (person_id, username, password_hash, disabled, created_at) \
-                         VALUES ($1, $2, $3, $4, $5)",
+                        "INSERT INTO users (person_id, username, password_hash, disabled, created_at, \
+                         username_key) VALUES ($1, $2, $3, $4, $5, $6)",
                     )
                     .bind(u.person_id.to_string())
                     .bind(&u.username)
                     .bind(&u.password_hash)
                     .bind(u.disabled)
                     .bind(u.created_at)
+                    .bind($crate::accounts::username_key(&u.username))
                     .execute(&self.write)
                     .await
                     .map_err(constraint("user"))?;
@@ -366,8 +379,8 @@ macro_rules! impl_sql_store {
                 }
 
                 async fn user_by_username(&self, username: &str) -> StoreResult<Option<UserRow>> {
-                    sqlx::query("SELECT * FROM users WHERE username = $1")
-                        .bind(username)
+                    sqlx::query("SELECT * FROM users WHERE username_key = $1")
+                        .bind($crate::accounts::username_key(username))
                         .fetch_optional(&self.read).await?
                         .as_ref().map(user).transpose()
                 }
@@ -375,9 +388,9 @@ macro_rules! impl_sql_store {
                 async fn set_password(&self, username: &str, hash: &str) -> StoreResult<bool> {
                     let mut tx = self.write.begin().await?;
                     let person: Option<String> = sqlx::query_scalar(
-                        "UPDATE users SET password_hash = $2 WHERE username = $1 RETURNING person_id",
+                        "UPDATE users SET password_hash = $2 WHERE username_key = $1 RETURNING person_id",
                     )
-                    .bind(username).bind(hash)
+                    .bind($crate::accounts::username_key(username)).bind(hash)
                     .fetch_optional(&mut *tx).await?;
                     // A new password ends the sessions opened with the old one.
                     if let Some(p) = &person {
@@ -391,9 +404,9 @@ macro_rules! impl_sql_store {
                 async fn set_disabled(&self, username: &str, disabled: bool) -> StoreResult<bool> {
                     let mut tx = self.write.begin().await?;
                     let person: Option<String> = sqlx::query_scalar(
-                        "UPDATE users SET disabled = $2 WHERE username = $1 RETURNING person_id",
+                        "UPDATE users SET disabled = $2 WHERE username_key = $1 RETURNING person_id",
                     )
-                    .bind(username).bind(disabled)
+                    .bind($crate::accounts::username_key(username)).bind(disabled)
                     .fetch_optional(&mut *tx).await?;
                     if let (Some(p), true) = (&person, disabled) {
                         sqlx::query("DELETE FROM sessions WHERE person_id = $1")
@@ -403,36 +416,160 @@ macro_rules! impl_sql_store {
                     Ok(person.is_some())
                 }
 
-                async fn create_session(
-                    &self,
-                    token_hash: &str,
-                    p: PersonId,
-                    created_at: DateTime<Utc>,
-                    expires_at: DateTime<Utc>,
-                ) -> StoreResult<()> {
+                async fn update_password_hash(&self, p: PersonId, old: &str, new: &str) -> StoreResult<()> {
+                    sqlx::query("UPDATE users SET password_hash = $3 WHERE person_id = $1 AND password_hash = $2")
+                        .bind(p.to_string()).bind(old).bind(new)
+                        .execute(&self.write).await?;
+                    Ok(())
+                }
+
+                async fn fill_username_keys(&self) -> StoreResult<Vec<String>> {
+                    let names: Vec<String> = sqlx::query_scalar(
+                        "SELECT username FROM users WHERE username_key IS NULL ORDER BY created_at, username",
+                    )
+                    .fetch_all(&self.write).await?;
+                    let mut clashes = Vec::new();
+                    for name in names {
+                        let taken: Option<String> = sqlx::query_scalar(
+                            "SELECT username FROM users WHERE username_key = $1",
+                        )
+                        .bind($crate::accounts::username_key(&name))
+                        .fetch_optional(&self.write).await?;
+                        if taken.is_some() {
+                            clashes.push(name);
+                            continue;
+                        }
+                        sqlx::query("UPDATE users SET username_key = $2 WHERE username = $1")
+                            .bind(&name).bind($crate::accounts::username_key(&name))
+                            .execute(&self.write).await?;
+                    }
+                    Ok(clashes)
+                }
+
+                async fn create_session(&self, token_hash: &str, s: &SessionRow) -> StoreResult<()> {
                     let mut tx = self.write.begin().await?;
                     // Sweep this person's expired sessions while here, so the table stays small.
                     sqlx::query("DELETE FROM sessions WHERE person_id = $1 AND expires_at <= $2")
-                        .bind(p.to_string()).bind(created_at)
+                        .bind(s.person_id.to_string()).bind(s.created_at)
                         .execute(&mut *tx).await?;
                     sqlx::query(
-                        "INSERT INTO sessions (token_hash, person_id, created_at, expires_at) \
-                         VALUES ($1, $2, $3, $4)",
+                        "INSERT INTO sessions (token_hash, person_id, created_at, expires_at, id, \
+                         last_seen_at, client) VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     )
-                    .bind(token_hash).bind(p.to_string()).bind(created_at).bind(expires_at)
+                    .bind(token_hash).bind(s.person_id.to_string()).bind(s.created_at)
+                    .bind(s.expires_at).bind(&s.id).bind(s.last_seen_at).bind(&s.client)
                     .execute(&mut *tx).await.map_err(constraint("session"))?;
                     tx.commit().await?;
                     Ok(())
                 }
 
-                async fn session_person(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<PersonId>> {
-                    let p: Option<String> = sqlx::query_scalar(
-                        "SELECT s.person_id FROM sessions s JOIN users u ON u.person_id = s.person_id \
+                async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<SessionRow>> {
+                    sqlx::query(
+                        "SELECT s.* FROM sessions s JOIN users u ON u.person_id = s.person_id \
                          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = FALSE",
                     )
                     .bind(token_hash).bind(now)
-                    .fetch_optional(&self.read).await?;
-                    p.map(|p| parse("sessions.person_id", &p)).transpose()
+                    .fetch_optional(&self.read).await?
+                    .as_ref().map(session).transpose()
+                }
+
+                async fn renew_session(&self, id: &str, at: DateTime<Utc>, expires_at: DateTime<Utc>) -> StoreResult<()> {
+                    sqlx::query("UPDATE sessions SET last_seen_at = $2, expires_at = $3 WHERE id = $1")
+                        .bind(id).bind(at).bind(expires_at)
+                        .execute(&self.write).await?;
+                    Ok(())
+                }
+
+                async fn sessions_of(&self, p: PersonId, now: DateTime<Utc>) -> StoreResult<Vec<SessionRow>> {
+                    sqlx::query(
+                        "SELECT * FROM sessions WHERE person_id = $1 AND expires_at > $2 \
+                         ORDER BY last_seen_at DESC, id",
+                    )
+                    .bind(p.to_string()).bind(now)
+                    .fetch_all(&self.read).await?
+                    .iter().map(session).collect()
+                }
+
+                async fn end_session(&self, p: PersonId, id: &str) -> StoreResult<bool> {
+                    Ok(sqlx::query("DELETE FROM sessions WHERE person_id = $1 AND id = $2")
+                        .bind(p.to_string()).bind(id)
+                        .execute(&self.write).await?
+                        .rows_affected() > 0)
+                }
+
+                async fn revoke_device(&self, p: PersonId, id: DeviceId, at: DateTime<Utc>) -> StoreResult<bool> {
+                    Ok(sqlx::query(
+                        "UPDATE devices SET revoked_at = COALESCE(revoked_at, $3) \
+                         WHERE person_id = $1 AND id = $2",
+                    )
+                    .bind(p.to_string()).bind(id.to_string()).bind(at)
+                    .execute(&self.write).await?
+                    .rows_affected() > 0)
+                }
+
+                async fn throttle_step(
+                    &self,
+                    key: &str,
+                    step: impl FnOnce(Option<ThrottleRow>) -> Result<ThrottleRow, u64> + Send,
+                ) -> StoreResult<Result<ThrottleRow, u64>> {
+                    let mut tx = self.write.begin().await?;
+                    // The row exists from here on, and the no-op update takes its lock on
+                    // PostgreSQL (SQLite's one writer serialises anyway): concurrent attempts
+                    // on one key, even the first two, queue here.
+                    sqlx::query(
+                        "INSERT INTO login_throttle (key, failures, last_at, next_at) \
+                         VALUES ($1, 0, 0, 0) ON CONFLICT (key) DO NOTHING",
+                    )
+                    .bind(key)
+                    .execute(&mut *tx).await?;
+                    let held = sqlx::query(
+                        "UPDATE login_throttle SET failures = failures WHERE key = $1 \
+                         RETURNING failures, last_at, next_at",
+                    )
+                    .bind(key)
+                    .fetch_optional(&mut *tx).await?
+                    .map(|r| -> StoreResult<ThrottleRow> {
+                        Ok(ThrottleRow {
+                            failures: r.try_get::<i64, _>("failures")?.clamp(0, i64::from(u32::MAX)) as u32,
+                            last_at: r.try_get("last_at")?,
+                            next_at: r.try_get("next_at")?,
+                        })
+                    })
+                    .transpose()?;
+                    let decided = step(held);
+                    if let Ok(row) = &decided {
+                        sqlx::query(
+                            "INSERT INTO login_throttle (key, failures, last_at, next_at) VALUES ($1, $2, $3, $4) \
+                             ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, \
+                             last_at = excluded.last_at, next_at = excluded.next_at",
+                        )
+                        .bind(key).bind(i64::from(row.failures)).bind(row.last_at).bind(row.next_at)
+                        .execute(&mut *tx).await?;
+                    }
+                    tx.commit().await?;
+                    Ok(decided)
+                }
+
+                async fn throttle_clear(&self, key: &str) -> StoreResult<()> {
+                    sqlx::query("DELETE FROM login_throttle WHERE key = $1")
+                        .bind(key).execute(&self.write).await?;
+                    Ok(())
+                }
+
+                async fn throttle_prune(&self, before: i64, keep: u64) -> StoreResult<()> {
+                    sqlx::query("DELETE FROM login_throttle WHERE last_at < $1 AND next_at < $1")
+                        .bind(before).execute(&self.write).await?;
+                    let held: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM login_throttle")
+                        .fetch_one(&self.write).await?;
+                    let over = held - keep.min(i64::MAX as u64) as i64;
+                    if over > 0 {
+                        sqlx::query(
+                            "DELETE FROM login_throttle WHERE key IN \
+                             (SELECT key FROM login_throttle ORDER BY last_at, key LIMIT $1)",
+                        )
+                        .bind(over).execute(&self.write).await?;
+                    }
+                    Ok(())
                 }
 
                 async fn enroll_device(&self, d: &Device) -> StoreResult<()> {
@@ -473,6 +610,9 @@ macro_rules! impl_sql_store {
                         return Err(StoreError::Missing(format!("device {device_id}")));
                     };
                     let mut out = PushOutcome::default();
+                    // Whether this push stored the record right after the watermark: only then
+                    // can the watermark move.
+                    let mut closes_gap = false;
                     for inc in records {
                         let r = &inc.record;
                         let seq = i64::try_from(r.seq)
@@ -498,6 +638,7 @@ macro_rules! impl_sql_store {
                         .rows_affected();
                         if inserted == 1 {
                             out.stored += 1;
+                            closes_gap |= seq == held + 1;
                             for sha in files_of(r) {
                                 sqlx::query(
                                     "INSERT INTO record_files (sha256, record_id, person_id, captured_at) \
@@ -547,25 +688,22 @@ macro_rules! impl_sql_store {
                             });
                         }
                     }
-                    let mut contiguous = held;
-                    if out.stored > 0 {
-                        let above: Vec<i64> = sqlx::query_scalar(
-                            "SELECT seq FROM device_records WHERE device_id = $1 AND seq > $2 ORDER BY seq",
+                    if closes_gap {
+                        // The end of the run of seqs that starts right after the watermark: the
+                        // first held seq whose successor is not held. The scan walks the
+                        // (device, seq) index from the watermark and stops at the first gap, so
+                        // a log full of gaps costs no more than one with none.
+                        let end: i64 = sqlx::query_scalar(
+                            "SELECT d.seq FROM device_records d WHERE d.device_id = $1 AND d.seq > $2 \
+                             AND NOT EXISTS (SELECT 1 FROM device_records n \
+                                             WHERE n.device_id = $1 AND n.seq = d.seq + 1) \
+                             ORDER BY d.seq LIMIT 1",
                         )
                         .bind(&dev).bind(held)
-                        .fetch_all(&mut *tx).await?;
-                        for s in above {
-                            if s == contiguous + 1 {
-                                contiguous = s;
-                            } else {
-                                break;
-                            }
-                        }
-                        if contiguous != held {
-                            sqlx::query("UPDATE devices SET contiguous_seq = $2 WHERE id = $1")
-                                .bind(&dev).bind(contiguous)
-                                .execute(&mut *tx).await?;
-                        }
+                        .fetch_one(&mut *tx).await?;
+                        sqlx::query("UPDATE devices SET contiguous_seq = $2 WHERE id = $1")
+                            .bind(&dev).bind(end)
+                            .execute(&mut *tx).await?;
                     }
                     tx.commit().await?;
                     Ok(out)
@@ -580,6 +718,31 @@ macro_rules! impl_sql_store {
                     .bind(p.to_string()).bind(from).bind(to)
                     .fetch_all(&self.read).await?
                     .iter().map(record).collect()
+                }
+
+                async fn record_authors(&self, ids: &[RecordId]) -> StoreResult<HashMap<RecordId, (PersonId, DateTime<Utc>)>> {
+                    let mut out = HashMap::with_capacity(ids.len());
+                    for chunk in ids.chunks(500) {
+                        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                        let sql = format!(
+                            "SELECT id, person_id, captured_at FROM device_records WHERE id IN ({})",
+                            marks.join(", ")
+                        );
+                        let mut q = sqlx::query(&sql);
+                        for id in chunk {
+                            q = q.bind(id.to_string());
+                        }
+                        for row in q.fetch_all(&self.read).await? {
+                            out.insert(
+                                parse("device_records.id", &row.try_get::<String, _>("id")?)?,
+                                (
+                                    parse("device_records.person_id", &row.try_get::<String, _>("person_id")?)?,
+                                    row.try_get::<DateTime<Utc>, _>("captured_at")?,
+                                ),
+                            );
+                        }
+                    }
+                    Ok(out)
                 }
 
                 async fn fix_records_of(&self, p: PersonId, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<DeviceRecord>> {
