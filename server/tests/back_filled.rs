@@ -9,30 +9,12 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
-use zhucun_server::store::Store;
-use zhucun_shared::ids::{DeviceId, PersonId};
-use zhucun_shared::org::Device;
+use zhucun_shared::ids::PersonId;
 use zhucun_shared::period::{local_date, local_label};
 
 fn month_of(t: DateTime<Utc>) -> String {
     let d = local_date(t);
     format!("{}-{:02}", d.year(), d.month())
-}
-
-/// A device of `person` enrolled `ago` before now, straight in the store.
-async fn device_enrolled(app: &TestApp, person: PersonId, ago: Duration) -> DeviceId {
-    let id = DeviceId::new();
-    app.state
-        .store
-        .enroll_device(&Device {
-            id,
-            person_id: person,
-            label: "华为 Mate 20".into(),
-            enrolled_at: Utc::now() - ago,
-        })
-        .await
-        .unwrap();
-    id
 }
 
 /// `who`'s report flags for `month` as (kind, detail, records).
@@ -85,7 +67,7 @@ async fn back_filled_days_are_flagged_on_the_report_and_in_the_queue_and_a_late_
         // cadre1's phone, enrolled two months ago: two days ago, honestly, seqs 1–3; then,
         // pushed today after them, three records dated 47 days back.
         let t1 = app.login(fx.cadre1).await;
-        let d1 = device_enrolled(&app, fx.cadre1, Duration::days(60)).await;
+        let d1 = app.enroll_at(fx.cadre1, now - Duration::days(60)).await;
         let honest = fix_records(d1, fx.cadre1, 1..=3, now - Duration::days(2));
         let (s, v) = app.push(&t1, d1, &honest).await;
         assert_eq!(s, StatusCode::OK, "{v}");
@@ -158,7 +140,7 @@ async fn back_filled_days_are_flagged_on_the_report_and_in_the_queue_and_a_late_
         // cadre2's phone, enrolled long ago, a week without signal: its days in order, all
         // sent today. Late, and nothing else.
         let t2 = app.login(fx.cadre2).await;
-        let d2 = device_enrolled(&app, fx.cadre2, Duration::days(60)).await;
+        let d2 = app.enroll_at(fx.cadre2, now - Duration::days(60)).await;
         let offline = fix_records(
             d2,
             fx.cadre2,
@@ -217,7 +199,7 @@ async fn the_late_receipt_delay_is_the_servers_to_set() {
         let fx = app.fx.clone();
         let now = Utc::now();
         let t = app.login(fx.cadre2).await;
-        let d = device_enrolled(&app, fx.cadre2, Duration::days(60)).await;
+        let d = app.enroll_at(fx.cadre2, now - Duration::days(60)).await;
         let offline = fix_records(
             d,
             fx.cadre2,

@@ -130,11 +130,18 @@ impl DeviceLogs<'_> {
         late_receipt_after: None,
     };
 
+    /// The first moment `device` could have captured a record: the earliest enrolment of its
+    /// person's devices. A log found restored or copied goes on under a newly enrolled device,
+    /// carrying over the records it had not yet sent (see the phone's `fork`): those were
+    /// captured under the person's earlier enrolment, honestly. `None` when the device is not
+    /// listed.
     fn enrolled_at(&self, device: DeviceId) -> Option<DateTime<Utc>> {
+        let person = self.devices.iter().find(|d| d.id == device)?.person_id;
         self.devices
             .iter()
-            .find(|d| d.id == device)
+            .filter(|d| d.person_id == person)
             .map(|d| d.enrolled_at)
+            .min()
     }
 }
 
@@ -142,7 +149,8 @@ impl DeviceLogs<'_> {
 ///
 /// `records` are any records, in any order, duplicates allowed; each device's log is read in
 /// seq order. A record whose capture time is earlier than that of a record before it in the
-/// log, or earlier than its device's enrolment, was not captured when it says
+/// log, or earlier than its device's enrolment (the earliest of its person's devices, see
+/// [`DeviceLogs`]), was not captured when it says
 /// ([`FlagKind::OutOfOrder`]); one received more than `logs.late_receipt_after` after its
 /// capture is only late ([`FlagKind::LateReceipt`]: a phone without signal for a week sends a
 /// week late, in order). Differences within `tolerance` are clock noise and pass.

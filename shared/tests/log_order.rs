@@ -53,13 +53,17 @@ fn record(person: PersonId, (seq, captured, received): Entry) -> DeviceRecord {
     }
 }
 
-fn enrolled(on: &str) -> Vec<Device> {
-    vec![Device {
-        id: DEVICE,
-        person_id: person(Role::ResidentMember),
-        label: "华为 Mate 20".into(),
-        enrolled_at: cn(on),
-    }]
+/// The person's devices: (number, enrolment time); number 1 is [`DEVICE`], whose log is read.
+fn enrolled(devices: &[(u128, &str)]) -> Vec<Device> {
+    devices
+        .iter()
+        .map(|(n, on)| Device {
+            id: DeviceId::from_u128(DEVICE.0.as_u128() - 1 + n),
+            person_id: person(Role::ResidentMember),
+            label: "华为 Mate 20".into(),
+            enrolled_at: cn(on),
+        })
+        .collect()
 }
 
 const SERVER: Option<Duration> = Some(Duration::days(3));
@@ -69,7 +73,7 @@ const SERVER: Option<Duration> = Some(Duration::days(3));
     // Honest November, then on 11-30 three "October" days appended after seq 1234.
     &[(1233, "11-28 15:40", Some("11-28 15:45")), (1234, "11-28 16:02", Some("11-28 16:05")),
       (1235, "10-14 09:00", Some("11-30 09:10"))],
-    "01-01 00:00", SERVER,
+    &[(1, "01-01 00:00")], SERVER,
     vec![(FlagKind::OutOfOrder, "记录时间 10-14 09:00，早于同一设备之前的第 1234 号记录（11-28 16:02）", vec![1235]),
       (FlagKind::LateReceipt, "采集后 47 天才上传", vec![1235])],
 )]
@@ -77,7 +81,7 @@ const SERVER: Option<Duration> = Some(Duration::days(3));
     &[(1234, "11-28 16:02", Some("11-28 16:05")), (1235, "10-14 09:00", Some("11-30 09:10")),
       (1236, "10-15 09:00", Some("11-30 09:10")), (1237, "10-16 17:30", Some("11-30 09:10")),
       (1238, "11-30 09:05", Some("11-30 09:10"))],
-    "01-01 00:00", SERVER,
+    &[(1, "01-01 00:00")], SERVER,
     vec![(FlagKind::OutOfOrder,
        "记录时间 10-14 09:00 至 10-16 17:30 的 3 条记录，早于同一设备之前的第 1234 号记录（11-28 16:02）",
        vec![1235, 1236, 1237]),
@@ -85,13 +89,13 @@ const SERVER: Option<Duration> = Some(Duration::days(3));
 )]
 #[case::before_enrolment(
     &[(1, "11-20 10:00", Some("11-20 10:05")), (2, "10-14 09:00", Some("11-20 10:05"))],
-    "11-20 09:30", None,
+    &[(1, "11-20 09:30")], None,
     vec![(FlagKind::OutOfOrder, "设备 11-20 登记，记录称 10-14 采集", vec![2])],
 )]
 #[case::before_enrolment_at_the_start_of_the_log(
     // A new phone whose log opens with October: in order, yet before the phone existed here.
     &[(1, "10-14 09:00", None), (2, "10-15 09:00", None), (3, "11-21 08:00", None)],
-    "11-20 09:30", None,
+    &[(1, "11-20 09:30")], None,
     vec![(FlagKind::OutOfOrder, "设备 11-20 登记，2 条记录称 10-14 至 10-15 采集", vec![1, 2])],
 )]
 #[case::honest_phone_a_week_offline(
@@ -99,22 +103,29 @@ const SERVER: Option<Duration> = Some(Duration::days(3));
     &[(1, "11-16 08:00", Some("11-16 08:10")), (2, "11-20 08:00", Some("11-27 18:00")),
       (3, "11-21 08:00", Some("11-27 18:00")), (4, "11-22 08:00", Some("11-27 18:00")),
       (5, "11-25 08:00", Some("11-27 18:00")), (6, "11-27 17:00", Some("11-27 18:00"))],
-    "11-01 09:00", SERVER,
+    &[(1, "11-01 09:00")], SERVER,
     vec![(FlagKind::LateReceipt, "3 条记录采集后 5 天至 7 天才上传", vec![2, 3, 4])],
 )]
 #[case::on_the_phone_the_order_is_checked_and_nothing_else(
     &[(1234, "11-28 16:02", None), (1235, "10-14 09:00", None)],
-    "", None,
+    &[], None,
     vec![(FlagKind::OutOfOrder, "记录时间 10-14 09:00，早于同一设备之前的第 1234 号记录（11-28 16:02）", vec![1235])],
+)]
+#[case::a_forked_log_carries_records_of_the_earlier_enrolment(
+    // The phone was restored from a backup and goes on as a new device (enrolled 11-20),
+    // re-logging from seq 1 what it had not sent since 11-18: captured under device 2.
+    &[(1, "11-18 09:00", None), (2, "11-19 09:00", None), (3, "11-20 10:00", None)],
+    &[(2, "03-01 09:00"), (1, "11-20 09:30")], None,
+    vec![],
 )]
 #[case::a_clock_a_few_minutes_back_is_noise(
     &[(1, "11-28 16:02", None), (2, "11-28 15:57", None), (3, "11-28 16:10", None)],
-    "11-28 16:05", None,
+    &[(1, "11-28 16:05")], None,
     vec![],
 )]
 fn a_devices_log_flags_records_not_captured_when_they_say(
     #[case] log: &[Entry],
-    #[case] enrolment: &str,
+    #[case] enrolments: &[(u128, &str)],
     #[case] late_after: Option<Duration>,
     #[case] want: Vec<(FlagKind, &str, Vec<u64>)>,
 ) {
@@ -123,11 +134,7 @@ fn a_devices_log_flags_records_not_captured_when_they_say(
     // The log is read in seq order whatever order the records come in, sent twice or not.
     records.reverse();
     records.push(records[0].clone());
-    let devices = if enrolment.is_empty() {
-        vec![]
-    } else {
-        enrolled(enrolment)
-    };
+    let devices = enrolled(enrolments);
     let logs = DeviceLogs {
         devices: &devices,
         late_receipt_after: late_after,

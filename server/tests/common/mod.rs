@@ -364,6 +364,24 @@ impl TestApp {
         v["device_id"].as_str().unwrap().parse().unwrap()
     }
 
+    /// A device of `person` enrolled at `at`, straight in the store: a phone that was
+    /// enrolled before the records a test sends (a record dated before its device's enrolment
+    /// is flagged).
+    pub async fn enroll_at(&self, person: PersonId, at: DateTime<Utc>) -> DeviceId {
+        let id = DeviceId::new();
+        self.state
+            .store
+            .enroll_device(&Device {
+                id,
+                person_id: person,
+                label: "华为 Mate 20".into(),
+                enrolled_at: at,
+            })
+            .await
+            .unwrap();
+        id
+    }
+
     pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
         let r = self
             .http
