@@ -46,7 +46,7 @@ async fn flagged_records_come_first_within_the_callers_jurisdiction_and_a_findin
         };
         // cadre1's phone reports a mock location; cadre2's track is clean.
         let t1 = app.login(fx.cadre1).await;
-        let d1 = app.enroll(&t1).await;
+        let d1 = app.enroll_at(fx.cadre1, start).await;
         let mut fixes = fix_records(d1, fx.cadre1, 1..=3, start);
         if let RecordBody::Fix { fix } = &mut fixes[1].body {
             fix.mock = true;
@@ -55,7 +55,7 @@ async fn flagged_records_come_first_within_the_callers_jurisdiction_and_a_findin
         let (s, v) = app.push(&t1, d1, &fixes).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         let t2 = app.login(fx.cadre2).await;
-        let d2 = app.enroll(&t2).await;
+        let d2 = app.enroll_at(fx.cadre2, start).await;
         let (s, v) = app
             .push(&t2, d2, &fix_records(d2, fx.cadre2, 1..=3, start))
             .await;
