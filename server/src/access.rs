@@ -1,17 +1,19 @@
 //! Jurisdiction: whose records a caller may see. A cadre sees their own; a team leader the
 //! people posted to their villages; a liaison leader everyone posted to the villages of their
-//! cluster; a supervisor everyone of their township; an admin everyone.
+//! cluster; a supervisor everyone of their township; the county office (admin) everyone of
+//! the townships of its county — not the other counties sharing the server.
 
 use chrono::NaiveDate;
 use std::collections::BTreeSet;
 use zhucun_shared::ids::{PersonId, TownshipId, VillageId};
-use zhucun_shared::org::{Assignment, Person};
+use zhucun_shared::org::{Assignment, Person, Township};
 use zhucun_shared::role::Role;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Access {
     viewer: Option<PersonId>,
     admin: bool,
+    /// Townships seen whole: a supervisor's, and every township of an admin's county.
     townships: BTreeSet<TownshipId>,
     /// Villages the viewer leads a team in.
     team_villages: BTreeSet<VillageId>,
@@ -20,8 +22,14 @@ pub struct Access {
 }
 
 impl Access {
-    /// What `viewer` may see, from the assignments they hold on `day`.
-    pub fn of(viewer: PersonId, assignments: &[Assignment], day: NaiveDate) -> Self {
+    /// What `viewer` may see, from the assignments they hold on `day`. `townships` are the
+    /// server's townships, for an admin's county (others may pass none).
+    pub fn of(
+        viewer: PersonId,
+        assignments: &[Assignment],
+        day: NaiveDate,
+        townships: &[Township],
+    ) -> Self {
         let mut access = Access {
             viewer: Some(viewer),
             ..Access::default()
@@ -31,7 +39,20 @@ impl Access {
             .filter(|a| a.person_id == viewer && a.overlaps(day, day))
         {
             match a.role {
-                Role::Admin => access.admin = true,
+                Role::Admin => {
+                    access.admin = true;
+                    access.townships.insert(a.township_id);
+                    let county = townships
+                        .iter()
+                        .find(|t| t.id == a.township_id)
+                        .map(|t| &t.county);
+                    access.townships.extend(
+                        townships
+                            .iter()
+                            .filter(|t| Some(&t.county) == county)
+                            .map(|t| t.id),
+                    );
+                }
                 Role::Supervisor => {
                     access.townships.insert(a.township_id);
                 }
@@ -43,8 +64,14 @@ impl Access {
         access
     }
 
+    /// Whether the viewer works for the county office (township-wide on the phone).
     pub fn is_admin(&self) -> bool {
         self.admin
+    }
+
+    /// The townships the viewer sees whole.
+    pub fn whole_townships(&self) -> impl Iterator<Item = TownshipId> + '_ {
+        self.townships.iter().copied()
     }
 
     /// Whether the viewer may see `target`'s records, reports and trajectory for the days
@@ -58,7 +85,7 @@ impl Access {
         from: NaiveDate,
         to: NaiveDate,
     ) -> bool {
-        if self.admin || self.viewer == Some(target.id) {
+        if self.viewer == Some(target.id) {
             return true;
         }
         if self.townships.contains(&target.township_id) {
@@ -120,27 +147,38 @@ mod tests {
         let liaison_a = a(&liaison, Role::LiaisonLeader, Some(v1));
         let outsider_a = a(&outsider, Role::ResidentMember, Some(VillageId::new()));
 
-        let cadre = Access::of(cadre1.id, &cadre1_a, day);
+        let cadre = Access::of(cadre1.id, &cadre1_a, day, &[]);
         assert!(see(&cadre, &cadre1, &cadre1_a));
         assert!(!see(&cadre, &cadre2, &cadre2_a));
 
-        let leader = Access::of(leader1.id, &a(&leader1, Role::TeamLeader, Some(v1)), day);
+        let leader = Access::of(leader1.id, &a(&leader1, Role::TeamLeader, Some(v1)), day, &[]);
         assert!(see(&leader, &cadre1, &cadre1_a));
         assert!(!see(&leader, &cadre2, &cadre2_a));
         assert!(!see(&leader, &liaison, &liaison_a));
 
-        let l = Access::of(liaison.id, &liaison_a, day);
+        let l = Access::of(liaison.id, &liaison_a, day, &[]);
         assert!(see(&l, &cadre1, &cadre1_a));
         assert!(!see(&l, &cadre2, &cadre2_a));
 
         let sup_p = person(t);
-        let sup = Access::of(sup_p.id, &a(&sup_p, Role::Supervisor, None), day);
+        let sup = Access::of(sup_p.id, &a(&sup_p, Role::Supervisor, None), day, &[]);
         assert!(see(&sup, &cadre2, &cadre2_a));
         assert!(!see(&sup, &outsider, &outsider_a));
 
+        // The county office sees both townships of its county, not a third county's.
+        let county = |id, county: &str| Township {
+            id,
+            name: String::new(),
+            county: county.into(),
+        };
+        let far_t = TownshipId::new();
+        let far = person(far_t);
+        let far_a = a(&far, Role::ResidentMember, Some(VillageId::new()));
+        let townships = [county(t, "通江县"), county(other_t, "通江县"), county(far_t, "南江县")];
         let admin_p = person(other_t);
-        let admin = Access::of(admin_p.id, &a(&admin_p, Role::Admin, None), day);
+        let admin = Access::of(admin_p.id, &a(&admin_p, Role::Admin, None), day, &townships);
         assert!(see(&admin, &cadre1, &cadre1_a) && see(&admin, &outsider, &outsider_a));
+        assert!(!see(&admin, &far, &far_a));
     }
 
     #[test]
@@ -149,7 +187,12 @@ mod tests {
         let sup = person(t);
         let mut a = assign(sup.id, Role::Supervisor, None, t);
         a.ends_on = NaiveDate::from_ymd_opt(2026, 6, 30);
-        let access = Access::of(sup.id, &[a], NaiveDate::from_ymd_opt(2026, 11, 1).unwrap());
+        let access = Access::of(
+            sup.id,
+            &[a],
+            NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            &[],
+        );
         let d = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
         assert!(!access.can_see(&person(t), &[], d, d));
     }
@@ -168,6 +211,7 @@ mod tests {
             leader.id,
             &[assign(leader.id, Role::TeamLeader, Some(v), t)],
             day(11, 10),
+            &[],
         );
         let posting = [posting];
         assert!(!access.can_see(&cadre, &posting, day(11, 10), day(11, 10)));

@@ -1,6 +1,7 @@
 //! Accounts: argon2id password hashes, bearer tokens (only their SHA-256 is stored), the caller
 //! of a request, and the throttle on failed logins.
 
+use crate::access::Access;
 use crate::error::ApiError;
 use crate::store::{SessionRow, Store, ThrottleRow};
 use crate::AppState;
@@ -247,6 +248,19 @@ impl Caller {
         roles.sort();
         roles.dedup();
         roles
+    }
+}
+
+impl Caller {
+    /// What the caller may see on `day`, from the shared jurisdiction model (an admin's
+    /// county resolved from the server's townships).
+    pub async fn access(&self, state: &AppState, day: NaiveDate) -> Result<Access, ApiError> {
+        let townships = if self.assignments.iter().any(|a| a.role == Role::Admin) {
+            state.store.townships().await?
+        } else {
+            Vec::new()
+        };
+        Ok(Access::of(self.person.id, &self.assignments, day, &townships))
     }
 }
 

@@ -516,3 +516,56 @@ async fn photo_status_tells_nothing_of_other_peoples_uploads() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_county_office_sees_its_county_only() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let fx = app.fx.clone();
+        // A township of another county on the same server, with a cadre.
+        let far_t = zhucun_shared::ids::TownshipId::new();
+        let far = PersonId::new();
+        app.state
+            .store
+            .put_org(&Org {
+                townships: vec![zhucun_shared::org::Township {
+                    id: far_t,
+                    name: "长赤镇".into(),
+                    county: "南江县".into(),
+                }],
+                people: vec![Person {
+                    id: far,
+                    name: "远一".into(),
+                    township_id: far_t,
+                    unit_id: None,
+                }],
+                assignments: vec![Assignment {
+                    id: AssignmentId::new(),
+                    person_id: far,
+                    role: Role::ResidentMember,
+                    village_id: None,
+                    township_id: far_t,
+                    starts_on: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+                    ends_on: None,
+                }],
+                ..Org::default()
+            })
+            .await
+            .unwrap();
+        let token = app.login(fx.admin).await;
+        let (s, v) = app.get(&token, "/api/v1/people").await;
+        assert_eq!(s, StatusCode::OK);
+        let got: BTreeSet<PersonId> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["person"]["id"].as_str().unwrap().parse().unwrap())
+            .collect();
+        assert_eq!(got, allowed(&fx, fx.admin), "the admin's county, both townships");
+        let (s, _) = app
+            .get(&token, &format!("/api/v1/people/{far}/report"))
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        app.stop().await;
+    }
+}

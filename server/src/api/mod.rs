@@ -132,7 +132,7 @@ impl utoipa::Modify for BearerAuth {
             `verdict` modules, serialised with serde."
     ),
     paths(
-        auth::login, auth::enroll,
+        auth::login, auth::logout, auth::sessions, auth::end_session, auth::enroll, auth::revoke_device,
         sync::push, sync::pull,
         photos::status, photos::upload, photos::download, photos::file_status, photos::upload_file, photos::download_file,
         reports::people, reports::report, reports::trajectory, spot_checks::spot_checks,

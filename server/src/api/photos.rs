@@ -16,7 +16,6 @@
 //! expire; checking a finished file holds one of the `decodes` slots until the check ends.
 
 use super::extract::{ApiPath, ApiQuery};
-use crate::access::Access;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::photos::document::{could_be_document, inspect_document, is_image, media_type};
@@ -80,10 +79,7 @@ async fn may_see(state: &AppState, caller: &Caller, photo: &PhotoRow) -> ApiResu
     if photo.uploaded_by == me || state.store.is_file_uploader(&photo.sha256, me).await? {
         return Ok(true);
     }
-    let access = Access::of(me, &caller.assignments, local_date(Utc::now()));
-    if access.is_admin() {
-        return Ok(true);
-    }
+    let access = caller.access(state, local_date(Utc::now())).await?;
     let mut people: HashMap<PersonId, Option<(Person, Vec<Assignment>)>> = HashMap::new();
     for (author, captured_at) in state.store.uploaders_file_uses(&photo.sha256).await? {
         if author == me {

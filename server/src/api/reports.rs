@@ -59,34 +59,21 @@ async fn visible_target(
         .ok_or(ApiError::NotFound("人员"))?;
     let org = state.store.township_org(target.township_id).await?;
     let target_assignments: Vec<_> = org.assignments_of(id).cloned().collect();
-    let access = Access::of(
-        caller.person.id,
-        &caller.assignments,
-        local_date(Utc::now()),
-    );
+    let access = caller.access(state, local_date(Utc::now())).await?;
     if !access.can_see(&target, &target_assignments, from, to) {
         return Err(ApiError::Forbidden);
     }
     Ok(org)
 }
 
-/// The townships whose people the caller may reach: all for the office, else their own.
-pub async fn townships_in_reach(
-    state: &AppState,
-    access: &Access,
-    caller: &Caller,
-) -> ApiResult<Vec<zhucun_shared::ids::TownshipId>> {
-    Ok(if access.is_admin() {
-        state
-            .store
-            .townships()
-            .await?
-            .into_iter()
-            .map(|t| t.id)
-            .collect()
-    } else {
-        vec![caller.person.township_id]
-    })
+/// The townships whose people the caller may reach: their own, and those they see whole (a
+/// supervisor's; every township of the county office's county).
+pub fn townships_in_reach(access: &Access, caller: &Caller) -> Vec<zhucun_shared::ids::TownshipId> {
+    let mut townships: Vec<_> = access.whole_townships().collect();
+    if !townships.contains(&caller.person.township_id) {
+        townships.push(caller.person.township_id);
+    }
+    townships
 }
 
 /// Everyone the caller may look at (themselves included), with today's roles.
@@ -98,8 +85,8 @@ pub async fn people(
     caller: Caller,
 ) -> ApiResult<Json<Vec<PersonSummary>>> {
     let today = local_date(Utc::now());
-    let access = Access::of(caller.person.id, &caller.assignments, today);
-    let townships = townships_in_reach(&state, &access, &caller).await?;
+    let access = caller.access(&state, today).await?;
+    let townships = townships_in_reach(&access, &caller);
     let mut out = Vec::new();
     for t in townships {
         let org = state.store.township_org(t).await?;

@@ -53,8 +53,9 @@ pub async fn spot_checks(
     let now = Utc::now();
     let month = month_param(q.month.as_deref(), now)?;
     let (first, last) = (month.first_day(), month.last_day());
-    let access = Access::of(caller.person.id, &caller.assignments, local_date(now));
-    let townships = townships_in_reach(&state, &access, &caller).await?;
+    let access = caller.access(&state, local_date(now)).await?;
+    let all_townships = state.store.townships().await?;
+    let townships = townships_in_reach(&access, &caller);
     let mut reports = Vec::new();
     let mut loaded = Loaded::default();
     let mut checkers = BTreeSet::from([caller.person.id]);
@@ -98,7 +99,7 @@ pub async fn spot_checks(
         else {
             return false;
         };
-        Access::of(f.by, by, local_date(f.at)).can_see(target, posted, first, last)
+        Access::of(f.by, by, local_date(f.at), &all_townships).can_see(target, posted, first, last)
     };
     Ok(Json(spot_check_queue(month, &reports, &notes, may_judge)))
 }
