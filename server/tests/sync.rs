@@ -384,3 +384,39 @@ async fn pull_sends_the_villages_of_todays_postings_and_todays_paired_households
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_watermark_is_the_longest_held_prefix_whatever_the_order_and_gaps() {
+    use rand::seq::SliceRandom;
+    use rand::{Rng, SeedableRng};
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let token = app.login(app.fx.cadre1).await;
+        let device = app.enroll(&token).await;
+        let recs = fix_records(device, app.fx.cadre1, 1..=120, start());
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        // Every third seq is held back until the end: the log is full of gaps meanwhile.
+        let (mut late, mut early): (Vec<u64>, Vec<u64>) = (1..=120).partition(|s| s % 3 == 1);
+        early.shuffle(&mut rng);
+        late.shuffle(&mut rng);
+        let mut held = std::collections::BTreeSet::new();
+        for seqs in [early, late] {
+            let mut rest = &seqs[..];
+            while !rest.is_empty() {
+                let n = rng.gen_range(1..=rest.len().min(9));
+                let batch: Vec<_> = rest[..n]
+                    .iter()
+                    .map(|s| recs[*s as usize - 1].clone())
+                    .collect();
+                rest = &rest[n..];
+                held.extend(batch.iter().map(|r| r.seq));
+                let (s, v) = app.push(&token, device, &batch).await;
+                assert_eq!(s, StatusCode::OK, "{v}");
+                let prefix = (1..).take_while(|s| held.contains(s)).count() as u64;
+                assert_eq!(watermark(&v, device), prefix, "{backend:?} after {held:?}");
+            }
+        }
+        assert_eq!(held.len(), 120);
+        app.stop().await;
+    }
+}
