@@ -419,7 +419,7 @@ async fn a_photo_follows_the_records_using_it_not_its_first_uploader() {
         let device = app.enroll(&cadre1).await;
         // Naming the file without having sent it proves nothing: refused.
         let rec = photo_record(device, fx.cadre1, 1, &sha, jpeg.len(), Utc::now());
-        let (s, v) = app.push(&cadre1, device, &[rec.clone()]).await;
+        let (s, v) = app.push(&cadre1, device, std::slice::from_ref(&rec)).await;
         assert_eq!(
             (s, v["field"].as_str()),
             (
@@ -561,7 +561,11 @@ async fn the_county_office_sees_its_county_only() {
             .iter()
             .map(|p| p["person"]["id"].as_str().unwrap().parse().unwrap())
             .collect();
-        assert_eq!(got, allowed(&fx, fx.admin), "the admin's county, both townships");
+        assert_eq!(
+            got,
+            allowed(&fx, fx.admin),
+            "the admin's county, both townships"
+        );
         let (s, _) = app
             .get(&token, &format!("/api/v1/people/{far}/report"))
             .await;
