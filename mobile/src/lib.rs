@@ -10,6 +10,7 @@ pub mod geo_util;
 pub mod pages;
 pub mod platform;
 pub mod progress;
+pub mod spot_check;
 pub mod state;
 pub mod store;
 pub mod strings;

@@ -17,6 +17,7 @@ use chrono::{DateTime, Duration, Utc};
 use dioxus::prelude::*;
 use geo::MultiPolygon;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use zhucun_shared::ids::{RecordId, VillageId};
 use zhucun_shared::org::Household;
@@ -160,7 +161,24 @@ pub struct Services {
     team: Arc<Mutex<Vec<TeamMember>>>,
     spot_checks: Arc<Mutex<Option<SpotCheckQueue>>>,
     progress: Arc<Mutex<Option<ProgressCache>>>,
+    /// A sync is under way: set by a [`SyncGuard`], cleared when it drops.
+    syncing: Arc<AtomicBool>,
+    /// The note being typed for the open visit, not saved yet: kept while the cadre looks at
+    /// another tab, and saved by 入户签退.
+    note_draft: Arc<Mutex<Option<(RecordId, String)>>>,
     simulated_location: bool,
+}
+
+/// Marks a sync under way for as long as it lives. Dropping it (the sync finished, failed, or
+/// its task was dropped halfway) clears the mark, so 立即同步 and the periodic sync never stay
+/// blocked by a sync that no longer runs.
+#[derive(Debug)]
+pub struct SyncGuard(Arc<AtomicBool>);
+
+impl Drop for SyncGuard {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
 }
 
 /// Where a photo goes, fixed the moment it is taken (before the slow re-encode).
@@ -192,6 +210,8 @@ impl Services {
             team: Arc::new(Mutex::new(Vec::new())),
             spot_checks: Arc::new(Mutex::new(None)),
             progress: Arc::new(Mutex::new(None)),
+            syncing: Arc::new(AtomicBool::new(false)),
+            note_draft: Arc::new(Mutex::new(None)),
             simulated_location,
         })
     }
@@ -208,8 +228,10 @@ impl Services {
         self.clock.now()
     }
 
+    /// Keeps the supervisor's queue, one item per visit or flag and kind (see
+    /// [`crate::spot_check::distinct`]).
     pub fn set_spot_checks(&self, queue: SpotCheckQueue) {
-        *lock(&self.spot_checks) = Some(queue);
+        *lock(&self.spot_checks) = Some(crate::spot_check::distinct(queue));
     }
 
     pub fn set_team(&self, team: Vec<TeamMember>) {
@@ -228,6 +250,53 @@ impl Services {
         let reference = store.reference()?;
         lock(&self.capture).exec(&mut store, &reference, cmd, now)?;
         Ok(())
+    }
+
+    /// The note typed for `visit` and not saved yet.
+    pub fn note_draft(&self, visit: RecordId) -> String {
+        match &*lock(&self.note_draft) {
+            Some((v, text)) if *v == visit => text.clone(),
+            _ => String::new(),
+        }
+    }
+
+    pub fn set_note_draft(&self, visit: RecordId, text: String) {
+        *lock(&self.note_draft) = Some((visit, text));
+    }
+
+    /// 保存走访记录: saves the note typed for the open visit.
+    pub fn save_visit_note(&self) -> Result<(), ServiceError> {
+        let Some(visit) = lock(&self.capture)
+            .state()
+            .visit
+            .as_ref()
+            .map(|v| v.check_in)
+        else {
+            return Err(CaptureError::NoOpenVisit.into());
+        };
+        let text = self.note_draft(visit);
+        self.command(Command::Note {
+            attached_to: None,
+            text,
+        })?;
+        *lock(&self.note_draft) = None;
+        Ok(())
+    }
+
+    /// 入户签退. A note typed and not saved yet is saved first, with the visit; if it cannot
+    /// be (too long, say), the visit stays open so the note is not lost.
+    pub fn check_out_visit(&self) -> Result<(), ServiceError> {
+        let visit = lock(&self.capture)
+            .state()
+            .visit
+            .as_ref()
+            .map(|v| v.check_in);
+        if let Some(v) = visit {
+            if !self.note_draft(v).trim().is_empty() {
+                self.save_visit_note()?;
+            }
+        }
+        self.command(Command::HouseholdCheckOut)
     }
 
     /// Takes in a location event.
@@ -312,8 +381,28 @@ impl Services {
         Ok(())
     }
 
-    /// One sync with retries, if a server is configured.
+    /// Whether a sync is under way.
+    pub fn is_syncing(&self) -> bool {
+        self.syncing.load(Ordering::SeqCst)
+    }
+
+    /// Marks a sync under way; `None` when one already is.
+    pub fn begin_sync(&self) -> Option<SyncGuard> {
+        self.syncing
+            .compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst)
+            .ok()
+            .map(|_| SyncGuard(self.syncing.clone()))
+    }
+
+    /// One sync with retries; `None` when no server is known or a sync is already under way.
     pub async fn sync(&self) -> Option<Result<SyncReport, String>> {
+        let guard = self.begin_sync()?;
+        self.sync_marked(guard).await
+    }
+
+    /// One sync with retries, marked under way by `_guard` until it ends or is dropped;
+    /// `None` when no server is known.
+    pub async fn sync_marked(&self, _guard: SyncGuard) -> Option<Result<SyncReport, String>> {
         let engine = lock(&self.sync).clone()?;
         let clock = self.clock.clone();
         let mut backoff = Backoff::default();
@@ -365,6 +454,7 @@ impl Services {
             Some(_) => None,
         };
         snap.server_url = store.meta("server_url")?;
+        snap.syncing = self.is_syncing();
         snap.location_simulated = self.simulated_location;
         snap.person_name = reference
             .me
@@ -471,33 +561,48 @@ pub struct AppState {
 impl AppState {
     /// Rebuilds the snapshot after an action, keeping `notice`.
     pub fn refresh(self, services: &Services, notice: Option<Notice>) {
-        self.refresh_with(services.snapshot(), notice)
+        self.refresh_with(services, services.snapshot(), notice)
     }
 
     /// Rebuilds the snapshot after a location event (progress re-evaluated at most every
     /// [`PROGRESS_EVERY`]).
     pub fn refresh_after_fix(self, services: &Services, notice: Option<Notice>) {
-        self.refresh_with(services.snapshot_after_fix(), notice)
+        self.refresh_with(services, services.snapshot_after_fix(), notice)
     }
 
-    fn refresh_with(mut self, snap: Result<Snapshot, ServiceError>, notice: Option<Notice>) {
+    fn refresh_with(
+        mut self,
+        services: &Services,
+        snap: Result<Snapshot, ServiceError>,
+        notice: Option<Notice>,
+    ) {
         let mut snap = match snap {
             Ok(s) => s,
             Err(e) => {
                 let mut s = self.snapshot.peek().clone();
+                s.syncing = services.is_syncing();
                 s.notice = Some(Notice::Error(e.to_string()));
                 self.snapshot.set(s);
                 return;
             }
         };
-        snap.syncing = self.snapshot.peek().syncing;
         snap.notice = notice;
         self.snapshot.set(snap);
     }
 
     /// Runs a command and shows its outcome; whether it was saved.
     pub fn run(self, services: &Services, cmd: Command, saved: &str) -> bool {
-        let (ok, notice) = match services.command(cmd) {
+        self.act(services, |s| s.command(cmd), saved)
+    }
+
+    /// Carries out an action of `services` and shows its outcome; whether it was saved.
+    pub fn act(
+        self,
+        services: &Services,
+        action: impl FnOnce(&Services) -> Result<(), ServiceError>,
+        saved: &str,
+    ) -> bool {
+        let (ok, notice) = match action(services) {
             Ok(()) => (true, Notice::Saved(saved.to_string())),
             Err(e) => (false, Notice::Error(e.to_string())),
         };
@@ -514,22 +619,23 @@ pub fn use_app_state() -> AppState {
     use_context::<AppState>()
 }
 
-/// Sync from a component: marks the screen busy, never holding a signal across the await.
+/// Starts a sync unless one is under way. The sync belongs to the app, not to the screen that
+/// asked for it: it runs in the root scope, so signing in (whose screen closes at once) or
+/// leaving 今日 does not cancel it. Never holds a signal across the await.
 pub fn start_sync(state: AppState, services: Services) {
-    let mut snapshot = state.snapshot;
-    if snapshot.peek().syncing {
+    let Some(guard) = services.begin_sync() else {
         return;
-    }
+    };
+    let mut snapshot = state.snapshot;
     snapshot.write().syncing = true;
-    spawn(async move {
-        let result = services.sync().await;
+    dioxus::dioxus_core::spawn_forever(async move {
+        let result = services.sync_marked(guard).await;
         let notice = match result {
             // No server configured (the demo): nothing to say.
             None => None,
             Some(Ok(_)) => None,
             Some(Err(e)) => Some(Notice::Error(format!("{}：{e}", strings::SYNC_FAILED))),
         };
-        snapshot.write().syncing = false;
         state.refresh(&services, notice);
     });
 }

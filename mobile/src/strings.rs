@@ -60,6 +60,7 @@ pub const LAST_SYNC: &str = "上次同步成功";
 pub const NEVER_SYNCED: &str = "尚未同步";
 pub const SYNC_FAILED: &str = "同步失败";
 pub const ALL_SYNCED: &str = "已全部上传";
+pub const SYNCING: &str = "同步中…";
 pub const OFFLINE: &str = "离线";
 
 // Progress
@@ -151,6 +152,60 @@ pub const SIGN_IN_FAILED: &str = "登录失败";
 pub const SIGNED_IN: &str = "已登录";
 pub const ERR_BAD_CREDENTIALS: &str = "用户名或密码不正确";
 pub const ERR_OTHER_PERSONS_LOG: &str = "本机保存着另一位干部尚未上传的记录，不能换人登录";
+
+// What went wrong, said so that the cadre knows what to do. Nothing recorded is lost by any of
+// these: it stays on the phone and goes up with a later sync.
+pub const ERR_NETWORK: &str = "无法连接服务器，请检查手机网络，或确认服务器地址是否正确；记录都保存在手机上，联网后会自动上传";
+pub const ERR_TIMEOUT: &str =
+    "服务器长时间没有回应，请检查手机网络，稍后再试；记录都保存在手机上，联网后会自动上传";
+pub const ERR_SERVER_URL: &str =
+    "服务器地址不正确，请填写以 http:// 或 https:// 开头的完整地址，可向乡镇管理员询问";
+pub const ERR_SERVER_ANSWER: &str =
+    "服务器的回应无法识别，请确认服务器地址是否正确，或将应用更新到最新版本";
+pub const ERR_SESSION_EXPIRED: &str = "登录已过期，请重新登录";
+pub const ERR_FORBIDDEN: &str = "没有权限进行此操作，请联系乡镇管理员核对您的岗位";
+pub const ERR_NOT_FOUND: &str =
+    "服务器上找不到所需内容，请确认服务器地址是否正确，或将应用更新到最新版本";
+pub const ERR_BUSY: &str = "服务器繁忙，请稍后再试；记录都保存在手机上，稍后会自动上传";
+pub const ERR_SERVER_FAULT: &str = "服务器暂时出错，请稍后再试；如持续出现，请联系乡镇管理员";
+pub const ERR_REFUSED: &str = "服务器拒绝了请求，请联系乡镇管理员";
+pub const ERR_UNSETTLED: &str = "服务器与手机的记录序号暂未对上，请稍后再同步；记录都保存在手机上";
+pub const ERR_STORAGE: &str =
+    "手机存储读写出错，请关闭应用后重新打开；如仍出现，请检查手机剩余空间";
+pub const ERR_STORED_DATA: &str = "手机上保存的数据有误，请先同步，如仍出现请联系乡镇管理员";
+pub const ERR_PHOTO_UNREADABLE: &str = "无法读取这张照片，请重新拍摄";
+pub const ERR_FILE_UNREADABLE: &str = "无法读取这个文件，请重新选择";
+pub const ERR_LOCATION_DENIED: &str = "未获准使用定位，请在手机设置中允许驻村使用位置信息";
+pub const ERR_LOCATION_UNAVAILABLE: &str = "暂时无法定位，请到开阔处并打开手机定位（GPS）";
+pub const ERR_LOCATION_TIMEOUT: &str = "定位超时，请到开阔处并打开手机定位（GPS）";
+pub const ERR_LOCATION_UNSUPPORTED: &str = "本机无法使用定位，请换用支持定位的手机";
+
+/// What to say when the server answered `status` (its own message, for a refusal, when it
+/// sent one: the server words its refusals in Chinese).
+pub fn server_answered(status: u16, message: Option<&str>) -> String {
+    match status {
+        401 => ERR_SESSION_EXPIRED.to_string(),
+        403 => ERR_FORBIDDEN.to_string(),
+        404 => ERR_NOT_FOUND.to_string(),
+        408 | 429 | 503 => ERR_BUSY.to_string(),
+        500..=599 => ERR_SERVER_FAULT.to_string(),
+        _ => match message.filter(|m| !m.trim().is_empty()) {
+            Some(m) => format!("{m}；{ERR_REFUSED}"),
+            None => ERR_REFUSED.to_string(),
+        },
+    }
+}
+
+/// What to say when the webview's geolocation reports an error: `code` is the
+/// `GeolocationPositionError` code (1 permission denied, 2 unavailable, 3 timeout).
+pub fn location_error(code: Option<u16>) -> &'static str {
+    match code {
+        Some(1) => ERR_LOCATION_DENIED,
+        Some(3) => ERR_LOCATION_TIMEOUT,
+        None => ERR_LOCATION_UNSUPPORTED,
+        _ => ERR_LOCATION_UNAVAILABLE,
+    }
+}
 
 // Records and photos the server refused
 pub const SET_ASIDE: &str = "未能上传";

@@ -2,6 +2,7 @@
 //! in-memory store with the demo village, and the state driven through its signal.
 
 use chrono::{DateTime, Duration, Utc};
+use dioxus::dioxus_core::{ElementId, Mutation};
 use dioxus::history::{History, MemoryHistory};
 use dioxus::prelude::*;
 use std::rc::Rc;
@@ -13,6 +14,7 @@ use zhucun_mobile::platform::clock::ManualClock;
 use zhucun_mobile::platform::location::LocationEvent;
 use zhucun_mobile::state::{AppState, Services};
 use zhucun_mobile::store::{AttachedFile, Identity};
+use zhucun_mobile::sync::{Api, SyncConfig, SyncEngine};
 use zhucun_mobile::{Route, Store};
 use zhucun_shared::ids::DeviceId;
 use zhucun_shared::period::{Period, PeriodKind};
@@ -53,10 +55,22 @@ struct Screen {
     dom: VirtualDom,
     state: AppState,
     services: Services,
+    /// The event listeners of the first render, in the order the elements were created
+    /// (document order): how a test finds the textarea to type in and the button to press.
+    listeners: Vec<(String, ElementId)>,
 }
 
 impl Screen {
     fn new(root: fn() -> Element, services: Services) -> Screen {
+        Screen::with(root, services, |_| {})
+    }
+
+    /// A screen whose root finds more in context (given by `provide`, in the root scope).
+    fn with(
+        root: fn() -> Element,
+        services: Services,
+        provide: impl FnOnce(&VirtualDom),
+    ) -> Screen {
         let mut dom = VirtualDom::new(root);
         dom.provide_root_context(services.clone());
         let snapshot = services.snapshot().unwrap();
@@ -64,12 +78,54 @@ impl Screen {
             snapshot: Signal::new_in_scope(snapshot, ScopeId::ROOT),
         });
         dom.provide_root_context(state);
-        dom.rebuild_in_place();
+        provide(&dom);
+        let listeners = dom
+            .rebuild_to_vec()
+            .edits
+            .into_iter()
+            .filter_map(|m| match m {
+                Mutation::NewEventListener { name, id } => Some((name, id)),
+                _ => None,
+            })
+            .collect();
         Screen {
             dom,
             state,
             services,
+            listeners,
         }
+    }
+
+    /// The elements listening for `name`, in document order, from the first after `after`.
+    fn listening(&self, name: &str, after: Option<ElementId>) -> Vec<ElementId> {
+        let start = after.map_or(0, |a| {
+            self.listeners.iter().position(|(_, id)| *id == a).unwrap() + 1
+        });
+        self.listeners[start..]
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, id)| *id)
+            .collect()
+    }
+
+    fn fire(&mut self, name: &str, id: ElementId, data: Box<dyn std::any::Any>) {
+        dioxus::html::set_event_converter(Box::new(events::Converter));
+        let event = Event::new(
+            Rc::new(dioxus::html::PlatformEventData::new(data)) as Rc<dyn std::any::Any>,
+            true,
+        );
+        self.dom
+            .in_runtime(|| self.dom.runtime().handle_event(name, event, id));
+        self.dom.render_immediate_to_vec();
+    }
+
+    /// Types `text` into a textarea or input, as the webview reports it.
+    fn type_in(&mut self, id: ElementId, text: &str) {
+        self.fire("input", id, Box::new(events::Typed(text.to_string())));
+    }
+
+    fn press(&mut self, id: ElementId) {
+        self.fire("click", id, Box::new(events::Pressed));
     }
 
     /// The whole app at `path`, with the router.
@@ -91,6 +147,7 @@ impl Screen {
             dom,
             state,
             services,
+            listeners: Vec::new(),
         }
     }
 
@@ -120,6 +177,123 @@ impl Screen {
         };
         services.location(LocationEvent::Fix(fix)).unwrap();
         self.dom.in_runtime(|| state.refresh(&services, None));
+    }
+}
+
+/// Events as a webview would send them: text typed, a button pressed. Only these two kinds
+/// are sent by the tests.
+mod events {
+    use dioxus::html::geometry::{ClientPoint, ElementPoint, PagePoint, ScreenPoint};
+    use dioxus::html::input_data::{MouseButton, MouseButtonSet};
+    use dioxus::html::point_interaction::{
+        InteractionElementOffset, InteractionLocation, ModifiersInteraction, PointerInteraction,
+    };
+    use dioxus::html::*;
+
+    pub struct Typed(pub String);
+    pub struct Pressed;
+
+    impl HasFileData for Typed {
+        fn files(&self) -> Vec<FileData> {
+            Vec::new()
+        }
+    }
+
+    impl HasFormData for Typed {
+        fn value(&self) -> String {
+            self.0.clone()
+        }
+        fn valid(&self) -> bool {
+            true
+        }
+        fn values(&self) -> Vec<(String, FormValue)> {
+            Vec::new()
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    }
+
+    impl InteractionLocation for Pressed {
+        fn client_coordinates(&self) -> ClientPoint {
+            ClientPoint::new(0.0, 0.0)
+        }
+        fn screen_coordinates(&self) -> ScreenPoint {
+            ScreenPoint::new(0.0, 0.0)
+        }
+        fn page_coordinates(&self) -> PagePoint {
+            PagePoint::new(0.0, 0.0)
+        }
+    }
+
+    impl InteractionElementOffset for Pressed {
+        fn element_coordinates(&self) -> ElementPoint {
+            ElementPoint::new(0.0, 0.0)
+        }
+    }
+
+    impl ModifiersInteraction for Pressed {
+        fn modifiers(&self) -> Modifiers {
+            Modifiers::empty()
+        }
+    }
+
+    impl PointerInteraction for Pressed {
+        fn trigger_button(&self) -> Option<MouseButton> {
+            Some(MouseButton::Primary)
+        }
+        fn held_buttons(&self) -> MouseButtonSet {
+            MouseButtonSet::default()
+        }
+    }
+
+    impl HasMouseData for Pressed {
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    }
+
+    /// Turns the tests' events into the screens' event data.
+    pub struct Converter;
+
+    macro_rules! not_sent {
+        ($($f:ident -> $t:ty),* $(,)?) => {
+            $(fn $f(&self, _: &PlatformEventData) -> $t {
+                unreachable!("the tests send no {}", stringify!($t))
+            })*
+        };
+    }
+
+    impl HtmlEventConverter for Converter {
+        fn convert_form_data(&self, e: &PlatformEventData) -> FormData {
+            let typed = e.downcast::<Typed>().expect("typed text");
+            FormData::new(Typed(typed.0.clone()))
+        }
+        fn convert_mouse_data(&self, e: &PlatformEventData) -> MouseData {
+            e.downcast::<Pressed>().expect("a press");
+            MouseData::new(Pressed)
+        }
+        not_sent! {
+            convert_animation_data -> AnimationData,
+            convert_cancel_data -> CancelData,
+            convert_clipboard_data -> ClipboardData,
+            convert_composition_data -> CompositionData,
+            convert_drag_data -> DragData,
+            convert_focus_data -> FocusData,
+            convert_image_data -> ImageData,
+            convert_keyboard_data -> KeyboardData,
+            convert_media_data -> MediaData,
+            convert_mounted_data -> MountedData,
+            convert_pointer_data -> PointerData,
+            convert_resize_data -> ResizeData,
+            convert_scroll_data -> ScrollData,
+            convert_selection_data -> SelectionData,
+            convert_toggle_data -> ToggleData,
+            convert_touch_data -> TouchData,
+            convert_transition_data -> TransitionData,
+            convert_visible_data -> VisibleData,
+            convert_wheel_data -> WheelData,
+        }
     }
 }
 
@@ -491,4 +665,300 @@ fn records_and_photos_the_server_refused_are_shown_as_not_uploaded() {
     assert_eq!(s.retry_set_aside().unwrap(), 1);
     let q = s.store().lock().unwrap().queue_state().unwrap();
     assert_eq!((q.pending_records, q.set_aside.len()), (1, 0));
+}
+
+/// The visit under way, on 今日, with a household checked in long enough ago to check out.
+fn a_visit_under_way() -> (Services, zhucun_shared::org::Household) {
+    let (s, clock) = services();
+    s.command(Command::StartDuty {
+        village_id: Some(demo::VILLAGE),
+    })
+    .unwrap();
+    let hh = demo::households()[2].clone();
+    s.command(Command::HouseholdCheckIn {
+        household_id: hh.id,
+        event: None,
+    })
+    .unwrap();
+    clock.advance(Duration::minutes(9));
+    (s, hh)
+}
+
+#[test]
+fn a_note_typed_but_not_saved_is_kept_when_the_visit_is_checked_out() {
+    let (s, hh) = a_visit_under_way();
+    let visit = s.snapshot().unwrap().capture.visit.unwrap().check_in;
+    let mut screen = Screen::new(pages::Today, s.clone());
+    let note = screen.listening("input", None)[0];
+    screen.type_in(note, "老人腿脚不便，已联系村医上门");
+    assert!(screen.html().contains("老人腿脚不便"));
+    // 保存走访记录, then 入户签退: the cadre presses the second without the first.
+    let check_out = screen.listening("click", Some(note))[1];
+    screen.press(check_out);
+    let snap = s.snapshot().unwrap();
+    assert!(snap.capture.visit.is_none(), "the visit is checked out");
+    let notes: Vec<_> = s
+        .store()
+        .lock()
+        .unwrap()
+        .all_records()
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| match r.body {
+            zhucun_shared::record::RecordBody::Note {
+                attached_to, text, ..
+            } => Some((attached_to, text)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        vec![(visit, "老人腿脚不便，已联系村医上门".to_string())]
+    );
+    let mut history = Screen::new(pages::History, s);
+    let html = history.html();
+    assert!(html.contains(&hh.head_name), "{html}");
+    assert!(html.contains("老人腿脚不便，已联系村医上门"), "{html}");
+}
+
+#[test]
+fn a_note_saved_with_its_button_is_not_saved_again_at_check_out() {
+    let (s, _) = a_visit_under_way();
+    let mut screen = Screen::new(pages::Today, s.clone());
+    let note = screen.listening("input", None)[0];
+    screen.type_in(note, "已核实家庭收入");
+    let clicks = screen.listening("click", Some(note));
+    screen.press(clicks[0]);
+    screen.press(clicks[1]);
+    let notes = s
+        .store()
+        .lock()
+        .unwrap()
+        .all_records()
+        .unwrap()
+        .into_iter()
+        .filter(|r| matches!(r.body, zhucun_shared::record::RecordBody::Note { .. }))
+        .count();
+    assert_eq!(notes, 1);
+    assert!(s.snapshot().unwrap().capture.visit.is_none());
+}
+
+/// The demo cadre, made a supervisor of the township.
+fn supervisor() -> Services {
+    services_with(|pull| {
+        pull.assignments.push(zhucun_shared::org::Assignment {
+            id: zhucun_shared::ids::AssignmentId::new(),
+            person_id: demo::ME,
+            role: zhucun_shared::role::Role::Supervisor,
+            village_id: None,
+            township_id: demo::TOWNSHIP,
+            starts_on: chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+            ends_on: None,
+        })
+    })
+    .0
+}
+
+#[test]
+fn a_visit_the_server_lists_twice_is_one_item_and_its_finding_goes_on_it() {
+    use zhucun_shared::ids::RecordId;
+    use zhucun_shared::spot_check::{SpotCheckItem, SpotCheckQueue, SpotCheckReason};
+    use zhucun_shared::verdict::{EvidenceKind, FlagKind};
+    let s = supervisor();
+    let (check_in, check_out, photo, note) = (
+        RecordId::new(),
+        RecordId::new(),
+        RecordId::new(),
+        RecordId::new(),
+    );
+    let flagged = RecordId::new();
+    let sample = |records: Vec<RecordId>| SpotCheckItem {
+        person_id: demo::TEAMMATE,
+        person_name: "吴海燕".into(),
+        reason: SpotCheckReason::Sample(EvidenceKind::HouseholdVisit),
+        records,
+        detail: "王大山 11-10 10:00".into(),
+        finding: None,
+    };
+    // The same visit as two rules counted it: once as a visit, once with its note.
+    s.set_spot_checks(SpotCheckQueue {
+        period: Period::month(2026, 11),
+        items: vec![
+            SpotCheckItem {
+                person_id: demo::TEAMMATE,
+                person_name: "吴海燕".into(),
+                reason: SpotCheckReason::Flag(FlagKind::MockLocation),
+                records: vec![flagged],
+                detail: "11-16 09:12 模拟定位".into(),
+                finding: None,
+            },
+            sample(vec![check_in, check_out, photo]),
+            sample(vec![check_in, check_out, photo, note]),
+        ],
+    });
+    let mut screen = Screen::new(pages::SpotChecks, s.clone());
+    let html = screen.html();
+    assert_eq!(html.matches("随机抽查").count(), 1, "{html}");
+    assert!(html.contains("待核查 2"), "{html}");
+    // A fix arrives a few seconds later and the screen is drawn again.
+    let (state, services) = (screen.state, s.clone());
+    screen.dom.in_runtime(|| state.refresh(&services, None));
+    let html = screen.html();
+    assert_eq!(html.matches("记录核查结果").count(), 2, "{html}");
+    // The finding typed under the sampled visit is written against that visit.
+    let boxes = screen.listening("input", None);
+    assert_eq!(boxes.len(), 2);
+    screen.type_in(boxes[1], "入户核实，走访属实");
+    let record = screen.listening("click", Some(boxes[1]))[0];
+    screen.press(record);
+    let notes: Vec<_> = s
+        .store()
+        .lock()
+        .unwrap()
+        .all_records()
+        .unwrap()
+        .into_iter()
+        .filter_map(|r| match r.body {
+            zhucun_shared::record::RecordBody::Note {
+                attached_to, text, ..
+            } => Some((attached_to, text)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes, vec![(check_in, "入户核实，走访属实".to_string())]);
+    let html = screen.html();
+    assert_eq!(
+        html.matches("已记录，待同步：入户核实，走访属实").count(),
+        1,
+        "{html}"
+    );
+    // The flagged item is still open.
+    assert_eq!(html.matches("记录核查结果").count(), 1, "{html}");
+}
+
+/// A server address where nothing answers: a loopback port just given back.
+fn nobody_there() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("http://{}", l.local_addr().unwrap())
+}
+
+/// The demo cadre's phone, syncing with the server at `base` (one try per sync).
+fn syncing_with(base: &str) -> Services {
+    let mut store = Store::in_memory().unwrap();
+    store
+        .set_identity(
+            Identity {
+                device_id: DeviceId::new(),
+                person_id: demo::ME,
+            },
+            0,
+        )
+        .unwrap();
+    store.save_pull(&demo::pull(now())).unwrap();
+    let api = Api::new(base).unwrap().with_token(Some("token".into()));
+    let engine = SyncEngine::new(
+        api,
+        SyncConfig {
+            max_attempts: 1,
+            ..SyncConfig::default()
+        },
+    );
+    let clock = Arc::new(ManualClock::new(now()));
+    Services::new(store, clock, Some(engine), true).unwrap()
+}
+
+/// 今日 while `Signal<bool>` in context says so, as the router shows a tab.
+fn today_while_shown() -> Element {
+    let shown = use_context::<Signal<bool>>();
+    rsx! {
+        if shown() {
+            pages::Today {}
+        }
+    }
+}
+
+/// Whether a message a cadre reads is Chinese: no word of English in it.
+fn is_chinese(message: &str) -> bool {
+    let words = message.replace("https://", "").replace("http://", "");
+    !words.chars().any(|c| c.is_ascii_alphabetic()) && message.contains('请')
+}
+
+#[tokio::test]
+async fn a_sync_started_on_today_finishes_after_leaving_today() {
+    let s = syncing_with(&nobody_there());
+    let mut shown = None;
+    let mut screen = Screen::with(today_while_shown, s.clone(), |dom| {
+        let signal = dom.in_runtime(|| Signal::new_in_scope(true, ScopeId::ROOT));
+        dom.provide_root_context(signal);
+        shown = Some(signal);
+    });
+    let mut shown = shown.unwrap();
+    // 立即同步, the last button of 今日; then the cadre goes to another tab at once.
+    let sync_now = *screen.listening("click", None).last().unwrap();
+    screen.press(sync_now);
+    assert!(screen.state.snapshot.peek().syncing);
+    screen.dom.in_runtime(|| shown.set(false));
+    screen.html();
+    let state = screen.state;
+    let finished = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        // No screen reads the state now, so no render marks the end: look between events.
+        while state.snapshot.peek().syncing {
+            let pause = std::time::Duration::from_millis(50);
+            let _ = tokio::time::timeout(pause, screen.dom.wait_for_work()).await;
+            screen.dom.render_immediate_to_vec();
+        }
+    })
+    .await;
+    assert!(
+        finished.is_ok(),
+        "the sync never finished: 立即同步 stays grey"
+    );
+    // It ran to its end: the failure is written down and said.
+    let q = s.store().lock().unwrap().queue_state().unwrap();
+    assert!(q.last_error.is_some());
+    let notice = format!("{:?}", screen.state.snapshot.peek().notice);
+    assert!(notice.contains("同步失败"), "{notice}");
+    // Back on 今日, 立即同步 can be pressed again.
+    screen.dom.in_runtime(|| shown.set(true));
+    let html = screen.html();
+    let button = &html[..html.find("立即同步").unwrap()];
+    let button = &button[button.rfind("<button").unwrap()..];
+    assert!(!button.contains("disabled=true"), "{button}");
+}
+
+#[tokio::test]
+async fn the_syncing_mark_goes_when_a_sync_is_dropped_midway() {
+    // A server that takes the connection and never answers.
+    let hung = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let s = syncing_with(&format!("http://{}", hung.local_addr().unwrap()));
+    let mut sync = Box::pin(s.sync());
+    let cut = tokio::time::timeout(std::time::Duration::from_millis(300), &mut sync).await;
+    assert!(cut.is_err(), "the hung server answered");
+    assert!(s.snapshot().unwrap().syncing, "a sync is under way");
+    // The screen that waited for it closed: the sync is dropped where it stood.
+    drop(sync);
+    assert!(!s.snapshot().unwrap().syncing);
+}
+
+#[tokio::test]
+async fn a_failed_sync_says_in_chinese_what_to_do() {
+    let s = syncing_with(&nobody_there());
+    let message = match s.sync().await {
+        Some(Err(e)) => e,
+        other => panic!("{other:?}"),
+    };
+    assert!(is_chinese(&message), "{message}");
+    let q = s.store().lock().unwrap().queue_state().unwrap();
+    let stored = q.last_error.unwrap();
+    assert!(is_chinese(&stored), "{stored}");
+}
+
+#[tokio::test]
+async fn signing_in_at_a_wrong_address_says_in_chinese_what_to_do() {
+    let store = Store::in_memory().unwrap();
+    let s = Services::new(store, Arc::new(ManualClock::new(now())), None, true).unwrap();
+    for url in ["zhucun.example.cn", nobody_there().as_str()] {
+        let message = s.sign_in(url, "yang", "zhucun2026").await.unwrap_err();
+        assert!(is_chinese(&message), "{url}: {message}");
+    }
 }

@@ -36,13 +36,13 @@ pub fn PhotoInput(attached_to: Option<RecordId>) -> Element {
                                     let s = services.clone();
                                     let res = tokio::task::spawn_blocking(move || s.photo(target, &bytes))
                                         .await
-                                        .unwrap_or_else(|e| Err(e.to_string()));
+                                        .unwrap_or_else(|_| Err(strings::ERR_PHOTO_UNREADABLE.to_string()));
                                     match res {
                                         Ok(()) => Notice::Saved(strings::PHOTOS.to_string()),
                                         Err(e) => Notice::Error(e),
                                     }
                                 }
-                                Err(e) => Notice::Error(e.to_string()),
+                                Err(_) => Notice::Error(strings::ERR_PHOTO_UNREADABLE.to_string()),
                             };
                             state.refresh(&services, Some(notice));
                         }

@@ -3,18 +3,31 @@ use crate::state::{start_sync, use_app_state, use_services, Notice};
 use crate::strings;
 use dioxus::prelude::*;
 
-/// A small badge in the title bar: how much is waiting to go up.
+/// A small badge in the title bar: a sync under way, how much is waiting to go up, or that
+/// the last sync failed. 「已全部上传」 only when nothing waits and the last sync went through.
 #[component]
 pub fn SyncBadge() -> Element {
     let state = use_app_state();
-    let q = state.snapshot.read().queue.clone();
-    let pending = q.pending_records + q.pending_photos;
+    let snap = state.snapshot.read();
+    let (class, text) = sync_badge(&snap.queue, snap.syncing);
+    drop(snap);
     rsx! {
-        if pending == 0 {
-            span { class: "pill met", "{strings::ALL_SYNCED}" }
-        } else {
-            span { class: "pill open", "{strings::SYNC} {pending}" }
-        }
+        span { class: "pill {class}", "{text}" }
+    }
+}
+
+fn sync_badge(q: &crate::store::QueueState, syncing: bool) -> (&'static str, String) {
+    let pending = q.pending_records + q.pending_photos;
+    if syncing {
+        ("open", strings::SYNCING.to_string())
+    } else if pending > 0 {
+        ("open", format!("{} {pending}", strings::SYNC))
+    } else if q.last_error.is_some() {
+        ("short", strings::SYNC_FAILED.to_string())
+    } else if q.last_success.is_none() {
+        ("na", strings::NEVER_SYNCED.to_string())
+    } else {
+        ("met", strings::ALL_SYNCED.to_string())
     }
 }
 

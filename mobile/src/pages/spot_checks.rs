@@ -1,8 +1,11 @@
 //! 抽查: the supervisor's spot-check queue, as the server computed it at the last sync —
 //! flagged records first, then a routine sample — and a finding written against each item,
-//! saved as a note on its first record and synced like any other record.
+//! saved as a note on its first record and synced like any other record. Rows are keyed by
+//! what the item is about ([`ItemIdentity`]), so a row keeps its typed finding and its target
+//! when the queue is refreshed.
 
 use crate::capture::Command;
+use crate::spot_check::ItemIdentity;
 use crate::state::{use_app_state, use_services};
 use crate::strings;
 use dioxus::prelude::*;
@@ -35,7 +38,7 @@ pub fn SpotChecks() -> Element {
                 p { class: "muted", "{strings::SPOT_CHECK_EMPTY}" }
             }
             for item in queue.items {
-                SpotCheckRow { key: "{item.person_id}-{item.records[0]}-{item.reason.label_zh()}", item }
+                SpotCheckRow { key: "{ItemIdentity::of(&item)}", item }
             }
         }
     }
@@ -47,7 +50,13 @@ fn SpotCheckRow(item: SpotCheckItem) -> Element {
     let services = use_services();
     let mut text = use_signal(String::new);
     let target = item.records.first().copied();
-    let local = target.and_then(|r| state.snapshot.read().my_notes.get(&r).cloned());
+    // A finding written here on any of the item's records (before the server has it).
+    let local = {
+        let snap = state.snapshot.read();
+        item.records
+            .iter()
+            .find_map(|r| snap.my_notes.get(r).cloned())
+    };
     let flagged = matches!(
         item.reason,
         zhucun_shared::spot_check::SpotCheckReason::Flag(_)

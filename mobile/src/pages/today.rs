@@ -4,7 +4,7 @@
 use crate::capture::Command;
 use crate::components::{hm, AccuracyLine, PhotoInput, SyncCard};
 use crate::platform::photo::SimulatedCamera;
-use crate::state::{use_app_state, use_services, Notice};
+use crate::state::{use_app_state, use_services, Notice, Services};
 use crate::strings;
 use dioxus::prelude::*;
 use zhucun_shared::ids::HouseholdId;
@@ -137,9 +137,17 @@ fn VisitCard() -> Element {
 fn OpenVisit() -> Element {
     let state = use_app_state();
     let services = use_services();
-    let mut note = use_signal(String::new);
     let snap = state.snapshot.read();
-    let Some(visit) = snap.capture.visit.clone() else {
+    let visit = snap.capture.visit.clone();
+    // The text typed so far, kept by the services: it outlives this screen while the visit is
+    // open, and 入户签退 saves it.
+    let mut note = use_signal(|| {
+        visit
+            .as_ref()
+            .map(|v| services.note_draft(v.check_in))
+            .unwrap_or_default()
+    });
+    let Some(visit) = visit else {
         return rsx! {};
     };
     let name = snap
@@ -152,58 +160,69 @@ fn OpenVisit() -> Element {
         Some(a) => strings::accuracy(a),
         None => strings::FIX_PENDING.to_string(),
     };
-    let (s1, s2, s3) = (services.clone(), services.clone(), services.clone());
+    let (s1, s2, s3, s4) = (
+        services.clone(),
+        services.clone(),
+        services.clone(),
+        services.clone(),
+    );
+    let check_in = visit.check_in;
     rsx! {
-            div { class: "card visit",
-                h2 { "{strings::VISITING}：{name}" span { class: "pill open", "{hm(visit.since)}" } }
-                div { class: "row",
-                    span { class: "muted fix", "{fix_text}" }
-                    span { "{strings::PHOTOS} {visit.photos}" }
-                }
-                if let Some(n) = &visit.note {
-                    div { class: "row", span { class: "muted", "{n}" } }
-                }
-                div { class: "row",
-                    PhotoInput { attached_to: None }
-                    if simulated {
-                        button {
-                            class: "secondary small",
-                            onclick: move |_| {
-                                let shot = SimulatedCamera { width: 1600, height: 1200, seed: visit.photos }.shoot();
-                                let notice = match s3.photo_target(None).and_then(|t| s3.photo(t, &shot)) {
-                                    Ok(()) => Notice::Saved(strings::PHOTOS.to_string()),
-                                    Err(e) => Notice::Error(e),
-                                };
-                                state.refresh(&s3, Some(notice));
-                            },
-                            "{strings::SIMULATED_PHOTO}"
-                        }
-                    }
-                }
-                textarea {
-                    placeholder: "{strings::NOTE_PLACEHOLDER}",
-                    value: "{note}",
-                    oninput: move |e| note.set(e.value()),
-                }
-                div { class: "row",
+        div { class: "card visit",
+            h2 { "{strings::VISITING}：{name}" span { class: "pill open", "{hm(visit.since)}" } }
+            div { class: "row",
+                span { class: "muted fix", "{fix_text}" }
+                span { "{strings::PHOTOS} {visit.photos}" }
+            }
+            if let Some(n) = &visit.note {
+                div { class: "row", span { class: "muted", "{n}" } }
+            }
+            div { class: "row",
+                PhotoInput { attached_to: None }
+                if simulated {
                     button {
-                        class: "secondary",
+                        class: "secondary small",
                         onclick: move |_| {
-                            let text = note.peek().clone();
-                            state.run(&s1, Command::Note { attached_to: None, text }, strings::SAVED);
-                            note.set(String::new());
+                            let shot = SimulatedCamera { width: 1600, height: 1200, seed: visit.photos }.shoot();
+                            let notice = match s3.photo_target(None).and_then(|t| s3.photo(t, &shot)) {
+                                Ok(()) => Notice::Saved(strings::PHOTOS.to_string()),
+                                Err(e) => Notice::Error(e),
+                            };
+                            state.refresh(&s3, Some(notice));
                         },
-                        "{strings::ADD_NOTE}"
-                    }
-                    button {
-                        onclick: move |_| {
-        state.run(&s2, Command::HouseholdCheckOut, strings::HOUSEHOLD_CHECK_OUT);
-    },
-                        "{strings::HOUSEHOLD_CHECK_OUT}"
+                        "{strings::SIMULATED_PHOTO}"
                     }
                 }
             }
+            textarea {
+                placeholder: "{strings::NOTE_PLACEHOLDER}",
+                value: "{note}",
+                oninput: move |e| {
+                    note.set(e.value());
+                    s4.set_note_draft(check_in, e.value());
+                },
+            }
+            div { class: "row",
+                button {
+                    class: "secondary",
+                    onclick: move |_| {
+                        if state.act(&s1, Services::save_visit_note, strings::SAVED) {
+                            note.set(String::new());
+                        }
+                    },
+                    "{strings::ADD_NOTE}"
+                }
+                button {
+                    onclick: move |_| {
+                        if state.act(&s2, Services::check_out_visit, strings::HOUSEHOLD_CHECK_OUT) {
+                            note.set(String::new());
+                        }
+                    },
+                    "{strings::HOUSEHOLD_CHECK_OUT}"
+                }
+            }
         }
+    }
 }
 
 #[component]

@@ -226,7 +226,7 @@ fn AttachmentPicker(files: Signal<Vec<AttachedFile>>) -> Element {
                                         let f = AttachedFile { name: file.name(), data: bytes.to_vec() };
                                         check_attachment(&f).map(|()| f).map_err(|e| e.to_string())
                                     }
-                                    Err(e) => Err(e.to_string()),
+                                    Err(_) => Err(strings::ERR_FILE_UNREADABLE.to_string()),
                                 };
                                 match picked {
                                     Ok(f) => files.write().push(f),

@@ -49,11 +49,12 @@ pub struct EncodedPhoto {
     pub quality: u8,
 }
 
+/// A picture that cannot be read (the decoder's words are in `Debug`).
 #[derive(Debug, thiserror::Error)]
 pub enum PhotoError {
-    #[error("cannot read the picture: {0}")]
+    #[error("{}", crate::strings::ERR_PHOTO_UNREADABLE)]
     Decode(#[from] image::ImageError),
-    #[error("cannot read the picture: {0}")]
+    #[error("{}", crate::strings::ERR_PHOTO_UNREADABLE)]
     Io(#[from] std::io::Error),
 }
 

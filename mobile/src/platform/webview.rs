@@ -4,6 +4,7 @@
 
 use super::clock::Clock;
 use super::location::{LocationEvent, LocationFuture, LocationSource};
+use crate::strings;
 use dioxus::document::{self, Eval};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -20,7 +21,7 @@ if (!("geolocation" in navigator)) {
       accuracy: p.coords.accuracy,
       timestamp: p.timestamp,
     }),
-    (e) => dioxus.send({ error: String(e.code) + " " + e.message }),
+    (e) => dioxus.send({ error: e.message, code: e.code }),
     { enableHighAccuracy: true, maximumAge: 10000, timeout: 60000 },
   );
 }
@@ -35,7 +36,24 @@ struct JsPosition {
     accuracy: Option<f64>,
     /// Milliseconds since the epoch, by the phone's wall clock.
     timestamp: Option<f64>,
+    /// The browser's own words (English, for developers); the cadre is told by `code`.
     error: Option<String>,
+    /// `GeolocationPositionError.code`: 1 permission denied, 2 unavailable, 3 timeout.
+    code: Option<u16>,
+}
+
+impl JsPosition {
+    /// Why the source stopped, in words for the cadre; `None` for a position.
+    fn loss(&self) -> Option<String> {
+        if self.error.is_none() && self.code.is_none() {
+            if self.lat.is_some() && self.lon.is_some() {
+                return None;
+            }
+            return Some(strings::ERR_LOCATION_UNAVAILABLE.to_string());
+        }
+        // No code: the webview has no geolocation at all.
+        Some(strings::location_error(self.code).to_string())
+    }
 }
 
 /// Positions from the webview. Create it inside a component (it needs the document).
@@ -60,11 +78,13 @@ impl LocationSource for WebviewLocation {
                 Ok(m) => m,
                 Err(_) => return None,
             };
-            if let Some(e) = msg.error {
-                return Some(LocationEvent::Lost(e));
+            if let Some(reason) = msg.loss() {
+                return Some(LocationEvent::Lost(reason));
             }
             let (Some(lat), Some(lon)) = (msg.lat, msg.lon) else {
-                return Some(LocationEvent::Lost("empty position".into()));
+                return Some(LocationEvent::Lost(
+                    strings::ERR_LOCATION_UNAVAILABLE.into(),
+                ));
             };
             let time = msg
                 .timestamp
@@ -84,5 +104,35 @@ impl LocationSource for WebviewLocation {
     }
     fn is_simulated(&self) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from_js(json: &str) -> Option<String> {
+        serde_json::from_str::<JsPosition>(json).unwrap().loss()
+    }
+
+    #[test]
+    fn a_geolocation_error_is_said_in_chinese_with_what_to_do() {
+        let denied = from_js(r#"{"error": "User denied Geolocation", "code": 1}"#).unwrap();
+        assert!(denied.contains("请在手机设置中允许"), "{denied}");
+        for json in [
+            r#"{"error": "Position unavailable", "code": 2}"#,
+            r#"{"error": "Timeout expired", "code": 3}"#,
+            r#"{"error": "unsupported"}"#,
+            r#"{"lat": 32.1}"#,
+        ] {
+            let said = from_js(json).unwrap();
+            let words = said.replace("GPS", "");
+            assert!(!words.chars().any(|c| c.is_ascii_alphabetic()), "{said}");
+            assert!(said.contains('请'), "{said}");
+        }
+        assert_eq!(
+            from_js(r#"{"lat": 32.1, "lon": 107.2, "accuracy": 8}"#),
+            None
+        );
     }
 }

@@ -16,18 +16,21 @@ use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;
 use zhucun_shared::ids::{DeviceId, PersonId};
 
+/// A failure of the phone's store. Its text is what the cadre reads; the details (SQLite's or
+/// serde's own words) are in `Debug`.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database: {0}")]
+    #[error("{}", crate::strings::ERR_STORAGE)]
     Sql(#[from] rusqlite::Error),
-    #[error("stored JSON: {0}")]
+    #[error("{}", crate::strings::ERR_STORED_DATA)]
     Json(#[from] serde_json::Error),
-    #[error("this phone is not enrolled yet")]
+    #[error("{}", crate::strings::ERR_NOT_ENROLLED)]
     NotEnrolled,
     /// The record breaks a rule the server would refuse it for; the message is for the cadre.
     #[error("{}", crate::strings::refused_field(&.0.field))]
     Invalid(zhucun_shared::record::FieldError),
-    #[error("stored value `{0}` is malformed")]
+    /// A stored value (named) is malformed.
+    #[error("{}", crate::strings::ERR_STORED_DATA)]
     Malformed(String),
     /// A simulated crash between two statements (tests only).
     #[error("interrupted at step {0}")]

@@ -1,6 +1,7 @@
 //! The HTTP client of the sync protocol (`zhucun_shared::sync`). Every path is here.
 
 use crate::store::FileKind;
+use crate::strings;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use std::time::Duration;
 use zhucun_shared::sync::{
@@ -43,15 +44,30 @@ pub struct TrajectoryPoint {
     pub fix: zhucun_shared::record::Fix,
 }
 
+/// A failure talking to the server. Its text is what the cadre reads (in Chinese, saying what
+/// to do); the details are in `Debug`.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("network: {0}")]
+    #[error("{}", network_message(.0))]
     Network(#[from] reqwest::Error),
-    #[error("server answered {status}: {}", .body.as_ref().map(|b| b.message.as_str()).unwrap_or(""))]
+    #[error("{}", strings::server_answered(*status, .body.as_ref().map(|b| b.message.as_str())))]
     Status {
         status: u16,
         body: Option<ErrorBody>,
     },
+}
+
+/// No answer, or one the phone cannot read.
+fn network_message(e: &reqwest::Error) -> &'static str {
+    if e.is_builder() {
+        strings::ERR_SERVER_URL
+    } else if e.is_timeout() {
+        strings::ERR_TIMEOUT
+    } else if e.is_decode() {
+        strings::ERR_SERVER_ANSWER
+    } else {
+        strings::ERR_NETWORK
+    }
 }
 
 impl ApiError {
@@ -66,12 +82,12 @@ impl ApiError {
         }
     }
 
-    /// The server's message, or the error itself.
+    /// The server's message (it words its refusals in Chinese), or the error itself.
     pub fn message(&self) -> String {
         match self {
             ApiError::Status {
                 body: Some(body), ..
-            } => body.message.clone(),
+            } if !body.message.trim().is_empty() => body.message.clone(),
             e => e.to_string(),
         }
     }

@@ -33,7 +33,8 @@ pub enum SyncError {
     NotSignedIn,
     #[error("{}", strings::ERR_OTHER_PERSONS_LOG)]
     OtherPersonsLog,
-    #[error("the server's watermark keeps disagreeing with this phone's log")]
+    /// The server's watermark keeps disagreeing with this phone's log.
+    #[error("{}", strings::ERR_UNSETTLED)]
     Unsettled,
 }
 
