@@ -762,7 +762,9 @@ pub async fn build_demo_county<S: Store>(
             id: DeviceId::new(),
             person_id: p.id,
             label: "演示手机".into(),
-            enrolled_at: local(posted, 9, 0),
+            // Before the first duty day's first fix (08:20): a record dated before its
+            // phone's enrolment is flagged as back-filled.
+            enrolled_at: local(posted, 8, 0),
         };
         store.enroll_device(&device).await?;
         phones.insert(
@@ -1167,7 +1169,12 @@ pub async fn build_demo_county<S: Store>(
         for (i, r) in phone.records.iter_mut().enumerate() {
             r.seq = i as u64 + 1;
         }
-        for chunk in phone.records.chunks(zhucun_shared::sync::MAX_PUSH_RECORDS) {
+        // A phone syncs the evening of each day it recorded: a day's records arrive within
+        // hours, not weeks (a record received days after capture carries a late mark).
+        let days = phone
+            .records
+            .chunk_by(|a, b| local_date(a.captured_at) == local_date(b.captured_at));
+        for chunk in days.flat_map(|d| d.chunks(zhucun_shared::sync::MAX_PUSH_RECORDS)) {
             let sent = chunk
                 .last()
                 .map(|r| r.captured_at)
