@@ -391,6 +391,8 @@ async fn cut_off_pictures_and_pictures_carrying_other_files_are_refused() {
             out
         };
         let cut = jpeg[..jpeg.len() * 6 / 10].to_vec();
+        let mut cut_then_closed = cut.clone();
+        cut_then_closed.extend([0xFF, 0xD9]);
         let mut polyglot = jpeg.clone();
         polyglot.extend(zip_with_page());
         polyglot.extend(b"<html><script>alert(1)</script></html>");
@@ -399,6 +401,12 @@ async fn cut_off_pictures_and_pictures_carrying_other_files_are_refused() {
         let cut_png = png[..png.len() - 30].to_vec();
         for (name, bytes, path, code) in [
             ("cut-off JPEG", cut, "photos", "undecodable_image"),
+            (
+                "cut-off JPEG given an end marker",
+                cut_then_closed,
+                "photos",
+                "undecodable_image",
+            ),
             ("JPEG+ZIP+HTML", polyglot.clone(), "photos", "trailing_data"),
             (
                 "JPEG+ZIP+HTML attachment",

@@ -83,7 +83,14 @@ pub fn inspect(bytes: &[u8], limits: DecodeLimits) -> Result<Inspection, Inspect
         .map_err(|e| InspectError::Undecodable(e.to_string()))?;
     check_size(width, height, limits)?;
     let img = match format {
-        ImageFormat::Jpeg => decode_jpeg_strictly(bytes, limits)?,
+        ImageFormat::Jpeg => {
+            let layout = jpeg_layout(bytes).map_err(|m| InspectError::Undecodable(m.into()))?;
+            if layout.sequential {
+                decode_jpeg_strictly(&with_end_sentinel(bytes, layout.eoi), limits)?
+            } else {
+                decode_jpeg_strictly(bytes, limits)?
+            }
+        }
         _ => {
             let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
             let mut l = image::Limits::default();
@@ -196,9 +203,39 @@ fn be32(b: &[u8], i: usize) -> Option<usize> {
     Some(u32::from_be_bytes([s[0], s[1], s[2], s[3]]) as usize)
 }
 
-/// Walks a JPEG's segments from SOI to EOI, skipping the entropy-coded data after each SOS.
+/// A sequential JPEG whose entropy-coded data stops short of its last block and then carries
+/// an end marker decodes without error, even strictly: after a marker the decoder reads zero
+/// bits. So a few stuffed 0xFF bytes — one bits, which no Huffman code is — go before the end
+/// marker of the copy decoded: a decoder that had every block it needed never reads them, one
+/// that still needs data reads them and fails.
+fn with_end_sentinel(bytes: &[u8], eoi: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len() + 32);
+    out.extend_from_slice(&bytes[..eoi]);
+    for _ in 0..16 {
+        out.extend_from_slice(&[0xFF, 0x00]);
+    }
+    out.extend_from_slice(&bytes[eoi..]);
+    out
+}
+
+/// What walking a JPEG's segments finds.
+struct JpegLayout {
+    /// Just after the EOI marker.
+    end: usize,
+    /// Where the EOI marker (its 0xFF) starts.
+    eoi: usize,
+    /// Baseline or extended sequential Huffman (SOF0 or SOF1): one pass over the blocks.
+    sequential: bool,
+}
+
 fn jpeg_end(b: &[u8]) -> Result<usize, &'static str> {
+    jpeg_layout(b).map(|l| l.end)
+}
+
+/// Walks a JPEG's segments from SOI to EOI, skipping the entropy-coded data after each SOS.
+fn jpeg_layout(b: &[u8]) -> Result<JpegLayout, &'static str> {
     let mut i = 2;
+    let mut sequential = false;
     loop {
         if *b.get(i).ok_or(CUT_OFF)? != 0xFF {
             return Err(DAMAGED);
@@ -209,7 +246,14 @@ fn jpeg_end(b: &[u8]) -> Result<usize, &'static str> {
         let marker = *b.get(i).ok_or(CUT_OFF)?;
         i += 1;
         match marker {
-            0xD9 => return Ok(i),
+            0xD9 => {
+                return Ok(JpegLayout {
+                    end: i,
+                    eoi: i - 2,
+                    sequential,
+                })
+            }
+            0xC0 | 0xC1 => sequential = true,
             // Markers without a length: restarts and TEM.
             0xD0..=0xD7 | 0x01 => continue,
             0x00 | 0xD8 => return Err(DAMAGED),
@@ -447,6 +491,44 @@ mod tests {
             image_hasher::ImageHash::<Box<[u8]>>::from_base64(b.facts.phash.as_deref().unwrap())
                 .unwrap();
         assert!(ha.dist(&hb) <= 4, "distance {}", ha.dist(&hb));
+    }
+
+    #[test]
+    fn a_jpeg_cut_short_is_refused_even_with_an_end_marker_put_back() {
+        let noise = {
+            let mut state = 7u32;
+            DynamicImage::ImageRgb8(image::RgbImage::from_fn(200, 150, |_, _| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                let b = state.to_be_bytes();
+                image::Rgb([b[0], b[1], b[2]])
+            }))
+        };
+        let grey = DynamicImage::ImageLuma8(image::GrayImage::from_fn(33, 17, |x, y| {
+            image::Luma([(x * 7 + y * 3) as u8])
+        }));
+        for img in [picture(5), noise, grey] {
+            let mut whole = Vec::new();
+            img.write_to(&mut Cursor::new(&mut whole), ImageFormat::Jpeg)
+                .unwrap();
+            let i = inspect(&whole, LIMITS).unwrap();
+            assert_eq!((i.width, i.height), (img.width(), img.height()));
+            let scan = whole.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+            for percent in [1, 10, 30, 50, 70, 90, 99] {
+                let cut = scan + 20 + (whole.len() - scan - 22) * percent / 100;
+                let mut closed = whole[..cut].to_vec();
+                closed.extend([0xFF, 0xD9]);
+                assert!(
+                    matches!(inspect(&closed, LIMITS), Err(InspectError::Undecodable(_))),
+                    "{}×{} cut at {percent}%",
+                    img.width(),
+                    img.height()
+                );
+                assert!(matches!(
+                    inspect(&whole[..cut], LIMITS),
+                    Err(InspectError::Undecodable(_))
+                ));
+            }
+        }
     }
 
     #[test]
