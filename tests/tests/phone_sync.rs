@@ -541,6 +541,12 @@ async fn an_expired_session_asks_to_sign_in_again_and_keeps_everything() {
         .unwrap_err();
     assert!(err.needs_sign_in(), "{err}");
     assert!(p.lock().unwrap().session_expired().unwrap());
+    // What the cadre reads is Chinese and says what to do, not "server answered 401".
+    let shown = p.lock().unwrap().queue_state().unwrap().last_error.unwrap();
+    for message in [err.to_string(), shown] {
+        assert!(message.contains("请重新登录"), "{message}");
+        assert!(!message.chars().any(|c| c.is_ascii_alphabetic()), "{message}");
+    }
     assert_eq!(p.lock().unwrap().queue_state().unwrap().pending_records, 3);
     // Capture goes on meanwhile.
     let later = write(&p, 1);
