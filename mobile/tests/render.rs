@@ -962,3 +962,31 @@ async fn signing_in_at_a_wrong_address_says_in_chinese_what_to_do() {
         assert!(is_chinese(&message), "{url}: {message}");
     }
 }
+
+#[test]
+fn the_header_says_all_uploaded_only_after_a_sync_went_through() {
+    let (s, _) = services();
+    let badge = |s: &Services| {
+        let mut screen = Screen::at("/progress", s.clone());
+        let html = screen.html();
+        let at = html.find("class=\"who\"").unwrap();
+        let end = at + html[at..].find("</span></span>").unwrap();
+        html[at..end].to_string()
+    };
+    // Nothing waits, but nothing ever went up either.
+    let html = badge(&s);
+    assert!(html.contains("尚未同步"), "{html}");
+    assert!(!html.contains("已全部上传"), "{html}");
+    // A sync failed: not "all uploaded".
+    let failed = "无法连接服务器，请检查手机网络";
+    s.store().lock().unwrap().set_sync_error(failed).unwrap();
+    let html = badge(&s);
+    assert!(html.contains("同步失败"), "{html}");
+    assert!(!html.contains("已全部上传"), "{html}");
+    // A sync under way is said as such.
+    let guard = s.begin_sync().unwrap();
+    assert!(badge(&s).contains("同步中"));
+    drop(guard);
+    s.store().lock().unwrap().set_sync_success(now()).unwrap();
+    assert!(badge(&s).contains("已全部上传"));
+}
