@@ -34,6 +34,7 @@ pub struct Config {
     pub max_image_pixels: u64,
     /// Per person: most bytes of unfinished uploads held at once, and most unfinished uploads.
     /// An upload past either is refused (409 `upload_quota`) until one finishes or expires.
+    /// The bytes allowed are never fewer than `max_photo_bytes`: one whole file always fits.
     pub max_parked_upload_bytes: u64,
     pub max_parked_uploads: u32,
     /// An unfinished upload not added to for this long is deleted.

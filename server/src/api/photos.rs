@@ -359,7 +359,9 @@ fn check_quota(
             ),
         });
     }
-    if parked.bytes + adding > config.max_parked_upload_bytes {
+    // One file of the largest size can always be sent, whatever the setting.
+    let max_bytes = config.max_parked_upload_bytes.max(config.max_photo_bytes);
+    if parked.bytes + adding > max_bytes {
         let mib = |b: u64| b.div_ceil(1024 * 1024);
         return Err(ApiError::Conflict {
             code: "upload_quota",
@@ -367,7 +369,7 @@ fn check_quota(
             message: format!(
                 "您未传完的文件已占用 {} MiB（上限 {} MiB）：请先把已开始的上传传完，或等 {hours} 小时后未传完的部分自动清除，再继续上传",
                 mib(parked.bytes),
-                mib(config.max_parked_upload_bytes)
+                mib(max_bytes)
             ),
         });
     }
