@@ -510,7 +510,8 @@ async fn unfinished_uploads_are_bounded_per_person_and_expire_within_hours() {
         let other = app.login(app.fx.cadre2).await;
         let (s, _) = put(&app, &other, &fake(100), 0, total, &junk).await;
         assert_eq!(s, StatusCode::OK);
-        // A part untouched for 7 hours is gone at the next sweep, and makes room.
+        // A part untouched for 7 hours has expired: it no longer counts, and the next sweep
+        // deletes it.
         let part = app.state.uploads.part_path(&fake(1), app.fx.cadre1);
         let seven_hours_ago =
             std::time::SystemTime::now() - std::time::Duration::from_secs(7 * 3600);
@@ -520,9 +521,10 @@ async fn unfinished_uploads_are_bounded_per_person_and_expire_within_hours() {
             .unwrap()
             .set_modified(seven_hours_ago)
             .unwrap();
-        assert_eq!(app.state.uploads.sweep_abandoned(), 1);
         let (s, v) = put(&app, &token, &fake(parts), 0, total, &junk[..1000]).await;
         assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(app.state.uploads.sweep_abandoned(), 1);
+        assert!(!part.exists());
         app.stop().await;
     }
 }

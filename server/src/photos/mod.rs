@@ -172,8 +172,9 @@ impl Uploads {
             .is_none_or(|t| t.elapsed() >= every)
     }
 
-    /// How many unfinished uploads `uploader` has parked, and their bytes. Blocking I/O: one
-    /// read of the uploads directory, which the quotas and the expiry keep small.
+    /// How many unfinished uploads `uploader` has parked, and their bytes; expired parts, which
+    /// the next sweep deletes, do not count. Blocking I/O: one read of the uploads directory,
+    /// which the quotas and the expiry keep small.
     pub fn parked_by(&self, uploader: PersonId) -> Parked {
         let suffix = format!(".{uploader}.part");
         let mut out = Parked::default();
@@ -184,7 +185,15 @@ impl Uploads {
             if !e.file_name().to_str().is_some_and(|n| n.ends_with(&suffix)) {
                 continue;
             }
-            if let Ok(m) = e.metadata() {
+            let Ok(m) = e.metadata() else {
+                continue;
+            };
+            let expired = m
+                .modified()
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age >= self.abandoned_after);
+            if !expired {
                 out.parts += 1;
                 out.bytes += m.len();
             }
