@@ -215,6 +215,28 @@ pub const PHOTO_FILE_MISSING: &str = "照片文件缺失";
 /// The label of a device enrolled again because its log was found restored or copied.
 pub const FORKED_DEVICE_LABEL: &str = "手机（恢复或复制后重新登记）";
 
+/// What a record set aside is, from its type tag (`RecordBody::type_name`, or `photo` for a
+/// file): the cadre reads 照片, not `photo`.
+pub fn record_kind(type_name: &str) -> &'static str {
+    match type_name {
+        "duty_start" => START_DUTY,
+        "duty_end" => END_DUTY,
+        "fix" => "轨迹点",
+        "village_check_in" => VILLAGE_CHECK_IN,
+        "village_check_out" => VILLAGE_CHECK_OUT,
+        "household_check_in" => HOUSEHOLD_CHECK_IN,
+        "visit_fix" => "走访定位",
+        "household_check_out" => HOUSEHOLD_CHECK_OUT,
+        "photo" => PHOTOS,
+        "note" => NOTES,
+        "village_event" => EVENT_TITLE,
+        "activity" => ACTIVITY,
+        "report" => REPORT,
+        "retraction" => "撤回",
+        _ => NOTES,
+    }
+}
+
 /// What to tell the cadre when a record breaks the rule on `field` (a JSON path in the record).
 pub fn refused_field(field: &str) -> String {
     let msg = match field {

@@ -659,7 +659,8 @@ fn records_and_photos_the_server_refused_are_shown_as_not_uploaded() {
     let mut screen = Screen::new(zhucun_mobile::components::SyncCard, s.clone());
     let html = screen.html();
     assert!(html.contains("未能上传"), "{html}");
-    assert!(html.contains("时间不合理"), "{html}");
+    assert!(html.contains("开始值守：时间不合理"), "{html}");
+    assert!(!html.contains("duty_start"), "{html}");
     assert!(html.contains("重新上传"), "{html}");
     // Retried, it is pending again and no longer shown as refused.
     assert_eq!(s.retry_set_aside().unwrap(), 1);
@@ -883,16 +884,34 @@ fn is_chinese(message: &str) -> bool {
     !words.chars().any(|c| c.is_ascii_alphabetic()) && message.contains('请')
 }
 
-#[tokio::test]
-async fn a_sync_started_on_today_finishes_after_leaving_today() {
-    let s = syncing_with(&nobody_there());
+/// 今日, and the switch that shows it (as the router shows a tab).
+fn today_tab(s: &Services) -> (Screen, Signal<bool>) {
     let mut shown = None;
-    let mut screen = Screen::with(today_while_shown, s.clone(), |dom| {
+    let screen = Screen::with(today_while_shown, s.clone(), |dom| {
         let signal = dom.in_runtime(|| Signal::new_in_scope(true, ScopeId::ROOT));
         dom.provide_root_context(signal);
         shown = Some(signal);
     });
-    let mut shown = shown.unwrap();
+    (screen, shown.unwrap())
+}
+
+#[test]
+fn a_note_being_typed_is_still_there_after_looking_at_another_tab() {
+    let (s, _) = a_visit_under_way();
+    let (mut screen, mut shown) = today_tab(&s);
+    let note = screen.listening("input", None)[0];
+    screen.type_in(note, "家中有两名学生");
+    screen.dom.in_runtime(|| shown.set(false));
+    assert!(!screen.html().contains("家中有两名学生"));
+    screen.dom.in_runtime(|| shown.set(true));
+    let html = screen.html();
+    assert!(html.contains("家中有两名学生"), "{html}");
+}
+
+#[tokio::test]
+async fn a_sync_started_on_today_finishes_after_leaving_today() {
+    let s = syncing_with(&nobody_there());
+    let (mut screen, mut shown) = today_tab(&s);
     // 立即同步, the last button of 今日; then the cadre goes to another tab at once.
     let sync_now = *screen.listening("click", None).last().unwrap();
     screen.press(sync_now);

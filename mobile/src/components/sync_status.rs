@@ -83,7 +83,7 @@ pub fn SyncCard() -> Element {
                         }
                     }
                     for item in q.set_aside.iter() {
-                        div { class: "row", span { class: "cats", "{item.what}：{item.message}" } }
+                        div { class: "row", span { class: "cats", "{strings::record_kind(&item.what)}：{item.message}" } }
                     }
                 }
             }
