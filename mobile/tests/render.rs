@@ -1009,3 +1009,33 @@ fn the_header_says_all_uploaded_only_after_a_sync_went_through() {
     s.store().lock().unwrap().set_sync_success(now()).unwrap();
     assert!(badge(&s).contains("已全部上传"));
 }
+
+#[tokio::test]
+async fn signing_in_where_no_server_answers_says_in_chinese_what_to_do() {
+    let store = Store::in_memory().unwrap();
+    let s = Services::new(store, Arc::new(ManualClock::new(now())), None, true).unwrap();
+    let mut screen = Screen::new(pages::SignIn, s);
+    let fields = screen.listening("input", None);
+    assert_eq!(fields.len(), 3, "server, username, password");
+    screen.type_in(fields[0], &nobody_there());
+    screen.type_in(fields[1], "yang");
+    screen.type_in(fields[2], "zhucun2026");
+    let sign_in = screen.listening("click", Some(fields[2]))[0];
+    screen.press(sign_in);
+    let said = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            let html = screen.html();
+            if html.contains("登录失败") {
+                return html;
+            }
+            let pause = std::time::Duration::from_millis(50);
+            let _ = tokio::time::timeout(pause, screen.dom.wait_for_work()).await;
+        }
+    })
+    .await
+    .expect("the sign-in never ended");
+    let at = said.find("登录失败").unwrap();
+    let message = &said[at..at + said[at..].find('<').unwrap()];
+    assert!(is_chinese(message), "{message}");
+    assert!(message.contains("无法连接服务器"), "{message}");
+}
