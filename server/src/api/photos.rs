@@ -201,7 +201,7 @@ pub async fn upload(
         (status = 200, description = "PhotoStatus after the chunk; complete once the file is checked and stored", body = Object),
         (status = 409, description = "offset is past what the server holds (code offset_mismatch), or the caller's unfinished uploads are at their quota of parts or bytes (code upload_quota, field parked_uploads or parked_bytes): finish or wait for them to expire", body = Object),
         (status = 413, description = "File or chunk too large; the partial upload is dropped", body = Object),
-        (status = 422, description = "Not an accepted document or image (code not_accepted_file), a damaged document (bad_document), or content that does not match the SHA-256; the partial upload is dropped", body = Object),
+        (status = 422, description = "Not an accepted document or image (code not_accepted_file), a damaged document or one carrying something else — cut off, data after its end, web page markup, an archive with other entries (bad_document), a picture refused as on /api/v1/photos, or content that does not match the SHA-256; the partial upload is dropped", body = Object),
     ),
     security(("bearer" = [])))]
 pub async fn upload_file(
