@@ -12,6 +12,7 @@ use zhucun_shared::catalogue::BUNDLED_RULES;
 use zhucun_shared::geometry::offset;
 use zhucun_shared::ids::*;
 use zhucun_shared::org::{
+    Directory,
     Assignment, Household, HouseholdCategory, LatLon, Pairing, Person, Township, Village,
 };
 use zhucun_shared::period::{local_date, Period, PeriodKind};
@@ -142,26 +143,29 @@ pub fn pull(now: DateTime<Utc>) -> PullResponse {
             township_id: TOWNSHIP,
             unit_id: None,
         }),
-        townships: vec![Township {
-            id: TOWNSHIP,
-            name: "龙场镇".into(),
-            county: "修文县".into(),
-        }],
-        assignments: vec![
-            assignment(1, ME, Role::TeamLeader),
-            assignment(2, TEAMMATE, Role::ResidentMember),
-        ],
-        villages: vec![Village {
-            id: VILLAGE,
-            township_id: TOWNSHIP,
-            name: "青山村".into(),
-            code: Some("520123100201".into()),
-            boundary: boundary(),
-            poor: true,
-            exiting_this_year: false,
-        }],
-        households: households(),
-        pairings,
+        org: Directory {
+            townships: vec![Township {
+                id: TOWNSHIP,
+                name: "龙场镇".into(),
+                county: "修文县".into(),
+            }],
+            assignments: vec![
+                assignment(1, ME, Role::TeamLeader),
+                assignment(2, TEAMMATE, Role::ResidentMember),
+            ],
+            villages: vec![Village {
+                id: VILLAGE,
+                township_id: TOWNSHIP,
+                name: "青山村".into(),
+                code: Some("520123100201".into()),
+                boundary: boundary(),
+                poor: true,
+                exiting_this_year: false,
+            }],
+            households: households(),
+            pairings,
+            people: Vec::new(),
+        },
         rules_toml: BUNDLED_RULES.into(),
         calendar_toml: BUNDLED_CALENDAR.into(),
         verdicts: vec![server_report(now)],
@@ -261,12 +265,11 @@ pub fn route_for(reference: &crate::store::Reference, now: DateTime<Utc>) -> Sim
     use geo::{BoundingRect, Centroid};
     let today = zhucun_shared::period::local_date(now);
     let me = reference.me.as_ref().map(|p| p.id);
-    let village = reference
-        .assignments
-        .iter()
-        .filter(|a| Some(a.person_id) == me && a.overlaps(today, today))
-        .filter_map(|a| a.village_id)
-        .find_map(|v| reference.village(v));
+    let village = me
+        .map(|me| reference.org.villages_of(me, today, today))
+        .unwrap_or_default()
+        .into_iter()
+        .find_map(|v| reference.org.village(v));
     let Some(village) = village else {
         return route();
     };
@@ -276,7 +279,7 @@ pub fn route_for(reference: &crate::store::Reference, now: DateTime<Utc>) -> Sim
         .or_else(|| village.boundary.bounding_rect().map(|r| r.center().into()))
         .map(|p| LatLon::new(p.y(), p.x()))
         .unwrap_or_else(village_centre);
-    let homes: Vec<Household> = reference.households_of(village.id).cloned().collect();
+    let homes: Vec<Household> = reference.org.households_of(village.id).cloned().collect();
     route_through(centre, &homes)
 }
 
@@ -324,7 +327,7 @@ pub fn team(now: DateTime<Utc>) -> Vec<TeamMember> {
 /// [`spot_checks`] fills the queue.
 pub fn make_supervisor(store: &mut crate::Store, now: DateTime<Utc>) -> crate::store::Result<()> {
     let mut p = pull(now);
-    p.assignments.push(Assignment {
+    p.org.assignments.push(Assignment {
         id: AssignmentId::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0a99),
         person_id: ME,
         role: Role::Supervisor,
@@ -585,7 +588,7 @@ mod route_tests {
         // A village 20 km east of the demo one, with its households, where the cadre is posted.
         let mut pull = pull(now);
         let shift = |p: LatLon| offset(p, 0.0, 20_000.0);
-        for v in &mut pull.villages {
+        for v in &mut pull.org.villages {
             for poly in &mut v.boundary.0 {
                 poly.exterior_mut(|ring| {
                     for c in ring.coords_mut() {
@@ -595,12 +598,12 @@ mod route_tests {
                 });
             }
         }
-        for h in &mut pull.households {
+        for h in &mut pull.org.households {
             h.location = shift(h.location);
         }
         store.save_pull(&pull).unwrap();
         let route = route_for(&store.reference().unwrap(), now);
-        let expected: Vec<LatLon> = pull.households.iter().take(6).map(|h| h.location).collect();
+        let expected: Vec<LatLon> = pull.org.households.iter().take(6).map(|h| h.location).collect();
         assert_eq!(dwell_points(&route), expected);
         assert_ne!(dwell_points(&route), dwell_points(&super::route()));
     }

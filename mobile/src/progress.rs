@@ -44,7 +44,9 @@ pub struct Progress {
 
 /// The roles `person` holds at any time in `month`.
 pub fn roles_in(reference: &Reference, person: PersonId, month: Period) -> Vec<Role> {
-    reference.roles_between(person, month.first_day(), month.last_day())
+    reference
+        .org
+        .roles_between(person, month.first_day(), month.last_day())
 }
 
 /// Progress for the month containing `now`.
@@ -58,10 +60,7 @@ pub fn compute(
         .expect("a month always contains a date");
     let ctx = EvalContext {
         person,
-        assignments: &reference.assignments,
-        pairings: &reference.pairings,
-        villages: &reference.villages,
-        households: &reference.households,
+        org: &reference.org,
         records,
         calendar: &reference.calendar,
         catalogue: &reference.catalogue,
@@ -103,5 +102,58 @@ pub fn compute(
         computed_at: now,
         server_evaluated_at: server.map(|s| s.evaluated_at),
         rows,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveDate, TimeZone};
+    use zhucun_shared::ids::{AssignmentId, HouseholdId, PairingId, TownshipId, VillageId};
+    use zhucun_shared::org::{Assignment, Directory, Pairing, Person};
+
+    /// A pairing alone makes no pairing cadre, on the phone as on the server: a person
+    /// imported with pairings but no pairing_cadre posting has no R-242 row (R-35 is theirs
+    /// as a resident member).
+    #[test]
+    fn a_pairing_without_the_posting_brings_no_pairing_rules() {
+        let (t, v) = (TownshipId::new(), VillageId::new());
+        let me = Person {
+            id: PersonId::new(),
+            name: "张一".into(),
+            township_id: t,
+            unit_id: None,
+        };
+        let start = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let reference = Reference {
+            me: Some(me.clone()),
+            org: Directory {
+                people: vec![me.clone()],
+                assignments: vec![Assignment {
+                    id: AssignmentId::new(),
+                    person_id: me.id,
+                    role: Role::ResidentMember,
+                    village_id: Some(v),
+                    township_id: t,
+                    starts_on: start,
+                    ends_on: None,
+                }],
+                pairings: vec![Pairing {
+                    id: PairingId::new(),
+                    person_id: me.id,
+                    household_id: HouseholdId::new(),
+                    starts_on: start,
+                    ends_on: None,
+                }],
+                ..Directory::default()
+            },
+            ..Reference::default()
+        };
+        let now = Utc.with_ymd_and_hms(2026, 11, 20, 4, 0, 0).unwrap();
+        let progress = compute(&reference, &[], me.id, now);
+        let ids: Vec<&str> = progress.rows.iter().map(|r| r.rule_id.as_str()).collect();
+        assert!(!ids.is_empty());
+        assert!(!ids.contains(&"R-242"), "{ids:?}");
+        assert!(!roles_in(&reference, me.id, progress.month).contains(&Role::PairingCadre));
     }
 }

@@ -463,9 +463,9 @@ impl Services {
             .or(store.meta("person_name")?);
         let village_id = capture
             .current_village()
-            .or_else(|| me.and_then(|p| reference.villages_of(p, today).first().copied()));
+            .or_else(|| me.and_then(|p| reference.org.villages_of(p, today, today).first().copied()));
         snap.village = village_id
-            .and_then(|v| reference.village(v))
+            .and_then(|v| reference.org.village(v))
             .map(|v| VillageView {
                 id: v.id,
                 name: v.name.clone(),
@@ -477,6 +477,7 @@ impl Services {
         }
         let name = |r: &Reference, row: VisitRow| VisitView {
             household: r
+                .org
                 .household(row.household_id)
                 .map(|h: &Household| h.head_name.clone())
                 .unwrap_or_default(),

@@ -513,7 +513,7 @@ fn a_supervisor_works_through_the_queue_and_sees_a_finding_at_once() {
     use zhucun_shared::spot_check::{Finding, SpotCheckItem, SpotCheckQueue, SpotCheckReason};
     use zhucun_shared::verdict::{EvidenceKind, FlagKind};
     let (s, _) = services_with(|pull| {
-        pull.assignments.push(zhucun_shared::org::Assignment {
+        pull.org.assignments.push(zhucun_shared::org::Assignment {
             id: AssignmentId::new(),
             person_id: demo::ME,
             role: zhucun_shared::role::Role::Supervisor,
@@ -747,7 +747,7 @@ fn a_note_saved_with_its_button_is_not_saved_again_at_check_out() {
 /// The demo cadre, made a supervisor of the township.
 fn supervisor() -> Services {
     services_with(|pull| {
-        pull.assignments.push(zhucun_shared::org::Assignment {
+        pull.org.assignments.push(zhucun_shared::org::Assignment {
             id: zhucun_shared::ids::AssignmentId::new(),
             person_id: demo::ME,
             role: zhucun_shared::role::Role::Supervisor,

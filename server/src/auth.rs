@@ -1,7 +1,7 @@
 //! Accounts: argon2id password hashes, bearer tokens (only their SHA-256 is stored), the caller
 //! of a request, and the throttle on failed logins.
 
-use crate::access::Access;
+use zhucun_shared::org::Access;
 use crate::error::ApiError;
 use crate::store::{SessionRow, Store, ThrottleRow};
 use crate::AppState;
@@ -239,15 +239,7 @@ const RENEW_EVERY_S: i64 = 5 * 60;
 impl Caller {
     /// Roles held on `day`.
     pub fn roles_on(&self, day: NaiveDate) -> Vec<Role> {
-        let mut roles: Vec<Role> = self
-            .assignments
-            .iter()
-            .filter(|a| a.overlaps(day, day))
-            .map(|a| a.role)
-            .collect();
-        roles.sort();
-        roles.dedup();
-        roles
+        zhucun_shared::org::roles_of(self.assignments.iter().filter(|a| a.overlaps(day, day)))
     }
 }
 

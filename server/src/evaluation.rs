@@ -7,43 +7,13 @@ use crate::AppState;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use zhucun_shared::ids::{PersonId, VillageId};
+use zhucun_shared::ids::PersonId;
 use zhucun_shared::period::{day_start, Period};
 use zhucun_shared::org::Device;
 use zhucun_shared::plausibility::{DeviceLogs, PhotoFacts, PhotoFiles};
 use zhucun_shared::record::{DeviceRecord, RecordBody};
 use zhucun_shared::verdict::PersonReport;
 use zhucun_shared::{evaluate, EvalContext};
-
-/// The people whose records bear on `person`'s verdicts for `month`: the person, everyone
-/// whose posting to one of the person's villages of that month overlaps it, and the cadres
-/// paired in that month with households of those villages (village-scoped rules count the
-/// team's work, and nobody else's).
-pub fn team_of(org: &Org, person: PersonId, month: Period) -> BTreeSet<PersonId> {
-    let (from, to) = (month.first_day(), month.last_day());
-    let villages: BTreeSet<VillageId> = org
-        .assignments_of(person)
-        .filter(|a| a.overlaps(from, to))
-        .filter_map(|a| a.village_id)
-        .collect();
-    let households: BTreeSet<_> = org
-        .households
-        .iter()
-        .filter(|h| villages.contains(&h.village_id))
-        .map(|h| h.id)
-        .collect();
-    let posted = org
-        .assignments
-        .iter()
-        .filter(|a| a.village_id.is_some_and(|v| villages.contains(&v)) && a.overlaps(from, to))
-        .map(|a| a.person_id);
-    let paired = org
-        .pairings
-        .iter()
-        .filter(|p| households.contains(&p.household_id) && p.overlaps(from, to))
-        .map(|p| p.person_id);
-    posted.chain(paired).chain([person]).collect()
-}
 
 /// What one request has read already: each person's records over a window, and what is known
 /// of photo files. A queue over a township then reads each person once, not once for every
@@ -123,10 +93,7 @@ pub async fn person_report_with(
     let report = tokio::task::spawn_blocking(move || {
         let ctx = EvalContext {
             person,
-            assignments: &org.assignments,
-            pairings: &org.pairings,
-            villages: &org.villages,
-            households: &org.households,
+            org: &org,
             records: &records,
             calendar: &st.calendar,
             catalogue: &st.catalogue,
@@ -166,7 +133,7 @@ async fn records_for(
     // Phones' clocks run ahead sometimes; the validator allows a day.
     let to = now + Duration::days(2);
     let mut records = Vec::new();
-    for p in team_of(org, person, month) {
+    for p in org.team_of(person, month.first_day(), month.last_day()) {
         let theirs = match loaded.records.get(&(p, from)) {
             Some(r) => r.clone(),
             None => {

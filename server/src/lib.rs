@@ -4,7 +4,6 @@
 //! Start it in-process with [`open_store`], [`AppState::new`] and [`serve`] on any listener
 //! (tests bind port 0).
 
-pub mod access;
 pub mod accounts;
 pub mod api;
 pub mod auth;

@@ -7,7 +7,6 @@ mod common;
 use chrono::{Duration, NaiveDate, Utc};
 use common::*;
 use reqwest::StatusCode;
-use zhucun_server::evaluation::team_of;
 use zhucun_server::store::{Org, Store};
 use zhucun_shared::ids::{
     AssignmentId, DeviceId, HouseholdId, PairingId, PersonId, RecordId, VillageId,
@@ -133,7 +132,7 @@ fn the_team_is_the_villages_people_of_that_month() {
     });
     let paired_elsewhere = pair(&mut org, v2_household, None);
 
-    let team = team_of(&org, fx.cadre1, month);
+    let team = org.team_of(fx.cadre1, month.first_day(), month.last_day());
     for p in [fx.cadre1, fx.leader1, fx.liaison, this_month, paired] {
         assert!(team.contains(&p), "{p} missing from {team:?}");
     }

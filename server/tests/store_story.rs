@@ -3,7 +3,7 @@
 
 mod common;
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{Duration, SubsecRound, TimeZone, Utc};
 use common::*;
 use zhucun_server::api::sync::content_hash;
 use zhucun_server::store::{IncomingRecord, PhotoRow, SessionRow, Store, StoreError, UserRow};
@@ -129,7 +129,8 @@ async fn story(store: &zhucun_server::AnyStore, backend: &Backend) {
         store.user_by_username("ZHANGYI").await.unwrap().map(|u| u.person_id),
         Some(fx.cadre1)
     );
-    let now = Utc::now();
+    // PostgreSQL keeps microseconds.
+    let now = Utc::now().trunc_subsecs(6);
     let session = |id: &str| SessionRow {
         id: id.into(),
         person_id: fx.cadre1,

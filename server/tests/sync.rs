@@ -420,3 +420,31 @@ async fn the_watermark_is_the_longest_held_prefix_whatever_the_order_and_gaps() 
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_pull_keeps_the_protocol_v1_shape() {
+    let app = TestApp::start(&Backend::Sqlite).await;
+    let token = app.login(app.fx.cadre1).await;
+    let (s, v) = app.get(&token, "/api/v1/sync/pull").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let keys: std::collections::BTreeSet<&str> =
+        v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "assignments", "calendar_toml", "changed", "cursor", "devices", "households", "me",
+            "pairings", "rules_toml", "townships", "verdicts", "villages",
+        ]
+        .into(),
+    );
+    // A phone of protocol v1 reads it, and an answer without the lists (cursor current) too.
+    let pull: zhucun_shared::sync::PullResponse = serde_json::from_value(v.clone()).unwrap();
+    assert_eq!(pull.org.villages.len(), 1);
+    let cursor = v["cursor"].as_str().unwrap();
+    let (_, same) = app
+        .get(&token, &format!("/api/v1/sync/pull?cursor={cursor}"))
+        .await;
+    assert_eq!(same["changed"], false);
+    let _: zhucun_shared::sync::PullResponse = serde_json::from_value(same).unwrap();
+    app.stop().await;
+}

@@ -211,22 +211,36 @@ struct Env {
     month: Period,
 }
 
-/// Evaluates one person with the organisation of their village, as the server loads it.
-fn eval_one(c: &County, env: &Env, village: usize, i: usize, records: &[DeviceRecord]) -> usize {
+/// Each village's organisation, as the server loads it: its postings, boundary, households
+/// and its people's pairings.
+fn village_orgs(c: &County) -> Vec<Directory> {
     let ppv = PEOPLE_PER_VILLAGE;
-    let pairings: Vec<Pairing> = c
-        .pairings
-        .iter()
-        .filter(|p| p.person_id == person_id(village, i))
-        .cloned()
-        .collect();
+    (0..VILLAGES)
+        .map(|v| {
+            let people: Vec<PersonId> = (0..ppv).map(|i| person_id(v, i)).collect();
+            Directory {
+                assignments: c.assignments[v * ppv..(v + 1) * ppv].to_vec(),
+                pairings: c
+                    .pairings
+                    .iter()
+                    .filter(|p| people.contains(&p.person_id))
+                    .cloned()
+                    .collect(),
+                villages: c.villages[v..v + 1].to_vec(),
+                households: c.households
+                    [v * HOUSEHOLDS_PER_VILLAGE..(v + 1) * HOUSEHOLDS_PER_VILLAGE]
+                    .to_vec(),
+                ..Directory::default()
+            }
+        })
+        .collect()
+}
+
+/// Evaluates one person with the organisation of their village.
+fn eval_one(org: &Directory, env: &Env, village: usize, i: usize, records: &[DeviceRecord]) -> usize {
     let ctx = EvalContext {
         person: person_id(village, i),
-        assignments: &c.assignments[village * ppv..(village + 1) * ppv],
-        pairings: &pairings,
-        villages: &c.villages[village..village + 1],
-        households: &c.households
-            [village * HOUSEHOLDS_PER_VILLAGE..(village + 1) * HOUSEHOLDS_PER_VILLAGE],
+        org,
         records,
         calendar: &env.calendar,
         catalogue: &env.catalogue,
@@ -238,6 +252,7 @@ fn eval_one(c: &County, env: &Env, village: usize, i: usize, records: &[DeviceRe
 
 fn main() {
     let c = county();
+    let orgs = village_orgs(&c);
     let env = Env {
         calendar: WorkCalendar::bundled(),
         catalogue: Catalogue::bundled(),
@@ -251,7 +266,7 @@ fn main() {
     group.throughput(Throughput::Elements(fixes_in(&sample)));
     group.bench_function("plain_pass", |b| b.iter(|| plain_pass(black_box(&sample))));
     group.bench_function("evaluate", |b| {
-        b.iter(|| eval_one(&c, &env, 7, 0, black_box(&sample)))
+        b.iter(|| eval_one(&orgs[7], &env, 7, 0, black_box(&sample)))
     });
     group.finish();
     crit.final_summary();
@@ -273,7 +288,7 @@ fn main() {
         black_box(plain_pass(black_box(&records)));
         t_pass += t.elapsed();
         let t = Instant::now();
-        verdicts += black_box(eval_one(&c, &env, village, i, black_box(&records)));
+        verdicts += black_box(eval_one(&orgs[village], &env, village, i, black_box(&records)));
         t_eval += t.elapsed();
     }
     let rate = |d: StdDuration| fixes as f64 / d.as_secs_f64();

@@ -11,7 +11,7 @@
 
 use crate::catalogue::CatalogueError;
 use crate::ids::*;
-use crate::org::{Assignment, Household, Pairing, Person, Township, Village};
+use crate::org::{Directory, Person};
 use crate::record::DeviceRecord;
 use crate::verdict::PersonReport;
 use chrono::{DateTime, Utc};
@@ -77,11 +77,11 @@ pub struct PullResponse {
     pub cursor: String,
     pub changed: bool,
     pub me: Option<Person>,
-    pub townships: Vec<Township>,
-    pub assignments: Vec<Assignment>,
-    pub villages: Vec<Village>,
-    pub households: Vec<Household>,
-    pub pairings: Vec<Pairing>,
+    /// The part of the township the phone keeps offline: its townships, the caller's postings
+    /// and pairings, the villages of those postings with their households. On the wire its
+    /// lists sit beside `me` (protocol v1); `people` is left out while empty.
+    #[serde(flatten)]
+    pub org: Directory,
     /// The rules file in force (TOML).
     pub rules_toml: String,
     /// The working-day calendar in force (TOML, with overrides).

@@ -52,7 +52,7 @@ impl DemoServer {
         );
         let store = open_store(&url).await.expect("server database");
         let pull = demo::pull(Utc::now());
-        let mut assignments = pull.assignments.clone();
+        let mut assignments = pull.org.assignments.clone();
         assignments.push(Assignment {
             id: AssignmentId::from_u128(0x99),
             person_id: SUPERVISOR,
@@ -70,16 +70,16 @@ impl DemoServer {
         };
         store
             .put_org(&Org {
-                townships: pull.townships,
+                townships: pull.org.townships,
                 people: vec![
                     pull.me.clone().expect("the demo cadre"),
                     person(demo::TEAMMATE, "吴海燕"),
                     person(SUPERVISOR, "陈志强"),
                 ],
-                villages: pull.villages,
-                households: pull.households,
+                villages: pull.org.villages,
+                households: pull.org.households,
                 assignments,
-                pairings: pull.pairings,
+                pairings: pull.org.pairings,
             })
             .await
             .expect("organisation stored");

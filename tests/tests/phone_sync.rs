@@ -101,7 +101,7 @@ async fn a_morning_captured_offline_syncs_and_the_verdicts_come_back() {
     let first = sync.sync_once(&store, Utc::now()).await.unwrap();
     assert!(first.reference_changed);
     assert_eq!(
-        store.lock().unwrap().reference().unwrap().households.len(),
+        store.lock().unwrap().reference().unwrap().org.households.len(),
         12
     );
 
@@ -656,7 +656,7 @@ async fn what_was_refused_goes_up_when_retried_after_the_office_fixes_it() {
     // The cadre is sent to help in a neighbouring village, but the office has not yet recorded
     // the posting: the server refuses the event the cadre recorded there.
     let pull = demo::pull(Utc::now());
-    let mut neighbour = pull.villages[0].clone();
+    let mut neighbour = pull.org.villages[0].clone();
     neighbour.id = zhucun_shared::ids::VillageId::new();
     neighbour.name = "邻村".into();
     let office = open_store(&srv.url).await.unwrap();
@@ -695,6 +695,7 @@ async fn what_was_refused_goes_up_when_retried_after_the_office_fixes_it() {
 
     // The office records the posting; the cadre retries.
     let mut posting = pull
+        .org
         .assignments
         .iter()
         .find(|a| a.person_id == demo::ME)

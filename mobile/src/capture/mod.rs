@@ -295,6 +295,7 @@ pub fn decide(
                 return Err(CaptureError::AlreadyInVillage);
             }
             let village = reference
+                .org
                 .village(village_id)
                 .ok_or(CaptureError::UnknownVillage)?;
             if let Some(f) = fresh {
@@ -333,6 +334,7 @@ pub fn decide(
                 return Err(CaptureError::VisitOpen);
             }
             reference
+                .org
                 .household(household_id)
                 .ok_or(CaptureError::UnknownHousehold)?;
             vec![RecordBody::HouseholdCheckIn {

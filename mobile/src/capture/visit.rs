@@ -21,6 +21,7 @@ pub fn nearest_households(
     here: Option<LatLon>,
 ) -> Vec<NearbyHousehold> {
     let mut out: Vec<NearbyHousehold> = reference
+        .org
         .households_of(village)
         .map(|h| NearbyHousehold {
             distance_m: here.map(|p| distance_m(p, h.location)),

@@ -522,5 +522,5 @@ fn holds(
     let s = lock(store);
     let me = s.identity()?.ok_or(SyncError::NotSignedIn)?.person_id;
     let today = zhucun_shared::period::local_date(now);
-    Ok((me, s.reference()?.roles(me, today).contains(&role)))
+    Ok((me, s.reference()?.org.roles_on(me, today).contains(&role)))
 }

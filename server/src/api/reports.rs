@@ -2,7 +2,7 @@
 //! (recomputed from the records), and a person's trajectory for a day.
 
 use super::extract::{ApiPath, ApiQuery};
-use crate::access::Access;
+use zhucun_shared::org::Access;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::evaluation::person_report;
@@ -95,16 +95,9 @@ pub async fn people(
             if !access.can_see(p, &assignments, today, today) {
                 continue;
             }
-            let mut roles: Vec<_> = assignments
-                .iter()
-                .filter(|a| a.overlaps(today, today))
-                .map(|a| a.role)
-                .collect();
-            roles.sort();
-            roles.dedup();
             out.push(PersonSummary {
                 person: p.clone(),
-                roles,
+                roles: org.roles_on(p.id, today),
             });
         }
     }

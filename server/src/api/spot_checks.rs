@@ -4,7 +4,8 @@
 
 use super::extract::ApiQuery;
 use super::reports::{month_param, townships_in_reach, ReportQuery};
-use crate::access::Access;
+use zhucun_shared::org::jurisdiction::CHECKERS;
+use zhucun_shared::org::Access;
 use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::evaluation::{person_report_with, Loaded};
@@ -19,7 +20,6 @@ use zhucun_shared::ids::PersonId;
 use zhucun_shared::org::{Assignment, Person};
 use zhucun_shared::period::{day_end, day_start, local_date};
 use zhucun_shared::record::RecordBody;
-use zhucun_shared::role::Role;
 use zhucun_shared::spot_check::{spot_check_queue, Finding, SpotCheckQueue};
 
 pub fn router(state: AppState) -> Router {
@@ -27,14 +27,6 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/spot-checks", get(spot_checks))
         .with_state(state)
 }
-
-/// Roles whose notes on other people's records are findings.
-const CHECKERS: [Role; 4] = [
-    Role::Supervisor,
-    Role::Admin,
-    Role::LiaisonLeader,
-    Role::TeamLeader,
-];
 
 /// The spot-check queue over the people the caller may see (not the caller): a supervisor's
 /// township, a team leader's team. A finding is a note attached to one of an item's records.

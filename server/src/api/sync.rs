@@ -13,11 +13,11 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
-use zhucun_shared::ids::{HouseholdId, PersonId, RecordId, TownshipId, VillageId};
+use zhucun_shared::ids::{PersonId, RecordId, TownshipId, VillageId};
 use zhucun_shared::org::{Assignment, Household};
 use zhucun_shared::period::{local_date, Period};
 use zhucun_shared::record::{earliest_plausible_time, RecordBody, ServerReceipt};
-use zhucun_shared::role::Role;
+use zhucun_shared::org::jurisdiction::township_wide;
 use zhucun_shared::sync::{
     DeviceWatermark, PullResponse, PushRequest, PushResponse, MAX_PUSH_RECORDS, PROTOCOL_VERSION,
 };
@@ -211,11 +211,6 @@ async fn check_notes(
     Ok(())
 }
 
-/// Roles that work across a whole township rather than in villages of their own.
-fn township_wide(role: Role) -> bool {
-    matches!(role, Role::Supervisor | Role::Admin)
-}
-
 /// Push a batch of one device's records.
 ///
 /// Validation is atomic: one bad record refuses the whole batch with 422 and the path of the
@@ -325,17 +320,11 @@ fn phone_view(
     elsewhere: Vec<Household>,
 ) -> PullResponse {
     let me = caller.person.id;
-    let township_wide = caller.assignments.iter().any(|a| a.role == Role::Admin && a.overlaps(today, today))
-        || caller
-            .assignments
-            .iter()
-            .any(|a| a.role == Role::Supervisor && a.overlaps(today, today));
-    let my_villages: BTreeSet<_> = caller
+    let township_wide = caller
         .assignments
         .iter()
-        .filter(|a| a.overlaps(today, today))
-        .filter_map(|a| a.village_id)
-        .collect();
+        .any(|a| township_wide(a.role) && a.overlaps(today, today));
+    let my_villages: BTreeSet<_> = org.villages_of(me, today, today).into_iter().collect();
     let villages: Vec<_> = org
         .villages
         .iter()
@@ -343,7 +332,7 @@ fn phone_view(
         .cloned()
         .collect();
     let village_ids: BTreeSet<_> = villages.iter().map(|v| v.id).collect();
-    let paired = paired_today(org, me, today);
+    let paired = org.paired(me, today, today);
     let mut households: Vec<Household> = org
         .households
         .iter()
@@ -355,16 +344,19 @@ fn phone_view(
         cursor: String::new(),
         changed: true,
         me: Some(caller.person.clone()),
-        townships: org.townships.clone(),
-        assignments: caller.assignments.clone(),
-        households,
-        villages,
-        pairings: org
-            .pairings
-            .iter()
-            .filter(|p| p.person_id == me)
-            .cloned()
-            .collect(),
+        org: Org {
+            townships: org.townships.clone(),
+            people: Vec::new(),
+            assignments: caller.assignments.clone(),
+            households,
+            villages,
+            pairings: org
+                .pairings
+                .iter()
+                .filter(|p| p.person_id == me)
+                .cloned()
+                .collect(),
+        },
         rules_toml: String::new(),
         calendar_toml: String::new(),
         verdicts: Vec::new(),
@@ -372,25 +364,16 @@ fn phone_view(
     }
 }
 
-/// The households `me` is paired with on `today`.
-fn paired_today(org: &Org, me: PersonId, today: chrono::NaiveDate) -> BTreeSet<HouseholdId> {
-    org.pairings
-        .iter()
-        .filter(|p| p.person_id == me && p.overlaps(today, today))
-        .map(|p| p.household_id)
-        .collect()
-}
-
 /// A digest of the reference data: equal cursors mean the phone already has it.
 fn cursor_of(view: &PullResponse) -> String {
     let mut h = Sha256::new();
     let parts = (
         &view.me,
-        &view.townships,
-        &view.assignments,
-        &view.villages,
-        &view.households,
-        &view.pairings,
+        &view.org.townships,
+        &view.org.assignments,
+        &view.org.villages,
+        &view.org.households,
+        &view.org.pairings,
     );
     h.update(serde_json::to_vec(&parts).expect("reference data serialises"));
     h.update(view.rules_toml.as_bytes());
@@ -417,7 +400,7 @@ pub async fn pull(
     let today = local_date(now);
     let org = std::sync::Arc::new(state.store.township_org(caller.person.township_id).await?);
     let mut elsewhere = Vec::new();
-    for h in paired_today(&org, caller.person.id, today) {
+    for h in org.paired(caller.person.id, today, today) {
         if org.households.iter().all(|o| o.id != h) {
             elsewhere.extend(state.store.household(h).await?);
         }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::future::Future;
 use zhucun_shared::ids::*;
-use zhucun_shared::org::{Assignment, Device, Household, Pairing, Person, Township, Village};
+use zhucun_shared::org::{Assignment, Device, Household, Person, Township, Village};
 use zhucun_shared::plausibility::PhotoFacts;
 use zhucun_shared::record::DeviceRecord;
 use zhucun_shared::sync::Conflict;
@@ -39,25 +39,9 @@ pub enum StoreError {
     UnknownScheme(String),
 }
 
-/// The organisation of one or more townships, as stored or as imported in one go.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Org {
-    pub townships: Vec<Township>,
-    pub people: Vec<Person>,
-    pub villages: Vec<Village>,
-    pub households: Vec<Household>,
-    pub assignments: Vec<Assignment>,
-    pub pairings: Vec<Pairing>,
-}
-
-impl Org {
-    pub fn person(&self, id: PersonId) -> Option<&Person> {
-        self.people.iter().find(|p| p.id == id)
-    }
-    pub fn assignments_of(&self, id: PersonId) -> impl Iterator<Item = &Assignment> {
-        self.assignments.iter().filter(move |a| a.person_id == id)
-    }
-}
+/// The organisation of one or more townships, as stored or as imported in one go: the shared
+/// [`Directory`](zhucun_shared::org::Directory), with its queries.
+pub type Org = zhucun_shared::org::Directory;
 
 /// A login account of a person.
 #[derive(Clone, PartialEq, Eq)]

@@ -8,13 +8,7 @@ impl Evaluation<'_> {
         let p = Period::containing(period, self.month.first_day()).unwrap_or(self.month);
         let (from, to) = (day_start(p.first_day()), day_end(p.last_day()));
         let person = self.ctx.person;
-        let paired: HashSet<HouseholdId> = self
-            .ctx
-            .pairings
-            .iter()
-            .filter(|x| x.person_id == person && x.overlaps(p.first_day(), p.last_day()))
-            .map(|x| x.household_id)
-            .collect();
+        let paired = self.ctx.org.paired(person, p.first_day(), p.last_day());
         let all = self.visits();
         let visits = valid_of(&all, person, from, to);
         let mut rejected = self.invalid_visit_rejections(person, from, to);
@@ -160,9 +154,9 @@ impl Evaluation<'_> {
         // 四必访: each must-visit household visited in the period.
         let mut must: Vec<&Household> = self
             .ctx
-            .households
-            .iter()
-            .filter(|h| h.village_id == village && h.categories.iter().any(|c| c.is_must_visit()))
+            .org
+            .households_of(village)
+            .filter(|h| h.categories.iter().any(|c| c.is_must_visit()))
             .collect();
         must.sort_by_key(|h| h.id);
         let mut visit = Part {

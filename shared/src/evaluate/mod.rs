@@ -10,7 +10,7 @@ use crate::catalogue::{
 };
 use crate::geometry::VillageShape;
 use crate::ids::{HouseholdId, PersonId, RecordId, VillageId};
-use crate::org::{Assignment, Household, HouseholdCategory, Pairing, Village};
+use crate::org::{Assignment, Directory, Household, HouseholdCategory};
 use crate::period::{day_end, day_start, local_date, local_time, Period, PeriodKind};
 use crate::plausibility::{
     clock_jump_flags, clock_skew_flags, device_log_flags, DeviceLogs, LoggedFix, PhotoFiles,
@@ -41,10 +41,9 @@ use presence::Requirement;
 #[derive(Clone, Copy, Debug)]
 pub struct EvalContext<'a> {
     pub person: PersonId,
-    pub assignments: &'a [Assignment],
-    pub pairings: &'a [Pairing],
-    pub villages: &'a [Village],
-    pub households: &'a [Household],
+    /// The person's township, or any directory holding at least the person's postings and
+    /// pairings, their villages and those villages' households.
+    pub org: &'a Directory,
     pub records: &'a [DeviceRecord],
     pub calendar: &'a WorkCalendar,
     pub catalogue: &'a Catalogue,
@@ -202,19 +201,14 @@ impl<'a> Evaluation<'a> {
             logged_fixes,
             skewed,
             tracks: HashMap::new(),
-            households: ctx.households.iter().map(|h| (h.id, h)).collect(),
+            households: ctx.org.households.iter().map(|h| (h.id, h)).collect(),
             shapes: {
                 // Only the person's own villages: stays elsewhere count for no rule.
                 let (first, last) = (month.first_day(), month.last_day());
-                let mine: HashSet<VillageId> = ctx
-                    .assignments
-                    .iter()
-                    .filter(|a| a.person_id == ctx.person && a.overlaps(first, last))
-                    .filter_map(|a| a.village_id)
-                    .collect();
-                ctx.villages
-                    .iter()
-                    .filter(|v| mine.contains(&v.id))
+                ctx.org
+                    .villages_of(ctx.person, first, last)
+                    .into_iter()
+                    .filter_map(|v| ctx.org.village(v))
                     .map(|v| (v.id, VillageShape::new(v)))
                     .collect()
             },
@@ -329,11 +323,9 @@ impl<'a> Evaluation<'a> {
     /// The person's assignments in force during `from..=to` for any of `roles`.
     fn assignments(&self, roles: &[Role], from: NaiveDate, to: NaiveDate) -> Vec<&'a Assignment> {
         self.ctx
-            .assignments
-            .iter()
-            .filter(|a| {
-                a.person_id == self.ctx.person && roles.contains(&a.role) && a.overlaps(from, to)
-            })
+            .org
+            .postings(self.ctx.person, from, to)
+            .filter(|a| roles.contains(&a.role))
             .collect()
     }
 
@@ -495,12 +487,7 @@ impl<'a> Evaluation<'a> {
     }
 
     fn village_name(&self, v: VillageId) -> &str {
-        self.ctx
-            .villages
-            .iter()
-            .find(|x| x.id == v)
-            .map(|x| x.name.as_str())
-            .unwrap_or("?")
+        self.ctx.org.village(v).map_or("?", |x| x.name.as_str())
     }
 }
 

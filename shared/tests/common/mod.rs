@@ -162,12 +162,16 @@ impl World {
         month: &str,
         now: DateTime<Utc>,
     ) -> PersonReport {
+        let org = Directory {
+            assignments: self.assignments.clone(),
+            pairings: self.pairings.clone(),
+            villages: self.villages.clone(),
+            households: self.households.clone(),
+            ..Directory::default()
+        };
         let ctx = EvalContext {
             person: person(role),
-            assignments: &self.assignments,
-            pairings: &self.pairings,
-            villages: &self.villages,
-            households: &self.households,
+            org: &org,
             records,
             calendar: &self.calendar,
             catalogue: &self.catalogue,

@@ -1,5 +1,12 @@
 //! The organisation a township keeps: people, villages, households and who is assigned where.
-//! This is reference data maintained by the township office and pulled by phones.
+//! This is reference data maintained by the township office and pulled by phones; the
+//! questions asked of it live in [`Directory`] and [`jurisdiction`].
+
+mod directory;
+pub mod jurisdiction;
+
+pub use directory::{roles_of, Directory};
+pub use jurisdiction::Access;
 
 use crate::ids::*;
 use crate::role::Role;

@@ -1,13 +1,30 @@
-//! Jurisdiction: whose records a caller may see. A cadre sees their own; a team leader the
+//! Jurisdiction: whose records a viewer may see, and who works township-wide or checks
+//! others' work. Pure: the server enforces it on every route, the phone uses it for its team
+//! and spot-check screens.
+//!
+//! Whose records a viewer may see. A cadre sees their own; a team leader the
 //! people posted to their villages; a liaison leader everyone posted to the villages of their
 //! cluster; a supervisor everyone of their township; the county office (admin) everyone of
 //! the townships of its county — not the other counties sharing the server.
 
+use super::{Assignment, Person, Township};
+use crate::ids::{PersonId, TownshipId, VillageId};
+use crate::role::Role;
 use chrono::NaiveDate;
 use std::collections::BTreeSet;
-use zhucun_shared::ids::{PersonId, TownshipId, VillageId};
-use zhucun_shared::org::{Assignment, Person, Township};
-use zhucun_shared::role::Role;
+
+/// Roles whose notes on other people's records are findings (抽查), within their jurisdiction.
+pub const CHECKERS: [Role; 4] = [
+    Role::Supervisor,
+    Role::Admin,
+    Role::LiaisonLeader,
+    Role::TeamLeader,
+];
+
+/// Roles that work across a whole township rather than in villages of their own.
+pub fn township_wide(role: Role) -> bool {
+    matches!(role, Role::Supervisor | Role::Admin)
+}
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Access {
@@ -106,7 +123,7 @@ impl Access {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zhucun_shared::ids::*;
+    use crate::ids::*;
 
     fn assign(p: PersonId, role: Role, v: Option<VillageId>, t: TownshipId) -> Assignment {
         Assignment {
