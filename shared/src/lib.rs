@@ -16,6 +16,11 @@ pub mod verdict;
 
 pub use evaluate::{evaluate, EvalContext};
 pub mod geometry;
+// Schemas for the server's API document. Under the `openapi` feature every type that travels in
+// a request or response derives `utoipa::ToSchema`: a new one needs
+// `#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]` too, or the server fails to build.
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod stays;
 pub mod synth;
 pub mod visits;

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// One entry of a device's log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceRecord {
     pub id: RecordId,
     pub device_id: DeviceId,
@@ -27,6 +28,7 @@ pub struct DeviceRecord {
 
 /// What the server knew when it took the record in.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServerReceipt {
     pub received_at: DateTime<Utc>,
     /// Server receive time minus the phone's clock at sending time, in seconds.
@@ -35,6 +37,7 @@ pub struct ServerReceipt {
 
 /// Where a GPS fix came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FixProvider {
     Gps,
@@ -47,6 +50,7 @@ pub enum FixProvider {
 
 /// One position reading (定位点).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Fix {
     pub lat: f64,
     pub lon: f64,
@@ -69,6 +73,7 @@ impl Fix {
 
 /// 四必到: the events a village cadre must attend.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// 困难需求
@@ -100,6 +105,7 @@ impl EventKind {
 
 /// Work done on a date that a rule counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActivityKind {
     /// 共同组织生活 (unit party organisation with the village branch)
@@ -179,6 +185,7 @@ impl ActivityKind {
 
 /// A written submission with a deadline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReportKind {
     /// 每周工作录入
@@ -238,6 +245,7 @@ impl ReportKind {
 
 /// The content of a record.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RecordBody {
     /// 开始值守: the trajectory is recorded from here.

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 /// A role a person holds. One person can hold several.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 连片领导 / 挂联领导

@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Why an item is in the queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "type", content = "kind")]
 pub enum SpotCheckReason {
     /// A plausibility flag raised on the records.
@@ -34,6 +35,7 @@ impl SpotCheckReason {
 
 /// What a checker wrote about an item: a note attached to one of its records.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
     pub record_id: RecordId,
     pub by: PersonId,
@@ -42,6 +44,7 @@ pub struct Finding {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SpotCheckItem {
     pub person_id: PersonId,
     pub person_name: String,
@@ -53,6 +56,7 @@ pub struct SpotCheckItem {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SpotCheckQueue {
     pub period: Period,
     pub items: Vec<SpotCheckItem>,

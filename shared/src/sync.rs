@@ -22,6 +22,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub const MAX_PUSH_RECORDS: usize = 2_000;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     pub protocol: u32,
     pub device_id: DeviceId,
@@ -31,6 +32,7 @@ pub struct PushRequest {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     /// Records stored by this push.
     pub stored: u32,
@@ -44,6 +46,7 @@ pub struct PushResponse {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Conflict {
     pub id: RecordId,
     pub seq: u64,
@@ -54,6 +57,7 @@ pub struct Conflict {
 
 /// What the server already holds that clashes with a pushed record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ConflictKind {
     /// A different record at this device's seq: the phone's log has forked (a restored backup,
@@ -65,6 +69,7 @@ pub enum ConflictKind {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeviceWatermark {
     pub device_id: DeviceId,
     pub contiguous_seq: u64,
@@ -73,6 +78,7 @@ pub struct DeviceWatermark {
 /// Everything a phone keeps offline. `cursor` identifies the server's reference-data version;
 /// a pull with the current cursor answers `changed: false` and no data.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     pub cursor: String,
     pub changed: bool,
@@ -93,12 +99,14 @@ pub struct PullResponse {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     pub token: String,
     pub expires_at: DateTime<Utc>,
@@ -108,12 +116,14 @@ pub struct LoginResponse {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollRequest {
     /// A name for the phone, e.g. its model.
     pub label: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnrollResponse {
     pub device_id: DeviceId,
     /// The highest contiguous seq the server holds for this device (0 for a new one).
@@ -122,6 +132,7 @@ pub struct EnrollResponse {
 
 /// How much of a photo the server holds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PhotoStatus {
     pub sha256: String,
     pub received_bytes: u64,
@@ -130,6 +141,7 @@ pub struct PhotoStatus {
 
 /// Every error the API answers: a stable code, a message for people, and the field at fault.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
@@ -154,6 +166,7 @@ impl From<&CatalogueError> for ErrorBody {
 
 /// A person a leader may look at, with the roles they hold today.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PersonSummary {
     pub person: Person,
     pub roles: Vec<crate::role::Role>,
@@ -161,6 +174,7 @@ pub struct PersonSummary {
 
 /// One fix of a trajectory (轨迹), with the record that carried it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TrajectoryPoint {
     pub record_id: RecordId,
     /// The record's type, e.g. `fix` or `household_check_in`.
@@ -170,6 +184,7 @@ pub struct TrajectoryPoint {
 
 /// A person's fixes of one local day, in time order.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Trajectory {
     pub person_id: PersonId,
     pub date: chrono::NaiveDate,

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A verdict's status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// 达标
@@ -51,6 +52,7 @@ impl Status {
 
 /// What a piece of evidence is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceKind {
     /// A qualifying village visit (stay long enough, households enough).
@@ -67,6 +69,7 @@ pub enum EvidenceKind {
 
 /// One thing a verdict counted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Evidence {
     pub kind: EvidenceKind,
     pub records: Vec<RecordId>,
@@ -77,6 +80,7 @@ pub struct Evidence {
 
 /// Why a record, or a stay made of records, did not count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RejectReason {
     /// 定位精度不足
@@ -149,6 +153,7 @@ impl RejectReason {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rejection {
     pub records: Vec<RecordId>,
     pub reason: RejectReason,
@@ -157,6 +162,7 @@ pub struct Rejection {
 
 /// One requirement of a rule in one period (and village, for village-scoped rules).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Part {
     pub label_zh: String,
     /// The period, e.g. `2026-11`, or `posting` for the span of an assignment.
@@ -173,6 +179,7 @@ pub struct Part {
 
 /// The verdict on one rule for one person.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Verdict {
     pub rule_id: String,
     pub seed_ref: String,
@@ -185,6 +192,7 @@ pub struct Verdict {
 
 /// Grounds for a supervisor to look twice.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FlagKind {
     MockLocation,
@@ -220,6 +228,7 @@ impl FlagKind {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Flag {
     pub kind: FlagKind,
     pub records: Vec<RecordId>,
@@ -228,6 +237,7 @@ pub struct Flag {
 
 /// Everything the evaluator says about one person for one month.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PersonReport {
     pub person_id: PersonId,
     /// The month evaluated; longer periods are those containing it.

@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 
 /// The organisation of one or more townships.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Directory {
     pub townships: Vec<Township>,

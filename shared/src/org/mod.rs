@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 /// A position in WGS-84 degrees.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LatLon {
     pub lat: f64,
     pub lon: f64,
@@ -48,6 +49,7 @@ impl LatLon {
 
 /// A person (干部): cadre, leader, supervisor or office staff.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Person {
     pub id: PersonId,
     pub name: String,
@@ -58,6 +60,7 @@ pub struct Person {
 
 /// A township (乡镇).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Township {
     pub id: TownshipId,
     pub name: String,
@@ -66,6 +69,7 @@ pub struct Township {
 
 /// A village (村) with its boundary.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Village {
     pub id: VillageId,
     pub township_id: TownshipId,
@@ -73,6 +77,7 @@ pub struct Village {
     /// Administrative code (行政区划代码), when known.
     pub code: Option<String>,
     /// Boundary in WGS-84 (x = longitude, y = latitude).
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::multi_polygon))]
     pub boundary: MultiPolygon<f64>,
     /// 贫困村
     pub poor: bool,
@@ -82,6 +87,7 @@ pub struct Village {
 
 /// What makes a household one the plan names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum HouseholdCategory {
     /// 贫困户
@@ -135,6 +141,7 @@ impl HouseholdCategory {
 
 /// A registered household (农户).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Household {
     pub id: HouseholdId,
     pub village_id: VillageId,
@@ -154,6 +161,7 @@ impl Household {
 /// A person holding a role, in a village (team roles, liaison leaders: one assignment per village
 /// of the cluster) or township-wide (supervisor, admin), for a span of dates.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Assignment {
     pub id: AssignmentId,
     pub person_id: PersonId,
@@ -174,6 +182,7 @@ impl Assignment {
 
 /// A cadre paired with a household (结对帮扶).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Pairing {
     pub id: PairingId,
     pub person_id: PersonId,
