@@ -4,7 +4,7 @@
 use zhucun_shared::org::Access;
 use crate::error::ApiError;
 use crate::store::{SessionRow, Store, ThrottleRow};
-use crate::AppState;
+use crate::app::AppState;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -282,7 +282,7 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer_token(parts).ok_or(ApiError::Unauthenticated)?;
-        let now = Utc::now();
+        let now = state.clock.now();
         let mut session = state
             .store
             .session(&token_hash(token), now)

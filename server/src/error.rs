@@ -47,6 +47,15 @@ pub enum ApiError {
     Internal(String),
 }
 
+impl From<crate::evaluation::EvalError> for ApiError {
+    fn from(e: crate::evaluation::EvalError) -> Self {
+        match e {
+            crate::evaluation::EvalError::Store(e) => e.into(),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl ApiError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         ApiError::Invalid {

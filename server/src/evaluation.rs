@@ -1,9 +1,8 @@
 //! Verdicts recomputed on the server from the stored records, with what the server itself read
 //! from the photo files. The phone's own verdicts are never taken on trust.
 
-use crate::error::ApiResult;
 use crate::store::{Org, Store};
-use crate::AppState;
+use crate::app::AppState;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -14,6 +13,21 @@ use zhucun_shared::plausibility::{DeviceLogs, PhotoFacts, PhotoFiles};
 use zhucun_shared::record::{DeviceRecord, RecordBody};
 use zhucun_shared::verdict::PersonReport;
 use zhucun_shared::{evaluate, EvalContext};
+
+/// Why an evaluation could not be made. The HTTP layer turns it into an [`crate::ApiError`].
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    /// The bound on evaluations running at once was closed (the server is stopping).
+    #[error("evaluations stopped: {0}")]
+    Stopped(#[from] tokio::sync::AcquireError),
+    /// The evaluator panicked or was cancelled.
+    #[error("evaluation task: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+pub type EvalResult<T> = Result<T, EvalError>;
 
 /// What one request has read already: each person's records over a window, and what is known
 /// of photo files. A queue over a township then reads each person once, not once for every
@@ -33,7 +47,7 @@ pub async fn person_report(
     person: PersonId,
     month: Period,
     now: DateTime<Utc>,
-) -> ApiResult<PersonReport> {
+) -> EvalResult<PersonReport> {
     person_report_with(state, org, person, month, now, &mut Loaded::default()).await
 }
 
@@ -45,7 +59,7 @@ pub async fn person_report_with(
     month: Period,
     now: DateTime<Utc>,
     loaded: &mut Loaded,
-) -> ApiResult<PersonReport> {
+) -> EvalResult<PersonReport> {
     let records = records_for(state, &org, person, month, now, loaded).await?;
     // The person's devices, for records dated before their device was enrolled.
     let devices: Vec<Device> = state
@@ -84,11 +98,7 @@ pub async fn person_report_with(
         })
         .collect();
     // Evaluations are CPU work: bounded, and off the async threads.
-    let _permit = state
-        .evaluations
-        .acquire()
-        .await
-        .map_err(|e| crate::ApiError::Internal(e.to_string()))?;
+    let _permit = state.evaluations.acquire().await?;
     let st = state.clone();
     let report = tokio::task::spawn_blocking(move || {
         let ctx = EvalContext {
@@ -120,7 +130,7 @@ async fn records_for(
     month: Period,
     now: DateTime<Utc>,
     loaded: &mut Loaded,
-) -> ApiResult<Vec<DeviceRecord>> {
+) -> EvalResult<Vec<DeviceRecord>> {
     let year_start =
         NaiveDate::from_ymd_opt(month.first_day().year(), 1, 1).expect("1 January exists");
     let posting_start = org

@@ -1,6 +1,6 @@
 //! Prometheus metrics, served at `/metrics`.
 
-use crate::AppState;
+use crate::app::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;

@@ -2,9 +2,12 @@
 //! files, checked whole before they replace anything, kept in the database and read at start.
 
 use crate::store::{Store, StoreError};
-use crate::{CALENDAR_SETTING, RULES_SETTING};
 use zhucun_shared::calendar::{WorkCalendar, BUNDLED_CALENDAR};
 use zhucun_shared::catalogue::{Catalogue, BUNDLED_RULES};
+
+/// Settings keys for a county's own rules file and calendar.
+pub const RULES_SETTING: &str = "rules_toml";
+pub const CALENDAR_SETTING: &str = "calendar_toml";
 
 /// Which file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -288,6 +288,43 @@ async fn a_withdrawn_device_pushes_nothing_more() {
 }
 
 #[tokio::test]
+async fn a_used_session_lives_on_and_an_unused_one_expires() {
+    use chrono::Duration;
+    use zhucun_server::clock::FixedClock;
+    for backend in backends() {
+        let clock = std::sync::Arc::new(FixedClock::at(chrono::Utc::now()));
+        let app = TestApp::start_at(
+            &backend,
+            |c| {
+                c.token_ttl_hours = 14 * 24;
+                c.token_max_hours = 40 * 24;
+            },
+            clock.clone(),
+        )
+        .await;
+        let used = app.login(app.fx.cadre1).await;
+        let idle = app.login(app.fx.cadre2).await;
+        // A phone that syncs every ten days stays signed in past the first fourteen...
+        for _ in 0..3 {
+            clock.advance(Duration::days(10));
+            let (s, _) = app.get(&used, "/api/v1/sync/pull").await;
+            assert_eq!(s, StatusCode::OK);
+        }
+        // ... while one left unused since the login is signed out.
+        let (s, _) = app.get(&idle, "/api/v1/sync/pull").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        // However used, a session ends 40 days after its login.
+        clock.advance(Duration::days(9));
+        let (s, _) = app.get(&used, "/api/v1/people").await;
+        assert_eq!(s, StatusCode::OK);
+        clock.advance(Duration::days(2));
+        let (s, _) = app.get(&used, "/api/v1/people").await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn a_session_is_renewed_by_use_up_to_its_longest_life() {
     use zhucun_server::auth::session_expiry;
     let t = |h: i64| chrono::DateTime::from_timestamp(1_800_000_000 + h * 3600, 0).unwrap();

@@ -6,7 +6,7 @@ use crate::auth::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::store::Store;
-use crate::AppState;
+use crate::app::AppState;
 use crate::store::SessionRow;
 use axum::extract::{Path, State};
 use axum::http::header::USER_AGENT;
@@ -21,13 +21,14 @@ use zhucun_shared::period::local_date;
 use zhucun_shared::sync::{EnrollRequest, EnrollResponse, LoginRequest, LoginResponse};
 
 pub fn router(state: AppState) -> Router {
+    use zhucun_shared::sync::paths;
     Router::new()
-        .route("/api/v1/auth/login", post(login))
-        .route("/api/v1/auth/logout", post(logout))
-        .route("/api/v1/auth/sessions", get(sessions))
-        .route("/api/v1/auth/sessions/{id}", delete(end_session))
-        .route("/api/v1/devices", post(enroll))
-        .route("/api/v1/devices/{id}", delete(revoke_device))
+        .route(paths::LOGIN, post(login))
+        .route(paths::LOGOUT, post(logout))
+        .route(paths::SESSIONS, get(sessions))
+        .route(paths::SESSION, delete(end_session))
+        .route(paths::DEVICES, post(enroll))
+        .route(paths::DEVICE, delete(revoke_device))
         .with_state(state)
 }
 
@@ -38,11 +39,11 @@ const MAX_CLIENT_CHARS: usize = 120;
 
 /// Log in; answers a bearer token and when it expires.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
-    request_body(content = Object, description = "LoginRequest: {username, password}. Usernames are compared in NFKC with case folded."),
+    request_body(content = LoginRequest, description = "Usernames are compared in NFKC with case folded."),
     responses(
-        (status = 200, description = "LoginResponse: token, expires_at, person_id, name, roles. The token's life is renewed by use (token_ttl_hours), up to token_max_hours after the login.", body = Object),
-        (status = 401, description = "Wrong username or password (ErrorBody code bad_credentials); the same answer, in the same time, whether or not the account exists", body = Object),
-        (status = 429, description = "Too many failed logins for this username from this address; Retry-After says when to try again. Other addresses are not slowed.", body = Object),
+        (status = 200, description = "A session's token, with the person and their roles. The token's life is renewed by use (token_ttl_hours), up to token_max_hours after the login.", body = LoginResponse),
+        (status = 401, description = "Wrong username or password (code bad_credentials); the same answer, in the same time, whether or not the account exists", body = zhucun_shared::sync::ErrorBody),
+        (status = 429, description = "Too many failed logins for this username from this address; Retry-After says when to try again. Other addresses are not slowed.", body = zhucun_shared::sync::ErrorBody),
     ))]
 pub async fn login(
     State(state): State<AppState>,
@@ -63,7 +64,7 @@ pub async fn login(
         ));
     }
     let username = req.username.trim().to_string();
-    let now = Utc::now();
+    let now = state.clock.now();
     if let Err(retry_after_s) = state
         .throttle
         .reserve(&state.store, &username, ip, now.timestamp())
@@ -163,7 +164,7 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionView {
     pub id: String,
     pub created_at: DateTime<Utc>,
@@ -174,7 +175,7 @@ pub struct SessionView {
     pub current: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DeviceView {
     pub id: DeviceId,
     pub label: String,
@@ -183,7 +184,7 @@ pub struct DeviceView {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionsView {
     pub sessions: Vec<SessionView>,
     pub devices: Vec<DeviceView>,
@@ -191,7 +192,7 @@ pub struct SessionsView {
 
 /// The caller's own live sessions and enrolled devices.
 #[utoipa::path(get, path = "/api/v1/auth/sessions", tag = "auth",
-    responses((status = 200, description = "{sessions: [{id, created_at, last_seen_at, expires_at, client, current}], devices: [{id, label, enrolled_at, contiguous_seq, revoked_at}]}", body = Object)),
+    responses((status = 200, description = "The caller's sessions, the current one marked, and their devices", body = SessionsView)),
     security(("bearer" = [])))]
 pub async fn sessions(
     State(state): State<AppState>,
@@ -200,7 +201,7 @@ pub async fn sessions(
     let me = caller.person.id;
     let sessions = state
         .store
-        .sessions_of(me, Utc::now())
+        .sessions_of(me, state.clock.now())
         .await?
         .into_iter()
         .map(|s| SessionView {
@@ -233,7 +234,7 @@ pub async fn sessions(
     params(("id" = String, Path, description = "A session id from GET /api/v1/auth/sessions")),
     responses(
         (status = 204, description = "Ended"),
-        (status = 404, description = "The caller has no session by that id", body = Object),
+        (status = 404, description = "The caller has no session by that id", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn end_session(
@@ -253,7 +254,7 @@ pub async fn end_session(
     params(("id" = String, Path, description = "A device id")),
     responses(
         (status = 204, description = "Withdrawn"),
-        (status = 404, description = "The caller has no device by that id", body = Object),
+        (status = 404, description = "The caller has no device by that id", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn revoke_device(
@@ -266,7 +267,7 @@ pub async fn revoke_device(
     };
     if !state
         .store
-        .revoke_device(caller.person.id, id, Utc::now())
+        .revoke_device(caller.person.id, id, state.clock.now())
         .await?
     {
         return Err(ApiError::NotFound("设备"));
@@ -278,8 +279,8 @@ pub const MAX_DEVICE_LABEL_CHARS: usize = 100;
 
 /// Enrol the caller's phone; answers its device id.
 #[utoipa::path(post, path = "/api/v1/devices", tag = "auth",
-    request_body(content = Object, description = "EnrollRequest: {label}"),
-    responses((status = 200, description = "EnrollResponse: device_id, contiguous_seq (0)", body = Object)),
+    request_body(content = EnrollRequest, description = "A name for the phone, e.g. its model"),
+    responses((status = 200, description = "The new device; contiguous_seq is 0", body = EnrollResponse)),
     security(("bearer" = [])))]
 pub async fn enroll(
     State(state): State<AppState>,
@@ -300,7 +301,7 @@ pub async fn enroll(
         id: DeviceId::new(),
         person_id: caller.person.id,
         label: label.to_string(),
-        enrolled_at: Utc::now(),
+        enrolled_at: state.clock.now(),
     };
     state.store.enroll_device(&device).await?;
     Ok(Json(EnrollResponse {

@@ -2,7 +2,7 @@
 //! plain-text ones.
 
 use crate::error::ApiError;
-use crate::AppState;
+use crate::app::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;

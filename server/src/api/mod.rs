@@ -10,7 +10,7 @@ pub mod sync;
 
 use crate::error::ApiError;
 use crate::store::Store;
-use crate::AppState;
+use crate::app::AppState;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
 use axum::http::HeaderMap;
@@ -128,8 +128,8 @@ impl utoipa::Modify for BearerAuth {
             Push is validated atomically (one bad record refuses the batch, nothing stored) and \
             then answered per record in one transaction (stored, duplicate, or conflict); nothing \
             is ever half-written. Photos are uploaded by SHA-256 in resumable chunks.\n\n\
-            Shapes of the bodies are those of the zhucun-shared crate's `sync`, `record`, `org` and \
-            `verdict` modules, serialised with serde."
+            Every body has its schema under components.schemas, derived from the zhucun-shared types \
+            that the server and the phone both serialise."
     ),
     paths(
         auth::login, auth::logout, auth::sessions, auth::end_session, auth::enroll, auth::revoke_device,

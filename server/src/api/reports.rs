@@ -7,7 +7,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::evaluation::person_report;
 use crate::store::{Org, Store};
-use crate::AppState;
+use crate::app::AppState;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -19,10 +19,11 @@ use zhucun_shared::sync::{PersonSummary, Trajectory, TrajectoryPoint};
 use zhucun_shared::verdict::PersonReport;
 
 pub fn router(state: AppState) -> Router {
+    use zhucun_shared::sync::paths;
     Router::new()
-        .route("/api/v1/people", get(people))
-        .route("/api/v1/people/{id}/report", get(report))
-        .route("/api/v1/people/{id}/trajectory", get(trajectory))
+        .route(paths::PEOPLE, get(people))
+        .route(paths::PERSON_REPORT, get(report))
+        .route(paths::PERSON_TRAJECTORY, get(trajectory))
         .with_state(state)
 }
 
@@ -59,7 +60,7 @@ async fn visible_target(
         .ok_or(ApiError::NotFound("人员"))?;
     let org = state.store.township_org(target.township_id).await?;
     let target_assignments: Vec<_> = org.assignments_of(id).cloned().collect();
-    let access = caller.access(state, local_date(Utc::now())).await?;
+    let access = caller.access(state, local_date(state.clock.now())).await?;
     if !access.can_see(&target, &target_assignments, from, to) {
         return Err(ApiError::Forbidden);
     }
@@ -78,13 +79,13 @@ pub fn townships_in_reach(access: &Access, caller: &Caller) -> Vec<zhucun_shared
 
 /// Everyone the caller may look at (themselves included), with today's roles.
 #[utoipa::path(get, path = "/api/v1/people", tag = "reports",
-    responses((status = 200, description = "[PersonSummary]: person and roles held today", body = Object)),
+    responses((status = 200, description = "Everyone within the caller's jurisdiction, with the roles they hold today", body = Vec<PersonSummary>)),
     security(("bearer" = [])))]
 pub async fn people(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<Vec<PersonSummary>>> {
-    let today = local_date(Utc::now());
+    let today = local_date(state.clock.now());
     let access = caller.access(&state, today).await?;
     let townships = townships_in_reach(&access, &caller);
     let mut out = Vec::new();
@@ -117,10 +118,10 @@ pub struct ReportQuery {
         ("month" = Option<String>, Query, description = "Month as YYYY-MM; default: the current month"),
     ),
     responses(
-        (status = 200, description = "PersonReport: one verdict per applicable rule, with evidence, rejections and flags", body = Object),
-        (status = 403, description = "Outside the caller's jurisdiction", body = Object),
-        (status = 404, description = "No such person", body = Object),
-        (status = 422, description = "Bad id or month", body = Object),
+        (status = 200, description = "One verdict per applicable rule, with evidence, rejections and flags", body = PersonReport),
+        (status = 403, description = "Outside the caller's jurisdiction", body = zhucun_shared::sync::ErrorBody),
+        (status = 404, description = "No such person", body = zhucun_shared::sync::ErrorBody),
+        (status = 422, description = "Bad id or month", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn report(
@@ -130,7 +131,7 @@ pub async fn report(
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> ApiResult<Json<PersonReport>> {
     let id = parse_person(&id)?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let month = month_param(q.month.as_deref(), now)?;
     let org = visible_target(&state, &caller, id, month.first_day(), month.last_day()).await?;
     Ok(Json(
@@ -165,10 +166,10 @@ pub struct TrajectoryQuery {
         ("date" = String, Query, description = "Local date, YYYY-MM-DD"),
     ),
     responses(
-        (status = 200, description = "Trajectory: person_id, date, points [{record_id, kind, fix}]", body = Object),
-        (status = 403, description = "Outside the caller's jurisdiction", body = Object),
-        (status = 404, description = "No such person", body = Object),
-        (status = 422, description = "Bad id, or date not a date of 2000..2100 (field date)", body = Object),
+        (status = 200, description = "The person's fixes of that local day, in time order", body = Trajectory),
+        (status = 403, description = "Outside the caller's jurisdiction", body = zhucun_shared::sync::ErrorBody),
+        (status = 404, description = "No such person", body = zhucun_shared::sync::ErrorBody),
+        (status = 422, description = "Bad id, or date not a date of 2000..2100 (field date)", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn trajectory(

@@ -10,11 +10,10 @@ use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::evaluation::{person_report_with, Loaded};
 use crate::store::Store;
-use crate::AppState;
+use crate::app::AppState;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::Utc;
 use std::collections::{BTreeSet, HashMap};
 use zhucun_shared::ids::PersonId;
 use zhucun_shared::org::{Assignment, Person};
@@ -24,7 +23,7 @@ use zhucun_shared::spot_check::{spot_check_queue, Finding, SpotCheckQueue};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/api/v1/spot-checks", get(spot_checks))
+        .route(zhucun_shared::sync::paths::SPOT_CHECKS, get(spot_checks))
         .with_state(state)
 }
 
@@ -33,8 +32,8 @@ pub fn router(state: AppState) -> Router {
 #[utoipa::path(get, path = "/api/v1/spot-checks", tag = "reports",
     params(("month" = Option<String>, Query, description = "Month as YYYY-MM; default: the current month")),
     responses(
-        (status = 200, description = "SpotCheckQueue: period, items [{person_id, person_name, reason, records, detail, finding}], unchecked first, most telling flags first", body = Object),
-        (status = 422, description = "Bad month (field month)", body = Object),
+        (status = 200, description = "Unchecked items first, the most telling flags first; a checked item carries its finding", body = SpotCheckQueue),
+        (status = 422, description = "Bad month (field month)", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn spot_checks(
@@ -42,7 +41,7 @@ pub async fn spot_checks(
     caller: Caller,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> ApiResult<Json<SpotCheckQueue>> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let month = month_param(q.month.as_deref(), now)?;
     let (first, last) = (month.first_day(), month.last_day());
     let access = caller.access(&state, local_date(now)).await?;

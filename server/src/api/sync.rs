@@ -5,7 +5,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::evaluation::{person_report_with, Loaded};
 use crate::store::{IncomingRecord, Org, Store};
-use crate::AppState;
+use crate::app::AppState;
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -23,21 +23,11 @@ use zhucun_shared::sync::{
 };
 
 pub fn router(state: AppState) -> Router {
+    use zhucun_shared::sync::paths;
     Router::new()
-        .route("/api/v1/sync/push", post(push))
-        .route("/api/v1/sync/pull", get(pull))
+        .route(paths::PUSH, post(push))
+        .route(paths::PULL, get(pull))
         .with_state(state)
-}
-
-/// The SHA-256 of a record as the phone wrote it: call it before the server's receipt is
-/// stamped ([`prepare_push`] clears any receipt the phone sent first).
-pub fn content_hash(record: &zhucun_shared::record::DeviceRecord) -> String {
-    debug_assert!(
-        record.received.is_none(),
-        "hash before stamping the receipt"
-    );
-    let bytes = serde_json::to_vec(record).expect("records serialise");
-    hex::encode(Sha256::digest(&bytes))
 }
 
 /// Checks a push and stamps its records; any problem refuses the whole batch, naming the field.
@@ -91,7 +81,7 @@ pub fn prepare_push(
         })?;
         // The phone never sends a receipt; one it did send is not its to set.
         r.received = None;
-        let content_hash = content_hash(&r);
+        let content_hash = r.content_hash();
         r.received = Some(receipt);
         out.push(IncomingRecord {
             record: r,
@@ -219,14 +209,14 @@ async fn check_notes(
 /// whose (device, seq) or id is held with other content are listed as conflicts and not stored,
 /// all others are stored. Resending a batch is always safe.
 #[utoipa::path(post, path = "/api/v1/sync/push", tag = "sync",
-    request_body(content = Object, description = "PushRequest: {protocol: 1, device_id, sent_at (the phone's clock), records: [DeviceRecord] (at most 2000)}"),
+    request_body(content = PushRequest, description = "One device's records, at most 2000; protocol is 1, sent_at the phone's clock"),
     responses(
-        (status = 200, description = "PushResponse: stored, duplicates, conflicts [{id, seq, reason}], devices [{device_id, contiguous_seq}], received_at. contiguous_seq is the highest seq such that the server holds 1..=seq: the phone may drop those from its queue.", body = Object),
-        (status = 400, description = "Body is not JSON (ErrorBody)", body = Object),
-        (status = 401, description = "No valid token", body = Object),
-        (status = 403, description = "The device belongs to someone else", body = Object),
-        (status = 413, description = "Body too large", body = Object),
-        (status = 422, description = "A field is invalid (including a village the author was not posted to on the record's day: records[i].body.village_id); ErrorBody.field names it; nothing was stored", body = Object),
+        (status = 200, description = "Counts of records stored and already held, the conflicts, and per device contiguous_seq, the highest seq such that the server holds 1..=seq: the phone may drop those from its queue.", body = PushResponse),
+        (status = 400, description = "Body is not JSON", body = zhucun_shared::sync::ErrorBody),
+        (status = 401, description = "No valid token", body = zhucun_shared::sync::ErrorBody),
+        (status = 403, description = "The device belongs to someone else", body = zhucun_shared::sync::ErrorBody),
+        (status = 413, description = "Body too large", body = zhucun_shared::sync::ErrorBody),
+        (status = 422, description = "A field is invalid (including a village the author was not posted to on the record's day: records[i].body.village_id); ErrorBody.field names it; nothing was stored", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn push(
@@ -234,7 +224,7 @@ pub async fn push(
     caller: Caller,
     ApiJson(req): ApiJson<PushRequest>,
 ) -> ApiResult<Json<PushResponse>> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let device = state
         .store
         .device(req.device_id)
@@ -386,7 +376,7 @@ fn cursor_of(view: &PullResponse) -> String {
 /// `cursor`), and always the caller's latest verdicts (this month and last) and watermarks.
 #[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync",
     params(("cursor" = Option<String>, Query, description = "The cursor of the last pull; omitted on the first")),
-    responses((status = 200, description = "PullResponse. changed=false (and empty reference data) when the cursor is current; verdicts and devices are always filled.", body = Object)),
+    responses((status = 200, description = "changed=false (and empty reference data) when the cursor is current; verdicts and devices are always filled.", body = PullResponse)),
     security(("bearer" = [])))]
 pub async fn pull(
     State(state): State<AppState>,
@@ -396,7 +386,7 @@ pub async fn pull(
     if q.cursor.as_ref().is_some_and(|c| c.len() > 128) {
         return Err(ApiError::invalid("cursor", "游标过长"));
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let today = local_date(now);
     let org = std::sync::Arc::new(state.store.township_org(caller.person.township_id).await?);
     let mut elsewhere = Vec::new();

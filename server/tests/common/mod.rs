@@ -298,12 +298,25 @@ impl TestApp {
     }
 
     pub async fn start_with(backend: &Backend, tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::start_at(backend, tweak, Arc::new(zhucun_server::clock::SystemClock)).await
+    }
+
+    /// With the server's "now" read from `clock` (a [`zhucun_server::clock::FixedClock`] lets
+    /// a test move it).
+    pub async fn start_at(
+        backend: &Backend,
+        tweak: impl FnOnce(&mut Config),
+        clock: Arc<dyn zhucun_server::clock::Clock>,
+    ) -> Self {
         let db = TestDb::new(backend).await;
         let store = db.open().await;
         let fx = seed(&store).await;
         let mut config = Config::for_tests(db.dir.path().to_path_buf());
         tweak(&mut config);
-        let state = AppState::new(config, store).await.unwrap();
+        let objects = zhucun_server::photos::FsObjectStore::new(config.data_dir.join("photos"));
+        let state = AppState::with_clock(config, store, Arc::new(objects), clock)
+            .await
+            .unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel();

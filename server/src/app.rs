@@ -1,0 +1,183 @@
+//! The application: the state every request handler shares, built from the configuration and
+//! the store, and the listeners that serve the router ([`crate::api::router`]).
+
+use crate::clock::{Clock, SystemClock};
+use crate::{api, auth, config::Config, connections, metrics, photos, policy, store};
+use crate::store::{AnyStore, Store};
+use std::future::Future;
+use std::ops::Deref;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use zhucun_shared::calendar::WorkCalendar;
+use zhucun_shared::catalogue::Catalogue;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState(Arc<AppInner>);
+
+pub struct AppInner {
+    /// "Now" for request handling.
+    pub clock: Arc<dyn Clock>,
+    pub config: Config,
+    pub store: AnyStore,
+    pub objects: Arc<dyn photos::ObjectStore>,
+    pub uploads: photos::Uploads,
+    pub catalogue: Catalogue,
+    pub rules_toml: String,
+    pub calendar: WorkCalendar,
+    pub calendar_toml: String,
+    pub throttle: auth::LoginThrottle,
+    /// A hash at the configured cost, checked when the username is unknown.
+    pub decoy_hash: String,
+    /// Bounds the password checks (argon2, CPU- and memory-heavy) running at once.
+    pub password_checks: tokio::sync::Semaphore,
+    pub metrics: metrics::Metrics,
+    /// Bounds the CPU-heavy work (evaluations) running at once.
+    pub evaluations: tokio::sync::Semaphore,
+    /// Bounds the photo checks (decoding, CPU- and memory-heavy) running at once.
+    pub decodes: tokio::sync::Semaphore,
+}
+
+impl Deref for AppState {
+    type Target = AppInner;
+    fn deref(&self) -> &AppInner {
+        &self.0
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("stored rules file: {0}")]
+    Rules(#[from] zhucun_shared::catalogue::CatalogueError),
+    #[error("stored calendar: {0}")]
+    Calendar(#[from] zhucun_shared::calendar::CalendarError),
+}
+
+impl AppState {
+    pub fn connection_limits(&self) -> connections::Limits {
+        connections::Limits {
+            max_connections: self.config.max_connections,
+            header_read_timeout: std::time::Duration::from_secs(
+                self.config.header_read_timeout_secs.max(1),
+            ),
+        }
+    }
+
+    /// Photos go to `photos/` under the data directory.
+    pub async fn new(config: Config, store: AnyStore) -> Result<Self, StartError> {
+        let objects = photos::FsObjectStore::new(config.data_dir.join("photos"));
+        Self::with_objects(config, store, Arc::new(objects)).await
+    }
+
+    /// With another object store (an S3-compatible one, say).
+    pub async fn with_objects(
+        config: Config,
+        store: AnyStore,
+        objects: Arc<dyn photos::ObjectStore>,
+    ) -> Result<Self, StartError> {
+        Self::with_clock(config, store, objects, Arc::new(SystemClock)).await
+    }
+
+    /// With another clock (tests set "now" and move it).
+    pub async fn with_clock(
+        config: Config,
+        store: AnyStore,
+        objects: Arc<dyn photos::ObjectStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, StartError> {
+        let uploads_dir = config.data_dir.join("uploads");
+        std::fs::create_dir_all(&uploads_dir).map_err(|source| StartError::DataDir {
+            path: uploads_dir.clone(),
+            source,
+        })?;
+        let rules_toml = policy::current(&store, policy::Policy::Rules).await?;
+        let catalogue = Catalogue::from_toml(&rules_toml)?;
+        let calendar_toml = policy::current(&store, policy::Policy::Calendar).await?;
+        let calendar = WorkCalendar::from_toml(&calendar_toml)?;
+        let throttle = auth::LoginThrottle::new(auth::Backoff {
+            free: config.login_max_failures.max(1),
+            max_wait_s: config.login_max_backoff_secs.max(1),
+            window_s: config.login_window_secs.max(1),
+        });
+        for name in store.fill_username_keys().await? {
+            tracing::warn!(
+                username = %name,
+                "another account has the same username up to case and width: this one cannot \
+                 sign in until renamed"
+            );
+        }
+        // Unknown usernames are checked against this, at the cost of real hashes, so that
+        // they take as long to refuse as known ones.
+        let (memory, iterations) = (config.argon2_memory_kib, config.argon2_iterations);
+        let decoy_hash = tokio::task::spawn_blocking(move || {
+            auth::hash_password("decoy", memory, iterations).unwrap_or_default()
+        })
+        .await
+        .unwrap_or_default();
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let password_checks = tokio::sync::Semaphore::new(2 * cores);
+        let evaluations = tokio::sync::Semaphore::new(config.max_concurrent_evaluations.max(1));
+        let decodes = tokio::sync::Semaphore::new(cores);
+        let uploads = photos::Uploads::with_expiry(
+            uploads_dir,
+            std::time::Duration::from_secs(config.upload_expiry_secs),
+        );
+        uploads.sweep_abandoned();
+        Ok(Self(Arc::new(AppInner {
+            clock,
+            uploads,
+            config,
+            store,
+            objects,
+            catalogue,
+            rules_toml,
+            calendar,
+            calendar_toml,
+            throttle,
+            decoy_hash,
+            password_checks,
+            metrics: metrics::Metrics::new(),
+            evaluations,
+            decodes,
+        })))
+    }
+}
+
+/// Serves the API on `listener` until `shutdown` resolves, then lets in-flight requests (and
+/// their commits) finish and closes the database.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = api::router(state.clone());
+    connections::serve(
+        listener,
+        app,
+        state.connection_limits(),
+        state.metrics.connections_shed.clone(),
+        shutdown,
+    )
+    .await?;
+    state.store.close().await;
+    Ok(())
+}
+
+/// Serves `/metrics` alone, without a token, on `listener` (the configured `metrics_bind`, a
+/// private address for Prometheus), until `shutdown` resolves.
+pub async fn serve_metrics(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = state.connection_limits();
+    let shed = state.metrics.connections_shed.clone();
+    connections::serve(listener, api::metrics_router(state), limits, shed, shutdown).await
+}
