@@ -9,11 +9,10 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use geo::{LineString, MultiPolygon, Polygon};
 use zhucun_shared::calendar::BUNDLED_CALENDAR;
 use zhucun_shared::catalogue::BUNDLED_RULES;
-use zhucun_shared::geometry::offset;
+use zhucun_shared::geometry::{offset, VillageShape};
 use zhucun_shared::ids::*;
 use zhucun_shared::org::{
-    Directory,
-    Assignment, Household, HouseholdCategory, LatLon, Pairing, Person, Township, Village,
+    Assignment, Directory, Household, HouseholdCategory, LatLon, Pairing, Person, Township, Village,
 };
 use zhucun_shared::period::{local_date, Period, PeriodKind};
 use zhucun_shared::role::Role;
@@ -430,6 +429,7 @@ pub fn seed(
         minute(0),
     )?;
     let positions: Vec<Option<LatLon>> = route().positions();
+    let village = reference.org.village(VILLAGE).map(VillageShape::new);
     let mut visited = 0;
     let mut seen = Vec::new();
     let homes = households();
@@ -440,7 +440,10 @@ pub fn seed(
         }
         let Some(p) = p else { continue };
         capture.on_fix(store, &reference, fix_at(*p, t), t)?;
-        if capture.state().stay.is_none() && crate::geo_util::contains(&boundary(), *p) {
+        let inside = village
+            .as_ref()
+            .is_some_and(|v| v.contains_within(p.lat, p.lon, 0.0));
+        if capture.state().stay.is_none() && inside {
             capture.exec(
                 store,
                 &reference,
@@ -603,7 +606,13 @@ mod route_tests {
         }
         store.save_pull(&pull).unwrap();
         let route = route_for(&store.reference().unwrap(), now);
-        let expected: Vec<LatLon> = pull.org.households.iter().take(6).map(|h| h.location).collect();
+        let expected: Vec<LatLon> = pull
+            .org
+            .households
+            .iter()
+            .take(6)
+            .map(|h| h.location)
+            .collect();
         assert_eq!(dwell_points(&route), expected);
         assert_ne!(dwell_points(&route), dwell_points(&super::route()));
     }

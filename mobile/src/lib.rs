@@ -6,7 +6,6 @@ pub mod app;
 pub mod capture;
 pub mod components;
 pub mod demo;
-pub mod geo_util;
 pub mod pages;
 pub mod platform;
 pub mod progress;

@@ -6,7 +6,6 @@ use chrono::{Duration, Utc};
 use sqlx::types::Json;
 use std::time::Instant;
 use tokio::net::TcpListener;
-use zhucun_server::api::sync::content_hash;
 use zhucun_server::auth::hash_password;
 use zhucun_server::store::{Org, Store, UserRow};
 use zhucun_server::{open_store, AnyStore, AppState, Config};
@@ -59,7 +58,7 @@ fn incoming(records: Vec<DeviceRecord>) -> Vec<zhucun_server::store::IncomingRec
     records
         .into_iter()
         .map(|mut r| {
-            let content_hash = content_hash(&r);
+            let content_hash = r.content_hash();
             r.received = Some(ServerReceipt {
                 received_at: Utc::now(),
                 clock_offset_s: 0,
@@ -261,7 +260,7 @@ async fn raw(url: String) -> f64 {
     let rows: Vec<(DeviceRecord, String)> = fixes(device, person)
         .into_iter()
         .map(|mut r| {
-            let hash = content_hash(&r);
+            let hash = r.content_hash();
             r.received = Some(ServerReceipt {
                 received_at: Utc::now(),
                 clock_offset_s: 0,

@@ -5,7 +5,6 @@ mod common;
 
 use chrono::{Duration, SubsecRound, TimeZone, Utc};
 use common::*;
-use zhucun_server::api::sync::content_hash;
 use zhucun_server::store::{IncomingRecord, PhotoRow, SessionRow, Store, StoreError, UserRow};
 use zhucun_shared::ids::*;
 use zhucun_shared::org::{Device, LatLon};
@@ -19,7 +18,7 @@ fn stamped(r: &DeviceRecord) -> IncomingRecord {
         clock_offset_s: 3,
     });
     IncomingRecord {
-        content_hash: content_hash(r),
+        content_hash: r.content_hash(),
         record,
     }
 }

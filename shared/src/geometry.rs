@@ -7,7 +7,14 @@ use crate::ids::VillageId;
 use crate::org::{LatLon, Village};
 use geo::{BoundingRect, Coord, Distance, Haversine, LineString, MultiPolygon, Polygon};
 
-const METRES_PER_DEGREE_LAT: f64 = 111_320.0;
+/// Metres per degree of latitude on the sphere [`distance_m`] measures on (geo's GRS80 mean
+/// radius), so that offsets, flat distances and great-circle distances agree.
+pub const METRES_PER_DEGREE_LAT: f64 = Haversine.radius() * std::f64::consts::PI / 180.0;
+
+/// Metres per degree of longitude at a latitude.
+pub fn metres_per_degree_lon(lat: f64) -> f64 {
+    METRES_PER_DEGREE_LAT * lat.to_radians().cos()
+}
 
 /// Great-circle distance in metres.
 pub fn distance_m(a: LatLon, b: LatLon) -> f64 {
@@ -17,7 +24,7 @@ pub fn distance_m(a: LatLon, b: LatLon) -> f64 {
 /// Distance in metres by the equirectangular approximation: within a metre of the great circle
 /// over the few kilometres between consecutive fixes, at a fraction of the cost.
 pub fn near_distance_m(a: LatLon, b: LatLon) -> f64 {
-    let kx = METRES_PER_DEGREE_LAT * ((a.lat + b.lat) / 2.0).to_radians().cos();
+    let kx = metres_per_degree_lon((a.lat + b.lat) / 2.0);
     let dx = (b.lon - a.lon) * kx;
     let dy = (b.lat - a.lat) * METRES_PER_DEGREE_LAT;
     (dx * dx + dy * dy).sqrt()
@@ -32,7 +39,7 @@ pub struct FlatMetric {
 impl FlatMetric {
     pub fn at(lat: f64) -> Self {
         Self {
-            kx: METRES_PER_DEGREE_LAT * lat.to_radians().cos(),
+            kx: metres_per_degree_lon(lat),
         }
     }
     /// The square of the distance in metres, for comparisons that need no root.
@@ -56,7 +63,7 @@ impl LocalFrame {
         Self {
             lat0: origin.lat,
             lon0: origin.lon,
-            kx: METRES_PER_DEGREE_LAT * origin.lat.to_radians().cos(),
+            kx: metres_per_degree_lon(origin.lat),
         }
     }
     pub fn project(&self, lat: f64, lon: f64) -> Coord<f64> {
@@ -250,6 +257,24 @@ impl VillageShape {
         }
     }
 
+    /// Distance in metres from the point to the boundary, 0 inside: within `buffer_m` of the
+    /// boundary exactly when [`VillageShape::contains_within`] says so.
+    pub fn distance_m(&self, lat: f64, lon: f64) -> f64 {
+        if self.grid.is_empty() {
+            return f64::INFINITY;
+        }
+        if self.contains_within(lat, lon, 0.0) {
+            return 0.0;
+        }
+        let p = self.frame.project(lat, lon);
+        self.rings
+            .iter()
+            .flat_map(|ring| ring.windows(2))
+            .map(|w| segment_distance2(p, w[0], w[1]))
+            .fold(f64::INFINITY, f64::min)
+            .sqrt()
+    }
+
     /// Even-odd ray casting over all rings.
     fn contains_exact(&self, p: Coord<f64>) -> bool {
         let mut inside = false;
@@ -293,7 +318,7 @@ fn segment_distance2(p: Coord<f64>, a: Coord<f64>, b: Coord<f64>) -> f64 {
 /// (demo data and tests).
 pub fn rectangle_around(centre: LatLon, w_m: f64, h_m: f64) -> MultiPolygon<f64> {
     let dlat = h_m / 2.0 / METRES_PER_DEGREE_LAT;
-    let dlon = w_m / 2.0 / (METRES_PER_DEGREE_LAT * centre.lat.to_radians().cos());
+    let dlon = w_m / 2.0 / metres_per_degree_lon(centre.lat);
     let ring = LineString::from(vec![
         (centre.lon - dlon, centre.lat - dlat),
         (centre.lon + dlon, centre.lat - dlat),
@@ -308,7 +333,7 @@ pub fn rectangle_around(centre: LatLon, w_m: f64, h_m: f64) -> MultiPolygon<f64>
 pub fn offset(from: LatLon, east_m: f64, north_m: f64) -> LatLon {
     LatLon::new(
         from.lat + north_m / METRES_PER_DEGREE_LAT,
-        from.lon + east_m / (METRES_PER_DEGREE_LAT * from.lat.to_radians().cos()),
+        from.lon + east_m / metres_per_degree_lon(from.lat),
     )
 }
 
@@ -348,11 +373,38 @@ mod tests {
     }
 
     #[test]
+    fn boundary_distance_is_zero_inside_and_metres_outside() {
+        let shape = VillageShape::new(&village());
+        let c = LatLon::new(27.7, 106.9);
+        assert_eq!(shape.distance_m(c.lat, c.lon), 0.0);
+        for (east, north, expected) in [
+            (1200.0, 0.0, 200.0),
+            (0.0, -530.0, 30.0),
+            (1030.0, 540.0, 50.0),
+        ] {
+            let p = offset(c, east, north);
+            let d = shape.distance_m(p.lat, p.lon);
+            assert!((d - expected).abs() < 0.5, "{east} {north}: {d}");
+            // The same answer as the buffered containment test stays use.
+            assert!(shape.contains_within(p.lat, p.lon, d + 0.01));
+            assert!(!shape.contains_within(p.lat, p.lon, d - 0.01));
+        }
+    }
+
+    #[test]
     fn offsets_match_great_circle_distance() {
         let a = LatLon::new(27.7, 106.9);
         let b = offset(a, 300.0, 400.0);
-        assert!((distance_m(a, b) - 500.0).abs() < 1.0);
-        assert!((near_distance_m(a, b) - 500.0).abs() < 1.0);
+        // One metric: a flat metre is a great-circle metre (the flat frame once used 111.32 km
+        // a degree against the great circle's 111.19, 0.6 m apart over these 500 m).
+        assert!(
+            (distance_m(a, b) - 500.0).abs() < 0.01,
+            "{}",
+            distance_m(a, b)
+        );
+        assert!((near_distance_m(a, b) - 500.0).abs() < 0.01);
+        let north = offset(a, 0.0, 5000.0);
+        assert!((distance_m(a, north) - 5000.0).abs() < 0.01);
     }
 
     proptest::proptest! {

@@ -349,6 +349,28 @@ impl RecordBody {
         }
     }
 
+    /// The type tags of the records that may carry a fix ([`RecordBody::fixes`]), for stores
+    /// that select them by kind.
+    pub const FIX_KINDS: &'static [&'static str] = &[
+        "fix",
+        "village_check_in",
+        "village_check_out",
+        "household_check_in",
+        "visit_fix",
+        "household_check_out",
+    ];
+
+    /// The files (SHA-256) the record uses: a photo record's photo, a report's attachments.
+    pub fn files(&self) -> Vec<&str> {
+        match self {
+            RecordBody::Photo { sha256, .. } => vec![sha256.as_str()],
+            RecordBody::Report { attachments, .. } => {
+                attachments.iter().map(String::as_str).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// Every fix the record carries.
     pub fn fixes(&self) -> impl Iterator<Item = &Fix> {
         let one = match self {
@@ -399,6 +421,19 @@ pub fn is_sha256_hex(s: &str) -> bool {
 }
 
 impl DeviceRecord {
+    /// The SHA-256 (lower-case hex) of the record's JSON as the phone wrote it, which tells a
+    /// duplicate push from a conflicting one. Take it before the server's receipt is stamped:
+    /// stored hashes were taken so.
+    pub fn content_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
+        debug_assert!(self.received.is_none(), "hash before stamping the receipt");
+        let bytes = serde_json::to_vec(self).expect("records serialise");
+        Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// Checks the record's own fields. `now` is the receiver's clock; times more than a day ahead
     /// of it are refused. Errors name the field by its JSON path within the record.
     pub fn validate(&self, now: DateTime<Utc>) -> Result<(), FieldError> {
@@ -551,6 +586,174 @@ mod tests {
 
     fn field(r: &DeviceRecord) -> String {
         r.validate(now()).unwrap_err().field
+    }
+
+    /// One sample of every kind of record, each with whatever fix and files it can carry.
+    fn one_of_each() -> Vec<RecordBody> {
+        let fix = Fix {
+            lat: 27.7,
+            lon: 106.9,
+            accuracy_m: 8.0,
+            time: now(),
+            monotonic_ms: None,
+            provider: FixProvider::Gps,
+            mock: false,
+        };
+        let (id, village) = (RecordId::new(), VillageId::from_u128(3));
+        vec![
+            RecordBody::DutyStart { village_id: None },
+            RecordBody::DutyEnd { duty: id },
+            RecordBody::Fix { fix },
+            RecordBody::VillageCheckIn {
+                village_id: village,
+                fix: Some(fix),
+            },
+            RecordBody::VillageCheckOut {
+                check_in: id,
+                fix: Some(fix),
+            },
+            RecordBody::HouseholdCheckIn {
+                household_id: HouseholdId::from_u128(4),
+                fix: Some(fix),
+                event: None,
+            },
+            RecordBody::VisitFix { check_in: id, fix },
+            RecordBody::HouseholdCheckOut {
+                check_in: id,
+                fix: Some(fix),
+            },
+            RecordBody::Photo {
+                attached_to: id,
+                sha256: "a".repeat(64),
+                taken_at: now(),
+                position: Some(fix.position()),
+                bytes: 1,
+            },
+            RecordBody::Note {
+                attached_to: id,
+                text: "x".into(),
+                replaces: None,
+            },
+            RecordBody::VillageEvent {
+                village_id: village,
+                kind: EventKind::WeddingOrFuneral,
+                occurred_at: now(),
+                household_id: None,
+                description: "x".into(),
+            },
+            RecordBody::Activity {
+                kind: ActivityKind::JointMeeting,
+                village_id: None,
+                held_on: now().date_naive(),
+                person_times: None,
+                quantity: None,
+                title: "x".into(),
+                text: "x".into(),
+            },
+            RecordBody::Report {
+                kind: ReportKind::MonthlyReport,
+                village_id: None,
+                period: Period::Month {
+                    year: 2026,
+                    month: 11,
+                },
+                title: "x".into(),
+                text: "x".into(),
+                attachments: vec!["b".repeat(64), "c".repeat(64)],
+            },
+            RecordBody::Retraction {
+                target: id,
+                reason: "x".into(),
+            },
+        ]
+    }
+
+    /// Names each kind; no wildcard, so a new kind fails to compile here until
+    /// [`one_of_each`] holds a sample of it.
+    fn ordinal(b: &RecordBody) -> usize {
+        match b {
+            RecordBody::DutyStart { .. } => 0,
+            RecordBody::DutyEnd { .. } => 1,
+            RecordBody::Fix { .. } => 2,
+            RecordBody::VillageCheckIn { .. } => 3,
+            RecordBody::VillageCheckOut { .. } => 4,
+            RecordBody::HouseholdCheckIn { .. } => 5,
+            RecordBody::VisitFix { .. } => 6,
+            RecordBody::HouseholdCheckOut { .. } => 7,
+            RecordBody::Photo { .. } => 8,
+            RecordBody::Note { .. } => 9,
+            RecordBody::VillageEvent { .. } => 10,
+            RecordBody::Activity { .. } => 11,
+            RecordBody::Report { .. } => 12,
+            RecordBody::Retraction { .. } => 13,
+        }
+    }
+
+    #[test]
+    fn the_samples_hold_every_kind_once() {
+        let mut seen: Vec<usize> = one_of_each().iter().map(ordinal).collect();
+        seen.sort();
+        assert_eq!(seen, (0..=13).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn type_names_are_the_json_tags() {
+        for b in one_of_each() {
+            let json = serde_json::to_value(&b).unwrap();
+            assert_eq!(json["type"], b.type_name());
+        }
+    }
+
+    #[test]
+    fn fix_kinds_are_the_kinds_that_carry_fixes() {
+        let carrying: Vec<&str> = one_of_each()
+            .iter()
+            .filter(|b| b.fixes().next().is_some())
+            .map(|b| b.type_name())
+            .collect();
+        assert_eq!(carrying, RecordBody::FIX_KINDS);
+        // Safe to write into an SQL list as they are.
+        assert!(RecordBody::FIX_KINDS
+            .iter()
+            .all(|k| k.bytes().all(|c| c.is_ascii_lowercase() || c == b'_')));
+    }
+
+    #[test]
+    fn files_are_what_photos_and_reports_name() {
+        for b in one_of_each() {
+            let files = b.files();
+            let json = serde_json::to_value(&b).unwrap();
+            let expected: Vec<&str> = match &json["type"] {
+                t if t == "photo" => vec![json["sha256"].as_str().unwrap()],
+                t if t == "report" => json["attachments"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            assert_eq!(files, expected, "{}", b.type_name());
+        }
+    }
+
+    /// Stored records keep the hash taken when they arrived: a change to how records serialise
+    /// or are hashed would turn every repeated push into a conflict.
+    #[test]
+    fn the_content_hash_is_pinned() {
+        let record: DeviceRecord = serde_json::from_str(
+            r#"{"id":"0192d2a0-0000-7000-8000-000000000001",
+                "device_id":"00000000-0000-0000-0000-000000000002","seq":1,
+                "person_id":"00000000-0000-0000-0000-000000000003",
+                "captured_at":"2026-11-28T08:00:00Z",
+                "body":{"type":"fix","fix":{"lat":27.7,"lon":106.9,"accuracy_m":8.5,
+                  "time":"2026-11-28T08:00:00Z","monotonic_ms":12345,"provider":"gps","mock":false}}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            record.content_hash(),
+            "3e7321fa1faedd286fdaacf68c15ebbe807599149b93b4e05e51f16f90fad7fc"
+        );
     }
 
     #[test]

@@ -21,6 +21,53 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// Most records one push may carry.
 pub const MAX_PUSH_RECORDS: usize = 2_000;
 
+/// The API's paths, for the server's routers and the phone's client alike. A `{…}` segment is
+/// a parameter, filled by [`paths::with`].
+pub mod paths {
+    pub const LOGIN: &str = "/api/v1/auth/login";
+    pub const LOGOUT: &str = "/api/v1/auth/logout";
+    pub const SESSIONS: &str = "/api/v1/auth/sessions";
+    pub const SESSION: &str = "/api/v1/auth/sessions/{id}";
+    /// Enrolling a phone.
+    pub const DEVICES: &str = "/api/v1/devices";
+    pub const DEVICE: &str = "/api/v1/devices/{id}";
+    pub const PUSH: &str = "/api/v1/sync/push";
+    pub const PULL: &str = "/api/v1/sync/pull";
+    /// Pictures only: a visit's photos.
+    pub const PHOTO: &str = "/api/v1/photos/{sha256}";
+    pub const PHOTO_STATUS: &str = "/api/v1/photos/{sha256}/status";
+    /// A report's attachments: pictures and documents.
+    pub const FILE: &str = "/api/v1/files/{sha256}";
+    pub const FILE_STATUS: &str = "/api/v1/files/{sha256}/status";
+    pub const PEOPLE: &str = "/api/v1/people";
+    pub const PERSON_REPORT: &str = "/api/v1/people/{id}/report";
+    pub const PERSON_TRAJECTORY: &str = "/api/v1/people/{id}/trajectory";
+    pub const SPOT_CHECKS: &str = "/api/v1/spot-checks";
+
+    /// The path with its `{…}` parameter replaced by `value`.
+    pub fn with(template: &str, value: impl std::fmt::Display) -> String {
+        match (template.find('{'), template.find('}')) {
+            (Some(open), Some(close)) if open < close => {
+                format!("{}{value}{}", &template[..open], &template[close + 1..])
+            }
+            _ => template.to_string(),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn parameters_are_filled() {
+            assert_eq!(with(PHOTO_STATUS, "ab12"), "/api/v1/photos/ab12/status");
+            assert_eq!(with(FILE, "ab12"), "/api/v1/files/ab12");
+            assert_eq!(with(PERSON_REPORT, 7), "/api/v1/people/7/report");
+            assert_eq!(with(PEOPLE, 7), PEOPLE);
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {

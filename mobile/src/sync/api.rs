@@ -1,47 +1,23 @@
-//! The HTTP client of the sync protocol (`zhucun_shared::sync`). Every path is here.
+//! The HTTP client of the sync protocol (`zhucun_shared::sync`, paths from `sync::paths`).
 
 use crate::store::FileKind;
 use crate::strings;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use std::time::Duration;
+use zhucun_shared::sync::paths::{self, LOGIN, PEOPLE, PULL, PUSH, SPOT_CHECKS};
 use zhucun_shared::sync::{
     EnrollRequest, EnrollResponse, ErrorBody, LoginRequest, LoginResponse, PhotoStatus,
     PullResponse, PushRequest, PushResponse,
 };
+pub use zhucun_shared::sync::{PersonSummary, Trajectory};
 
-const LOGIN: &str = "/api/v1/auth/login";
-const ENROLL: &str = "/api/v1/devices";
-const PUSH: &str = "/api/v1/sync/push";
-const PULL: &str = "/api/v1/sync/pull";
-const PHOTOS: &str = "/api/v1/photos";
-const FILES: &str = "/api/v1/files";
-
-/// Photos go where only pictures are taken; a report's files where documents are too.
-fn route(kind: FileKind) -> &'static str {
+/// A file's path and its status's: photos go where only pictures are taken, a report's files
+/// where documents are too.
+fn file_paths(kind: FileKind) -> (&'static str, &'static str) {
     match kind {
-        FileKind::Photo => PHOTOS,
-        FileKind::Attachment => FILES,
+        FileKind::Photo => (paths::PHOTO, paths::PHOTO_STATUS),
+        FileKind::Attachment => (paths::FILE, paths::FILE_STATUS),
     }
-}
-const PEOPLE: &str = "/api/v1/people";
-const SPOT_CHECKS: &str = "/api/v1/spot-checks";
-
-/// A person the caller may look at, with today's roles.
-#[derive(Clone, Debug, serde::Deserialize)]
-pub struct PersonSummary {
-    pub person: zhucun_shared::org::Person,
-    pub roles: Vec<zhucun_shared::role::Role>,
-}
-
-/// A person's fixes of one local day.
-#[derive(Clone, Debug, serde::Deserialize)]
-pub struct Trajectory {
-    pub points: Vec<TrajectoryPoint>,
-}
-
-#[derive(Clone, Debug, serde::Deserialize)]
-pub struct TrajectoryPoint {
-    pub fix: zhucun_shared::record::Fix,
 }
 
 /// A failure talking to the server. Its text is what the cadre reads (in Chinese, saying what
@@ -200,7 +176,10 @@ impl Api {
         let req = EnrollRequest {
             label: label.to_string(),
         };
-        let rb = self.http.post(format!("{}{ENROLL}", self.base)).json(&req);
+        let rb = self
+            .http
+            .post(format!("{}{}", self.base, paths::DEVICES))
+            .json(&req);
         let resp = self.authed(rb).send().await?;
         Ok(Self::check(resp).await?.json().await?)
     }
@@ -226,9 +205,8 @@ impl Api {
         kind: FileKind,
         sha256: &str,
     ) -> Result<Option<PhotoStatus>, ApiError> {
-        let rb = self
-            .http
-            .get(format!("{}{}/{sha256}/status", self.base, route(kind)));
+        let path = paths::with(file_paths(kind).1, sha256);
+        let rb = self.http.get(format!("{}{path}", self.base));
         let resp = self.authed(rb).send().await?;
         if resp.status() == StatusCode::NOT_FOUND {
             return Ok(None);
@@ -245,9 +223,10 @@ impl Api {
         total: u64,
         chunk: &[u8],
     ) -> Result<PhotoStatus, ApiError> {
+        let path = paths::with(file_paths(kind).0, sha256);
         let rb = self
             .http
-            .put(format!("{}{}/{sha256}", self.base, route(kind)))
+            .put(format!("{}{path}", self.base))
             .query(&[("offset", offset), ("total", total)])
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(chunk.to_vec());
@@ -274,7 +253,8 @@ impl Api {
         &self,
         id: zhucun_shared::ids::PersonId,
     ) -> Result<zhucun_shared::verdict::PersonReport, ApiError> {
-        let rb = self.http.get(format!("{}{PEOPLE}/{id}/report", self.base));
+        let path = paths::with(paths::PERSON_REPORT, id);
+        let rb = self.http.get(format!("{}{path}", self.base));
         let resp = self.authed(rb).send().await?;
         Ok(Self::check(resp).await?.json().await?)
     }
@@ -285,9 +265,10 @@ impl Api {
         id: zhucun_shared::ids::PersonId,
         date: chrono::NaiveDate,
     ) -> Result<Trajectory, ApiError> {
+        let path = paths::with(paths::PERSON_TRAJECTORY, id);
         let rb = self
             .http
-            .get(format!("{}{PEOPLE}/{id}/trajectory", self.base))
+            .get(format!("{}{path}", self.base))
             .query(&[("date", date.to_string())]);
         let resp = self.authed(rb).send().await?;
         Ok(Self::check(resp).await?.json().await?)

@@ -42,15 +42,13 @@ use zhucun_shared::record::{is_sha256_hex, RecordBody};
 use zhucun_shared::sync::PhotoStatus;
 
 pub fn router(state: AppState) -> Router {
+    use zhucun_shared::sync::paths;
     let chunk_limit = state.config.max_chunk_bytes;
     Router::new()
-        .route("/api/v1/photos/{sha256}", get(download).put(upload))
-        .route("/api/v1/photos/{sha256}/status", get(status))
-        .route(
-            "/api/v1/files/{sha256}",
-            get(download_file).put(upload_file),
-        )
-        .route("/api/v1/files/{sha256}/status", get(file_status))
+        .route(paths::PHOTO, get(download).put(upload))
+        .route(paths::PHOTO_STATUS, get(status))
+        .route(paths::FILE, get(download_file).put(upload_file))
+        .route(paths::FILE_STATUS, get(file_status))
         .layer(DefaultBodyLimit::max(chunk_limit))
         .with_state(state)
 }

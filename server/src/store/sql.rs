@@ -21,9 +21,14 @@ pub(crate) fn constraint(what: &'static str) -> impl Fn(sqlx::Error) -> StoreErr
     }
 }
 
-/// Kinds of records that carry a GPS fix.
-pub(crate) const FIX_KINDS_SQL: &str = "('fix', 'visit_fix', 'village_check_in', \
-     'village_check_out', 'household_check_in', 'household_check_out')";
+/// Kinds of records that carry a GPS fix, as an SQL list: `('fix', 'visit_fix', …)`.
+pub(crate) static FIX_KINDS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let kinds: Vec<String> = zhucun_shared::record::RecordBody::FIX_KINDS
+        .iter()
+        .map(|k| format!("'{k}'"))
+        .collect();
+    format!("({})", kinds.join(", "))
+});
 
 macro_rules! impl_sql_store {
     ($store:ty, $db:ty) => {
@@ -176,17 +181,6 @@ macro_rules! impl_sql_store {
             }
 
             const RECORD_COLUMNS: &str = "record";
-
-            /// The files a record uses: a photo record's photo, a report's attachments.
-            fn files_of(r: &DeviceRecord) -> Vec<&str> {
-                match &r.body {
-                    zhucun_shared::record::RecordBody::Photo { sha256, .. } => vec![sha256.as_str()],
-                    zhucun_shared::record::RecordBody::Report { attachments, .. } => {
-                        attachments.iter().map(String::as_str).collect()
-                    }
-                    _ => Vec::new(),
-                }
-            }
 
             impl Store for $store {
                 async fn put_org(&self, org: &Org) -> StoreResult<()> {
@@ -639,7 +633,7 @@ macro_rules! impl_sql_store {
                         if inserted == 1 {
                             out.stored += 1;
                             closes_gap |= seq == held + 1;
-                            for sha in files_of(r) {
+                            for sha in r.body.files() {
                                 sqlx::query(
                                     "INSERT INTO record_files (sha256, record_id, person_id, captured_at) \
                                      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
@@ -749,8 +743,9 @@ macro_rules! impl_sql_store {
                     sqlx::query(&format!(
                         "SELECT {RECORD_COLUMNS} FROM device_records \
                          WHERE person_id = $1 AND captured_at >= $2 AND captured_at < $3 \
-                         AND kind IN {FIX_KINDS_SQL} \
-                         ORDER BY captured_at, device_id, seq"
+                         AND kind IN {kinds} \
+                         ORDER BY captured_at, device_id, seq",
+                        kinds = *FIX_KINDS_SQL
                     ))
                     .bind(p.to_string()).bind(from).bind(to)
                     .fetch_all(&self.read).await?
