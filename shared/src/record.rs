@@ -362,11 +362,19 @@ impl RecordBody {
 
     /// The files (SHA-256) the record uses: a photo record's photo, a report's attachments.
     pub fn files(&self) -> Vec<&str> {
+        self.file_fields().into_iter().map(|(_, sha)| sha).collect()
+    }
+
+    /// The files the record uses, each with the field that names it within the record
+    /// (`body.sha256`, `body.attachments[1]`), as a refusal names it.
+    pub fn file_fields(&self) -> Vec<(String, &str)> {
         match self {
-            RecordBody::Photo { sha256, .. } => vec![sha256.as_str()],
-            RecordBody::Report { attachments, .. } => {
-                attachments.iter().map(String::as_str).collect()
-            }
+            RecordBody::Photo { sha256, .. } => vec![("body.sha256".into(), sha256.as_str())],
+            RecordBody::Report { attachments, .. } => attachments
+                .iter()
+                .enumerate()
+                .map(|(j, a)| (format!("body.attachments[{j}]"), a.as_str()))
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -734,6 +742,14 @@ mod tests {
                 _ => Vec::new(),
             };
             assert_eq!(files, expected, "{}", b.type_name());
+            for (field, sha) in b.file_fields() {
+                let pointer = field
+                    .strip_prefix("body")
+                    .unwrap()
+                    .replace(['.', '['], "/")
+                    .replace(']', "");
+                assert_eq!(json.pointer(&pointer).and_then(|v| v.as_str()), Some(sha));
+            }
         }
     }
 

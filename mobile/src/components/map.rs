@@ -5,6 +5,7 @@ use crate::store::TrackPoint;
 use crate::strings;
 use dioxus::prelude::*;
 use geo::MultiPolygon;
+use zhucun_shared::geometry;
 use zhucun_shared::org::LatLon;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -42,7 +43,9 @@ impl Projection {
         if !min_lon.is_finite() {
             return None;
         }
-        let kx = ((min_lat + max_lat) / 2.0).to_radians().cos();
+        // A degree east is shorter than a degree north by this much.
+        let kx = geometry::metres_per_degree_lon((min_lat + max_lat) / 2.0)
+            / geometry::METRES_PER_DEGREE_LAT;
         let w = ((max_lon - min_lon) * kx).max(1e-6);
         let h = (max_lat - min_lat).max(1e-6);
         let scale = (SIZE - 2.0 * PAD) / w.max(h);

@@ -38,7 +38,7 @@ use zhucun_shared::ids::PersonId;
 use zhucun_shared::org::{Assignment, Person};
 use zhucun_shared::period::local_date;
 use zhucun_shared::plausibility::PhotoFacts;
-use zhucun_shared::record::{is_sha256_hex, RecordBody};
+use zhucun_shared::record::is_sha256_hex;
 use zhucun_shared::sync::PhotoStatus;
 
 pub fn router(state: AppState) -> Router {
@@ -434,16 +434,8 @@ pub async fn check_record_files(
 ) -> ApiResult<()> {
     let mut named: Vec<(String, &str)> = Vec::new();
     for (i, inc) in records.iter().enumerate() {
-        match &inc.record.body {
-            RecordBody::Photo { sha256, .. } => {
-                named.push((format!("records[{i}].body.sha256"), sha256.as_str()));
-            }
-            RecordBody::Report { attachments, .. } => {
-                for (j, a) in attachments.iter().enumerate() {
-                    named.push((format!("records[{i}].body.attachments[{j}]"), a.as_str()));
-                }
-            }
-            _ => {}
+        for (field, sha) in inc.record.body.file_fields() {
+            named.push((format!("records[{i}].{field}"), sha));
         }
     }
     if named.is_empty() {
