@@ -562,7 +562,7 @@ mod tests {
         let mut households: Vec<_> = visits.iter().map(|v| v.household_id).collect();
         households.dedup();
         assert_eq!(households.len(), visits.len(), "one visit per household");
-        assert!(visits.iter().all(|v| v.photos == 1 && v.note.is_some()));
+        assert!(visits.iter().all(|v| v.photos == 1 && !v.notes.is_empty()));
         assert!(store.open_village_stay().unwrap().is_some());
         assert!(store.open_duty().unwrap().is_some());
         for r in store.all_records().unwrap() {

@@ -448,3 +448,19 @@ async fn the_pull_keeps_the_protocol_v1_shape() {
     let _: zhucun_shared::sync::PullResponse = serde_json::from_value(same).unwrap();
     app.stop().await;
 }
+
+/// The routers serve the paths the phone calls (`shared::sync::paths`), and the API document
+/// describes those same paths.
+#[tokio::test]
+async fn the_api_document_lists_every_shared_path() {
+    let backend = backends().remove(0);
+    let app = TestApp::start(&backend).await;
+    let (s, doc) = app.get("", "/api/openapi.json").await;
+    assert_eq!(s, StatusCode::OK);
+    for path in zhucun_shared::sync::paths::ALL {
+        assert!(
+            doc["paths"].get(*path).is_some(),
+            "{path} is not in the API document"
+        );
+    }
+}

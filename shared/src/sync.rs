@@ -44,6 +44,26 @@ pub mod paths {
     pub const PERSON_TRAJECTORY: &str = "/api/v1/people/{id}/trajectory";
     pub const SPOT_CHECKS: &str = "/api/v1/spot-checks";
 
+    /// Every path above.
+    pub const ALL: &[&str] = &[
+        LOGIN,
+        LOGOUT,
+        SESSIONS,
+        SESSION,
+        DEVICES,
+        DEVICE,
+        PUSH,
+        PULL,
+        PHOTO,
+        PHOTO_STATUS,
+        FILE,
+        FILE_STATUS,
+        PEOPLE,
+        PERSON_REPORT,
+        PERSON_TRAJECTORY,
+        SPOT_CHECKS,
+    ];
+
     /// The path with its `{…}` parameter replaced by `value`.
     pub fn with(template: &str, value: impl std::fmt::Display) -> String {
         match (template.find('{'), template.find('}')) {

@@ -117,6 +117,7 @@ impl Recorder {
                     attached_to: id,
                     text: text.into(),
                     replaces: None,
+                    kind: None,
                 },
             ));
         }
