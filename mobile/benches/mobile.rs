@@ -165,6 +165,7 @@ fn main() {
                 attached_to: last_visit,
                 text: "了解家中茶园收成，宣讲小额信贷政策，户主反映饮水管道老化。".into(),
                 replaces: None,
+                kind: None,
             },
             RecordBody::HouseholdCheckOut {
                 check_in: last_visit,

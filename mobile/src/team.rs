@@ -20,27 +20,21 @@ pub struct TeamMember {
     pub track: Vec<TrackPoint>,
 }
 
-/// Fixes in time order as trajectory points, a new segment after each silence longer than
-/// the store's gap.
+/// Fixes in time order as trajectory points, segmented as the phone's own trajectory is
+/// ([`zhucun_shared::trajectory`]).
 pub fn track_from_fixes(fixes: &[Fix]) -> Vec<TrackPoint> {
-    let mut out: Vec<TrackPoint> = Vec::with_capacity(fixes.len());
-    for f in fixes {
-        let segment = match out.last() {
-            None => 0,
-            Some(last) => {
-                let gap = (f.time - last.time).num_seconds();
-                last.segment + u32::from(gap > crate::store::TRACK_GAP_SECONDS)
-            }
-        };
-        out.push(TrackPoint {
+    let segments = zhucun_shared::trajectory::segments(fixes.iter().map(|f| f.time));
+    fixes
+        .iter()
+        .zip(segments)
+        .map(|(f, segment)| TrackPoint {
             time: f.time,
             lat: f.lat,
             lon: f.lon,
             accuracy_m: f.accuracy_m,
             segment,
-        });
-    }
-    out
+        })
+        .collect()
 }
 
 /// The headline of a member's month: the worst status, and the first counted requirement.

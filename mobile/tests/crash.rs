@@ -104,6 +104,7 @@ fn crash_child() {
                     attached_to: check_in,
                     text: "走访记录".into(),
                     replaces: None,
+                    kind: None,
                 },
             )
             .unwrap();
@@ -163,7 +164,7 @@ fn check_consistency(store: &Store) -> usize {
                 photos.insert(sha256.clone());
             }
             RecordBody::Note { attached_to, .. } => {
-                assert!(by_id[attached_to].note.is_some());
+                assert!(!by_id[attached_to].notes.is_empty());
             }
             RecordBody::Fix { .. } => fixes += 1,
             _ => {}

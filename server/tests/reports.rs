@@ -93,6 +93,7 @@ fn visit(
             attached_to: check_in,
             text: "了解务工收入，宣传小额信贷政策。".into(),
             replaces: None,
+            kind: None,
         },
     );
     let end = start + Duration::minutes(12);

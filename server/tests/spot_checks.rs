@@ -93,6 +93,7 @@ async fn flagged_records_come_first_within_the_callers_jurisdiction_and_a_findin
                 attached_to: flagged,
                 text: "已电话核实：测试定位软件未关闭".into(),
                 replaces: None,
+                kind: None,
             },
             received: None,
         };
@@ -133,6 +134,7 @@ fn note_on(device: zhucun_shared::ids::DeviceId, by: PersonId, on: RecordId) -> 
             attached_to: on,
             text: "已核实".into(),
             replaces: None,
+            kind: None,
         },
         received: None,
     }

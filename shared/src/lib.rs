@@ -23,4 +23,5 @@ pub mod geometry;
 mod openapi;
 pub mod stays;
 pub mod synth;
+pub mod trajectory;
 pub mod visits;

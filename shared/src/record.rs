@@ -243,6 +243,29 @@ impl ReportKind {
     }
 }
 
+/// What a note records, beyond its text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum NoteKind {
+    /// 定位中断: attached to a duty session, the location source stopped delivering; the text
+    /// says why. Logs written before this kind existed said it by the text alone (see
+    /// [`is_location_lost_note`]).
+    LocationLost,
+}
+
+/// How notes written before [`NoteKind`] existed began when they recorded a lost location.
+pub const LEGACY_LOCATION_LOST_PREFIX: &str = "定位中断";
+
+/// Whether a note records a lost location: by its kind, or, for a note without one (written
+/// before kinds existed), by the prefix such notes were written with.
+pub fn is_location_lost_note(kind: Option<NoteKind>, text: &str) -> bool {
+    match kind {
+        Some(k) => k == NoteKind::LocationLost,
+        None => text.starts_with(LEGACY_LOCATION_LOST_PREFIX),
+    }
+}
+
 /// The content of a record.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -293,6 +316,10 @@ pub enum RecordBody {
         text: String,
         /// An earlier note this one corrects.
         replaces: Option<RecordId>,
+        /// What the note records, when it is more than free text. Absent in logs written
+        /// before it existed, and then left out of the JSON, so such records hash as before.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<NoteKind>,
     },
     /// A 四必到 event that happened in the village.
     VillageEvent {
@@ -641,6 +668,7 @@ mod tests {
                 attached_to: id,
                 text: "x".into(),
                 replaces: None,
+                kind: None,
             },
             RecordBody::VillageEvent {
                 village_id: village,
@@ -816,6 +844,7 @@ mod tests {
                 attached_to: check_in,
                 text: "字".repeat(MAX_TEXT_CHARS + 1),
                 replaces: None,
+                kind: None,
             },
         );
         assert_eq!(field(&note), "body.text");
@@ -838,6 +867,7 @@ mod tests {
                 attached_to: check_in,
                 text: "a\0b".into(),
                 replaces: None,
+                kind: None,
             },
         );
         assert_eq!(field(&note), "body.text");

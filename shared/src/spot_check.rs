@@ -282,6 +282,7 @@ mod tests {
                 attached_to: on,
                 text: text.into(),
                 replaces: None,
+                kind: None,
             },
             received: None,
         }

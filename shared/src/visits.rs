@@ -35,7 +35,9 @@ pub struct HouseholdVisit {
     pub end: Option<DateTime<Utc>>,
     pub fixes: Vec<TrackPoint>,
     pub photos: Vec<VisitPhoto>,
-    /// Notes in force (a note replaced by a later one is dropped).
+    /// Notes in force, oldest first: every note attached to the visit except one that another
+    /// note of the visit `replaces` (the correction is shown in its place) or that is blank
+    /// (cleared).
     pub notes: Vec<(RecordId, String)>,
 }
 
@@ -46,15 +48,100 @@ impl HouseholdVisit {
         r.extend(self.photos.iter().map(|p| p.record));
         r
     }
+
+    /// The most accurate fix taken at the visit (check-in, later visit fixes, check-out),
+    /// the first of equals.
+    pub fn best_fix(&self) -> Option<&Fix> {
+        self.fixes.iter().map(|p| &p.fix).reduce(|best, f| {
+            if f.accuracy_m < best.accuracy_m {
+                f
+            } else {
+                best
+            }
+        })
+    }
 }
 
-/// Assembles visits from de-duplicated, non-retracted records (any order).
+/// The check-in a record belongs to when it is part of a visit: its own id for a check-in,
+/// the check-in it names for a check-out, visit fix, photo or note (which may also name
+/// another kind of record: then it is no visit's).
+pub fn visit_of(rec: &DeviceRecord) -> Option<RecordId> {
+    match &rec.body {
+        RecordBody::HouseholdCheckIn { .. } => Some(rec.id),
+        RecordBody::HouseholdCheckOut { check_in, .. } | RecordBody::VisitFix { check_in, .. } => {
+            Some(*check_in)
+        }
+        RecordBody::Photo { attached_to, .. } | RecordBody::Note { attached_to, .. } => {
+            Some(*attached_to)
+        }
+        _ => None,
+    }
+}
+
+/// Records withdrawn by a retraction from their own author (一条撤回只撤回本人的记录).
+pub fn withdrawn<'a>(
+    records: impl IntoIterator<Item = &'a DeviceRecord> + Clone,
+) -> HashSet<RecordId> {
+    let retractions: HashSet<(RecordId, PersonId)> = records
+        .clone()
+        .into_iter()
+        .filter_map(|r| match &r.body {
+            RecordBody::Retraction { target, .. } => Some((*target, r.person_id)),
+            _ => None,
+        })
+        .collect();
+    if retractions.is_empty() {
+        return HashSet::new();
+    }
+    records
+        .into_iter()
+        .filter(|r| retractions.contains(&(r.id, r.person_id)))
+        .map(|r| r.id)
+        .collect()
+}
+
+/// A visit as a device's own log shows it, withdrawals included.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoggedVisit {
+    /// Assembled from the log's records that are not withdrawn.
+    pub visit: HouseholdVisit,
+    /// The check-in itself was withdrawn: the visit no longer counts, but the log still shows it.
+    pub withdrawn: bool,
+}
+
+/// Visits as a log shows them (the phone's screens): withdrawn records are left out as the
+/// server leaves them out ([`assemble_visits`] sees the same visits), except that a visit whose
+/// check-in was withdrawn is kept, marked. Any order; repeats ignored.
+pub fn logged_visits<'a>(
+    records: impl IntoIterator<Item = &'a DeviceRecord> + Clone,
+) -> Vec<LoggedVisit> {
+    let gone = withdrawn(records.clone());
+    let kept = records
+        .into_iter()
+        .filter(|r| !gone.contains(&r.id) || matches!(r.body, RecordBody::HouseholdCheckIn { .. }));
+    assemble_visits(kept)
+        .into_iter()
+        .map(|visit| LoggedVisit {
+            withdrawn: gone.contains(&visit.check_in),
+            visit,
+        })
+        .collect()
+}
+
+/// Assembles visits from non-retracted records (any order; a record given twice counts once).
+///
+/// The first check-out ends a visit (by its time, then id): a check-out sent again or pressed
+/// twice cannot lengthen a visit after the cadre left, nor let photos taken later count.
 pub fn assemble_visits<'a>(
     records: impl IntoIterator<Item = &'a DeviceRecord>,
 ) -> Vec<HouseholdVisit> {
     let mut visits: BTreeMap<RecordId, HouseholdVisit> = BTreeMap::new();
     let mut attached: Vec<&DeviceRecord> = Vec::new();
+    let mut seen: HashSet<RecordId> = HashSet::new();
     for r in records {
+        if !seen.insert(r.id) {
+            continue;
+        }
         if let RecordBody::HouseholdCheckIn {
             household_id,
             fix,
@@ -80,7 +167,9 @@ pub fn assemble_visits<'a>(
             attached.push(r);
         }
     }
-    let mut replaced: HashSet<RecordId> = HashSet::new();
+    // (visit, note): a correction replaces a note of its own visit only, so that a visit's
+    // notes follow from the visit's own records.
+    let mut replaced: HashSet<(RecordId, RecordId)> = HashSet::new();
     // Sorted so that the earliest check-out wins whatever the arrival order.
     attached.sort_by_key(|r| (r.captured_at, r.id));
     for r in attached {
@@ -122,9 +211,10 @@ pub fn assemble_visits<'a>(
                 attached_to,
                 text,
                 replaces,
+                ..
             } => {
                 if let Some(v) = visits.get_mut(attached_to).filter(|v| same_person(v)) {
-                    replaced.extend(*replaces);
+                    replaced.extend(replaces.map(|old| (*attached_to, old)));
                     v.notes.push((r.id, text.clone()));
                 }
             }
@@ -134,7 +224,7 @@ pub fn assemble_visits<'a>(
     let mut out: Vec<HouseholdVisit> = visits.into_values().collect();
     for v in &mut out {
         v.notes
-            .retain(|(id, text)| !replaced.contains(id) && !text.trim().is_empty());
+            .retain(|(id, text)| !replaced.contains(&(v.check_in, *id)) && !text.trim().is_empty());
     }
     out.sort_by_key(|v| (v.start, v.check_in));
     out
@@ -339,5 +429,117 @@ pub fn check_visit(
         valid: rejections.is_empty(),
         rejections,
         flags,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::DeviceId;
+    use crate::synth::Recorder;
+
+    fn t(minutes: i64) -> DateTime<Utc> {
+        "2026-11-16T01:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::minutes(minutes)
+    }
+
+    fn recorder() -> Recorder {
+        Recorder::new(PersonId::from_u128(1), DeviceId::from_u128(2))
+    }
+
+    fn check_in(rec: &mut Recorder, minute: i64) -> DeviceRecord {
+        rec.record(
+            t(minute),
+            RecordBody::HouseholdCheckIn {
+                household_id: HouseholdId::from_u128(3),
+                fix: None,
+                event: None,
+            },
+        )
+    }
+
+    fn note(
+        rec: &mut Recorder,
+        on: RecordId,
+        text: &str,
+        replaces: Option<RecordId>,
+    ) -> DeviceRecord {
+        rec.record(
+            t(1),
+            RecordBody::Note {
+                attached_to: on,
+                text: text.into(),
+                replaces,
+                kind: None,
+            },
+        )
+    }
+
+    #[test]
+    fn a_record_given_twice_counts_once() {
+        let mut rec = recorder();
+        let visit = check_in(&mut rec, 0);
+        let photo = rec.photo(visit.id, t(1), None);
+        let v = assemble_visits([&visit, &photo, &photo, &visit]);
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].photos.len(), 1);
+    }
+
+    #[test]
+    fn the_first_check_out_ends_the_visit_whatever_the_arrival_order() {
+        let mut rec = recorder();
+        let visit = check_in(&mut rec, 0);
+        let out = |rec: &mut Recorder, m| {
+            rec.record(
+                t(m),
+                RecordBody::HouseholdCheckOut {
+                    check_in: visit.id,
+                    fix: None,
+                },
+            )
+        };
+        let (first, again) = (out(&mut rec, 6), out(&mut rec, 20));
+        let v = assemble_visits([&again, &visit, &first]);
+        assert_eq!((v[0].check_out, v[0].end), (Some(first.id), Some(t(6))));
+    }
+
+    #[test]
+    fn a_correction_replaces_a_note_of_its_own_visit_only() {
+        let mut rec = recorder();
+        let (a, b) = (check_in(&mut rec, 0), check_in(&mut rec, 10));
+        let on_a = note(&mut rec, a.id, "户主腿伤", None);
+        let on_b = note(&mut rec, b.id, "茶园缺肥", Some(on_a.id));
+        let fixed = note(&mut rec, b.id, "茶园缺肥, 已联系农技员", Some(on_b.id));
+        let v = assemble_visits([&a, &b, &on_a, &on_b, &fixed]);
+        let texts = |i: usize| {
+            v[i].notes
+                .iter()
+                .map(|(_, t)| t.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(texts(0), vec!["户主腿伤"]);
+        assert_eq!(texts(1), vec!["茶园缺肥, 已联系农技员"]);
+    }
+
+    #[test]
+    fn a_log_shows_a_withdrawn_visit_marked_and_a_withdrawn_photo_not_at_all() {
+        let mut rec = recorder();
+        let (a, b) = (check_in(&mut rec, 0), check_in(&mut rec, 10));
+        let photo = rec.photo(b.id, t(11), None);
+        let retract = |rec: &mut Recorder, target| {
+            rec.record(
+                t(12),
+                RecordBody::Retraction {
+                    target,
+                    reason: "撤回".into(),
+                },
+            )
+        };
+        let (ra, rp) = (retract(&mut rec, a.id), retract(&mut rec, photo.id));
+        let log = [a.clone(), b.clone(), photo, ra, rp];
+        let shown: Vec<(RecordId, bool, usize)> = logged_visits(&log)
+            .into_iter()
+            .map(|l| (l.visit.check_in, l.withdrawn, l.visit.photos.len()))
+            .collect();
+        assert_eq!(shown, vec![(a.id, true, 0), (b.id, false, 0)]);
     }
 }

@@ -45,6 +45,7 @@ fn record(person: PersonId, (seq, captured, received): Entry) -> DeviceRecord {
             attached_to: RecordId::from_u128(0),
             text: "工作日志".into(),
             replaces: None,
+            kind: None,
         },
         received: received.map(|r| ServerReceipt {
             received_at: cn(r),

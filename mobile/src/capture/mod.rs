@@ -18,7 +18,10 @@ use crate::store::{Reference, Store, StoreError};
 use crate::strings;
 use chrono::{DateTime, Duration, Utc};
 use zhucun_shared::ids::{HouseholdId, RecordId, VillageId};
-use zhucun_shared::record::{DeviceRecord, EventKind, Fix, RecordBody};
+use zhucun_shared::record::{
+    is_location_lost_note, DeviceRecord, EventKind, Fix, NoteKind, RecordBody,
+};
+use zhucun_shared::visits::{logged_visits, visit_of};
 
 /// A fix older than this is not used for a check-in or a photo position.
 pub const FRESH_FIX: Duration = Duration::minutes(2);
@@ -75,7 +78,8 @@ pub struct OpenVisit {
     /// Accuracy of the best fix saved for the visit.
     pub accuracy_m: Option<f64>,
     pub photos: u32,
-    pub note: Option<String>,
+    /// Notes in force, oldest first.
+    pub notes: Vec<String>,
 }
 
 /// Where the cadre is in the day, rebuilt from the log.
@@ -90,6 +94,8 @@ pub struct CaptureState {
     pub last_track_fix: Option<Fix>,
     /// The location source stopped delivering while on duty.
     pub location_lost: bool,
+    /// The latest check-in's records (and withdrawals of them): `visit` is their shared fold.
+    visit_log: Vec<DeviceRecord>,
 }
 
 impl CaptureState {
@@ -139,50 +145,30 @@ impl CaptureState {
                     self.stay = None;
                 }
             }
-            RecordBody::HouseholdCheckIn {
-                household_id, fix, ..
-            } => {
-                self.visit = Some(OpenVisit {
-                    check_in: rec.id,
-                    household_id: *household_id,
-                    since: rec.captured_at,
-                    accuracy_m: fix.map(|f| f.accuracy_m),
-                    photos: 0,
-                    note: None,
-                });
+            RecordBody::HouseholdCheckIn { .. } => {
+                self.visit_log = vec![rec.clone()];
+                self.refold_visit();
             }
-            RecordBody::VisitFix { check_in, fix } => {
-                if let Some(v) = self.visit.as_mut().filter(|v| v.check_in == *check_in) {
-                    if v.accuracy_m.is_none_or(|a| fix.accuracy_m < a) {
-                        v.accuracy_m = Some(fix.accuracy_m);
-                    }
-                }
-            }
-            RecordBody::HouseholdCheckOut { check_in, .. } => {
-                if self.visit.as_ref().is_some_and(|v| v.check_in == *check_in) {
-                    self.visit = None;
-                }
-            }
-            RecordBody::Photo { attached_to, .. } => {
-                if let Some(v) = self.visit.as_mut().filter(|v| v.check_in == *attached_to) {
-                    v.photos += 1;
-                }
-            }
+            RecordBody::VisitFix { .. }
+            | RecordBody::HouseholdCheckOut { .. }
+            | RecordBody::Photo { .. } => self.follow_visit(rec),
             RecordBody::Note {
-                attached_to, text, ..
+                attached_to,
+                text,
+                kind,
+                ..
             } => {
-                if let Some(v) = self.visit.as_mut().filter(|v| v.check_in == *attached_to) {
-                    v.note = Some(text.clone());
-                }
+                self.follow_visit(rec);
                 if self.duty.as_ref().is_some_and(|d| d.duty == *attached_to)
-                    && text.starts_with(strings::LOCATION_LOST)
+                    && is_location_lost_note(*kind, text)
                 {
                     self.location_lost = true;
                 }
             }
             RecordBody::Retraction { target, .. } => {
-                if self.visit.as_ref().is_some_and(|v| v.check_in == *target) {
-                    self.visit = None;
+                if self.visit_log.iter().any(|r| r.id == *target) {
+                    self.visit_log.push(rec.clone());
+                    self.refold_visit();
                 }
             }
             RecordBody::VillageEvent { .. }
@@ -192,6 +178,32 @@ impl CaptureState {
         for f in rec.body.fixes() {
             self.note_fix(*f);
         }
+    }
+
+    /// Takes a record into the latest visit's log when it belongs to that visit.
+    fn follow_visit(&mut self, rec: &DeviceRecord) {
+        let current = self.visit_log.first().map(|r| r.id);
+        if current.is_some() && visit_of(rec) == current {
+            self.visit_log.push(rec.clone());
+            self.refold_visit();
+        }
+    }
+
+    /// The open visit is what the shared fold makes of the latest check-in's records: open
+    /// until checked out (or again once its check-out is withdrawn), gone when its check-in is
+    /// withdrawn.
+    fn refold_visit(&mut self) {
+        self.visit = logged_visits(&self.visit_log)
+            .into_iter()
+            .find(|l| !l.withdrawn && l.visit.end.is_none())
+            .map(|l| OpenVisit {
+                check_in: l.visit.check_in,
+                household_id: l.visit.household_id,
+                since: l.visit.start,
+                accuracy_m: l.visit.best_fix().map(|f| f.accuracy_m),
+                photos: l.visit.photos.len() as u32,
+                notes: l.visit.notes.into_iter().map(|(_, t)| t).collect(),
+            });
     }
 
     fn note_fix(&mut self, fix: Fix) {
@@ -368,6 +380,7 @@ pub fn decide(
                 attached_to,
                 text: activity::text(&t, zhucun_shared::record::MAX_TEXT_CHARS, true)?,
                 replaces: None,
+                kind: None,
             }]
         }
         Command::Event {
@@ -504,6 +517,7 @@ impl Capture {
                 attached_to: d.duty,
                 text: format!("{}：{reason}", strings::LOCATION_LOST),
                 replaces: None,
+                kind: Some(NoteKind::LocationLost),
             }],
             _ => Vec::new(),
         };

@@ -4,7 +4,7 @@ use crate::platform::photo::{reencode, PhotoPolicy, SimulatedCamera};
 use crate::store::{AttachedFile, FileKind, Identity};
 use zhucun_shared::geometry::offset;
 use zhucun_shared::ids::DeviceId;
-use zhucun_shared::record::{ActivityKind, FixProvider, ReportKind};
+use zhucun_shared::record::{ActivityKind, FixProvider, NoteKind, ReportKind};
 
 fn t0() -> DateTime<Utc> {
     "2026-11-16T01:00:00Z".parse().unwrap()
@@ -312,8 +312,8 @@ fn photos_and_notes_go_to_the_open_visit_with_time_and_position() {
     ));
     let row = p.store.open_visit().unwrap().unwrap();
     assert_eq!(
-        (row.photos, row.note.as_deref()),
-        (1, Some("讨论了茶园管护"))
+        (row.photos, row.notes),
+        (1, vec!["讨论了茶园管护".to_string()])
     );
     assert_eq!(
         p.store.photo_data(&photo.sha256).unwrap().unwrap(),
@@ -516,6 +516,41 @@ fn losing_the_location_on_duty_is_written_down_once() {
     // A fix ends the gap; the next loss is written again.
     p.fix_at(centre(), 8.0, t0() + Duration::minutes(1));
     assert_eq!(lost(&mut p).len(), 1);
+}
+
+#[test]
+fn a_lost_location_is_known_by_the_notes_kind_and_in_old_logs_by_its_text() {
+    let mut p = phone();
+    p.exec(Command::StartDuty { village_id: None }, t0())
+        .unwrap();
+    let recs = p
+        .capture
+        .on_location_lost(&mut p.store, "权限被拒绝", t0())
+        .unwrap();
+    assert!(matches!(
+        &recs[0].body,
+        RecordBody::Note {
+            kind: Some(NoteKind::LocationLost),
+            ..
+        }
+    ));
+    let log = p.store.all_records().unwrap();
+    let replayed = |text: &str, kind: Option<NoteKind>| {
+        let mut log = log.clone();
+        if let Some(RecordBody::Note {
+            text: t, kind: k, ..
+        }) = log.last_mut().map(|r| &mut r.body)
+        {
+            *t = text.into();
+            *k = kind;
+        }
+        CaptureState::replay(&log).location_lost
+    };
+    // The kind decides, whatever the text (or the screen's label) says.
+    assert!(replayed("GPS unavailable", Some(NoteKind::LocationLost)));
+    // A log written before notes had kinds still reads as it did.
+    assert!(replayed("定位中断：权限被拒绝", None));
+    assert!(!replayed("走访记录", None));
 }
 
 use zhucun_shared::period::{Period, PeriodKind};

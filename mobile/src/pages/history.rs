@@ -36,7 +36,7 @@ pub fn History() -> Element {
                                 {v.row.accuracy_m.map(strings::accuracy).unwrap_or_else(|| strings::NO_FIX.to_string())}
                                 " · {strings::PHOTOS} {v.row.photos}"
                             }
-                            if let Some(n) = &v.row.note { div { class: "muted", "{n}" } }
+                            for n in v.row.notes.iter() { div { class: "muted", "{n}" } }
                         }
                         if v.row.retracted {
                             span { class: "pill na", "{strings::RETRACTED}" }

@@ -174,7 +174,7 @@ fn OpenVisit() -> Element {
                 span { class: "muted fix", "{fix_text}" }
                 span { "{strings::PHOTOS} {visit.photos}" }
             }
-            if let Some(n) = &visit.note {
+            for n in visit.notes.iter() {
                 div { class: "row", span { class: "muted", "{n}" } }
             }
             div { class: "row",

@@ -120,7 +120,7 @@ impl Steps {
 }
 
 impl Store {
-    fn steps(&self) -> Steps {
+    pub(super) fn steps(&self) -> Steps {
         #[cfg(test)]
         let limit = self.interrupt_after;
         #[cfg(not(test))]

@@ -10,7 +10,7 @@ mod views;
 
 pub use log::{AttachedFile, FileKind, PendingPhoto, QueueState, SetAside, Watermark};
 pub use reference::Reference;
-pub use views::{DutySession, EntryRow, TrackPoint, VillageStay, VisitRow, TRACK_GAP_SECONDS};
+pub use views::{DutySession, EntryRow, TrackPoint, VillageStay, VisitRow};
 
 use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;
@@ -96,11 +96,25 @@ impl Store {
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))?;
         for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(done) {
+            let mut steps = self.steps();
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
+            if schema::REBUILD_VISITS_AT.contains(&(i + 1)) {
+                views::rebuild_visits(&tx, &mut steps)?;
+            }
             tx.pragma_update(None, "user_version", i + 1)?;
             tx.commit()?;
         }
+        Ok(())
+    }
+
+    /// Rebuilds the visits view from the log; it reads the same as the one kept up to date
+    /// record by record.
+    pub fn rebuild_visits(&mut self) -> Result<()> {
+        let mut steps = self.steps();
+        let tx = self.conn.transaction()?;
+        views::rebuild_visits(&tx, &mut steps)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -206,5 +220,7 @@ fn put_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+#[cfg(test)]
+mod fold_tests;
 #[cfg(test)]
 mod tests;

@@ -7,7 +7,7 @@ fn t0() -> DateTime<Utc> {
     "2026-11-16T01:00:00Z".parse().unwrap()
 }
 
-fn enrolled() -> Store {
+pub(super) fn enrolled() -> Store {
     let mut s = Store::in_memory().unwrap();
     s.set_identity(
         Identity {
@@ -138,6 +138,7 @@ fn story(duty: RecordId, visit: RecordId) -> Vec<(RecordBody, Option<Vec<u8>>)> 
                 attached_to: visit,
                 text: "了解到户主腿伤".into(),
                 replaces: None,
+                kind: None,
             },
             None,
         ),

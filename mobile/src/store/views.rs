@@ -1,5 +1,9 @@
 //! Views of the log the screens read: duty sessions and their trajectory, village stays,
 //! household visits, and the work log. Updated in the transaction that appends the record.
+//!
+//! A visit's row is the shared fold of its records ([`zhucun_shared::visits::logged_visits`],
+//! the one the server's verdicts use), computed again whenever one of them is written; the
+//! trajectory's segments follow [`zhucun_shared::trajectory`].
 
 use super::log::Steps;
 use super::{Result, Store};
@@ -8,10 +12,8 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 use zhucun_shared::ids::{HouseholdId, RecordId, VillageId};
 use zhucun_shared::period::local_date;
 use zhucun_shared::record::{DeviceRecord, RecordBody};
-
-/// Fixes further apart than this start a new trajectory segment: the line is broken rather
-/// than drawn across time the phone did not see.
-pub const TRACK_GAP_SECONDS: i64 = 10 * 60;
+use zhucun_shared::trajectory::segment_after;
+use zhucun_shared::visits::{logged_visits, visit_of};
 
 /// 值守: a duty session, during which the trajectory is recorded.
 #[derive(Clone, Debug, PartialEq)]
@@ -53,7 +55,8 @@ pub struct VisitRow {
     pub accuracy_m: Option<f64>,
     pub ended_at: Option<DateTime<Utc>>,
     pub photos: u32,
-    pub note: Option<String>,
+    /// Notes in force, oldest first (a corrected note shows as its correction).
+    pub notes: Vec<String>,
     pub event_id: Option<RecordId>,
     pub retracted: bool,
 }
@@ -137,17 +140,11 @@ pub(super) fn apply(tx: &Transaction<'_>, rec: &DeviceRecord, steps: &mut Steps)
                     )
                     .optional()?;
                 steps.next()?;
-                let segment = match last {
-                    None => 0,
-                    Some((t, seg)) => {
-                        let gap = fix.time - parse_time(t)?;
-                        if gap.num_seconds() > TRACK_GAP_SECONDS {
-                            seg + 1
-                        } else {
-                            seg
-                        }
-                    }
+                let last = match last {
+                    Some((t, seg)) => Some((parse_time(t)?, seg)),
+                    None => None,
                 };
+                let segment = segment_after(last, fix.time);
                 tx.execute(
                     "INSERT INTO track_points (seq, duty_id, time, lat, lon, accuracy_m, segment)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -181,58 +178,20 @@ pub(super) fn apply(tx: &Transaction<'_>, rec: &DeviceRecord, steps: &mut Steps)
                 params![check_in.to_string(), time(&rec.captured_at)],
             )?;
         }
-        RecordBody::HouseholdCheckIn {
-            household_id,
-            fix,
-            event,
-        } => {
-            tx.execute(
-                "INSERT INTO visits (check_in_id, household_id, started_at, fix_lat, fix_lon,
-                                     accuracy_m, event_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    id,
-                    household_id.to_string(),
-                    time(&rec.captured_at),
-                    fix.map(|f| f.lat),
-                    fix.map(|f| f.lon),
-                    fix.map(|f| f.accuracy_m),
-                    event.map(|e| e.to_string()),
-                ],
-            )?;
-        }
-        RecordBody::VisitFix { check_in, fix } => {
-            // A later fix replaces the visit's position only when it is better.
-            tx.execute(
-                "UPDATE visits SET fix_lat = ?2, fix_lon = ?3, accuracy_m = ?4
-                 WHERE check_in_id = ?1 AND (accuracy_m IS NULL OR accuracy_m > ?4)",
-                params![check_in.to_string(), fix.lat, fix.lon, fix.accuracy_m],
-            )?;
-        }
-        RecordBody::HouseholdCheckOut { check_in, .. } => {
-            tx.execute(
-                "UPDATE visits SET ended_at = ?2 WHERE check_in_id = ?1",
-                params![check_in.to_string(), time(&rec.captured_at)],
-            )?;
+        RecordBody::HouseholdCheckIn { .. }
+        | RecordBody::VisitFix { .. }
+        | RecordBody::HouseholdCheckOut { .. }
+        | RecordBody::Note { .. } => {
+            if let Some(check_in) = visit_of(rec) {
+                refold_visit(tx, check_in, steps)?;
+            }
         }
         RecordBody::Photo { attached_to, .. } => {
-            let target = attached_to.to_string();
-            tx.execute(
-                "UPDATE visits SET photos = photos + 1 WHERE check_in_id = ?1",
-                [&target],
-            )?;
+            refold_visit(tx, *attached_to, steps)?;
             steps.next()?;
             tx.execute(
                 "UPDATE entries SET photos = photos + 1 WHERE record_id = ?1",
-                [&target],
-            )?;
-        }
-        RecordBody::Note {
-            attached_to, text, ..
-        } => {
-            tx.execute(
-                "UPDATE visits SET note = ?2 WHERE check_in_id = ?1",
-                params![attached_to.to_string(), text],
+                [attached_to.to_string()],
             )?;
         }
         RecordBody::VillageEvent {
@@ -271,19 +230,112 @@ pub(super) fn apply(tx: &Transaction<'_>, rec: &DeviceRecord, steps: &mut Steps)
             )?;
         }
         RecordBody::Retraction { target, .. } => {
-            let target = target.to_string();
-            tx.execute(
-                "UPDATE visits SET retracted = 1 WHERE check_in_id = ?1",
-                [&target],
-            )?;
+            // Whatever part of a visit is withdrawn (the check-in, a photo, a note, the
+            // check-out), the visit is folded again without it.
+            let withdrawn = tx
+                .query_row(
+                    "SELECT json FROM records WHERE id = ?1",
+                    [target.to_string()],
+                    |r| r.get::<_, String>(0),
+                )
+                .optional()?
+                .map(|json| serde_json::from_str::<DeviceRecord>(&json))
+                .transpose()?;
+            steps.next()?;
+            if let Some(check_in) = withdrawn.as_ref().and_then(visit_of) {
+                refold_visit(tx, check_in, steps)?;
+            }
             steps.next()?;
             tx.execute(
                 "UPDATE entries SET retracted = 1 WHERE record_id = ?1",
-                [&target],
+                [target.to_string()],
             )?;
         }
     }
     steps.next()?;
+    Ok(())
+}
+
+/// The records of the visit `check_in` and the withdrawals of any of them, from the log
+/// (through the expression indexes of migration 4).
+fn visit_records(tx: &Transaction<'_>, check_in: RecordId) -> Result<Vec<DeviceRecord>> {
+    let parse = |rows: rusqlite::Result<Vec<String>>| -> Result<Vec<DeviceRecord>> {
+        rows?
+            .iter()
+            .map(|json| Ok(serde_json::from_str(json)?))
+            .collect()
+    };
+    let mut stmt = tx.prepare_cached(
+        "SELECT json FROM records WHERE id = ?1
+         UNION ALL SELECT json FROM records WHERE json_extract(json, '$.body.check_in') = ?1
+         UNION ALL SELECT json FROM records WHERE json_extract(json, '$.body.attached_to') = ?1",
+    )?;
+    let mut records = parse(
+        stmt.query_map([check_in.to_string()], |r| r.get(0))?
+            .collect(),
+    )?;
+    let mut withdrawals = tx.prepare_cached(
+        "SELECT json FROM records WHERE json_extract(json, '$.body.target') = ?1",
+    )?;
+    let mut retractions = Vec::new();
+    for r in &records {
+        retractions.extend(parse(
+            withdrawals
+                .query_map([r.id.to_string()], |r| r.get(0))?
+                .collect(),
+        )?);
+    }
+    records.extend(retractions);
+    Ok(records)
+}
+
+/// Writes the row of the visit `check_in` as the shared fold makes it of the log; nothing
+/// when `check_in` is no household check-in (a photo or note on an activity, say).
+fn refold_visit(tx: &Transaction<'_>, check_in: RecordId, steps: &mut Steps) -> Result<()> {
+    let records = visit_records(tx, check_in)?;
+    steps.next()?;
+    let Some(logged) = logged_visits(&records)
+        .into_iter()
+        .find(|l| l.visit.check_in == check_in)
+    else {
+        return Ok(());
+    };
+    let v = &logged.visit;
+    let fix = v.best_fix();
+    let notes: Vec<&str> = v.notes.iter().map(|(_, t)| t.as_str()).collect();
+    tx.execute(
+        "INSERT OR REPLACE INTO visits (check_in_id, household_id, started_at, fix_lat, fix_lon,
+                                        accuracy_m, ended_at, photos, notes, event_id, retracted)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            check_in.to_string(),
+            v.household_id.to_string(),
+            time(&v.start),
+            fix.map(|f| f.lat),
+            fix.map(|f| f.lon),
+            fix.map(|f| f.accuracy_m),
+            v.end.as_ref().map(time),
+            v.photos.len() as u64,
+            serde_json::to_string(&notes)?,
+            v.event.map(|e| e.to_string()),
+            logged.withdrawn,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Rebuilds every visit's row from the log.
+pub(super) fn rebuild_visits(tx: &Transaction<'_>, steps: &mut Steps) -> Result<()> {
+    tx.execute("DELETE FROM visits", [])?;
+    let check_ins: Vec<String> = {
+        let mut stmt =
+            tx.prepare("SELECT id FROM records WHERE type = 'household_check_in' ORDER BY seq")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for id in check_ins {
+        refold_visit(tx, parse_id(id)?, steps)?;
+    }
     Ok(())
 }
 
@@ -311,7 +363,7 @@ fn insert_entry(
 }
 
 const VISIT_COLUMNS: &str = "check_in_id, household_id, started_at, fix_lat, fix_lon, accuracy_m,
-                             ended_at, photos, note, event_id, retracted";
+                             ended_at, photos, notes, event_id, retracted";
 
 fn visit_row(r: &Row<'_>) -> rusqlite::Result<VisitRow> {
     let lat: Option<f64> = r.get(3)?;
@@ -324,7 +376,9 @@ fn visit_row(r: &Row<'_>) -> rusqlite::Result<VisitRow> {
         accuracy_m: r.get(5)?,
         ended_at: r.get::<_, Option<String>>(6)?.map(parse_time).transpose()?,
         photos: r.get(7)?,
-        note: r.get(8)?,
+        notes: serde_json::from_str(&r.get::<_, String>(8)?).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(8, rusqlite::types::Type::Text, e.into())
+        })?,
         event_id: r.get::<_, Option<String>>(9)?.map(parse_id).transpose()?,
         retracted: r.get(10)?,
     })
@@ -405,16 +459,17 @@ impl Store {
     pub fn open_visit(&self) -> Result<Option<VisitRow>> {
         let sql = format!(
             "SELECT {VISIT_COLUMNS} FROM visits WHERE ended_at IS NULL AND retracted = 0
-             ORDER BY started_at DESC LIMIT 1"
+             ORDER BY started_at DESC, check_in_id DESC LIMIT 1"
         );
         Ok(self.conn.query_row(&sql, [], visit_row).optional()?)
     }
 
-    /// Visits that started in `from..to`, newest first.
+    /// Visits that started in `from..to`, newest first (of two at the same time, the one
+    /// checked in later: ids are UUIDv7).
     pub fn visits(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<VisitRow>> {
         let sql = format!(
             "SELECT {VISIT_COLUMNS} FROM visits WHERE started_at >= ?1 AND started_at < ?2
-             ORDER BY started_at DESC"
+             ORDER BY started_at DESC, check_in_id DESC"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows = stmt.query_map(params![time(&from), time(&to)], visit_row)?;

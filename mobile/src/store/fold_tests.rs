@@ -1,0 +1,327 @@
+//! The visits view is the shared fold of the log: the disagreements it once had with
+//! `zhucun_shared::visits::assemble_visits` (what the server counts), pinned, and a property
+//! over random capture sequences that the two agree.
+
+use super::tests::enrolled;
+use super::*;
+use crate::capture::CaptureState;
+use chrono::{DateTime, Duration, Utc};
+use proptest::prelude::*;
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use zhucun_shared::ids::{HouseholdId, RecordId};
+use zhucun_shared::record::{DeviceRecord, Fix, FixProvider, RecordBody};
+use zhucun_shared::visits::{assemble_visits, withdrawn};
+
+fn t0() -> DateTime<Utc> {
+    "2026-11-16T01:00:00Z".parse().unwrap()
+}
+
+fn at(minutes: i64) -> DateTime<Utc> {
+    t0() + Duration::minutes(minutes)
+}
+
+fn fix(time: DateTime<Utc>, accuracy_m: f64) -> Fix {
+    Fix {
+        lat: 26.5,
+        lon: 106.7,
+        accuracy_m,
+        time,
+        monotonic_ms: None,
+        provider: FixProvider::Simulated,
+        mock: false,
+    }
+}
+
+fn check_in(s: &mut Store, minute: i64) -> RecordId {
+    s.append(
+        at(minute),
+        RecordBody::HouseholdCheckIn {
+            household_id: HouseholdId::from_u128(1),
+            fix: None,
+            event: None,
+        },
+    )
+    .unwrap()
+    .id
+}
+
+fn check_out(check_in: RecordId, fix: Option<Fix>) -> RecordBody {
+    RecordBody::HouseholdCheckOut { check_in, fix }
+}
+
+fn photo(attached_to: RecordId, n: u32) -> (RecordBody, Vec<u8>) {
+    let data = format!("photo {n}").into_bytes();
+    let body = RecordBody::Photo {
+        attached_to,
+        sha256: hex::encode(Sha256::digest(&data)),
+        taken_at: t0(),
+        position: None,
+        bytes: data.len() as u64,
+    };
+    (body, data)
+}
+
+fn note(attached_to: RecordId, text: &str, replaces: Option<RecordId>) -> RecordBody {
+    RecordBody::Note {
+        attached_to,
+        text: text.into(),
+        replaces,
+        kind: None,
+    }
+}
+
+fn row(s: &Store, check_in: RecordId) -> VisitRow {
+    s.visits(at(-10_000), at(10_000))
+        .unwrap()
+        .into_iter()
+        .find(|r| r.check_in_id == check_in)
+        .expect("the visit's row")
+}
+
+/// The server's visit, from the whole log as it holds it.
+fn served(s: &Store, check_in: RecordId) -> Option<zhucun_shared::visits::HouseholdVisit> {
+    let log = s.all_records().unwrap();
+    let gone = withdrawn(&log);
+    assemble_visits(log.iter().filter(|r| !gone.contains(&r.id)))
+        .into_iter()
+        .find(|v| v.check_in == check_in)
+}
+
+#[test]
+fn a_visit_checked_out_twice_ends_at_the_first_check_out() {
+    // The cadre pressed 签退 twice (or the phone wrote it again): the visit ended when they
+    // left; a later check-out neither lengthens it nor lets photos taken after it count.
+    let mut s = enrolled();
+    let visit = check_in(&mut s, 0);
+    s.append(at(6), check_out(visit, None)).unwrap();
+    s.append(at(20), check_out(visit, None)).unwrap();
+    assert_eq!(row(&s, visit).ended_at, Some(at(6)));
+    assert_eq!(served(&s, visit).unwrap().end, Some(at(6)));
+}
+
+#[test]
+fn every_note_in_force_is_shown_and_a_correction_takes_its_notes_place() {
+    let mut s = enrolled();
+    let visit = check_in(&mut s, 0);
+    s.append(at(1), note(visit, "户主腿伤", None)).unwrap();
+    let second = s.append(at(2), note(visit, "茶园缺肥", None)).unwrap().id;
+    s.append(at(3), note(visit, "茶园缺肥, 已联系农技员", Some(second)))
+        .unwrap();
+    let shown = vec!["户主腿伤".to_string(), "茶园缺肥, 已联系农技员".to_string()];
+    assert_eq!(row(&s, visit).notes, shown);
+    let server: Vec<String> = served(&s, visit)
+        .unwrap()
+        .notes
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    assert_eq!(server, shown);
+    let state = CaptureState::replay(&s.all_records().unwrap());
+    assert_eq!(state.visit.unwrap().notes, shown);
+}
+
+#[test]
+fn a_withdrawn_photo_no_longer_counts_and_a_withdrawn_check_out_reopens_the_visit() {
+    let mut s = enrolled();
+    let visit = check_in(&mut s, 0);
+    let (first, data) = photo(visit, 1);
+    let first = s.append_photo(at(1), first, &data).unwrap().id;
+    let (second, data) = photo(visit, 2);
+    s.append_photo(at(2), second, &data).unwrap();
+    let out = s.append(at(6), check_out(visit, None)).unwrap().id;
+    let retract = |target| RecordBody::Retraction {
+        target,
+        reason: "拍错了".into(),
+    };
+    s.append(at(7), retract(first)).unwrap();
+    assert_eq!(row(&s, visit).photos, 1);
+    assert_eq!(served(&s, visit).unwrap().photos.len(), 1);
+    s.append(at(8), retract(out)).unwrap();
+    assert_eq!(row(&s, visit).ended_at, None);
+    assert_eq!(served(&s, visit).unwrap().end, None);
+    let state = CaptureState::replay(&s.all_records().unwrap());
+    assert_eq!(
+        state.visit.map(|v| (v.check_in, v.photos)),
+        Some((visit, 1))
+    );
+}
+
+#[test]
+fn the_check_out_fix_places_the_visit_as_it_does_on_the_server() {
+    let mut s = enrolled();
+    let visit = check_in(&mut s, 0);
+    s.append(at(6), check_out(visit, Some(fix(at(6), 12.0))))
+        .unwrap();
+    assert_eq!(row(&s, visit).accuracy_m, Some(12.0));
+}
+
+/// One step of a random capture sequence; indexes pick among what exists so far.
+#[derive(Clone, Debug)]
+enum Step {
+    CheckIn {
+        household: u128,
+        accuracy: Option<u8>,
+    },
+    CheckOut {
+        visit: usize,
+        accuracy: Option<u8>,
+    },
+    VisitFix {
+        visit: usize,
+        accuracy: u8,
+    },
+    Photo {
+        visit: usize,
+    },
+    Note {
+        visit: usize,
+        text: u8,
+        replaces: Option<usize>,
+    },
+    Retract {
+        record: usize,
+    },
+    /// The same content written again: a second press, a screen sent twice.
+    Again {
+        record: usize,
+    },
+    /// The phone's clock moves, back as well as forward: capture times out of order.
+    Clock {
+        minutes: i64,
+    },
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let idx = || 0usize..64;
+    prop_oneof![
+        3 => (1u128..4, proptest::option::of(1u8..200))
+            .prop_map(|(household, accuracy)| Step::CheckIn { household, accuracy }),
+        3 => (idx(), proptest::option::of(1u8..200))
+            .prop_map(|(visit, accuracy)| Step::CheckOut { visit, accuracy }),
+        2 => (idx(), 1u8..200).prop_map(|(visit, accuracy)| Step::VisitFix { visit, accuracy }),
+        3 => idx().prop_map(|visit| Step::Photo { visit }),
+        4 => (idx(), 0u8..4, proptest::option::of(idx()))
+            .prop_map(|(visit, text, replaces)| Step::Note { visit, text, replaces }),
+        1 => idx().prop_map(|record| Step::Retract { record }),
+        2 => idx().prop_map(|record| Step::Again { record }),
+        2 => (-30i64..30).prop_map(|minutes| Step::Clock { minutes }),
+    ]
+}
+
+/// Writes the steps to a fresh store, as the capture flows would but without their refusals.
+fn play(steps: &[Step]) -> Store {
+    let mut s = enrolled();
+    let mut now = t0();
+    let mut visits: Vec<RecordId> = Vec::new();
+    let mut notes: Vec<RecordId> = Vec::new();
+    let mut written: Vec<DeviceRecord> = Vec::new();
+    let mut photos = 0;
+    for st in steps {
+        now += Duration::minutes(1);
+        let pick = |v: &[RecordId], i: usize| (!v.is_empty()).then(|| v[i % v.len()]);
+        let body = match st {
+            Step::CheckIn {
+                household,
+                accuracy,
+            } => Some(RecordBody::HouseholdCheckIn {
+                household_id: HouseholdId::from_u128(*household),
+                fix: accuracy.map(|a| fix(now, a.into())),
+                event: None,
+            }),
+            Step::CheckOut { visit, accuracy } => {
+                pick(&visits, *visit).map(|v| check_out(v, accuracy.map(|a| fix(now, a.into()))))
+            }
+            Step::VisitFix { visit, accuracy } => {
+                pick(&visits, *visit).map(|check_in| RecordBody::VisitFix {
+                    check_in,
+                    fix: fix(now, (*accuracy).into()),
+                })
+            }
+            Step::Photo { visit } => {
+                if let Some(v) = pick(&visits, *visit) {
+                    photos += 1;
+                    let (body, data) = photo(v, photos);
+                    written.push(s.append_photo(now, body, &data).unwrap());
+                }
+                None
+            }
+            Step::Note {
+                visit,
+                text,
+                replaces,
+            } => pick(&visits, *visit).map(|v| {
+                let text = ["", "  ", "走访记录", "已核实"][*text as usize];
+                note(v, text, replaces.and_then(|r| pick(&notes, r)))
+            }),
+            Step::Retract { record } => (!written.is_empty()).then(|| RecordBody::Retraction {
+                target: written[record % written.len()].id,
+                reason: "撤回".into(),
+            }),
+            Step::Again { record } => {
+                (!written.is_empty()).then(|| written[record % written.len()].body.clone())
+            }
+            Step::Clock { minutes } => {
+                now += Duration::minutes(*minutes);
+                None
+            }
+        };
+        if let Some(body) = body {
+            let rec = s.append(now, body).unwrap();
+            match rec.body {
+                RecordBody::HouseholdCheckIn { .. } => visits.push(rec.id),
+                RecordBody::Note { .. } => notes.push(rec.id),
+                _ => {}
+            }
+            written.push(rec);
+        }
+    }
+    s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn the_phones_visits_are_the_servers(steps in prop::collection::vec(step(), 1..40), seed: u64) {
+        let s = play(&steps);
+        let log = s.all_records().unwrap();
+        let gone = withdrawn(&log);
+        // The server gets the log in any order, some records twice.
+        let mut arrived: Vec<&DeviceRecord> = log.iter().filter(|r| !gone.contains(&r.id)).collect();
+        arrived.extend(arrived.clone().into_iter().step_by(3));
+        arrived.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
+        let server = assemble_visits(arrived);
+        let rows = s.visits(at(-10_000), at(10_000)).unwrap();
+        let by_id: HashMap<RecordId, &VisitRow> = rows.iter().map(|r| (r.check_in_id, r)).collect();
+        for r in &rows {
+            prop_assert_eq!(r.retracted, gone.contains(&r.check_in_id));
+        }
+        prop_assert_eq!(server.len(), rows.iter().filter(|r| !r.retracted).count());
+        for v in &server {
+            let r = by_id.get(&v.check_in).copied();
+            prop_assert!(r.is_some(), "no row for {:?}", v.check_in);
+            let r = r.unwrap();
+            let notes: Vec<String> = v.notes.iter().map(|(_, t)| t.clone()).collect();
+            prop_assert_eq!(
+                (r.household_id, r.started_at, r.ended_at, r.photos as usize, &r.notes, r.event_id),
+                (v.household_id, v.start, v.end, v.photos.len(), &notes, v.event)
+            );
+            prop_assert_eq!(r.accuracy_m, v.best_fix().map(|f| f.accuracy_m));
+        }
+        // The view kept record by record is the one rebuilt from the log.
+        let mut s = s;
+        s.rebuild_visits().unwrap();
+        prop_assert_eq!(&s.visits(at(-10_000), at(10_000)).unwrap(), &rows);
+        // The capture state's open visit is the latest check-in's, as the view shows it.
+        if let Some(open) = CaptureState::replay(&log).visit {
+            let r = by_id[&open.check_in];
+            prop_assert_eq!(
+                (r.ended_at, r.retracted, r.photos, &r.notes, r.accuracy_m),
+                (None, false, open.photos, &open.notes, open.accuracy_m)
+            );
+        }
+    }
+}
