@@ -115,8 +115,8 @@ async fn held_for(state: &AppState, caller: &Caller, sha256: &str) -> ApiResult<
 #[utoipa::path(get, path = "/api/v1/photos/{sha256}/status", tag = "photos",
     params(("sha256" = String, Path, description = "Lower-case hex SHA-256 of the file")),
     responses(
-        (status = 200, description = "PhotoStatus: received_bytes, complete", body = Object),
-        (status = 404, description = "Nothing of this photo the caller uploaded or may see: upload from offset 0", body = Object),
+        (status = 200, description = "How much of the file the server holds", body = PhotoStatus),
+        (status = 404, description = "Nothing of this photo the caller uploaded or may see: upload from offset 0", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn status(
@@ -169,10 +169,10 @@ pub struct ChunkQuery {
     ),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk"),
     responses(
-        (status = 200, description = "PhotoStatus after the chunk; complete once the file is checked and stored", body = Object),
-        (status = 409, description = "offset is past what the server holds (code offset_mismatch), or the caller's unfinished uploads are at their quota of parts or bytes (code upload_quota, field parked_uploads or parked_bytes): finish or wait for them to expire", body = Object),
-        (status = 413, description = "File or chunk too large; the partial upload is dropped", body = Object),
-        (status = 422, description = "Not an image, larger than the pixel limit, cut off or undecodable, with data after the picture (trailing_data), more bytes than `total`, or content that does not match the SHA-256; the partial upload is dropped", body = Object),
+        (status = 200, description = "What the server holds after the chunk; complete once the file is checked and stored", body = PhotoStatus),
+        (status = 409, description = "offset is past what the server holds (code offset_mismatch), or the caller's unfinished uploads are at their quota of parts or bytes (code upload_quota, field parked_uploads or parked_bytes): finish or wait for them to expire", body = zhucun_shared::sync::ErrorBody),
+        (status = 413, description = "File or chunk too large; the partial upload is dropped", body = zhucun_shared::sync::ErrorBody),
+        (status = 422, description = "Not an image, larger than the pixel limit, cut off or undecodable, with data after the picture (trailing_data), more bytes than `total`, or content that does not match the SHA-256; the partial upload is dropped", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn upload(
@@ -196,10 +196,10 @@ pub async fn upload(
     ),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk"),
     responses(
-        (status = 200, description = "PhotoStatus after the chunk; complete once the file is checked and stored", body = Object),
-        (status = 409, description = "offset is past what the server holds (code offset_mismatch), or the caller's unfinished uploads are at their quota of parts or bytes (code upload_quota, field parked_uploads or parked_bytes): finish or wait for them to expire", body = Object),
-        (status = 413, description = "File or chunk too large; the partial upload is dropped", body = Object),
-        (status = 422, description = "Not an accepted document or image (code not_accepted_file), a damaged document or one carrying something else — cut off, data after its end, web page markup, an archive with other entries (bad_document), a picture refused as on /api/v1/photos, or content that does not match the SHA-256; the partial upload is dropped", body = Object),
+        (status = 200, description = "What the server holds after the chunk; complete once the file is checked and stored", body = PhotoStatus),
+        (status = 409, description = "offset is past what the server holds (code offset_mismatch), or the caller's unfinished uploads are at their quota of parts or bytes (code upload_quota, field parked_uploads or parked_bytes): finish or wait for them to expire", body = zhucun_shared::sync::ErrorBody),
+        (status = 413, description = "File or chunk too large; the partial upload is dropped", body = zhucun_shared::sync::ErrorBody),
+        (status = 422, description = "Not an accepted document or image (code not_accepted_file), a damaged document or one carrying something else — cut off, data after its end, web page markup, an archive with other entries (bad_document), a picture refused as on /api/v1/photos, or content that does not match the SHA-256; the partial upload is dropped", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn upload_file(
@@ -554,7 +554,7 @@ async fn finish(
     params(("sha256" = String, Path, description = "Lower-case hex SHA-256")),
     responses(
         (status = 200, description = "The image file"),
-        (status = 404, description = "No such photo, or none the caller may have: the two answer alike", body = Object),
+        (status = 404, description = "No such photo, or none the caller may have: the two answer alike", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn download(
@@ -605,8 +605,8 @@ pub async fn download(
 #[utoipa::path(get, path = "/api/v1/files/{sha256}/status", tag = "photos",
     params(("sha256" = String, Path, description = "Lower-case hex SHA-256 of the file")),
     responses(
-        (status = 200, description = "PhotoStatus: received_bytes, complete", body = Object),
-        (status = 404, description = "Nothing of this file the caller uploaded or may see: upload from offset 0", body = Object),
+        (status = 200, description = "How much of the file the server holds", body = PhotoStatus),
+        (status = 404, description = "Nothing of this file the caller uploaded or may see: upload from offset 0", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn file_status(
@@ -622,7 +622,7 @@ pub async fn file_status(
     params(("sha256" = String, Path, description = "Lower-case hex SHA-256")),
     responses(
         (status = 200, description = "The file"),
-        (status = 404, description = "No such file, or none the caller may have: the two answer alike", body = Object),
+        (status = 404, description = "No such file, or none the caller may have: the two answer alike", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn download_file(
