@@ -10,6 +10,7 @@ pub mod period;
 pub mod plausibility;
 pub mod record;
 pub mod role;
+pub mod sessions;
 pub mod spot_check;
 pub mod sync;
 pub mod verdict;

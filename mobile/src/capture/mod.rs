@@ -21,6 +21,7 @@ use zhucun_shared::ids::{HouseholdId, RecordId, VillageId};
 use zhucun_shared::record::{
     is_location_lost_note, DeviceRecord, EventKind, Fix, NoteKind, RecordBody,
 };
+use zhucun_shared::sessions::{duty_sessions, session_of, village_check_ins};
 use zhucun_shared::visits::{logged_visits, visit_of};
 
 /// A fix older than this is not used for a check-in or a photo position.
@@ -96,6 +97,10 @@ pub struct CaptureState {
     pub location_lost: bool,
     /// The latest check-in's records (and withdrawals of them): `visit` is their shared fold.
     visit_log: Vec<DeviceRecord>,
+    /// The latest duty start and its ends, whose shared fold `duty` is.
+    duty_log: Vec<DeviceRecord>,
+    /// The latest village check-in and its check-outs, whose shared fold `stay` is.
+    stay_log: Vec<DeviceRecord>,
 }
 
 impl CaptureState {
@@ -111,18 +116,16 @@ impl CaptureState {
     /// The state after one more record.
     pub fn evolve(&mut self, rec: &DeviceRecord) {
         match &rec.body {
-            RecordBody::DutyStart { village_id } => {
-                self.duty = Some(OpenDuty {
-                    duty: rec.id,
-                    village_id: *village_id,
-                    since: rec.captured_at,
-                });
+            RecordBody::DutyStart { .. } => {
+                self.duty_log = vec![rec.clone()];
+                self.refold_sessions();
                 self.last_track_fix = None;
                 self.location_lost = false;
             }
-            RecordBody::DutyEnd { duty } => {
-                if self.duty.as_ref().is_some_and(|d| d.duty == *duty) {
-                    self.duty = None;
+            RecordBody::DutyEnd { .. } => {
+                if session_of(rec) == self.duty_log.first().map(|r| r.id) {
+                    self.duty_log.push(rec.clone());
+                    self.refold_sessions();
                 }
             }
             RecordBody::Fix { fix } => {
@@ -132,17 +135,14 @@ impl CaptureState {
                 self.location_lost = false;
                 self.note_fix(*fix);
             }
-            RecordBody::VillageCheckIn { village_id, fix } => {
-                self.stay = Some(OpenStay {
-                    check_in: rec.id,
-                    village_id: *village_id,
-                    since: rec.captured_at,
-                    accuracy_m: fix.map(|f| f.accuracy_m),
-                });
+            RecordBody::VillageCheckIn { .. } => {
+                self.stay_log = vec![rec.clone()];
+                self.refold_sessions();
             }
-            RecordBody::VillageCheckOut { check_in, .. } => {
-                if self.stay.as_ref().is_some_and(|s| s.check_in == *check_in) {
-                    self.stay = None;
+            RecordBody::VillageCheckOut { .. } => {
+                if session_of(rec) == self.stay_log.first().map(|r| r.id) {
+                    self.stay_log.push(rec.clone());
+                    self.refold_sessions();
                 }
             }
             RecordBody::HouseholdCheckIn { .. } => {
@@ -178,6 +178,28 @@ impl CaptureState {
         for f in rec.body.fixes() {
             self.note_fix(*f);
         }
+    }
+
+    /// The open duty and village check-in are what the shared fold makes of the latest ones'
+    /// records: open until ended.
+    fn refold_sessions(&mut self) {
+        self.duty = duty_sessions(&self.duty_log)
+            .into_iter()
+            .find(|d| d.end.is_none())
+            .map(|d| OpenDuty {
+                duty: d.duty,
+                village_id: d.village_id,
+                since: d.start,
+            });
+        self.stay = village_check_ins(&self.stay_log)
+            .into_iter()
+            .find(|s| s.end.is_none())
+            .map(|s| OpenStay {
+                check_in: s.check_in,
+                village_id: s.village_id,
+                since: s.start,
+                accuracy_m: s.accuracy_m,
+            });
     }
 
     /// Takes a record into the latest visit's log when it belongs to that visit.

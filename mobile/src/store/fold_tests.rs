@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use zhucun_shared::ids::{HouseholdId, RecordId};
 use zhucun_shared::record::{DeviceRecord, Fix, FixProvider, RecordBody};
+use zhucun_shared::sessions::{duty_sessions, village_check_ins};
 use zhucun_shared::visits::{assemble_visits, withdrawn};
 
 fn t0() -> DateTime<Utc> {
@@ -158,6 +159,66 @@ fn the_check_out_fix_places_the_visit_as_it_does_on_the_server() {
     assert_eq!(row(&s, visit).accuracy_m, Some(12.0));
 }
 
+#[test]
+fn a_duty_ended_twice_and_a_village_checked_out_twice_end_at_the_first_end() {
+    let mut s = enrolled();
+    let duty = s
+        .append(at(0), RecordBody::DutyStart { village_id: None })
+        .unwrap()
+        .id;
+    let check_in = s
+        .append(
+            at(1),
+            RecordBody::VillageCheckIn {
+                village_id: zhucun_shared::ids::VillageId::from_u128(7),
+                fix: None,
+            },
+        )
+        .unwrap()
+        .id;
+    for m in [30, 40] {
+        s.append(
+            at(m),
+            RecordBody::VillageCheckOut {
+                check_in,
+                fix: None,
+            },
+        )
+        .unwrap();
+    }
+    for m in [60, 70] {
+        s.append(at(m), RecordBody::DutyEnd { duty }).unwrap();
+    }
+    let sessions = s.duty_sessions(at(-1), at(100)).unwrap();
+    assert_eq!(sessions[0].ended_at, Some(at(60)));
+    assert_eq!(village_rows(&s), vec![(check_in, Some(at(30)))]);
+}
+
+/// Every village check-in row: (check-in, checked out at).
+fn village_rows(s: &Store) -> Vec<(RecordId, Option<DateTime<Utc>>)> {
+    let mut stmt = s
+        .conn
+        .prepare("SELECT check_in_id, checked_out_at FROM village_stays ORDER BY check_in_id")
+        .unwrap();
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })
+        .unwrap();
+    rows.map(|r| {
+        let (id, out) = r.unwrap();
+        (
+            id.parse().unwrap(),
+            out.map(|t| {
+                DateTime::parse_from_rfc3339(&t)
+                    .unwrap()
+                    .with_timezone(&Utc)
+            }),
+        )
+    })
+    .collect()
+}
+
 /// One step of a random capture sequence; indexes pick among what exists so far.
 #[derive(Clone, Debug)]
 enum Step {
@@ -192,6 +253,14 @@ enum Step {
     Clock {
         minutes: i64,
     },
+    DutyStart,
+    DutyEnd {
+        duty: usize,
+    },
+    VillageCheckIn,
+    VillageCheckOut {
+        check_in: usize,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -208,6 +277,10 @@ fn step() -> impl Strategy<Value = Step> {
         1 => idx().prop_map(|record| Step::Retract { record }),
         2 => idx().prop_map(|record| Step::Again { record }),
         2 => (-30i64..30).prop_map(|minutes| Step::Clock { minutes }),
+        1 => Just(Step::DutyStart),
+        1 => idx().prop_map(|duty| Step::DutyEnd { duty }),
+        1 => Just(Step::VillageCheckIn),
+        1 => idx().prop_map(|check_in| Step::VillageCheckOut { check_in }),
     ]
 }
 
@@ -217,6 +290,7 @@ fn play(steps: &[Step]) -> Store {
     let mut now = t0();
     let mut visits: Vec<RecordId> = Vec::new();
     let mut notes: Vec<RecordId> = Vec::new();
+    let (mut duties, mut stays): (Vec<RecordId>, Vec<RecordId>) = (Vec::new(), Vec::new());
     let mut written: Vec<DeviceRecord> = Vec::new();
     let mut photos = 0;
     for st in steps {
@@ -267,18 +341,40 @@ fn play(steps: &[Step]) -> Store {
                 now += Duration::minutes(*minutes);
                 None
             }
+            Step::DutyStart => Some(RecordBody::DutyStart { village_id: None }),
+            Step::DutyEnd { duty } => pick(&duties, *duty).map(|duty| RecordBody::DutyEnd { duty }),
+            Step::VillageCheckIn => Some(RecordBody::VillageCheckIn {
+                village_id: zhucun_shared::ids::VillageId::from_u128(7),
+                fix: Some(fix(now, 20.0)),
+            }),
+            Step::VillageCheckOut { check_in } => {
+                pick(&stays, *check_in).map(|check_in| RecordBody::VillageCheckOut {
+                    check_in,
+                    fix: None,
+                })
+            }
         };
         if let Some(body) = body {
             let rec = s.append(now, body).unwrap();
             match rec.body {
                 RecordBody::HouseholdCheckIn { .. } => visits.push(rec.id),
                 RecordBody::Note { .. } => notes.push(rec.id),
+                RecordBody::DutyStart { .. } => duties.push(rec.id),
+                RecordBody::VillageCheckIn { .. } => stays.push(rec.id),
                 _ => {}
             }
             written.push(rec);
         }
     }
     s
+}
+
+/// The log in another order, some records twice: as a server may receive it.
+fn arrived_again(log: &[DeviceRecord], seed: u64) -> Vec<&DeviceRecord> {
+    let mut arrived: Vec<&DeviceRecord> = log.iter().collect();
+    arrived.extend(log.iter().step_by(3));
+    arrived.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
+    arrived
 }
 
 proptest! {
@@ -311,10 +407,38 @@ proptest! {
             );
             prop_assert_eq!(r.accuracy_m, v.best_fix().map(|f| f.accuracy_m));
         }
-        // The view kept record by record is the one rebuilt from the log.
+        // Duty sessions and village check-ins likewise.
+        let sessions: Vec<_> = duty_sessions(arrived_again(&log, seed))
+            .into_iter()
+            .map(|d| (d.duty, d.start, d.end))
+            .collect();
+        let kept: Vec<_> = s
+            .duty_sessions(at(-10_000), at(10_000))
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.duty_id, d.started_at, d.ended_at))
+            .collect();
+        prop_assert_eq!(&kept, &sessions);
+        let mut check_ins: Vec<_> = village_check_ins(arrived_again(&log, seed))
+            .into_iter()
+            .map(|v| (v.check_in, v.end))
+            .collect();
+        check_ins.sort_by_key(|c| c.0.to_string());
+        prop_assert_eq!(village_rows(&s), check_ins);
+        let state = CaptureState::replay(&log);
+        if let Some(d) = &state.duty {
+            prop_assert!(kept.contains(&(d.duty, d.since, None)));
+        }
+        if let Some(v) = &state.stay {
+            let rows = village_rows(&s);
+            prop_assert!(rows.contains(&(v.check_in, None)));
+        }
+        // The views kept record by record are the ones rebuilt from the log.
+        let before = super::tests::snapshot(&s);
         let mut s = s;
-        s.rebuild_visits().unwrap();
+        s.rebuild_views().unwrap();
         prop_assert_eq!(&s.visits(at(-10_000), at(10_000)).unwrap(), &rows);
+        prop_assert_eq!(super::tests::snapshot(&s), before);
         // The capture state's open visit is the latest check-in's, as the view shows it.
         if let Some(open) = CaptureState::replay(&log).visit {
             let r = by_id[&open.check_in];

@@ -99,8 +99,8 @@ impl Store {
             let mut steps = self.steps();
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
-            if schema::REBUILD_VISITS_AT.contains(&(i + 1)) {
-                views::rebuild_visits(&tx, &mut steps)?;
+            if schema::REBUILD_VIEWS_AT.contains(&(i + 1)) {
+                views::rebuild(&tx, &mut steps)?;
             }
             tx.pragma_update(None, "user_version", i + 1)?;
             tx.commit()?;
@@ -108,12 +108,12 @@ impl Store {
         Ok(())
     }
 
-    /// Rebuilds the visits view from the log; it reads the same as the one kept up to date
-    /// record by record.
-    pub fn rebuild_visits(&mut self) -> Result<()> {
+    /// Rebuilds the views of visits, duty sessions and village check-ins from the log; they
+    /// read the same as the ones kept up to date record by record.
+    pub fn rebuild_views(&mut self) -> Result<()> {
         let mut steps = self.steps();
         let tx = self.conn.transaction()?;
-        views::rebuild_visits(&tx, &mut steps)?;
+        views::rebuild(&tx, &mut steps)?;
         tx.commit()?;
         Ok(())
     }

@@ -116,17 +116,19 @@ ALTER TABLE photos ADD COLUMN name TEXT;
 ALTER TABLE entries ADD COLUMN files INTEGER NOT NULL DEFAULT 0;
 "#,
     r#"
--- A visit's row is the shared fold of its records, computed again whenever one of them is
--- written (and once now, from the whole log: see REBUILD_VISITS_AT). notes holds the notes in
--- force as a JSON array of texts; note is no longer written.
+-- A visit's, duty session's or village check-in's row is the shared fold of its records,
+-- computed again whenever one of them is written (and once now, from the whole log: see
+-- REBUILD_VIEWS_AT). notes holds the notes in force as a JSON array of texts; note is no
+-- longer written.
 ALTER TABLE visits ADD COLUMN notes TEXT NOT NULL DEFAULT '[]';
 -- A visit's records, found by what they name.
 CREATE INDEX records_check_in ON records (json_extract(json, '$.body.check_in'));
 CREATE INDEX records_attached_to ON records (json_extract(json, '$.body.attached_to'));
 CREATE INDEX records_target ON records (json_extract(json, '$.body.target'));
+CREATE INDEX records_duty ON records (json_extract(json, '$.body.duty'));
 "#,
 ];
 
-/// The migrations (counted from 1) after which the visits view is rebuilt from the log, in the
-/// migration's transaction: the meaning of a row changed.
-pub const REBUILD_VISITS_AT: &[usize] = &[4];
+/// The migrations (counted from 1) after which the views of visits, duty sessions and village
+/// check-ins are rebuilt from the log, in the migration's transaction: a row's meaning changed.
+pub const REBUILD_VIEWS_AT: &[usize] = &[4];

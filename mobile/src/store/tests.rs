@@ -33,7 +33,7 @@ fn fix(at: DateTime<Utc>) -> Fix {
 }
 
 /// Everything the views hold, to compare before and after a failed write.
-fn snapshot(s: &Store) -> String {
+pub(super) fn snapshot(s: &Store) -> String {
     let far = t0() + Duration::days(400);
     let past = t0() - Duration::days(400);
     let duties = s.duty_sessions(past, far).unwrap();

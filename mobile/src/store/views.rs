@@ -12,6 +12,7 @@ use rusqlite::{params, OptionalExtension, Row, Transaction};
 use zhucun_shared::ids::{HouseholdId, RecordId, VillageId};
 use zhucun_shared::period::local_date;
 use zhucun_shared::record::{DeviceRecord, RecordBody};
+use zhucun_shared::sessions::{duty_sessions, session_of, village_check_ins};
 use zhucun_shared::trajectory::segment_after;
 use zhucun_shared::visits::{logged_visits, visit_of};
 
@@ -102,29 +103,17 @@ where
 
 /// Updates the views for one appended record.
 pub(super) fn apply(tx: &Transaction<'_>, rec: &DeviceRecord, steps: &mut Steps) -> Result<()> {
-    let id = rec.id.to_string();
     match &rec.body {
-        RecordBody::DutyStart { village_id } => {
-            tx.execute(
-                "INSERT INTO duty_sessions (duty_id, village_id, started_at) VALUES (?1, ?2, ?3)",
-                params![
-                    id,
-                    village_id.map(|v| v.to_string()),
-                    time(&rec.captured_at)
-                ],
-            )?;
-        }
-        RecordBody::DutyEnd { duty } => {
-            tx.execute(
-                "UPDATE duty_sessions SET ended_at = ?2 WHERE duty_id = ?1",
-                params![duty.to_string(), time(&rec.captured_at)],
-            )?;
+        RecordBody::DutyStart { .. } | RecordBody::DutyEnd { .. } => {
+            if let Some(duty) = session_of(rec) {
+                refold_duty(tx, duty, steps)?;
+            }
         }
         RecordBody::Fix { fix } => {
             let duty: Option<String> = tx
                 .query_row(
                     "SELECT duty_id FROM duty_sessions WHERE ended_at IS NULL
-                     ORDER BY started_at DESC LIMIT 1",
+                     ORDER BY started_at DESC, duty_id DESC LIMIT 1",
                     [],
                     |r| r.get(0),
                 )
@@ -160,23 +149,10 @@ pub(super) fn apply(tx: &Transaction<'_>, rec: &DeviceRecord, steps: &mut Steps)
                 )?;
             }
         }
-        RecordBody::VillageCheckIn { village_id, fix } => {
-            tx.execute(
-                "INSERT INTO village_stays (check_in_id, village_id, checked_in_at, accuracy_m)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    id,
-                    village_id.to_string(),
-                    time(&rec.captured_at),
-                    fix.map(|f| f.accuracy_m)
-                ],
-            )?;
-        }
-        RecordBody::VillageCheckOut { check_in, .. } => {
-            tx.execute(
-                "UPDATE village_stays SET checked_out_at = ?2 WHERE check_in_id = ?1",
-                params![check_in.to_string(), time(&rec.captured_at)],
-            )?;
+        RecordBody::VillageCheckIn { .. } | RecordBody::VillageCheckOut { .. } => {
+            if let Some(check_in) = session_of(rec) {
+                refold_village_check_in(tx, check_in, steps)?;
+            }
         }
         RecordBody::HouseholdCheckIn { .. }
         | RecordBody::VisitFix { .. }
@@ -324,17 +300,87 @@ fn refold_visit(tx: &Transaction<'_>, check_in: RecordId, steps: &mut Steps) -> 
     Ok(())
 }
 
-/// Rebuilds every visit's row from the log.
-pub(super) fn rebuild_visits(tx: &Transaction<'_>, steps: &mut Steps) -> Result<()> {
-    tx.execute("DELETE FROM visits", [])?;
-    let check_ins: Vec<String> = {
-        let mut stmt =
-            tx.prepare("SELECT id FROM records WHERE type = 'household_check_in' ORDER BY seq")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
+/// A session's opening record and the records that end it, from the log (`field` names the
+/// session in an ending record's body).
+fn session_records(
+    tx: &Transaction<'_>,
+    session: RecordId,
+    field: &str,
+) -> Result<Vec<DeviceRecord>> {
+    let sql = format!(
+        "SELECT json FROM records WHERE id = ?1
+         UNION ALL SELECT json FROM records WHERE json_extract(json, '$.body.{field}') = ?1"
+    );
+    let mut stmt = tx.prepare_cached(&sql)?;
+    let rows = stmt.query_map([session.to_string()], |r| r.get::<_, String>(0))?;
+    rows.map(|json| Ok(serde_json::from_str(&json?)?)).collect()
+}
+
+/// Writes the row of the duty session `duty` as the shared fold makes it of the log.
+fn refold_duty(tx: &Transaction<'_>, duty: RecordId, steps: &mut Steps) -> Result<()> {
+    let records = session_records(tx, duty, "duty")?;
+    steps.next()?;
+    if let Some(d) = duty_sessions(&records).into_iter().find(|d| d.duty == duty) {
+        tx.execute(
+            "INSERT OR REPLACE INTO duty_sessions (duty_id, village_id, started_at, ended_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![
+                duty.to_string(),
+                d.village_id.map(|v| v.to_string()),
+                time(&d.start),
+                d.end.as_ref().map(time),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes the row of the village check-in `check_in` as the shared fold makes it of the log.
+fn refold_village_check_in(
+    tx: &Transaction<'_>,
+    check_in: RecordId,
+    steps: &mut Steps,
+) -> Result<()> {
+    let records = session_records(tx, check_in, "check_in")?;
+    steps.next()?;
+    if let Some(v) = village_check_ins(&records)
+        .into_iter()
+        .find(|v| v.check_in == check_in)
+    {
+        tx.execute(
+            "INSERT OR REPLACE INTO village_stays (check_in_id, village_id, checked_in_at,
+                                                   accuracy_m, checked_out_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                check_in.to_string(),
+                v.village_id.to_string(),
+                time(&v.start),
+                v.accuracy_m,
+                v.end.as_ref().map(time),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Rebuilds the rows of visits, duty sessions and village check-ins from the log.
+pub(super) fn rebuild(tx: &Transaction<'_>, steps: &mut Steps) -> Result<()> {
+    tx.execute_batch("DELETE FROM visits; DELETE FROM duty_sessions; DELETE FROM village_stays;")?;
+    let opening: Vec<(String, String)> = {
+        let mut stmt = tx.prepare(
+            "SELECT id, type FROM records
+             WHERE type IN ('household_check_in', 'duty_start', 'village_check_in') ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    for id in check_ins {
-        refold_visit(tx, parse_id(id)?, steps)?;
+    for (id, kind) in opening {
+        let id = parse_id(id)?;
+        match kind.as_str() {
+            "household_check_in" => refold_visit(tx, id, steps)?,
+            "duty_start" => refold_duty(tx, id, steps)?,
+            _ => refold_village_check_in(tx, id, steps)?,
+        }
     }
     Ok(())
 }
@@ -391,7 +437,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT duty_id, village_id, started_at, ended_at FROM duty_sessions
-                 WHERE ended_at IS NULL ORDER BY started_at DESC LIMIT 1",
+                 WHERE ended_at IS NULL ORDER BY started_at DESC, duty_id DESC LIMIT 1",
                 [],
                 duty_row,
             )
@@ -406,7 +452,7 @@ impl Store {
     ) -> Result<Vec<DutySession>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT duty_id, village_id, started_at, ended_at FROM duty_sessions
-             WHERE started_at >= ?1 AND started_at < ?2 ORDER BY started_at",
+             WHERE started_at >= ?1 AND started_at < ?2 ORDER BY started_at, duty_id",
         )?;
         let rows = stmt.query_map(params![time(&from), time(&to)], duty_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -437,7 +483,7 @@ impl Store {
             .query_row(
                 "SELECT check_in_id, village_id, checked_in_at, accuracy_m, checked_out_at
                  FROM village_stays WHERE checked_out_at IS NULL
-                 ORDER BY checked_in_at DESC LIMIT 1",
+                 ORDER BY checked_in_at DESC, check_in_id DESC LIMIT 1",
                 [],
                 |r| {
                     Ok(VillageStay {

@@ -1,0 +1,148 @@
+//! Duty sessions (值守) and village check-ins (进村签到 … 离村签退) as a device's log shows them,
+//! for the phone's screens and its capture state alike. Verdicts do not count them: presence
+//! in a village comes from the trajectory ([`crate::stays`]).
+
+use crate::ids::{RecordId, VillageId};
+use crate::record::{DeviceRecord, RecordBody};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashSet};
+
+/// 值守: from 开始值守 to 结束值守; the trajectory is recorded in between.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DutySession {
+    pub duty: RecordId,
+    pub village_id: Option<VillageId>,
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// 进村: a village check-in and the check-out that ends it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VillageCheckIn {
+    pub check_in: RecordId,
+    pub village_id: VillageId,
+    pub start: DateTime<Utc>,
+    /// Accuracy of the check-in's fix, when it had one.
+    pub accuracy_m: Option<f64>,
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// The session a record opens or ends: its own id for a duty start or village check-in, the
+/// one it names for a duty end or village check-out.
+pub fn session_of(rec: &DeviceRecord) -> Option<RecordId> {
+    match &rec.body {
+        RecordBody::DutyStart { .. } | RecordBody::VillageCheckIn { .. } => Some(rec.id),
+        RecordBody::DutyEnd { duty } => Some(*duty),
+        RecordBody::VillageCheckOut { check_in, .. } => Some(*check_in),
+        _ => None,
+    }
+}
+
+/// The earliest end (by time, then id) of each session named by `ends`: as for a visit's
+/// check-out, an end pressed twice or sent again does not lengthen what it ended.
+fn first_ends<'a>(
+    ends: impl Iterator<Item = (&'a DeviceRecord, RecordId)>,
+) -> BTreeMap<RecordId, (DateTime<Utc>, RecordId)> {
+    let mut out: BTreeMap<RecordId, (DateTime<Utc>, RecordId)> = BTreeMap::new();
+    for (r, session) in ends {
+        let end = (r.captured_at, r.id);
+        out.entry(session)
+            .and_modify(|e| *e = (*e).min(end))
+            .or_insert(end);
+    }
+    out
+}
+
+/// Duty sessions, by start (any order; repeats ignored).
+pub fn duty_sessions<'a>(records: impl IntoIterator<Item = &'a DeviceRecord>) -> Vec<DutySession> {
+    let (mut starts, mut ends, mut seen) = (Vec::new(), Vec::new(), HashSet::new());
+    for r in records.into_iter().filter(|r| seen.insert(r.id)) {
+        match &r.body {
+            RecordBody::DutyStart { village_id } => starts.push(DutySession {
+                duty: r.id,
+                village_id: *village_id,
+                start: r.captured_at,
+                end: None,
+            }),
+            RecordBody::DutyEnd { duty } => ends.push((r, *duty)),
+            _ => {}
+        }
+    }
+    let ends = first_ends(ends.into_iter());
+    for s in &mut starts {
+        s.end = ends.get(&s.duty).map(|e| e.0);
+    }
+    starts.sort_by_key(|s| (s.start, s.duty));
+    starts
+}
+
+/// Village check-ins, by start (any order; repeats ignored).
+pub fn village_check_ins<'a>(
+    records: impl IntoIterator<Item = &'a DeviceRecord>,
+) -> Vec<VillageCheckIn> {
+    let (mut starts, mut ends, mut seen) = (Vec::new(), Vec::new(), HashSet::new());
+    for r in records.into_iter().filter(|r| seen.insert(r.id)) {
+        match &r.body {
+            RecordBody::VillageCheckIn { village_id, fix } => starts.push(VillageCheckIn {
+                check_in: r.id,
+                village_id: *village_id,
+                start: r.captured_at,
+                accuracy_m: fix.map(|f| f.accuracy_m),
+                end: None,
+            }),
+            RecordBody::VillageCheckOut { check_in, .. } => ends.push((r, *check_in)),
+            _ => {}
+        }
+    }
+    let ends = first_ends(ends.into_iter());
+    for s in &mut starts {
+        s.end = ends.get(&s.check_in).map(|e| e.0);
+    }
+    starts.sort_by_key(|s| (s.start, s.check_in));
+    starts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{DeviceId, PersonId};
+    use crate::synth::Recorder;
+    use chrono::Duration;
+
+    fn t(minutes: i64) -> DateTime<Utc> {
+        "2026-11-16T01:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::minutes(minutes)
+    }
+
+    #[test]
+    fn the_first_end_ends_a_session_whatever_the_arrival_order() {
+        let mut rec = Recorder::new(PersonId::from_u128(1), DeviceId::from_u128(2));
+        let duty = rec.record(t(0), RecordBody::DutyStart { village_id: None });
+        let village = VillageId::from_u128(3);
+        let check_in = rec.record(
+            t(1),
+            RecordBody::VillageCheckIn {
+                village_id: village,
+                fix: None,
+            },
+        );
+        let out = |rec: &mut Recorder, m| {
+            rec.record(
+                t(m),
+                RecordBody::VillageCheckOut {
+                    check_in: check_in.id,
+                    fix: None,
+                },
+            )
+        };
+        let (out1, out2) = (out(&mut rec, 30), out(&mut rec, 90));
+        let end = |rec: &mut Recorder, m| rec.record(t(m), RecordBody::DutyEnd { duty: duty.id });
+        let (end1, end2) = (end(&mut rec, 60), end(&mut rec, 120));
+        let log = [&end2, &out2, &duty, &check_in, &out1, &end1, &end1];
+        let sessions = duty_sessions(log);
+        assert_eq!(sessions.len(), 1);
+        assert_eq!(sessions[0].end, Some(t(60)));
+        let stays = village_check_ins(log);
+        assert_eq!(stays.len(), 1);
+        assert_eq!((stays[0].village_id, stays[0].end), (village, Some(t(30))));
+    }
+}
