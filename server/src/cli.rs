@@ -25,6 +25,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Build a demo county (a township, villages, households, people in every role and two
     /// months of records and photos) in its own database, print the logins and serve it.
+    #[cfg(feature = "demo")]
     Demo(DemoArgs),
     /// Apply the database migrations and exit.
     Migrate,
@@ -62,6 +63,7 @@ pub struct ServeArgs {
     pub bind: Option<SocketAddr>,
 }
 
+#[cfg(feature = "demo")]
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     #[arg(long)]

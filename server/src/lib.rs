@@ -13,6 +13,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod connections;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod error;
 pub mod evaluation;

@@ -10,7 +10,9 @@ use zhucun_server::cli::{Cli, Command, ImportCommand, PolicyCommand, UserCommand
 use zhucun_server::config::LogFormat;
 use zhucun_server::policy::Policy;
 use zhucun_server::store::{Org, Store, UserRow};
-use zhucun_server::{demo, import, open_store, AnyStore, AppState, Config};
+#[cfg(feature = "demo")]
+use zhucun_server::demo;
+use zhucun_server::{import, open_store, AnyStore, AppState, Config};
 use zhucun_shared::ids::{AssignmentId, PersonId};
 use zhucun_shared::org::{Assignment, Person};
 
@@ -37,6 +39,7 @@ async fn run_cli(cli: Cli) -> anyhow::Result<()> {
             let store = open(&config).await?;
             run(config, store).await
         }
+        #[cfg(feature = "demo")]
         Command::Demo(args) => {
             if let Some(bind) = args.bind {
                 config.bind = bind;
