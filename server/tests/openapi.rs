@@ -139,6 +139,12 @@ async fn every_body_has_a_schema_and_every_reference_resolves() {
                     }
                 }
             }
+            let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
+            if secured && op["responses"].get("401").is_none() {
+                faults.push(format!(
+                    "{route}: takes a token but does not say it answers 401"
+                ));
+            }
             for (status, response) in op["responses"].as_object().unwrap() {
                 let json_schema = &response["content"]["application/json"]["schema"];
                 if status.starts_with('2') {

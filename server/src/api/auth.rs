@@ -42,6 +42,8 @@ const MAX_CLIENT_CHARS: usize = 120;
     request_body(content = LoginRequest, description = "Usernames are compared in NFKC with case folded."),
     responses(
         (status = 200, description = "A session's token, with the person and their roles. The token's life is renewed by use (token_ttl_hours), up to token_max_hours after the login.", body = LoginResponse),
+        (status = 400, description = "Body is not JSON", body = zhucun_shared::sync::ErrorBody),
+        (status = 422, description = "username empty or too long, or password too long (field username or password)", body = zhucun_shared::sync::ErrorBody),
         (status = 401, description = "Wrong username or password (code bad_credentials); the same answer, in the same time, whether or not the account exists", body = zhucun_shared::sync::ErrorBody),
         (status = 429, description = "Too many failed logins for this username from this address; Retry-After says when to try again. Other addresses are not slowed.", body = zhucun_shared::sync::ErrorBody),
     ))]
@@ -251,7 +253,7 @@ pub async fn end_session(
 /// Withdraws one of the caller's devices (a lost or replaced phone): it pushes nothing more.
 /// What it already sent stays.
 #[utoipa::path(delete, path = "/api/v1/devices/{id}", tag = "auth",
-    params(("id" = String, Path, description = "A device id")),
+    params(("id" = zhucun_shared::ids::DeviceId, Path, description = "A device id")),
     responses(
         (status = 204, description = "Withdrawn"),
         (status = 404, description = "The caller has no device by that id", body = zhucun_shared::sync::ErrorBody),
@@ -280,7 +282,11 @@ pub const MAX_DEVICE_LABEL_CHARS: usize = 100;
 /// Enrol the caller's phone; answers its device id.
 #[utoipa::path(post, path = "/api/v1/devices", tag = "auth",
     request_body(content = EnrollRequest, description = "A name for the phone, e.g. its model"),
-    responses((status = 200, description = "The new device; contiguous_seq is 0", body = EnrollResponse)),
+    responses(
+        (status = 200, description = "The new device; contiguous_seq is 0", body = EnrollResponse),
+        (status = 400, description = "Body is not JSON", body = zhucun_shared::sync::ErrorBody),
+        (status = 422, description = "label empty, too long or holding control characters (field label)", body = zhucun_shared::sync::ErrorBody),
+    ),
     security(("bearer" = [])))]
 pub async fn enroll(
     State(state): State<AppState>,

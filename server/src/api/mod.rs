@@ -116,6 +116,90 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// What the types cannot say: every route that takes a token answers 401 without a valid one,
+/// and the lengths and counts the handlers enforce, stated from the constants that enforce them
+/// (so that a client generated from the document, or a schema-driven tester, keeps within them).
+struct Refusals;
+
+impl utoipa::Modify for Refusals {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::Schema;
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        use zhucun_shared::sync::{MAX_PUSH_RECORDS, PROTOCOL_VERSION};
+        let unauthenticated: RefOr<_> = ResponseBuilder::new()
+            .description("No valid token (code unauthenticated)")
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+            .into();
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+            ];
+            for op in operations.into_iter().flatten() {
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    op.responses
+                        .responses
+                        .entry("401".into())
+                        .or_insert_with(|| unauthenticated.clone());
+                }
+            }
+        }
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let mut property = |schema: &str, name: &str, limit: &dyn Fn(&mut Schema)| {
+            if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(schema) {
+                if let Some(RefOr::T(p)) = o.properties.get_mut(name) {
+                    limit(p);
+                }
+            }
+        };
+        let length = |min: usize, max: usize| {
+            move |s: &mut Schema| {
+                if let Schema::Object(o) = s {
+                    o.min_length = Some(min);
+                    o.max_length = Some(max);
+                }
+            }
+        };
+        property(
+            "LoginRequest",
+            "username",
+            &length(1, crate::accounts::MAX_USERNAME_CHARS),
+        );
+        property(
+            "LoginRequest",
+            "password",
+            &length(0, crate::accounts::MAX_PASSWORD_CHARS),
+        );
+        property(
+            "EnrollRequest",
+            "label",
+            &length(1, auth::MAX_DEVICE_LABEL_CHARS),
+        );
+        property("PushRequest", "protocol", &|s| {
+            if let Schema::Object(o) = s {
+                let version = utoipa::Number::UInt(PROTOCOL_VERSION as usize);
+                o.minimum = Some(version.clone());
+                o.maximum = Some(version);
+            }
+        });
+        property("PushRequest", "records", &|s| {
+            if let Schema::Array(a) = s {
+                a.max_items = Some(MAX_PUSH_RECORDS);
+            }
+        });
+    }
+}
+
 /// The API document served at `/api/openapi.json`.
 #[derive(OpenApi)]
 #[openapi(
@@ -137,7 +221,7 @@ impl utoipa::Modify for BearerAuth {
         photos::status, photos::upload, photos::download, photos::file_status, photos::upload_file, photos::download_file,
         reports::people, reports::report, reports::trajectory, spot_checks::spot_checks,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &Refusals),
     tags(
         (name = "auth", description = "Accounts and devices"),
         (name = "sync", description = "Records from phones, reference data to phones"),

@@ -113,10 +113,11 @@ async fn held_for(state: &AppState, caller: &Caller, sha256: &str) -> ApiResult<
 /// may have it (they uploaded it, or may see a record using it), else how much of their own
 /// upload has arrived. 404 when neither: nothing is said about other people's photos.
 #[utoipa::path(get, path = "/api/v1/photos/{sha256}/status", tag = "photos",
-    params(("sha256" = String, Path, description = "Lower-case hex SHA-256 of the file")),
+    params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "Lower-case hex SHA-256 of the file")),
     responses(
         (status = 200, description = "How much of the file the server holds", body = PhotoStatus),
         (status = 404, description = "Nothing of this photo the caller uploaded or may see: upload from offset 0", body = zhucun_shared::sync::ErrorBody),
+        (status = 422, description = "sha256 is not 64 lower-case hex digits (field sha256)", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn status(
@@ -163,9 +164,9 @@ pub struct ChunkQuery {
 /// harmless; a chunk starting past what is held is refused (409) and the phone asks for the status.
 #[utoipa::path(put, path = "/api/v1/photos/{sha256}", tag = "photos",
     params(
-        ("sha256" = String, Path, description = "Lower-case hex SHA-256 of the whole file"),
+        ("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "Lower-case hex SHA-256 of the whole file"),
         ("offset" = u64, Query, description = "Where this chunk starts"),
-        ("total" = u64, Query, description = "Size of the whole file"),
+        ("total" = u64, Query, minimum = 1, description = "Size of the whole file"),
     ),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk"),
     responses(
@@ -190,9 +191,9 @@ pub async fn upload(
 /// photos are.
 #[utoipa::path(put, path = "/api/v1/files/{sha256}", tag = "photos",
     params(
-        ("sha256" = String, Path, description = "Lower-case hex SHA-256 of the whole file"),
+        ("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "Lower-case hex SHA-256 of the whole file"),
         ("offset" = u64, Query, description = "Where this chunk starts"),
-        ("total" = u64, Query, description = "Size of the whole file"),
+        ("total" = u64, Query, minimum = 1, description = "Size of the whole file"),
     ),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk"),
     responses(
@@ -551,10 +552,11 @@ async fn finish(
 /// sandboxing content security policy, `attachment` for documents) and kept out of shared
 /// caches (`Cache-Control: private`).
 #[utoipa::path(get, path = "/api/v1/photos/{sha256}", tag = "photos",
-    params(("sha256" = String, Path, description = "Lower-case hex SHA-256")),
+    params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "Lower-case hex SHA-256")),
     responses(
         (status = 200, description = "The image file"),
         (status = 404, description = "No such photo, or none the caller may have: the two answer alike", body = zhucun_shared::sync::ErrorBody),
+        (status = 422, description = "sha256 is not 64 lower-case hex digits (field sha256)", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn download(
@@ -603,10 +605,11 @@ pub async fn download(
 
 /// How much of an attachment the server holds for the caller; as for photos.
 #[utoipa::path(get, path = "/api/v1/files/{sha256}/status", tag = "photos",
-    params(("sha256" = String, Path, description = "Lower-case hex SHA-256 of the file")),
+    params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "Lower-case hex SHA-256 of the file")),
     responses(
         (status = 200, description = "How much of the file the server holds", body = PhotoStatus),
         (status = 404, description = "Nothing of this file the caller uploaded or may see: upload from offset 0", body = zhucun_shared::sync::ErrorBody),
+        (status = 422, description = "sha256 is not 64 lower-case hex digits (field sha256)", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn file_status(
@@ -619,10 +622,11 @@ pub async fn file_status(
 
 /// A stored attachment, with its media type, for those who may see a report using it.
 #[utoipa::path(get, path = "/api/v1/files/{sha256}", tag = "photos",
-    params(("sha256" = String, Path, description = "Lower-case hex SHA-256")),
+    params(("sha256" = String, Path, pattern = "^[0-9a-f]{64}$", description = "Lower-case hex SHA-256")),
     responses(
         (status = 200, description = "The file"),
         (status = 404, description = "No such file, or none the caller may have: the two answer alike", body = zhucun_shared::sync::ErrorBody),
+        (status = 422, description = "sha256 is not 64 lower-case hex digits (field sha256)", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn download_file(

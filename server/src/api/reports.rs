@@ -114,8 +114,8 @@ pub struct ReportQuery {
 /// A person's verdicts for a month, recomputed from the stored records.
 #[utoipa::path(get, path = "/api/v1/people/{id}/report", tag = "reports",
     params(
-        ("id" = String, Path, description = "Person id"),
-        ("month" = Option<String>, Query, description = "Month as YYYY-MM; default: the current month"),
+        ("id" = zhucun_shared::ids::PersonId, Path, description = "Person id"),
+        ("month" = Option<String>, Query, pattern = "^[0-9]{4}-[0-9]{2}$", description = "Month as YYYY-MM; default: the current month"),
     ),
     responses(
         (status = 200, description = "One verdict per applicable rule, with evidence, rejections and flags", body = PersonReport),
@@ -162,8 +162,8 @@ pub struct TrajectoryQuery {
 /// A person's fixes of one local day (Asia/Shanghai), in time order.
 #[utoipa::path(get, path = "/api/v1/people/{id}/trajectory", tag = "reports",
     params(
-        ("id" = String, Path, description = "Person id"),
-        ("date" = String, Query, description = "Local date, YYYY-MM-DD"),
+        ("id" = zhucun_shared::ids::PersonId, Path, description = "Person id"),
+        ("date" = String, Query, format = Date, description = "Local date, YYYY-MM-DD"),
     ),
     responses(
         (status = 200, description = "The person's fixes of that local day, in time order", body = Trajectory),
