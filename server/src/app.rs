@@ -18,6 +18,10 @@ pub struct AppState(Arc<AppInner>);
 pub struct AppInner {
     /// "Now" for request handling.
     pub clock: Arc<dyn Clock>,
+    /// The rules and calendar in force, as part of a kept verdict's basis.
+    pub policy_basis: String,
+    /// Wakes the worker that re-evaluates queued verdicts.
+    pub verdict_work: tokio::sync::Notify,
     pub config: Config,
     pub store: AnyStore,
     pub objects: Arc<dyn photos::ObjectStore>,
@@ -130,8 +134,15 @@ impl AppState {
             std::time::Duration::from_secs(config.upload_expiry_secs),
         );
         uploads.sweep_abandoned();
+        let policy_basis = {
+            use sha2::{Digest, Sha256};
+            let digest = Sha256::digest(format!("{rules_toml}\u{0}{calendar_toml}").as_bytes());
+            format!("{}|{}", catalogue.version, &hex::encode(digest)[..16])
+        };
         Ok(Self(Arc::new(AppInner {
             clock,
+            policy_basis,
+            verdict_work: tokio::sync::Notify::new(),
             uploads,
             config,
             store,
@@ -158,16 +169,20 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = api::router(state.clone());
-    connections::serve(
+    // Kept verdicts are brought up to date in the background while the server runs.
+    let worker = tokio::spawn(crate::verdicts::run_worker(state.clone()));
+    let served = connections::serve(
         listener,
         app,
         state.connection_limits(),
         state.metrics.connections_shed.clone(),
         shutdown,
     )
-    .await?;
+    .await;
+    worker.abort();
+    let _ = worker.await;
     state.store.close().await;
-    Ok(())
+    served
 }
 
 /// Serves `/metrics` alone, without a token, on `listener` (the configured `metrics_bind`, a

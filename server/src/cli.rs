@@ -43,6 +43,15 @@ pub enum Command {
     /// start.
     #[command(subcommand)]
     Calendar(PolicyCommand),
+    /// The kept verdicts.
+    #[command(subcommand)]
+    Verdicts(VerdictsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VerdictsCommand {
+    /// Forget every kept verdict and recompute them all from the records, with a progress bar.
+    Rebuild,
 }
 
 #[derive(Debug, Subcommand)]

@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod photos;
 pub mod policy;
 pub mod store;
+pub mod verdicts;
 
 pub use app::{serve, serve_metrics, AppInner, AppState, StartError};
 pub use config::Config;

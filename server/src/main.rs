@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 use zhucun_server::auth::hash_password;
-use zhucun_server::cli::{Cli, Command, ImportCommand, PolicyCommand, UserCommand};
+use zhucun_server::cli::{Cli, Command, ImportCommand, PolicyCommand, UserCommand, VerdictsCommand};
 use zhucun_server::config::LogFormat;
 use zhucun_server::policy::Policy;
 use zhucun_server::store::{Org, Store, UserRow};
@@ -106,6 +106,25 @@ async fn run_cli(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Rules(cmd) => policy(&config, Policy::Rules, cmd).await,
         Command::Calendar(cmd) => policy(&config, Policy::Calendar, cmd).await,
+        Command::Verdicts(VerdictsCommand::Rebuild) => {
+            let store = open(&config).await?;
+            let state = AppState::new(config, store).await?;
+            let bar = ProgressBar::new(0).with_style(
+                ProgressStyle::with_template("重算结论 [{bar:40}] {pos}/{len} 人·月 {elapsed}")
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            );
+            let result = zhucun_server::verdicts::rebuild(&state, |done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })
+            .await;
+            bar.finish_and_clear();
+            state.store.close().await;
+            let n = result?;
+            println!("已重算 {n} 个人·月的结论。");
+            Ok(())
+        }
     }
 }
 

@@ -34,6 +34,8 @@ pub struct Metrics {
     pub photo_bytes_received: Counter,
     /// Logins by outcome: ok, failed, throttled.
     pub logins: Family<OutcomeLabels, Counter>,
+    /// Verdicts by how they were had: kept, evaluated, refreshed.
+    pub verdicts: Family<OutcomeLabels, Counter>,
     /// Connections answered 503 because the server held as many as it may.
     pub connections_shed: Counter,
 }
@@ -51,6 +53,12 @@ impl Metrics {
         let photo_bytes_received = Counter::default();
         let logins = Family::<OutcomeLabels, Counter>::default();
         let connections_shed = Counter::default();
+        let verdicts = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "verdicts",
+            "Verdicts by how they were had: kept, evaluated on a read, refreshed by the queue",
+            verdicts.clone(),
+        );
         registry.register(
             "connections_shed",
             "Connections refused with 503 at the connection limit",
@@ -77,6 +85,7 @@ impl Metrics {
             photo_bytes_received,
             logins,
             connections_shed,
+            verdicts,
         }
     }
 
@@ -88,6 +97,14 @@ impl Metrics {
                 })
                 .inc_by(n);
         }
+    }
+
+    /// A verdict read: kept (served as kept), evaluated (on a read), refreshed (by the queue's
+    /// worker).
+    pub fn count_verdict(&self, how: &str) {
+        self.verdicts
+            .get_or_create(&OutcomeLabels { outcome: how.into() })
+            .inc();
     }
 
     pub fn count_login(&self, outcome: &str) {

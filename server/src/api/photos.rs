@@ -22,15 +22,13 @@ use crate::photos::document::{could_be_document, inspect_document, is_image, med
 use crate::photos::inspect::{could_be_image, inspect, sniff, DecodeLimits, InspectError};
 use crate::photos::Parked;
 use crate::store::{IncomingRecord, PhotoRow, Store};
-use crate::AppState;
+use crate::app::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::Utc;
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::hash_map::{Entry, HashMap};
 use std::io::Write;
@@ -77,7 +75,7 @@ async fn may_see(state: &AppState, caller: &Caller, photo: &PhotoRow) -> ApiResu
     if photo.uploaded_by == me || state.store.is_file_uploader(&photo.sha256, me).await? {
         return Ok(true);
     }
-    let access = caller.access(state, local_date(Utc::now())).await?;
+    let access = caller.access(state, local_date(state.clock.now())).await?;
     let mut people: HashMap<PersonId, Option<(Person, Vec<Assignment>)>> = HashMap::new();
     for (author, captured_at) in state.store.uploaders_file_uses(&photo.sha256).await? {
         if author == me {
@@ -152,13 +150,7 @@ enum Accepts {
     Attachments,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ChunkQuery {
-    /// Where this chunk starts in the file.
-    pub offset: u64,
-    /// The file's full size.
-    pub total: u64,
-}
+pub use zhucun_shared::sync::ChunkQuery;
 
 /// Upload a chunk of a photo. Bytes the server already holds are skipped, so a resent chunk is
 /// harmless; a chunk starting past what is held is refused (409) and the phone asks for the status.
@@ -539,11 +531,29 @@ async fn finish(
             height,
             facts,
             uploaded_by: caller.person.id,
-            uploaded_at: Utc::now(),
+            uploaded_at: state.clock.now(),
         })
         .await?;
     let _ = tokio::fs::remove_file(part).await;
     state.metrics.photos_stored.inc();
+    // What the server read from the file (EXIF, perceptual hash) bears on the verdicts of every
+    // record using it.
+    let now = state.clock.now();
+    let marks: Vec<_> = state
+        .store
+        .file_uses(sha256)
+        .await?
+        .into_iter()
+        .flat_map(|(person, at)| {
+            crate::store::months_touched(at, now)
+                .into_iter()
+                .map(move |m| (person, m))
+        })
+        .collect();
+    if !marks.is_empty() {
+        state.store.mark_dirty(&marks).await?;
+        state.verdict_work.notify_one();
+    }
     Ok(())
 }
 

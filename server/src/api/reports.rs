@@ -5,7 +5,7 @@ use super::extract::{ApiPath, ApiQuery};
 use zhucun_shared::org::Access;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::evaluation::person_report;
+use crate::evaluation::Loaded;
 use crate::store::{Org, Store};
 use crate::app::AppState;
 use axum::extract::State;
@@ -135,7 +135,15 @@ pub async fn report(
     let month = month_param(q.month.as_deref(), now)?;
     let org = visible_target(&state, &caller, id, month.first_day(), month.last_day()).await?;
     Ok(Json(
-        person_report(&state, std::sync::Arc::new(org), id, month, now).await?,
+        crate::verdicts::report(
+            &state,
+            std::sync::Arc::new(org),
+            id,
+            month,
+            now,
+            &mut Loaded::default(),
+        )
+        .await?,
     ))
 }
 
@@ -153,11 +161,7 @@ pub fn month_param(month: Option<&str>, now: chrono::DateTime<Utc>) -> ApiResult
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct TrajectoryQuery {
-    /// Local date, `2026-11-03`.
-    pub date: NaiveDate,
-}
+pub use zhucun_shared::sync::TrajectoryQuery;
 
 /// A person's fixes of one local day (Asia/Shanghai), in time order.
 #[utoipa::path(get, path = "/api/v1/people/{id}/trajectory", tag = "reports",

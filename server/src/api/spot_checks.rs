@@ -8,7 +8,7 @@ use zhucun_shared::org::jurisdiction::CHECKERS;
 use zhucun_shared::org::Access;
 use crate::auth::Caller;
 use crate::error::ApiResult;
-use crate::evaluation::{person_report_with, Loaded};
+use crate::evaluation::Loaded;
 use crate::store::Store;
 use crate::app::AppState;
 use axum::extract::State;
@@ -66,7 +66,7 @@ pub async fn spot_checks(
                 continue;
             }
             let report =
-                person_report_with(&state, org.clone(), p.id, month, now, &mut loaded).await?;
+                crate::verdicts::report(&state, org.clone(), p.id, month, now, &mut loaded).await?;
             reports.push((p.id, p.name.clone(), report));
         }
     }

@@ -3,14 +3,13 @@
 use super::extract::{ApiJson, ApiQuery};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::evaluation::{person_report_with, Loaded};
+use crate::evaluation::Loaded;
 use crate::store::{IncomingRecord, Org, Store};
 use crate::app::AppState;
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Datelike, Duration, Utc};
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use zhucun_shared::ids::{PersonId, RecordId, TownshipId, VillageId};
@@ -258,6 +257,9 @@ pub async fn push(
     super::photos::check_record_files(&state, &caller, &incoming).await?;
     check_notes(&state, &caller, &incoming, local_date(now)).await?;
     let outcome = state.store.push_records(device_id, &incoming).await?;
+    if outcome.stored > 0 {
+        state.verdict_work.notify_one();
+    }
     state.metrics.count_records("stored", outcome.stored.into());
     state
         .metrics
@@ -294,10 +296,7 @@ async fn watermarks(
         .collect())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct PullQuery {
-    pub cursor: Option<String>,
-}
+pub use zhucun_shared::sync::PullQuery;
 
 /// The part of the township a phone keeps offline: the villages (and their households) of the
 /// caller's postings active `today`, the whole township for a supervisor or admin, and the
@@ -412,7 +411,7 @@ pub async fn pull(
     // Both months read the same records (from the start of the year): once.
     let mut loaded = Loaded::default();
     for month in [this_month, last_month] {
-        let report = person_report_with(
+        let report = crate::verdicts::report(
             &state,
             org.clone(),
             caller.person.id,

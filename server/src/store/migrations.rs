@@ -30,6 +30,11 @@ const SQLITE: Files = &[
         "accounts",
         include_str!("../../migrations/sqlite/20261203000000_accounts.sql"),
     ),
+    (
+        20261204000000,
+        "kept verdicts",
+        include_str!("../../migrations/sqlite/20261204000000_kept_verdicts.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -52,6 +57,11 @@ const POSTGRES: Files = &[
         20261203000000,
         "accounts",
         include_str!("../../migrations/postgres/20261203000000_accounts.sql"),
+    ),
+    (
+        20261204000000,
+        "kept verdicts",
+        include_str!("../../migrations/postgres/20261204000000_kept_verdicts.sql"),
     ),
 ];
 

@@ -87,6 +87,42 @@ pub struct SessionRow {
     pub client: Option<String>,
 }
 
+/// A verdict kept for a person and month, with what it was computed from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeptVerdict {
+    pub report: zhucun_shared::verdict::PersonReport,
+    pub evaluated_at: DateTime<Utc>,
+    /// The versions of rules, calendar and organisation it was computed with.
+    pub basis: String,
+}
+
+/// A person-month waiting to be re-evaluated; `mark` tells one marking from the next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueuedMonth {
+    pub person_id: PersonId,
+    /// `YYYY-MM`.
+    pub month: String,
+    pub mark: String,
+}
+
+/// The months, `YYYY-MM` in China time, from the one containing `from` to the one containing
+/// `to` (at most 36): what a record captured at `from` and received at `to` may change —
+/// its own month and, through year-to-date and posting-long rules, the months after it.
+pub fn months_touched(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<String> {
+    use chrono::Datelike;
+    let (a, b) = (
+        zhucun_shared::period::local_date(from),
+        zhucun_shared::period::local_date(to.max(from)),
+    );
+    let (mut y, mut m) = (a.year(), a.month());
+    let mut out = Vec::new();
+    while (y, m) <= (b.year(), b.month()) && out.len() < 36 {
+        out.push(format!("{y:04}-{m:02}"));
+        (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    }
+    out
+}
+
 /// Failed logins of one (username, address) key. Times in seconds since 1970.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ThrottleRow {
@@ -245,6 +281,37 @@ pub trait Store: Send + Sync + 'static {
         &self,
         person: PersonId,
     ) -> impl Future<Output = StoreResult<Vec<DeviceRow>>> + Send;
+
+    /// Queues person-months for re-evaluation (a finished upload, a changed organisation).
+    fn mark_dirty(
+        &self,
+        marks: &[(PersonId, String)],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Up to `limit` queued person-months.
+    fn dirty(&self, limit: u32) -> impl Future<Output = StoreResult<Vec<QueuedMonth>>> + Send;
+    /// Takes a queued person-month off the queue, unless it was marked again since it was read.
+    fn settle(&self, queued: &QueuedMonth) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Whether a record of any of `people` for `month` waits to be taken into verdicts.
+    fn pending(
+        &self,
+        month: &str,
+        people: &[PersonId],
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    fn kept_verdict(
+        &self,
+        person: PersonId,
+        month: &str,
+    ) -> impl Future<Output = StoreResult<Option<KeptVerdict>>> + Send;
+    fn keep_verdict(
+        &self,
+        person: PersonId,
+        month: &str,
+        kept: &KeptVerdict,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Every person with records, with each month from their first record's to their last's.
+    fn recorded_months(&self) -> impl Future<Output = StoreResult<Vec<(PersonId, String)>>> + Send;
+    /// Forgets every kept verdict (they are rebuilt from the records).
+    fn clear_kept_verdicts(&self) -> impl Future<Output = StoreResult<()>> + Send;
 
     /// Stores a device's records in one transaction. A record already held with the same
     /// content counts as a duplicate; one whose (device, seq) or id is held with other content
@@ -459,6 +526,30 @@ impl Store for AnyStore {
     }
     async fn devices_of(&self, p: PersonId) -> StoreResult<Vec<DeviceRow>> {
         dispatch!(self, devices_of(p))
+    }
+    async fn mark_dirty(&self, marks: &[(PersonId, String)]) -> StoreResult<()> {
+        dispatch!(self, mark_dirty(marks))
+    }
+    async fn dirty(&self, limit: u32) -> StoreResult<Vec<QueuedMonth>> {
+        dispatch!(self, dirty(limit))
+    }
+    async fn settle(&self, queued: &QueuedMonth) -> StoreResult<()> {
+        dispatch!(self, settle(queued))
+    }
+    async fn pending(&self, month: &str, people: &[PersonId]) -> StoreResult<bool> {
+        dispatch!(self, pending(month, people))
+    }
+    async fn kept_verdict(&self, p: PersonId, month: &str) -> StoreResult<Option<KeptVerdict>> {
+        dispatch!(self, kept_verdict(p, month))
+    }
+    async fn keep_verdict(&self, p: PersonId, month: &str, kept: &KeptVerdict) -> StoreResult<()> {
+        dispatch!(self, keep_verdict(p, month, kept))
+    }
+    async fn recorded_months(&self) -> StoreResult<Vec<(PersonId, String)>> {
+        dispatch!(self, recorded_months())
+    }
+    async fn clear_kept_verdicts(&self) -> StoreResult<()> {
+        dispatch!(self, clear_kept_verdicts())
     }
     async fn push_records(
         &self,

@@ -40,8 +40,8 @@ macro_rules! impl_sql_store {
             use std::collections::HashMap;
             use $crate::store::sql::{constraint, parse, FIX_KINDS_SQL};
             use $crate::store::{
-                DeviceRow, IncomingRecord, Org, PhotoRow, PushOutcome, SessionRow, Store, StoreError,
-                StoreResult, ThrottleRow, UserRow,
+                DeviceRow, IncomingRecord, KeptVerdict, Org, PhotoRow, PushOutcome, QueuedMonth,
+                SessionRow, Store, StoreError, StoreResult, ThrottleRow, UserRow,
             };
             use zhucun_shared::ids::*;
             use zhucun_shared::org::{
@@ -54,6 +54,23 @@ macro_rules! impl_sql_store {
             use zhucun_shared::sync::{Conflict, ConflictKind};
 
             type DbRow = <$db as sqlx::Database>::Row;
+
+            /// Queues person-months for re-evaluation within `tx`, with one fresh mark.
+            async fn queue_marks(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                marks: impl IntoIterator<Item = (String, String)>,
+            ) -> StoreResult<()> {
+                let mark = uuid::Uuid::now_v7().to_string();
+                for (person, month) in marks {
+                    sqlx::query(
+                        "INSERT INTO verdict_queue (person_id, month, mark) VALUES ($1, $2, $3) \
+                         ON CONFLICT (person_id, month) DO UPDATE SET mark = excluded.mark",
+                    )
+                    .bind(person).bind(month).bind(&mark)
+                    .execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
 
             fn township(r: &DbRow) -> StoreResult<Township> {
                 Ok(Township {
@@ -285,6 +302,14 @@ macro_rules! impl_sql_store {
                         .await
                         .map_err(constraint("pairing"))?;
                     }
+                    // Postings and pairings decide whose records count: kept verdicts computed
+                    // with the old organisation are stale from here on.
+                    sqlx::query(
+                        "UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) \
+                         WHERE key = 'org_version'",
+                    )
+                    .execute(&mut *tx)
+                    .await?;
                     tx.commit().await?;
                     Ok(())
                 }
@@ -604,6 +629,8 @@ macro_rules! impl_sql_store {
                         return Err(StoreError::Missing(format!("device {device_id}")));
                     };
                     let mut out = PushOutcome::default();
+                    // The person-months whose verdicts the stored records may change.
+                    let mut marks: std::collections::BTreeSet<(String, String)> = Default::default();
                     // Whether this push stored the record right after the watermark: only then
                     // can the watermark move.
                     let mut closes_gap = false;
@@ -633,7 +660,26 @@ macro_rules! impl_sql_store {
                         if inserted == 1 {
                             out.stored += 1;
                             closes_gap |= seq == held + 1;
+                            let author = r.person_id.to_string();
+                            for m in $crate::store::months_touched(r.captured_at, receipt.received_at) {
+                                marks.insert((author.clone(), m));
+                            }
                             for sha in r.body.files() {
+                                // Another person's record using the same file now shows reuse.
+                                let users = sqlx::query(
+                                    "SELECT person_id, captured_at FROM record_files \
+                                     WHERE sha256 = $1 AND person_id <> $2",
+                                )
+                                .bind(sha)
+                                .bind(&author)
+                                .fetch_all(&mut *tx)
+                                .await?;
+                                for u in users {
+                                    let at: DateTime<Utc> = u.try_get("captured_at")?;
+                                    for m in $crate::store::months_touched(at, at) {
+                                        marks.insert((u.try_get("person_id")?, m));
+                                    }
+                                }
                                 sqlx::query(
                                     "INSERT INTO record_files (sha256, record_id, person_id, captured_at) \
                                      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
@@ -699,8 +745,102 @@ macro_rules! impl_sql_store {
                             .bind(&dev).bind(end)
                             .execute(&mut *tx).await?;
                     }
+                    queue_marks(&mut tx, marks).await?;
                     tx.commit().await?;
                     Ok(out)
+                }
+
+                async fn mark_dirty(&self, marks: &[(PersonId, String)]) -> StoreResult<()> {
+                    let mut tx = self.write.begin().await?;
+                    let owned: Vec<(String, String)> =
+                        marks.iter().map(|(p, m)| (p.to_string(), m.clone())).collect();
+                    queue_marks(&mut tx, owned).await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn dirty(&self, limit: u32) -> StoreResult<Vec<QueuedMonth>> {
+                    sqlx::query("SELECT person_id, month, mark FROM verdict_queue ORDER BY month, person_id LIMIT $1")
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.read).await?
+                        .iter()
+                        .map(|r| Ok(QueuedMonth {
+                            person_id: parse("verdict_queue.person_id", &r.try_get::<String, _>("person_id")?)?,
+                            month: r.try_get("month")?,
+                            mark: r.try_get("mark")?,
+                        }))
+                        .collect()
+                }
+
+                async fn settle(&self, q: &QueuedMonth) -> StoreResult<()> {
+                    sqlx::query("DELETE FROM verdict_queue WHERE person_id = $1 AND month = $2 AND mark = $3")
+                        .bind(q.person_id.to_string()).bind(&q.month).bind(&q.mark)
+                        .execute(&self.write).await?;
+                    Ok(())
+                }
+
+                async fn pending(&self, month: &str, people: &[PersonId]) -> StoreResult<bool> {
+                    for chunk in people.chunks(500) {
+                        let marks: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
+                        let sql = format!(
+                            "SELECT COUNT(*) FROM verdict_queue WHERE month = $1 AND person_id IN ({})",
+                            marks.join(", ")
+                        );
+                        let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(month);
+                        for p in chunk {
+                            q = q.bind(p.to_string());
+                        }
+                        if q.fetch_one(&self.read).await? > 0 {
+                            return Ok(true);
+                        }
+                    }
+                    Ok(false)
+                }
+
+                async fn kept_verdict(&self, p: PersonId, month: &str) -> StoreResult<Option<KeptVerdict>> {
+                    sqlx::query("SELECT report, evaluated_at, basis FROM kept_verdicts WHERE person_id = $1 AND month = $2")
+                        .bind(p.to_string()).bind(month)
+                        .fetch_optional(&self.read).await?
+                        .map(|r| {
+                            let Json(report) = r.try_get("report")?;
+                            Ok(KeptVerdict {
+                                report,
+                                evaluated_at: r.try_get("evaluated_at")?,
+                                basis: r.try_get("basis")?,
+                            })
+                        })
+                        .transpose()
+                }
+
+                async fn keep_verdict(&self, p: PersonId, month: &str, k: &KeptVerdict) -> StoreResult<()> {
+                    sqlx::query(
+                        "INSERT INTO kept_verdicts (person_id, month, report, evaluated_at, basis) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (person_id, month) DO UPDATE SET \
+                         report = excluded.report, evaluated_at = excluded.evaluated_at, basis = excluded.basis",
+                    )
+                    .bind(p.to_string()).bind(month).bind(Json(&k.report)).bind(k.evaluated_at).bind(&k.basis)
+                    .execute(&self.write).await?;
+                    Ok(())
+                }
+
+                async fn recorded_months(&self) -> StoreResult<Vec<(PersonId, String)>> {
+                    let rows = sqlx::query(
+                        "SELECT person_id, MIN(captured_at) AS first, MAX(captured_at) AS last \
+                         FROM device_records GROUP BY person_id ORDER BY person_id",
+                    )
+                    .fetch_all(&self.read).await?;
+                    let mut out = Vec::new();
+                    for r in rows {
+                        let p: PersonId = parse("device_records.person_id", &r.try_get::<String, _>("person_id")?)?;
+                        let (first, last): (DateTime<Utc>, DateTime<Utc>) = (r.try_get("first")?, r.try_get("last")?);
+                        out.extend($crate::store::months_touched(first, last).into_iter().map(|m| (p, m)));
+                    }
+                    Ok(out)
+                }
+
+                async fn clear_kept_verdicts(&self) -> StoreResult<()> {
+                    sqlx::query("DELETE FROM kept_verdicts").execute(&self.write).await?;
+                    Ok(())
                 }
 
                 async fn records_of(&self, p: PersonId, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<DeviceRecord>> {

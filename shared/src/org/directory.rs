@@ -143,6 +143,27 @@ impl Directory {
     }
 }
 
+impl Directory {
+    /// Whose verdicts for `from..=to` count `author`'s records: the inverse of
+    /// [`Directory::team_of`] — the author, and everyone posted then to a village the author
+    /// was posted to or had a paired household in.
+    pub fn counted_for(&self, author: PersonId, from: NaiveDate, to: NaiveDate) -> BTreeSet<PersonId> {
+        let mut villages: BTreeSet<VillageId> =
+            self.villages_of(author, from, to).into_iter().collect();
+        villages.extend(
+            self.paired(author, from, to)
+                .into_iter()
+                .filter_map(|h| self.household(h).map(|h| h.village_id)),
+        );
+        let mut people: BTreeSet<PersonId> = villages
+            .iter()
+            .flat_map(|v| self.posted_to(*v, from, to))
+            .collect();
+        people.insert(author);
+        people
+    }
+}
+
 /// The roles of `postings`, sorted, once each.
 pub fn roles_of<'a>(postings: impl IntoIterator<Item = &'a Assignment>) -> Vec<Role> {
     let mut roles: Vec<Role> = postings.into_iter().map(|a| a.role).collect();
@@ -208,6 +229,54 @@ mod tests {
         // Their visits still count for the village's team.
         assert!(dir.team_of(member, day(11, 1), day(11, 30)).contains(&paired_only));
         assert!(dir.is_paired(paired_only, h, day(11, 3)));
+    }
+
+    #[test]
+    fn counted_for_is_the_inverse_of_team_of() {
+        let (t, v1, v2) = (TownshipId::new(), VillageId::new(), VillageId::new());
+        let people: Vec<PersonId> = (0..6).map(|_| PersonId::new()).collect();
+        let hh = |v| Household {
+            id: HouseholdId::new(),
+            village_id: v,
+            head_name: "户".into(),
+            location: super::super::LatLon::new(31.9, 107.2),
+            categories: vec![],
+            members: 1,
+        };
+        let (h1, h2) = (hh(v1), hh(v2));
+        let mut ended = posting(people[3], Role::ResidentMember, Some(v2), t);
+        ended.ends_on = Some(day(10, 31));
+        let dir = Directory {
+            assignments: vec![
+                posting(people[0], Role::TeamLeader, Some(v1), t),
+                posting(people[1], Role::ResidentMember, Some(v1), t),
+                posting(people[2], Role::ResidentMember, Some(v2), t),
+                ended,
+                posting(people[4], Role::LiaisonLeader, Some(v1), t),
+                posting(people[4], Role::LiaisonLeader, Some(v2), t),
+                posting(people[5], Role::Supervisor, None, t),
+            ],
+            pairings: vec![Pairing {
+                id: PairingId::new(),
+                person_id: people[5],
+                household_id: h2.id,
+                starts_on: day(1, 1),
+                ends_on: None,
+            }],
+            households: vec![h1, h2],
+            ..Directory::default()
+        };
+        let (from, to) = (day(11, 1), day(11, 30));
+        for author in &people {
+            let counted = dir.counted_for(*author, from, to);
+            for p in &people {
+                assert_eq!(
+                    counted.contains(p),
+                    dir.team_of(*p, from, to).contains(author),
+                    "author {author}, person {p}"
+                );
+            }
+        }
     }
 
     #[test]

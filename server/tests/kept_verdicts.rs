@@ -1,0 +1,235 @@
+//! Kept verdicts: what the reports, the pull and the spot-check queue serve is what a
+//! from-scratch evaluation gives, whatever the order and batches records arrive in; the queue
+//! of pending re-evaluations survives a restart; `rebuild` recomputes everything.
+
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use common::*;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use reqwest::StatusCode;
+use std::sync::Arc;
+use zhucun_server::clock::FixedClock;
+use zhucun_server::evaluation::person_report;
+use zhucun_server::store::Store;
+use zhucun_shared::ids::{DeviceId, PersonId};
+use chrono::Datelike;
+use zhucun_shared::period::{local_date, Period, PeriodKind};
+use zhucun_shared::record::DeviceRecord;
+use zhucun_shared::verdict::PersonReport;
+
+/// Noon in China today: the server's "now" in these tests (phones send their real clock,
+/// which must not be a day ahead of it).
+fn now() -> DateTime<Utc> {
+    let today = local_date(Utc::now());
+    zhucun_shared::period::day_start(today) + Duration::hours(12)
+}
+
+/// The month before this one: wholly past, so every rule is due.
+fn month() -> Period {
+    let first = Period::containing(PeriodKind::Month, local_date(now()))
+        .unwrap()
+        .first_day();
+    let last_before = first - Duration::days(1);
+    Period::month(last_before.year(), last_before.month())
+}
+
+/// Days of fixes in village 1 in [`month`]: an hour, three, six hours a day.
+fn days_of_fixes(device: DeviceId, person: PersonId) -> Vec<DeviceRecord> {
+    let mut out = Vec::new();
+    let mut seq = 1;
+    for (day, minutes) in [(3i64, 60u64), (4, 200), (5, 400), (10, 300), (11, 30)] {
+        let date = month().first_day() + Duration::days(day - 1);
+        // 08:30 in China.
+        let start = zhucun_shared::period::day_start(date) + Duration::minutes(8 * 60 + 30);
+        out.extend(fix_records(
+            device,
+            person,
+            seq..seq + minutes,
+            start - Duration::minutes(seq as i64),
+        ));
+        seq += minutes;
+    }
+    out
+}
+
+/// The report as a from-scratch evaluation gives it, without its timestamp.
+async fn scratch(app: &TestApp, person: PersonId) -> serde_json::Value {
+    let org = app.state.store.township_org(app.fx.township).await.unwrap();
+    let r = person_report(&app.state, Arc::new(org), person, month(), now())
+        .await
+        .unwrap();
+    comparable(r)
+}
+
+fn comparable(mut r: PersonReport) -> serde_json::Value {
+    r.evaluated_at = DateTime::UNIX_EPOCH;
+    serde_json::to_value(r).unwrap()
+}
+
+async fn served(app: &TestApp, token: &str, person: PersonId) -> serde_json::Value {
+    let (s, v) = app
+        .get(token, &format!("/api/v1/people/{person}/report?month={}", month()))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    comparable(serde_json::from_value(v).unwrap())
+}
+
+fn kept_reads(app: &TestApp) -> u64 {
+    app.state
+        .metrics
+        .verdicts
+        .get_or_create(&zhucun_server::metrics::OutcomeLabels {
+            outcome: "kept".into(),
+        })
+        .get()
+}
+
+#[tokio::test]
+async fn kept_verdicts_are_what_a_fresh_evaluation_gives_whatever_the_arrival_order() {
+    for backend in backends() {
+        let clock = Arc::new(FixedClock::at(now()));
+        let app = TestApp::start_at(&backend, |_| {}, clock).await;
+        let fx = app.fx.clone();
+        let supervisor = app.login(fx.supervisor).await;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+        // Two members of village 1's team, each with a phone; their records arrive shuffled.
+        let mut pending = Vec::new();
+        for who in [fx.cadre1, fx.leader1] {
+            let token = app.login(who).await;
+            let device = app.enroll_at(who, now() - Duration::days(30)).await;
+            let mut records = days_of_fixes(device, who);
+            records.shuffle(&mut rng);
+            pending.push((token, device, records));
+        }
+        let people = [fx.cadre1, fx.leader1, fx.cadre2];
+        while pending.iter().any(|(_, _, r)| !r.is_empty()) {
+            let i = rng.gen_range(0..pending.len());
+            let (token, device, records) = &mut pending[i];
+            if records.is_empty() {
+                continue;
+            }
+            let n = rng.gen_range(1..=records.len().min(400));
+            let batch: Vec<_> = records.drain(..n).collect();
+            let (s, v) = app.push(token, *device, &batch).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            // Half the time the worker has caught up before the reads, half the time not.
+            if rng.gen_bool(0.5) {
+                while zhucun_server::verdicts::drain(&app.state, 100).await.unwrap() > 0 {}
+            }
+            for p in people {
+                assert_eq!(
+                    served(&app, &supervisor, p).await,
+                    scratch(&app, p).await,
+                    "{} after a batch of {n} ({backend:?})",
+                    username(&fx, p)
+                );
+            }
+        }
+        // Caught up, the reads are served from what was kept.
+        while zhucun_server::verdicts::drain(&app.state, 100).await.unwrap() > 0 {}
+        let before = kept_reads(&app);
+        for p in people {
+            assert_eq!(served(&app, &supervisor, p).await, scratch(&app, p).await);
+        }
+        assert_eq!(kept_reads(&app) - before, people.len() as u64);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_changed_organisation_or_a_new_day_makes_kept_verdicts_stale() {
+    for backend in backends() {
+        let clock = Arc::new(FixedClock::at(now()));
+        let app = TestApp::start_at(&backend, |_| {}, clock.clone()).await;
+        let fx = app.fx.clone();
+        let token = app.login(fx.cadre1).await;
+        let device = app.enroll_at(fx.cadre1, now() - Duration::days(30)).await;
+        let (s, _) = app.push(&token, device, &days_of_fixes(device, fx.cadre1)).await;
+        assert_eq!(s, StatusCode::OK);
+        while zhucun_server::verdicts::drain(&app.state, 100).await.unwrap() > 0 {}
+        let supervisor = app.login(fx.supervisor).await;
+        let before = kept_reads(&app);
+        served(&app, &supervisor, fx.cadre1).await;
+        assert_eq!(kept_reads(&app), before + 1);
+        // The office posts someone new: whose records count may have changed.
+        app.add_person("新队员", &[(zhucun_shared::role::Role::ResidentMember, Some(fx.v1), now().date_naive(), None)])
+            .await;
+        served(&app, &supervisor, fx.cadre1).await;
+        assert_eq!(kept_reads(&app), before + 1, "evaluated again, not kept");
+        served(&app, &supervisor, fx.cadre1).await;
+        assert_eq!(kept_reads(&app), before + 2);
+        // A new day: statuses such as "not yet due" may have turned.
+        clock.advance(Duration::days(1));
+        served(&app, &supervisor, fx.cadre1).await;
+        assert_eq!(kept_reads(&app), before + 2, "evaluated again on a new day");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn pending_re_evaluations_survive_a_restart_and_rebuild_recomputes_all() {
+    for backend in backends() {
+        let clock = Arc::new(FixedClock::at(now()));
+        let db = TestDb::new(&backend).await;
+        let store = db.open().await;
+        let fx = seed(&store).await;
+        let device = zhucun_shared::org::Device {
+            id: DeviceId::new(),
+            person_id: fx.cadre1,
+            label: "手机".into(),
+            enrolled_at: now() - Duration::days(30),
+        };
+        store.enroll_device(&device).await.unwrap();
+        // Records stored; the server stops before anything re-evaluated them.
+        let incoming: Vec<_> = days_of_fixes(device.id, fx.cadre1)
+            .into_iter()
+            .map(|mut r| {
+                let content_hash = r.content_hash();
+                r.received = Some(zhucun_shared::record::ServerReceipt {
+                    received_at: now(),
+                    clock_offset_s: 0,
+                });
+                zhucun_server::store::IncomingRecord { record: r, content_hash }
+            })
+            .collect();
+        store.push_records(device.id, &incoming).await.unwrap();
+        store.close().await;
+        // Started again, the queue is still there and its work gets done.
+        let store = db.open().await;
+        let queued = store.dirty(100).await.unwrap();
+        // The records' month, and this month, whose year-to-date rules count them too.
+        let this_month = Period::containing(PeriodKind::Month, local_date(now())).unwrap();
+        assert_eq!(
+            queued.iter().map(|q| (q.person_id, q.month.clone())).collect::<Vec<_>>(),
+            [(fx.cadre1, month().to_string()), (fx.cadre1, this_month.to_string())]
+        );
+        let config = zhucun_server::Config::for_tests(db.dir.path().to_path_buf());
+        let objects = Arc::new(zhucun_server::photos::FsObjectStore::new(db.dir.path().join("photos")));
+        let state = zhucun_server::AppState::with_clock(config, store, objects, clock)
+            .await
+            .unwrap();
+        while zhucun_server::verdicts::drain(&state, 100).await.unwrap() > 0 {}
+        assert!(state.store.dirty(100).await.unwrap().is_empty());
+        let key = month().to_string();
+        let kept = state.store.kept_verdict(fx.cadre1, &key).await.unwrap().unwrap();
+        let org = Arc::new(state.store.township_org(fx.township).await.unwrap());
+        let fresh = person_report(&state, org, fx.cadre1, month(), now()).await.unwrap();
+        assert_eq!(comparable(kept.report), comparable(fresh.clone()));
+        // Leader 1 shares the village: their verdicts were refreshed too.
+        assert!(state.store.kept_verdict(fx.leader1, &key).await.unwrap().is_some());
+
+        // Rebuild forgets and recomputes, reporting its progress.
+        let mut seen = Vec::new();
+        let total = zhucun_server::verdicts::rebuild(&state, |done, total| seen.push((done, total)))
+            .await
+            .unwrap();
+        assert_eq!(total, 1);
+        assert_eq!(seen.last(), Some(&(1, 1)));
+        let rebuilt = state.store.kept_verdict(fx.cadre1, &key).await.unwrap().unwrap();
+        assert_eq!(comparable(rebuilt.report), comparable(fresh));
+        state.store.close().await;
+        db.cleanup().await;
+    }
+}
