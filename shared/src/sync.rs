@@ -197,6 +197,29 @@ pub struct EnrollResponse {
     pub contiguous_seq: u64,
 }
 
+/// A pull's query: the cursor of the reference data the phone holds, if any.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// A file chunk's query: where the chunk starts and how long the whole file is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChunkQuery {
+    /// Where this chunk starts in the file.
+    pub offset: u64,
+    /// The file's full size.
+    pub total: u64,
+}
+
+/// A trajectory's query: the local day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrajectoryQuery {
+    /// Local date, `2026-11-03`.
+    pub date: chrono::NaiveDate,
+}
+
 /// How much of a photo the server holds.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

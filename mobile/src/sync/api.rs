@@ -6,8 +6,8 @@ use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use std::time::Duration;
 use zhucun_shared::sync::paths::{self, LOGIN, PEOPLE, PULL, PUSH, SPOT_CHECKS};
 use zhucun_shared::sync::{
-    EnrollRequest, EnrollResponse, ErrorBody, LoginRequest, LoginResponse, PhotoStatus,
-    PullResponse, PushRequest, PushResponse,
+    ChunkQuery, EnrollRequest, EnrollResponse, ErrorBody, LoginRequest, LoginResponse, PhotoStatus,
+    PullQuery, PullResponse, PushRequest, PushResponse, TrajectoryQuery,
 };
 pub use zhucun_shared::sync::{PersonSummary, Trajectory};
 
@@ -193,7 +193,9 @@ impl Api {
     pub async fn pull(&self, cursor: Option<&str>) -> Result<PullResponse, ApiError> {
         let mut rb = self.http.get(format!("{}{PULL}", self.base));
         if let Some(c) = cursor {
-            rb = rb.query(&[("cursor", c)]);
+            rb = rb.query(&PullQuery {
+                cursor: Some(c.to_string()),
+            });
         }
         let resp = self.authed(rb).send().await?;
         Ok(Self::check(resp).await?.json().await?)
@@ -227,7 +229,7 @@ impl Api {
         let rb = self
             .http
             .put(format!("{}{path}", self.base))
-            .query(&[("offset", offset), ("total", total)])
+            .query(&ChunkQuery { offset, total })
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(chunk.to_vec());
         let resp = self.authed(rb).send().await?;
@@ -269,7 +271,7 @@ impl Api {
         let rb = self
             .http
             .get(format!("{}{path}", self.base))
-            .query(&[("date", date.to_string())]);
+            .query(&TrajectoryQuery { date });
         let resp = self.authed(rb).send().await?;
         Ok(Self::check(resp).await?.json().await?)
     }
