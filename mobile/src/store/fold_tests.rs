@@ -194,6 +194,68 @@ fn a_duty_ended_twice_and_a_village_checked_out_twice_end_at_the_first_end() {
     assert_eq!(village_rows(&s), vec![(check_in, Some(at(30)))]);
 }
 
+#[test]
+fn a_phone_updated_from_the_old_views_reads_its_log_with_the_shared_meaning() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("phone.sqlite");
+    let mut rec = zhucun_shared::synth::Recorder::new(PersonId::new(), DeviceId::new());
+    let visit = rec.record(
+        at(0),
+        RecordBody::HouseholdCheckIn {
+            household_id: HouseholdId::from_u128(1),
+            fix: None,
+            event: None,
+        },
+    );
+    let log = vec![
+        visit.clone(),
+        rec.record(at(1), note(visit.id, "户主腿伤", None)),
+        rec.record(at(2), note(visit.id, "茶园缺肥", None)),
+        rec.record(at(6), check_out(visit.id, None)),
+        rec.record(at(9), check_out(visit.id, None)),
+    ];
+    {
+        // The store as the release before the shared fold left it: its view said the last
+        // check-out and the last note.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for sql in &schema::MIGRATIONS[..3] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 3).unwrap();
+        for (i, r) in log.iter().enumerate() {
+            conn.execute(
+                "INSERT INTO records (seq, id, type, captured_at, json) VALUES (?1, ?2, ?3, ?4, ?5)",
+                rusqlite::params![
+                    i + 1,
+                    r.id.to_string(),
+                    r.body.type_name(),
+                    super::views::time(&r.captured_at),
+                    serde_json::to_string(r).unwrap()
+                ],
+            )
+            .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO visits (check_in_id, household_id, started_at, ended_at, note)
+             VALUES (?1, ?2, ?3, ?4, '茶园缺肥')",
+            rusqlite::params![
+                visit.id.to_string(),
+                HouseholdId::from_u128(1).to_string(),
+                super::views::time(&at(0)),
+                super::views::time(&at(9))
+            ],
+        )
+        .unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    let r = row(&s, visit.id);
+    assert_eq!(r.ended_at, Some(at(6)));
+    assert_eq!(
+        r.notes,
+        vec!["户主腿伤".to_string(), "茶园缺肥".to_string()]
+    );
+}
+
 /// Every village check-in row: (check-in, checked out at).
 fn village_rows(s: &Store) -> Vec<(RecordId, Option<DateTime<Utc>>)> {
     let mut stmt = s
