@@ -162,7 +162,7 @@ impl Work<'_> {
         day: NaiveDate,
     ) -> Result<(), DemoError> {
         let mock = Quirks {
-            mock: v.i == 2 && d_i % 4 == 0,
+            mock: v.i == 2 && d_i.is_multiple_of(4),
             ..Quirks::PLAIN
         };
         for (who, quirks) in [(team.secretary, Quirks::PLAIN), (team.member, mock)] {
