@@ -197,6 +197,17 @@ pub struct EnrollResponse {
     pub contiguous_seq: u64,
 }
 
+/// The field of a push's `i`th record, as a refusal names it: `records[3].body.fix.lat`.
+pub fn pushed_field(i: usize, field: &str) -> String {
+    format!("records[{i}].{field}")
+}
+
+/// Which of a push's records a refusal's field names (see [`pushed_field`]).
+pub fn pushed_index(field: &str) -> Option<usize> {
+    let rest = field.strip_prefix("records[")?;
+    rest[..rest.find(']')?].parse().ok()
+}
+
 /// A pull's query: the cursor of the reference data the phone holds, if any.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullQuery {
@@ -279,4 +290,40 @@ pub struct Trajectory {
     pub person_id: PersonId,
     pub date: chrono::NaiveDate,
     pub points: Vec<TrajectoryPoint>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The phone finds the record a refusal is about in the field the server names, whether
+    /// the server's checks named it or the JSON parser did.
+    #[test]
+    fn a_refused_field_names_its_record() {
+        assert_eq!(pushed_field(3, "body.fix.lat"), "records[3].body.fix.lat");
+        assert_eq!(pushed_index(&pushed_field(12, "seq")), Some(12));
+        assert_eq!(pushed_index("device_id"), None);
+        assert_eq!(pushed_index("records[x].seq"), None);
+
+        let mut push = serde_json::json!({
+            "protocol": 1,
+            "device_id": "00000000-0000-0000-0000-000000000002",
+            "sent_at": "2026-11-28T08:00:00Z",
+            "records": [],
+        });
+        let record = |lat: serde_json::Value| {
+            serde_json::json!({
+                "id": "0192d2a0-0000-7000-8000-000000000001",
+                "device_id": "00000000-0000-0000-0000-000000000002", "seq": 1,
+                "person_id": "00000000-0000-0000-0000-000000000003",
+                "captured_at": "2026-11-28T08:00:00Z",
+                "body": {"type": "fix", "fix": {"lat": lat, "lon": 106.9, "accuracy_m": 8.5,
+                    "time": "2026-11-28T08:00:00Z", "monotonic_ms": null,
+                    "provider": "gps", "mock": false}}
+            })
+        };
+        push["records"] = serde_json::json!([record(27.7.into()), record("north".into())]);
+        let e = serde_path_to_error::deserialize::<_, PushRequest>(push).unwrap_err();
+        assert_eq!(pushed_index(&e.path().to_string()), Some(1), "{}", e.path());
+    }
 }

@@ -89,8 +89,7 @@ impl ApiError {
         else {
             return None;
         };
-        let rest = body.field.as_deref()?.strip_prefix("records[")?;
-        let index = rest[..rest.find(']')?].parse().ok()?;
+        let index = zhucun_shared::sync::pushed_index(body.field.as_deref()?)?;
         Some((
             index,
             format!("{}（{}）", body.message, body.field.as_deref()?),

@@ -428,7 +428,7 @@ pub async fn check_record_files(
     let mut named: Vec<(String, &str)> = Vec::new();
     for (i, inc) in records.iter().enumerate() {
         for (field, sha) in inc.record.body.file_fields() {
-            named.push((format!("records[{i}].{field}"), sha));
+            named.push((zhucun_shared::sync::pushed_field(i, &field), sha));
         }
     }
     if named.is_empty() {

@@ -18,7 +18,8 @@ use zhucun_shared::period::{local_date, Period};
 use zhucun_shared::record::{earliest_plausible_time, RecordBody, ServerReceipt};
 use zhucun_shared::org::jurisdiction::township_wide;
 use zhucun_shared::sync::{
-    DeviceWatermark, PullResponse, PushRequest, PushResponse, MAX_PUSH_RECORDS, PROTOCOL_VERSION,
+    pushed_field, DeviceWatermark, PullResponse, PushRequest, PushResponse, MAX_PUSH_RECORDS,
+    PROTOCOL_VERSION,
 };
 
 pub fn router(state: AppState) -> Router {
@@ -61,21 +62,21 @@ pub fn prepare_push(
     for (i, mut r) in req.records.into_iter().enumerate() {
         if r.device_id != req.device_id {
             return Err(ApiError::invalid(
-                format!("records[{i}].device_id"),
+                pushed_field(i, "device_id"),
                 "与本次上传的设备不符",
             ));
         }
         if r.person_id != owner {
             return Err(ApiError::invalid(
-                format!("records[{i}].person_id"),
+                pushed_field(i, "person_id"),
                 "记录须属于设备登记人",
             ));
         }
         if r.seq > i64::MAX as u64 {
-            return Err(ApiError::invalid(format!("records[{i}].seq"), "序号过大"));
+            return Err(ApiError::invalid(pushed_field(i, "seq"), "序号过大"));
         }
         r.validate(now).map_err(|e| ApiError::Invalid {
-            field: format!("records[{i}].{}", e.field),
+            field: pushed_field(i, &e.field),
             message: e.problem,
         })?;
         // The phone never sends a receipt; one it did send is not its to set.
@@ -133,7 +134,7 @@ pub fn check_villages(
         });
         if !posted {
             return Err(ApiError::invalid(
-                format!("records[{i}].body.village_id"),
+                pushed_field(i, "body.village_id"),
                 "记录所涉村不在本人该日的驻村任职范围内",
             ));
         }
@@ -192,7 +193,7 @@ async fn check_notes(
         };
         if !visible {
             return Err(ApiError::invalid(
-                format!("records[{i}].body.attached_to"),
+                pushed_field(i, "body.attached_to"),
                 "所附记录不存在或不在本人查看范围内",
             ));
         }
