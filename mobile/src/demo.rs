@@ -285,18 +285,25 @@ pub fn route_for(reference: &crate::store::Reference, now: DateTime<Utc>) -> Sim
 /// The team as a server would show it to the team leader: a member's trajectory for today.
 pub fn team(now: DateTime<Utc>) -> Vec<TeamMember> {
     let start = now - Duration::hours(3);
-    let mut track = Vec::new();
-    for (i, p) in route().positions().into_iter().enumerate() {
-        if let Some(p) = p {
-            track.push(TrackPoint {
-                time: start + Duration::minutes(i as i64),
-                lat: p.lat,
-                lon: p.lon,
-                accuracy_m: 12.0,
-                segment: if i < 55 { 0 } else { 1 },
-            });
-        }
-    }
+    // A fix a minute, none while the signal is lost: the gap breaks the line as on a phone.
+    let fixes: Vec<(DateTime<Utc>, LatLon)> = route()
+        .positions()
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.map(|p| (start + Duration::minutes(i as i64), p)))
+        .collect();
+    let segments = zhucun_shared::trajectory::segments(fixes.iter().map(|(t, _)| *t));
+    let track: Vec<TrackPoint> = fixes
+        .iter()
+        .zip(segments)
+        .map(|((time, p), segment)| TrackPoint {
+            time: *time,
+            lat: p.lat,
+            lon: p.lon,
+            accuracy_m: 12.0,
+            segment,
+        })
+        .collect();
     vec![
         TeamMember {
             person_id: ME,
