@@ -337,6 +337,12 @@ pub fn offset(from: LatLon, east_m: f64, north_m: f64) -> LatLon {
     )
 }
 
+/// The point a share `t` (0 to 1) of the way from `a` to `b`: walking between two points a
+/// few hundred metres apart, a straight line in degrees is one on the ground.
+pub fn between(a: LatLon, b: LatLon, t: f64) -> LatLon {
+    LatLon::new(a.lat + (b.lat - a.lat) * t, a.lon + (b.lon - a.lon) * t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,6 +411,9 @@ mod tests {
         assert!((near_distance_m(a, b) - 500.0).abs() < 0.01);
         let north = offset(a, 0.0, 5000.0);
         assert!((distance_m(a, north) - 5000.0).abs() < 0.01);
+        let quarter = between(a, b, 0.25);
+        assert!((distance_m(a, quarter) - 125.0).abs() < 0.01);
+        assert!((distance_m(quarter, b) - 375.0).abs() < 0.01);
     }
 
     proptest::proptest! {

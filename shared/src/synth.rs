@@ -658,10 +658,7 @@ fn position_at(path: &[(DateTime<Utc>, LatLon)], t: DateTime<Utc>) -> LatLon {
             return pa;
         }
         let k = (t - walk_from).num_seconds() as f64 / (b - walk_from).num_seconds() as f64;
-        return LatLon::new(
-            pa.lat + (pb.lat - pa.lat) * k,
-            pa.lon + (pb.lon - pa.lon) * k,
-        );
+        return crate::geometry::between(pa, pb, k);
     }
     path.last().expect("a day's path starts at the office").1
 }

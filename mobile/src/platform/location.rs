@@ -7,7 +7,7 @@ use std::ops::Range;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-use zhucun_shared::geometry::distance_m;
+use zhucun_shared::geometry::{between, distance_m};
 use zhucun_shared::org::LatLon;
 use zhucun_shared::record::{Fix, FixProvider};
 
@@ -61,10 +61,7 @@ impl SimulatedRoute {
                 let steps = (d / self.step_m.max(1.0)).ceil() as usize;
                 for s in 1..steps {
                     let t = s as f64 / steps as f64;
-                    out.push(LatLon::new(
-                        p.position.lat + (next.position.lat - p.position.lat) * t,
-                        p.position.lon + (next.position.lon - p.position.lon) * t,
-                    ));
+                    out.push(between(p.position, next.position, t));
                 }
             }
         }
