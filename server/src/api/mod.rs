@@ -123,8 +123,8 @@ struct Refusals;
 
 impl utoipa::Modify for Refusals {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::schema::Schema;
-        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, ResponseBuilder};
         use zhucun_shared::sync::{MAX_PUSH_RECORDS, PROTOCOL_VERSION};
         let unauthenticated: RefOr<_> = ResponseBuilder::new()
             .description("No valid token (code unauthenticated)")
@@ -150,6 +150,19 @@ impl utoipa::Modify for Refusals {
                         .entry("401".into())
                         .or_insert_with(|| unauthenticated.clone());
                 }
+                // A file's chunk is bytes, not an array of numbers; an empty chunk changes nothing
+                // and is answered like any other.
+                if let Some(body) = op.request_body.as_mut() {
+                    if let Some(chunk) = body.content.get_mut("application/octet-stream") {
+                        chunk.schema = Some(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+                                .into(),
+                        );
+                        body.required = Some(Required::False);
+                    }
+                }
             }
         }
         let Some(components) = openapi.components.as_mut() else {
@@ -162,28 +175,35 @@ impl utoipa::Modify for Refusals {
                 }
             }
         };
-        let length = |min: usize, max: usize| {
+        // Names and labels are trimmed first: some character must be more than white space;
+        // a label holds no control character (`char::is_control`).
+        let length = |min: usize, max: usize, pattern: Option<&'static str>| {
             move |s: &mut Schema| {
                 if let Schema::Object(o) = s {
                     o.min_length = Some(min);
                     o.max_length = Some(max);
+                    o.pattern = pattern.map(String::from);
                 }
             }
         };
         property(
             "LoginRequest",
             "username",
-            &length(1, crate::accounts::MAX_USERNAME_CHARS),
+            &length(1, crate::accounts::MAX_USERNAME_CHARS, Some("\\S")),
         );
         property(
             "LoginRequest",
             "password",
-            &length(0, crate::accounts::MAX_PASSWORD_CHARS),
+            &length(0, crate::accounts::MAX_PASSWORD_CHARS, None),
         );
         property(
             "EnrollRequest",
             "label",
-            &length(1, auth::MAX_DEVICE_LABEL_CHARS),
+            &length(
+                1,
+                auth::MAX_DEVICE_LABEL_CHARS,
+                Some("^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$"),
+            ),
         );
         property("PushRequest", "protocol", &|s| {
             if let Schema::Object(o) = s {

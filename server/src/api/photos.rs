@@ -160,7 +160,7 @@ pub use zhucun_shared::sync::ChunkQuery;
         ("offset" = u64, Query, description = "Where this chunk starts"),
         ("total" = u64, Query, minimum = 1, description = "Size of the whole file"),
     ),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk; an empty one changes nothing and answers what the server holds"),
     responses(
         (status = 200, description = "What the server holds after the chunk; complete once the file is checked and stored", body = PhotoStatus),
         (status = 409, description = "offset is past what the server holds (code offset_mismatch), or the caller's unfinished uploads are at their quota of parts or bytes (code upload_quota, field parked_uploads or parked_bytes): finish or wait for them to expire", body = zhucun_shared::sync::ErrorBody),
@@ -187,7 +187,7 @@ pub async fn upload(
         ("offset" = u64, Query, description = "Where this chunk starts"),
         ("total" = u64, Query, minimum = 1, description = "Size of the whole file"),
     ),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The chunk; an empty one changes nothing and answers what the server holds"),
     responses(
         (status = 200, description = "What the server holds after the chunk; complete once the file is checked and stored", body = PhotoStatus),
         (status = 409, description = "offset is past what the server holds (code offset_mismatch), or the caller's unfinished uploads are at their quota of parts or bytes (code upload_quota, field parked_uploads or parked_bytes): finish or wait for them to expire", body = zhucun_shared::sync::ErrorBody),

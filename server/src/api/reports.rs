@@ -115,7 +115,7 @@ pub struct ReportQuery {
 #[utoipa::path(get, path = "/api/v1/people/{id}/report", tag = "reports",
     params(
         ("id" = zhucun_shared::ids::PersonId, Path, description = "Person id"),
-        ("month" = Option<String>, Query, pattern = "^[0-9]{4}-[0-9]{2}$", description = "Month as YYYY-MM; default: the current month"),
+        ("month" = Option<String>, Query, pattern = "^(20[2-9][0-9]|2100)-(0[1-9]|1[0-2])$", description = "Month as YYYY-MM, of 2020..2100; default: the current month"),
     ),
     responses(
         (status = 200, description = "One verdict per applicable rule, with evidence, rejections and flags", body = PersonReport),
@@ -167,7 +167,7 @@ pub use zhucun_shared::sync::TrajectoryQuery;
 #[utoipa::path(get, path = "/api/v1/people/{id}/trajectory", tag = "reports",
     params(
         ("id" = zhucun_shared::ids::PersonId, Path, description = "Person id"),
-        ("date" = String, Query, format = Date, description = "Local date, YYYY-MM-DD"),
+        ("date" = String, Query, format = Date, pattern = "^(20[0-9]{2}|2100)-", description = "Local date, YYYY-MM-DD, of 2000..2100"),
     ),
     responses(
         (status = 200, description = "The person's fixes of that local day, in time order", body = Trajectory),

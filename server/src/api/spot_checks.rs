@@ -30,7 +30,7 @@ pub fn router(state: AppState) -> Router {
 /// The spot-check queue over the people the caller may see (not the caller): a supervisor's
 /// township, a team leader's team. A finding is a note attached to one of an item's records.
 #[utoipa::path(get, path = "/api/v1/spot-checks", tag = "reports",
-    params(("month" = Option<String>, Query, pattern = "^[0-9]{4}-[0-9]{2}$", description = "Month as YYYY-MM; default: the current month")),
+    params(("month" = Option<String>, Query, pattern = "^(20[2-9][0-9]|2100)-(0[1-9]|1[0-2])$", description = "Month as YYYY-MM, of 2020..2100; default: the current month")),
     responses(
         (status = 200, description = "Unchecked items first, the most telling flags first; a checked item carries its finding", body = SpotCheckQueue),
         (status = 422, description = "Bad month (field month)", body = zhucun_shared::sync::ErrorBody),
