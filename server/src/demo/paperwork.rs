@@ -6,7 +6,7 @@ use super::people::{Liaison, Team};
 use super::work::Work;
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use rand::Rng;
-use zhucun_shared::ids::PersonId;
+use zhucun_shared::ids::{PersonId, VillageId};
 use zhucun_shared::org::Village;
 use zhucun_shared::period::Period;
 use zhucun_shared::record::{ActivityKind, RecordBody, ReportKind};
@@ -78,29 +78,38 @@ pub(super) fn monthly_reports(work: &mut Work, vi: usize, leader: PersonId, effo
     work.write(leader, at_local(filed, 10, 30), body);
 }
 
+/// An activity (活动) held on `held_on`, with no count of people or things.
+fn activity(
+    kind: ActivityKind,
+    village_id: Option<VillageId>,
+    held_on: NaiveDate,
+    title: &str,
+    text: &str,
+) -> RecordBody {
+    RecordBody::Activity {
+        kind,
+        village_id,
+        held_on,
+        person_times: None,
+        quantity: None,
+        title: title.into(),
+        text: text.into(),
+    }
+}
+
 /// The team's activities last month: organisational life, a joint meeting, a collective
 /// activity with the sponsoring unit.
 pub(super) fn team_activities(work: &mut Work, vi: usize, leader: PersonId) {
     let first = work.months.first_day;
+    let village_id = Some(work.places.villages[vi].id);
     for (kind, day) in [
         (ActivityKind::OrganisationalLife, first + Duration::days(10)),
         (ActivityKind::JointMeeting, first + Duration::days(17)),
         (ActivityKind::CollectiveActivity, first + Duration::days(20)),
     ] {
-        let village_id = Some(work.places.villages[vi].id);
-        work.write(
-            leader,
-            at_local(day, 16, 0),
-            RecordBody::Activity {
-                kind,
-                village_id,
-                held_on: day,
-                person_times: None,
-                quantity: None,
-                title: kind.label_zh().into(),
-                text: "帮扶单位党支部与村党支部共同开展。".into(),
-            },
-        );
+        let text = "帮扶单位党支部与村党支部共同开展。";
+        let body = activity(kind, village_id, day, kind.label_zh(), text);
+        work.write(leader, at_local(day, 16, 0), body);
     }
 }
 
@@ -162,33 +171,13 @@ pub(super) fn supervision(work: &mut Work, who: PersonId) {
         let at = at_local(*day, 15, 0);
         if at < months.now {
             let village_id = Some(villages[day.day() as usize % villages.len()].id);
-            work.write(
-                who,
-                at,
-                RecordBody::Activity {
-                    kind: ActivityKind::Patrol,
-                    village_id,
-                    held_on: *day,
-                    person_times: None,
-                    quantity: None,
-                    title: "驻村工作巡视".into(),
-                    text: "抽查驻村干部在岗情况和走访记录。".into(),
-                },
-            );
+            let text = "抽查驻村干部在岗情况和走访记录。";
+            let body = activity(ActivityKind::Patrol, village_id, *day, "驻村工作巡视", text);
+            work.write(who, at, body);
         }
     }
     let day = months.first_day + Duration::days(24);
-    work.write(
-        who,
-        at_local(day, 10, 0),
-        RecordBody::Activity {
-            kind: ActivityKind::Inspection,
-            village_id: None,
-            held_on: day,
-            person_times: None,
-            quantity: None,
-            title: "月度督查".into(),
-            text: "督查各村工作队台账和轨迹。".into(),
-        },
-    );
+    let text = "督查各村工作队台账和轨迹。";
+    let body = activity(ActivityKind::Inspection, None, day, "月度督查", text);
+    work.write(who, at_local(day, 10, 0), body);
 }

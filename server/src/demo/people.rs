@@ -104,8 +104,7 @@ impl Roster {
         )
     }
 
-    /// A village's team; its leader, first secretary and pairing cadre are each paired with
-    /// four or five of its poor households.
+    /// A village's team of five, numbered `n` in their usernames.
     fn team(&mut self, rng: &mut StdRng, n: usize, v: &Village) -> Team {
         use Role::*;
         let mut member = |roster: &mut Self, username: &str, posts: &[(Role, Option<&Village>)]| {
@@ -127,6 +126,13 @@ impl Roster {
             assistant: member(self, "xiezhu", &[(AssistingCadre, Some(v))]),
             pairing: member(self, "bangfu", &[(PairingCadre, Some(v))]),
         };
+        self.pair(&team, v);
+        team
+    }
+
+    /// The team leader, first secretary and pairing cadre each with four or five of the
+    /// village's poor households.
+    fn pair(&mut self, team: &Team, v: &Village) {
         let poor: Vec<HouseholdId> = self
             .org
             .households
@@ -148,7 +154,6 @@ impl Roster {
                 });
             }
         }
-        team
     }
 }
 
