@@ -125,7 +125,7 @@ struct Evaluation<'a> {
 
 impl<'a> Evaluation<'a> {
     fn new(ctx: &'a EvalContext<'a>, month: Period, now: DateTime<Utc>) -> Self {
-        let mut retracted_by: HashSet<(RecordId, PersonId)> = HashSet::new();
+        let mut any_retraction = false;
         let mut records = BTreeMap::new();
         let mut fixes: HashMap<PersonId, Vec<TrackPoint>> = HashMap::new();
         let mut logged_fixes = Vec::new();
@@ -156,24 +156,18 @@ impl<'a> Evaluation<'a> {
                         });
                     }
                 }
-                RecordBody::Retraction { target, .. } => {
-                    retracted_by.insert((*target, r.person_id));
-                }
+                RecordBody::Retraction { .. } => any_retraction = true,
                 _ => {
                     records.entry(r.id).or_insert(r);
                 }
             }
         }
-        // A record may only be withdrawn by its own author. Withdrawals are rare, so they are
-        // applied after the single pass rather than looked up for every record.
-        if !retracted_by.is_empty() {
-            let author: HashMap<RecordId, PersonId> =
-                ctx.records.iter().map(|r| (r.id, r.person_id)).collect();
-            let gone = |id: &RecordId| {
-                author
-                    .get(id)
-                    .is_some_and(|p| retracted_by.contains(&(*id, *p)))
-            };
+        // A record may only be withdrawn by its own author (the rule the phone's screens use
+        // too). Withdrawals are rare, so they are applied after the single pass rather than
+        // looked up for every record.
+        if any_retraction {
+            let withdrawn = crate::visits::withdrawn(ctx.records);
+            let gone = |id: &RecordId| withdrawn.contains(id);
             records.retain(|id, _| !gone(id));
             own_fixes.retain(|p| !gone(&p.record));
             logged_fixes.retain(|f| !gone(&f.point.record));
