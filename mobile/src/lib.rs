@@ -1,20 +1,21 @@
-//! Zhucun on the phone: the offline record log, capture flows, trajectories, photos, sync and
-//! the progress screen. Everything testable without a screen lives outside the components:
-//! [`store`], [`capture`], [`sync`], [`progress`] and [`platform`]'s simulated services.
+//! Zhucun on the phone: the screens over the phone's core. Everything testable without a screen
+//! — the offline record log, capture flows, trajectories, photos, sync and progress — lives in
+//! `zhucun-mobile-core` and is re-exported here under the same paths ([`store`], [`capture`],
+//! [`sync`], [`progress`], [`platform`]); this crate holds the app, its pages and components,
+//! the state that glues them to the core, and the webview's geolocation.
 
 pub mod app;
-pub mod capture;
 pub mod components;
-pub mod demo;
 pub mod pages;
-pub mod platform;
-pub mod progress;
-pub mod spot_check;
 pub mod state;
-pub mod store;
-pub mod strings;
-pub mod sync;
-pub mod team;
+
+pub use zhucun_mobile_core::{capture, demo, progress, spot_check, store, strings, sync, team};
+
+/// The core's platform services, and the one that needs the webview.
+pub mod platform {
+    pub use zhucun_mobile_core::platform::*;
+    pub mod webview;
+}
 
 pub use app::{App, Route};
 pub use store::Store;

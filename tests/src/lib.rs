@@ -4,11 +4,11 @@
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
-use zhucun_mobile::capture::{Capture, Command};
-use zhucun_mobile::demo;
-use zhucun_mobile::store::Reference;
-use zhucun_mobile::sync::{Api, SharedStore, SyncConfig, SyncEngine};
-use zhucun_mobile::Store;
+use zhucun_mobile_core::capture::{Capture, Command};
+use zhucun_mobile_core::demo;
+use zhucun_mobile_core::store::Reference;
+use zhucun_mobile_core::sync::{Api, SharedStore, SyncConfig, SyncEngine};
+use zhucun_mobile_core::Store;
 use zhucun_server::auth::hash_password;
 use zhucun_server::store::{Org, Store as _, UserRow};
 use zhucun_server::{open_store, AppState, Config};

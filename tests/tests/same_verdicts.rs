@@ -4,11 +4,11 @@
 //! shows the cadre the verdict the supervisor will see.
 
 use chrono::{DateTime, Duration, Utc};
-use zhucun_mobile::capture::{Capture, Command, TrackPolicy};
-use zhucun_mobile::demo;
-use zhucun_mobile::platform::photo::{reencode, PhotoPolicy, SimulatedCamera};
-use zhucun_mobile::progress;
-use zhucun_mobile::sync::{SharedStore, SyncConfig};
+use zhucun_mobile_core::capture::{Capture, Command, TrackPolicy};
+use zhucun_mobile_core::demo;
+use zhucun_mobile_core::platform::photo::{reencode, PhotoPolicy, SimulatedCamera};
+use zhucun_mobile_core::progress;
+use zhucun_mobile_core::sync::{SharedStore, SyncConfig};
 use zhucun_shared::verdict::{PersonReport, Status};
 use zhucun_tests::{arrive_in_village, fix, DemoServer};
 

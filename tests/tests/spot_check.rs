@@ -3,9 +3,9 @@
 //! finding, and the next sync shows the item checked.
 
 use chrono::{Duration, Utc};
-use zhucun_mobile::capture::{Capture, Command, TrackPolicy};
-use zhucun_mobile::demo;
-use zhucun_mobile::sync::SyncConfig;
+use zhucun_mobile_core::capture::{Capture, Command, TrackPolicy};
+use zhucun_mobile_core::demo;
+use zhucun_mobile_core::sync::SyncConfig;
 use zhucun_shared::record::RecordBody;
 use zhucun_shared::spot_check::SpotCheckReason;
 use zhucun_shared::verdict::FlagKind;

@@ -1,10 +1,10 @@
 //! Platform services behind small traits, each with a simulated implementation for tests,
-//! the desktop demo and screenshots. Android and iOS specifics live in their own modules.
+//! the desktop demo and screenshots. Android and iOS specifics live in their own modules; the
+//! webview's geolocation, which needs Dioxus, lives in the app (`zhucun-mobile`).
 
 pub mod clock;
 pub mod location;
 pub mod photo;
-pub mod webview;
 
 #[cfg(target_os = "android")]
 mod android;

@@ -1,12 +1,12 @@
-//! Phone-side figures, measured in one run (`cargo bench -p zhucun-mobile --bench mobile`):
+//! Phone-side figures, measured in one run (`cargo bench -p zhucun-mobile-core --bench mobile`):
 //! saving a fix and a visit locally (p50/p99), re-encoding a 12-megapixel JPEG (time, bytes),
 //! and bytes sent per household visit with its photo against ODK Collect's "small" setting.
 
 use chrono::{DateTime, Duration, Utc};
 use std::time::Instant;
-use zhucun_mobile::platform::photo::{reencode, PhotoPolicy, SimulatedCamera};
-use zhucun_mobile::store::Identity;
-use zhucun_mobile::Store;
+use zhucun_mobile_core::platform::photo::{reencode, PhotoPolicy, SimulatedCamera};
+use zhucun_mobile_core::store::Identity;
+use zhucun_mobile_core::Store;
 use zhucun_shared::ids::{DeviceId, HouseholdId, PersonId, RecordId};
 use zhucun_shared::record::{Fix, FixProvider, RecordBody};
 use zhucun_shared::sync::{PushRequest, PROTOCOL_VERSION};

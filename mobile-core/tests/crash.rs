@@ -7,9 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use std::collections::{HashMap, HashSet};
 use std::process::Command;
-use zhucun_mobile::platform::photo::sha256_hex;
-use zhucun_mobile::store::Identity;
-use zhucun_mobile::Store;
+use zhucun_mobile_core::platform::photo::sha256_hex;
+use zhucun_mobile_core::store::Identity;
+use zhucun_mobile_core::Store;
 use zhucun_shared::ids::{DeviceId, HouseholdId, PersonId, VillageId};
 use zhucun_shared::record::{Fix, FixProvider, RecordBody};
 
