@@ -122,7 +122,12 @@ async fn refresh(
     Ok(())
 }
 
-/// Drains the queue in the background for the server's life: at once after a push, and every
+/// After a push wakes it, the worker lets this long pass before it drains: a phone sending its
+/// day in a burst of batches costs one re-evaluation, not one per batch. (Reads meanwhile find
+/// the person-month queued and evaluate it themselves.)
+const SETTLE: Duration = Duration::from_secs(2);
+
+/// Drains the queue in the background for the server's life: shortly after a push, and every
 /// few seconds for what other server instances queued.
 pub async fn run_worker(state: AppState) {
     loop {
@@ -131,7 +136,12 @@ pub async fn run_worker(state: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "re-evaluating queued verdicts"),
         }
-        let _ = tokio::time::timeout(Duration::from_secs(5), state.verdict_work.notified()).await;
+        if tokio::time::timeout(Duration::from_secs(5), state.verdict_work.notified())
+            .await
+            .is_ok()
+        {
+            tokio::time::sleep(SETTLE).await;
+        }
     }
 }
 
