@@ -722,3 +722,27 @@ async fn what_was_refused_goes_up_when_retried_after_the_office_fixes_it() {
     assert_eq!((q.pending_records, q.set_aside.len()), (0, 0), "{q:?}");
     assert_eq!(q.confirmed_seq, q.last_seq);
 }
+
+/// A phone tuned to push more records at once than the protocol allows still sends batches
+/// the server takes (it once sent them whole and was refused every time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_larger_than_the_protocol_allows_goes_up_in_allowed_pushes() {
+    let srv = Server::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    srv.signed_in_phone(&dir, "yang", SyncConfig::default())
+        .await;
+    let store = phone(&dir);
+    let ids = write(&store, zhucun_shared::sync::MAX_PUSH_RECORDS + 10);
+    let token = store.lock().unwrap().meta("token").unwrap();
+    let config = SyncConfig {
+        batch: zhucun_shared::sync::MAX_PUSH_RECORDS * 2,
+        ..SyncConfig::default()
+    };
+    SyncEngine::new(Api::new(&srv.base).unwrap().with_token(token), config)
+        .sync_once(&store, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(store.lock().unwrap().queue_state().unwrap().pending_records, 0);
+    let held = on_server(&srv).await;
+    assert!(ids.iter().all(|id| held.contains_key(id)));
+}

@@ -21,7 +21,9 @@ use chrono::{DateTime, Utc};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use zhucun_shared::record::DeviceRecord;
-use zhucun_shared::sync::{Conflict, ConflictKind, PushRequest, PROTOCOL_VERSION};
+use zhucun_shared::sync::{
+    Conflict, ConflictKind, PushRequest, MAX_PUSH_RECORDS, PROTOCOL_VERSION,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -79,7 +81,7 @@ pub struct SyncReport {
 /// Tuning of one engine.
 #[derive(Clone, Debug)]
 pub struct SyncConfig {
-    /// Records per push (the protocol allows up to 2000).
+    /// Records per push (at most the protocol's `MAX_PUSH_RECORDS`, whatever is asked).
     pub batch: usize,
     /// Bytes per photo upload request: small enough to finish on a weak signal.
     pub photo_chunk: usize,
@@ -242,7 +244,11 @@ impl SyncEngine {
             let (id, batch) = {
                 let s = lock(store);
                 let id = s.identity()?.ok_or(SyncError::NotSignedIn)?;
-                let limit = if probe { 1 } else { self.config.batch };
+                let limit = if probe {
+                    1
+                } else {
+                    self.config.batch.clamp(1, MAX_PUSH_RECORDS)
+                };
                 (id, s.unconfirmed(limit)?)
             };
             report.confirmed_seq = lock(store).confirmed_seq()?;
