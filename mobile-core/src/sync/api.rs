@@ -162,42 +162,43 @@ impl Api {
             username: username.to_string(),
             password: password.to_string(),
         };
-        let resp = self
-            .http
-            .post(format!("{}{LOGIN}", self.base))
-            .json(&req)
-            .send()
-            .await?;
+        let resp = self.http.post(self.url(LOGIN)).json(&req).send().await?;
         Ok(Self::check(resp).await?.json().await?)
+    }
+
+    /// Sends with the session's token and reads the answer as JSON.
+    async fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        rb: RequestBuilder,
+    ) -> Result<T, ApiError> {
+        let resp = self.authed(rb).send().await?;
+        Ok(Self::check(resp).await?.json().await?)
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
     }
 
     pub async fn enroll(&self, label: &str) -> Result<EnrollResponse, ApiError> {
         let req = EnrollRequest {
             label: label.to_string(),
         };
-        let rb = self
-            .http
-            .post(format!("{}{}", self.base, paths::DEVICES))
-            .json(&req);
-        let resp = self.authed(rb).send().await?;
-        Ok(Self::check(resp).await?.json().await?)
+        self.send(self.http.post(self.url(paths::DEVICES)).json(&req))
+            .await
     }
 
     pub async fn push(&self, req: &PushRequest) -> Result<PushResponse, ApiError> {
-        let rb = self.http.post(format!("{}{PUSH}", self.base)).json(req);
-        let resp = self.authed(rb).send().await?;
-        Ok(Self::check(resp).await?.json().await?)
+        self.send(self.http.post(self.url(PUSH)).json(req)).await
     }
 
     pub async fn pull(&self, cursor: Option<&str>) -> Result<PullResponse, ApiError> {
-        let mut rb = self.http.get(format!("{}{PULL}", self.base));
+        let mut rb = self.http.get(self.url(PULL));
         if let Some(c) = cursor {
             rb = rb.query(&PullQuery {
                 cursor: Some(c.to_string()),
             });
         }
-        let resp = self.authed(rb).send().await?;
-        Ok(Self::check(resp).await?.json().await?)
+        self.send(rb).await
     }
 
     /// How much of a file the server holds; `None` when it has none of it.
@@ -207,8 +208,7 @@ impl Api {
         sha256: &str,
     ) -> Result<Option<PhotoStatus>, ApiError> {
         let path = paths::with(file_paths(kind).1, sha256);
-        let rb = self.http.get(format!("{}{path}", self.base));
-        let resp = self.authed(rb).send().await?;
+        let resp = self.authed(self.http.get(self.url(&path))).send().await?;
         if resp.status() == StatusCode::NOT_FOUND {
             return Ok(None);
         }
@@ -227,26 +227,21 @@ impl Api {
         let path = paths::with(file_paths(kind).0, sha256);
         let rb = self
             .http
-            .put(format!("{}{path}", self.base))
+            .put(self.url(&path))
             .query(&ChunkQuery { offset, total })
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(chunk.to_vec());
-        let resp = self.authed(rb).send().await?;
-        Ok(Self::check(resp).await?.json().await?)
+        self.send(rb).await
     }
 
     /// This month's spot-check queue over the caller's jurisdiction.
     pub async fn spot_checks(&self) -> Result<zhucun_shared::spot_check::SpotCheckQueue, ApiError> {
-        let rb = self.http.get(format!("{}{SPOT_CHECKS}", self.base));
-        let resp = self.authed(rb).send().await?;
-        Ok(Self::check(resp).await?.json().await?)
+        self.send(self.http.get(self.url(SPOT_CHECKS))).await
     }
 
     /// Everyone the caller may look at (a team leader: the team).
     pub async fn people(&self) -> Result<Vec<PersonSummary>, ApiError> {
-        let rb = self.http.get(format!("{}{PEOPLE}", self.base));
-        let resp = self.authed(rb).send().await?;
-        Ok(Self::check(resp).await?.json().await?)
+        self.send(self.http.get(self.url(PEOPLE))).await
     }
 
     /// A person's verdicts for the current month.
@@ -255,9 +250,7 @@ impl Api {
         id: zhucun_shared::ids::PersonId,
     ) -> Result<zhucun_shared::verdict::PersonReport, ApiError> {
         let path = paths::with(paths::PERSON_REPORT, id);
-        let rb = self.http.get(format!("{}{path}", self.base));
-        let resp = self.authed(rb).send().await?;
-        Ok(Self::check(resp).await?.json().await?)
+        self.send(self.http.get(self.url(&path))).await
     }
 
     /// A person's fixes of one local day.
@@ -269,9 +262,8 @@ impl Api {
         let path = paths::with(paths::PERSON_TRAJECTORY, id);
         let rb = self
             .http
-            .get(format!("{}{path}", self.base))
+            .get(self.url(&path))
             .query(&TrajectoryQuery { date });
-        let resp = self.authed(rb).send().await?;
-        Ok(Self::check(resp).await?.json().await?)
+        self.send(rb).await
     }
 }
