@@ -18,7 +18,7 @@ pub struct AppState(Arc<AppInner>);
 pub struct AppInner {
     /// "Now" for request handling.
     pub clock: Arc<dyn Clock>,
-    /// The rules and calendar in force, as part of a kept verdict's basis.
+    /// The build, rules and calendar in force, as part of a kept verdict's basis.
     pub policy_basis: String,
     /// Wakes the worker that re-evaluates queued verdicts.
     pub verdict_work: tokio::sync::Notify,
@@ -137,7 +137,13 @@ impl AppState {
         let policy_basis = {
             use sha2::{Digest, Sha256};
             let digest = Sha256::digest(format!("{rules_toml}\u{0}{calendar_toml}").as_bytes());
-            format!("{}|{}", catalogue.version, &hex::encode(digest)[..16])
+            // The build too: a new evaluator may judge the same records otherwise.
+            format!(
+                "{}|{}|{}",
+                env!("ZHUCUN_BUILD"),
+                catalogue.version,
+                &hex::encode(digest)[..16]
+            )
         };
         Ok(Self(Arc::new(AppInner {
             clock,
