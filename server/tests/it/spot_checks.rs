@@ -1,10 +1,8 @@
 //! The spot-check queue, endpoint by endpoint over real HTTP: flagged records first, over the
 //! caller's jurisdiction only, and a note attached by a checker closes an item.
 
-mod common;
-
 use chrono::{Datelike, Duration, Utc};
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 use zhucun_server::store::Store;

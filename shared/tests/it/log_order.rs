@@ -2,10 +2,8 @@
 //! it says. Out of log order or before enrolment is flagged with the numbers; a late upload in
 //! order is only marked late, and only where receipts are known (the server).
 
-mod common;
-
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use common::*;
+use crate::common::*;
 use rstest::rstest;
 use zhucun_shared::ids::{DeviceId, PersonId, RecordId};
 use zhucun_shared::org::Device;

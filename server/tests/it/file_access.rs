@@ -3,10 +3,8 @@
 //! sent the file shows it to nobody; a file the caller may not have answers exactly as an
 //! unknown one; downloads carry headers a browser cannot turn into a page.
 
-mod common;
-
 use chrono::{DateTime, Utc};
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::Digest;

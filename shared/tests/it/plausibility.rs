@@ -1,9 +1,7 @@
 //! Grounds to reject or flag a record: what a supervisor's spot check looks at first.
 
-mod common;
-
 use chrono::Duration;
-use common::*;
+use crate::common::*;
 use zhucun_shared::geometry::offset;
 use zhucun_shared::plausibility::PhotoFacts;
 use zhucun_shared::record::{DeviceRecord, RecordBody, ServerReceipt};

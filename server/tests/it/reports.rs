@@ -2,10 +2,8 @@
 //! a picture sent twice under different files is caught by its perceptual hash, which only the
 //! server computes.
 
-mod common;
-
 use chrono::{Datelike, Duration, Utc};
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::Digest;

@@ -1,10 +1,8 @@
 //! The storage story, on SQLite and (when configured) PostgreSQL: the same steps, the same
 //! answers.
 
-mod common;
-
 use chrono::{Duration, SubsecRound, TimeZone, Utc};
-use common::*;
+use crate::common::*;
 use zhucun_server::store::{IncomingRecord, PhotoRow, SessionRow, Store, StoreError, UserRow};
 use zhucun_shared::ids::*;
 use zhucun_shared::org::{Device, LatLon};

@@ -2,9 +2,7 @@
 //! a full server answers 503 with Retry-After at once instead of stalling, and a body that
 //! stops arriving is abandoned.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -1,9 +1,7 @@
 //! One table of boundary cases per rule id of the plan (RULES.md).
 
-mod common;
-
 use chrono::Duration;
-use common::*;
+use crate::common::*;
 use rstest::rstest;
 use zhucun_shared::calendar::WorkCalendar;
 use zhucun_shared::catalogue::PLAN_RULE_IDS;

@@ -3,10 +3,8 @@
 //! report and in the spot-check queue with the numbers; an honest phone that synced a week
 //! late is only marked late.
 
-mod common;
-
 use chrono::{DateTime, Datelike, Duration, Utc};
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 use zhucun_shared::ids::PersonId;

@@ -1,9 +1,7 @@
 //! Import of what township offices keep: a good file is imported whole; a bad row is reported
 //! with the file, row and column, and nothing of the file is stored.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use indicatif::ProgressBar;
 use std::path::{Path, PathBuf};
 use zhucun_server::import::{import_households, import_pairings, import_villages, ImportError};

@@ -2,10 +2,8 @@
 //! schema, so that a client can be generated from it and a schema-driven tester can exercise
 //! every route; and what the server answers, and what the phone sends, match those schemas.
 
-mod common;
-
 use chrono::{Duration, Utc};
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha2::Digest;

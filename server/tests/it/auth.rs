@@ -1,8 +1,6 @@
 //! Login, tokens, devices and the throttle on failed logins.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use zhucun_server::store::Store;

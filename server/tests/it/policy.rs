@@ -1,9 +1,7 @@
 //! A county's own rules file and calendar: checked whole, refused with the entry and field at
 //! fault, and used by the server from its next start.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use zhucun_server::policy::{self, Policy, PolicyError};
 use zhucun_server::store::Store;
 use zhucun_shared::catalogue::BUNDLED_RULES;

@@ -1,9 +1,7 @@
 //! Photo upload: by SHA-256, idempotent, resumable; checked, read and stored content-addressed.
 
-mod common;
-
 use chrono::{TimeZone, Utc};
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::Digest;

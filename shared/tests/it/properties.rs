@@ -1,10 +1,8 @@
 //! Invariants of the evaluator: arrival order and repetition change nothing, and a record that
 //! is rejected never raises a count.
 
-mod common;
-
 use chrono::Duration;
-use common::*;
+use crate::common::*;
 use proptest::prelude::*;
 use zhucun_shared::record::{DeviceRecord, RecordBody, ReportKind};
 use zhucun_shared::role::Role;

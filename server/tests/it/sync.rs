@@ -1,10 +1,8 @@
 //! The sync protocol over real HTTP: resent, overlapping, conflicting and reordered batches
 //! store each record once, and the watermark tells the phone what it may drop.
 
-mod common;
-
 use chrono::{Duration, TimeZone, Utc};
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use serde_json::json;
 use zhucun_server::store::Store;

@@ -2,10 +2,8 @@
 //! from-scratch evaluation gives, whatever the order and batches records arrive in; the queue
 //! of pending re-evaluations survives a restart; `rebuild` recomputes everything.
 
-mod common;
-
 use chrono::{DateTime, Duration, Utc};
-use common::*;
+use crate::common::*;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;

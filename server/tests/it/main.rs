@@ -1,0 +1,26 @@
+//! The server's integration tests, in one binary (one link step instead of one per file):
+//! each module exercises the real server over HTTP on loopback, or its store, on SQLite and,
+//! when `ZHUCUN_TEST_PG_URL` is set, PostgreSQL.
+
+mod common;
+
+mod attachments;
+mod auth;
+mod back_filled;
+mod bad_input;
+mod cli;
+mod connections;
+#[cfg(feature = "demo")]
+mod demo;
+mod evaluation;
+mod file_access;
+mod import;
+mod jurisdiction;
+mod kept_verdicts;
+mod openapi;
+mod photos;
+mod policy;
+mod reports;
+mod spot_checks;
+mod store_story;
+mod sync;

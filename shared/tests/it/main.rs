@@ -1,0 +1,10 @@
+//! The domain's integration tests, in one binary: the rules table, the plausibility checks,
+//! the device-log order checks, the record kinds and the properties of the evaluator.
+
+mod common;
+
+mod log_order;
+mod note_kind;
+mod plausibility;
+mod properties;
+mod rules;
