@@ -290,3 +290,62 @@ pub fn duration_hm(minutes: i64) -> String {
         format!("{} 小时 {} 分", minutes / 60, minutes % 60)
     }
 }
+
+// Whether a visit counts
+pub const COUNTS: &str = "计入";
+pub const NOT_COUNTED: &str = "不计入";
+pub const WILL_COUNT: &str = "将计入";
+pub const IF_CHECKED_OUT_NOW: &str = "此时签退";
+pub const SERVER_SAYS: &str = "服务器";
+pub const WITHDRAW: &str = "撤回";
+pub const WITHDRAW_VISIT_REASON: &str = "误签到，撤回本次走访";
+pub const CONFIRM: &str = "确定";
+pub const CANCEL: &str = "取消";
+pub const CONFIRM_WITHDRAW: &str = "撤回本次走访？撤回记录会保留在日志中，本次走访不再计入。";
+pub const CONFIRM_END_DUTY: &str = "结束值守？结束后不再记录轨迹。";
+pub const CONFIRM_VILLAGE_CHECK_OUT: &str = "离村签退？签退后本次驻村停留结束。";
+
+/// One reason a visit does not count, in the plan's terms: "距农户 120 米，超出 50 米".
+pub fn shortfall(s: &zhucun_shared::visits::VisitShortfall) -> String {
+    use zhucun_shared::visits::VisitShortfall as S;
+    match s {
+        S::NotOnDuty => "未在值守".into(),
+        S::NotInVillage => "未进村签到".into(),
+        S::NoFix => "无可用定位".into(),
+        S::TooFar {
+            distance_m,
+            allowed_m,
+        } => format!(
+            "距农户 {}，超出 {allowed_m:.0} {METRES}",
+            distance(*distance_m)
+        ),
+        S::TooShort {
+            seconds,
+            required_minutes,
+        } => format!(
+            "走访 {} 分钟，不足 {required_minutes} 分钟",
+            seconds.max(&0) / 60
+        ),
+        S::NoPhoto => "走访期间无照片".into(),
+    }
+}
+
+/// "将计入" or "不计入：走访 1 分钟，不足 5 分钟；走访期间无照片".
+pub fn outlook(shortfalls: &[zhucun_shared::visits::VisitShortfall]) -> String {
+    if shortfalls.is_empty() {
+        WILL_COUNT.to_string()
+    } else {
+        let why: Vec<String> = shortfalls.iter().map(shortfall).collect();
+        format!("{NOT_COUNTED}：{}", why.join("；"))
+    }
+}
+
+/// The server's answer on a visit: "计入" or "不计入：走访时间不足（…）".
+pub fn server_answer(a: &crate::progress::ServerAnswer) -> String {
+    match a {
+        crate::progress::ServerAnswer::Counted => COUNTS.to_string(),
+        crate::progress::ServerAnswer::NotCounted { reason, detail } => {
+            format!("{NOT_COUNTED}：{}（{detail}）", reason.label_zh())
+        }
+    }
+}

@@ -265,6 +265,109 @@ pub fn reused_photos(
     reused
 }
 
+/// Why one visit does not (or will not) count, with the numbers of the rules in force: the
+/// evaluator's own checks of a visit ([`check_visit`] uses the same functions), typed so that
+/// the text is rendered from them.
+#[derive(Clone, Debug, PartialEq)]
+pub enum VisitShortfall {
+    /// 不在值守: the visit started off duty.
+    NotOnDuty,
+    /// 未进村签到: not checked into the household's village when the visit started.
+    NotInVillage,
+    /// 无可用定位: no usable fix (after check-out: none came).
+    NoFix,
+    /// 距农户 … 米，超出 … 米: the nearest usable fix is farther than the radius plus its
+    /// accuracy (capped).
+    TooFar { distance_m: f64, allowed_m: f64 },
+    /// 走访 … 分钟，不足 … 分钟
+    TooShort { seconds: i64, required_minutes: i64 },
+    /// 走访期间无照片
+    NoPhoto,
+}
+
+/// The nearest usable fix's shortfall, if any: none usable, or too far from `at`.
+pub fn fix_shortfall<'f>(
+    fixes: impl IntoIterator<Item = &'f Fix>,
+    at: LatLon,
+    interp: &Interpretation,
+) -> Option<VisitShortfall> {
+    let cap = interp.household_accuracy_cap_m;
+    let nearest = fixes
+        .into_iter()
+        .filter(|f| !f.mock && f.accuracy_m <= interp.max_fix_accuracy_m)
+        .map(|f| (near_distance_m(f.position(), at), f.accuracy_m))
+        .min_by(|a, b| (a.0 - a.1.min(cap)).total_cmp(&(b.0 - b.1.min(cap))));
+    match nearest {
+        None => Some(VisitShortfall::NoFix),
+        Some((d, acc)) => {
+            let allowed = interp.household_radius_m + acc.min(cap);
+            (d > allowed).then_some(VisitShortfall::TooFar {
+                distance_m: d,
+                allowed_m: allowed,
+            })
+        }
+    }
+}
+
+/// A visit from `start` to `end` that is shorter than the minimum.
+pub fn duration_shortfall(
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    interp: &Interpretation,
+) -> Option<VisitShortfall> {
+    (end - start < Duration::minutes(interp.min_visit_minutes)).then(|| VisitShortfall::TooShort {
+        seconds: (end - start).num_seconds(),
+        required_minutes: interp.min_visit_minutes,
+    })
+}
+
+/// Whether a photo was taken during the visit (by the time the phone gave it).
+pub fn taken_during(p: &VisitPhoto, start: DateTime<Utc>, end: DateTime<Utc>) -> bool {
+    p.taken_at >= start && p.taken_at <= end
+}
+
+/// What the phone knows of a visit at the doorstep: its records so far, and whether the cadre
+/// was on duty and checked into the household's village when it started.
+#[derive(Clone, Copy, Debug)]
+pub struct VisitSoFar<'a> {
+    pub visit: &'a HouseholdVisit,
+    pub household: &'a Household,
+    pub on_duty: bool,
+    pub in_village: bool,
+}
+
+/// Why a visit will not count, by the evaluator's checks of what is known so far: at
+/// check-in duty, village and the fix (a visit without a fix yet may still get one), at
+/// check-out also the duration and a photo taken during it. Empty: it will count as far as
+/// the phone can tell (the server also checks photo files, reuse and the trajectory).
+pub fn visit_shortfalls(so_far: &VisitSoFar<'_>, interp: &Interpretation) -> Vec<VisitShortfall> {
+    let v = so_far.visit;
+    let mut out = Vec::new();
+    if !so_far.on_duty {
+        out.push(VisitShortfall::NotOnDuty);
+    }
+    if !so_far.in_village {
+        out.push(VisitShortfall::NotInVillage);
+    }
+    let fix = fix_shortfall(
+        v.fixes.iter().map(|p| &p.fix),
+        so_far.household.location,
+        interp,
+    );
+    match (fix, v.end) {
+        (Some(VisitShortfall::NoFix), None) => {}
+        (Some(s), _) => out.push(s),
+        (None, _) => {}
+    }
+    if let Some(end) = v.end {
+        out.extend(duration_shortfall(v.start, end, interp));
+        if !v.photos.iter().any(|p| taken_during(p, v.start, end)) {
+            out.push(VisitShortfall::NoPhoto);
+        }
+    }
+    out
+}
+
 /// The result of checking one visit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VisitCheck {
@@ -312,7 +415,7 @@ pub fn check_visit(
         };
     };
     let minutes = (end - v.start).num_seconds() as f64 / 60.0;
-    if end - v.start < Duration::minutes(interp.min_visit_minutes) {
+    if duration_shortfall(v.start, end, interp).is_some() {
         rejections.push(reject(
             RejectReason::VisitTooShort,
             format!(
@@ -325,7 +428,6 @@ pub fn check_visit(
     let (from, to) = (v.start.timestamp_millis(), end.timestamp_millis());
     let lo = track.partition_point(|p| p.t < from);
     let during = track[lo..].iter().take_while(|p| p.t <= to);
-    let usable = |f: &Fix| !f.mock && f.accuracy_m <= interp.max_fix_accuracy_m;
     let fixes: Vec<&Fix> = v
         .fixes
         .iter()
@@ -339,37 +441,28 @@ pub fn check_visit(
             detail: format!("{} 走访含模拟定位", h.head_name),
         });
     }
-    let nearest = fixes
-        .iter()
-        .filter(|f| usable(f))
-        .map(|f| (near_distance_m(f.position(), h.location), f.accuracy_m))
-        .min_by(|a, b| {
-            (a.0 - a.1.min(interp.household_accuracy_cap_m))
-                .total_cmp(&(b.0 - b.1.min(interp.household_accuracy_cap_m)))
-        });
-    match nearest {
-        None => rejections.push(reject(
+    match fix_shortfall(fixes.iter().copied(), h.location, interp) {
+        Some(VisitShortfall::NoFix) => rejections.push(reject(
             RejectReason::NoFix,
             format!("{} 走访无可用定位", h.head_name),
         )),
-        Some((d, acc)) => {
-            let allowed = interp.household_radius_m + acc.min(interp.household_accuracy_cap_m);
-            if d > allowed {
-                rejections.push(reject(
-                    RejectReason::TooFarFromHousehold,
-                    format!(
-                        "{} 最近定位距农户 {:.0} 米, 允许 {:.0} 米",
-                        h.head_name, d, allowed
-                    ),
-                ));
-            }
-        }
+        Some(VisitShortfall::TooFar {
+            distance_m,
+            allowed_m,
+        }) => rejections.push(reject(
+            RejectReason::TooFarFromHousehold,
+            format!(
+                "{} 最近定位距农户 {:.0} 米, 允许 {:.0} 米",
+                h.head_name, distance_m, allowed_m
+            ),
+        )),
+        _ => {}
     }
     // Photos: taken during the visit and not reused from another.
     let mut good_photo = false;
     let mut missing_file = false;
     for p in &v.photos {
-        let during = p.taken_at >= v.start && p.taken_at <= end;
+        let during = taken_during(p, v.start, end);
         if !files.held(&p.sha256) {
             missing_file = true;
             continue;

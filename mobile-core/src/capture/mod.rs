@@ -22,7 +22,9 @@ use zhucun_shared::record::{
     is_location_lost_note, DeviceRecord, EventKind, Fix, NoteKind, RecordBody,
 };
 use zhucun_shared::sessions::{duty_sessions, session_of, village_check_ins};
-use zhucun_shared::visits::{logged_visits, visit_of};
+use zhucun_shared::visits::{
+    logged_visits, visit_of, visit_shortfalls, VisitShortfall, VisitSoFar,
+};
 
 /// A fix older than this is not used for a check-in or a photo position.
 pub const FRESH_FIX: Duration = Duration::minutes(2);
@@ -81,6 +83,19 @@ pub struct OpenVisit {
     pub photos: u32,
     /// Notes in force, oldest first.
     pub notes: Vec<String>,
+}
+
+/// Whether the latest visit will count, as the phone can tell at the doorstep (the evaluator's
+/// checks of one visit, [`visit_shortfalls`], with the rules in force).
+#[derive(Clone, Debug, PartialEq)]
+pub struct VisitOutlook {
+    pub check_in: RecordId,
+    pub checked_out: bool,
+    /// Why it will not count, from what is known now (empty: it will, as far as the phone can
+    /// tell).
+    pub shortfalls: Vec<VisitShortfall>,
+    /// For a visit still open: why it would not count if checked out now.
+    pub if_checked_out_now: Option<Vec<VisitShortfall>>,
 }
 
 /// Where the cadre is in the day, rebuilt from the log.
@@ -226,6 +241,45 @@ impl CaptureState {
                 photos: l.visit.photos.len() as u32,
                 notes: l.visit.notes.into_iter().map(|(_, t)| t).collect(),
             });
+    }
+
+    /// Whether the latest visit (not withdrawn) will count, and why not.
+    pub fn visit_outlook(&self, reference: &Reference, now: DateTime<Utc>) -> Option<VisitOutlook> {
+        let visit = logged_visits(&self.visit_log)
+            .into_iter()
+            .find(|l| !l.withdrawn)?
+            .visit;
+        let household = reference.org.household(visit.household_id)?;
+        let at = visit.start;
+        let on_duty = duty_sessions(&self.duty_log)
+            .iter()
+            .any(|d| d.start <= at && d.end.is_none_or(|e| e >= at));
+        let in_village = village_check_ins(&self.stay_log).iter().any(|s| {
+            s.village_id == household.village_id && s.start <= at && s.end.is_none_or(|e| e >= at)
+        });
+        let interp = &reference.catalogue.interpretation;
+        let check = |visit: &zhucun_shared::visits::HouseholdVisit| {
+            visit_shortfalls(
+                &VisitSoFar {
+                    visit,
+                    household,
+                    on_duty,
+                    in_village,
+                },
+                interp,
+            )
+        };
+        let if_checked_out_now = visit.end.is_none().then(|| {
+            let mut out_now = visit.clone();
+            out_now.end = Some(now.max(visit.start));
+            check(&out_now)
+        });
+        Some(VisitOutlook {
+            check_in: visit.check_in,
+            checked_out: visit.end.is_some(),
+            shortfalls: check(&visit),
+            if_checked_out_now,
+        })
     }
 
     fn note_fix(&mut self, fix: Fix) {
