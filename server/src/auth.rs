@@ -247,13 +247,24 @@ impl Caller {
     /// What the caller may see on `day`, from the shared jurisdiction model (an admin's
     /// county resolved from the server's townships).
     pub async fn access(&self, state: &AppState, day: NaiveDate) -> Result<Access, ApiError> {
-        let townships = if self.assignments.iter().any(|a| a.role == Role::Admin) {
-            state.store.townships().await?
-        } else {
-            Vec::new()
-        };
-        Ok(Access::of(self.person.id, &self.assignments, day, &townships))
+        Ok(access_of(&state.store, &self.person, &self.assignments, day).await?)
     }
+}
+
+/// What `person`, holding `assignments`, may see on `day`: the county office its county's
+/// townships, everyone else what their assignments cover.
+pub async fn access_of(
+    store: &impl Store,
+    person: &Person,
+    assignments: &[Assignment],
+    day: NaiveDate,
+) -> Result<Access, crate::store::StoreError> {
+    let townships = if assignments.iter().any(|a| a.role == Role::Admin) {
+        store.townships().await?
+    } else {
+        Vec::new()
+    };
+    Ok(Access::of(person.id, assignments, day, &townships))
 }
 
 /// When a session used at `now` expires: `ttl_hours` later (sliding), but never more than

@@ -10,32 +10,26 @@
 //! A file's SHA-256 is no key to it. A file is shown to those who uploaded it (everyone who sent
 //! its bytes whole is recorded) and to those who may see a record using it whose author uploaded
 //! it; a push naming a stored file its author neither uploaded nor may see is refused
-//! ([`check_record_files`]). A file the caller may not have answers exactly as an unknown one.
+//! ([`check_record_files`], [`UploadService::may_see`]). A file the caller may not have answers exactly as an unknown one.
 //!
 //! Unfinished uploads are bounded per person (parts and bytes, see [`crate::Config`]) and
 //! expire; checking a finished file holds one of the `decodes` slots until the check ends.
 
 use super::extract::{ApiPath, ApiQuery};
+use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::photos::document::{could_be_document, inspect_document, is_image, media_type};
-use crate::photos::inspect::{could_be_image, inspect, sniff, DecodeLimits, InspectError};
-use crate::photos::Parked;
-use crate::store::{IncomingRecord, PhotoRow, Store};
-use crate::app::AppState;
+use crate::photos::document::{is_image, media_type};
+use crate::photos::inspect::InspectError;
+use crate::photos::uploads::{Accepts, Held, UploadError, UploadService, Uploader};
+use crate::store::{IncomingRecord, Store};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use sha2::{Digest, Sha256};
-use std::collections::hash_map::{Entry, HashMap};
-use std::io::Write;
-use zhucun_shared::ids::PersonId;
-use zhucun_shared::org::{Assignment, Person};
-use zhucun_shared::period::local_date;
-use zhucun_shared::plausibility::PhotoFacts;
+use std::collections::HashMap;
 use zhucun_shared::record::is_sha256_hex;
 use zhucun_shared::sync::PhotoStatus;
 
@@ -62,48 +56,83 @@ fn checked_sha(sha256: &str) -> ApiResult<&str> {
     }
 }
 
-async fn held(state: &AppState, sha256: &str) -> ApiResult<Option<PhotoRow>> {
-    Ok(state.store.photo(sha256).await?)
+fn uploader(caller: &Caller) -> Uploader<'_> {
+    Uploader {
+        person: &caller.person,
+        assignments: &caller.assignments,
+    }
 }
 
-/// Whether `caller` may have a stored photo: they uploaded it, or they may see a record that
-/// uses it (a photo record, a report's attachment) on the day it was captured and whose author
-/// uploaded it. A record naming a file its author never sent grants nothing: the hash alone is
-/// no proof of holding the file.
-async fn may_see(state: &AppState, caller: &Caller, photo: &PhotoRow) -> ApiResult<bool> {
-    let me = caller.person.id;
-    if photo.uploaded_by == me || state.store.is_file_uploader(&photo.sha256, me).await? {
-        return Ok(true);
-    }
-    let access = caller.access(state, local_date(state.clock.now())).await?;
-    let mut people: HashMap<PersonId, Option<(Person, Vec<Assignment>)>> = HashMap::new();
-    for (author, captured_at) in state.store.uploaders_file_uses(&photo.sha256).await? {
-        if author == me {
-            return Ok(true);
-        }
-        if let Entry::Vacant(e) = people.entry(author) {
-            let found = match state.store.person(author).await? {
-                Some(p) => Some((p, state.store.assignments_of(author).await?)),
-                None => None,
-            };
-            e.insert(found);
-        }
-        let Some(Some((person, assignments))) = people.get(&author) else {
-            continue;
-        };
-        let day = local_date(captured_at);
-        if access.can_see(person, assignments, day, day) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+fn answer(sha256: String, held: Held) -> Json<PhotoStatus> {
+    Json(PhotoStatus {
+        sha256,
+        received_bytes: held.received_bytes,
+        complete: held.complete,
+    })
 }
 
-/// The stored photo, if the caller may have it.
-async fn held_for(state: &AppState, caller: &Caller, sha256: &str) -> ApiResult<Option<PhotoRow>> {
-    match held(state, sha256).await? {
-        Some(p) if may_see(state, caller, &p).await? => Ok(Some(p)),
-        _ => Ok(None),
+impl From<UploadError> for ApiError {
+    fn from(e: UploadError) -> Self {
+        match e {
+            UploadError::EmptyFile => ApiError::invalid("total", "文件不能为空"),
+            UploadError::FileTooLarge { limit } => ApiError::TooLarge { limit },
+            UploadError::OffsetPastHeld { received, .. } => ApiError::Conflict {
+                code: "offset_mismatch",
+                field: Some("offset".into()),
+                message: format!("服务器已收到 {received} 字节，请从该处继续上传"),
+            },
+            UploadError::PastTotal => ApiError::invalid("total", "上传内容超过声明的文件大小"),
+            // 409, like a lost offset: the phone keeps the file and tries again at a later sync.
+            UploadError::TooManyParts {
+                parts,
+                max,
+                expiry_hours: hours,
+            } => ApiError::Conflict {
+                code: "upload_quota",
+                field: Some("parked_uploads".into()),
+                message: format!(
+                    "您已有 {parts} 个文件未传完（上限 {max} 个）：请先把已开始的上传传完，或等 {hours} 小时后未传完的部分自动清除，再上传新文件"
+                ),
+            },
+            UploadError::TooManyBytes {
+                bytes,
+                max,
+                expiry_hours: hours,
+            } => {
+                let mib = |b: u64| b.div_ceil(1024 * 1024);
+                ApiError::Conflict {
+                    code: "upload_quota",
+                    field: Some("parked_bytes".into()),
+                    message: format!(
+                        "您未传完的文件已占用 {} MiB（上限 {} MiB）：请先把已开始的上传传完，或等 {hours} 小时后未传完的部分自动清除，再继续上传",
+                        mib(bytes),
+                        mib(max)
+                    ),
+                }
+            }
+            UploadError::Refused(e) => {
+                let code = match e {
+                    InspectError::NotAnImage => "not_an_image",
+                    InspectError::TooLarge(_) => "image_too_large",
+                    InspectError::Undecodable(_) => "undecodable_image",
+                    InspectError::NotAccepted => "not_accepted_file",
+                    InspectError::BadDocument(_) => "bad_document",
+                    InspectError::TrailingData(_) => "trailing_data",
+                };
+                ApiError::BadPhoto {
+                    code,
+                    field: "body".into(),
+                    message: e.to_string(),
+                }
+            }
+            UploadError::HashMismatch => ApiError::BadPhoto {
+                code: "sha256_mismatch",
+                field: "sha256".into(),
+                message: "文件内容与 SHA-256 不符，请重新上传".into(),
+            },
+            UploadError::Store(e) => e.into(),
+            UploadError::Internal(detail) => ApiError::Internal(detail),
+        }
     }
 }
 
@@ -124,30 +153,13 @@ pub async fn status(
     ApiPath(sha256): ApiPath<String>,
 ) -> ApiResult<Json<PhotoStatus>> {
     let sha256 = checked_sha(&sha256)?;
-    if let Some(p) = held_for(&state, &caller, sha256).await? {
-        return Ok(Json(PhotoStatus {
-            sha256: p.sha256,
-            received_bytes: p.bytes,
-            complete: true,
-        }));
+    match UploadService::new(&state)
+        .status(uploader(&caller), sha256)
+        .await?
+    {
+        Some(held) => Ok(answer(sha256.to_string(), held)),
+        None => Err(ApiError::NotFound("照片")),
     }
-    match state.uploads.received(sha256, caller.person.id) {
-        0 => Err(ApiError::NotFound("照片")),
-        received_bytes => Ok(Json(PhotoStatus {
-            sha256: sha256.to_string(),
-            received_bytes,
-            complete: false,
-        })),
-    }
-}
-
-/// What an upload path accepts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Accepts {
-    /// Pictures: a visit's or an activity's photo.
-    Photos,
-    /// A report's attachments: pictures or documents.
-    Attachments,
 }
 
 pub use zhucun_shared::sync::ChunkQuery;
@@ -226,192 +238,17 @@ async fn receive(
             }
         }
     })?;
-    if q.total == 0 {
-        return Err(ApiError::invalid("total", "文件不能为空"));
-    }
-    if q.total > state.config.max_photo_bytes {
-        drop_part(&state.uploads.part_path(&sha256, caller.person.id)).await;
-        return Err(ApiError::TooLarge {
-            limit: state.config.max_photo_bytes,
-        });
-    }
-    // A photo stored from someone else's upload is not this caller's to know about: they send
-    // the whole file, which proves they have it.
-    if let Some(p) = held_for(&state, &caller, &sha256).await? {
-        return Ok(Json(PhotoStatus {
-            sha256,
-            received_bytes: p.bytes,
-            complete: true,
-        }));
-    }
-    let lock = state.uploads.lock_for(&sha256);
-    let _guard = lock.lock().await;
-    // Another upload of the same file may have finished while this one waited.
-    if let Some(p) = held_for(&state, &caller, &sha256).await? {
-        return Ok(Json(PhotoStatus {
-            sha256,
-            received_bytes: p.bytes,
-            complete: true,
-        }));
-    }
-    let received = state.uploads.received(&sha256, caller.person.id);
-    if q.offset > received {
-        return Err(ApiError::Conflict {
-            code: "offset_mismatch",
-            field: Some("offset".into()),
-            message: format!("服务器已收到 {received} 字节，请从该处继续上传"),
-        });
-    }
-    let part = state.uploads.part_path(&sha256, caller.person.id);
-    let skip = usize::try_from(received - q.offset).unwrap_or(usize::MAX);
-    let new = body.get(skip.min(body.len())..).unwrap_or_default();
-    if received + new.len() as u64 > q.total {
-        drop_part(&part).await;
-        return Err(ApiError::invalid("total", "上传内容超过声明的文件大小"));
-    }
-    if received == 0 {
-        let prefix = &new[..new.len().min(16)];
-        match accepts {
-            Accepts::Photos if !could_be_image(prefix) => {
-                return Err(refused(InspectError::NotAnImage));
-            }
-            Accepts::Attachments if !could_be_image(prefix) && !could_be_document(prefix) => {
-                return Err(refused(InspectError::NotAccepted));
-            }
-            _ => {}
-        }
-        // A new upload: a moment to forget the ones abandoned long ago.
-        if state.uploads.sweep_due() {
-            let st = state.clone();
-            tokio::task::spawn_blocking(move || st.uploads.sweep_abandoned());
-        }
-    }
-    // Held by the person until the bytes are written, so that two chunks sent at once cannot
-    // both pass the quota.
-    let person_lock = state.uploads.lock_for_person(caller.person.id);
-    let person_guard = person_lock.lock().await;
-    if !new.is_empty() && received + (new.len() as u64) < q.total {
-        // This chunk leaves a part parked: within the caller's quota? (A chunk that completes
-        // the file parks nothing: the part is checked and removed at once.)
-        let st = state.clone();
-        let me = caller.person.id;
-        let parked = tokio::task::spawn_blocking(move || st.uploads.parked_by(me)).await?;
-        check_quota(&state.config, parked, received == 0, new.len() as u64)?;
-    }
-    if !new.is_empty() {
-        let bytes = new.to_vec();
-        let path = part.clone();
-        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-            let mut f = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)?;
-            f.write_all(&bytes)?;
-            f.sync_data()
-        })
-        .await?
-        .map_err(|e| ApiError::Internal(format!("writing upload part: {e}")))?;
-        state.metrics.photo_bytes_received.inc_by(new.len() as u64);
-    }
-    drop(person_guard);
-    let received = received + new.len() as u64;
-    if received < q.total {
-        return Ok(Json(PhotoStatus {
-            sha256,
-            received_bytes: received,
-            complete: false,
-        }));
-    }
-    finish(accepts, &state, &caller, &sha256, &part).await?;
-    Ok(Json(PhotoStatus {
-        sha256,
-        received_bytes: received,
-        complete: true,
-    }))
-}
-
-/// Refuses a chunk that would take the caller's unfinished uploads past their quota: as many
-/// parts (`starts_part`: this chunk opens a new one) or bytes as the configuration allows.
-/// 409, like a lost offset: the phone keeps the file and tries again at a later sync.
-fn check_quota(
-    config: &crate::Config,
-    parked: Parked,
-    starts_part: bool,
-    adding: u64,
-) -> ApiResult<()> {
-    let hours = config.upload_expiry_secs.div_ceil(3600);
-    if starts_part && parked.parts >= config.max_parked_uploads {
-        return Err(ApiError::Conflict {
-            code: "upload_quota",
-            field: Some("parked_uploads".into()),
-            message: format!(
-                "您已有 {} 个文件未传完（上限 {} 个）：请先把已开始的上传传完，或等 {hours} 小时后未传完的部分自动清除，再上传新文件",
-                parked.parts, config.max_parked_uploads
-            ),
-        });
-    }
-    // One file of the largest size can always be sent, whatever the setting.
-    let max_bytes = config.max_parked_upload_bytes.max(config.max_photo_bytes);
-    if parked.bytes + adding > max_bytes {
-        let mib = |b: u64| b.div_ceil(1024 * 1024);
-        return Err(ApiError::Conflict {
-            code: "upload_quota",
-            field: Some("parked_bytes".into()),
-            message: format!(
-                "您未传完的文件已占用 {} MiB（上限 {} MiB）：请先把已开始的上传传完，或等 {hours} 小时后未传完的部分自动清除，再继续上传",
-                mib(parked.bytes),
-                mib(max_bytes)
-            ),
-        });
-    }
-    Ok(())
-}
-
-/// Drops a partial upload the server refused: the phone starts over.
-async fn drop_part(part: &std::path::Path) {
-    match tokio::fs::remove_file(part).await {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => tracing::warn!(part = %part.display(), error = %e, "dropping a refused upload"),
-    }
-}
-
-fn refused(e: InspectError) -> ApiError {
-    let code = match e {
-        InspectError::NotAnImage => "not_an_image",
-        InspectError::TooLarge(_) => "image_too_large",
-        InspectError::Undecodable(_) => "undecodable_image",
-        InspectError::NotAccepted => "not_accepted_file",
-        InspectError::BadDocument(_) => "bad_document",
-        InspectError::TrailingData(_) => "trailing_data",
-    };
-    ApiError::BadPhoto {
-        code,
-        field: "body".into(),
-        message: e.to_string(),
-    }
-}
-
-/// One of the `decodes` slots, owned by the blocking task that decodes: released when that task
-/// ends, even if the request that started it was dropped meanwhile.
-struct DecodeSlot(AppState);
-
-impl DecodeSlot {
-    async fn acquire(state: &AppState) -> ApiResult<Self> {
-        state
-            .decodes
-            .acquire()
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .forget();
-        Ok(Self(state.clone()))
-    }
-}
-
-impl Drop for DecodeSlot {
-    fn drop(&mut self) {
-        self.0.decodes.add_permits(1);
-    }
+    let held = UploadService::new(&state)
+        .receive(
+            accepts,
+            uploader(&caller),
+            &sha256,
+            q.offset,
+            q.total,
+            &body,
+        )
+        .await?;
+    Ok(answer(sha256, held))
 }
 
 /// Refuses a push naming a stored file (a photo record's photo, a report's attachment) that the
@@ -438,6 +275,7 @@ pub async fn check_record_files(
     shas.sort_unstable();
     shas.dedup();
     let holdings = state.store.held_files(caller.person.id, &shas).await?;
+    let files = UploadService::new(state);
     let mut seen: HashMap<&str, bool> = HashMap::new();
     for (field, sha) in &named {
         // Not stored (yet), or uploaded by the author: nothing to prove.
@@ -447,8 +285,8 @@ pub async fn check_record_files(
         let ok = match seen.get(sha) {
             Some(ok) => *ok,
             None => {
-                let ok = match held(state, sha).await? {
-                    Some(p) => may_see(state, caller, &p).await?,
+                let ok = match state.store.photo(sha).await? {
+                    Some(p) => files.may_see(uploader(caller), &p).await?,
                     None => true,
                 };
                 seen.insert(sha, ok);
@@ -461,98 +299,6 @@ pub async fn check_record_files(
                 "记录所附文件须由本人上传：请先在本机上传该文件，再同步这条记录",
             ));
         }
-    }
-    Ok(())
-}
-
-/// Checks the whole file and moves it to the object store; on any refusal the part is dropped.
-async fn finish(
-    accepts: Accepts,
-    state: &AppState,
-    caller: &Caller,
-    sha256: &str,
-    part: &std::path::Path,
-) -> ApiResult<()> {
-    let limits = DecodeLimits {
-        max_side: state.config.max_image_side,
-        max_pixels: state.config.max_image_pixels,
-        max_alloc: state.config.max_decode_bytes,
-    };
-    let path = part.to_path_buf();
-    let expected = sha256.to_string();
-    let slot = DecodeSlot::acquire(state).await?;
-    let checked = tokio::task::spawn_blocking(move || {
-        // The slot is released when the check ends, not when the request does: a client that
-        // hangs up mid-decode does not free it for another decode.
-        let _slot = slot;
-        let bytes = std::fs::read(&path).map_err(|e| ApiError::Internal(e.to_string()))?;
-        if hex::encode(Sha256::digest(&bytes)) != expected {
-            return Err(ApiError::BadPhoto {
-                code: "sha256_mismatch",
-                field: "sha256".into(),
-                message: "文件内容与 SHA-256 不符，请重新上传".into(),
-            });
-        }
-        let found = match accepts {
-            Accepts::Attachments if sniff(&bytes).is_none() => {
-                let format = inspect_document(&bytes).map_err(refused)?;
-                // A document has no picture to measure or compare.
-                (format, 0, 0, PhotoFacts::default())
-            }
-            _ => {
-                let i = inspect(&bytes, limits).map_err(refused)?;
-                (i.format, i.width, i.height, i.facts)
-            }
-        };
-        Ok((bytes, found))
-    })
-    .await?;
-    let (bytes, (format, width, height, facts)) = match checked {
-        Ok(v) => v,
-        Err(e) => {
-            drop_part(part).await;
-            tracing::info!(%sha256, error = %e, "photo refused");
-            return Err(e);
-        }
-    };
-    let size = bytes.len() as u64;
-    state
-        .objects
-        .put(sha256, bytes)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    state
-        .store
-        .put_photo(&PhotoRow {
-            sha256: sha256.to_string(),
-            bytes: size,
-            format: format.to_string(),
-            width,
-            height,
-            facts,
-            uploaded_by: caller.person.id,
-            uploaded_at: state.clock.now(),
-        })
-        .await?;
-    let _ = tokio::fs::remove_file(part).await;
-    state.metrics.photos_stored.inc();
-    // What the server read from the file (EXIF, perceptual hash) bears on the verdicts of every
-    // record using it.
-    let now = state.clock.now();
-    let marks: Vec<_> = state
-        .store
-        .file_uses(sha256)
-        .await?
-        .into_iter()
-        .flat_map(|(person, at)| {
-            crate::store::months_touched(at, now)
-                .into_iter()
-                .map(move |m| (person, m))
-        })
-        .collect();
-    if !marks.is_empty() {
-        state.store.mark_dirty(&marks).await?;
-        state.verdict_work.notify_one();
     }
     Ok(())
 }
@@ -575,7 +321,8 @@ pub async fn download(
     ApiPath(sha256): ApiPath<String>,
 ) -> ApiResult<Response> {
     let sha256 = checked_sha(&sha256)?;
-    let photo = held_for(&state, &caller, sha256)
+    let photo = UploadService::new(&state)
+        .held_for(uploader(&caller), sha256)
         .await?
         .ok_or(ApiError::NotFound("照片"))?;
     let bytes = state

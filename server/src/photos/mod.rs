@@ -1,9 +1,11 @@
 //! Photo files and reports' attached documents: content-addressed storage behind
 //! [`ObjectStore`] (a directory here; an S3-compatible bucket can implement the same trait),
-//! the staging of resumable uploads, and [`inspect`]ion of what a file really is.
+//! the staging of resumable uploads and their protocol ([`uploads`]), and [`inspect`]ion of what
+//! a file really is.
 
 pub mod document;
 pub mod inspect;
+pub mod uploads;
 
 use std::future::Future;
 use std::io::Write;
