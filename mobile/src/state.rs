@@ -5,11 +5,12 @@
 
 use crate::capture::{
     nearest_households, Capture, CaptureError, CaptureState, Command, NearbyHousehold, TrackPolicy,
+    VisitOutlook,
 };
 use crate::platform::clock::Clock;
 use crate::platform::location::LocationEvent;
 use crate::platform::photo::{reencode, PhotoPolicy};
-use crate::progress::{self, Progress};
+use crate::progress::{self, Progress, ServerAnswer};
 use crate::store::{EntryRow, QueueState, Reference, Store, StoreError, TrackPoint, VisitRow};
 use crate::strings;
 use crate::sync::{lock, Api, Backoff, SharedStore, SyncConfig, SyncEngine, SyncError, SyncReport};
@@ -35,11 +36,13 @@ pub struct VillageView {
     pub boundary: MultiPolygon<f64>,
 }
 
-/// A visit with the household's name.
+/// A visit with the household's name and the server's answer on it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VisitView {
     pub row: VisitRow,
     pub household: String,
+    /// 计入 / 不计入 as of the last sync's verdicts.
+    pub server: Option<ServerAnswer>,
 }
 
 /// The outcome of the last action, shown as a banner.
@@ -73,6 +76,8 @@ pub struct Snapshot {
     /// The server to prefill on the sign-in screen.
     pub server_url: Option<String>,
     pub capture: CaptureState,
+    /// Whether the latest visit will count, as the phone can tell.
+    pub visit_outlook: Option<VisitOutlook>,
     pub village: Option<VillageView>,
     /// The current village's households, nearest first.
     pub households: Vec<NearbyHousehold>,
@@ -104,6 +109,7 @@ impl Snapshot {
             sign_in: None,
             server_url: None,
             capture: CaptureState::default(),
+            visit_outlook: None,
             village: None,
             households: Vec::new(),
             visits_today: Vec::new(),
@@ -250,6 +256,15 @@ impl Services {
         let reference = store.reference()?;
         lock(&self.capture).exec(&mut store, &reference, cmd, now)?;
         Ok(())
+    }
+
+    /// 撤回: withdraws a mistaken check-in (the visit stays in the log, marked, and no longer
+    /// counts).
+    pub fn withdraw_visit(&self, check_in: RecordId) -> Result<(), ServiceError> {
+        self.command(Command::Retract {
+            target: check_in,
+            reason: strings::WITHDRAW_VISIT_REASON.to_string(),
+        })
     }
 
     /// The note typed for `visit` and not saved yet.
@@ -461,9 +476,9 @@ impl Services {
             .as_ref()
             .map(|p| p.name.clone())
             .or(store.meta("person_name")?);
-        let village_id = capture
-            .current_village()
-            .or_else(|| me.and_then(|p| reference.org.villages_of(p, today, today).first().copied()));
+        let village_id = capture.current_village().or_else(|| {
+            me.and_then(|p| reference.org.villages_of(p, today, today).first().copied())
+        });
         snap.village = village_id
             .and_then(|v| reference.org.village(v))
             .map(|v| VillageView {
@@ -476,6 +491,7 @@ impl Services {
                 nearest_households(&reference, v, capture.fresh_fix(now).map(|f| f.position()));
         }
         let name = |r: &Reference, row: VisitRow| VisitView {
+            server: me.and_then(|p| progress::server_answer(&r.verdicts, p, row.check_in_id)),
             household: r
                 .org
                 .household(row.household_id)
@@ -522,6 +538,7 @@ impl Services {
         drop(store);
         snap.team = lock(&self.team).clone();
         snap.spot_checks = lock(&self.spot_checks).clone();
+        snap.visit_outlook = capture.visit_outlook(&reference, now);
         snap.capture = capture;
         let evaluated = match (cached, me, records) {
             (Some(c), _, _) => c,
@@ -591,9 +608,29 @@ impl AppState {
         self.snapshot.set(snap);
     }
 
-    /// Runs a command and shows its outcome; whether it was saved.
+    /// Runs a command and shows its outcome; whether it was saved. A household check-in says
+    /// at once whether the visit will count.
     pub fn run(self, services: &Services, cmd: Command, saved: &str) -> bool {
-        self.act(services, |s| s.command(cmd), saved)
+        let visit = matches!(
+            cmd,
+            Command::HouseholdCheckIn { .. } | Command::HouseholdCheckOut
+        );
+        let ok = self.act(services, |s| s.command(cmd), saved);
+        if ok && visit {
+            self.tell_outlook(saved);
+        }
+        ok
+    }
+
+    /// Says with `saved` whether the latest visit will count and why not.
+    pub fn tell_outlook(mut self, saved: &str) {
+        let outlook = self.snapshot.peek().visit_outlook.clone();
+        if let Some(o) = outlook {
+            self.snapshot.write().notice = Some(Notice::Saved(format!(
+                "{saved}：{}",
+                strings::outlook(&o.shortfalls)
+            )));
+        }
     }
 
     /// Carries out an action of `services` and shows its outcome; whether it was saved.

@@ -116,7 +116,12 @@ impl Screen {
         );
         self.dom
             .in_runtime(|| self.dom.runtime().handle_event(name, event, id));
-        self.dom.render_immediate_to_vec();
+        // Elements the event brought up (a confirmation, say) listen too, after the others.
+        let new = self.dom.render_immediate_to_vec().edits.into_iter();
+        self.listeners.extend(new.filter_map(|m| match m {
+            Mutation::NewEventListener { name, id } => Some((name, id)),
+            _ => None,
+        }));
     }
 
     /// Types `text` into a textarea or input, as the webview reports it.
@@ -1038,4 +1043,238 @@ async fn signing_in_where_no_server_answers_says_in_chinese_what_to_do() {
     let message = &said[at..at + said[at..].find('<').unwrap()];
     assert!(is_chinese(message), "{message}");
     assert!(message.contains("无法连接服务器"), "{message}");
+}
+
+/// The notice the last action left (the app shows it above the screen).
+fn notice(screen: &Screen) -> String {
+    match screen.state.snapshot.peek().notice.clone() {
+        Some(zhucun_mobile::state::Notice::Saved(t) | zhucun_mobile::state::Notice::Error(t)) => t,
+        None => String::new(),
+    }
+}
+
+/// A fix from the phone's own receiver (the other tests' fixes are marked mock).
+fn gps_fix(screen: &mut Screen, (lat, lon): (f64, f64), accuracy_m: f64) {
+    let (state, services) = (screen.state, screen.services.clone());
+    let fix = Fix {
+        lat,
+        lon,
+        accuracy_m,
+        time: services.now(),
+        monotonic_ms: None,
+        provider: FixProvider::Gps,
+        mock: false,
+    };
+    services.location(LocationEvent::Fix(fix)).unwrap();
+    screen.dom.in_runtime(|| state.refresh(&services, None));
+}
+
+/// A fix `north_m` metres north of `at`.
+fn north_of(at: zhucun_shared::org::LatLon, north_m: f64) -> (f64, f64) {
+    (
+        at.lat + north_m / zhucun_shared::geometry::METRES_PER_DEGREE_LAT,
+        at.lon,
+    )
+}
+
+#[test]
+fn a_check_in_far_from_the_household_says_at_once_why_the_visit_will_not_count() {
+    let (s, _) = services();
+    let mut screen = Screen::new(pages::Today, s);
+    screen.act(Command::StartDuty {
+        village_id: Some(demo::VILLAGE),
+    });
+    let hh = demo::households()[0].clone();
+    gps_fix(&mut screen, north_of(hh.location, 598_000.0), 10.0);
+    screen.act(Command::HouseholdCheckIn {
+        household_id: hh.id,
+        event: None,
+    });
+    let said = notice(&screen);
+    assert!(said.contains("不计入"), "{said}");
+    assert!(said.contains("距农户 598.0 公里，超出 60 米"), "{said}");
+    assert!(said.contains("未进村签到"), "{said}");
+    let html = screen.html();
+    assert!(html.contains("距农户 598.0 公里，超出 60 米"), "{html}");
+}
+
+/// A visit at the household inside the village from its check-in, left after `minutes`,
+/// with a photo or not.
+fn visit_for(minutes: i64, photo: bool) -> (Screen, Arc<ManualClock>) {
+    let (s, clock) = services();
+    let mut screen = Screen::new(pages::Today, s.clone());
+    screen.act(Command::StartDuty {
+        village_id: Some(demo::VILLAGE),
+    });
+    screen.act(Command::VillageCheckIn {
+        village_id: demo::VILLAGE,
+    });
+    let hh = demo::households()[0].clone();
+    gps_fix(&mut screen, (hh.location.lat, hh.location.lon), 8.0);
+    screen.act(Command::HouseholdCheckIn {
+        household_id: hh.id,
+        event: None,
+    });
+    assert!(notice(&screen).contains("将计入"), "{}", notice(&screen));
+    clock.advance(Duration::seconds(30));
+    if photo {
+        let shot = zhucun_mobile::platform::photo::SimulatedCamera {
+            width: 640,
+            height: 480,
+            seed: 1,
+        }
+        .shoot();
+        s.photo(s.photo_target(None).unwrap(), &shot).unwrap();
+    }
+    screen.act(Command::Note {
+        attached_to: None,
+        text: "了解家庭收入情况".into(),
+    });
+    clock.advance(Duration::seconds(minutes * 60 - 30));
+    screen.act(Command::HouseholdCheckOut);
+    (screen, clock)
+}
+
+#[test]
+fn leaving_after_one_minute_says_it_is_short_of_five() {
+    let (mut screen, _) = visit_for(1, true);
+    let said = notice(&screen);
+    assert!(said.contains("不计入：走访 1 分钟，不足 5 分钟"), "{said}");
+    assert!(!said.contains("照片"), "{said}");
+    let html = screen.html();
+    assert!(html.contains("走访 1 分钟，不足 5 分钟"), "{html}");
+    let (screen, _) = visit_for(6, true);
+    assert!(notice(&screen).contains("将计入"), "{}", notice(&screen));
+    let (screen, _) = visit_for(6, false);
+    assert!(
+        notice(&screen).contains("不计入：走访期间无照片"),
+        "{}",
+        notice(&screen)
+    );
+}
+
+/// Whether the phone's own estimate of this month counts the visit as a household visit.
+fn counted_on_progress(s: &Services, check_in: zhucun_shared::ids::RecordId) -> bool {
+    let progress = s.snapshot().unwrap().progress.unwrap();
+    progress
+        .rows
+        .iter()
+        .filter_map(|r| r.local.as_ref())
+        .flat_map(|v| v.parts.iter())
+        .flat_map(|p| p.evidence.iter())
+        .any(|e| {
+            e.kind == zhucun_shared::verdict::EvidenceKind::HouseholdVisit
+                && e.records.contains(&check_in)
+        })
+}
+
+#[test]
+fn a_withdrawn_visit_shows_as_withdrawn_and_does_not_count() {
+    let (screen, _) = visit_for(6, true);
+    let s = screen.services.clone();
+    let visit = s.snapshot().unwrap().visits_today[0].row.check_in_id;
+    assert!(counted_on_progress(&s, visit));
+    // A fresh screen lists the visit with its 撤回 button (the last press is 立即同步).
+    let mut screen = Screen::new(pages::Today, s.clone());
+    let clicks = screen.listening("click", None);
+    let withdraw = clicks[clicks.len() - 2];
+    screen.press(withdraw);
+    let html = screen.html();
+    assert!(html.contains("撤回本次走访？"), "{html}");
+    assert!(counted_on_progress(&s, visit), "nothing withdrawn before 确定");
+    let yes = *screen.listening("click", Some(withdraw)).last().unwrap();
+    screen.press(yes);
+    let html = screen.html();
+    assert!(html.contains("已撤回"), "{html}");
+    assert!(!html.contains("撤回本次走访？"), "{html}");
+    assert!(!counted_on_progress(&s, visit));
+    let retractions = s
+        .store()
+        .lock()
+        .unwrap()
+        .all_records()
+        .unwrap()
+        .into_iter()
+        .filter(|r| matches!(r.body, zhucun_shared::record::RecordBody::Retraction { .. }))
+        .count();
+    assert_eq!(retractions, 1, "the withdrawal is a record in the log");
+    let mut history = Screen::new(pages::History, s);
+    assert!(history.html().contains("已撤回"));
+}
+
+#[test]
+fn ending_duty_asks_first() {
+    let (s, _) = services();
+    s.command(Command::StartDuty {
+        village_id: Some(demo::VILLAGE),
+    })
+    .unwrap();
+    let mut screen = Screen::new(pages::Today, s.clone());
+    let end = screen.listening("click", None)[0];
+    screen.press(end);
+    assert!(screen.html().contains("结束值守？"));
+    assert!(s.snapshot().unwrap().capture.duty.is_some());
+    let cancel = screen
+        .listening("click", Some(end))
+        .into_iter()
+        .rev()
+        .nth(1)
+        .unwrap();
+    screen.press(cancel);
+    assert!(!screen.html().contains("结束值守？"));
+    assert!(s.snapshot().unwrap().capture.duty.is_some());
+}
+
+#[test]
+fn after_a_sync_each_visit_shows_the_servers_answer() {
+    let (screen, _) = visit_for(6, true);
+    let (counted, short) = {
+        let v = screen.services.snapshot().unwrap().visits_today;
+        (v[0].row.check_in_id, v[0].row.check_in_id)
+    };
+    let _ = short;
+    let s = screen.services.clone();
+    let me = demo::ME;
+    let mut pull = demo::pull(now());
+    let report = pull
+        .verdicts
+        .iter_mut()
+        .find(|r| r.person_id == me)
+        .expect("the demo pull has my verdicts");
+    report.evaluated_at = now() + Duration::hours(1);
+    let part = &mut report.verdicts[0].parts[0];
+    part.evidence.push(zhucun_shared::verdict::Evidence {
+        kind: zhucun_shared::verdict::EvidenceKind::HouseholdVisit,
+        records: vec![counted],
+        start: now(),
+        end: None,
+        detail: String::new(),
+    });
+    s.store().lock().unwrap().save_pull(&pull).unwrap();
+    let mut today = Screen::new(pages::Today, s.clone());
+    let html = today.html();
+    assert!(html.contains("服务器 计入"), "{html}");
+    // Another answer: not counted, with the server's reason.
+    let report = pull
+        .verdicts
+        .iter_mut()
+        .find(|r| r.person_id == me)
+        .unwrap();
+    report.verdicts[0].parts[0].evidence.pop();
+    report.verdicts[0].parts[0]
+        .rejected
+        .push(zhucun_shared::verdict::Rejection {
+            records: vec![counted],
+            reason: zhucun_shared::verdict::RejectReason::VisitTooShort,
+            detail: "杨德明 走访 1.0 分钟, 需 5 分钟".into(),
+        });
+    s.store().lock().unwrap().save_pull(&pull).unwrap();
+    let mut history = Screen::new(pages::History, s.clone());
+    let html = history.html();
+    assert!(
+        html.contains("服务器 不计入：走访时间不足（杨德明 走访 1.0 分钟, 需 5 分钟）"),
+        "{html}"
+    );
+    let mut today = Screen::new(pages::Today, s);
+    assert!(today.html().contains("不计入：走访时间不足"));
 }

@@ -1,10 +1,12 @@
 //! Pieces the screens share.
 
+mod confirm;
 mod map;
 mod photo_input;
 mod status;
 mod sync_status;
 
+pub use confirm::{Confirm, VisitAnswer};
 pub use map::{MapHousehold, TrajectoryMap};
 pub use photo_input::PhotoInput;
 pub use status::{AccuracyLine, StatusPill};

@@ -38,8 +38,8 @@ pub fn History() -> Element {
                             }
                             for n in v.row.notes.iter() { div { class: "muted", "{n}" } }
                         }
-                        if v.row.retracted {
-                            span { class: "pill na", "{strings::RETRACTED}" }
+                        if v.row.retracted || v.server.is_some() {
+                            crate::pages::today::VisitVerdict { visit: v.clone(), outlook: None }
                         } else if v.row.ended_at.is_some() {
                             span { class: "pill met", "{strings::CHECKED_OUT}" }
                         } else {

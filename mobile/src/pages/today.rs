@@ -2,7 +2,7 @@
 //! first, today's visits, and what is waiting to sync.
 
 use crate::capture::Command;
-use crate::components::{hm, AccuracyLine, PhotoInput, SyncCard};
+use crate::components::{hm, AccuracyLine, Confirm, PhotoInput, SyncCard, VisitAnswer};
 use crate::platform::photo::SimulatedCamera;
 use crate::state::{use_app_state, use_services, Notice, Services};
 use crate::strings;
@@ -33,6 +33,7 @@ fn DutyCard() -> Element {
     let track_points = snap.track.len();
     let village = snap.village.as_ref().map(|v| v.id);
     drop(snap);
+    let mut confirm = use_signal(|| false);
     let s2 = services.clone();
     rsx! {
             div { class: "card duty",
@@ -51,12 +52,21 @@ fn DutyCard() -> Element {
                     if lost {
                         div { class: "row", span { class: "cats", "{strings::LOCATION_LOST}" } }
                     }
-                    button {
-                        class: "secondary big",
-                        onclick: move |_| {
-        state.run(&services, Command::EndDuty, strings::END_DUTY);
-    },
-                        "{strings::END_DUTY}"
+                    if confirm() {
+                        Confirm {
+                            question: strings::CONFIRM_END_DUTY,
+                            on_yes: move |_| {
+                                confirm.set(false);
+                                state.run(&services, Command::EndDuty, strings::END_DUTY);
+                            },
+                            on_no: move |_| confirm.set(false),
+                        }
+                    } else {
+                        button {
+                            class: "secondary big",
+                            onclick: move |_| confirm.set(true),
+                            "{strings::END_DUTY}"
+                        }
                     }
                 } else {
                     p { class: "muted", "{strings::TRACK_ONLY_ON_DUTY}" }
@@ -81,6 +91,7 @@ fn VillageCard() -> Element {
     let stay = snap.capture.stay.clone();
     let village = snap.village.clone();
     drop(snap);
+    let mut confirm = use_signal(|| false);
     let Some(village) = village else {
         return rsx! {};
     };
@@ -102,12 +113,21 @@ fn VillageCard() -> Element {
                             {s.accuracy_m.map(strings::accuracy).unwrap_or_else(|| strings::NO_FIX.to_string())}
                         }
                     }
-                    button {
-                        class: "secondary",
-                        onclick: move |_| {
-        state.run(&services, Command::VillageCheckOut, strings::VILLAGE_CHECK_OUT);
-    },
-                        "{strings::VILLAGE_CHECK_OUT}"
+                    if confirm() {
+                        Confirm {
+                            question: strings::CONFIRM_VILLAGE_CHECK_OUT,
+                            on_yes: move |_| {
+                                confirm.set(false);
+                                state.run(&services, Command::VillageCheckOut, strings::VILLAGE_CHECK_OUT);
+                            },
+                            on_no: move |_| confirm.set(false),
+                        }
+                    } else {
+                        button {
+                            class: "secondary",
+                            onclick: move |_| confirm.set(true),
+                            "{strings::VILLAGE_CHECK_OUT}"
+                        }
                     }
                 } else {
                     button {
@@ -155,6 +175,10 @@ fn OpenVisit() -> Element {
         .unwrap_or_default()
         .to_string();
     let simulated = snap.location_simulated;
+    let outlook = snap
+        .visit_outlook
+        .clone()
+        .filter(|o| o.check_in == visit.check_in);
     drop(snap);
     let fix_text = match visit.accuracy_m {
         Some(a) => strings::accuracy(a),
@@ -173,6 +197,16 @@ fn OpenVisit() -> Element {
             div { class: "row",
                 span { class: "muted fix", "{fix_text}" }
                 span { "{strings::PHOTOS} {visit.photos}" }
+            }
+            if let Some(o) = &outlook {
+                div { class: "row outlook",
+                    VisitAnswer { text: strings::outlook(&o.shortfalls), counts: o.shortfalls.is_empty(), from_server: false }
+                }
+                if let Some(now) = &o.if_checked_out_now {
+                    div { class: "row outlook-now",
+                        span { class: "muted", "{strings::IF_CHECKED_OUT_NOW}：{strings::outlook(now)}" }
+                    }
+                }
             }
             for n in visit.notes.iter() {
                 div { class: "row", span { class: "muted", "{n}" } }
@@ -215,6 +249,7 @@ fn OpenVisit() -> Element {
                 button {
                     onclick: move |_| {
                         if state.act(&s2, Services::check_out_visit, strings::HOUSEHOLD_CHECK_OUT) {
+                            state.tell_outlook(strings::HOUSEHOLD_CHECK_OUT);
                             note.set(String::new());
                         }
                     },
@@ -280,7 +315,13 @@ fn HouseholdList() -> Element {
 #[component]
 fn TodayVisits() -> Element {
     let state = use_app_state();
-    let visits = state.snapshot.read().visits_today.clone();
+    let services = use_services();
+    let snap = state.snapshot.read();
+    let visits = snap.visits_today.clone();
+    let outlook = snap.visit_outlook.clone();
+    drop(snap);
+    // The visit whose withdrawal waits for 确定.
+    let mut withdrawing = use_signal(|| None::<zhucun_shared::ids::RecordId>);
     rsx! {
         div { class: "card today-visits",
             h2 { "{strings::VISITS_TODAY}" span { class: "pill", "{visits.len()}" } }
@@ -288,15 +329,65 @@ fn TodayVisits() -> Element {
                 p { class: "muted", "{strings::NO_VISITS}" }
             }
             for v in visits {
-                div { class: "row", key: "{v.row.check_in_id}",
-                    span { "{v.household}" }
-                    span { class: "muted",
-                        "{hm(v.row.started_at)}"
-                        if let Some(e) = v.row.ended_at { "–{hm(e)}" }
-                        " · {strings::PHOTOS} {v.row.photos}"
+                div { class: "row visit", key: "{v.row.check_in_id}",
+                    div {
+                        div { "{v.household}" }
+                        div { class: "muted",
+                            "{hm(v.row.started_at)}"
+                            if let Some(e) = v.row.ended_at { "–{hm(e)}" }
+                            " · {strings::PHOTOS} {v.row.photos}"
+                        }
+                    }
+                    VisitVerdict { visit: v.clone(), outlook: outlook.clone().filter(|o| o.check_in == v.row.check_in_id && o.checked_out) }
+                    if !v.row.retracted {
+                        if withdrawing() == Some(v.row.check_in_id) {
+                            Confirm {
+                                question: strings::CONFIRM_WITHDRAW,
+                                on_yes: {
+                                    let services = services.clone();
+                                    let id = v.row.check_in_id;
+                                    move |_| {
+                                        withdrawing.set(None);
+                                        state.act(&services, |s| s.withdraw_visit(id), strings::RETRACTED);
+                                    }
+                                },
+                                on_no: move |_| withdrawing.set(None),
+                            }
+                        } else {
+                            button {
+                                class: "secondary small",
+                                onclick: {
+                                    let id = v.row.check_in_id;
+                                    move |_| withdrawing.set(Some(id))
+                                },
+                                "{strings::WITHDRAW}"
+                            }
+                        }
                     }
                 }
             }
         }
+    }
+}
+
+/// Whether a visit counts: withdrawn, the server's answer after a sync, or else the phone's
+/// own estimate for the visit just checked out.
+#[component]
+pub fn VisitVerdict(
+    visit: crate::state::VisitView,
+    outlook: Option<crate::capture::VisitOutlook>,
+) -> Element {
+    if visit.row.retracted {
+        return rsx! { span { class: "pill na", "{strings::RETRACTED}" } };
+    }
+    if let Some(a) = &visit.server {
+        let counts = matches!(a, crate::progress::ServerAnswer::Counted);
+        return rsx! { VisitAnswer { text: strings::server_answer(a), counts, from_server: true } };
+    }
+    match outlook {
+        Some(o) => rsx! {
+            VisitAnswer { text: strings::outlook(&o.shortfalls), counts: o.shortfalls.is_empty(), from_server: false }
+        },
+        None => rsx! {},
     }
 }
