@@ -285,7 +285,7 @@ pub async fn check_record_files(
         let ok = match seen.get(sha) {
             Some(ok) => *ok,
             None => {
-                let ok = match state.store.photo(sha).await? {
+                let ok = match state.store.file(sha).await? {
                     Some(p) => files.may_see(uploader(caller), &p).await?,
                     None => true,
                 };

@@ -4,7 +4,7 @@
 use super::DemoError;
 use crate::photos::inspect::{inspect, jpeg_with_exif, DecodeLimits};
 use crate::photos::ObjectStore;
-use crate::store::{PhotoRow, Store};
+use crate::store::{FileRow, Store};
 use chrono::{DateTime, Duration, Utc};
 use rand::rngs::StdRng;
 use rand::Rng;
@@ -22,7 +22,7 @@ const LIMITS: DecodeLimits = DecodeLimits {
 /// Takes the pictures while the days are written; they are stored afterwards.
 #[derive(Default)]
 pub(super) struct DemoCamera {
-    taken: Vec<(PhotoRow, Vec<u8>)>,
+    taken: Vec<(FileRow, Vec<u8>)>,
 }
 
 impl Camera for DemoCamera {
@@ -41,7 +41,7 @@ impl Camera for DemoCamera {
             sha256: hex::encode(Sha256::digest(&jpeg)),
             bytes: jpeg.len() as u64,
         };
-        let row = PhotoRow {
+        let row = FileRow {
             sha256: file.sha256.clone(),
             bytes: file.bytes,
             format: found.format.into(),
@@ -69,7 +69,7 @@ impl DemoCamera {
                 .put(&row.sha256, jpeg)
                 .await
                 .map_err(|e| DemoError::Photos(e.to_string()))?;
-            store.put_photo(&row).await?;
+            store.put_file(&row).await?;
         }
         Ok(count)
     }

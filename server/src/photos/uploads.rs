@@ -12,7 +12,7 @@ use super::inspect::{could_be_image, inspect, sniff, DecodeLimits, InspectError}
 use super::{ObjectError, Parked};
 use crate::app::AppState;
 use crate::auth::access_of;
-use crate::store::{PhotoRow, Store, StoreError};
+use crate::store::{FileRow, Store, StoreError};
 use sha2::{Digest, Sha256};
 use std::collections::hash_map::{Entry, HashMap};
 use std::io::Write;
@@ -109,7 +109,7 @@ impl<'a> UploadService<'a> {
     /// uses it (a photo record, a report's attachment) on the day it was captured and whose
     /// author uploaded it. A record naming a file its author never sent grants nothing: the
     /// hash alone is no proof of holding the file.
-    pub async fn may_see(&self, who: Uploader<'_>, file: &PhotoRow) -> UploadResult<bool> {
+    pub async fn may_see(&self, who: Uploader<'_>, file: &FileRow) -> UploadResult<bool> {
         let store = &self.state.store;
         let me = who.person.id;
         if file.uploaded_by == me || store.is_file_uploader(&file.sha256, me).await? {
@@ -141,12 +141,8 @@ impl<'a> UploadService<'a> {
     }
 
     /// The stored file, if `who` may have it.
-    pub async fn held_for(
-        &self,
-        who: Uploader<'_>,
-        sha256: &str,
-    ) -> UploadResult<Option<PhotoRow>> {
-        match self.state.store.photo(sha256).await? {
+    pub async fn held_for(&self, who: Uploader<'_>, sha256: &str) -> UploadResult<Option<FileRow>> {
+        match self.state.store.file(sha256).await? {
             Some(p) if self.may_see(who, &p).await? => Ok(Some(p)),
             _ => Ok(None),
         }
@@ -333,7 +329,7 @@ impl<'a> UploadService<'a> {
         state.objects.put(sha256, bytes).await?;
         state
             .store
-            .put_photo(&PhotoRow {
+            .put_file(&FileRow {
                 sha256: sha256.to_string(),
                 bytes: size,
                 format: format.to_string(),

@@ -35,6 +35,11 @@ const SQLITE: Files = &[
         "kept verdicts",
         include_str!("../../migrations/sqlite/20261204000000_kept_verdicts.sql"),
     ),
+    (
+        20261205000000,
+        "files",
+        include_str!("../../migrations/sqlite/20261205000000_files.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -62,6 +67,11 @@ const POSTGRES: Files = &[
         20261204000000,
         "kept verdicts",
         include_str!("../../migrations/postgres/20261204000000_kept_verdicts.sql"),
+    ),
+    (
+        20261205000000,
+        "files",
+        include_str!("../../migrations/postgres/20261205000000_files.sql"),
     ),
 ];
 

@@ -152,7 +152,7 @@ pub struct PushOutcome {
 /// `xlsx`, `pptx` or `ole`; width and height 0, no facts). The content lives in the object store
 /// under its SHA-256.
 #[derive(Clone, Debug, PartialEq)]
-pub struct PhotoRow {
+pub struct FileRow {
     pub sha256: String,
     pub bytes: u64,
     pub format: String,
@@ -341,9 +341,9 @@ pub trait Store: Send + Sync + 'static {
         to: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Vec<DeviceRecord>>> + Send;
 
-    /// Idempotent: a photo already held is left as it is.
-    fn put_photo(&self, row: &PhotoRow) -> impl Future<Output = StoreResult<()>> + Send;
-    fn photo(&self, sha256: &str) -> impl Future<Output = StoreResult<Option<PhotoRow>>> + Send;
+    /// Idempotent: a file already held is left as it is.
+    fn put_file(&self, row: &FileRow) -> impl Future<Output = StoreResult<()>> + Send;
+    fn file(&self, sha256: &str) -> impl Future<Output = StoreResult<Option<FileRow>>> + Send;
     /// Who uses the file `sha256` in a record (a photo record, a report's attachments), and
     /// when each such record was captured.
     fn file_uses(
@@ -357,7 +357,7 @@ pub trait Store: Send + Sync + 'static {
         sha256s: &[String],
     ) -> impl Future<Output = StoreResult<HashMap<String, PhotoFacts>>> + Send;
     /// Records that `person` sent the stored file `sha256` whole (the first uploader is
-    /// recorded by [`Store::put_photo`]; later ones, sending the same bytes, here). Idempotent.
+    /// recorded by [`Store::put_file`]; later ones, sending the same bytes, here). Idempotent.
     fn add_file_uploader(
         &self,
         sha256: &str,
@@ -580,11 +580,11 @@ impl Store for AnyStore {
     ) -> StoreResult<Vec<DeviceRecord>> {
         dispatch!(self, fix_records_of(p, from, to))
     }
-    async fn put_photo(&self, row: &PhotoRow) -> StoreResult<()> {
-        dispatch!(self, put_photo(row))
+    async fn put_file(&self, row: &FileRow) -> StoreResult<()> {
+        dispatch!(self, put_file(row))
     }
-    async fn photo(&self, sha256: &str) -> StoreResult<Option<PhotoRow>> {
-        dispatch!(self, photo(sha256))
+    async fn file(&self, sha256: &str) -> StoreResult<Option<FileRow>> {
+        dispatch!(self, file(sha256))
     }
     async fn file_uses(&self, sha256: &str) -> StoreResult<Vec<(PersonId, DateTime<Utc>)>> {
         dispatch!(self, file_uses(sha256))

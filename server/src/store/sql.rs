@@ -40,7 +40,7 @@ macro_rules! impl_sql_store {
             use std::collections::HashMap;
             use $crate::store::sql::{constraint, parse, FIX_KINDS_SQL};
             use $crate::store::{
-                DeviceRow, IncomingRecord, KeptVerdict, Org, PhotoRow, PushOutcome, QueuedMonth,
+                DeviceRow, FileRow, IncomingRecord, KeptVerdict, Org, PushOutcome, QueuedMonth,
                 SessionRow, Store, StoreError, StoreResult, ThrottleRow, UserRow,
             };
             use zhucun_shared::ids::*;
@@ -173,10 +173,10 @@ macro_rules! impl_sql_store {
                 })
             }
 
-            fn photo(r: &DbRow) -> StoreResult<PhotoRow> {
+            fn file_row(r: &DbRow) -> StoreResult<FileRow> {
                 let lat: Option<f64> = r.try_get("exif_lat")?;
                 let lon: Option<f64> = r.try_get("exif_lon")?;
-                Ok(PhotoRow {
+                Ok(FileRow {
                     sha256: r.try_get("sha256")?,
                     bytes: r.try_get::<i64, _>("bytes")?.max(0) as u64,
                     format: r.try_get("format")?,
@@ -187,7 +187,7 @@ macro_rules! impl_sql_store {
                         exif_position: lat.zip(lon).map(|(lat, lon)| LatLon::new(lat, lon)),
                         phash: r.try_get("phash")?,
                     },
-                    uploaded_by: parse("photos.uploaded_by", &r.try_get::<String, _>("uploaded_by")?)?,
+                    uploaded_by: parse("files.uploaded_by", &r.try_get::<String, _>("uploaded_by")?)?,
                     uploaded_at: r.try_get("uploaded_at")?,
                 })
             }
@@ -892,9 +892,9 @@ macro_rules! impl_sql_store {
                     .iter().map(record).collect()
                 }
 
-                async fn put_photo(&self, row: &PhotoRow) -> StoreResult<()> {
+                async fn put_file(&self, row: &FileRow) -> StoreResult<()> {
                     sqlx::query(
-                        "INSERT INTO photos (sha256, bytes, format, width, height, exif_time, exif_lat, \
+                        "INSERT INTO files (sha256, bytes, format, width, height, exif_time, exif_lat, \
                          exif_lon, phash, uploaded_by, uploaded_at) \
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (sha256) DO NOTHING",
                     )
@@ -915,11 +915,11 @@ macro_rules! impl_sql_store {
                     self.add_file_uploader(&row.sha256, row.uploaded_by, row.uploaded_at).await
                 }
 
-                async fn photo(&self, sha256: &str) -> StoreResult<Option<PhotoRow>> {
-                    sqlx::query("SELECT * FROM photos WHERE sha256 = $1")
+                async fn file(&self, sha256: &str) -> StoreResult<Option<FileRow>> {
+                    sqlx::query("SELECT * FROM files WHERE sha256 = $1")
                         .bind(sha256)
                         .fetch_optional(&self.read).await?
-                        .as_ref().map(photo).transpose()
+                        .as_ref().map(file_row).transpose()
                 }
 
                 async fn file_uses(&self, sha256: &str) -> StoreResult<Vec<(PersonId, DateTime<Utc>)>> {
@@ -944,13 +944,13 @@ macro_rules! impl_sql_store {
                     // One query per few hundred files, not one per file.
                     for chunk in shas.chunks(500) {
                         let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-                        let sql = format!("SELECT * FROM photos WHERE sha256 IN ({})", marks.join(", "));
+                        let sql = format!("SELECT * FROM files WHERE sha256 IN ({})", marks.join(", "));
                         let mut q = sqlx::query(&sql);
                         for sha in chunk {
                             q = q.bind(sha);
                         }
                         for row in q.fetch_all(&self.read).await? {
-                            let p = photo(&row)?;
+                            let p = file_row(&row)?;
                             // A document is no photo: it cannot stand as a visit's picture.
                             if crate::photos::document::is_image(&p.format) {
                                 out.insert(p.sha256, p.facts);
@@ -1007,7 +1007,7 @@ macro_rules! impl_sql_store {
                     for chunk in shas.chunks(500) {
                         let marks: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
                         let sql = format!(
-                            "SELECT p.sha256, u.person_id FROM photos p \
+                            "SELECT p.sha256, u.person_id FROM files p \
                              LEFT JOIN file_uploaders u ON u.sha256 = p.sha256 AND u.person_id = $1 \
                              WHERE p.sha256 IN ({})",
                             marks.join(", ")

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::Digest;
 use std::io::Write;
-use zhucun_server::store::{PhotoRow, Store};
+use zhucun_server::store::{FileRow, Store};
 use zhucun_shared::ids::{DeviceId, PersonId, RecordId};
 use zhucun_shared::period::{local_date, Period};
 use zhucun_shared::plausibility::PhotoFacts;
@@ -153,7 +153,7 @@ async fn what_is_not_an_accepted_document_is_refused_and_not_kept() {
                 "{v}"
             );
             assert_eq!(app.state.uploads.received(&h, app.fx.cadre1), 0);
-            assert!(app.state.store.photo(&h).await.unwrap().is_none());
+            assert!(app.state.store.file(&h).await.unwrap().is_none());
             let (s, _) = app.get(&token, &format!("/api/v1/files/{h}/status")).await;
             assert_eq!(s, StatusCode::NOT_FOUND);
         }
@@ -213,7 +213,7 @@ async fn an_attachment_follows_the_report_using_it() {
 async fn a_stored_document_never_stands_as_a_photo() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
-        let row = |sha: String, format: &str| PhotoRow {
+        let row = |sha: String, format: &str| FileRow {
             sha256: sha,
             bytes: 1000,
             format: format.into(),
@@ -226,12 +226,12 @@ async fn a_stored_document_never_stands_as_a_photo() {
         let (picture, document) = ("a".repeat(64), "b".repeat(64));
         app.state
             .store
-            .put_photo(&row(picture.clone(), "jpeg"))
+            .put_file(&row(picture.clone(), "jpeg"))
             .await
             .unwrap();
         app.state
             .store
-            .put_photo(&row(document.clone(), "pdf"))
+            .put_file(&row(document.clone(), "pdf"))
             .await
             .unwrap();
         let held = app
@@ -320,7 +320,7 @@ async fn documents_carrying_web_pages_or_other_files_are_refused() {
                 ),
                 "{name}: {v}"
             );
-            assert!(app.state.store.photo(&h).await.unwrap().is_none(), "{name}");
+            assert!(app.state.store.file(&h).await.unwrap().is_none(), "{name}");
             assert_eq!(app.state.uploads.received(&h, app.fx.cadre1), 0, "{name}");
         }
         // Trailing whitespace after %%EOF is no harm.

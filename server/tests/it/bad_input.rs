@@ -439,7 +439,7 @@ async fn non_image_photos_are_refused_and_not_kept() {
             (v["code"].as_str(), v["field"].as_str()),
             (Some("not_an_image"), Some("body"))
         );
-        assert!(app.state.store.photo(&sha).await.unwrap().is_none());
+        assert!(app.state.store.file(&sha).await.unwrap().is_none());
         assert_eq!(app.state.uploads.received(&sha, app.fx.cadre1), 0);
         app.stop().await;
     }

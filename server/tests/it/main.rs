@@ -17,6 +17,7 @@ mod file_access;
 mod import;
 mod jurisdiction;
 mod kept_verdicts;
+mod old_databases;
 mod openapi;
 mod photos;
 mod policy;

@@ -86,7 +86,7 @@ async fn a_cut_off_upload_continues_where_it_stopped() {
         let row = app
             .state
             .store
-            .photo(&h)
+            .file(&h)
             .await
             .unwrap()
             .expect("photo stored");
@@ -139,7 +139,7 @@ async fn content_that_does_not_match_its_hash_is_dropped() {
                 Some("sha256")
             )
         );
-        assert!(app.state.store.photo(&wrong).await.unwrap().is_none());
+        assert!(app.state.store.file(&wrong).await.unwrap().is_none());
         assert_eq!(app.state.uploads.received(&wrong, app.fx.cadre1), 0);
         // More bytes than declared.
         let h = sha(&bytes);
@@ -201,7 +201,7 @@ async fn decompression_bombs_are_refused() {
                 (v["code"].as_str(), v["field"].as_str()),
                 (Some("image_too_large"), Some("body"))
             );
-            assert!(app.state.store.photo(&h).await.unwrap().is_none());
+            assert!(app.state.store.file(&h).await.unwrap().is_none());
             assert_eq!(app.state.uploads.received(&h, app.fx.cadre1), 0);
         }
         // Within the side limit but more memory than allowed: 7000 × 7000 × 3 bytes > 64 MiB
@@ -343,7 +343,7 @@ async fn a_picture_over_the_pixel_limit_is_refused_before_it_is_decoded() {
             "{v}"
         );
         assert!(v["message"].as_str().unwrap().contains("9000×9000"), "{v}");
-        assert!(app.state.store.photo(&h).await.unwrap().is_none());
+        assert!(app.state.store.file(&h).await.unwrap().is_none());
         // Every decode slot is free again.
         assert_eq!(
             app.state.decodes.available_permits(),
@@ -430,7 +430,7 @@ async fn cut_off_pictures_and_pictures_carrying_other_files_are_refused() {
                 (StatusCode::UNPROCESSABLE_ENTITY, Some(code), Some("body")),
                 "{name}: {v}"
             );
-            assert!(app.state.store.photo(&h).await.unwrap().is_none(), "{name}");
+            assert!(app.state.store.file(&h).await.unwrap().is_none(), "{name}");
             assert_eq!(app.state.uploads.received(&h, app.fx.cadre1), 0, "{name}");
         }
         // The whole pictures themselves are taken.
@@ -600,7 +600,7 @@ async fn exif_is_kept_when_ifd0_lacks_its_next_ifd_offset() {
             (StatusCode::OK, Some(true)),
             "{v}"
         );
-        let row = app.state.store.photo(&h).await.unwrap().unwrap();
+        let row = app.state.store.file(&h).await.unwrap().unwrap();
         assert_eq!(
             row.facts.exif_time,
             Some(Utc.with_ymd_and_hms(2026, 11, 3, 2, 15, 30).unwrap()),

@@ -3,7 +3,7 @@
 
 use chrono::{Duration, SubsecRound, TimeZone, Utc};
 use crate::common::*;
-use zhucun_server::store::{IncomingRecord, PhotoRow, SessionRow, Store, StoreError, UserRow};
+use zhucun_server::store::{FileRow, IncomingRecord, SessionRow, Store, StoreError, UserRow};
 use zhucun_shared::ids::*;
 use zhucun_shared::org::{Device, LatLon};
 use zhucun_shared::plausibility::PhotoFacts;
@@ -255,7 +255,7 @@ async fn story(store: &zhucun_server::AnyStore, backend: &Backend) {
         .is_empty());
 
     // Photos.
-    let row = PhotoRow {
+    let row = FileRow {
         sha256: "ab".repeat(32),
         bytes: 1234,
         format: "jpeg".into(),
@@ -269,10 +269,10 @@ async fn story(store: &zhucun_server::AnyStore, backend: &Backend) {
         uploaded_by: fx.cadre1,
         uploaded_at: now,
     };
-    store.put_photo(&row).await.unwrap();
-    store.put_photo(&row).await.unwrap();
+    store.put_file(&row).await.unwrap();
+    store.put_file(&row).await.unwrap();
     assert_eq!(
-        store.photo(&row.sha256).await.unwrap().unwrap().facts,
+        store.file(&row.sha256).await.unwrap().unwrap().facts,
         row.facts
     );
     let facts = store
