@@ -170,6 +170,12 @@ impl Screen {
     }
 
     fn fix(&mut self, lat: f64, lon: f64, accuracy_m: f64) {
+        self.take_fix(lat, lon, accuracy_m, FixProvider::Simulated);
+    }
+
+    /// A fix from `provider` here and now; a simulated one is marked mock, as the replayed
+    /// route's are.
+    fn take_fix(&mut self, lat: f64, lon: f64, accuracy_m: f64, provider: FixProvider) {
         let (state, services) = (self.state, self.services.clone());
         let fix = Fix {
             lat,
@@ -177,8 +183,8 @@ impl Screen {
             accuracy_m,
             time: services.now(),
             monotonic_ms: None,
-            provider: FixProvider::Simulated,
-            mock: true,
+            provider,
+            mock: provider == FixProvider::Simulated,
         };
         services.location(LocationEvent::Fix(fix)).unwrap();
         self.dom.in_runtime(|| state.refresh(&services, None));
@@ -1055,18 +1061,7 @@ fn notice(screen: &Screen) -> String {
 
 /// A fix from the phone's own receiver (the other tests' fixes are marked mock).
 fn gps_fix(screen: &mut Screen, (lat, lon): (f64, f64), accuracy_m: f64) {
-    let (state, services) = (screen.state, screen.services.clone());
-    let fix = Fix {
-        lat,
-        lon,
-        accuracy_m,
-        time: services.now(),
-        monotonic_ms: None,
-        provider: FixProvider::Gps,
-        mock: false,
-    };
-    services.location(LocationEvent::Fix(fix)).unwrap();
-    screen.dom.in_runtime(|| state.refresh(&services, None));
+    screen.take_fix(lat, lon, accuracy_m, FixProvider::Gps);
 }
 
 /// A fix `north_m` metres north of `at`.
@@ -1181,7 +1176,10 @@ fn a_withdrawn_visit_shows_as_withdrawn_and_does_not_count() {
     screen.press(withdraw);
     let html = screen.html();
     assert!(html.contains("撤回本次走访？"), "{html}");
-    assert!(counted_on_progress(&s, visit), "nothing withdrawn before 确定");
+    assert!(
+        counted_on_progress(&s, visit),
+        "nothing withdrawn before 确定"
+    );
     let yes = *screen.listening("click", Some(withdraw)).last().unwrap();
     screen.press(yes);
     let html = screen.html();

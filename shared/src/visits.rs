@@ -635,4 +635,123 @@ mod tests {
             .collect();
         assert_eq!(shown, vec![(a.id, true, 0), (b.id, false, 0)]);
     }
+
+    /// The phone's at-once answer ([`visit_shortfalls`]) and the evaluator's ([`check_visit`])
+    /// name the same shortfalls, with the numbers of the rules in force.
+    #[rstest::rstest]
+    #[case::counted(20.0, 10, true, vec![])]
+    #[case::far_away(598_000.0, 10, true, vec![RejectReason::TooFarFromHousehold])]
+    #[case::one_minute(0.0, 1, true, vec![RejectReason::VisitTooShort])]
+    #[case::no_photo(0.0, 10, false, vec![RejectReason::NoPhotoDuringVisit])]
+    #[case::all_wrong(120.0, 1, false, vec![
+        RejectReason::VisitTooShort,
+        RejectReason::TooFarFromHousehold,
+        RejectReason::NoPhotoDuringVisit,
+    ])]
+    fn the_phones_answer_is_the_evaluators(
+        #[case] north_m: f64,
+        #[case] minutes: i64,
+        #[case] photo: bool,
+        #[case] reasons: Vec<RejectReason>,
+    ) {
+        use crate::geometry::METRES_PER_DEGREE_LAT;
+        let interp = crate::catalogue::Catalogue::bundled().interpretation;
+        let home = LatLon {
+            lat: 26.5,
+            lon: 107.9,
+        };
+        let household = Household {
+            id: HouseholdId::from_u128(3),
+            village_id: crate::ids::VillageId::from_u128(4),
+            head_name: "杨德明".into(),
+            location: home,
+            categories: Vec::new(),
+            members: 3,
+        };
+        let mut rec = recorder();
+        let fix = Fix {
+            lat: home.lat + north_m / METRES_PER_DEGREE_LAT,
+            lon: home.lon,
+            accuracy_m: 10.0,
+            time: t(0),
+            monotonic_ms: None,
+            provider: crate::record::FixProvider::Gps,
+            mock: false,
+        };
+        let visit = rec.record(
+            t(0),
+            RecordBody::HouseholdCheckIn {
+                household_id: household.id,
+                fix: Some(fix),
+                event: None,
+            },
+        );
+        let mut log = vec![visit.clone()];
+        if photo {
+            log.push(rec.photo(visit.id, t(0) + Duration::seconds(20), None));
+        }
+        let at_door = |log: &[DeviceRecord]| {
+            let v = &assemble_visits(log)[0];
+            visit_shortfalls(
+                &VisitSoFar {
+                    visit: v,
+                    household: &household,
+                    on_duty: true,
+                    in_village: true,
+                },
+                &interp,
+            )
+        };
+        let at_check_in = at_door(&log);
+        log.push(rec.record(
+            t(minutes),
+            RecordBody::HouseholdCheckOut {
+                check_in: visit.id,
+                fix: None,
+            },
+        ));
+        let at_check_out = at_door(&log);
+        let v = &assemble_visits(&log)[0];
+        let households = HashMap::from([(household.id, &household)]);
+        let check = check_visit(
+            v,
+            &households,
+            &[],
+            &HashMap::new(),
+            PhotoFiles::Unchecked,
+            &interp,
+        );
+        let evaluator: Vec<RejectReason> = check.rejections.iter().map(|r| r.reason).collect();
+        assert_eq!(evaluator, reasons);
+        let phone: Vec<RejectReason> = at_check_out
+            .iter()
+            .map(|s| match s {
+                VisitShortfall::TooFar { .. } => RejectReason::TooFarFromHousehold,
+                VisitShortfall::TooShort { .. } => RejectReason::VisitTooShort,
+                VisitShortfall::NoPhoto => RejectReason::NoPhotoDuringVisit,
+                VisitShortfall::NoFix => RejectReason::NoFix,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let mut sorted = phone.clone();
+        sorted.sort();
+        let mut expected = reasons.clone();
+        expected.sort();
+        assert_eq!(sorted, expected);
+        // At check-in only the distance is known.
+        let far = reasons.contains(&RejectReason::TooFarFromHousehold);
+        assert_eq!(
+            at_check_in.iter().any(
+                |s| matches!(s, VisitShortfall::TooFar { allowed_m, .. } if *allowed_m == 60.0)
+            ),
+            far
+        );
+        assert_eq!(at_check_in.len(), usize::from(far));
+        if minutes == 1 {
+            assert!(at_check_out.contains(&VisitShortfall::TooShort {
+                seconds: 60,
+                required_minutes: 5
+            }));
+        }
+    }
 }

@@ -101,7 +101,14 @@ async fn a_morning_captured_offline_syncs_and_the_verdicts_come_back() {
     let first = sync.sync_once(&store, Utc::now()).await.unwrap();
     assert!(first.reference_changed);
     assert_eq!(
-        store.lock().unwrap().reference().unwrap().org.households.len(),
+        store
+            .lock()
+            .unwrap()
+            .reference()
+            .unwrap()
+            .org
+            .households
+            .len(),
         12
     );
 
@@ -545,7 +552,10 @@ async fn an_expired_session_asks_to_sign_in_again_and_keeps_everything() {
     let shown = p.lock().unwrap().queue_state().unwrap().last_error.unwrap();
     for message in [err.to_string(), shown] {
         assert!(message.contains("请重新登录"), "{message}");
-        assert!(!message.chars().any(|c| c.is_ascii_alphabetic()), "{message}");
+        assert!(
+            !message.chars().any(|c| c.is_ascii_alphabetic()),
+            "{message}"
+        );
     }
     assert_eq!(p.lock().unwrap().queue_state().unwrap().pending_records, 3);
     // Capture goes on meanwhile.
@@ -742,7 +752,115 @@ async fn a_batch_larger_than_the_protocol_allows_goes_up_in_allowed_pushes() {
         .sync_once(&store, Utc::now())
         .await
         .unwrap();
-    assert_eq!(store.lock().unwrap().queue_state().unwrap().pending_records, 0);
+    assert_eq!(
+        store.lock().unwrap().queue_state().unwrap().pending_records,
+        0
+    );
     let held = on_server(&srv).await;
     assert!(ids.iter().all(|id| held.contains_key(id)));
+}
+
+/// The phone's answer at the doorstep is the server's after a sync: a visit of 10 minutes at
+/// the household with a photo counts on both, one left after a minute counts on neither, for
+/// the same reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_phones_answer_at_the_doorstep_is_the_servers_after_a_sync() {
+    use zhucun_shared::verdict::RejectReason;
+    use zhucun_shared::visits::VisitShortfall;
+    let srv = Server::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = phone(&dir);
+    let mut sync = engine(&srv.base, SyncConfig::default());
+    sync.sign_in(&store, "yang", PASSWORD, "测试手机")
+        .await
+        .unwrap();
+    sync.sync_once(&store, Utc::now()).await.unwrap();
+
+    let start = Utc::now() - Duration::hours(2);
+    let at = |m: i64| start + Duration::minutes(m);
+    let mut answers = Vec::new();
+    {
+        let mut s = store.lock().unwrap();
+        let reference = s.reference().unwrap();
+        let mut c = Capture::load(&s, TrackPolicy::default()).unwrap();
+        arrive_in_village(&mut s, &reference, &mut c, at(0));
+        for (i, (h, minutes)) in demo::households().iter().zip([10, 1]).enumerate() {
+            let m0 = 5 + i as i64 * 20;
+            c.on_fix(&mut s, &reference, fix(h.location, at(m0)), at(m0))
+                .unwrap();
+            c.exec(
+                &mut s,
+                &reference,
+                Command::HouseholdCheckIn {
+                    household_id: h.id,
+                    event: None,
+                },
+                at(m0),
+            )
+            .unwrap();
+            let shot = SimulatedCamera {
+                width: 800,
+                height: 600,
+                seed: 40 + i as u32,
+            }
+            .shoot();
+            let photo = reencode(&shot, &PhotoPolicy::default()).unwrap();
+            let t = at(m0) + Duration::seconds(30);
+            c.photo(&mut s, None, &photo, t, t).unwrap();
+            c.exec(
+                &mut s,
+                &reference,
+                Command::Note {
+                    attached_to: None,
+                    text: "走访记录".into(),
+                },
+                t,
+            )
+            .unwrap();
+            c.exec(
+                &mut s,
+                &reference,
+                Command::HouseholdCheckOut,
+                at(m0 + minutes),
+            )
+            .unwrap();
+            let outlook = c
+                .state()
+                .visit_outlook(&reference, at(m0 + minutes))
+                .unwrap();
+            answers.push((outlook.check_in, outlook.shortfalls));
+        }
+    }
+    assert_eq!(
+        answers[0].1,
+        vec![],
+        "the phone says the long visit will count"
+    );
+    assert!(
+        matches!(
+            answers[1].1[..],
+            [VisitShortfall::TooShort {
+                seconds: 60,
+                required_minutes: 5
+            }]
+        ),
+        "{:?}",
+        answers[1].1
+    );
+
+    sync.sync_once(&store, Utc::now()).await.unwrap();
+    let reference = store.lock().unwrap().reference().unwrap();
+    let server = |check_in| progress::server_answer(&reference.verdicts, demo::ME, check_in);
+    assert_eq!(server(answers[0].0), Some(progress::ServerAnswer::Counted));
+    assert!(
+        matches!(
+            server(answers[1].0),
+            Some(progress::ServerAnswer::NotCounted {
+                reason: RejectReason::VisitTooShort,
+                ..
+            })
+        ),
+        "{:?}",
+        server(answers[1].0)
+    );
 }
