@@ -64,8 +64,7 @@ fn report(device: DeviceId, person: PersonId, seq: u64, attachments: Vec<String>
 
 #[tokio::test]
 async fn a_document_is_taken_in_chunks_and_served_with_its_type() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app| {
         let token = app.login(app.fx.cadre1).await;
         for (bytes, media_type) in [
             (pdf(), "application/pdf"),
@@ -109,14 +108,13 @@ async fn a_document_is_taken_in_chunks_and_served_with_its_type() {
             assert_eq!(r.headers()["content-type"], media_type);
             assert_eq!(r.bytes().await.unwrap().to_vec(), bytes);
         }
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn what_is_not_an_accepted_document_is_refused_and_not_kept() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app| {
         let token = app.login(app.fx.cadre1).await;
         // A document is no photo.
         let doc = pdf();
@@ -157,14 +155,13 @@ async fn what_is_not_an_accepted_document_is_refused_and_not_kept() {
             let (s, _) = app.get(&token, &format!("/api/v1/files/{h}/status")).await;
             assert_eq!(s, StatusCode::NOT_FOUND);
         }
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn an_attachment_follows_the_report_using_it() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app| {
         let fx = app.fx.clone();
         let author = app.login(fx.cadre1).await;
         let bytes = pdf();
@@ -205,14 +202,13 @@ async fn an_attachment_follows_the_report_using_it() {
                 .unwrap();
             assert_eq!(r.status(), want, "{}", username(&fx, viewer));
         }
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_stored_document_never_stands_as_a_photo() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app| {
         let row = |sha: String, format: &str| FileRow {
             sha256: sha,
             bytes: 1000,
@@ -245,14 +241,13 @@ async fn a_stored_document_never_stands_as_a_photo() {
             !held.contains_key(&document),
             "a PDF cannot be a visit's photo"
         );
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn documents_carrying_web_pages_or_other_files_are_refused() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app| {
         let token = app.login(app.fx.cadre1).await;
         let page = b"<html><body><script>fetch('/api/v1/me')</script></body></html>\n";
         // A PDF whose first bytes a browser would render as a page.
@@ -340,6 +335,6 @@ async fn documents_carrying_web_pages_or_other_files_are_refused() {
             (StatusCode::OK, Some(true)),
             "{v}"
         );
-        app.stop().await;
-    }
+    })
+    .await;
 }

@@ -41,6 +41,25 @@ fn migrations_before(dir: &str, version: i64) -> Migrator {
     }
 }
 
+/// A database at `url` made by the migrations before stored files became `files`, holding
+/// what `seed` puts in it.
+async fn make_old<DB>(url: &str, dir: &str, seed: &str)
+where
+    DB: sqlx::Database,
+    DB::Connection: sqlx::migrate::Migrate,
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    let pool = sqlx::Pool::<DB>::connect(url).await.unwrap();
+    migrations_before(dir, 20261205000000)
+        .run(&pool)
+        .await
+        .unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::raw_sql(seed).execute(&mut *conn).await.unwrap();
+    drop(conn);
+    pool.close().await;
+}
+
 /// A file stored before stored files had their own table (`photos`, version 20261204000000),
 /// with its uploader: both there after the table became `files`, and its references follow it.
 #[tokio::test]
@@ -63,29 +82,10 @@ async fn stored_files_survive_the_table_becoming_files() {
                  VALUES ('{sha}', '{uploader}', '2026-11-20T08:00:00Z')"
             ),
         ];
+        let seed = seed.join(";\n");
         match &backend {
-            Backend::Sqlite => {
-                let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-                migrations_before("sqlite", 20261205000000)
-                    .run(&pool)
-                    .await
-                    .unwrap();
-                for q in &seed {
-                    sqlx::query(q).execute(&pool).await.unwrap();
-                }
-                pool.close().await;
-            }
-            Backend::Postgres(_) => {
-                let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-                migrations_before("postgres", 20261205000000)
-                    .run(&pool)
-                    .await
-                    .unwrap();
-                for q in &seed {
-                    sqlx::query(q).execute(&pool).await.unwrap();
-                }
-                pool.close().await;
-            }
+            Backend::Sqlite => make_old::<sqlx::Sqlite>(&db.url, "sqlite", &seed).await,
+            Backend::Postgres(_) => make_old::<sqlx::Postgres>(&db.url, "postgres", &seed).await,
         }
 
         let store = db.open().await;

@@ -125,8 +125,7 @@ async fn a_cut_off_upload_continues_where_it_stopped() {
 
 #[tokio::test]
 async fn content_that_does_not_match_its_hash_is_dropped() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app| {
         let token = app.login(app.fx.cadre1).await;
         let bytes = camera_jpeg();
         let wrong = sha(b"something else");
@@ -148,8 +147,8 @@ async fn content_that_does_not_match_its_hash_is_dropped() {
             (s, v["field"].as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, Some("total"))
         );
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 /// CRC-32 of PNG chunks.
@@ -248,37 +247,38 @@ async fn files_larger_than_allowed_are_413() {
 
 #[tokio::test]
 async fn a_refused_upload_drops_its_part() {
-    for backend in backends() {
-        let app = TestApp::start_with(&backend, |c| c.max_photo_bytes = 1_000_000).await;
-        let token = app.login(app.fx.cadre1).await;
-        let bytes = camera_jpeg();
-        let n = bytes.len();
-        let h = sha(&bytes);
-        let (s, _) = put(&app, &token, &h, 0, n, &bytes[..1000]).await;
-        assert_eq!(s, StatusCode::OK);
-        assert_eq!(app.state.uploads.received(&h, app.fx.cadre1), 1000);
-        // More bytes than the file was said to have.
-        let (s, v) = put(&app, &token, &h, 1000, 1500, &bytes[1000..2000]).await;
-        assert_eq!(
-            (s, v["field"].as_str()),
-            (StatusCode::UNPROCESSABLE_ENTITY, Some("total")),
-            "{v}"
-        );
-        assert_eq!(app.state.uploads.received(&h, app.fx.cadre1), 0);
-        // A file said to be too large.
-        let (s, _) = put(&app, &token, &h, 0, n, &bytes[..1000]).await;
-        assert_eq!(s, StatusCode::OK);
-        let (s, _) = put(&app, &token, &h, 1000, 2_000_000, &bytes[1000..2000]).await;
-        assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
-        assert_eq!(app.state.uploads.received(&h, app.fx.cadre1), 0);
-        app.stop().await;
-    }
+    on_each_backend_with(
+        |c| c.max_photo_bytes = 1_000_000,
+        async |app| {
+            let token = app.login(app.fx.cadre1).await;
+            let bytes = camera_jpeg();
+            let n = bytes.len();
+            let h = sha(&bytes);
+            let (s, _) = put(&app, &token, &h, 0, n, &bytes[..1000]).await;
+            assert_eq!(s, StatusCode::OK);
+            assert_eq!(app.state.uploads.received(&h, app.fx.cadre1), 1000);
+            // More bytes than the file was said to have.
+            let (s, v) = put(&app, &token, &h, 1000, 1500, &bytes[1000..2000]).await;
+            assert_eq!(
+                (s, v["field"].as_str()),
+                (StatusCode::UNPROCESSABLE_ENTITY, Some("total")),
+                "{v}"
+            );
+            assert_eq!(app.state.uploads.received(&h, app.fx.cadre1), 0);
+            // A file said to be too large.
+            let (s, _) = put(&app, &token, &h, 0, n, &bytes[..1000]).await;
+            assert_eq!(s, StatusCode::OK);
+            let (s, _) = put(&app, &token, &h, 1000, 2_000_000, &bytes[1000..2000]).await;
+            assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+            assert_eq!(app.state.uploads.received(&h, app.fx.cadre1), 0);
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn abandoned_parts_are_swept_when_a_new_upload_starts() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app| {
         let token = app.login(app.fx.cadre1).await;
         let dir = app.state.uploads.dir().to_path_buf();
         let old = dir.join(format!("{}.{}.part", "ab".repeat(32), app.fx.cadre2));
@@ -300,8 +300,8 @@ async fn abandoned_parts_are_swept_when_a_new_upload_starts() {
         let bytes = camera_jpeg();
         let (s, _) = put(&app, &token, &sha(&bytes), 0, bytes.len(), &bytes[..1000]).await;
         assert_eq!(s, StatusCode::OK);
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 /// A whole PNG of `w`×`h` grey pixels, encoded fast (it compresses to almost nothing).
@@ -375,8 +375,7 @@ fn zip_with_page() -> Vec<u8> {
 
 #[tokio::test]
 async fn cut_off_pictures_and_pictures_carrying_other_files_are_refused() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app| {
         let token = app.login(app.fx.cadre1).await;
         let jpeg = camera_jpeg();
         let png = {
@@ -442,8 +441,8 @@ async fn cut_off_pictures_and_pictures_carrying_other_files_are_refused() {
                 "{v}"
             );
         }
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -573,8 +572,7 @@ fn tiff_without_next_ifd_offset() -> Vec<u8> {
 
 #[tokio::test]
 async fn exif_is_kept_when_ifd0_lacks_its_next_ifd_offset() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app| {
         let token = app.login(app.fx.cadre1).await;
         let mut plain = Vec::new();
         image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(64, 48, |x, y| {
@@ -611,6 +609,6 @@ async fn exif_is_kept_when_ifd0_lacks_its_next_ifd_offset() {
             (p.lat - 31.912).abs() < 1e-6 && (p.lon - 107.25).abs() < 1e-6,
             "{p:?}"
         );
-        app.stop().await;
-    }
+    })
+    .await;
 }

@@ -281,6 +281,21 @@ pub async fn seed(store: &AnyStore) -> Fixture {
     fx
 }
 
+/// Runs `test` against the real server over a fresh database on each backend, stopping the
+/// server after each run.
+pub async fn on_each_backend(test: impl AsyncFn(&TestApp)) {
+    on_each_backend_with(|_| {}, test).await
+}
+
+/// As [`on_each_backend`], with the configuration changed by `tweak`.
+pub async fn on_each_backend_with(tweak: impl Fn(&mut Config), test: impl AsyncFn(&TestApp)) {
+    for backend in backends() {
+        let app = TestApp::start_with(&backend, &tweak).await;
+        test(&app).await;
+        app.stop().await;
+    }
+}
+
 /// The real server, on a port-0 listener, over a fresh database seeded with the fixture.
 pub struct TestApp {
     pub base: String,
