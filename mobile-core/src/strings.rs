@@ -330,13 +330,39 @@ pub fn shortfall(s: &zhucun_shared::visits::VisitShortfall) -> String {
     }
 }
 
-/// "将计入" or "不计入：走访 1 分钟，不足 5 分钟；走访期间无照片".
+/// "将计入" or "不计入：走访 1 分钟，不足 5 分钟；走访期间无照片". A visit whose only shortfall
+/// is the missing village check-in still counts as a pairing visit on the server, only
+/// not towards the village's stays: it says so rather than "不计入".
 pub fn outlook(shortfalls: &[zhucun_shared::visits::VisitShortfall]) -> String {
+    use zhucun_shared::visits::VisitShortfall as S;
     if shortfalls.is_empty() {
         WILL_COUNT.to_string()
+    } else if shortfalls.iter().all(|s| *s == S::NotInVillage) {
+        OUTSIDE_STAY.to_string()
     } else {
         let why: Vec<String> = shortfalls.iter().map(shortfall).collect();
         format!("{NOT_COUNTED}：{}", why.join("；"))
+    }
+}
+
+/// A visit made without a village check-in.
+pub const OUTSIDE_STAY: &str = "将计入结对帮扶走访；未进村签到，不计入驻村走访";
+
+#[cfg(test)]
+mod outlook_tests {
+    use super::*;
+    use zhucun_shared::visits::VisitShortfall as S;
+
+    #[test]
+    fn a_visit_missing_only_the_village_check_in_is_not_called_uncounted() {
+        assert_eq!(outlook(&[]), WILL_COUNT);
+        assert_eq!(outlook(&[S::NotInVillage]), OUTSIDE_STAY);
+        let far = S::TooFar {
+            distance_m: 598_000.0,
+            allowed_m: 60.0,
+        };
+        let said = outlook(&[S::NotInVillage, far]);
+        assert!(said.starts_with(NOT_COUNTED) && said.contains("未进村签到"), "{said}");
     }
 }
 
