@@ -58,13 +58,24 @@ pub async fn report(
     }
     let report = person_report_with(state, org, person, month, now, loaded).await?;
     state.metrics.count_verdict("evaluated");
+    keep(state, person, &key, report.clone(), now, basis).await?;
+    Ok(report)
+}
+
+async fn keep(
+    state: &AppState,
+    person: PersonId,
+    month: &str,
+    report: PersonReport,
+    now: DateTime<Utc>,
+    basis: String,
+) -> EvalResult<()> {
     let kept = KeptVerdict {
-        report: report.clone(),
+        report,
         evaluated_at: now,
         basis,
     };
-    state.store.keep_verdict(person, &key, &kept).await?;
-    Ok(report)
+    Ok(state.store.keep_verdict(person, month, &kept).await?)
 }
 
 /// Re-evaluates up to `limit` queued person-months (and everyone whose verdicts count them)
@@ -112,12 +123,7 @@ async fn refresh(
         }
         let report = person_report_with(state, org.clone(), p, month, now, loaded).await?;
         state.metrics.count_verdict("refreshed");
-        let kept = KeptVerdict {
-            report,
-            evaluated_at: now,
-            basis: basis.clone(),
-        };
-        state.store.keep_verdict(p, &q.month, &kept).await?;
+        keep(state, p, &q.month, report, now, basis.clone()).await?;
     }
     Ok(())
 }
