@@ -42,6 +42,7 @@ pub mod paths {
     pub const PEOPLE: &str = "/api/v1/people";
     pub const PERSON_REPORT: &str = "/api/v1/people/{id}/report";
     pub const PERSON_TRAJECTORY: &str = "/api/v1/people/{id}/trajectory";
+    pub const TEAM: &str = "/api/v1/team";
     pub const SPOT_CHECKS: &str = "/api/v1/spot-checks";
 
     /// Every path above.
@@ -61,6 +62,7 @@ pub mod paths {
         PEOPLE,
         PERSON_REPORT,
         PERSON_TRAJECTORY,
+        TEAM,
         SPOT_CHECKS,
     ];
 
@@ -290,6 +292,28 @@ pub struct Trajectory {
     pub person_id: PersonId,
     pub date: chrono::NaiveDate,
     pub points: Vec<TrajectoryPoint>,
+}
+
+/// The team's query: the local day whose trajectories to give; the reports are of its month.
+pub type TeamQuery = TrajectoryQuery;
+
+/// One person of the caller's jurisdiction as the team screen needs them: who they are, their
+/// verdicts for the day's month and their fixes of the day, as `/api/v1/people`,
+/// `/api/v1/people/{id}/report` and `/api/v1/people/{id}/trajectory` give them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TeamMemberDay {
+    pub summary: PersonSummary,
+    pub report: crate::verdict::PersonReport,
+    pub trajectory: Trajectory,
+}
+
+/// Everyone within the caller's jurisdiction on one day, in one answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TeamDay {
+    pub date: chrono::NaiveDate,
+    pub members: Vec<TeamMemberDay>,
 }
 
 #[cfg(test)]

@@ -239,7 +239,7 @@ impl utoipa::Modify for Refusals {
         auth::login, auth::logout, auth::sessions, auth::end_session, auth::enroll, auth::revoke_device,
         sync::push, sync::pull,
         photos::status, photos::upload, photos::download, photos::file_status, photos::upload_file, photos::download_file,
-        reports::people, reports::report, reports::trajectory, spot_checks::spot_checks,
+        reports::people, reports::report, reports::trajectory, reports::team, spot_checks::spot_checks,
     ),
     modifiers(&BearerAuth, &Refusals),
     tags(

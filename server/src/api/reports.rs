@@ -1,21 +1,22 @@
 //! What leaders look at: the people in their jurisdiction, a person's verdicts for a month
-//! (recomputed from the records), and a person's trajectory for a day.
+//! (recomputed from the records), a person's trajectory for a day, and all three for everyone
+//! in the jurisdiction at once (the team screen's one request).
 
 use super::extract::{ApiPath, ApiQuery};
-use zhucun_shared::org::Access;
+use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::evaluation::Loaded;
 use crate::store::{Org, Store};
-use crate::app::AppState;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use zhucun_shared::ids::PersonId;
+use zhucun_shared::org::Access;
 use zhucun_shared::period::{day_end, day_start, local_date, Period};
-use zhucun_shared::sync::{PersonSummary, Trajectory, TrajectoryPoint};
+use zhucun_shared::sync::{PersonSummary, TeamDay, TeamMemberDay, Trajectory, TrajectoryPoint};
 use zhucun_shared::verdict::PersonReport;
 
 pub fn router(state: AppState) -> Router {
@@ -24,6 +25,7 @@ pub fn router(state: AppState) -> Router {
         .route(paths::PEOPLE, get(people))
         .route(paths::PERSON_REPORT, get(report))
         .route(paths::PERSON_TRAJECTORY, get(trajectory))
+        .route(paths::TEAM, get(team))
         .with_state(state)
 }
 
@@ -86,23 +88,39 @@ pub async fn people(
     caller: Caller,
 ) -> ApiResult<Json<Vec<PersonSummary>>> {
     let today = local_date(state.clock.now());
-    let access = caller.access(&state, today).await?;
-    let townships = townships_in_reach(&access, &caller);
+    let visible = visible_people(&state, &caller, today, today).await?;
+    Ok(Json(
+        visible.into_iter().map(|(summary, _)| summary).collect(),
+    ))
+}
+
+/// Everyone the caller may see today (as `/api/v1/people` lists them) who is also within
+/// their jurisdiction on `date`, each with today's roles and their township.
+async fn visible_people(
+    state: &AppState,
+    caller: &Caller,
+    today: NaiveDate,
+    date: NaiveDate,
+) -> ApiResult<Vec<(PersonSummary, std::sync::Arc<Org>)>> {
+    let access = caller.access(state, today).await?;
     let mut out = Vec::new();
-    for t in townships {
-        let org = state.store.township_org(t).await?;
+    for t in townships_in_reach(&access, caller) {
+        let org = std::sync::Arc::new(state.store.township_org(t).await?);
         for p in &org.people {
             let assignments: Vec<_> = org.assignments_of(p.id).cloned().collect();
-            if !access.can_see(p, &assignments, today, today) {
+            if !access.can_see(p, &assignments, today, today)
+                || !access.can_see(p, &assignments, date, date)
+            {
                 continue;
             }
-            out.push(PersonSummary {
+            let summary = PersonSummary {
                 person: p.clone(),
                 roles: org.roles_on(p.id, today),
-            });
+            };
+            out.push((summary, org.clone()));
         }
     }
-    Ok(Json(out))
+    Ok(out)
 }
 
 #[derive(Debug, Deserialize)]
@@ -185,7 +203,12 @@ pub async fn trajectory(
     let id = parse_person(&id)?;
     checked_date("date", q.date)?;
     visible_target(&state, &caller, id, q.date, q.date).await?;
-    let (start, end) = (day_start(q.date), day_end(q.date));
+    Ok(Json(day_trajectory(&state, id, q.date).await?))
+}
+
+/// `id`'s fixes of the local day `date`, in time order.
+async fn day_trajectory(state: &AppState, id: PersonId, date: NaiveDate) -> ApiResult<Trajectory> {
+    let (start, end) = (day_start(date), day_end(date));
     // Records are indexed by capture time; a fix's own time may differ a little (a fix saved
     // late, a visit's fix arriving after its check-in), so look a day either side.
     let records = state
@@ -204,9 +227,53 @@ pub async fn trajectory(
         .filter(|p| p.fix.time >= start && p.fix.time < end)
         .collect();
     points.sort_by_key(|p| (p.fix.time, p.record_id));
-    Ok(Json(Trajectory {
+    Ok(Trajectory {
         person_id: id,
-        date: q.date,
+        date,
         points,
+    })
+}
+
+/// How far back the team may be asked for: a day outside the last `TEAM_DAYS` days is refused.
+pub const TEAM_DAYS: i64 = 400;
+
+/// Everyone within the caller's jurisdiction with their kept verdicts for the day's month and
+/// their trajectory of the day: what the team screen shows, in one request instead of one for
+/// the people and two per person.
+#[utoipa::path(get, path = "/api/v1/team", tag = "reports",
+    params(
+        ("date" = String, Query, format = Date, description = "Local date, YYYY-MM-DD, within the last 400 days (today included)"),
+    ),
+    responses(
+        (status = 200, description = "Everyone the caller may see today and on that day (as /api/v1/people lists them), each with their report for the day's month and their trajectory of the day", body = TeamDay),
+        (status = 422, description = "Date missing, malformed or outside the last 400 days (field date)", body = zhucun_shared::sync::ErrorBody),
+    ),
+    security(("bearer" = [])))]
+pub async fn team(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<zhucun_shared::sync::TeamQuery>,
+) -> ApiResult<Json<TeamDay>> {
+    let now = state.clock.now();
+    let today = local_date(now);
+    if q.date > today || q.date < today - Duration::days(TEAM_DAYS) {
+        return Err(ApiError::invalid("date", "须为最近 400 天内的日期"));
+    }
+    let month = Period::month(q.date.year(), q.date.month());
+    let mut loaded = Loaded::default();
+    let mut members = Vec::new();
+    for (summary, org) in visible_people(&state, &caller, today, q.date).await? {
+        let id = summary.person.id;
+        let report = crate::verdicts::report(&state, org, id, month, now, &mut loaded).await?;
+        let trajectory = day_trajectory(&state, id, q.date).await?;
+        members.push(TeamMemberDay {
+            summary,
+            report,
+            trajectory,
+        });
+    }
+    Ok(Json(TeamDay {
+        date: q.date,
+        members,
     }))
 }

@@ -25,3 +25,4 @@ mod reports;
 mod spot_checks;
 mod store_story;
 mod sync;
+mod team;

@@ -572,6 +572,13 @@ async fn what_the_server_answers_matches_the_document() {
         assert_eq!(s, StatusCode::OK);
         assert!(!v["points"].as_array().unwrap().is_empty());
         check_answer("get", "/api/v1/people/{id}/trajectory", s, &v);
+        let (s, v) = app.get(&leader, &format!("/api/v1/team?date={day}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(!v["members"].as_array().unwrap().is_empty());
+        check_answer("get", "/api/v1/team", s, &v);
+        let (s, v) = app.get(&leader, "/api/v1/team?date=1999-01-01").await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        check_answer("get", "/api/v1/team", s, &v);
         let outsider = format!("/api/v1/people/{}/report", fx.outsider);
         let (s, v) = app.get(&leader, &outsider).await;
         assert_eq!(s, StatusCode::FORBIDDEN);
