@@ -30,6 +30,7 @@ pub struct DemoServer {
     /// The database URL, for reading what the server stored.
     pub url: String,
     pub dir: tempfile::TempDir,
+    state: AppState,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -101,15 +102,30 @@ impl DemoServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let base = format!("http://{}", listener.local_addr().expect("an address"));
         let (tx, rx) = tokio::sync::oneshot::channel();
-        tokio::spawn(zhucun_server::serve(listener, state, async {
+        tokio::spawn(zhucun_server::serve(listener, state.clone(), async {
             let _ = rx.await;
         }));
         DemoServer {
             base,
             url,
             dir,
+            state,
             shutdown: Some(tx),
         }
+    }
+
+    /// How many `GET` requests the server has answered on `route` (a path template of
+    /// `shared::sync::paths`), whatever their status, as its `/metrics` counts them.
+    pub fn gets(&self, route: &str) -> u64 {
+        let labels = [r#"method="GET""#.to_string(), format!(r#"route="{route}""#)];
+        self.state
+            .metrics
+            .encode()
+            .lines()
+            .filter(|l| l.starts_with("zhucun_http_request_duration_seconds_count{"))
+            .filter(|l| labels.iter().all(|label| l.contains(label.as_str())))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
     }
 }
 

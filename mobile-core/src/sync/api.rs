@@ -4,12 +4,12 @@ use crate::store::FileKind;
 use crate::strings;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use std::time::Duration;
-use zhucun_shared::sync::paths::{self, LOGIN, PEOPLE, PULL, PUSH, SPOT_CHECKS};
+use zhucun_shared::sync::paths::{self, LOGIN, PULL, PUSH, SPOT_CHECKS, TEAM};
 use zhucun_shared::sync::{
     ChunkQuery, EnrollRequest, EnrollResponse, ErrorBody, LoginRequest, LoginResponse, PhotoStatus,
-    PullQuery, PullResponse, PushRequest, PushResponse, TrajectoryQuery,
+    PullQuery, PullResponse, PushRequest, PushResponse, TeamQuery,
 };
-pub use zhucun_shared::sync::{PersonSummary, Trajectory};
+pub use zhucun_shared::sync::{PersonSummary, TeamDay, Trajectory};
 
 /// A file's path and its status's: photos go where only pictures are taken, a report's files
 /// where documents are too.
@@ -239,31 +239,10 @@ impl Api {
         self.send(self.http.get(self.url(SPOT_CHECKS))).await
     }
 
-    /// Everyone the caller may look at (a team leader: the team).
-    pub async fn people(&self) -> Result<Vec<PersonSummary>, ApiError> {
-        self.send(self.http.get(self.url(PEOPLE))).await
-    }
-
-    /// A person's verdicts for the current month.
-    pub async fn person_report(
-        &self,
-        id: zhucun_shared::ids::PersonId,
-    ) -> Result<zhucun_shared::verdict::PersonReport, ApiError> {
-        let path = paths::with(paths::PERSON_REPORT, id);
-        self.send(self.http.get(self.url(&path))).await
-    }
-
-    /// A person's fixes of one local day.
-    pub async fn trajectory(
-        &self,
-        id: zhucun_shared::ids::PersonId,
-        date: chrono::NaiveDate,
-    ) -> Result<Trajectory, ApiError> {
-        let path = paths::with(paths::PERSON_TRAJECTORY, id);
-        let rb = self
-            .http
-            .get(self.url(&path))
-            .query(&TrajectoryQuery { date });
+    /// Everyone the caller may look at (a team leader: the team, themselves included), each
+    /// with this month's report and the fixes of `date`, in one request.
+    pub async fn team(&self, date: chrono::NaiveDate) -> Result<TeamDay, ApiError> {
+        let rb = self.http.get(self.url(TEAM)).query(&TeamQuery { date });
         self.send(rb).await
     }
 }

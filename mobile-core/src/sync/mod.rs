@@ -475,7 +475,7 @@ impl SyncEngine {
     }
 
     /// For a team leader: the other members of the team, with this month's status and today's
-    /// trajectory. Empty for anyone else.
+    /// trajectory, from one request. Empty for anyone else.
     pub async fn team(
         &self,
         store: &SharedStore,
@@ -487,23 +487,16 @@ impl SyncEngine {
             return Ok(Vec::new());
         }
         let mut out = Vec::new();
-        for p in self.api.people().await? {
+        for m in self.api.team(today).await?.members {
+            let p = m.summary;
             let Some(role) = p.roles.iter().copied().find(|r| r.is_team_member()) else {
                 continue;
             };
             if p.person.id == me {
                 continue;
             }
-            let report = self.api.person_report(p.person.id).await?;
-            let (status, summary) = crate::team::summarise(&report);
-            let fixes: Vec<_> = self
-                .api
-                .trajectory(p.person.id, today)
-                .await?
-                .points
-                .into_iter()
-                .map(|t| t.fix)
-                .collect();
+            let (status, summary) = crate::team::summarise(&m.report);
+            let fixes: Vec<_> = m.trajectory.points.into_iter().map(|t| t.fix).collect();
             let track = crate::team::track_from_fixes(&fixes);
             out.push(crate::team::TeamMember {
                 person_id: p.person.id,

@@ -20,6 +20,7 @@ use zhucun_shared::ids::{DeviceId, RecordId};
 use zhucun_shared::period::{Period, PeriodKind};
 use zhucun_shared::record::RecordBody;
 use zhucun_shared::record::ReportKind;
+use zhucun_shared::sync::paths;
 use zhucun_tests::{arrive_in_village, fix, phone, DemoServer as Server, PASSWORD};
 
 fn engine(base: &str, config: SyncConfig) -> SyncEngine {
@@ -164,8 +165,17 @@ async fn a_morning_captured_offline_syncs_and_the_verdicts_come_back() {
     assert!(p.rows.iter().any(|r| r.server.is_some()), "{:?}", p.rows);
     drop(s);
 
-    // The team leader sees the team: the other member, with a status.
+    // The team leader sees the team: the other member, with a status, from one request
+    // (before, one for the people and then a report and a trajectory per member: 1 + 2N).
     let team = sync.team(&store, Utc::now()).await.unwrap();
+    assert_eq!(srv.gets(paths::TEAM), 1);
+    for separate in [
+        paths::PEOPLE,
+        paths::PERSON_REPORT,
+        paths::PERSON_TRAJECTORY,
+    ] {
+        assert_eq!(srv.gets(separate), 0, "{separate}");
+    }
     assert_eq!(team.len(), 1, "{team:?}");
     assert_eq!(team[0].person_id, demo::TEAMMATE);
     assert_eq!(team[0].name, "吴海燕");
