@@ -457,6 +457,13 @@ fn the_team_leader_sees_the_team_and_a_members_trajectory() {
     // The lost signal leaves two segments, drawn apart, and the gap is said.
     assert_eq!(html.matches("class=\"track\"").count(), 2);
     assert!(html.contains("轨迹中断 1"));
+    // Each segment's start and end say their time, and a scale bar gives the distances.
+    assert_eq!(html.matches("class=\"track-time\"").count(), 4, "{html}");
+    assert!(html.contains("class=\"scale-bar\""));
+    assert!(
+        html.contains(" 米</text>") || html.contains(" 公里</text>"),
+        "{html}"
+    );
     assert_eq!(
         html.matches("class=\"household\"").count(),
         demo::households().len()

@@ -1,5 +1,6 @@
 //! A trajectory drawn over the village boundary and its households, as SVG: no map tiles,
-//! so it works offline. Segments are drawn apart; a gap is left as a gap.
+//! so it works offline. Segments are drawn apart; a gap is left as a gap. Each segment's
+//! start and end carry their time, and a scale bar gives the distances.
 
 use crate::store::TrackPoint;
 use crate::strings;
@@ -64,6 +65,22 @@ impl Projection {
     }
 }
 
+/// The scale bar's length in metres, a round figure that takes at most `max_px` pixels at
+/// `metres_per_px`, and its length in pixels.
+fn scale_bar(metres_per_px: f64, max_px: f64) -> (f64, f64) {
+    const ROUND_M: [f64; 13] = [
+        5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0, 5000.0, 10_000.0, 20_000.0,
+        50_000.0,
+    ];
+    let m = ROUND_M
+        .iter()
+        .copied()
+        .take_while(|m| m / metres_per_px <= max_px)
+        .last()
+        .unwrap_or(ROUND_M[0]);
+    (m, m / metres_per_px)
+}
+
 fn polyline(points: &[(f64, f64)]) -> String {
     points
         .iter()
@@ -100,16 +117,25 @@ pub fn TrajectoryMap(
         })
         .collect();
     let mut segments: Vec<Vec<(f64, f64)>> = Vec::new();
+    // Where each segment starts and ends, with the time there.
+    let mut times: Vec<(f64, f64, String)> = Vec::new();
     let mut last_seg = None;
-    for p in &track {
+    for (i, p) in track.iter().enumerate() {
+        let xy = proj.xy(p.lon, p.lat);
         if last_seg != Some(p.segment) {
             segments.push(Vec::new());
             last_seg = Some(p.segment);
+            times.push((xy.0, xy.1, super::hm(p.time)));
+        } else if track.get(i + 1).is_none_or(|n| n.segment != p.segment) {
+            times.push((xy.0, xy.1, super::hm(p.time)));
         }
         if let Some(s) = segments.last_mut() {
-            s.push(proj.xy(p.lon, p.lat));
+            s.push(xy);
         }
     }
+    let (bar_m, bar_px) = scale_bar(geometry::METRES_PER_DEGREE_LAT / proj.scale, SIZE / 4.0);
+    let bar_label = strings::distance(bar_m);
+    let bar_y = SIZE - PAD / 2.0;
     let lines: Vec<String> = segments.iter().map(|s| polyline(s)).collect();
     // Where a segment ends and the next begins: the two sides of a gap.
     let gap_marks: Vec<(f64, f64)> = segments
@@ -139,6 +165,13 @@ pub fn TrajectoryMap(
             for (x, y) in gap_marks {
                 circle { class: "gap", cx: "{x:.1}", cy: "{y:.1}", r: "4", fill: "#fff", stroke: "#b3261e", stroke_width: "1.5" }
             }
+            for (x, y, time) in times {
+                text { class: "track-time", x: "{x + 5.0:.1}", y: "{y - 5.0:.1}", font_size: "9", fill: "#b3261e", "{time}" }
+            }
+            g { class: "scale-bar",
+                line { x1: "{PAD:.1}", y1: "{bar_y:.1}", x2: "{PAD + bar_px:.1}", y2: "{bar_y:.1}", stroke: "#1d2a24", stroke_width: "2" }
+                text { x: "{PAD + bar_px + 4.0:.1}", y: "{bar_y + 3.0:.1}", font_size: "9", fill: "#1d2a24", "{bar_label}" }
+            }
             for (x, y, name, visited) in homes {
                 g { class: "household",
                     rect { x: "{x - 4.0:.1}", y: "{y - 4.0:.1}", width: "8", height: "8", fill: if visited { "#17612f" } else { "#6b7a72" } }
@@ -150,5 +183,17 @@ pub fn TrajectoryMap(
             "{strings::BOUNDARY} · {strings::HOUSEHOLDS} {households.len()} · {strings::TRAJECTORY} {track.len()}"
             if gaps > 0 { " · {strings::TRACK_GAP} {gaps}" }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scale_bar;
+
+    #[test]
+    fn the_scale_bar_is_the_longest_round_length_that_fits() {
+        assert_eq!(scale_bar(2.0, 90.0), (100.0, 50.0));
+        assert_eq!(scale_bar(10.0, 90.0), (500.0, 50.0));
+        assert_eq!(scale_bar(0.01, 90.0), (5.0, 500.0));
     }
 }
