@@ -46,6 +46,22 @@ pub enum Command {
     /// The kept verdicts.
     #[command(subcommand)]
     Verdicts(VerdictsCommand),
+    /// The audit log (审计日志).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the chain of hashes: exit 0 with a summary, or non-zero naming the first entry
+    /// that was edited, removed or inserted.
+    Verify,
+    /// Write the entries as JSON lines on stdout, by seq.
+    Export {
+        /// Only the entries after this seq.
+        #[arg(long, default_value_t = 0)]
+        since: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,13 +5,16 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
+use zhucun_server::audit::{self, AuditKind};
 use zhucun_server::auth::hash_password;
-use zhucun_server::cli::{Cli, Command, ImportCommand, PolicyCommand, UserCommand, VerdictsCommand};
+use zhucun_server::cli::{
+    AuditCommand, Cli, Command, ImportCommand, PolicyCommand, UserCommand, VerdictsCommand,
+};
 use zhucun_server::config::LogFormat;
-use zhucun_server::policy::Policy;
-use zhucun_server::store::{Org, Store, UserRow};
 #[cfg(feature = "demo")]
 use zhucun_server::demo;
+use zhucun_server::policy::Policy;
+use zhucun_server::store::{Org, Store, UserRow};
 use zhucun_server::{import, open_store, AnyStore, AppState, Config};
 use zhucun_shared::ids::{AssignmentId, PersonId};
 use zhucun_shared::org::{Assignment, Person};
@@ -85,6 +88,12 @@ async fn run_cli(cli: Cli) -> anyhow::Result<()> {
                     .expect("valid template")
                     .progress_chars("=> "),
             );
+            let (what, file, township_name) = match &cmd {
+                ImportCommand::Villages { file, township, .. } => ("villages", file, township),
+                ImportCommand::Households { file, township } => ("households", file, township),
+                ImportCommand::Pairings { file, township } => ("pairings", file, township),
+            };
+            let (file, township_name) = (file.display().to_string(), township_name.clone());
             let result = match &cmd {
                 ImportCommand::Villages {
                     file,
@@ -99,6 +108,27 @@ async fn run_cli(cli: Cli) -> anyhow::Result<()> {
                 }
             };
             bar.finish_and_clear();
+            let result = match result {
+                Ok(n) => {
+                    let township = store
+                        .townships()
+                        .await?
+                        .into_iter()
+                        .find(|t| t.name == township_name);
+                    let detail =
+                        serde_json::json!({"file": file, "township": township_name, "count": n});
+                    operator_event(
+                        &store,
+                        township.map(|t| t.id),
+                        AuditKind::Import,
+                        what,
+                        detail,
+                    )
+                    .await
+                    .map(|()| n)
+                }
+                Err(e) => Err(e.into()),
+            };
             store.close().await;
             let n = result?;
             println!("已导入 {n} 条，全部写入。");
@@ -106,6 +136,7 @@ async fn run_cli(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Rules(cmd) => policy(&config, Policy::Rules, cmd).await,
         Command::Calendar(cmd) => policy(&config, Policy::Calendar, cmd).await,
+        Command::Audit(cmd) => audit_command(&config, cmd).await,
         Command::Verdicts(VerdictsCommand::Rebuild) => {
             let store = open(&config).await?;
             let state = AppState::new(config, store).await?;
@@ -120,6 +151,21 @@ async fn run_cli(cli: Cli) -> anyhow::Result<()> {
             })
             .await;
             bar.finish_and_clear();
+            let result = match result {
+                Ok(n) => {
+                    let detail = serde_json::json!({"person_months": n});
+                    operator_event(
+                        &state.store,
+                        None,
+                        AuditKind::VerdictsRebuilt,
+                        "verdicts",
+                        detail,
+                    )
+                    .await
+                    .map(|()| n)
+                }
+                Err(e) => Err(e.into()),
+            };
             state.store.close().await;
             let n = result?;
             println!("已重算 {n} 个人·月的结论。");
@@ -135,17 +181,38 @@ async fn policy(config: &Config, which: Policy, cmd: PolicyCommand) -> anyhow::R
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let set = zhucun_server::policy::set(&store, which, &text).await;
-            set.map(|()| println!("已生效（服务重启后使用）：{}", file.display()))
-                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+            match set {
+                Ok(()) => {
+                    let kind = match which {
+                        Policy::Rules => AuditKind::RulesSet,
+                        Policy::Calendar => AuditKind::CalendarSet,
+                    };
+                    let sha256 = hex_sha256(&text);
+                    let detail =
+                        serde_json::json!({"file": file.display().to_string(), "sha256": sha256});
+                    operator_event(&store, None, kind, &file.display().to_string(), detail)
+                        .await
+                        .map(|()| println!("已生效（服务重启后使用）：{}", file.display()))
+                }
+                Err(e) => Err(anyhow::anyhow!("{}: {e}", file.display())),
+            }
         }
         PolicyCommand::Show => zhucun_server::policy::current(&store, which)
             .await
             .map(|text| print!("{text}"))
             .map_err(Into::into),
-        PolicyCommand::Reset => zhucun_server::policy::reset(&store, which)
-            .await
-            .map(|()| println!("已恢复为内置文件（服务重启后使用）。"))
-            .map_err(Into::into),
+        PolicyCommand::Reset => match zhucun_server::policy::reset(&store, which).await {
+            Ok(()) => {
+                let kind = match which {
+                    Policy::Rules => AuditKind::RulesReset,
+                    Policy::Calendar => AuditKind::CalendarReset,
+                };
+                operator_event(&store, None, kind, "bundled", serde_json::json!({}))
+                    .await
+                    .map(|()| println!("已恢复为内置文件（服务重启后使用）。"))
+            }
+            Err(e) => Err(e.into()),
+        },
     };
     store.close().await;
     result
@@ -237,7 +304,7 @@ async fn hash(config: &Config, password: String) -> anyhow::Result<String> {
 }
 
 async fn user(config: &Config, store: &AnyStore, cmd: UserCommand) -> anyhow::Result<()> {
-    match cmd {
+    let (kind, username, detail) = match cmd {
         UserCommand::Add {
             username,
             name,
@@ -311,6 +378,8 @@ async fn user(config: &Config, store: &AnyStore, cmd: UserCommand) -> anyhow::Re
             if shown {
                 println!("初始密码：{password}");
             }
+            let detail = serde_json::json!({"role": role.to_string(), "village": village});
+            (AuditKind::UserAdded, username, detail)
         }
         UserCommand::ResetPassword { username, password } => {
             if let Some(p) = &password {
@@ -330,19 +399,79 @@ async fn user(config: &Config, store: &AnyStore, cmd: UserCommand) -> anyhow::Re
             if shown {
                 println!("新密码：{password}");
             }
+            (AuditKind::PasswordReset, username, serde_json::json!({}))
         }
         UserCommand::Disable { username } => {
             if !store.set_disabled(&username, true).await? {
                 bail!("没有用户“{username}”");
             }
             println!("已停用 {username}");
+            (AuditKind::UserDisabled, username, serde_json::json!({}))
         }
         UserCommand::Enable { username } => {
             if !store.set_disabled(&username, false).await? {
                 bail!("没有用户“{username}”");
             }
             println!("已启用 {username}");
+            (AuditKind::UserEnabled, username, serde_json::json!({}))
+        }
+    };
+    let township = match store.user_by_username(&username).await? {
+        Some(u) => store.person(u.person_id).await?.map(|p| p.township_id),
+        None => None,
+    };
+    operator_event(store, township, kind, &username, detail).await
+}
+
+/// Writes an audit entry of something the operator did on the command line (no actor).
+async fn operator_event(
+    store: &AnyStore,
+    township: Option<zhucun_shared::ids::TownshipId>,
+    kind: AuditKind,
+    subject: &str,
+    detail: serde_json::Value,
+) -> anyhow::Result<()> {
+    let entry = audit::new_entry(chrono::Utc::now(), None, township, kind, subject, detail);
+    audit::record(store, entry).await?;
+    Ok(())
+}
+
+async fn audit_command(config: &Config, cmd: AuditCommand) -> anyhow::Result<()> {
+    let store = open(config).await?;
+    let result = match cmd {
+        AuditCommand::Verify => match audit::verify(&store).await {
+            Ok(Ok(n)) => {
+                println!("审计日志完好：{n} 条，链条无断裂。");
+                Ok(())
+            }
+            Ok(Err(broken)) => Err(anyhow::anyhow!("审计日志被改动：{broken}")),
+            Err(e) => Err(e.into()),
+        },
+        AuditCommand::Export { since } => export_audit(&store, since).await,
+    };
+    store.close().await;
+    result
+}
+
+/// Writes the entries after `since` as JSON lines on stdout.
+async fn export_audit(store: &AnyStore, since: i64) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut since = since;
+    loop {
+        let page = store.audit_entries(since, 1000, None).await?;
+        let Some(last) = page.last() else { break };
+        since = last.seq;
+        for e in &page {
+            serde_json::to_writer(&mut out, &audit::AuditEntryView::from(e))?;
+            out.write_all(b"\n")?;
         }
     }
+    out.flush()?;
     Ok(())
+}
+
+fn hex_sha256(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(text.as_bytes()))
 }

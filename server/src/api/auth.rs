@@ -1,13 +1,14 @@
 //! Login and device enrolment.
 
 use super::extract::ApiJson;
+use crate::app::AppState;
+use crate::audit::{self, AuditKind};
 use crate::auth::{
     hash_password, needs_rehash, new_token, session_expiry, verify_password, Caller, ClientIp,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::store::Store;
-use crate::app::AppState;
 use crate::store::SessionRow;
+use crate::store::Store;
 use axum::extract::{Path, State};
 use axum::http::header::USER_AGENT;
 use axum::http::{HeaderMap, StatusCode};
@@ -94,11 +95,43 @@ pub async fn login(
         _ => {
             state.metrics.count_login("failed");
             tracing::info!(%username, ?ip, "login refused");
+            // Within the account's township, for its supervisor to see; one entry per
+            // attempt the throttle let through (see `crate::audit` on what bounds them).
+            let township = match &user {
+                Some(u) => state
+                    .store
+                    .person(u.person_id)
+                    .await?
+                    .map(|p| p.township_id),
+                None => None,
+            };
+            let detail = serde_json::json!({
+                "address": ip.map(|i| i.to_string()),
+                "account": user.as_ref().map(|u| if u.disabled { "disabled" } else { "exists" }),
+            });
+            audit::record(
+                &state.store,
+                audit::new_entry(
+                    now,
+                    None,
+                    township,
+                    AuditKind::LoginFailed,
+                    &username,
+                    detail,
+                ),
+            )
+            .await?;
             return Err(ApiError::BadCredentials);
         }
     };
-    state.throttle.succeeded(&state.store, &username, ip).await?;
-    let (memory, iterations) = (state.config.argon2_memory_kib, state.config.argon2_iterations);
+    state
+        .throttle
+        .succeeded(&state.store, &username, ip)
+        .await?;
+    let (memory, iterations) = (
+        state.config.argon2_memory_kib,
+        state.config.argon2_iterations,
+    );
     if needs_rehash(&user.password_hash, memory, iterations) {
         // Made again at the configured cost, so that a wrong password costs the same to
         // refuse for every account, and for none.
@@ -124,7 +157,12 @@ pub async fn login(
     let client = headers
         .get(USER_AGENT)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.chars().filter(|c| !c.is_control()).take(MAX_CLIENT_CHARS).collect());
+        .map(|v| {
+            v.chars()
+                .filter(|c| !c.is_control())
+                .take(MAX_CLIENT_CHARS)
+                .collect()
+        });
     let session = SessionRow {
         id: new_token().0[..32].to_string(),
         person_id: person.id,
@@ -139,6 +177,22 @@ pub async fn login(
         client,
     };
     state.store.create_session(&token_hash, &session).await?;
+    let detail = serde_json::json!({
+        "address": ip.map(|i| i.to_string()),
+        "session": session.id,
+    });
+    audit::record(
+        &state.store,
+        audit::new_entry(
+            now,
+            Some(person.id),
+            Some(person.township_id),
+            AuditKind::Login,
+            &user.username,
+            detail,
+        ),
+    )
+    .await?;
     let caller = Caller {
         assignments: state.store.assignments_of(person.id).await?,
         person,
@@ -163,6 +217,14 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<
         .store
         .end_session(caller.person.id, &caller.session.id)
         .await?;
+    caller_event(
+        &state,
+        &caller,
+        AuditKind::Logout,
+        &caller.session.id,
+        serde_json::json!({}),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -247,6 +309,14 @@ pub async fn end_session(
     if id.len() > 64 || !state.store.end_session(caller.person.id, &id).await? {
         return Err(ApiError::NotFound("会话"));
     }
+    caller_event(
+        &state,
+        &caller,
+        AuditKind::SessionEnded,
+        &id,
+        serde_json::json!({}),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -274,6 +344,14 @@ pub async fn revoke_device(
     {
         return Err(ApiError::NotFound("设备"));
     }
+    caller_event(
+        &state,
+        &caller,
+        AuditKind::DeviceRevoked,
+        &id.to_string(),
+        serde_json::json!({}),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -310,8 +388,35 @@ pub async fn enroll(
         enrolled_at: state.clock.now(),
     };
     state.store.enroll_device(&device).await?;
+    let detail = serde_json::json!({"label": device.label});
+    caller_event(
+        &state,
+        &caller,
+        AuditKind::DeviceEnrolled,
+        &device.id.to_string(),
+        detail,
+    )
+    .await?;
     Ok(Json(EnrollResponse {
         device_id: device.id,
         contiguous_seq: 0,
     }))
+}
+
+/// Writes an audit entry of something the caller did, in the caller's township.
+async fn caller_event(
+    state: &AppState,
+    caller: &Caller,
+    kind: AuditKind,
+    subject: &str,
+    detail: serde_json::Value,
+) -> ApiResult<()> {
+    let at = state.clock.now();
+    let p = &caller.person;
+    audit::record(
+        &state.store,
+        audit::new_entry(at, Some(p.id), Some(p.township_id), kind, subject, detail),
+    )
+    .await?;
+    Ok(())
 }

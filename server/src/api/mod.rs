@@ -1,6 +1,7 @@
 //! The HTTP API. Each module has its `router`; they are merged here with the operational
 //! endpoints (`/health`, `/metrics`, `/api/openapi.json`).
 
+pub mod audit;
 pub mod auth;
 pub mod extract;
 pub mod photos;
@@ -33,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .merge(photos::router(state.clone()))
         .merge(reports::router(state.clone()))
         .merge(spot_checks::router(state.clone()))
+        .merge(audit::router(state.clone()))
         .merge(ops_router(state.clone()))
         .fallback(|| async { ApiError::NotFound("接口") })
         .layer(DefaultBodyLimit::max(body_limit))
@@ -240,6 +242,7 @@ impl utoipa::Modify for Refusals {
         sync::push, sync::pull,
         photos::status, photos::upload, photos::download, photos::file_status, photos::upload_file, photos::download_file,
         reports::people, reports::report, reports::trajectory, reports::team, spot_checks::spot_checks,
+        audit::audit,
     ),
     modifiers(&BearerAuth, &Refusals),
     tags(

@@ -1,11 +1,11 @@
 //! The sync protocol: push a device's records, pull what the phone needs offline.
 
 use super::extract::{ApiJson, ApiQuery};
+use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::evaluation::Loaded;
 use crate::store::{IncomingRecord, Org, Store};
-use crate::app::AppState;
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -13,10 +13,10 @@ use chrono::{DateTime, Datelike, Duration, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use zhucun_shared::ids::{PersonId, RecordId, TownshipId, VillageId};
+use zhucun_shared::org::jurisdiction::township_wide;
 use zhucun_shared::org::{Assignment, Household};
 use zhucun_shared::period::{local_date, Period};
 use zhucun_shared::record::{earliest_plausible_time, RecordBody, ServerReceipt};
-use zhucun_shared::org::jurisdiction::township_wide;
 use zhucun_shared::sync::{
     pushed_field, DeviceWatermark, PullResponse, PushRequest, PushResponse, MAX_PUSH_RECORDS,
     PROTOCOL_VERSION,
@@ -146,12 +146,14 @@ pub fn check_villages(
 /// record (a checker's note on a spot-check item is its finding). The record must be held
 /// already, or be the author's own in the same batch; an unknown record and one out of the
 /// author's jurisdiction are refused alike, so the answer does not tell which ids exist.
+/// Answers the notes on someone else's record (spot-check findings): the note, the record it
+/// is attached to, and that record's author.
 async fn check_notes(
     state: &AppState,
     caller: &Caller,
     records: &[IncomingRecord],
     today: chrono::NaiveDate,
-) -> ApiResult<()> {
+) -> ApiResult<Vec<Finding>> {
     let in_batch: BTreeSet<RecordId> = records.iter().map(|r| r.record.id).collect();
     let attached = |inc: &IncomingRecord| match &inc.record.body {
         RecordBody::Note { attached_to, .. } => Some(*attached_to),
@@ -163,14 +165,17 @@ async fn check_notes(
         .filter(|id| !in_batch.contains(id))
         .collect();
     if wanted.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
+    let mut findings = Vec::new();
     let authors = state.store.record_authors(&wanted).await?;
     let access = caller.access(state, today).await?;
     let mut authors_of: HashMap<PersonId, Option<(zhucun_shared::org::Person, Vec<Assignment>)>> =
         HashMap::new();
     for (i, inc) in records.iter().enumerate() {
-        let Some(target) = attached(inc) else { continue };
+        let Some(target) = attached(inc) else {
+            continue;
+        };
         if in_batch.contains(&target) {
             continue; // the caller's own, like every record of the batch
         }
@@ -197,6 +202,58 @@ async fn check_notes(
                 "所附记录不存在或不在本人查看范围内",
             ));
         }
+        if let Some((author, _)) = authors.get(&target) {
+            if *author != caller.person.id {
+                let township = authors_of
+                    .get(author)
+                    .and_then(|held| held.as_ref().map(|(p, _)| p.township_id));
+                findings.push(Finding {
+                    note: inc.record.id,
+                    attached_to: target,
+                    author: *author,
+                    township,
+                });
+            }
+        }
+    }
+    Ok(findings)
+}
+
+/// A note a checker attached to someone else's record.
+struct Finding {
+    note: RecordId,
+    attached_to: RecordId,
+    author: PersonId,
+    township: Option<TownshipId>,
+}
+
+/// Writes an audit entry for each finding stored by this push (not one held before it).
+async fn audit_findings(
+    state: &AppState,
+    caller: &Caller,
+    findings: &[Finding],
+    held_before: &HashMap<RecordId, (PersonId, chrono::DateTime<chrono::Utc>)>,
+    outcome: &crate::store::PushOutcome,
+) -> ApiResult<()> {
+    use crate::audit::{self, AuditKind};
+    let now = state.clock.now();
+    for f in findings {
+        if held_before.contains_key(&f.note) || outcome.conflicts.iter().any(|c| c.id == f.note) {
+            continue;
+        }
+        let detail = serde_json::json!({
+            "attached_to": f.attached_to.to_string(),
+            "author": f.author.to_string(),
+        });
+        let entry = audit::new_entry(
+            now,
+            Some(caller.person.id),
+            f.township,
+            AuditKind::Finding,
+            f.note.to_string(),
+            detail,
+        );
+        audit::record(&state.store, entry).await?;
     }
     Ok(())
 }
@@ -237,7 +294,8 @@ pub async fn push(
         return Err(ApiError::Conflict {
             code: "device_revoked",
             field: Some("device_id".into()),
-            message: "此设备已停用，不能再上传；如仍在使用，请退出登录后重新登录以重新登记设备".into(),
+            message: "此设备已停用，不能再上传；如仍在使用，请退出登录后重新登录以重新登记设备"
+                .into(),
         });
     }
     let device_id = req.device_id;
@@ -256,8 +314,15 @@ pub async fn push(
     }
     check_villages(&incoming, &caller.assignments, &township_of)?;
     super::photos::check_record_files(&state, &caller, &incoming).await?;
-    check_notes(&state, &caller, &incoming, local_date(now)).await?;
+    let findings = check_notes(&state, &caller, &incoming, local_date(now)).await?;
+    let held_before = if findings.is_empty() {
+        HashMap::new()
+    } else {
+        let notes: Vec<RecordId> = findings.iter().map(|f| f.note).collect();
+        state.store.record_authors(&notes).await?
+    };
     let outcome = state.store.push_records(device_id, &incoming).await?;
+    audit_findings(&state, &caller, &findings, &held_before, &outcome).await?;
     if outcome.stored > 0 {
         state.verdict_work.notify_one();
     }

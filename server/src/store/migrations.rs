@@ -40,6 +40,11 @@ const SQLITE: Files = &[
         "files",
         include_str!("../../migrations/sqlite/20261205000000_files.sql"),
     ),
+    (
+        20261206000000,
+        "audit log",
+        include_str!("../../migrations/sqlite/20261206000000_audit_log.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -72,6 +77,11 @@ const POSTGRES: Files = &[
         20261205000000,
         "files",
         include_str!("../../migrations/postgres/20261205000000_files.sql"),
+    ),
+    (
+        20261206000000,
+        "audit log",
+        include_str!("../../migrations/postgres/20261206000000_audit_log.sql"),
     ),
 ];
 

@@ -163,6 +163,35 @@ pub struct FileRow {
     pub uploaded_at: DateTime<Utc>,
 }
 
+/// An audit entry before it is chained ([`crate::audit`]): ids as text and the detail as the
+/// JSON text that is hashed, so that what is read back is exactly what was hashed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewAuditEntry {
+    pub at: DateTime<Utc>,
+    pub actor: Option<String>,
+    pub township: Option<String>,
+    pub kind: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+/// An entry of the audit log, chained to the one before.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub entry: NewAuditEntry,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The audit entries a reader may see: those of `townships`, and the server-wide ones (no
+/// township) when `unscoped`.
+#[derive(Clone, Debug, Default)]
+pub struct AuditScope {
+    pub townships: Vec<TownshipId>,
+    pub unscoped: bool,
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Everything the server keeps in its database.
@@ -383,6 +412,21 @@ pub trait Store: Send + Sync + 'static {
         person: PersonId,
         sha256s: &[String],
     ) -> impl Future<Output = StoreResult<HashMap<String, bool>>> + Send;
+
+    /// Appends an entry to the audit log after the last one, chained to it. Appends are
+    /// serialised (SQLite's one writer; an advisory lock on PostgreSQL, held by the
+    /// transaction that inserts), so that no two take the same predecessor.
+    fn append_audit(
+        &self,
+        entry: &NewAuditEntry,
+    ) -> impl Future<Output = StoreResult<AuditEntry>> + Send;
+    /// Up to `limit` audit entries after `since`, by seq; all of them, or those in `scope`.
+    fn audit_entries(
+        &self,
+        since: i64,
+        limit: u32,
+        scope: Option<&AuditScope>,
+    ) -> impl Future<Output = StoreResult<Vec<AuditEntry>>> + Send;
 
     fn setting(&self, key: &str) -> impl Future<Output = StoreResult<Option<String>>> + Send;
     fn put_setting(&self, key: &str, value: &str) -> impl Future<Output = StoreResult<()>> + Send;
@@ -615,6 +659,17 @@ impl Store for AnyStore {
         shas: &[String],
     ) -> StoreResult<HashMap<String, bool>> {
         dispatch!(self, held_files(person, shas))
+    }
+    async fn append_audit(&self, entry: &NewAuditEntry) -> StoreResult<AuditEntry> {
+        dispatch!(self, append_audit(entry))
+    }
+    async fn audit_entries(
+        &self,
+        since: i64,
+        limit: u32,
+        scope: Option<&AuditScope>,
+    ) -> StoreResult<Vec<AuditEntry>> {
+        dispatch!(self, audit_entries(since, limit, scope))
     }
     async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
         dispatch!(self, setting(key))

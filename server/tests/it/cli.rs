@@ -3,7 +3,8 @@
 
 use std::process::{Command, Output};
 
-fn zhucun(dir: &std::path::Path, args: &[&str]) -> Output {
+/// The real binary, on SQLite in `dir`, with cheap password hashes.
+pub(crate) fn zhucun(dir: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zhucun-server"))
         .args(args)
         .env("ZHUCUN_DATA_DIR", dir)

@@ -121,7 +121,7 @@ async fn flagged_records_come_first_within_the_callers_jurisdiction_and_a_findin
 }
 
 /// A note attached to `on`, by `by` from `device`.
-fn note_on(device: zhucun_shared::ids::DeviceId, by: PersonId, on: RecordId) -> DeviceRecord {
+pub(crate) fn note_on(device: zhucun_shared::ids::DeviceId, by: PersonId, on: RecordId) -> DeviceRecord {
     DeviceRecord {
         id: RecordId::new(),
         device_id: device,
