@@ -15,7 +15,10 @@ fn main() {
         .filter(|s| !s.is_empty());
     let build = match commit {
         Some(c) => c,
-        None => format!("v{}", std::env::var("CARGO_PKG_VERSION").unwrap_or_default()),
+        None => format!(
+            "v{}",
+            std::env::var("CARGO_PKG_VERSION").unwrap_or_default()
+        ),
     };
     println!("cargo:rustc-env=ZHUCUN_BUILD={build}");
     println!("cargo:rerun-if-changed=../.git/HEAD");

@@ -362,7 +362,10 @@ mod outlook_tests {
             allowed_m: 60.0,
         };
         let said = outlook(&[S::NotInVillage, far]);
-        assert!(said.starts_with(NOT_COUNTED) && said.contains("未进村签到"), "{said}");
+        assert!(
+            said.starts_with(NOT_COUNTED) && said.contains("未进村签到"),
+            "{said}"
+        );
     }
 }
 

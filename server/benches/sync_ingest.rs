@@ -29,28 +29,28 @@ fn fixes_with_seqs(
 ) -> Vec<DeviceRecord> {
     let start = Utc::now() - Duration::days(45);
     seqs.map(|seq| {
-            let t = start + Duration::seconds(seq as i64 * 60);
-            DeviceRecord {
-                id: RecordId::new(),
-                device_id: device,
-                seq,
-                person_id: person,
-                captured_at: t,
-                body: RecordBody::Fix {
-                    fix: Fix {
-                        lat: 31.932 + (seq % 500) as f64 * 1e-5,
-                        lon: 107.243 + (seq % 700) as f64 * 1e-5,
-                        accuracy_m: 8.0 + (seq % 20) as f64,
-                        time: t,
-                        monotonic_ms: Some(seq * 60_000),
-                        provider: FixProvider::Fused,
-                        mock: false,
-                    },
+        let t = start + Duration::seconds(seq as i64 * 60);
+        DeviceRecord {
+            id: RecordId::new(),
+            device_id: device,
+            seq,
+            person_id: person,
+            captured_at: t,
+            body: RecordBody::Fix {
+                fix: Fix {
+                    lat: 31.932 + (seq % 500) as f64 * 1e-5,
+                    lon: 107.243 + (seq % 700) as f64 * 1e-5,
+                    accuracy_m: 8.0 + (seq % 20) as f64,
+                    time: t,
+                    monotonic_ms: Some(seq * 60_000),
+                    provider: FixProvider::Fused,
+                    mock: false,
                 },
-                received: None,
-            }
-        })
-        .collect()
+            },
+            received: None,
+        }
+    })
+    .collect()
 }
 
 /// Stamped as the push endpoint stamps them.
@@ -278,7 +278,9 @@ async fn raw(url: String) -> f64 {
 
 /// Runs on a runtime worker, as a request handler does: awaiting on the main thread parks and
 /// wakes differently, which alone changed SQLite's per-statement round trip several-fold.
-async fn on_worker<T: Send + 'static>(f: impl std::future::Future<Output = T> + Send + 'static) -> T {
+async fn on_worker<T: Send + 'static>(
+    f: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
     tokio::spawn(f).await.unwrap()
 }
 

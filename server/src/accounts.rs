@@ -58,7 +58,9 @@ pub fn check_password(username: &str, password: &str) -> Result<(), String> {
     }
     let estimate = zxcvbn::zxcvbn(password, &[&key, "zhucun", "驻村", "qingfeng"]);
     if u8::from(estimate.score()) < 3 {
-        return Err("密码太常见或太容易猜到，请换一个更长、更不规则的密码（如几个不相关的词加数字）".into());
+        return Err(
+            "密码太常见或太容易猜到，请换一个更长、更不规则的密码（如几个不相关的词加数字）".into(),
+        );
     }
     Ok(())
 }
@@ -77,7 +79,15 @@ mod tests {
 
     #[test]
     fn invisible_and_control_characters_are_refused() {
-        for bad in ["admin\u{200B}", "ad\u{200D}min", "\u{FEFF}admin", "a b", "a\tb", "a/b", ""] {
+        for bad in [
+            "admin\u{200B}",
+            "ad\u{200D}min",
+            "\u{FEFF}admin",
+            "a b",
+            "a\tb",
+            "a/b",
+            "",
+        ] {
             assert!(check_username(bad).is_err(), "{bad:?}");
         }
         let long = "a".repeat(MAX_USERNAME_CHARS + 1);

@@ -2,8 +2,8 @@
 //! the store, and the listeners that serve the router ([`crate::api::router`]).
 
 use crate::clock::{Clock, SystemClock};
-use crate::{api, auth, config::Config, connections, metrics, photos, policy, store};
 use crate::store::{AnyStore, Store};
+use crate::{api, auth, config::Config, connections, metrics, photos, policy, store};
 use std::future::Future;
 use std::ops::Deref;
 use std::sync::Arc;

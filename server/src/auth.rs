@@ -1,10 +1,9 @@
 //! Accounts: argon2id password hashes, bearer tokens (only their SHA-256 is stored), the caller
 //! of a request, and the throttle on failed logins.
 
-use zhucun_shared::org::Access;
+use crate::app::AppState;
 use crate::error::ApiError;
 use crate::store::{SessionRow, Store, ThrottleRow};
-use crate::app::AppState;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -14,6 +13,7 @@ use chrono::{NaiveDate, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::net::{IpAddr, SocketAddr};
+use zhucun_shared::org::Access;
 use zhucun_shared::org::{Assignment, Person};
 use zhucun_shared::role::Role;
 
@@ -220,7 +220,10 @@ impl ClientIp {
 impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(ClientIp::of(parts, &state.config))
     }
 }

@@ -1,14 +1,14 @@
 //! Verdicts recomputed on the server from the stored records, with what the server itself read
 //! from the photo files. The phone's own verdicts are never taken on trust.
 
-use crate::store::{Org, Store};
 use crate::app::AppState;
+use crate::store::{Org, Store};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use zhucun_shared::ids::PersonId;
-use zhucun_shared::period::{day_start, Period};
 use zhucun_shared::org::Device;
+use zhucun_shared::period::{day_start, Period};
 use zhucun_shared::plausibility::{DeviceLogs, PhotoFacts, PhotoFiles};
 use zhucun_shared::record::{DeviceRecord, RecordBody};
 use zhucun_shared::verdict::PersonReport;

@@ -29,4 +29,3 @@ pub use app::{serve, serve_metrics, AppInner, AppState, StartError};
 pub use config::Config;
 pub use error::{ApiError, ApiResult};
 pub use store::{open_store, AnyStore, Store};
-

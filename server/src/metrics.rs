@@ -103,7 +103,9 @@ impl Metrics {
     /// worker).
     pub fn count_verdict(&self, how: &str) {
         self.verdicts
-            .get_or_create(&OutcomeLabels { outcome: how.into() })
+            .get_or_create(&OutcomeLabels {
+                outcome: how.into(),
+            })
             .inc();
     }
 

@@ -24,7 +24,11 @@ use zhucun_shared::verdict::PersonReport;
 /// What a kept report was computed from; a kept report whose basis differs from today's is
 /// stale.
 async fn basis(state: &AppState, now: DateTime<Utc>) -> EvalResult<String> {
-    let org = state.store.setting("org_version").await?.unwrap_or_default();
+    let org = state
+        .store
+        .setting("org_version")
+        .await?
+        .unwrap_or_default();
     Ok(format!(
         "{}|org {org}|{}",
         state.policy_basis,

@@ -237,7 +237,13 @@ fn village_orgs(c: &County) -> Vec<Directory> {
 }
 
 /// Evaluates one person with the organisation of their village.
-fn eval_one(org: &Directory, env: &Env, village: usize, i: usize, records: &[DeviceRecord]) -> usize {
+fn eval_one(
+    org: &Directory,
+    env: &Env,
+    village: usize,
+    i: usize,
+    records: &[DeviceRecord],
+) -> usize {
     let ctx = EvalContext {
         person: person_id(village, i),
         org,
@@ -288,7 +294,13 @@ fn main() {
         black_box(plain_pass(black_box(&records)));
         t_pass += t.elapsed();
         let t = Instant::now();
-        verdicts += black_box(eval_one(&orgs[village], &env, village, i, black_box(&records)));
+        verdicts += black_box(eval_one(
+            &orgs[village],
+            &env,
+            village,
+            i,
+            black_box(&records),
+        ));
         t_eval += t.elapsed();
     }
     let rate = |d: StdDuration| fixes as f64 / d.as_secs_f64();

@@ -344,7 +344,10 @@ mod tests {
         want.sort_by_key(|(p, r)| (if *p == a { "王" } else { "李" }, *r));
         assert_eq!(sampled, want);
         // The same input gives the same queue.
-        assert_eq!(q, spot_check_queue(Period::month(2026, 11), &reports, &[], anyone));
+        assert_eq!(
+            q,
+            spot_check_queue(Period::month(2026, 11), &reports, &[], anyone)
+        );
     }
 
     #[test]
@@ -412,7 +415,10 @@ mod tests {
         let forged = note(outsider, flagged, "已核实", 4);
         let own_leader = |f: &Finding, p: PersonId| f.by == leader && p == cadre;
         let q = spot_check_queue(Period::month(2026, 11), &reports, &[forged], own_leader);
-        assert_eq!(q.items[0].reason, SpotCheckReason::Flag(FlagKind::MockLocation));
+        assert_eq!(
+            q.items[0].reason,
+            SpotCheckReason::Flag(FlagKind::MockLocation)
+        );
         assert!(q.items[0].finding.is_none(), "{:?}", q.items[0].finding);
         let real = note(leader, flagged, "已核实", 5);
         let q = spot_check_queue(Period::month(2026, 11), &reports, &[real], own_leader);
@@ -429,7 +435,12 @@ mod tests {
             .records
             .extend([RecordId::from_u128(21), RecordId::from_u128(22)]);
         r.verdicts[1].parts[0].evidence = vec![with_note];
-        let q = spot_check_queue(Period::month(2026, 11), &[(cadre, "王".into(), r)], &[], anyone);
+        let q = spot_check_queue(
+            Period::month(2026, 11),
+            &[(cadre, "王".into(), r)],
+            &[],
+            anyone,
+        );
         assert_eq!(q.items.len(), 1, "{:?}", q.items);
         assert_eq!(
             q.items[0].records,

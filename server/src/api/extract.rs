@@ -1,8 +1,8 @@
 //! Extractors whose rejections are [`ApiError`]s naming the field at fault, instead of axum's
 //! plain-text ones.
 
-use crate::error::ApiError;
 use crate::app::AppState;
+use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;

@@ -4,18 +4,18 @@
 
 use super::extract::ApiQuery;
 use super::reports::{month_param, townships_in_reach, ReportQuery};
-use zhucun_shared::org::jurisdiction::CHECKERS;
-use zhucun_shared::org::Access;
+use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiResult;
 use crate::evaluation::Loaded;
 use crate::store::Store;
-use crate::app::AppState;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use std::collections::{BTreeSet, HashMap};
 use zhucun_shared::ids::PersonId;
+use zhucun_shared::org::jurisdiction::CHECKERS;
+use zhucun_shared::org::Access;
 use zhucun_shared::org::{Assignment, Person};
 use zhucun_shared::period::{day_end, day_start, local_date};
 use zhucun_shared::record::RecordBody;

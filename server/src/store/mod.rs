@@ -526,7 +526,11 @@ impl Store for AnyStore {
     async fn fill_username_keys(&self) -> StoreResult<Vec<String>> {
         dispatch!(self, fill_username_keys())
     }
-    async fn session(&self, token_hash: &str, now: DateTime<Utc>) -> StoreResult<Option<SessionRow>> {
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<SessionRow>> {
         dispatch!(self, session(token_hash, now))
     }
     async fn renew_session(
@@ -543,7 +547,12 @@ impl Store for AnyStore {
     async fn end_session(&self, p: PersonId, id: &str) -> StoreResult<bool> {
         dispatch!(self, end_session(p, id))
     }
-    async fn revoke_device(&self, p: PersonId, id: DeviceId, at: DateTime<Utc>) -> StoreResult<bool> {
+    async fn revoke_device(
+        &self,
+        p: PersonId,
+        id: DeviceId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool> {
         dispatch!(self, revoke_device(p, id, at))
     }
     async fn throttle_step(

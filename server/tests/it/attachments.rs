@@ -2,8 +2,8 @@
 //! known by their bytes; the photo path still takes pictures only; a document never stands as
 //! a visit's photo; and an attachment is seen by whoever may see the report using it.
 
-use chrono::Utc;
 use crate::common::*;
+use chrono::Utc;
 use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::Digest;

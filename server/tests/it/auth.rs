@@ -45,7 +45,12 @@ async fn login_answers_a_token_with_expiry_and_roles() {
 }
 
 /// A login as `username` from `client`, as a reverse proxy forwards it.
-async fn login_from(app: &TestApp, client: &str, username: &str, password: &str) -> reqwest::Response {
+async fn login_from(
+    app: &TestApp,
+    client: &str,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
     app.http
         .post(app.url("/api/v1/auth/login"))
         .header("x-forwarded-for", format!("203.0.113.50, {client}"))
@@ -72,7 +77,11 @@ async fn repeated_failures_slow_that_username_from_that_address_only() {
         // From the guesser's address, even the right password must wait.
         let r = login_from(&app, "10.0.0.66", "CADRE1", PASSWORD).await;
         assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-        let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        let wait: u64 = r.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((1..=2).contains(&wait), "{wait}");
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["code"], "too_many_attempts");
@@ -164,12 +173,34 @@ async fn a_cheap_or_old_hash_is_made_again_at_the_configured_cost() {
             c.argon2_iterations = 2;
         })
         .await;
-        let before = app.state.store.user_by_username("cadre1").await.unwrap().unwrap();
-        assert!(before.password_hash.contains("m=1024,t=1"), "{}", before.password_hash);
+        let before = app
+            .state
+            .store
+            .user_by_username("cadre1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            before.password_hash.contains("m=1024,t=1"),
+            "{}",
+            before.password_hash
+        );
         let (s, _) = login_as(&app, "cadre1", PASSWORD).await;
         assert_eq!(s, StatusCode::OK);
-        let after = app.state.store.user_by_username("cadre1").await.unwrap().unwrap();
-        assert!(after.password_hash.starts_with("$argon2id$v=19$m=2048,t=2,p=1$"), "{}", after.password_hash);
+        let after = app
+            .state
+            .store
+            .user_by_username("cadre1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            after
+                .password_hash
+                .starts_with("$argon2id$v=19$m=2048,t=2,p=1$"),
+            "{}",
+            after.password_hash
+        );
         let (s, _) = login_as(&app, "cadre1", PASSWORD).await;
         assert_eq!(s, StatusCode::OK, "the same password still signs in");
         app.stop().await;
@@ -201,10 +232,7 @@ async fn sessions_are_listed_ended_one_by_one_and_by_logout() {
         let sessions = v["sessions"].as_array().unwrap();
         assert_eq!(sessions.len(), 2, "{v}");
         assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
-        let other = sessions
-            .iter()
-            .find(|s| s["current"] == false)
-            .unwrap()["id"]
+        let other = sessions.iter().find(|s| s["current"] == false).unwrap()["id"]
             .as_str()
             .unwrap()
             .to_string();
@@ -254,7 +282,11 @@ async fn a_withdrawn_device_pushes_nothing_more() {
         let device = app.enroll(&token).await;
         let start = chrono::Utc::now() - chrono::Duration::minutes(10);
         let (s, _) = app
-            .push(&token, device, &fix_records(device, app.fx.cadre1, 1..=2, start))
+            .push(
+                &token,
+                device,
+                &fix_records(device, app.fx.cadre1, 1..=2, start),
+            )
             .await;
         assert_eq!(s, StatusCode::OK);
         let other = app.login(app.fx.cadre2).await;
@@ -275,9 +307,17 @@ async fn a_withdrawn_device_pushes_nothing_more() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::NO_CONTENT);
         let (s, v) = app
-            .push(&token, device, &fix_records(device, app.fx.cadre1, 3..=4, start))
+            .push(
+                &token,
+                device,
+                &fix_records(device, app.fx.cadre1, 3..=4, start),
+            )
             .await;
-        assert_eq!((s, v["code"].as_str()), (StatusCode::CONFLICT, Some("device_revoked")), "{v}");
+        assert_eq!(
+            (s, v["code"].as_str()),
+            (StatusCode::CONFLICT, Some("device_revoked")),
+            "{v}"
+        );
         let (s, v) = app.get(&token, "/api/v1/auth/sessions").await;
         assert_eq!(s, StatusCode::OK);
         assert!(!v["devices"][0]["revoked_at"].is_null(), "{v}");
@@ -329,7 +369,10 @@ async fn a_session_is_renewed_by_use_up_to_its_longest_life() {
     // Used an hour after login: alive 14 days from then.
     assert_eq!(session_expiry(t(0), t(1), 14 * 24, 90 * 24), t(1 + 14 * 24));
     // Used on day 89: alive only to day 90.
-    assert_eq!(session_expiry(t(0), t(89 * 24), 14 * 24, 90 * 24), t(90 * 24));
+    assert_eq!(
+        session_expiry(t(0), t(89 * 24), 14 * 24, 90 * 24),
+        t(90 * 24)
+    );
 }
 
 #[tokio::test]
@@ -390,17 +433,44 @@ async fn metrics_need_their_token() {
     for backend in backends() {
         let app = TestApp::start(&backend).await;
         let r = app.http.get(app.url("/metrics")).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::NOT_FOUND, "no token configured: not served");
+        assert_eq!(
+            r.status(),
+            StatusCode::NOT_FOUND,
+            "no token configured: not served"
+        );
         app.stop().await;
-        let app = TestApp::start_with(&backend, |c| c.metrics_token = Some(METRICS_TOKEN.into())).await;
+        let app =
+            TestApp::start_with(&backend, |c| c.metrics_token = Some(METRICS_TOKEN.into())).await;
         for token in ["", "guess"] {
-            let r = app.http.get(app.url("/metrics")).bearer_auth(token).send().await.unwrap();
+            let r = app
+                .http
+                .get(app.url("/metrics"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         }
         let cadre = app.login(app.fx.cadre1).await;
-        let r = app.http.get(app.url("/metrics")).bearer_auth(&cadre).send().await.unwrap();
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "a login token is no metrics token");
-        let r = app.http.get(app.url("/metrics")).bearer_auth(METRICS_TOKEN).send().await.unwrap();
+        let r = app
+            .http
+            .get(app.url("/metrics"))
+            .bearer_auth(&cadre)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::UNAUTHORIZED,
+            "a login token is no metrics token"
+        );
+        let r = app
+            .http
+            .get(app.url("/metrics"))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         app.stop().await;
     }
@@ -409,7 +479,8 @@ async fn metrics_need_their_token() {
 #[tokio::test]
 async fn operations_endpoints_answer() {
     for backend in backends() {
-        let app = TestApp::start_with(&backend, |c| c.metrics_token = Some(METRICS_TOKEN.into())).await;
+        let app =
+            TestApp::start_with(&backend, |c| c.metrics_token = Some(METRICS_TOKEN.into())).await;
         let r = app.http.get(app.url("/health")).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK);
         let v: Value = r.json().await.unwrap();

@@ -3,8 +3,8 @@
 //! report and in the spot-check queue with the numbers; an honest phone that synced a week
 //! late is only marked late.
 
-use chrono::{DateTime, Datelike, Duration, Utc};
 use crate::common::*;
+use chrono::{DateTime, Datelike, Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::Value;
 use zhucun_shared::ids::PersonId;

@@ -1,8 +1,8 @@
 //! Every kind of bad input gets a 4xx JSON error naming the field, and nothing of the request
 //! is stored.
 
-use chrono::{Duration, TimeZone, Utc};
 use crate::common::*;
+use chrono::{Duration, TimeZone, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use zhucun_server::store::Store;

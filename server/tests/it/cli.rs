@@ -20,8 +20,18 @@ fn add(dir: &std::path::Path, username: &str, password: &str) -> Output {
     zhucun(
         dir,
         &[
-            "user", "add", "--username", username, "--name", "李明", "--township", "青峰乡",
-            "--role", "resident_member", "--password", password,
+            "user",
+            "add",
+            "--username",
+            username,
+            "--name",
+            "李明",
+            "--township",
+            "青峰乡",
+            "--role",
+            "resident_member",
+            "--password",
+            password,
         ],
     )
 }
@@ -38,7 +48,10 @@ fn unsafe_usernames_and_passwords_are_refused_before_anything_is_written() {
     ] {
         let out = add(dir.path(), username, password);
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "{username:?}/{password:?} was accepted");
+        assert!(
+            !out.status.success(),
+            "{username:?}/{password:?} was accepted"
+        );
         assert!(err.contains(says), "{username:?}/{password:?}: {err}");
     }
     // A good pair gets as far as the township, which does not exist yet.

@@ -28,7 +28,9 @@ async fn half_sent(app: &TestApp) -> TcpStream {
     let addr = app.base.trim_start_matches("http://").to_string();
     let mut s = TcpStream::connect(addr).await.unwrap();
     // The request line and one header, never the blank line that ends the headers.
-    s.write_all(b"GET /health HTTP/1.1\r\nHost: zhucun\r\n").await.unwrap();
+    s.write_all(b"GET /health HTTP/1.1\r\nHost: zhucun\r\n")
+        .await
+        .unwrap();
     s
 }
 

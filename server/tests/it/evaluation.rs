@@ -2,8 +2,8 @@
 //! for village-scoped rules the work of that month's team of the village; and which villages
 //! a record may name.
 
-use chrono::{Duration, NaiveDate, Utc};
 use crate::common::*;
+use chrono::{Duration, NaiveDate, Utc};
 use reqwest::StatusCode;
 use zhucun_server::store::{Org, Store};
 use zhucun_shared::ids::{

@@ -3,8 +3,8 @@
 //! sent the file shows it to nobody; a file the caller may not have answers exactly as an
 //! unknown one; downloads carry headers a browser cannot turn into a page.
 
-use chrono::{DateTime, Utc};
 use crate::common::*;
+use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::Digest;

@@ -1,8 +1,8 @@
 //! Jurisdiction, endpoint by endpoint: a cadre sees only their own, a team leader their
 //! village's team, a liaison leader their cluster, a supervisor their township, an admin all.
 
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use crate::common::*;
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::BTreeSet;

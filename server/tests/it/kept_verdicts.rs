@@ -2,8 +2,9 @@
 //! from-scratch evaluation gives, whatever the order and batches records arrive in; the queue
 //! of pending re-evaluations survives a restart; `rebuild` recomputes everything.
 
-use chrono::{DateTime, Duration, Utc};
 use crate::common::*;
+use chrono::Datelike;
+use chrono::{DateTime, Duration, Utc};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use reqwest::StatusCode;
@@ -12,7 +13,6 @@ use zhucun_server::clock::FixedClock;
 use zhucun_server::evaluation::person_report;
 use zhucun_server::store::Store;
 use zhucun_shared::ids::{DeviceId, PersonId};
-use chrono::Datelike;
 use zhucun_shared::period::{local_date, Period, PeriodKind};
 use zhucun_shared::record::DeviceRecord;
 use zhucun_shared::verdict::PersonReport;
@@ -68,7 +68,10 @@ fn comparable(mut r: PersonReport) -> serde_json::Value {
 
 async fn served(app: &TestApp, token: &str, person: PersonId) -> serde_json::Value {
     let (s, v) = app
-        .get(token, &format!("/api/v1/people/{person}/report?month={}", month()))
+        .get(
+            token,
+            &format!("/api/v1/people/{person}/report?month={}", month()),
+        )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     comparable(serde_json::from_value(v).unwrap())
@@ -114,7 +117,11 @@ async fn kept_verdicts_are_what_a_fresh_evaluation_gives_whatever_the_arrival_or
             assert_eq!(s, StatusCode::OK, "{v}");
             // Half the time the worker has caught up before the reads, half the time not.
             if rng.gen_bool(0.5) {
-                while zhucun_server::verdicts::drain(&app.state, 100).await.unwrap() > 0 {}
+                while zhucun_server::verdicts::drain(&app.state, 100)
+                    .await
+                    .unwrap()
+                    > 0
+                {}
             }
             for p in people {
                 assert_eq!(
@@ -126,7 +133,11 @@ async fn kept_verdicts_are_what_a_fresh_evaluation_gives_whatever_the_arrival_or
             }
         }
         // Caught up, the reads are served from what was kept.
-        while zhucun_server::verdicts::drain(&app.state, 100).await.unwrap() > 0 {}
+        while zhucun_server::verdicts::drain(&app.state, 100)
+            .await
+            .unwrap()
+            > 0
+        {}
         let before = kept_reads(&app);
         for p in people {
             assert_eq!(served(&app, &supervisor, p).await, scratch(&app, p).await);
@@ -144,16 +155,30 @@ async fn a_changed_organisation_or_a_new_day_makes_kept_verdicts_stale() {
         let fx = app.fx.clone();
         let token = app.login(fx.cadre1).await;
         let device = app.enroll_at(fx.cadre1, now() - Duration::days(30)).await;
-        let (s, _) = app.push(&token, device, &days_of_fixes(device, fx.cadre1)).await;
+        let (s, _) = app
+            .push(&token, device, &days_of_fixes(device, fx.cadre1))
+            .await;
         assert_eq!(s, StatusCode::OK);
-        while zhucun_server::verdicts::drain(&app.state, 100).await.unwrap() > 0 {}
+        while zhucun_server::verdicts::drain(&app.state, 100)
+            .await
+            .unwrap()
+            > 0
+        {}
         let supervisor = app.login(fx.supervisor).await;
         let before = kept_reads(&app);
         served(&app, &supervisor, fx.cadre1).await;
         assert_eq!(kept_reads(&app), before + 1);
         // The office posts someone new: whose records count may have changed.
-        app.add_person("新队员", &[(zhucun_shared::role::Role::ResidentMember, Some(fx.v1), now().date_naive(), None)])
-            .await;
+        app.add_person(
+            "新队员",
+            &[(
+                zhucun_shared::role::Role::ResidentMember,
+                Some(fx.v1),
+                now().date_naive(),
+                None,
+            )],
+        )
+        .await;
         served(&app, &supervisor, fx.cadre1).await;
         assert_eq!(kept_reads(&app), before + 1, "evaluated again, not kept");
         served(&app, &supervisor, fx.cadre1).await;
@@ -189,7 +214,10 @@ async fn pending_re_evaluations_survive_a_restart_and_rebuild_recomputes_all() {
                     received_at: now(),
                     clock_offset_s: 0,
                 });
-                zhucun_server::store::IncomingRecord { record: r, content_hash }
+                zhucun_server::store::IncomingRecord {
+                    record: r,
+                    content_hash,
+                }
             })
             .collect();
         store.push_records(device.id, &incoming).await.unwrap();
@@ -200,32 +228,58 @@ async fn pending_re_evaluations_survive_a_restart_and_rebuild_recomputes_all() {
         // The records' month, and this month, whose year-to-date rules count them too.
         let this_month = Period::containing(PeriodKind::Month, local_date(now())).unwrap();
         assert_eq!(
-            queued.iter().map(|q| (q.person_id, q.month.clone())).collect::<Vec<_>>(),
-            [(fx.cadre1, month().to_string()), (fx.cadre1, this_month.to_string())]
+            queued
+                .iter()
+                .map(|q| (q.person_id, q.month.clone()))
+                .collect::<Vec<_>>(),
+            [
+                (fx.cadre1, month().to_string()),
+                (fx.cadre1, this_month.to_string())
+            ]
         );
         let config = zhucun_server::Config::for_tests(db.dir.path().to_path_buf());
-        let objects = Arc::new(zhucun_server::photos::FsObjectStore::new(db.dir.path().join("photos")));
+        let objects = Arc::new(zhucun_server::photos::FsObjectStore::new(
+            db.dir.path().join("photos"),
+        ));
         let state = zhucun_server::AppState::with_clock(config, store, objects, clock)
             .await
             .unwrap();
         while zhucun_server::verdicts::drain(&state, 100).await.unwrap() > 0 {}
         assert!(state.store.dirty(100).await.unwrap().is_empty());
         let key = month().to_string();
-        let kept = state.store.kept_verdict(fx.cadre1, &key).await.unwrap().unwrap();
+        let kept = state
+            .store
+            .kept_verdict(fx.cadre1, &key)
+            .await
+            .unwrap()
+            .unwrap();
         let org = Arc::new(state.store.township_org(fx.township).await.unwrap());
-        let fresh = person_report(&state, org, fx.cadre1, month(), now()).await.unwrap();
+        let fresh = person_report(&state, org, fx.cadre1, month(), now())
+            .await
+            .unwrap();
         assert_eq!(comparable(kept.report), comparable(fresh.clone()));
         // Leader 1 shares the village: their verdicts were refreshed too.
-        assert!(state.store.kept_verdict(fx.leader1, &key).await.unwrap().is_some());
+        assert!(state
+            .store
+            .kept_verdict(fx.leader1, &key)
+            .await
+            .unwrap()
+            .is_some());
 
         // Rebuild forgets and recomputes, reporting its progress.
         let mut seen = Vec::new();
-        let total = zhucun_server::verdicts::rebuild(&state, |done, total| seen.push((done, total)))
-            .await
-            .unwrap();
+        let total =
+            zhucun_server::verdicts::rebuild(&state, |done, total| seen.push((done, total)))
+                .await
+                .unwrap();
         assert_eq!(total, 1);
         assert_eq!(seen.last(), Some(&(1, 1)));
-        let rebuilt = state.store.kept_verdict(fx.cadre1, &key).await.unwrap().unwrap();
+        let rebuilt = state
+            .store
+            .kept_verdict(fx.cadre1, &key)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(comparable(rebuilt.report), comparable(fresh));
         state.store.close().await;
         db.cleanup().await;

@@ -2,8 +2,8 @@
 //! schema, so that a client can be generated from it and a schema-driven tester can exercise
 //! every route; and what the server answers, and what the phone sends, match those schemas.
 
-use chrono::{Duration, Utc};
 use crate::common::*;
+use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha2::Digest;

@@ -1,7 +1,7 @@
 //! Photo upload: by SHA-256, idempotent, resumable; checked, read and stored content-addressed.
 
-use chrono::{TimeZone, Utc};
 use crate::common::*;
+use chrono::{TimeZone, Utc};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::Digest;

@@ -2,8 +2,8 @@
 //! a picture sent twice under different files is caught by its perceptual hash, which only the
 //! server computes.
 
-use chrono::{Datelike, Duration, Utc};
 use crate::common::*;
+use chrono::{Datelike, Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sha2::Digest;

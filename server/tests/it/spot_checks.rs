@@ -1,8 +1,8 @@
 //! The spot-check queue, endpoint by endpoint over real HTTP: flagged records first, over the
 //! caller's jurisdiction only, and a note attached by a checker closes an item.
 
-use chrono::{Datelike, Duration, Utc};
 use crate::common::*;
+use chrono::{Datelike, Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::Value;
 use zhucun_server::store::Store;
@@ -121,7 +121,11 @@ async fn flagged_records_come_first_within_the_callers_jurisdiction_and_a_findin
 }
 
 /// A note attached to `on`, by `by` from `device`.
-pub(crate) fn note_on(device: zhucun_shared::ids::DeviceId, by: PersonId, on: RecordId) -> DeviceRecord {
+pub(crate) fn note_on(
+    device: zhucun_shared::ids::DeviceId,
+    by: PersonId,
+    on: RecordId,
+) -> DeviceRecord {
     DeviceRecord {
         id: RecordId::new(),
         device_id: device,
@@ -160,7 +164,10 @@ async fn a_leader_cannot_close_an_item_outside_their_jurisdiction() {
         assert_eq!(s, StatusCode::OK, "{v}");
         let tl = app.login(fx.leader1).await;
         let (s, _) = app
-            .get(&tl, &format!("/api/v1/people/{}/report?month={month}", fx.cadre2))
+            .get(
+                &tl,
+                &format!("/api/v1/people/{}/report?month={month}", fx.cadre2),
+            )
             .await;
         assert_eq!(s, StatusCode::FORBIDDEN);
 
@@ -206,7 +213,9 @@ async fn a_leader_cannot_close_an_item_outside_their_jurisdiction() {
         // The supervisor, whose township it is, may.
         let ts = app.login(fx.supervisor).await;
         let ds = app.enroll(&ts).await;
-        let (s, v) = app.push(&ts, ds, &[note_on(ds, fx.supervisor, flagged)]).await;
+        let (s, v) = app
+            .push(&ts, ds, &[note_on(ds, fx.supervisor, flagged)])
+            .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         let q = queue(&app, fx.supervisor, &month).await;
         assert_eq!(q.last().map(|i| i.3), Some(true), "{q:?}");

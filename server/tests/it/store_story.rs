@@ -1,8 +1,8 @@
 //! The storage story, on SQLite and (when configured) PostgreSQL: the same steps, the same
 //! answers.
 
-use chrono::{Duration, SubsecRound, TimeZone, Utc};
 use crate::common::*;
+use chrono::{Duration, SubsecRound, TimeZone, Utc};
 use zhucun_server::store::{FileRow, IncomingRecord, SessionRow, Store, StoreError, UserRow};
 use zhucun_shared::ids::*;
 use zhucun_shared::org::{Device, LatLon};
@@ -123,7 +123,11 @@ async fn story(store: &zhucun_server::AnyStore, backend: &Backend) {
         Err(StoreError::Duplicate(_))
     ));
     assert_eq!(
-        store.user_by_username("ZHANGYI").await.unwrap().map(|u| u.person_id),
+        store
+            .user_by_username("ZHANGYI")
+            .await
+            .unwrap()
+            .map(|u| u.person_id),
         Some(fx.cadre1)
     );
     // PostgreSQL keeps microseconds.
@@ -162,7 +166,10 @@ async fn story(store: &zhucun_server::AnyStore, backend: &Backend) {
         .unwrap()
         .is_some());
     assert_eq!(store.sessions_of(fx.cadre1, now).await.unwrap().len(), 1);
-    assert!(!store.end_session(fx.cadre2, "s1").await.unwrap(), "not theirs");
+    assert!(
+        !store.end_session(fx.cadre2, "s1").await.unwrap(),
+        "not theirs"
+    );
     assert!(store.set_password("zhangyi", "$argon2id$y").await.unwrap());
     assert_eq!(
         store.session("tokenhash", now).await.unwrap(),

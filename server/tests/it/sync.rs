@@ -1,8 +1,8 @@
 //! The sync protocol over real HTTP: resent, overlapping, conflicting and reordered batches
 //! store each record once, and the watermark tells the phone what it may drop.
 
-use chrono::{Duration, TimeZone, Utc};
 use crate::common::*;
+use chrono::{Duration, TimeZone, Utc};
 use reqwest::StatusCode;
 use serde_json::json;
 use zhucun_server::store::Store;
@@ -430,8 +430,18 @@ async fn the_pull_keeps_the_protocol_v1_shape() {
     assert_eq!(
         keys,
         [
-            "assignments", "calendar_toml", "changed", "cursor", "devices", "households", "me",
-            "pairings", "rules_toml", "townships", "verdicts", "villages",
+            "assignments",
+            "calendar_toml",
+            "changed",
+            "cursor",
+            "devices",
+            "households",
+            "me",
+            "pairings",
+            "rules_toml",
+            "townships",
+            "verdicts",
+            "villages",
         ]
         .into(),
     );

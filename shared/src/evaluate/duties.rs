@@ -154,7 +154,11 @@ impl Evaluation<'_> {
             Scope::Village => villages
                 .iter()
                 .filter(|v| {
-                    let exiting = self.ctx.org.village(**v).is_some_and(|x| x.exiting_this_year);
+                    let exiting = self
+                        .ctx
+                        .org
+                        .village(**v)
+                        .is_some_and(|x| x.exiting_this_year);
                     match item.villages {
                         VillageFilter::All => true,
                         VillageFilter::Exiting => exiting,

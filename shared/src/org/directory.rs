@@ -92,7 +92,12 @@ impl Directory {
     }
 
     /// The households `person` is paired with at some time of `from..=to`.
-    pub fn paired(&self, person: PersonId, from: NaiveDate, to: NaiveDate) -> BTreeSet<HouseholdId> {
+    pub fn paired(
+        &self,
+        person: PersonId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> BTreeSet<HouseholdId> {
         self.pairings
             .iter()
             .filter(|p| p.person_id == person && p.overlaps(from, to))
@@ -102,13 +107,18 @@ impl Directory {
 
     /// Whether `household` is paired with `person` on `day`.
     pub fn is_paired(&self, person: PersonId, household: HouseholdId, day: NaiveDate) -> bool {
-        self.pairings.iter().any(|p| {
-            p.person_id == person && p.household_id == household && p.overlaps(day, day)
-        })
+        self.pairings
+            .iter()
+            .any(|p| p.person_id == person && p.household_id == household && p.overlaps(day, day))
     }
 
     /// Everyone posted to `village` at some time of `from..=to`.
-    pub fn posted_to(&self, village: VillageId, from: NaiveDate, to: NaiveDate) -> BTreeSet<PersonId> {
+    pub fn posted_to(
+        &self,
+        village: VillageId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> BTreeSet<PersonId> {
         self.assignments
             .iter()
             .filter(|a| a.village_id == Some(village) && a.overlaps(from, to))
@@ -147,7 +157,12 @@ impl Directory {
     /// Whose verdicts for `from..=to` count `author`'s records: the inverse of
     /// [`Directory::team_of`] — the author, and everyone posted then to a village the author
     /// was posted to or had a paired household in.
-    pub fn counted_for(&self, author: PersonId, from: NaiveDate, to: NaiveDate) -> BTreeSet<PersonId> {
+    pub fn counted_for(
+        &self,
+        author: PersonId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> BTreeSet<PersonId> {
         let mut villages: BTreeSet<VillageId> =
             self.villages_of(author, from, to).into_iter().collect();
         villages.extend(
@@ -227,7 +242,9 @@ mod tests {
         );
         assert!(dir.roles_on(paired_only, day(11, 3)).is_empty());
         // Their visits still count for the village's team.
-        assert!(dir.team_of(member, day(11, 1), day(11, 30)).contains(&paired_only));
+        assert!(dir
+            .team_of(member, day(11, 1), day(11, 30))
+            .contains(&paired_only));
         assert!(dir.is_paired(paired_only, h, day(11, 3)));
     }
 

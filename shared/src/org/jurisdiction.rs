@@ -168,7 +168,12 @@ mod tests {
         assert!(see(&cadre, &cadre1, &cadre1_a));
         assert!(!see(&cadre, &cadre2, &cadre2_a));
 
-        let leader = Access::of(leader1.id, &a(&leader1, Role::TeamLeader, Some(v1)), day, &[]);
+        let leader = Access::of(
+            leader1.id,
+            &a(&leader1, Role::TeamLeader, Some(v1)),
+            day,
+            &[],
+        );
         assert!(see(&leader, &cadre1, &cadre1_a));
         assert!(!see(&leader, &cadre2, &cadre2_a));
         assert!(!see(&leader, &liaison, &liaison_a));
@@ -191,7 +196,11 @@ mod tests {
         let far_t = TownshipId::new();
         let far = person(far_t);
         let far_a = a(&far, Role::ResidentMember, Some(VillageId::new()));
-        let townships = [county(t, "通江县"), county(other_t, "通江县"), county(far_t, "南江县")];
+        let townships = [
+            county(t, "通江县"),
+            county(other_t, "通江县"),
+            county(far_t, "南江县"),
+        ];
         let admin_p = person(other_t);
         let admin = Access::of(admin_p.id, &a(&admin_p, Role::Admin, None), day, &townships);
         assert!(see(&admin, &cadre1, &cadre1_a) && see(&admin, &outsider, &outsider_a));

@@ -2,8 +2,8 @@
 //! it says. Out of log order or before enrolment is flagged with the numbers; a late upload in
 //! order is only marked late, and only where receipts are known (the server).
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
 use crate::common::*;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rstest::rstest;
 use zhucun_shared::ids::{DeviceId, PersonId, RecordId};
 use zhucun_shared::org::Device;

@@ -1,7 +1,7 @@
 //! Grounds to reject or flag a record: what a supervisor's spot check looks at first.
 
-use chrono::Duration;
 use crate::common::*;
+use chrono::Duration;
 use zhucun_shared::geometry::offset;
 use zhucun_shared::plausibility::PhotoFacts;
 use zhucun_shared::record::{DeviceRecord, RecordBody, ServerReceipt};

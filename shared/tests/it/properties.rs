@@ -1,8 +1,8 @@
 //! Invariants of the evaluator: arrival order and repetition change nothing, and a record that
 //! is rejected never raises a count.
 
-use chrono::Duration;
 use crate::common::*;
+use chrono::Duration;
 use proptest::prelude::*;
 use zhucun_shared::record::{DeviceRecord, RecordBody, ReportKind};
 use zhucun_shared::role::Role;

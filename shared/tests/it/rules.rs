@@ -1,7 +1,7 @@
 //! One table of boundary cases per rule id of the plan (RULES.md).
 
-use chrono::Duration;
 use crate::common::*;
+use chrono::Duration;
 use rstest::rstest;
 use zhucun_shared::calendar::WorkCalendar;
 use zhucun_shared::catalogue::PLAN_RULE_IDS;
