@@ -29,6 +29,9 @@ pub struct Limits {
 /// How long in-flight requests may take to finish once shutdown begins.
 const DRAIN: Duration = Duration::from_secs(30);
 
+/// Most shed clients answered at once.
+const SHED_AT_ONCE: usize = 64;
+
 /// Seconds a shed client is told to wait.
 pub const RETRY_AFTER_S: u32 = 5;
 
@@ -42,6 +45,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    // Answering a shed client holds its socket for a moment: at most this many at once, so that
+    // a flood past the limit cannot pile up sockets; beyond it a newcomer is closed unanswered.
+    let shedding = Arc::new(Semaphore::new(SHED_AT_ONCE));
     let graceful = GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -60,7 +66,12 @@ pub async fn serve(
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
             shed_counter.inc();
-            tokio::spawn(shed(stream));
+            if let Ok(answering) = shedding.clone().try_acquire_owned() {
+                tokio::spawn(async move {
+                    shed(stream).await;
+                    drop(answering);
+                });
+            }
             continue;
         };
         let _ = stream.set_nodelay(true);
