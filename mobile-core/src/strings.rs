@@ -334,10 +334,9 @@ pub fn shortfall(s: &zhucun_shared::visits::VisitShortfall) -> String {
 /// is the missing village check-in still counts as a pairing visit on the server, only
 /// not towards the village's stays: it says so rather than "不计入".
 pub fn outlook(shortfalls: &[zhucun_shared::visits::VisitShortfall]) -> String {
-    use zhucun_shared::visits::VisitShortfall as S;
     if shortfalls.is_empty() {
         WILL_COUNT.to_string()
-    } else if shortfalls.iter().all(|s| *s == S::NotInVillage) {
+    } else if !shortfalls.iter().any(|s| s.counts_for_nothing()) {
         OUTSIDE_STAY.to_string()
     } else {
         let why: Vec<String> = shortfalls.iter().map(shortfall).collect();

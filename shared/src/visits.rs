@@ -285,6 +285,15 @@ pub enum VisitShortfall {
     NoPhoto,
 }
 
+impl VisitShortfall {
+    /// Whether the visit counts for no rule at all. A visit made without a village check-in
+    /// still counts as a pairing visit; it only does not count towards the village's
+    /// stays.
+    pub fn counts_for_nothing(&self) -> bool {
+        !matches!(self, VisitShortfall::NotInVillage)
+    }
+}
+
 /// The nearest usable fix's shortfall, if any: none usable, or too far from `at`.
 pub fn fix_shortfall<'f>(
     fixes: impl IntoIterator<Item = &'f Fix>,
