@@ -37,6 +37,8 @@ pub struct Loaded {
     records: HashMap<(PersonId, DateTime<Utc>), Arc<Vec<DeviceRecord>>>,
     /// `None`: not a picture the server holds.
     facts: HashMap<String, Option<PhotoFacts>>,
+    /// The basis of kept verdicts as of this request (see [`crate::verdicts`]): read once.
+    pub(crate) basis: Option<String>,
 }
 
 /// Evaluates `person` for `month` as of `now`. `org` is the person's township, shared by the

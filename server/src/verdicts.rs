@@ -47,7 +47,14 @@ pub async fn report(
     loaded: &mut Loaded,
 ) -> EvalResult<PersonReport> {
     let key = month.to_string();
-    let basis = basis(state, now).await?;
+    let basis = match &loaded.basis {
+        Some(b) => b.clone(),
+        None => {
+            let b = basis(state, now).await?;
+            loaded.basis = Some(b.clone());
+            b
+        }
+    };
     if let Some(kept) = state.store.kept_verdict(person, &key).await? {
         if kept.basis == basis {
             let team: Vec<PersonId> = org
