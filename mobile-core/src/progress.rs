@@ -4,12 +4,12 @@
 
 use crate::store::Reference;
 use chrono::{DateTime, Utc};
-use zhucun_shared::ids::{PersonId, RecordId};
+use zhucun_shared::ids::PersonId;
 use zhucun_shared::period::{local_date, Period, PeriodKind};
 use zhucun_shared::plausibility::{DeviceLogs, PhotoFiles};
 use zhucun_shared::record::DeviceRecord;
 use zhucun_shared::role::Role;
-use zhucun_shared::verdict::{EvidenceKind, PersonReport, RejectReason, Status, Verdict};
+use zhucun_shared::verdict::{Status, Verdict};
 use zhucun_shared::{evaluate, EvalContext};
 
 /// One rule's line on the progress screen.
@@ -67,6 +67,8 @@ pub fn compute(
         photo_files: PhotoFiles::Unchecked,
         // The phone knows neither its enrolment time nor when the server received its records.
         device_logs: DeviceLogs::PHONE,
+        // The server sends only findings in force from checkers with jurisdiction.
+        findings: &reference.findings,
     };
     let mut local = evaluate(&ctx, month, now);
     for v in &mut local.verdicts {
@@ -105,74 +107,7 @@ pub fn compute(
     }
 }
 
-/// The server's answer on one visit, from the verdicts pulled at the last sync.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ServerAnswer {
-    /// 计入: some verdict counted it as a household visit.
-    Counted,
-    /// 不计入: no verdict counted it, and one rejected it for this reason.
-    NotCounted {
-        reason: RejectReason,
-        detail: String,
-    },
-}
-
-/// Whether a reason is about the visit itself (a stay's rejection also names the visits made
-/// during it, but says nothing of them).
-fn about_the_visit(reason: RejectReason) -> bool {
-    use RejectReason as R;
-    matches!(
-        reason,
-        R::NotCheckedOut
-            | R::VisitTooShort
-            | R::NoFix
-            | R::TooFarFromHousehold
-            | R::NoPhotoDuringVisit
-            | R::PhotoReused
-            | R::PhotoNotReceived
-            | R::UnknownHousehold
-            | R::NotPaired
-            | R::Retracted
-            | R::ClockUntrusted
-            | R::MockLocation
-    )
-}
-
-/// The server's answer on the visit checked in with `check_in`, from `person`'s newest
-/// report of each period: the records a verdict's evidence and rejections name link them.
-pub fn server_answer(
-    reports: &[PersonReport],
-    person: PersonId,
-    check_in: RecordId,
-) -> Option<ServerAnswer> {
-    let mut newest: Vec<&PersonReport> = Vec::new();
-    for r in reports.iter().filter(|r| r.person_id == person) {
-        match newest.iter_mut().find(|n| n.period == r.period) {
-            Some(n) if n.evaluated_at < r.evaluated_at => *n = r,
-            Some(_) => {}
-            None => newest.push(r),
-        }
-    }
-    let parts = || {
-        newest
-            .iter()
-            .flat_map(|r| r.verdicts.iter())
-            .flat_map(|v| v.parts.iter())
-    };
-    let counted = parts()
-        .flat_map(|p| p.evidence.iter())
-        .any(|e| e.kind == EvidenceKind::HouseholdVisit && e.records.contains(&check_in));
-    if counted {
-        return Some(ServerAnswer::Counted);
-    }
-    parts()
-        .flat_map(|p| p.rejected.iter())
-        .find(|r| about_the_visit(r.reason) && r.records.contains(&check_in))
-        .map(|r| ServerAnswer::NotCounted {
-            reason: r.reason,
-            detail: r.detail.clone(),
-        })
-}
+pub use zhucun_shared::answers::{server_answer, ServerAnswer};
 
 #[cfg(test)]
 mod tests {

@@ -296,6 +296,14 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer_token(parts).ok_or(ApiError::Unauthenticated)?;
+        Caller::of_token(state, token).await
+    }
+}
+
+impl Caller {
+    /// The person whose live session `token` opens (a bearer token, or the console's cookie):
+    /// their session renewed when due, with their assignments.
+    pub async fn of_token(state: &AppState, token: &str) -> Result<Caller, ApiError> {
         let now = state.clock.now();
         let mut session = state
             .store

@@ -73,6 +73,41 @@ pub struct Config {
     /// mark (上传延迟) on the report and in the spot-check queue. Syncing days late is normal
     /// in a village without signal; the mark only shows the delay.
     pub late_receipt_days: u32,
+    /// The console's base map: `none` (boundaries, households and tracks on a plain
+    /// background; works with no internet), `osm`, `tianditu` (needs `tianditu_key`), `amap`
+    /// or `tencent` (GCJ-02 tiles: positions are converted for display only).
+    pub console_base_map: BaseMapKind,
+    pub tianditu_key: Option<String>,
+    /// The console's cookies are sent over HTTPS only (set when served behind TLS).
+    pub console_secure_cookie: bool,
+}
+
+/// The console's base map.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BaseMapKind {
+    #[default]
+    None,
+    Osm,
+    Tianditu,
+    Amap,
+    Tencent,
+}
+
+impl std::str::FromStr for BaseMapKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim() {
+            "none" => Ok(Self::None),
+            "osm" => Ok(Self::Osm),
+            "tianditu" => Ok(Self::Tianditu),
+            "amap" => Ok(Self::Amap),
+            "tencent" => Ok(Self::Tencent),
+            other => Err(format!(
+                "expected none, osm, tianditu, amap or tencent, not {other}"
+            )),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -114,6 +149,9 @@ impl Default for Config {
             log_format: LogFormat::Pretty,
             max_concurrent_evaluations: 2,
             late_receipt_days: 3,
+            console_base_map: BaseMapKind::None,
+            tianditu_key: None,
+            console_secure_cookie: false,
         }
     }
 }
@@ -157,6 +195,9 @@ impl fmt::Debug for Config {
                 &self.max_concurrent_evaluations,
             )
             .field("late_receipt_days", &self.late_receipt_days)
+            .field("console_base_map", &self.console_base_map)
+            .field("tianditu_key", &self.tianditu_key.as_ref().map(|_| "***"))
+            .field("console_secure_cookie", &self.console_secure_cookie)
             .finish()
     }
 }
@@ -255,6 +296,11 @@ impl Config {
         env!(header_read_timeout_secs, "ZHUCUN_HEADER_READ_TIMEOUT_SECS");
         env!(body_read_timeout_secs, "ZHUCUN_BODY_READ_TIMEOUT_SECS");
         env!(argon2_memory_kib, "ZHUCUN_ARGON2_MEMORY_KIB");
+        env!(console_base_map, "ZHUCUN_CONSOLE_BASE_MAP");
+        env!(console_secure_cookie, "ZHUCUN_CONSOLE_SECURE_COOKIE");
+        if let Some(v) = get("ZHUCUN_TIANDITU_KEY") {
+            self.tianditu_key = Some(v.trim().to_string()).filter(|v| !v.is_empty());
+        }
         env!(argon2_iterations, "ZHUCUN_ARGON2_ITERATIONS");
         env!(
             max_concurrent_evaluations,

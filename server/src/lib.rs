@@ -14,11 +14,14 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod connections;
+pub mod console;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod error;
 pub mod evaluation;
+pub mod findings;
 pub mod import;
+pub mod ledgers;
 pub mod metrics;
 pub mod photos;
 pub mod policy;

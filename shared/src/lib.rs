@@ -1,8 +1,10 @@
 //! Zhucun's domain, shared by the phone and the server so that both compute the same verdicts.
 
+pub mod answers;
 pub mod attachment;
 pub mod calendar;
 pub mod catalogue;
+pub mod coords;
 pub mod evaluate;
 pub mod ids;
 pub mod org;

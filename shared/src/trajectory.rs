@@ -42,3 +42,76 @@ mod tests {
         assert_eq!(segments(times), vec![0, 0, 0, 1, 1, 2, 2]);
     }
 }
+
+/// Most vertices a day's line keeps for display.
+pub const DISPLAY_MAX_VERTICES: usize = 3_000;
+
+/// The vertices of `points` (latitude, longitude, in drawing order) kept to draw the line:
+/// Douglas–Peucker in metres with a tolerance of `tolerance_m`, doubled until at most
+/// `max_vertices` are left. For display only: durations and distances are always measured
+/// on the raw fixes. The first and last points are always kept.
+pub fn simplified_for_display(
+    points: &[(f64, f64)],
+    tolerance_m: f64,
+    max_vertices: usize,
+) -> Vec<usize> {
+    use geo::SimplifyIdx;
+    let Some(&(lat0, lon0)) = points.first() else {
+        return Vec::new();
+    };
+    let frame = crate::geometry::LocalFrame::around(crate::org::LatLon::new(lat0, lon0));
+    let line: geo::LineString<f64> = points
+        .iter()
+        .map(|&(lat, lon)| frame.project(lat, lon))
+        .collect();
+    let mut tolerance = tolerance_m.max(0.1);
+    loop {
+        let kept = line.simplify_idx(tolerance);
+        if kept.len() <= max_vertices.max(2) || tolerance > 100_000.0 {
+            return kept;
+        }
+        tolerance *= 2.0;
+    }
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::*;
+
+    #[test]
+    fn a_straight_walk_keeps_its_ends_and_a_corner_survives() {
+        // 100 fixes north, then 100 east, about a metre apart, with 0.3 m of jitter.
+        let mut pts = Vec::new();
+        for i in 0..100 {
+            let jitter = if i % 2 == 0 { 0.000_003 } else { -0.000_003 };
+            pts.push((32.0 + f64::from(i) * 0.000_009, 107.5 + jitter));
+        }
+        for i in 0..100 {
+            pts.push((32.0 + 99.0 * 0.000_009, 107.5 + f64::from(i) * 0.000_011));
+        }
+        let kept = simplified_for_display(&pts, 5.0, DISPLAY_MAX_VERTICES);
+        assert_eq!(kept.first(), Some(&0));
+        assert_eq!(kept.last(), Some(&(pts.len() - 1)));
+        assert!(kept.len() <= 4, "{kept:?}");
+        assert!(
+            kept.iter().any(|&i| (98..=100).contains(&i)),
+            "the corner: {kept:?}"
+        );
+    }
+
+    #[test]
+    fn a_long_wandering_day_is_cut_to_the_vertex_budget() {
+        let pts: Vec<(f64, f64)> = (0..20_000)
+            .map(|i| {
+                let t = f64::from(i) / 50.0;
+                (
+                    32.0 + t.sin() * 0.01 + f64::from(i % 7) * 0.00005,
+                    107.5 + t.cos() * 0.01,
+                )
+            })
+            .collect();
+        let kept = simplified_for_display(&pts, 1.0, 2_000);
+        assert!(kept.len() <= 2_000 && kept.len() > 100, "{}", kept.len());
+        assert!(kept.windows(2).all(|w| w[0] < w[1]));
+    }
+}

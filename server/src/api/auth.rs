@@ -54,6 +54,26 @@ pub async fn login(
     headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
+    let client = headers.get(USER_AGENT).and_then(|v| v.to_str().ok());
+    let (token, caller) = sign_in(&state, ip, client, req).await?;
+    Ok(Json(LoginResponse {
+        token,
+        expires_at: caller.session.expires_at,
+        person_id: caller.person.id,
+        name: caller.person.name.clone(),
+        roles: caller.roles_on(local_date(state.clock.now())),
+    }))
+}
+
+/// Checks a username and password (throttled per username and address, audited) and opens a
+/// session: its token, and the person it signs in. The API's login and the console's sign-in
+/// form both come here.
+pub async fn sign_in(
+    state: &AppState,
+    ip: Option<std::net::IpAddr>,
+    client: Option<&str>,
+    req: LoginRequest,
+) -> ApiResult<(String, Caller)> {
     if req.username.trim().is_empty() || req.username.chars().count() > MAX_USERNAME_CHARS {
         return Err(ApiError::invalid(
             "username",
@@ -154,15 +174,12 @@ pub async fn login(
         .await?
         .ok_or(ApiError::BadCredentials)?;
     let (token, token_hash) = new_token();
-    let client = headers
-        .get(USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.chars()
-                .filter(|c| !c.is_control())
-                .take(MAX_CLIENT_CHARS)
-                .collect()
-        });
+    let client = client.map(|v| {
+        v.chars()
+            .filter(|c| !c.is_control())
+            .take(MAX_CLIENT_CHARS)
+            .collect()
+    });
     let session = SessionRow {
         id: new_token().0[..32].to_string(),
         person_id: person.id,
@@ -199,13 +216,7 @@ pub async fn login(
         session,
     };
     state.metrics.count_login("ok");
-    Ok(Json(LoginResponse {
-        token,
-        expires_at: caller.session.expires_at,
-        person_id: caller.person.id,
-        name: caller.person.name.clone(),
-        roles: caller.roles_on(local_date(now)),
-    }))
+    Ok((token, caller))
 }
 
 /// Ends the session whose token the request carries.
@@ -213,19 +224,24 @@ pub async fn login(
     responses((status = 204, description = "Signed out; the token no longer works")),
     security(("bearer" = [])))]
 pub async fn logout(State(state): State<AppState>, caller: Caller) -> ApiResult<StatusCode> {
+    sign_out(&state, &caller).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends the caller's session (audited): the API's logout and the console's sign-out.
+pub async fn sign_out(state: &AppState, caller: &Caller) -> ApiResult<()> {
     state
         .store
         .end_session(caller.person.id, &caller.session.id)
         .await?;
     caller_event(
-        &state,
-        &caller,
+        state,
+        caller,
         AuditKind::Logout,
         &caller.session.id,
         serde_json::json!({}),
     )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    .await
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -4,6 +4,8 @@
 pub mod audit;
 pub mod auth;
 pub mod extract;
+pub mod findings;
+pub mod ledgers;
 pub mod photos;
 pub mod reports;
 pub mod spot_checks;
@@ -34,8 +36,11 @@ pub fn router(state: AppState) -> Router {
         .merge(photos::router(state.clone()))
         .merge(reports::router(state.clone()))
         .merge(spot_checks::router(state.clone()))
+        .merge(findings::router(state.clone()))
         .merge(audit::router(state.clone()))
+        .merge(ledgers::router(state.clone()))
         .merge(ops_router(state.clone()))
+        .merge(crate::console::router(state.clone()))
         .fallback(|| async { ApiError::NotFound("接口") })
         .layer(DefaultBodyLimit::max(body_limit))
         // A body that stops arriving is abandoned rather than holding its connection.
@@ -242,7 +247,9 @@ impl utoipa::Modify for Refusals {
         sync::push, sync::pull,
         photos::status, photos::upload, photos::download, photos::file_status, photos::upload_file, photos::download_file,
         reports::people, reports::report, reports::trajectory, reports::team, spot_checks::spot_checks,
+        findings::record,
         audit::audit,
+        ledgers::ledger,
     ),
     modifiers(&BearerAuth, &Refusals),
     tags(
@@ -250,6 +257,7 @@ impl utoipa::Modify for Refusals {
         (name = "sync", description = "Records from phones, reference data to phones"),
         (name = "photos", description = "Photo files"),
         (name = "reports", description = "Verdicts and trajectories, within the caller's jurisdiction"),
+        (name = "ledgers", description = "Ledgers (台账) generated from the records, as XLSX or CSV"),
     )
 )]
 pub struct ApiDoc;

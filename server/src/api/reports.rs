@@ -41,14 +41,14 @@ fn checked_date(field: &str, d: NaiveDate) -> ApiResult<NaiveDate> {
     }
 }
 
-fn parse_person(id: &str) -> ApiResult<PersonId> {
+pub(crate) fn parse_person(id: &str) -> ApiResult<PersonId> {
     id.parse()
         .map_err(|_| ApiError::invalid("id", "须为人员编号（UUID）"))
 }
 
 /// Loads `id`'s township and checks the caller may see them for the days `from..=to`: 404 for
 /// no such person, 403 for one outside the caller's jurisdiction over those days.
-async fn visible_target(
+pub(crate) async fn visible_target(
     state: &AppState,
     caller: &Caller,
     id: PersonId,

@@ -11,13 +11,17 @@ mod back_filled;
 mod bad_input;
 mod cli;
 mod connections;
+mod console;
 #[cfg(feature = "demo")]
 mod demo;
 mod evaluation;
 mod file_access;
+mod findings;
 mod import;
 mod jurisdiction;
 mod kept_verdicts;
+#[cfg(feature = "demo")]
+mod ledgers;
 mod old_databases;
 mod openapi;
 mod photos;

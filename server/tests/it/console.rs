@@ -1,0 +1,379 @@
+//! The review console over real HTTP: signing in with a cookie (HttpOnly, SameSite=Strict),
+//! CSRF tokens on every form, the content security policy, jurisdiction on every page and on
+//! the map's data, and the cookie kept apart from the bearer API.
+
+use crate::common::*;
+use chrono::{Duration, Utc};
+use reqwest::header::{CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE};
+use reqwest::StatusCode;
+use serde_json::Value;
+use zhucun_shared::ids::PersonId;
+use zhucun_shared::period::local_date;
+
+/// A browser of one: no redirects followed, cookies carried by hand.
+struct Browser<'a> {
+    app: &'a TestApp,
+    http: reqwest::Client,
+    cookies: Vec<(String, String)>,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Browser {
+            app,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep_cookies(&mut self, r: &reqwest::Response) {
+        for c in r.headers().get_all(SET_COOKIE) {
+            let c = c.to_str().unwrap();
+            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
+            let (k, v) = kv.split_once('=').unwrap();
+            self.cookies.retain(|(name, _)| name != k);
+            if !c.contains("Max-Age=0") {
+                self.cookies.push((k.to_string(), v.to_string()));
+            }
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, String) {
+        let r = self
+            .http
+            .get(self.app.url(path))
+            .header("cookie", self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep_cookies(&r);
+        let (s, h) = (r.status(), r.headers().clone());
+        (s, h, r.text().await.unwrap())
+    }
+
+    async fn post(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+        origin: Option<&str>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, String) {
+        let mut req = self
+            .http
+            .post(self.app.url(path))
+            .header("cookie", self.cookie_header())
+            .form(form);
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        let r = req.send().await.unwrap();
+        self.keep_cookies(&r);
+        let (s, h) = (r.status(), r.headers().clone());
+        (s, h, r.text().await.unwrap())
+    }
+
+    /// The value of the hidden `csrf` field of the page's first form that has one.
+    fn csrf(page: &str) -> String {
+        let at = page.find("name=\"csrf\" value=\"").expect("a csrf field");
+        let rest = &page[at + "name=\"csrf\" value=\"".len()..];
+        rest[..rest.find('"').unwrap()].to_string()
+    }
+
+    async fn sign_in(&mut self, who: PersonId) {
+        let (_, _, page) = self.get("/console/login").await;
+        let csrf = Self::csrf(&page);
+        let origin = self.app.base.clone();
+        let (s, h, _) = self
+            .post(
+                "/console/login",
+                &[
+                    ("username", username(&self.app.fx, who)),
+                    ("password", PASSWORD),
+                    ("csrf", &csrf),
+                    ("next", "/console/"),
+                ],
+                Some(&origin),
+            )
+            .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "sign-in");
+        assert_eq!(h[LOCATION], "/console/");
+    }
+}
+
+#[tokio::test]
+async fn signing_in_sets_a_strict_http_only_cookie_and_pages_need_it() {
+    on_each_backend(async |app: &TestApp| {
+        let mut b = Browser::new(app);
+        // No session: to the sign-in page, and back afterwards.
+        let (s, h, _) = b.get("/console/?month=2026-11").await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        assert_eq!(
+            h[LOCATION],
+            "/console/login?next=%2Fconsole%2F%3Fmonth%3D2026-11"
+        );
+        let (s, h, page) = b.get("/console/login").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(page.contains("登录"));
+        let csp = h[CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+        let csrf = Browser::csrf(&page);
+        let origin = app.base.clone();
+
+        // A form without the sign-in page's token: refused, nothing signed in.
+        let (s, _, _) = b
+            .post(
+                "/console/login",
+                &[
+                    ("username", "leader1"),
+                    ("password", PASSWORD),
+                    ("csrf", "forged"),
+                ],
+                Some(&origin),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        // A form from another site: refused before anything is checked.
+        let (s, _, _) = b
+            .post(
+                "/console/login",
+                &[
+                    ("username", "leader1"),
+                    ("password", PASSWORD),
+                    ("csrf", &csrf),
+                ],
+                Some("http://evil.example"),
+            )
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        // A wrong password: the same words whether or not the account exists.
+        let (_, _, page) = b.get("/console/login").await;
+        let csrf = Browser::csrf(&page);
+        let (s, _, page) = b
+            .post(
+                "/console/login",
+                &[
+                    ("username", "leader1"),
+                    ("password", "wrong"),
+                    ("csrf", &csrf),
+                ],
+                Some(&origin),
+            )
+            .await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED);
+        assert!(page.contains("用户名或密码错误"));
+
+        let (_, _, page) = b.get("/console/login").await;
+        let csrf = Browser::csrf(&page);
+        let r = b
+            .http
+            .post(app.url("/console/login"))
+            .header("cookie", b.cookie_header())
+            .header("origin", &origin)
+            .form(&[
+                ("username", "leader1"),
+                ("password", PASSWORD),
+                ("csrf", csrf.as_str()),
+                ("next", "//evil.example/"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        // Never sent to another site after signing in.
+        assert_eq!(r.headers()[LOCATION], "/console/");
+        let session_cookie = r
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|c| c.to_str().unwrap().to_string())
+            .find(|c| c.starts_with("zhucun_console="))
+            .expect("session cookie");
+        assert!(session_cookie.contains("HttpOnly"), "{session_cookie}");
+        assert!(
+            session_cookie.contains("SameSite=Strict"),
+            "{session_cookie}"
+        );
+        b.keep_cookies(&r);
+
+        let (s, h, page) = b.get("/console/").await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(h["cache-control"], "no-store, private");
+        assert!(page.contains("总览"));
+
+        // The cookie is the console's alone: the bearer API does not take it.
+        let r = b
+            .http
+            .get(app.url("/api/v1/people"))
+            .header("cookie", b.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+
+        // Signing out needs the page's token, and ends the session on the server.
+        let (s, _, _) = b
+            .post("/console/logout", &[("csrf", "forged")], Some(&origin))
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let csrf = Browser::csrf(&page);
+        let stolen = b.cookie_header();
+        let (s, _, _) = b
+            .post("/console/logout", &[("csrf", &csrf)], Some(&origin))
+            .await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let r = b
+            .http
+            .get(app.url("/console/"))
+            .header("cookie", stolen)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::SEE_OTHER,
+            "the old cookie opens nothing"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn pages_show_only_what_the_viewer_may_see() {
+    on_each_backend(async |app: &TestApp| {
+        let fx = app.fx.clone();
+        // The v1 cadre's morning in the village.
+        let token = app.login(fx.cadre1).await;
+        let device = app.enroll(&token).await;
+        let start = Utc::now() - Duration::hours(3);
+        let records = fix_records(device, fx.cadre1, 1..=60, start);
+        let (s, _) = app.push(&token, device, &records).await;
+        assert_eq!(s, StatusCode::OK);
+        let day = local_date(start);
+        let month = day.format("%Y-%m").to_string();
+
+        let mut leader = Browser::new(app);
+        leader.sign_in(fx.leader1).await;
+        let (s, _, page) = leader.get(&format!("/console/?month={month}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            page.contains(&format!("/console/people/{}", fx.cadre1)),
+            "their team member"
+        );
+        assert!(
+            !page.contains(&format!("/console/people/{}", fx.cadre2)),
+            "another team's"
+        );
+        assert!(!page.contains(&format!("/console/people/{}", fx.outsider)));
+
+        let (s, _, page) = leader
+            .get(&format!(
+                "/console/people/{}?month={month}&day={day}",
+                fx.cadre1
+            ))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(page.contains("各项考核") && page.contains("data-src"));
+        let (s, _, json) = leader
+            .get(&format!(
+                "/console/people/{}/map?from={day}&to={day}",
+                fx.cadre1
+            ))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        let map: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(map["raw_fixes"], 60);
+        let drawn = map["drawn_vertices"].as_u64().unwrap();
+        assert!(
+            (2..60).contains(&drawn),
+            "a straight walk is drawn with few vertices: {drawn}"
+        );
+        assert_eq!(map["base"]["kind"], "none");
+        assert!(!map["villages"].as_array().unwrap().is_empty());
+
+        // Another team, another township, no such person; a span too long.
+        for (who, want) in [
+            (fx.cadre2.to_string(), StatusCode::FORBIDDEN),
+            (fx.outsider.to_string(), StatusCode::FORBIDDEN),
+            (PersonId::new().to_string(), StatusCode::NOT_FOUND),
+        ] {
+            let (s, _, _) = leader
+                .get(&format!("/console/people/{who}?month={month}"))
+                .await;
+            assert_eq!(s, want, "page of {who}");
+            let (s, _, _) = leader
+                .get(&format!("/console/people/{who}/map?from={day}&to={day}"))
+                .await;
+            assert_eq!(s, want, "map of {who}");
+        }
+        let (s, _, body) = leader
+            .get(&format!(
+                "/console/people/{}/map?from={day}&to={}",
+                fx.cadre1,
+                day + Duration::days(40)
+            ))
+            .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("\"field\":\"to\""), "{body}");
+
+        // A cadre of another township sees none of it.
+        let mut outsider = Browser::new(app);
+        outsider.sign_in(fx.outsider).await;
+        let (s, _, _) = outsider
+            .get(&format!("/console/people/{}?month={month}", fx.cadre1))
+            .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _, page) = outsider.get(&format!("/console/?month={month}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(!page.contains(&format!("/console/people/{}", fx.cadre1)));
+
+        // The supervisor sees the township, both teams.
+        let mut supervisor = Browser::new(app);
+        supervisor.sign_in(fx.supervisor).await;
+        let (_, _, page) = supervisor
+            .get(&format!("/console/?month={month}&group=cluster"))
+            .await;
+        assert!(page.contains(&format!("/console/people/{}", fx.cadre1)));
+        assert!(page.contains(&format!("/console/people/{}", fx.cadre2)));
+        // A filter by a status shows only people with a verdict of that status.
+        let (_, _, filtered) = supervisor
+            .get(&format!("/console/?month={month}&status=late"))
+            .await;
+        assert!(filtered.matches("data-person=").count() <= page.matches("data-person=").count());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn console_files_are_served_and_unknown_ones_are_not() {
+    on_each_backend(async |app: &TestApp| {
+        let http = reqwest::Client::new();
+        let r = http
+            .get(app.url("/console/assets/leaflet/leaflet.js"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript"));
+        assert!(r.text().await.unwrap().contains("Leaflet"));
+        let r = http
+            .get(app.url("/console/assets/../Cargo.toml"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    })
+    .await;
+}
