@@ -8,7 +8,8 @@ use tokio::net::TcpListener;
 use zhucun_server::audit::{self, AuditKind};
 use zhucun_server::auth::hash_password;
 use zhucun_server::cli::{
-    AuditCommand, Cli, Command, ImportCommand, PolicyCommand, UserCommand, VerdictsCommand,
+    AuditCommand, Cli, Command, ExportArgs, ImportCommand, PolicyCommand, UserCommand,
+    VerdictsCommand,
 };
 use zhucun_server::config::LogFormat;
 #[cfg(feature = "demo")]
@@ -90,7 +91,9 @@ async fn run_cli(cli: Cli) -> anyhow::Result<()> {
             );
             let (what, file, township_name) = match &cmd {
                 ImportCommand::Villages { file, township, .. } => ("villages", file, township),
-                ImportCommand::Households { file, township } => ("households", file, township),
+                ImportCommand::Households { file, township, .. } => {
+                    ("households", file, township)
+                }
                 ImportCommand::Pairings { file, township } => ("pairings", file, township),
             };
             let (file, township_name) = (file.display().to_string(), township_name.clone());
@@ -99,10 +102,13 @@ async fn run_cli(cli: Cli) -> anyhow::Result<()> {
                     file,
                     township,
                     county,
-                } => import::import_villages(&store, file, township, county, &bar).await,
-                ImportCommand::Households { file, township } => {
-                    import::import_households(&store, file, township, &bar).await
-                }
+                    datum,
+                } => import::import_villages(&store, file, township, county, *datum, &bar).await,
+                ImportCommand::Households {
+                    file,
+                    township,
+                    datum,
+                } => import::import_households(&store, file, township, *datum, &bar).await,
                 ImportCommand::Pairings { file, township } => {
                     import::import_pairings(&store, file, township, &bar).await
                 }
@@ -115,8 +121,13 @@ async fn run_cli(cli: Cli) -> anyhow::Result<()> {
                         .await?
                         .into_iter()
                         .find(|t| t.name == township_name);
-                    let detail =
-                        serde_json::json!({"file": file, "township": township_name, "count": n});
+                    let datum = match &cmd {
+                        ImportCommand::Villages { datum, .. }
+                        | ImportCommand::Households { datum, .. } => datum.code(),
+                        ImportCommand::Pairings { .. } => "",
+                    };
+                    let detail = serde_json::json!({"file": file, "township": township_name,
+                        "count": n, "datum": datum});
                     operator_event(
                         &store,
                         township.map(|t| t.id),
@@ -137,6 +148,7 @@ async fn run_cli(cli: Cli) -> anyhow::Result<()> {
         Command::Rules(cmd) => policy(&config, Policy::Rules, cmd).await,
         Command::Calendar(cmd) => policy(&config, Policy::Calendar, cmd).await,
         Command::Audit(cmd) => audit_command(&config, cmd).await,
+        Command::Export(args) => export_ledgers(config, args).await,
         Command::Verdicts(VerdictsCommand::Rebuild) => {
             let store = open(&config).await?;
             let state = AppState::new(config, store).await?;
@@ -474,4 +486,34 @@ async fn export_audit(store: &AnyStore, since: i64) -> anyhow::Result<()> {
 fn hex_sha256(text: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// `export`: a township's ledgers for a month as files, with a progress bar.
+async fn export_ledgers(config: Config, args: ExportArgs) -> anyhow::Result<()> {
+    use zhucun_server::ledgers::export::{export, ExportRequest};
+    let store = open(&config).await?;
+    let state = AppState::new(config, store).await?;
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template("导出台账 [{bar:40}] {pos}/{len} {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let request = ExportRequest {
+        document: &args.document,
+        township: &args.township,
+        month: args.month.as_deref(),
+        format: &args.format,
+        out: &args.out,
+    };
+    let result = export(&state, request, |done, total, name| {
+        bar.set_length(total);
+        bar.set_position(done);
+        bar.set_message(name.to_string());
+    })
+    .await;
+    bar.finish_and_clear();
+    state.store.close().await;
+    let files = result?;
+    println!("已导出 {} 份文书到 {}。", files.len(), args.out.display());
+    Ok(())
 }

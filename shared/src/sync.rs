@@ -44,6 +44,8 @@ pub mod paths {
     pub const PERSON_TRAJECTORY: &str = "/api/v1/people/{id}/trajectory";
     pub const TEAM: &str = "/api/v1/team";
     pub const SPOT_CHECKS: &str = "/api/v1/spot-checks";
+    /// A generated ledger (台账) as XLSX or CSV: `{document}` is its kind (`attendance`, …).
+    pub const LEDGER: &str = "/api/v1/ledgers/{document}";
 
     /// Every path above.
     pub const ALL: &[&str] = &[
@@ -64,6 +66,7 @@ pub mod paths {
         PERSON_TRAJECTORY,
         TEAM,
         SPOT_CHECKS,
+        LEDGER,
     ];
 
     /// The path with its `{…}` parameter replaced by `value`.

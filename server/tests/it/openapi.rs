@@ -13,7 +13,11 @@ use zhucun_shared::period::local_date;
 use zhucun_shared::record::{DeviceRecord, RecordBody};
 
 /// Routes whose success answer is the stored file itself, not JSON.
-const FILE_DOWNLOADS: [&str; 2] = ["/api/v1/photos/{sha256}", "/api/v1/files/{sha256}"];
+const FILE_DOWNLOADS: [&str; 3] = [
+    "/api/v1/photos/{sha256}",
+    "/api/v1/files/{sha256}",
+    "/api/v1/ledgers/{document}",
+];
 
 async fn document(app: &TestApp) -> Value {
     let (s, doc) = app.get("", "/api/openapi.json").await;

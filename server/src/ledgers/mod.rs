@@ -1,0 +1,447 @@
+//! Ledgers generated from the records, never typed (三(二)–(五)): the 领导挂联工作月台账, the
+//! team's 考勤表, a cadre's 工作日志, a pairing cadre's 结对帮扶台账, the township's 五个一
+//! 登记表 and the 考核汇总表. Each builder is a pure function from the organisation, a month's
+//! work (the shared domain's stays and visits) and the kept verdicts to one [`Document`];
+//! [`xlsx`] and [`csv`] render any document. [`generate`] reads what a document needs.
+
+pub mod attendance;
+pub mod compliance;
+pub mod csv;
+pub mod document;
+pub mod export;
+pub mod five_ones;
+pub mod labels;
+pub mod liaison_ledger;
+pub mod month_work;
+pub mod pairing_ledger;
+pub mod work_log;
+pub mod xlsx;
+
+pub use document::{Cell, Document};
+
+use crate::app::AppState;
+use crate::evaluation::{EvalError, Loaded};
+use crate::store::{Org, Store};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use zhucun_shared::ids::{PersonId, TownshipId, VillageId};
+use zhucun_shared::period::{local_date, Period};
+use zhucun_shared::plausibility::{PhotoFacts, PhotoFiles};
+use zhucun_shared::record::{DeviceRecord, RecordBody};
+
+pub type Township = zhucun_shared::org::Township;
+
+/// The kinds of document, by the name a URL or the command line gives them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DocumentKind {
+    /// 领导挂联工作月台账: per village and month.
+    LiaisonLedger,
+    /// 考勤表: per village team and month.
+    Attendance,
+    /// 工作日志: per person and month.
+    WorkLog,
+    /// 结对帮扶台账: per pairing cadre and month.
+    PairingLedger,
+    /// 五个一登记表: per township on a date.
+    FiveOnes,
+    /// 考核汇总表: per township for a month, quarter or year.
+    Compliance,
+}
+
+impl DocumentKind {
+    pub const ALL: [DocumentKind; 6] = [
+        DocumentKind::LiaisonLedger,
+        DocumentKind::Attendance,
+        DocumentKind::WorkLog,
+        DocumentKind::PairingLedger,
+        DocumentKind::FiveOnes,
+        DocumentKind::Compliance,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            DocumentKind::LiaisonLedger => "liaison-ledger",
+            DocumentKind::Attendance => "attendance",
+            DocumentKind::WorkLog => "work-log",
+            DocumentKind::PairingLedger => "pairing-ledger",
+            DocumentKind::FiveOnes => "five-ones",
+            DocumentKind::Compliance => "compliance",
+        }
+    }
+
+    /// The sheet's name.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            DocumentKind::LiaisonLedger => "领导挂联工作月台账",
+            DocumentKind::Attendance => "考勤表",
+            DocumentKind::WorkLog => "工作日志",
+            DocumentKind::PairingLedger => "结对帮扶台账",
+            DocumentKind::FiveOnes => "五个一登记表",
+            DocumentKind::Compliance => "考核汇总表",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.slug() == s)
+    }
+}
+
+/// One document asked for: its kind and what it covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ledger {
+    LiaisonLedger {
+        village: VillageId,
+        month: Period,
+    },
+    Attendance {
+        village: VillageId,
+        month: Period,
+    },
+    WorkLog {
+        person: PersonId,
+        month: Period,
+    },
+    PairingLedger {
+        person: PersonId,
+        month: Period,
+    },
+    FiveOnes {
+        township: TownshipId,
+        date: NaiveDate,
+    },
+    Compliance {
+        township: TownshipId,
+        period: Period,
+    },
+}
+
+impl Ledger {
+    pub fn kind(&self) -> DocumentKind {
+        match self {
+            Ledger::LiaisonLedger { .. } => DocumentKind::LiaisonLedger,
+            Ledger::Attendance { .. } => DocumentKind::Attendance,
+            Ledger::WorkLog { .. } => DocumentKind::WorkLog,
+            Ledger::PairingLedger { .. } => DocumentKind::PairingLedger,
+            Ledger::FiveOnes { .. } => DocumentKind::FiveOnes,
+            Ledger::Compliance { .. } => DocumentKind::Compliance,
+        }
+    }
+
+    /// The people whose records and verdicts the document shows.
+    pub fn people(&self, org: &Org, township: &Township, today: NaiveDate) -> Vec<PersonId> {
+        match *self {
+            Ledger::LiaisonLedger { village, month } => {
+                liaison_ledger::leaders(org, village, month)
+                    .into_iter()
+                    .map(|(p, _)| p)
+                    .collect()
+            }
+            Ledger::Attendance { village, month } => attendance::members(org, village, month),
+            Ledger::WorkLog { person, .. } | Ledger::PairingLedger { person, .. } => vec![person],
+            Ledger::FiveOnes { date, .. } => org
+                .assignments
+                .iter()
+                .filter(|a| a.township_id == township.id && a.overlaps(date, date))
+                .map(|a| a.person_id)
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+            Ledger::Compliance { period, .. } => {
+                let _ = today;
+                compliance::people(org, township, period)
+            }
+        }
+    }
+}
+
+/// The file formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Xlsx,
+    Csv,
+}
+
+impl Format {
+    pub fn from_name(s: &str) -> Option<Self> {
+        match s {
+            "xlsx" => Some(Format::Xlsx),
+            "csv" => Some(Format::Csv),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Xlsx => "xlsx",
+            Format::Csv => "csv",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Csv => "text/csv; charset=utf-8",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error(transparent)]
+    Eval(#[from] EvalError),
+    #[error("writing the workbook: {0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("writing the CSV: {0}")]
+    Csv(#[from] ::csv::Error),
+}
+
+impl From<crate::store::StoreError> for LedgerError {
+    fn from(e: crate::store::StoreError) -> Self {
+        LedgerError::Eval(e.into())
+    }
+}
+
+/// A document's bytes in `format`.
+pub fn render(doc: &Document, kind: DocumentKind, format: Format) -> Result<Vec<u8>, LedgerError> {
+    Ok(match format {
+        Format::Xlsx => xlsx::write(doc, kind.label_zh())?,
+        Format::Csv => csv::write(doc)?,
+    })
+}
+
+/// Generates `ledger` for the township `org` as of `now`: reads the records and verdicts it is
+/// made of, then builds it. The caller has checked jurisdiction.
+pub async fn generate(
+    state: &AppState,
+    org: Arc<Org>,
+    township: &Township,
+    ledger: Ledger,
+    now: DateTime<Utc>,
+) -> Result<Document, LedgerError> {
+    let today = local_date(now);
+    let people = ledger.people(&org, township, today);
+    let mut loaded = Loaded::default();
+    Ok(match ledger {
+        Ledger::LiaisonLedger { village, month } => {
+            let work = load_work(state, &org, &people, month).await?;
+            let reports = month_reports(state, &org, &people, month, now, &mut loaded).await?;
+            liaison_ledger::build(
+                township,
+                &org,
+                &state.catalogue,
+                village,
+                month,
+                &work,
+                &reports,
+            )
+        }
+        Ledger::Attendance { village, month } => {
+            let work = load_work(state, &org, &people, month).await?;
+            let reports = month_reports(state, &org, &people, month, now, &mut loaded).await?;
+            attendance::build(
+                township,
+                &org,
+                &state.catalogue,
+                &state.calendar,
+                village,
+                month,
+                today,
+                &work,
+                &reports,
+            )
+        }
+        Ledger::WorkLog { person, month } => {
+            let work = load_work(state, &org, &people, month).await?;
+            work_log::build(township, &org, person, month, &work)
+        }
+        Ledger::PairingLedger { person, month } => {
+            let work = load_work(state, &org, &people, month).await?;
+            let reports = month_reports(state, &org, &people, month, now, &mut loaded).await?;
+            pairing_ledger::build(
+                township,
+                &org,
+                &state.catalogue,
+                person,
+                month,
+                &work,
+                &reports,
+            )
+        }
+        Ledger::FiveOnes { date, .. } => five_ones::build(township, &org, date),
+        Ledger::Compliance { period, .. } => {
+            let mut reports: HashMap<PersonId, Vec<_>> = HashMap::new();
+            for month in compliance::months(period, today) {
+                let of_month = month_reports(state, &org, &people, month, now, &mut loaded).await?;
+                for (p, r) in of_month {
+                    reports.entry(p).or_default().push(r);
+                }
+            }
+            compliance::build(township, &org, &state.catalogue, period, &people, &reports)
+        }
+    })
+}
+
+/// The kept verdicts of `people` for `month`.
+pub async fn month_reports(
+    state: &AppState,
+    org: &Arc<Org>,
+    people: &[PersonId],
+    month: Period,
+    now: DateTime<Utc>,
+    loaded: &mut Loaded,
+) -> Result<labels::Reports, EvalError> {
+    let mut out = HashMap::new();
+    for p in people {
+        let r = crate::verdicts::report(state, org.clone(), *p, month, now, loaded).await?;
+        out.insert(*p, r);
+    }
+    Ok(out)
+}
+
+/// The records of `people` and their teams over `month`'s window, as the evaluator reads them
+/// (a photo reused from a teammate's visit is found as it finds it).
+pub async fn load_records(
+    state: &AppState,
+    org: &Org,
+    people: &[PersonId],
+    month: Period,
+) -> Result<(Vec<DeviceRecord>, HashMap<String, PhotoFacts>), crate::store::StoreError> {
+    let (from, to) = month_work::window(month);
+    let mut whose: BTreeSet<PersonId> = BTreeSet::new();
+    for p in people {
+        whose.extend(org.team_of(*p, month.first_day(), month.last_day()));
+    }
+    let mut records = Vec::new();
+    for p in whose {
+        records.extend(state.store.records_of(p, from, to).await?);
+    }
+    let shas: Vec<String> = records
+        .iter()
+        .filter_map(|r| match &r.body {
+            RecordBody::Photo { sha256, .. } => Some(sha256.clone()),
+            _ => None,
+        })
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let facts = if shas.is_empty() {
+        HashMap::new()
+    } else {
+        state.store.photo_facts(&shas).await?
+    };
+    Ok((records, facts))
+}
+
+/// The month's work of `people`, off the async threads (assembling and checking a team's
+/// month is CPU work).
+pub async fn load_work(
+    state: &AppState,
+    org: &Arc<Org>,
+    people: &[PersonId],
+    month: Period,
+) -> Result<month_work::MonthWork, EvalError> {
+    let (records, facts) = load_records(state, org, people, month).await?;
+    let _permit = state.evaluations.acquire().await?;
+    let (org, st) = (org.clone(), state.clone());
+    let people: BTreeSet<PersonId> = people.iter().copied().collect();
+    Ok(tokio::task::spawn_blocking(move || {
+        month_work::month_work(
+            &org,
+            &people,
+            &records,
+            PhotoFiles::Held(&facts),
+            &st.catalogue.interpretation,
+            month,
+        )
+    })
+    .await?)
+}
+
+/// The file name of a document: 石门村_考勤表_2026-11.xlsx.
+pub fn file_name(doc: &Document, format: Format) -> String {
+    let stem: String = doc
+        .file_stem
+        .chars()
+        .map(|c| if "/\\:*?\"<>|".contains(c) { '_' } else { c })
+        .collect();
+    format!("{stem}.{}", format.extension())
+}
+
+/// Every document of `kind` (all kinds when `None`) for a township and month: each village's
+/// ledgers, each cadre's log, each pairing cadre's ledger, the township's 五个一 table as of
+/// the month's last day (today, for the current month) and its compliance table.
+pub fn township_ledgers(
+    org: &Org,
+    township: &Township,
+    kind: Option<DocumentKind>,
+    month: Period,
+    today: NaiveDate,
+) -> Vec<Ledger> {
+    use zhucun_shared::role::Role;
+    let (first, last) = (month.first_day(), month.last_day());
+    let mut villages: Vec<_> = org
+        .villages
+        .iter()
+        .filter(|v| v.township_id == township.id)
+        .collect();
+    villages.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut people: Vec<_> = org
+        .people
+        .iter()
+        .filter(|p| p.township_id == township.id)
+        .collect();
+    people.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
+    let posted = |p: PersonId| {
+        org.postings(p, first, last)
+            .any(|a| !zhucun_shared::org::jurisdiction::township_wide(a.role))
+    };
+    let pairing = |p: PersonId| {
+        org.postings(p, first, last)
+            .any(|a| a.role == Role::PairingCadre)
+            || !org.paired(p, first, last).is_empty()
+    };
+    let wanted = |k: DocumentKind| kind.is_none_or(|w| w == k);
+    let mut out = Vec::new();
+    for v in &villages {
+        if wanted(DocumentKind::LiaisonLedger) {
+            out.push(Ledger::LiaisonLedger {
+                village: v.id,
+                month,
+            });
+        }
+        if wanted(DocumentKind::Attendance) {
+            out.push(Ledger::Attendance {
+                village: v.id,
+                month,
+            });
+        }
+    }
+    for p in &people {
+        if wanted(DocumentKind::WorkLog) && posted(p.id) {
+            out.push(Ledger::WorkLog {
+                person: p.id,
+                month,
+            });
+        }
+        if wanted(DocumentKind::PairingLedger) && pairing(p.id) {
+            out.push(Ledger::PairingLedger {
+                person: p.id,
+                month,
+            });
+        }
+    }
+    if wanted(DocumentKind::FiveOnes) {
+        out.push(Ledger::FiveOnes {
+            township: township.id,
+            date: last.min(today),
+        });
+    }
+    if wanted(DocumentKind::Compliance) {
+        out.push(Ledger::Compliance {
+            township: township.id,
+            period: month,
+        });
+    }
+    out
+}
