@@ -377,3 +377,31 @@ pub fn server_answer(a: &crate::progress::ServerAnswer) -> String {
         }
     }
 }
+
+// The in-app camera and the photo watermark
+pub const CAMERA_TITLE: &str = "现场拍照";
+pub const CAMERA_OPEN: &str = "打开相机";
+pub const CAMERA_STARTING: &str = "正在打开相机…";
+pub const CAMERA_SHUTTER: &str = "拍照";
+pub const CAMERA_RETAKE: &str = "重拍";
+pub const CAMERA_USE: &str = "使用这张";
+pub const CAMERA_ANOTHER: &str = "再拍一张";
+pub const CAMERA_SAVING: &str = "正在保存照片…";
+pub const CAMERA_SAVED: &str = "照片已保存，水印已加上";
+pub const CAMERA_CLOSE: &str = "关闭";
+pub const CAMERA_HINT: &str = "照片在走访现场拍摄，自动加上时间、地点和人员水印";
+pub const ERR_CAMERA_DENIED: &str = "相机无法打开：请在系统设置中允许本应用使用相机";
+pub const ERR_CAMERA_NOT_FOUND: &str = "没有找到可用的相机：请确认手机的后置摄像头可以使用";
+pub const ERR_CAMERA_BUSY: &str = "相机正被其他应用使用：请关闭其他正在拍照或视频的应用后重试";
+pub const ERR_CAMERA_UNSUPPORTED: &str =
+    "这台手机的网页组件不支持应用内拍照：请更新系统的 Android System WebView 后重试";
+pub const ERR_CAMERA_FAILED: &str = "相机出错：请关闭相机后重新打开";
+pub const ERR_CAMERA_NO_FRAME: &str = "没有拍到画面：请对准拍摄对象后重拍";
+pub const CAMERA_PAUSED: &str = "相机已暂停：请点“打开相机”继续";
+/// The watermark's accuracy part when no fix was at hand.
+pub const WATERMARK_NO_FIX: &str = "无定位";
+
+/// "王大山户": a household in the watermark, by its head.
+pub fn watermark_household(head_name: &str) -> String {
+    format!("{head_name}户")
+}

@@ -9,7 +9,9 @@ pub mod components;
 pub mod pages;
 pub mod state;
 
-pub use zhucun_mobile_core::{capture, demo, progress, spot_check, store, strings, sync, team};
+pub use zhucun_mobile_core::{
+    camera, capture, demo, progress, spot_check, store, strings, sync, team,
+};
 
 /// The core's platform services, and the one that needs the webview.
 pub mod platform {

@@ -9,7 +9,8 @@ use crate::capture::{
 };
 use crate::platform::clock::Clock;
 use crate::platform::location::LocationEvent;
-use crate::platform::photo::{reencode, PhotoPolicy};
+use crate::platform::photo::{prepare, PhotoPolicy};
+use crate::platform::watermark::{WatermarkFacts, WatermarkFont};
 use crate::progress::{self, Progress, ServerAnswer};
 use crate::store::{EntryRow, QueueState, Reference, Store, StoreError, TrackPoint, VisitRow};
 use crate::strings;
@@ -187,11 +188,13 @@ impl Drop for SyncGuard {
     }
 }
 
-/// Where a photo goes, fixed the moment it is taken (before the slow re-encode).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Where a photo goes and what its watermark says, fixed the moment it is taken (before the
+/// slow re-encode).
+#[derive(Clone, Debug, PartialEq)]
 pub struct PhotoTarget {
     pub attached_to: RecordId,
     pub taken_at: DateTime<Utc>,
+    pub watermark: WatermarkFacts,
 }
 
 impl PartialEq for Services {
@@ -335,36 +338,52 @@ impl Services {
     /// Call it when the camera returns, before the re-encode, so a visit checked out
     /// meanwhile still gets its photo.
     pub fn photo_target(&self, attached_to: Option<RecordId>) -> Result<PhotoTarget, String> {
+        let now = self.now();
+        let store = lock(&self.store);
+        let reference = store.reference().map_err(|e| e.to_string())?;
+        let cadre = store.meta("person_name").ok().flatten();
+        drop(store);
+        let capture = lock(&self.capture);
+        let state = capture.state();
         let attached_to = match attached_to {
             Some(id) => id,
             None => {
-                lock(&self.capture)
-                    .state()
+                state
                     .visit
                     .as_ref()
                     .ok_or_else(|| CaptureError::NoOpenVisit.to_string())?
                     .check_in
             }
         };
+        let cadre = reference.me.as_ref().map(|p| p.name.clone()).or(cadre);
         Ok(PhotoTarget {
             attached_to,
-            taken_at: self.now(),
+            taken_at: now,
+            watermark: state.watermark(&reference, cadre, attached_to, now),
         })
     }
 
-    /// Re-encodes a picture from the camera and saves it with the record fixed when it was
-    /// taken. Call it off the UI thread: decoding a 12-megapixel picture takes a while on a
-    /// cheap phone. The store is not locked during the re-encode.
+    /// Saves a picture from the camera with the record fixed when it was taken, through the
+    /// one save path ([`prepare`]): the camera's EXIF read, the picture re-encoded with the
+    /// watermark burned in. Call it off the UI thread: decoding a 12-megapixel picture takes a
+    /// while on a cheap phone. The store is not locked during the re-encode.
     pub fn photo(&self, target: PhotoTarget, picture: &[u8]) -> Result<(), String> {
-        let encoded = reencode(picture, &PhotoPolicy::default()).map_err(|e| e.to_string())?;
+        let font = WatermarkFont::system();
+        let prepared = prepare(
+            picture,
+            &PhotoPolicy::default(),
+            Some((&target.watermark, font)),
+        )
+        .map_err(|e| e.to_string())?;
         let now = self.now();
         let mut store = lock(&self.store);
         lock(&self.capture)
-            .photo(
+            .photo_from_camera(
                 &mut store,
                 Some(target.attached_to),
-                &encoded,
+                &prepared.encoded,
                 target.taken_at,
+                &prepared.exif,
                 now,
             )
             .map_err(|e| e.to_string())?;

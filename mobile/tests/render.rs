@@ -361,7 +361,9 @@ fn a_visit_shows_pending_fix_then_its_accuracy() {
         "{html}"
     );
     assert!(html.contains("定位待补"));
-    assert!(html.contains("capture=\"environment\""));
+    // 拍照 opens the in-app camera: no file input, which does nothing in a phone's webview.
+    assert!(html.contains("camera-button"), "{html}");
+    assert!(!html.contains("type=\"file\""), "{html}");
     clock.advance(Duration::seconds(30));
     screen.fix(hh.location.lat, hh.location.lon, 11.0);
     let html = screen.html();
@@ -701,6 +703,34 @@ fn a_visit_under_way() -> (Services, zhucun_shared::org::Household) {
     .unwrap();
     clock.advance(Duration::minutes(9));
     (s, hh)
+}
+
+#[test]
+fn take_photo_opens_the_in_app_camera_and_close_puts_it_away() {
+    fn camera_only() -> Element {
+        rsx! { zhucun_mobile::components::CameraButton { attached_to: None } }
+    }
+    let (s, _) = a_visit_under_way();
+    let mut screen = Screen::new(camera_only, s);
+    let html = screen.html();
+    assert!(
+        html.contains("拍照") && !html.contains("camera-sheet"),
+        "{html}"
+    );
+    let take_photo = screen.listening("click", None)[0];
+    screen.press(take_photo);
+    let html = screen.html();
+    assert!(html.contains("camera-sheet"), "{html}");
+    assert!(
+        html.contains(&format!("id=\"{}\"", zhucun_mobile::camera::VIDEO_ID)),
+        "{html}"
+    );
+    assert!(html.contains("自动加上时间、地点和人员水印"), "{html}");
+    // 关闭, the sheet's first button, puts it away (and tells the script to stop the tracks).
+    let close = screen.listening("click", Some(take_photo))[0];
+    screen.press(close);
+    let html = screen.html();
+    assert!(!html.contains("camera-sheet"), "{html}");
 }
 
 #[test]

@@ -13,7 +13,9 @@ pub use activity::{check_attachment, counts_quantity, ActivityDraft, ReportDraft
 pub use track::TrackPolicy;
 pub use visit::{nearest_households, village_check_in_position, NearbyHousehold, VillagePosition};
 
+use crate::platform::exif::CameraExif;
 use crate::platform::photo::EncodedPhoto;
+use crate::platform::watermark::WatermarkFacts;
 use crate::store::{Reference, Store, StoreError};
 use crate::strings;
 use chrono::{DateTime, Duration, Utc};
@@ -299,6 +301,35 @@ impl CaptureState {
             .as_ref()
             .map(|s| s.village_id)
             .or_else(|| self.duty.as_ref().and_then(|d| d.village_id))
+    }
+
+    /// What the watermark of a photo taken now for `attached_to` says: the household and its
+    /// village when it is the open visit, else the village worked in; the cadre; the accuracy
+    /// of the fresh fix (else of the visit's best fix).
+    pub fn watermark(
+        &self,
+        reference: &Reference,
+        cadre: Option<String>,
+        attached_to: RecordId,
+        now: DateTime<Utc>,
+    ) -> WatermarkFacts {
+        let visit = self.visit.as_ref().filter(|v| v.check_in == attached_to);
+        let household = visit.and_then(|v| reference.org.household(v.household_id));
+        let village_id = household
+            .map(|h| h.village_id)
+            .or_else(|| self.current_village());
+        WatermarkFacts {
+            taken_at: now,
+            village: village_id
+                .and_then(|v| reference.org.village(v))
+                .map(|v| v.name.clone()),
+            household: household.map(|h| h.head_name.clone()),
+            cadre: cadre.or_else(|| reference.me.as_ref().map(|p| p.name.clone())),
+            accuracy_m: self
+                .fresh_fix(now)
+                .map(|f| f.accuracy_m)
+                .or_else(|| visit.and_then(|v| v.accuracy_m)),
+        }
     }
 }
 
@@ -610,6 +641,44 @@ impl Capture {
         taken_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<DeviceRecord, CaptureError> {
+        self.photo_from_camera(
+            store,
+            attached_to,
+            photo,
+            taken_at,
+            &CameraExif::default(),
+            now,
+        )
+    }
+
+    /// A photo with what its camera wrote (EXIF, read before the re-encode dropped it). The
+    /// record says when and where the picture was taken as the server's photo checks read a
+    /// file's EXIF: the camera's time and GPS position when it wrote them (a picture taken
+    /// before the visit shows as such), else the shutter's time (`taken_at`, by the phone's
+    /// clock) and the fresh fix at that time. A camera time outside what a record may hold
+    /// (before 2020, or more than 12 hours ahead of the phone) is a wrong camera clock, not used.
+    pub fn photo_from_camera(
+        &mut self,
+        store: &mut Store,
+        attached_to: Option<RecordId>,
+        photo: &EncodedPhoto,
+        taken_at: DateTime<Utc>,
+        camera: &CameraExif,
+        now: DateTime<Utc>,
+    ) -> Result<DeviceRecord, CaptureError> {
+        let shutter = taken_at;
+        let taken_at = camera
+            .taken_at
+            .filter(|t| {
+                *t >= zhucun_shared::record::earliest_plausible_time()
+                    && *t <= now + Duration::hours(12)
+            })
+            .unwrap_or(shutter);
+        // The phone's fix says where the picture was taken only if it was taken about now.
+        let fix = self
+            .state
+            .fresh_fix(shutter)
+            .filter(|f| taken_at == shutter || (taken_at - f.time).abs() <= FRESH_FIX);
         let attached_to = match attached_to {
             Some(id) => id,
             None => {
@@ -624,7 +693,7 @@ impl Capture {
             attached_to,
             sha256: photo.sha256.clone(),
             taken_at,
-            position: self.state.fresh_fix(taken_at).map(|f| f.position()),
+            position: camera.position.or(fix.map(|f| f.position())),
             bytes: photo.data.len() as u64,
         };
         let rec = store.append_photo(now, body, &photo.data)?;

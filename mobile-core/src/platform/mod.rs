@@ -3,8 +3,10 @@
 //! webview's geolocation, which needs Dioxus, lives in the app (`zhucun-mobile`).
 
 pub mod clock;
+pub mod exif;
 pub mod location;
 pub mod photo;
+pub mod watermark;
 
 #[cfg(target_os = "android")]
 mod android;

@@ -1,8 +1,12 @@
 //! Photos: re-encoded on the phone before they are stored, so a day of visits fits a rural
 //! data plan. The longest side becomes about 1280 px and the JPEG quality steps down until the
-//! file is under the target size. The camera is a file input with `capture="environment"`
-//! (see the `PhotoInput` component); [`SimulatedCamera`] stands in for it in tests and demos.
+//! file is under the target size. [`prepare`] is the one path a picture takes to be saved:
+//! the camera's EXIF is read first (the re-encode keeps none), then the picture is turned
+//! upright, scaled, watermarked and encoded. The camera is the in-app camera over the webview
+//! (`crate::camera`); [`SimulatedCamera`] stands in for it in tests and demos.
 
+use super::exif::{self, CameraExif};
+use super::watermark::{self, WatermarkFacts, WatermarkFont};
 use image::codecs::jpeg::JpegEncoder;
 use image::{DynamicImage, ImageDecoder, ImageReader, RgbImage};
 use sha2::{Digest, Sha256};
@@ -62,8 +66,36 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
 }
 
+/// A picture ready to be saved: re-encoded, with what its camera wrote before that.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PreparedPhoto {
+    pub encoded: EncodedPhoto,
+    /// The camera's EXIF, read from the picture as it came.
+    pub exif: CameraExif,
+}
+
+/// The one path a picture takes to be saved: reads its EXIF, then decodes it, turns it
+/// upright, scales it down, burns in the watermark (when given) and encodes it as JPEG.
+pub fn prepare(
+    input: &[u8],
+    policy: &PhotoPolicy,
+    watermark: Option<(&WatermarkFacts, &WatermarkFont)>,
+) -> Result<PreparedPhoto, PhotoError> {
+    let exif = exif::read(input);
+    let encoded = reencode_with(input, policy, watermark)?;
+    Ok(PreparedPhoto { encoded, exif })
+}
+
 /// Decodes any supported picture, turns it upright, scales it down and encodes it as JPEG.
 pub fn reencode(input: &[u8], policy: &PhotoPolicy) -> Result<EncodedPhoto, PhotoError> {
+    reencode_with(input, policy, None)
+}
+
+fn reencode_with(
+    input: &[u8],
+    policy: &PhotoPolicy,
+    watermark: Option<(&WatermarkFacts, &WatermarkFont)>,
+) -> Result<EncodedPhoto, PhotoError> {
     let mut decoder = ImageReader::new(Cursor::new(input))
         .with_guessed_format()?
         .into_decoder()?;
@@ -77,7 +109,11 @@ pub fn reencode(input: &[u8], policy: &PhotoPolicy) -> Result<EncodedPhoto, Phot
     } else {
         img
     };
-    let rgb = img.to_rgb8();
+    let mut rgb = img.to_rgb8();
+    // Burned after scaling: the text keeps its size relative to the photo as sent.
+    if let Some((facts, font)) = watermark {
+        watermark::burn(&mut rgb, facts, font);
+    }
     let mut quality = policy.start_quality;
     loop {
         let data = encode(&rgb, quality)?;

@@ -1,14 +1,14 @@
 //! Pieces the screens share.
 
+mod camera;
 mod confirm;
 mod map;
-mod photo_input;
 mod status;
 mod sync_status;
 
+pub use camera::CameraButton;
 pub use confirm::{Confirm, VisitAnswer};
 pub use map::{MapHousehold, TrajectoryMap};
-pub use photo_input::PhotoInput;
 pub use status::{AccuracyLine, StatusPill};
 pub use sync_status::{NoticeBanner, SyncBadge, SyncCard};
 

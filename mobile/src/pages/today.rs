@@ -2,7 +2,7 @@
 //! first, today's visits, and what is waiting to sync.
 
 use crate::capture::Command;
-use crate::components::{hm, AccuracyLine, Confirm, PhotoInput, SyncCard, VisitAnswer};
+use crate::components::{hm, AccuracyLine, CameraButton, Confirm, SyncCard, VisitAnswer};
 use crate::platform::photo::SimulatedCamera;
 use crate::state::{use_app_state, use_services, Notice, Services};
 use crate::strings;
@@ -212,7 +212,7 @@ fn OpenVisit() -> Element {
                 div { class: "row", span { class: "muted", "{n}" } }
             }
             div { class: "row",
-                PhotoInput { attached_to: None }
+                CameraButton { attached_to: None }
                 if simulated {
                     button {
                         class: "secondary small",

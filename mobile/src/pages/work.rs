@@ -2,7 +2,7 @@
 //! trainings with person-times, agri-tech items, reports — and 四必到 events.
 
 use crate::capture::{check_attachment, ActivityDraft, Command, ReportDraft};
-use crate::components::PhotoInput;
+use crate::components::CameraButton;
 use crate::state::{use_app_state, use_services, Notice};
 use crate::store::AttachedFile;
 use crate::strings;
@@ -307,7 +307,7 @@ fn RecentEntries() -> Element {
                     if e.retracted {
                         span { class: "pill na", "{strings::RETRACTED}" }
                     } else {
-                        PhotoInput { attached_to: Some(e.record_id) }
+                        CameraButton { attached_to: Some(e.record_id) }
                     }
                 }
             }
