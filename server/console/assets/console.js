@@ -42,12 +42,13 @@
     });
     L.control.scale({ imperial: false }).addTo(map);
     var bounds = L.latLngBounds([]);
+    var around = L.latLngBounds([]);
     data.villages.forEach(function (v) {
       v.rings.forEach(function (ring) {
         var poly = L.polygon(ring, { color: '#6b4f1d', weight: 2, fill: true, fillOpacity: 0.05 });
         poly.bindTooltip(v.name);
         poly.addTo(map);
-        bounds.extend(poly.getBounds());
+        around.extend(poly.getBounds());
       });
     });
     data.households.forEach(function (h) {
@@ -78,8 +79,11 @@
       m.bindPopup(text('div', f.kind + '：' + f.detail));
       m.addTo(map);
     });
+    // The day's own track and visits first; the villages when the day has none.
     if (bounds.isValid()) {
-      map.fitBounds(bounds.pad(0.1));
+      map.fitBounds(bounds.pad(0.2), { maxZoom: 17 });
+    } else if (around.isValid()) {
+      map.fitBounds(around.pad(0.1));
     } else {
       map.setView([32, 107.5], 12);
     }
