@@ -169,6 +169,7 @@ pub fn pull(now: DateTime<Utc>) -> PullResponse {
         calendar_toml: BUNDLED_CALENDAR.into(),
         verdicts: vec![server_report(now)],
         devices: Vec::new(),
+        findings: Vec::new(),
     }
 }
 
@@ -348,7 +349,9 @@ pub fn make_supervisor(store: &mut crate::Store, now: DateTime<Utc>) -> crate::s
 /// A spot-check queue as the server would send it for the demo township: two flags on the
 /// teammate's records, a routine sample, and one item already checked.
 pub fn spot_checks(now: DateTime<Utc>) -> zhucun_shared::spot_check::SpotCheckQueue {
-    use zhucun_shared::spot_check::{Finding, SpotCheckItem, SpotCheckQueue, SpotCheckReason};
+    use zhucun_shared::spot_check::{
+        Finding, FindingOutcome, SpotCheckItem, SpotCheckQueue, SpotCheckReason,
+    };
     use zhucun_shared::verdict::{EvidenceKind, FlagKind};
     let today = local_date(now);
     let id = |n: u128| RecordId::from_u128(0x0190_0000_0000_7000_8000_0000_0000_5000 + n);
@@ -387,9 +390,12 @@ pub fn spot_checks(now: DateTime<Utc>) -> zhucun_shared::spot_check::SpotCheckQu
                 "手机时间比服务器快 41 分钟",
                 Some(Finding {
                     record_id: id(10),
+                    attached_to: id(4),
                     by: ME,
                     at: now - Duration::days(1),
                     text: "已核实：手机时区设置错误，已纠正".into(),
+                    outcome: Some(FindingOutcome::ConfirmedByPhone),
+                    fix: None,
                 }),
             ),
         ],

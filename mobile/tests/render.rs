@@ -563,9 +563,12 @@ fn a_supervisor_works_through_the_queue_and_sees_a_finding_at_once() {
                 detail: "王大山 11-10 10:00".into(),
                 finding: Some(Finding {
                     record_id: RecordId::new(),
+                    attached_to: done,
                     by: demo::ME,
                     at: now(),
                     text: "入户核实属实".into(),
+                    outcome: None,
+                    fix: None,
                 }),
             },
         ],

@@ -6,11 +6,14 @@ use crate::store::{Org, Store};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use zhucun_shared::ids::PersonId;
-use zhucun_shared::org::Device;
-use zhucun_shared::period::{day_start, Period};
+use zhucun_shared::ids::{PersonId, RecordId, TownshipId};
+use zhucun_shared::org::jurisdiction::CHECKERS;
+use zhucun_shared::org::{Assignment, Device, Township};
+use zhucun_shared::period::{day_start, local_date, Period};
 use zhucun_shared::plausibility::{DeviceLogs, PhotoFacts, PhotoFiles};
 use zhucun_shared::record::{DeviceRecord, RecordBody};
+use zhucun_shared::role::Role;
+use zhucun_shared::spot_check::{may_judge, Finding};
 use zhucun_shared::verdict::PersonReport;
 use zhucun_shared::{evaluate, EvalContext};
 
@@ -39,6 +42,11 @@ pub struct Loaded {
     facts: HashMap<String, Option<PhotoFacts>>,
     /// The basis of kept verdicts as of this request (see [`crate::verdicts`]): read once.
     pub(crate) basis: Option<String>,
+    /// Each checker's notes over a window, for the findings on the records evaluated.
+    notes: HashMap<(PersonId, DateTime<Utc>), Arc<Vec<DeviceRecord>>>,
+    /// The server's townships and the organisations of those read so far.
+    townships: Option<Arc<Vec<Township>>>,
+    orgs: HashMap<TownshipId, Arc<Org>>,
 }
 
 /// Evaluates `person` for `month` as of `now`. `org` is the person's township, shared by the
@@ -63,6 +71,7 @@ pub async fn person_report_with(
     loaded: &mut Loaded,
 ) -> EvalResult<PersonReport> {
     let records = records_for(state, &org, person, month, now, loaded).await?;
+    let findings = findings_on(state, &org, &records, now, loaded).await?;
     // The person's devices, for records dated before their device was enrolled.
     let devices: Vec<Device> = state
         .store
@@ -114,6 +123,7 @@ pub async fn person_report_with(
                 devices: &devices,
                 late_receipt_after: Some(late_receipt_after),
             },
+            findings: &findings,
         };
         evaluate(&ctx, month, now)
     })
@@ -157,4 +167,135 @@ async fn records_for(
         records.extend(theirs.iter().cloned());
     }
     Ok(records)
+}
+
+/// The findings that count on `person`'s own records read for `month` (the phone's pull: its
+/// own estimate applies them).
+pub async fn own_findings(
+    state: &AppState,
+    org: &Org,
+    person: PersonId,
+    month: Period,
+    now: DateTime<Utc>,
+    loaded: &mut Loaded,
+) -> EvalResult<Vec<Finding>> {
+    let mut records = records_for(state, org, person, month, now, loaded).await?;
+    records.retain(|r| r.person_id == person);
+    findings_on(state, org, &records, now, loaded).await
+}
+
+/// The spot-check findings that count on `records` (the records an evaluation reads; `org` is
+/// their authors' township): notes with an outcome written by the checkers who may judge them
+/// — team and liaison leaders and supervisors of the township, the county office — each kept
+/// only when its author, on the day they wrote it, had jurisdiction over the record's author
+/// on the record's day ([`may_judge`]). Whichever of several findings on a record stands is
+/// the evaluator's to say.
+pub async fn findings_on(
+    state: &AppState,
+    org: &Org,
+    records: &[DeviceRecord],
+    now: DateTime<Utc>,
+    loaded: &mut Loaded,
+) -> EvalResult<Vec<Finding>> {
+    let Some(first) = records.iter().map(|r| r.captured_at).min() else {
+        return Ok(Vec::new());
+    };
+    // Findings are written after the records they judge, up to now.
+    let (from, to) = (first, now + Duration::days(2));
+    let (first_day, last_day) = (local_date(from), local_date(to));
+    let townships = match &loaded.townships {
+        Some(t) => t.clone(),
+        None => {
+            let t = Arc::new(state.store.townships().await?);
+            loaded.townships = Some(t.clone());
+            t
+        }
+    };
+    // The checkers: those of the township, and the county office wherever it is posted.
+    let mut checkers: HashMap<PersonId, Vec<Assignment>> = HashMap::new();
+    let is_checker = |a: &Assignment| CHECKERS.contains(&a.role) && a.overlaps(first_day, last_day);
+    for a in org.assignments.iter().filter(|a| is_checker(a)) {
+        checkers.insert(
+            a.person_id,
+            org.assignments_of(a.person_id).cloned().collect(),
+        );
+    }
+    let own: BTreeSet<TownshipId> = org.townships.iter().map(|t| t.id).collect();
+    let counties: BTreeSet<&str> = townships
+        .iter()
+        .filter(|t| own.contains(&t.id))
+        .map(|t| t.county.as_str())
+        .collect();
+    for t in townships
+        .iter()
+        .filter(|t| counties.contains(t.county.as_str()) && !own.contains(&t.id))
+    {
+        let other = match loaded.orgs.get(&t.id) {
+            Some(o) => o.clone(),
+            None => {
+                let o = Arc::new(state.store.township_org(t.id).await?);
+                loaded.orgs.insert(t.id, o.clone());
+                o
+            }
+        };
+        for a in other
+            .assignments
+            .iter()
+            .filter(|a| a.role == Role::Admin && is_checker(a))
+        {
+            checkers.insert(
+                a.person_id,
+                other.assignments_of(a.person_id).cloned().collect(),
+            );
+        }
+    }
+    let mut notes: Vec<Finding> = Vec::new();
+    for c in checkers.keys() {
+        let theirs = match loaded.notes.get(&(*c, from)) {
+            Some(n) => n.clone(),
+            None => {
+                let n = Arc::new(state.store.notes_of(*c, from, to).await?);
+                loaded.notes.insert((*c, from), n.clone());
+                n
+            }
+        };
+        notes.extend(
+            theirs
+                .iter()
+                .filter_map(Finding::of_note)
+                .filter(|f| f.outcome.is_some()),
+        );
+    }
+    if notes.is_empty() {
+        return Ok(notes);
+    }
+    let judged: BTreeSet<RecordId> = notes.iter().map(|f| f.attached_to).collect();
+    let authors: HashMap<RecordId, (PersonId, chrono::NaiveDate)> = records
+        .iter()
+        .filter(|r| judged.contains(&r.id))
+        .map(|r| (r.id, (r.person_id, local_date(r.captured_at))))
+        .collect();
+    let posted: HashMap<PersonId, Vec<Assignment>> = authors
+        .values()
+        .map(|(p, _)| (*p, org.assignments_of(*p).cloned().collect()))
+        .collect();
+    notes.retain(|f| {
+        let Some((author, day)) = authors.get(&f.attached_to) else {
+            return false;
+        };
+        let Some(target) = org.person(*author) else {
+            return false;
+        };
+        may_judge(
+            f,
+            &checkers[&f.by],
+            target,
+            &posted[author],
+            *day,
+            *day,
+            &townships,
+        )
+    });
+    notes.sort_by_key(|f| (f.at, f.record_id));
+    Ok(notes)
 }

@@ -252,6 +252,7 @@ fn eval_one(
         catalogue: &env.catalogue,
         photo_files: zhucun_shared::plausibility::PhotoFiles::Unchecked,
         device_logs: zhucun_shared::plausibility::DeviceLogs::PHONE,
+        findings: &[],
     };
     evaluate(&ctx, env.month, env.now).verdicts.len()
 }

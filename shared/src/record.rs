@@ -244,7 +244,7 @@ impl ReportKind {
 }
 
 /// What a note records, beyond its text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NoteKind {
@@ -252,6 +252,63 @@ pub enum NoteKind {
     /// says why. Logs written before this kind existed said it by the text alone (see
     /// [`is_location_lost_note`]).
     LocationLost,
+    /// 核查结论: a checker's spot-check finding on the record the note is attached to; the
+    /// text is the checker's comment. It counts only from someone whose jurisdiction covers
+    /// the record's author (see [`crate::spot_check::may_judge`]).
+    Finding {
+        outcome: FindingOutcome,
+        /// The checker's own fix, for a finding made on site from the phone.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fix: Option<Fix>,
+    },
+}
+
+impl NoteKind {
+    /// The spot-check outcome the note records, if it is a finding.
+    pub fn outcome(&self) -> Option<FindingOutcome> {
+        match self {
+            NoteKind::Finding { outcome, .. } => Some(*outcome),
+            NoteKind::LocationLost => None,
+        }
+    }
+}
+
+/// 核查结论: what a checker found when checking a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FindingOutcome {
+    /// 现场核实属实
+    ConfirmedOnSite,
+    /// 电话核实属实
+    ConfirmedByPhone,
+    /// 核查不属实: the record is rejected in every verdict.
+    NotConfirmed,
+    /// 标记解除: the flag was unfounded; the record stands as it was evaluated.
+    Dismissed,
+}
+
+impl FindingOutcome {
+    pub const ALL: [FindingOutcome; 4] = [
+        FindingOutcome::ConfirmedOnSite,
+        FindingOutcome::ConfirmedByPhone,
+        FindingOutcome::NotConfirmed,
+        FindingOutcome::Dismissed,
+    ];
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            FindingOutcome::ConfirmedOnSite => "现场核实属实",
+            FindingOutcome::ConfirmedByPhone => "电话核实属实",
+            FindingOutcome::NotConfirmed => "核查不属实",
+            FindingOutcome::Dismissed => "标记解除",
+        }
+    }
+
+    /// Whether the record judged is rejected in the verdicts.
+    pub fn rejects(self) -> bool {
+        self == FindingOutcome::NotConfirmed
+    }
 }
 
 /// How notes written before [`NoteKind`] existed began when they recorded a lost location.
@@ -548,7 +605,12 @@ impl DeviceRecord {
                     return Err(FieldError::new("body.bytes", "must be 1 byte .. 20 MiB"));
                 }
             }
-            RecordBody::Note { text, .. } => check_text("body.text", text, MAX_TEXT_CHARS)?,
+            RecordBody::Note { text, kind, .. } => {
+                check_text("body.text", text, MAX_TEXT_CHARS)?;
+                if let Some(NoteKind::Finding { fix: Some(f), .. }) = kind {
+                    check_fix("body.kind.finding.fix", f)?;
+                }
+            }
             RecordBody::VillageEvent {
                 occurred_at,
                 description,
@@ -797,6 +859,73 @@ mod tests {
         assert_eq!(
             record.content_hash(),
             "3e7321fa1faedd286fdaacf68c15ebbe807599149b93b4e05e51f16f90fad7fc"
+        );
+    }
+
+    /// Notes written before findings existed keep their bytes, so their stored hashes hold.
+    #[test]
+    fn notes_written_before_findings_serialise_and_hash_as_before() {
+        let head = r#"{"id":"0192d2a0-0000-7000-8000-000000000001","device_id":"00000000-0000-0000-0000-000000000002","seq":4,"person_id":"00000000-0000-0000-0000-000000000003","captured_at":"2026-11-28T08:00:00Z","#;
+        for (body, hash) in [
+            (
+                r#""body":{"type":"note","attached_to":"0192d2a0-0000-7000-8000-000000000009","text":"已核实","replaces":null}}"#,
+                "a1591df976c68bce39538124d0f67d3ef67c735df72d8f01cf53d5c86774c532",
+            ),
+            (
+                r#""body":{"type":"note","attached_to":"0192d2a0-0000-7000-8000-000000000009","text":"定位中断","replaces":null,"kind":"location_lost"}}"#,
+                "962eba0f65ba5968331d9dd31baeb58b3cdce7e3f1c72816179ea5d19254fc8d",
+            ),
+        ] {
+            let json = format!("{head}{body}");
+            let record: DeviceRecord = serde_json::from_str(&json).unwrap();
+            assert_eq!(serde_json::to_string(&record).unwrap(), json);
+            assert_eq!(record.content_hash(), hash);
+        }
+    }
+
+    #[test]
+    fn a_finding_note_carries_its_outcome_and_the_checkers_fix() {
+        let mut rec = recorder();
+        let fix = Fix {
+            lat: 27.7,
+            lon: 106.9,
+            accuracy_m: 6.0,
+            time: now(),
+            monotonic_ms: None,
+            provider: FixProvider::Gps,
+            mock: false,
+        };
+        let mut note = rec.record(
+            now(),
+            RecordBody::Note {
+                attached_to: RecordId::new(),
+                text: "现场无此户".into(),
+                replaces: None,
+                kind: Some(NoteKind::Finding {
+                    outcome: FindingOutcome::NotConfirmed,
+                    fix: None,
+                }),
+            },
+        );
+        let json = serde_json::to_value(&note).unwrap();
+        assert_eq!(
+            json["body"]["kind"],
+            serde_json::json!({"finding": {"outcome": "not_confirmed"}})
+        );
+        let back: DeviceRecord = serde_json::from_value(json).unwrap();
+        assert_eq!(back, note);
+        assert_eq!(note.validate(now()), Ok(()));
+        if let RecordBody::Note { kind, .. } = &mut note.body {
+            *kind = Some(NoteKind::Finding {
+                outcome: FindingOutcome::ConfirmedOnSite,
+                fix: Some(Fix { lat: 95.0, ..fix }),
+            });
+        }
+        assert_eq!(field(&note), "body.kind.finding.fix.lat");
+        let labels: Vec<&str> = FindingOutcome::ALL.iter().map(|o| o.label_zh()).collect();
+        assert_eq!(
+            labels,
+            ["现场核实属实", "电话核实属实", "核查不属实", "标记解除"]
         );
     }
 

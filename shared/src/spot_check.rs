@@ -6,10 +6,12 @@
 //! finding) to one of its records; checked items go to the end, with the finding.
 
 use crate::ids::{PersonId, RecordId};
+use crate::org::{Access, Assignment, Person, Township};
 use crate::period::Period;
-use crate::record::{DeviceRecord, RecordBody};
+pub use crate::record::FindingOutcome;
+use crate::record::{DeviceRecord, Fix, NoteKind, RecordBody};
 use crate::verdict::{EvidenceKind, FlagKind, PersonReport};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -33,14 +35,114 @@ impl SpotCheckReason {
     }
 }
 
-/// What a checker wrote about an item: a note attached to one of its records.
+/// What a checker wrote about a record: a note attached to it. With an outcome it is a
+/// structured finding that the evaluator applies (核查不属实 rejects the record); without one,
+/// a free-text note written before outcomes existed, which only closes a queue item.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Finding {
+    /// The note.
     pub record_id: RecordId,
+    /// The record judged. (Absent from servers that predate it: then the nil id, no record.)
+    #[serde(default = "no_record")]
+    pub attached_to: RecordId,
     pub by: PersonId,
     pub at: DateTime<Utc>,
     pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<FindingOutcome>,
+    /// The checker's own fix, for a finding made on site from the phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<Fix>,
+}
+
+fn no_record() -> RecordId {
+    RecordId(uuid::Uuid::nil())
+}
+
+impl Finding {
+    /// The finding a note records: any note attached to a record (whether it counts is for
+    /// [`may_judge`] to say).
+    pub fn of_note(r: &DeviceRecord) -> Option<Finding> {
+        let RecordBody::Note {
+            attached_to,
+            text,
+            kind,
+            ..
+        } = &r.body
+        else {
+            return None;
+        };
+        let (outcome, fix) = match kind {
+            Some(NoteKind::Finding { outcome, fix }) => (Some(*outcome), *fix),
+            _ => (None, None),
+        };
+        Some(Finding {
+            record_id: r.id,
+            attached_to: *attached_to,
+            by: r.person_id,
+            at: r.captured_at,
+            text: text.clone(),
+            outcome,
+            fix,
+        })
+    }
+
+    /// How a rejection quotes the finding: 核查不属实（张三 11-20 10:00）：现场无此户.
+    pub fn quote(&self, by_name: &str) -> String {
+        let label = self.outcome.map_or("核查意见", FindingOutcome::label_zh);
+        let mut s = format!(
+            "{label}（{by_name} {}）",
+            crate::period::local_label(self.at)
+        );
+        if !self.text.trim().is_empty() {
+            s.push('：');
+            s.push_str(self.text.trim());
+        }
+        s
+    }
+}
+
+/// Whether a finding counts on `target`'s record: it was written by someone else whose
+/// jurisdiction, on the day they wrote it, covered `target` for some of `from..=to`.
+/// `by_assignments` are the author's, `townships` the server's (for the county office's
+/// county). The one rule for the spot-check queue, the verdicts and the review console.
+pub fn may_judge(
+    finding: &Finding,
+    by_assignments: &[Assignment],
+    target: &Person,
+    target_assignments: &[Assignment],
+    from: NaiveDate,
+    to: NaiveDate,
+    townships: &[Township],
+) -> bool {
+    finding.by != target.id
+        && Access::of(
+            finding.by,
+            by_assignments,
+            crate::period::local_date(finding.at),
+            townships,
+        )
+        .can_see(target, target_assignments, from, to)
+}
+
+/// The findings in force, one per record judged: among `findings` (already limited to those
+/// that [`may_judge`]), those with an outcome, the latest (by time, then id) on each record.
+/// A cadre's answer or a later "dismissed" replaces an earlier "not confirmed": the latest
+/// word of a checker stands.
+pub fn latest_findings<'a>(
+    findings: impl IntoIterator<Item = &'a Finding>,
+) -> HashMap<RecordId, &'a Finding> {
+    let mut out: HashMap<RecordId, &Finding> = HashMap::new();
+    for f in findings.into_iter().filter(|f| f.outcome.is_some()) {
+        match out.get(&f.attached_to) {
+            Some(held) if (held.at, held.record_id) >= (f.at, f.record_id) => {}
+            _ => {
+                out.insert(f.attached_to, f);
+            }
+        }
+    }
+    out
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -94,18 +196,8 @@ pub fn spot_check_queue(
     may_judge: impl Fn(&Finding, PersonId) -> bool,
 ) -> SpotCheckQueue {
     let mut findings: HashMap<RecordId, Vec<Finding>> = HashMap::new();
-    for r in notes {
-        if let RecordBody::Note {
-            attached_to, text, ..
-        } = &r.body
-        {
-            findings.entry(*attached_to).or_default().push(Finding {
-                record_id: r.id,
-                by: r.person_id,
-                at: r.captured_at,
-                text: text.clone(),
-            });
-        }
+    for f in notes.iter().filter_map(Finding::of_note) {
+        findings.entry(f.attached_to).or_default().push(f);
     }
     let mut items: Vec<(u8, SpotCheckItem)> = Vec::new();
     for (person, name, report) in reports {

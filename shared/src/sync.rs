@@ -44,6 +44,8 @@ pub mod paths {
     pub const PERSON_TRAJECTORY: &str = "/api/v1/people/{id}/trajectory";
     pub const TEAM: &str = "/api/v1/team";
     pub const SPOT_CHECKS: &str = "/api/v1/spot-checks";
+    /// A checker's finding on a record, written from the review console.
+    pub const FINDINGS: &str = "/api/v1/findings";
     /// A generated ledger (台账) as XLSX or CSV: `{document}` is its kind (`attendance`, …).
     pub const LEDGER: &str = "/api/v1/ledgers/{document}";
 
@@ -66,6 +68,7 @@ pub mod paths {
         PERSON_TRAJECTORY,
         TEAM,
         SPOT_CHECKS,
+        FINDINGS,
         LEDGER,
     ];
 
@@ -168,6 +171,31 @@ pub struct PullResponse {
     pub verdicts: Vec<PersonReport>,
     /// Per device: what the server holds of this person's devices.
     pub devices: Vec<DeviceWatermark>,
+    /// Spot-check findings in force on this person's records (this month and last), from
+    /// checkers whose jurisdiction covers them: the phone's own estimate applies them as the
+    /// server's verdicts do. Left out while empty, as servers that predate findings leave it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<crate::spot_check::Finding>,
+}
+
+/// A checker's spot-check finding on a record (核查结论), recorded by the server in the
+/// checker's own log as a note attached to the record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FindingRequest {
+    /// The record judged.
+    pub record_id: crate::ids::RecordId,
+    pub outcome: crate::record::FindingOutcome,
+    /// What the checker found; required when the record is found false (the verdicts quote it).
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FindingResponse {
+    /// The note that records the finding.
+    pub finding_id: crate::ids::RecordId,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -123,6 +123,9 @@ pub enum RejectReason {
     OtherVillage,
     /// 设备时间异常
     ClockUntrusted,
+    /// 核查不属实: a checker with jurisdiction found the record false on a spot check; the
+    /// detail quotes the finding.
+    FoundFalse,
 }
 
 impl RejectReason {
@@ -148,6 +151,7 @@ impl RejectReason {
             RejectReason::NoNote => "无走访记录内容",
             RejectReason::OtherVillage => "不在本村",
             RejectReason::ClockUntrusted => "设备时间异常",
+            RejectReason::FoundFalse => "核查不属实",
         }
     }
 }

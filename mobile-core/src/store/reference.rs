@@ -1,11 +1,13 @@
 //! Reference data pulled from the server and kept offline: who I am, my assignments, village
-//! boundaries, households, pairings, the rules and the calendar in force, and my verdicts.
+//! boundaries, households, pairings, the rules and the calendar in force, my verdicts and the
+//! spot-check findings on my records.
 
 use super::{Result, Store};
 use rusqlite::{params, OptionalExtension};
 use zhucun_shared::calendar::WorkCalendar;
 use zhucun_shared::catalogue::Catalogue;
 use zhucun_shared::org::{Directory, Person};
+use zhucun_shared::spot_check::Finding;
 use zhucun_shared::sync::PullResponse;
 use zhucun_shared::verdict::PersonReport;
 
@@ -21,6 +23,8 @@ pub struct Reference {
     pub calendar: WorkCalendar,
     /// The server's latest reports on me, one per month.
     pub verdicts: Vec<PersonReport>,
+    /// Spot-check findings on my records, as last pulled: my own estimate applies them.
+    pub findings: Vec<Finding>,
 }
 
 impl Default for Reference {
@@ -32,6 +36,7 @@ impl Default for Reference {
             catalogue: Catalogue::bundled(),
             calendar: WorkCalendar::bundled(),
             verdicts: Vec::new(),
+            findings: Vec::new(),
         }
     }
 }
@@ -62,6 +67,7 @@ impl Store {
             put("cursor", serde_json::to_string(&pull.cursor)?)?;
         }
         put("verdicts", serde_json::to_string(&pull.verdicts)?)?;
+        put("findings", serde_json::to_string(&pull.findings)?)?;
         tx.commit()?;
         *self.reference.get_mut() = None;
         Ok(())
@@ -112,6 +118,7 @@ impl Store {
                 .and_then(|t| WorkCalendar::from_toml(&t).ok())
                 .unwrap_or_else(WorkCalendar::bundled),
             verdicts: self.reference_json("verdicts")?.unwrap_or_default(),
+            findings: self.reference_json("findings")?.unwrap_or_default(),
         })
     }
 

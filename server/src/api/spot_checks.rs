@@ -1,6 +1,7 @@
 //! 抽查: the spot-check queue of everyone in the caller's jurisdiction for a month — flagged
 //! records first, then a routine sample of the visits that counted — with the findings
-//! checkers have attached as notes. Verdicts and flags are recomputed from the records.
+//! checkers have attached as notes, each with its outcome (核查结论) when it records one.
+//! Verdicts and flags are recomputed from the records.
 
 use super::extract::ApiQuery;
 use super::reports::{month_param, townships_in_reach, ReportQuery};
@@ -15,10 +16,8 @@ use axum::{Json, Router};
 use std::collections::{BTreeSet, HashMap};
 use zhucun_shared::ids::PersonId;
 use zhucun_shared::org::jurisdiction::CHECKERS;
-use zhucun_shared::org::Access;
 use zhucun_shared::org::{Assignment, Person};
 use zhucun_shared::period::{day_end, day_start, local_date};
-use zhucun_shared::record::RecordBody;
 use zhucun_shared::spot_check::{spot_check_queue, Finding, SpotCheckQueue};
 
 pub fn router(state: AppState) -> Router {
@@ -73,14 +72,11 @@ pub async fn spot_checks(
     // Findings may be written after the month, while the queue is worked through.
     let mut notes = Vec::new();
     for c in checkers {
-        let records = state
-            .store
-            .records_of(c, day_start(first), day_end(last).max(now))
-            .await?;
         notes.extend(
-            records
-                .into_iter()
-                .filter(|r| matches!(r.body, RecordBody::Note { .. })),
+            state
+                .store
+                .notes_of(c, day_start(first), day_end(last).max(now))
+                .await?,
         );
     }
     // A note is a finding only from someone whose jurisdiction, on the day they wrote it,
@@ -90,7 +86,7 @@ pub async fn spot_checks(
         else {
             return false;
         };
-        Access::of(f.by, by, local_date(f.at), &all_townships).can_see(target, posted, first, last)
+        zhucun_shared::spot_check::may_judge(f, by, target, posted, first, last, &all_townships)
     };
     Ok(Json(spot_check_queue(month, &reports, &notes, may_judge)))
 }

@@ -281,6 +281,17 @@ pub async fn push(
     caller: Caller,
     ApiJson(req): ApiJson<PushRequest>,
 ) -> ApiResult<Json<PushResponse>> {
+    Ok(Json(push_records(&state, &caller, req).await?))
+}
+
+/// A push by `caller` of their own device's batch, checked, stored and audited as the route
+/// answers it; also the path of records the server writes on a person's behalf (the review
+/// console's findings), so that they meet the same checks and queue the same verdicts.
+pub async fn push_records(
+    state: &AppState,
+    caller: &Caller,
+    req: PushRequest,
+) -> ApiResult<PushResponse> {
     let now = state.clock.now();
     let device = state
         .store
@@ -313,8 +324,8 @@ pub async fn push(
         }
     }
     check_villages(&incoming, &caller.assignments, &township_of)?;
-    super::photos::check_record_files(&state, &caller, &incoming).await?;
-    let findings = check_notes(&state, &caller, &incoming, local_date(now)).await?;
+    super::photos::check_record_files(state, caller, &incoming).await?;
+    let findings = check_notes(state, caller, &incoming, local_date(now)).await?;
     let held_before = if findings.is_empty() {
         HashMap::new()
     } else {
@@ -322,7 +333,7 @@ pub async fn push(
         state.store.record_authors(&notes).await?
     };
     let outcome = state.store.push_records(device_id, &incoming).await?;
-    audit_findings(&state, &caller, &findings, &held_before, &outcome).await?;
+    audit_findings(state, caller, &findings, &held_before, &outcome).await?;
     if outcome.stored > 0 {
         state.verdict_work.notify_one();
     }
@@ -336,14 +347,14 @@ pub async fn push(
     if !outcome.conflicts.is_empty() {
         tracing::warn!(device = %device_id, conflicts = outcome.conflicts.len(), "push with conflicts");
     }
-    let devices = watermarks(&state, caller.person.id).await?;
-    Ok(Json(PushResponse {
+    let devices = watermarks(state, caller.person.id).await?;
+    Ok(PushResponse {
         stored: outcome.stored,
         duplicates: outcome.duplicates,
         conflicts: outcome.conflicts,
         devices,
         received_at: now,
-    }))
+    })
 }
 
 async fn watermarks(
@@ -416,6 +427,7 @@ fn phone_view(
         calendar_toml: String::new(),
         verdicts: Vec::new(),
         devices: Vec::new(),
+        findings: Vec::new(),
     }
 }
 
@@ -438,10 +450,11 @@ fn cursor_of(view: &PullResponse) -> String {
 
 /// Pull what the phone needs offline: the caller's assignments, the boundaries and households
 /// of their villages, their pairings, the rules file and the calendar (only when changed since
-/// `cursor`), and always the caller's latest verdicts (this month and last) and watermarks.
+/// `cursor`), and always the caller's latest verdicts (this month and last), the spot-check
+/// findings in force on the caller's records, and watermarks.
 #[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync",
     params(("cursor" = Option<String>, Query, description = "The cursor of the last pull; omitted on the first")),
-    responses((status = 200, description = "changed=false (and empty reference data) when the cursor is current; verdicts and devices are always filled.", body = PullResponse)),
+    responses((status = 200, description = "changed=false (and empty reference data) when the cursor is current; verdicts, findings and devices are always filled.", body = PullResponse)),
     security(("bearer" = [])))]
 pub async fn pull(
     State(state): State<AppState>,
@@ -487,6 +500,16 @@ pub async fn pull(
         );
         view.verdicts.push(report.await?);
     }
+    // From the start of this month's year, less a month: last month too.
+    view.findings = crate::evaluation::own_findings(
+        &state,
+        &org,
+        caller.person.id,
+        this_month,
+        now,
+        &mut loaded,
+    )
+    .await?;
     view.devices = watermarks(&state, caller.person.id).await?;
     Ok(Json(view))
 }

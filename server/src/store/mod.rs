@@ -369,6 +369,13 @@ pub trait Store: Send + Sync + 'static {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Vec<DeviceRecord>>> + Send;
+    /// Like [`Store::records_of`], only notes (a checker's findings are notes).
+    fn notes_of(
+        &self,
+        person: PersonId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<DeviceRecord>>> + Send;
 
     /// Idempotent: a file already held is left as it is.
     fn put_file(&self, row: &FileRow) -> impl Future<Output = StoreResult<()>> + Send;
@@ -632,6 +639,14 @@ impl Store for AnyStore {
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<DeviceRecord>> {
         dispatch!(self, fix_records_of(p, from, to))
+    }
+    async fn notes_of(
+        &self,
+        p: PersonId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<DeviceRecord>> {
+        dispatch!(self, notes_of(p, from, to))
     }
     async fn put_file(&self, row: &FileRow) -> StoreResult<()> {
         dispatch!(self, put_file(row))

@@ -691,6 +691,26 @@ macro_rules! impl_sql_store {
                                 .execute(&mut *tx)
                                 .await?;
                             }
+                            if let zhucun_shared::record::RecordBody::Note {
+                                attached_to,
+                                kind: Some(zhucun_shared::record::NoteKind::Finding { .. }),
+                                ..
+                            } = &r.body
+                            {
+                                // A finding changes the verdicts of the judged record's author.
+                                let judged = sqlx::query(
+                                    "SELECT person_id, captured_at FROM device_records WHERE id = $1",
+                                )
+                                .bind(attached_to.to_string())
+                                .fetch_optional(&mut *tx)
+                                .await?;
+                                if let Some(j) = judged {
+                                    let at: DateTime<Utc> = j.try_get("captured_at")?;
+                                    for m in $crate::store::months_touched(at, at) {
+                                        marks.insert((j.try_get("person_id")?, m));
+                                    }
+                                }
+                            }
                             continue;
                         }
                         let held_rows = sqlx::query(
@@ -886,6 +906,18 @@ macro_rules! impl_sql_store {
                          AND kind IN {kinds} \
                          ORDER BY captured_at, device_id, seq",
                         kinds = *FIX_KINDS_SQL
+                    ))
+                    .bind(p.to_string()).bind(from).bind(to)
+                    .fetch_all(&self.read).await?
+                    .iter().map(record).collect()
+                }
+
+                async fn notes_of(&self, p: PersonId, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<DeviceRecord>> {
+                    sqlx::query(&format!(
+                        "SELECT {RECORD_COLUMNS} FROM device_records \
+                         WHERE person_id = $1 AND captured_at >= $2 AND captured_at < $3 \
+                         AND kind = 'note' \
+                         ORDER BY captured_at, device_id, seq"
                     ))
                     .bind(p.to_string()).bind(from).bind(to)
                     .fetch_all(&self.read).await?

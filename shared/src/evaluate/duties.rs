@@ -64,6 +64,7 @@ impl Evaluation<'_> {
         for village in &targets {
             for (label, first, last, closes) in &spans {
                 let mut evidence = Vec::new();
+                let mut rejected = Vec::new();
                 let mut total = 0u32;
                 for r in self.activities.iter().copied() {
                     let RecordBody::Activity {
@@ -83,6 +84,20 @@ impl Evaluation<'_> {
                         Some(v) => village_id.as_ref() == Some(v),
                     };
                     if *kind != item.activity || !mine || held_on < first || held_on > last {
+                        continue;
+                    }
+                    if let Some(f) = self.found_false.get(&r.id) {
+                        rejected.push(Rejection {
+                            records: vec![r.id],
+                            reason: RejectReason::FoundFalse,
+                            detail: format!(
+                                "{} {} {}：{}",
+                                held_on,
+                                kind.label_zh(),
+                                title,
+                                self.quote(f)
+                            ),
+                        });
                         continue;
                     }
                     let amount = match item.measure {
@@ -119,7 +134,7 @@ impl Evaluation<'_> {
                     required: item.min,
                     due: None,
                     evidence,
-                    rejected: Vec::new(),
+                    rejected,
                 });
             }
         }
@@ -260,7 +275,9 @@ impl Evaluation<'_> {
                     ..
                 } if *kind == activity
                     && *village_id == Some(village)
-                    && self.month.contains(*held_on) =>
+                    && self.month.contains(*held_on)
+                    // A visit found false was no visit to record.
+                    && !self.found_false.contains_key(&r.id) =>
                 {
                     Some((*held_on, *r, title.clone()))
                 }

@@ -17,6 +17,7 @@ use crate::plausibility::{
 };
 use crate::record::{ActivityKind, DeviceRecord, RecordBody};
 use crate::role::Role;
+use crate::spot_check::{latest_findings, Finding};
 use crate::stays::{
     clean_track, group_rejected_fixes, presence_per_day, stays, CleanTrack, Stay, TrackPoint,
 };
@@ -55,6 +56,12 @@ pub struct EvalContext<'a> {
     /// device's log, or before its device's enrolment, is flagged but still counted (see
     /// [`device_log_flags`]): the supervisor judges it.
     pub device_logs: DeviceLogs<'a>,
+    /// Spot-check findings on the records (抽查结论), prepared by the caller: only those whose
+    /// author's jurisdiction covered the record's author ([`crate::spot_check::may_judge`]).
+    /// The latest finding with an outcome on a record stands; "not confirmed" rejects the
+    /// record and whatever counted it. A finding on a record not given, or by the record's own
+    /// author, is ignored.
+    pub findings: &'a [Finding],
 }
 
 /// Evaluates every applicable rule for `month` (longer periods: those containing it) as of `now`.
@@ -120,6 +127,10 @@ struct Evaluation<'a> {
     shapes: HashMap<VillageId, VillageShape>,
     visits: Option<Rc<Vec<(HouseholdVisit, VisitCheck)>>>,
     own_stays: Option<Rc<Vec<Stay>>>,
+    /// The person's stays voided by a finding, with it.
+    void_stays: Vec<(Stay, &'a Finding)>,
+    /// Records found false (核查不属实) by the finding in force on them.
+    found_false: HashMap<RecordId, &'a Finding>,
     flags: Vec<Flag>,
 }
 
@@ -132,7 +143,14 @@ impl<'a> Evaluation<'a> {
         let mut own_fixes = Vec::with_capacity(ctx.records.len());
         let skew_limit = ctx.catalogue.interpretation.clock_skew_minutes * 60;
         let mut skewed = Vec::new();
+        let latest = latest_findings(ctx.findings);
+        let mut found_false = HashMap::new();
         for r in ctx.records {
+            if let Some(f) = latest.get(&r.id) {
+                if f.by != r.person_id && f.outcome.is_some_and(|o| o.rejects()) {
+                    found_false.insert(r.id, *f);
+                }
+            }
             if r.received
                 .is_some_and(|rx| rx.clock_offset_s.abs() > skew_limit)
             {
@@ -180,8 +198,14 @@ impl<'a> Evaluation<'a> {
             records.values().copied().filter(|r| f(&r.body)).collect()
         };
         let activities = of_kind(|b| matches!(b, RecordBody::Activity { .. }));
-        let reports = of_kind(|b| matches!(b, RecordBody::Report { .. }));
-        let events = of_kind(|b| matches!(b, RecordBody::VillageEvent { .. }));
+        // A report or event found false counts for nothing, as if never made.
+        let not_false = |v: Vec<&'a DeviceRecord>| -> Vec<&'a DeviceRecord> {
+            v.into_iter()
+                .filter(|r| !found_false.contains_key(&r.id))
+                .collect()
+        };
+        let reports = not_false(of_kind(|b| matches!(b, RecordBody::Report { .. })));
+        let events = not_false(of_kind(|b| matches!(b, RecordBody::VillageEvent { .. })));
         let mut ev = Evaluation {
             ctx,
             interp: &ctx.catalogue.interpretation,
@@ -208,6 +232,8 @@ impl<'a> Evaluation<'a> {
             },
             visits: None,
             own_stays: None,
+            void_stays: Vec::new(),
+            found_false,
             flags: Vec::new(),
         };
         ev.collect_record_flags();
@@ -281,7 +307,7 @@ impl<'a> Evaluation<'a> {
             let mut checked = Vec::with_capacity(assembled.len());
             for v in assembled {
                 let track = &self.tracks[&v.person_id].points;
-                let check = check_visit(
+                let mut check = check_visit(
                     &v,
                     &self.households,
                     track,
@@ -291,6 +317,26 @@ impl<'a> Evaluation<'a> {
                 );
                 if v.person_id == self.ctx.person && self.month.contains(local_date(v.start)) {
                     self.flags.extend(check.flags.iter().cloned());
+                }
+                // Found false on any of its records (or a fix of its own): the visit counts for
+                // no rule, whatever the checks above found.
+                let own_fixes = v.fixes.iter().map(|p| p.record);
+                let found = v
+                    .records()
+                    .into_iter()
+                    .chain(own_fixes)
+                    .find_map(|r| self.found_false.get(&r).copied());
+                if let Some(f) = found {
+                    check.valid = false;
+                    let name = self
+                        .households
+                        .get(&v.household_id)
+                        .map_or("?", |h| h.head_name.as_str());
+                    check.rejections.push(Rejection {
+                        records: v.records(),
+                        reason: RejectReason::FoundFalse,
+                        detail: format!("{} {}：{}", name, local(v.start), self.quote(f)),
+                    });
                 }
                 checked.push((v, check));
             }
@@ -309,7 +355,38 @@ impl<'a> Evaluation<'a> {
             let person = self.ctx.person;
             let interp = self.interp;
             let s = stays(&self.track(person).points, &shapes, interp);
-            self.own_stays = Some(Rc::new(s));
+            // A stay is void when one of its ends, or a village check-in into its village on
+            // its day, was found false: the cadre was not there as the records say.
+            let false_check_ins: Vec<(VillageId, NaiveDate, &'a Finding)> = self
+                .records
+                .values()
+                .filter(|r| r.person_id == person)
+                .filter_map(|r| match &r.body {
+                    RecordBody::VillageCheckIn { village_id, .. } => self
+                        .found_false
+                        .get(&r.id)
+                        .map(|f| (*village_id, local_date(r.captured_at), *f)),
+                    _ => None,
+                })
+                .collect();
+            let (mut kept, mut void) = (Vec::with_capacity(s.len()), Vec::new());
+            for stay in s {
+                let found = [stay.first_record, stay.last_record]
+                    .iter()
+                    .find_map(|r| self.found_false.get(r).copied())
+                    .or_else(|| {
+                        false_check_ins
+                            .iter()
+                            .find(|(v, d, _)| *v == stay.village_id && *d == stay.day())
+                            .map(|(_, _, f)| *f)
+                    });
+                match found {
+                    Some(f) => void.push((stay, f)),
+                    None => kept.push(stay),
+                }
+            }
+            self.void_stays = void;
+            self.own_stays = Some(Rc::new(kept));
         }
         self.own_stays.clone().unwrap_or_default()
     }
@@ -482,6 +559,42 @@ impl<'a> Evaluation<'a> {
 
     fn village_name(&self, v: VillageId) -> &str {
         self.ctx.org.village(v).map_or("?", |x| x.name.as_str())
+    }
+
+    /// The finding as a rejection quotes it, with its author's name when the directory has it.
+    fn quote(&self, f: &Finding) -> String {
+        f.quote(
+            self.ctx
+                .org
+                .person(f.by)
+                .map_or("核查人", |p| p.name.as_str()),
+        )
+    }
+
+    /// Rejections for the person's stays voided by a finding, in `villages`, whose day
+    /// satisfies `on`.
+    fn void_stay_rejections(
+        &mut self,
+        villages: &[VillageId],
+        on: impl Fn(NaiveDate) -> bool,
+    ) -> Vec<Rejection> {
+        self.own_stays();
+        self.void_stays
+            .iter()
+            .filter(|(s, _)| villages.contains(&s.village_id) && on(s.day()))
+            .map(|(s, f)| Rejection {
+                records: vec![s.first_record, s.last_record],
+                reason: RejectReason::FoundFalse,
+                detail: format!(
+                    "{} {}–{} 停留{}：{}",
+                    self.village_name(s.village_id),
+                    local(s.start),
+                    local_time(s.end).format("%H:%M"),
+                    fmt_hours(s.duration()),
+                    self.quote(f)
+                ),
+            })
+            .collect()
     }
 }
 

@@ -25,6 +25,7 @@ impl Evaluation<'_> {
         let mut evidence = Vec::new();
         let mut rejected = self.invalid_visit_rejections(person, from, to);
         rejected.extend(self.fix_rejections(from, to));
+        rejected.extend(self.void_stay_rejections(villages, |d| p.contains(d)));
         let mut counted_days: BTreeSet<NaiveDate> = BTreeSet::new();
         for s in all_stays
             .iter()
@@ -150,7 +151,7 @@ impl Evaluation<'_> {
         let presence = presence_per_day(&stays);
         let threshold = self.interp.in_village_day();
         let mut evidence = Vec::new();
-        let mut rejected = Vec::new();
+        let mut rejected = self.void_stay_rejections(villages, |d| days.contains(&d));
         for d in &days {
             let Some(present) = presence.get(d) else {
                 continue;

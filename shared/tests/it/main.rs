@@ -1,8 +1,9 @@
 //! The domain's integration tests, in one binary: the rules table, the plausibility checks,
-//! the device-log order checks, the record kinds and the properties of the evaluator.
+//! the device-log order checks, the record kinds, spot-check findings and the properties of the evaluator.
 
 mod common;
 
+mod findings;
 mod log_order;
 mod note_kind;
 mod plausibility;

@@ -55,6 +55,8 @@ pub struct World {
     /// test plays the server.
     pub devices: Vec<zhucun_shared::org::Device>,
     pub late_receipt_after: Option<Duration>,
+    /// Spot-check findings on the records, as the caller of the evaluator prepares them.
+    pub findings: Vec<zhucun_shared::spot_check::Finding>,
 }
 
 impl World {
@@ -140,6 +142,7 @@ impl World {
             facts: HashMap::new(),
             devices: Vec::new(),
             late_receipt_after: None,
+            findings: Vec::new(),
         }
     }
 
@@ -185,6 +188,7 @@ impl World {
                 devices: &self.devices,
                 late_receipt_after: self.late_receipt_after,
             },
+            findings: &self.findings,
         };
         evaluate(&ctx, month.parse::<Period>().unwrap(), now)
     }
