@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod coords;
 pub mod evaluate;
 pub mod ids;
+pub mod month_close;
 pub mod org;
 pub mod period;
 pub mod plausibility;

@@ -355,6 +355,7 @@ mod tests {
             // Two rules counting the same visits: each visit is one item at most.
             verdicts: vec![verdict("R-242"), verdict("R-243")],
             flags,
+            standing: Default::default(),
         }
     }
 

@@ -250,6 +250,10 @@ pub struct PersonReport {
     pub catalogue_version: String,
     pub verdicts: Vec<Verdict>,
     pub flags: Vec<Flag>,
+    /// Provisional, final or re-opened, and since when ([`crate::month_close`]); the verdicts
+    /// are as of `evaluated_at`. Older reports without it read as provisional.
+    #[serde(default)]
+    pub standing: crate::month_close::MonthStanding,
 }
 
 impl PersonReport {

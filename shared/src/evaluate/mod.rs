@@ -83,6 +83,7 @@ pub fn evaluate(ctx: &EvalContext<'_>, month: Period, now: DateTime<Utc>) -> Per
         catalogue_version: ctx.catalogue.version.clone(),
         verdicts,
         flags,
+        standing: Default::default(),
     }
 }
 
