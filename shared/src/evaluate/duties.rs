@@ -120,6 +120,12 @@ impl Evaluation<'_> {
                         ),
                     });
                 }
+                if village.is_none()
+                    && item.activity == ActivityKind::Inspection
+                    && item.measure == Measure::Count
+                {
+                    total = total.saturating_add(self.on_site_checks(*first, *last, &mut evidence));
+                }
                 evidence.sort_by_key(|e| (e.start, e.records.clone()));
                 let unit = match item.measure {
                     Measure::PersonTimes => "人次",
@@ -139,6 +145,46 @@ impl Evaluation<'_> {
             }
         }
         parts
+    }
+
+    /// 现场抽查: the person's own spot-check findings made on site (from the phone, with the
+    /// checker's own fix), one a day on days `first..=last` without an inspection recorded
+    /// as an activity, as inspection (督查) evidence: the checker went to see for themselves.
+    /// Answers how many it added.
+    fn on_site_checks(
+        &self,
+        first: NaiveDate,
+        last: NaiveDate,
+        evidence: &mut Vec<Evidence>,
+    ) -> u32 {
+        let mut days: BTreeSet<NaiveDate> = evidence.iter().map(|e| local_date(e.start)).collect();
+        let mut added = 0;
+        for r in self.records.values() {
+            let RecordBody::Note {
+                kind:
+                    Some(NoteKind::Finding {
+                        outcome,
+                        fix: Some(_),
+                    }),
+                ..
+            } = &r.body
+            else {
+                continue;
+            };
+            let day = local_date(r.captured_at);
+            if r.person_id != self.ctx.person || day < first || day > last || !days.insert(day) {
+                continue;
+            }
+            added += 1;
+            evidence.push(Evidence {
+                kind: EvidenceKind::Activity,
+                records: vec![r.id],
+                start: day_start(day),
+                end: None,
+                detail: format!("{day} 现场抽查（{}）", outcome.label_zh()),
+            });
+        }
+        added
     }
 
     /// When a record is taken to have been made: the phone's clock, unless the server found

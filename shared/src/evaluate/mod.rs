@@ -15,7 +15,7 @@ use crate::period::{day_end, day_start, local_date, local_time, Period, PeriodKi
 use crate::plausibility::{
     clock_jump_flags, clock_skew_flags, device_log_flags, DeviceLogs, LoggedFix, PhotoFiles,
 };
-use crate::record::{ActivityKind, DeviceRecord, RecordBody};
+use crate::record::{ActivityKind, DeviceRecord, NoteKind, RecordBody};
 use crate::role::Role;
 use crate::spot_check::{latest_findings, Finding};
 use crate::stays::{

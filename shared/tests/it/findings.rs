@@ -295,3 +295,62 @@ fn an_activity_found_false_counts_for_nothing() {
     assert_eq!((v.status, numbers(&v)), (Status::Short, (0, 1)), "{v:#?}");
     assert_eq!(found_false(&v).len(), 1);
 }
+
+/// The supervisor's inspection part (督查, the month) of R-252, as (counted, required).
+fn inspections(w: &World, records: &[DeviceRecord]) -> (u32, u32) {
+    let v = w.verdict(
+        SUPERVISOR,
+        "R-252",
+        records,
+        "2026-11",
+        at(2026, 12, 1, 9, 0),
+    );
+    let part = v
+        .parts
+        .iter()
+        .find(|p| p.label_zh.starts_with("督查"))
+        .unwrap_or_else(|| panic!("{v:#?}"));
+    (part.counted, part.required)
+}
+
+#[rstest]
+#[case::on_site_not_confirmed(Some(FindingOutcome::NotConfirmed), true, 1)]
+#[case::on_site_confirmed(Some(FindingOutcome::ConfirmedOnSite), true, 1)]
+#[case::by_phone_from_a_desk(Some(FindingOutcome::ConfirmedByPhone), false, 0)]
+#[case::a_free_text_note(None, true, 0)]
+fn r252_a_supervisors_finding_made_on_site_is_an_inspection(
+    #[case] outcome: Option<FindingOutcome>,
+    #[case] on_site: bool,
+    #[case] counted: u32,
+) {
+    let w = World::new();
+    let cadre_visit = paired_visits(&w);
+    let mut rec = w.recorder(SUPERVISOR);
+    let when = at(2026, 11, 18, 10, 0);
+    let fix = on_site.then(|| zhucun_shared::record::Fix {
+        lat: w.household(0).location.lat,
+        lon: w.household(0).location.lon,
+        accuracy_m: 6.0,
+        time: when,
+        monotonic_ms: None,
+        provider: zhucun_shared::record::FixProvider::Gps,
+        mock: false,
+    });
+    let mut records = cadre_visit.clone();
+    // Two checks on one day are one inspection.
+    for m in [0, 30] {
+        records.push(rec.record(
+            when + Duration::minutes(m),
+            RecordBody::Note {
+                attached_to: first_check_in(&cadre_visit),
+                text: "入户核实".into(),
+                replaces: None,
+                kind: match (outcome, fix) {
+                    (Some(outcome), fix) => Some(NoteKind::Finding { outcome, fix }),
+                    (None, _) => None,
+                },
+            },
+        ));
+    }
+    assert_eq!(inspections(&w, &records), (counted, 1));
+}
