@@ -3,8 +3,9 @@
 //! `zhucun-server audit verify`.
 //!
 //! What is written: logins (and failed logins), logouts, sessions ended and devices enrolled or
-//! withdrawn, account changes from the command line, imports, rules and calendar set or reset,
-//! spot-check findings (a checker's note on someone else's record), and verdict rebuilds.
+//! withdrawn, account changes from the command line and the console, the office's postings,
+//! pairings and household changes, imports, rules and calendar set or reset, spot-check
+//! findings (a checker's note on someone else's record), and verdict rebuilds.
 //!
 //! The hashing is pure ([`entry_hash`], [`Verifier`]); the store appends
 //! ([`crate::store::Store::append_audit`]) one entry at a time, each after the last.
@@ -42,6 +43,16 @@ pub enum AuditKind {
     /// 抽查结果: a note attached to someone else's record.
     Finding,
     VerdictsRebuilt,
+    /// A posting (任职) given to a person by the office.
+    PostingAdded,
+    /// A posting ended (its last day set) by the office.
+    PostingEnded,
+    /// A pairing (结对帮扶) made by the office.
+    PairingAdded,
+    /// A pairing ended (its last day set) by the office.
+    PairingEnded,
+    /// A household's name, categories, members or position changed by the office.
+    HouseholdChanged,
 }
 
 impl AuditKind {
@@ -64,6 +75,11 @@ impl AuditKind {
             AuditKind::CalendarReset => "calendar_reset",
             AuditKind::Finding => "finding",
             AuditKind::VerdictsRebuilt => "verdicts_rebuilt",
+            AuditKind::PostingAdded => "posting_added",
+            AuditKind::PostingEnded => "posting_ended",
+            AuditKind::PairingAdded => "pairing_added",
+            AuditKind::PairingEnded => "pairing_ended",
+            AuditKind::HouseholdChanged => "household_changed",
         }
     }
 }
@@ -81,7 +97,8 @@ pub struct AuditEntryView {
     pub township: Option<String>,
     /// login, login_failed, logout, session_ended, device_enrolled, device_revoked,
     /// user_added, password_reset, user_disabled, user_enabled, import, rules_set,
-    /// rules_reset, calendar_set, calendar_reset, finding, verdicts_rebuilt.
+    /// rules_reset, calendar_set, calendar_reset, finding, verdicts_rebuilt, posting_added,
+    /// posting_ended, pairing_added, pairing_ended, household_changed.
     pub kind: String,
     /// What it was done to: a username, a session or device id, a record id, a file.
     pub subject: String,

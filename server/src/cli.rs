@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use zhucun_shared::coords::Datum;
 use zhucun_shared::role::Role;
 
 #[derive(Debug, Parser)]
@@ -170,12 +171,20 @@ pub enum ImportCommand {
         township: String,
         #[arg(long)]
         county: String,
+        /// The coordinate system of the file: wgs84 (GPS, 天地图), gcj02 (AMap, Tencent) or
+        /// bd09 (Baidu); boundaries are stored in WGS-84.
+        #[arg(long, default_value = "wgs84", value_parser = parse_datum)]
+        datum: Datum,
     },
     /// Households from CSV or XLSX: columns 村名, 户主, 纬度, 经度, 类别, 人口.
     Households {
         file: PathBuf,
         #[arg(long)]
         township: String,
+        /// The coordinate system of 纬度/经度: wgs84 (GPS, 天地图), gcj02 (AMap, Tencent) or
+        /// bd09 (Baidu); positions are stored in WGS-84.
+        #[arg(long, default_value = "wgs84", value_parser = parse_datum)]
+        datum: Datum,
     },
     /// Pairings (结对帮扶) from CSV or XLSX: columns 帮扶责任人 (username), 村名, 户主, 开始日期.
     Pairings {
@@ -183,6 +192,10 @@ pub enum ImportCommand {
         #[arg(long)]
         township: String,
     },
+}
+
+fn parse_datum(s: &str) -> Result<Datum, String> {
+    s.parse()
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {

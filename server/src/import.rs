@@ -1,14 +1,20 @@
 //! Importing what township offices keep: village boundaries as GeoJSON, households and pairings
-//! as CSV or XLSX spreadsheets with Chinese headers. Every row is checked before anything is
-//! written, and a file is written in one transaction: a bad row names the file, the row and the
-//! column, and nothing of the file is imported.
+//! as CSV or XLSX spreadsheets with Chinese headers, for the command line and the console alike.
+//! A file names its coordinate system (WGS-84, or GCJ-02 / BD-09 as copied from AMap, Tencent
+//! or Baidu maps); positions are stored in WGS-84. Every row is checked into a plan before
+//! anything is written — every bad row named by file, row and column, and then nothing of the
+//! file is imported — and a plan is written in one transaction.
 
-use crate::store::{Org, Store, StoreError};
+use crate::office::MovedBy;
+use crate::store::{AnyStore, Org, Store, StoreError};
 use calamine::{Data, Reader};
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use geo::MapCoords;
 use indicatif::ProgressBar;
 use std::collections::HashMap;
 use std::path::Path;
+use zhucun_shared::coords::Datum;
+use zhucun_shared::geometry::distance_m;
 use zhucun_shared::ids::*;
 use zhucun_shared::org::{Household, HouseholdCategory, LatLon, Pairing, Township, Village};
 
@@ -34,6 +40,54 @@ pub enum ImportError {
     UnknownTownship(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Several rows are wrong: each named (row and column), in file order.
+    #[error("{}", many(.0))]
+    Many(Vec<ImportError>),
+}
+
+fn many(errors: &[ImportError]) -> String {
+    let lines: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    format!("{} 处错误：\n{}", errors.len(), lines.join("\n"))
+}
+
+/// At most this many row errors are listed; a file with more is wrong throughout.
+const MAX_ERRORS: usize = 200;
+
+impl ImportError {
+    /// Each error on its own: the rows of [`ImportError::Many`], or this one.
+    pub fn each(&self) -> Vec<&ImportError> {
+        match self {
+            ImportError::Many(v) => v.iter().collect(),
+            e => vec![e],
+        }
+    }
+}
+
+/// Row errors gathered over a whole file: one is returned as itself, several as
+/// [`ImportError::Many`].
+#[derive(Default)]
+struct Errors(Vec<ImportError>);
+
+impl Errors {
+    /// Keeps the error of `r`, if any, and answers its value.
+    fn keep<T>(&mut self, r: Result<T, ImportError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                if self.0.len() < MAX_ERRORS {
+                    self.0.push(e);
+                }
+                None
+            }
+        }
+    }
+    fn done(mut self) -> Result<(), ImportError> {
+        match self.0.len() {
+            0 => Ok(()),
+            1 => Err(self.0.remove(0)),
+            _ => Err(ImportError::Many(self.0)),
+        }
+    }
 }
 
 /// A spreadsheet: its header row and data rows, each with its row number in the file.
@@ -81,17 +135,24 @@ fn file_name(path: &Path) -> String {
 /// Reads a CSV (UTF-8, optionally with BOM) or an XLSX/XLS/ODS file (first sheet).
 pub fn read_table(path: &Path) -> Result<Table, ImportError> {
     let file = file_name(path);
-    let ext = path
+    let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
+        file: file.clone(),
+        source,
+    })?;
+    table_from_bytes(&file, &bytes)
+}
+
+/// A table from the bytes of a file named `file` (its extension tells CSV from a workbook):
+/// what a browser uploads.
+pub fn table_from_bytes(file: &str, bytes: &[u8]) -> Result<Table, ImportError> {
+    let file = file.to_string();
+    let ext = Path::new(&file)
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     match ext.as_str() {
         "csv" => {
-            let bytes = std::fs::read(path).map_err(|source| ImportError::Io {
-                file: file.clone(),
-                source,
-            })?;
-            let text = std::str::from_utf8(&bytes).map_err(|_| ImportError::Format {
+            let text = std::str::from_utf8(bytes).map_err(|_| ImportError::Format {
                 file: file.clone(),
                 message: "不是 UTF-8 编码的 CSV（请在 Excel 中另存为“CSV UTF-8”）".into(),
             })?;
@@ -125,10 +186,12 @@ pub fn read_table(path: &Path) -> Result<Table, ImportError> {
             })
         }
         "xlsx" | "xlsm" | "xls" | "ods" => {
-            let mut book = calamine::open_workbook_auto(path).map_err(|e| ImportError::Format {
-                file: file.clone(),
-                message: e.to_string(),
-            })?;
+            let mut book =
+                calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))
+                    .map_err(|e| ImportError::Format {
+                        file: file.clone(),
+                        message: format!("无法读取表格：{e}"),
+                    })?;
             let range = book
                 .worksheet_range_at(0)
                 .ok_or_else(|| ImportError::Format {
@@ -231,7 +294,7 @@ impl RowCtx<'_> {
     }
 }
 
-async fn township_org<S: Store>(store: &S, name: &str) -> Result<Org, ImportError> {
+async fn township_org(store: &AnyStore, name: &str) -> Result<Org, ImportError> {
     let t = store
         .townships()
         .await?
@@ -247,20 +310,111 @@ fn progress(bar: &ProgressBar, len: usize, what: &str) {
     bar.set_message(what.to_string());
 }
 
-/// Villages from a GeoJSON FeatureCollection. A village already known by name in the township
-/// keeps its id and gets the new boundary.
-pub async fn import_villages<S: Store>(
-    store: &S,
-    path: &Path,
-    township: &str,
-    county: &str,
-    bar: &ProgressBar,
+/// What a row of a file does to what is stored.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// Something new.
+    Create,
+    /// Something known, changed as described.
+    Update(Vec<String>),
+    /// Something known, as it is.
+    Same,
+}
+
+/// One row of a file and what it does.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanLine {
+    /// The row (spreadsheets) or feature (GeoJSON, from 1) it comes from.
+    pub row: usize,
+    /// What it names: a village, a household (村 · 户主), a pairing (干部 → 户).
+    pub subject: String,
+    pub change: Change,
+}
+
+/// A checked file: what it will write and, row by row, what that changes. Nothing is written
+/// until [`apply`]; a file with any bad row has no plan (its errors instead).
+#[derive(Clone, Debug)]
+pub struct ImportPlan {
+    /// The township the file is for.
+    pub township: Township,
+    /// Whether the township is new (a villages file for a township not yet known).
+    pub new_township: bool,
+    /// What will be written: the villages, households or pairings of the file.
+    pub org: Org,
+    pub lines: Vec<PlanLine>,
+}
+
+impl ImportPlan {
+    /// An empty plan for the township whose organisation is `org`.
+    fn of(org: &Org) -> Result<Self, ImportError> {
+        let township = org
+            .townships
+            .first()
+            .cloned()
+            .ok_or_else(|| ImportError::Store(StoreError::Missing("township".into())))?;
+        Ok(ImportPlan {
+            township,
+            new_township: false,
+            org: Org::default(),
+            lines: Vec::new(),
+        })
+    }
+
+    pub fn created(&self) -> usize {
+        self.lines
+            .iter()
+            .filter(|l| l.change == Change::Create)
+            .count()
+    }
+    pub fn updated(&self) -> usize {
+        self.lines
+            .iter()
+            .filter(|l| matches!(l.change, Change::Update(_)))
+            .count()
+    }
+    /// How many rows the file has.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+}
+
+/// Writes `plan` in one transaction: all of it or nothing. Households moved by it keep their
+/// earlier position in their history, stamped `by` (none: the command line) and `at`. Answers
+/// how many rows were written.
+pub async fn apply(
+    store: &AnyStore,
+    plan: &ImportPlan,
+    by: Option<PersonId>,
+    at: DateTime<Utc>,
 ) -> Result<usize, ImportError> {
-    let file = file_name(path);
-    let text = std::fs::read_to_string(path).map_err(|source| ImportError::Io {
-        file: file.clone(),
-        source,
-    })?;
+    if !plan.org.households.is_empty() {
+        crate::office::put_households(store, &plan.org.households, by, MovedBy::Import, at).await?;
+    } else {
+        let mut org = plan.org.clone();
+        if !plan.org.villages.is_empty() {
+            org.townships = vec![plan.township.clone()];
+        }
+        store.put_org(&org).await?;
+    }
+    Ok(plan.len())
+}
+
+/// Checks a villages GeoJSON text of the file `file`, for `township` whose organisation so far
+/// is `known` (empty for a new township). Boundaries given in `datum` are kept in WGS-84. A
+/// village already known by name keeps its id and gets the new boundary.
+pub fn plan_villages(
+    file: &str,
+    text: &str,
+    township: Township,
+    new_township: bool,
+    known: &Org,
+    datum: Datum,
+    bar: &ProgressBar,
+) -> Result<ImportPlan, ImportError> {
+    let file = file.to_string();
     let gj: geojson::GeoJson = text
         .parse()
         .map_err(|e: geojson::Error| ImportError::Format {
@@ -273,19 +427,14 @@ pub async fn import_villages<S: Store>(
             message: "须为 FeatureCollection".into(),
         });
     };
-    let existing = store
-        .townships()
-        .await?
-        .into_iter()
-        .find(|t| t.name == township);
-    let township = existing.unwrap_or_else(|| Township {
-        id: TownshipId::new(),
-        name: township.to_string(),
-        county: county.to_string(),
-    });
-    let known = store.township_org(township.id).await?;
     progress(bar, fc.features.len(), "村界");
-    let mut villages: Vec<Village> = Vec::new();
+    let mut errors = Errors::default();
+    let mut plan = ImportPlan {
+        township: township.clone(),
+        new_township,
+        org: Org::default(),
+        lines: Vec::new(),
+    };
     for (i, f) in fc.features.iter().enumerate() {
         let row = i + 1;
         let fail = |column: &str, problem: String| ImportError::Row {
@@ -299,14 +448,15 @@ pub async fn import_villages<S: Store>(
             Some(serde_json::Value::String(s))
                 if !s.trim().is_empty() && s.chars().count() <= 50 =>
             {
-                s.trim().to_string()
+                Ok(s.trim().to_string())
             }
-            _ => {
-                return Err(fail(
-                    "村名",
-                    "缺少村名（properties.村名 或 name），或超过 50 字".into(),
-                ))
-            }
+            _ => Err(fail(
+                "村名",
+                "缺少村名（properties.村名 或 name），或超过 50 字".into(),
+            )),
+        };
+        let Some(name) = errors.keep(name) else {
+            continue;
         };
         let flag = |names: &[&str]| match prop(names) {
             Some(serde_json::Value::Bool(b)) => b,
@@ -319,16 +469,17 @@ pub async fn import_villages<S: Store>(
             Some(serde_json::Value::Number(n)) => Some(n.to_string()),
             _ => None,
         };
-        let geometry = f
-            .geometry
-            .as_ref()
-            .ok_or_else(|| fail("geometry", "缺少村界".into()))?;
-        let boundary: geo::MultiPolygon<f64> =
-            match geo::Geometry::<f64>::try_from(geometry.clone()) {
-                Ok(geo::Geometry::Polygon(p)) => geo::MultiPolygon(vec![p]),
-                Ok(geo::Geometry::MultiPolygon(mp)) => mp,
-                _ => return Err(fail("geometry", "须为 Polygon 或 MultiPolygon".into())),
-            };
+        let boundary = match f.geometry.as_ref() {
+            None => Err(fail("geometry", "缺少村界".into())),
+            Some(g) => match geo::Geometry::<f64>::try_from(g.clone()) {
+                Ok(geo::Geometry::Polygon(p)) => Ok(geo::MultiPolygon(vec![p])),
+                Ok(geo::Geometry::MultiPolygon(mp)) => Ok(mp),
+                _ => Err(fail("geometry", "须为 Polygon 或 MultiPolygon".into())),
+            },
+        };
+        let Some(boundary) = errors.keep(boundary) else {
+            continue;
+        };
         let coords_ok = boundary.0.iter().all(|p| {
             p.exterior().0.len() >= 4
                 && p.exterior()
@@ -338,37 +489,92 @@ pub async fn import_villages<S: Store>(
                     .all(|c| LatLon::new(c.y, c.x).is_valid())
         });
         if boundary.0.is_empty() || !coords_ok {
-            return Err(fail("geometry", "坐标超出经纬度范围或多边形不完整".into()));
+            errors.keep::<()>(Err(fail(
+                "geometry",
+                "坐标超出经纬度范围或多边形不完整".into(),
+            )));
+            continue;
         }
-        if villages.iter().any(|v| v.name == name) {
-            return Err(fail("村名", format!("“{name}”在文件中出现两次")));
+        if plan.org.villages.iter().any(|v| v.name == name) {
+            errors.keep::<()>(Err(fail("村名", format!("“{name}”在文件中出现两次"))));
+            continue;
         }
-        let id = known
-            .villages
-            .iter()
-            .find(|v| v.name == name)
-            .map(|v| v.id)
-            .unwrap_or_default();
-        villages.push(Village {
-            id,
+        let boundary = boundary.map_coords(|c| {
+            let p = datum.to_wgs84(LatLon::new(c.y, c.x));
+            geo::coord! { x: p.lon, y: p.lat }
+        });
+        let old = known.villages.iter().find(|v| v.name == name);
+        let village = Village {
+            id: old.map(|v| v.id).unwrap_or_default(),
             township_id: township.id,
-            name,
+            name: name.clone(),
             code,
             boundary,
             poor: flag(&["贫困村", "poor"]),
             exiting_this_year: flag(&["当年脱贫", "exiting", "exiting_this_year"]),
+        };
+        let change = match old {
+            None => Change::Create,
+            Some(o) => {
+                let mut what = Vec::new();
+                if o.boundary != village.boundary {
+                    what.push("村界".to_string());
+                }
+                if o.code != village.code {
+                    what.push("代码".to_string());
+                }
+                if o.poor != village.poor || o.exiting_this_year != village.exiting_this_year {
+                    what.push("贫困村标记".to_string());
+                }
+                if what.is_empty() {
+                    Change::Same
+                } else {
+                    Change::Update(what)
+                }
+            }
+        };
+        plan.lines.push(PlanLine {
+            row,
+            subject: name,
+            change,
         });
+        plan.org.villages.push(village);
         bar.inc(1);
     }
-    let n = villages.len();
-    store
-        .put_org(&Org {
-            townships: vec![township],
-            villages,
-            ..Org::default()
-        })
-        .await?;
-    Ok(n)
+    errors.done()?;
+    Ok(plan)
+}
+
+/// Villages from a GeoJSON FeatureCollection whose coordinates are in `datum`. A village
+/// already known by name in the township keeps its id and gets the new boundary; a township
+/// not yet known is created in `county`.
+pub async fn import_villages(
+    store: &AnyStore,
+    path: &Path,
+    township: &str,
+    county: &str,
+    datum: Datum,
+    bar: &ProgressBar,
+) -> Result<usize, ImportError> {
+    let file = file_name(path);
+    let text = std::fs::read_to_string(path).map_err(|source| ImportError::Io {
+        file: file.clone(),
+        source,
+    })?;
+    let existing = store
+        .townships()
+        .await?
+        .into_iter()
+        .find(|t| t.name == township);
+    let new_township = existing.is_none();
+    let township = existing.unwrap_or_else(|| Township {
+        id: TownshipId::new(),
+        name: township.to_string(),
+        county: county.to_string(),
+    });
+    let known = store.township_org(township.id).await?;
+    let plan = plan_villages(&file, &text, township, new_township, &known, datum, bar)?;
+    apply(store, &plan, None, Utc::now()).await
 }
 
 fn categories(s: &str) -> Result<Vec<HouseholdCategory>, String> {
@@ -388,12 +594,14 @@ fn categories(s: &str) -> Result<Vec<HouseholdCategory>, String> {
     Ok(out)
 }
 
-/// Households from a spreadsheet. A household already known (same village and head) keeps its id.
-pub fn households_from_table(
+/// Checks a households table against the township's organisation `org`; positions given in
+/// `datum` are kept in WGS-84. A household already known (same village and head) keeps its id.
+pub fn plan_households(
     table: &Table,
     org: &Org,
+    datum: Datum,
     bar: &ProgressBar,
-) -> Result<Vec<Household>, ImportError> {
+) -> Result<ImportPlan, ImportError> {
     let village_col = table.require(&["村名", "村", "行政村", "village"])?;
     let head_col = table.require(&["户主", "户主姓名", "head_name"])?;
     let lat_col = table.require(&["纬度", "lat", "latitude"])?;
@@ -401,75 +609,107 @@ pub fn households_from_table(
     let cat_col = table.require(&["类别", "户类别", "categories"])?;
     let members_col = table.column(&["人口", "家庭人口", "人数", "members"]);
     progress(bar, table.rows.len(), "农户");
-    let mut out: Vec<Household> = Vec::with_capacity(table.rows.len());
+    let mut errors = Errors::default();
+    let mut plan = ImportPlan::of(org)?;
     for r in table.row_ctxs() {
-        let village_name = r.text(village_col, 50)?;
-        let village = org
-            .villages
-            .iter()
-            .find(|v| v.name == village_name)
-            .ok_or_else(|| r.fail(village_col, format!("本乡镇没有“{village_name}”")))?;
-        let head_name = r.text(head_col, 50)?;
-        let lat = r.number(lat_col, -90.0..=90.0)?;
-        let lon = r.number(lon_col, -180.0..=180.0)?;
-        let categories = categories(r.get(cat_col)).map_err(|p| r.fail(cat_col, p))?;
-        let members = match members_col {
-            Some(c) if !r.get(c).is_empty() => r.number(c, 1.0..=100.0)? as u32,
-            _ => 1,
+        // Every cell is checked, so that one look at the preview names every mistake.
+        let village = errors.keep(r.text(village_col, 50).and_then(|name| {
+            org.villages
+                .iter()
+                .find(|v| v.name == name)
+                .ok_or_else(|| r.fail(village_col, format!("本乡镇没有“{name}”")))
+        }));
+        let head_name = errors.keep(r.text(head_col, 50));
+        let lat = errors.keep(r.number(lat_col, -90.0..=90.0));
+        let lon = errors.keep(r.number(lon_col, -180.0..=180.0));
+        let cats = errors.keep(categories(r.get(cat_col)).map_err(|p| r.fail(cat_col, p)));
+        let members = errors.keep(match members_col {
+            Some(c) if !r.get(c).is_empty() => r.number(c, 1.0..=100.0).map(|n| n as u32),
+            _ => Ok(1),
+        });
+        let (Some(village), Some(head_name), Some(lat), Some(lon), Some(categories), Some(members)) =
+            (village, head_name, lat, lon, cats, members)
+        else {
+            continue;
         };
-        if out
+        if plan
+            .org
+            .households
             .iter()
             .any(|h| h.village_id == village.id && h.head_name == head_name)
         {
-            return Err(r.fail(head_col, format!("“{head_name}”在本村重复")));
+            errors.keep::<()>(Err(r.fail(head_col, format!("“{head_name}”在本村重复"))));
+            continue;
         }
-        let id = org
+        let old = org
             .households
             .iter()
-            .find(|h| h.village_id == village.id && h.head_name == head_name)
-            .map(|h| h.id)
-            .unwrap_or_default();
-        out.push(Household {
-            id,
+            .find(|h| h.village_id == village.id && h.head_name == head_name);
+        let household = Household {
+            id: old.map(|h| h.id).unwrap_or_default(),
             village_id: village.id,
-            head_name,
-            location: LatLon::new(lat, lon),
+            head_name: head_name.clone(),
+            location: datum.to_wgs84(LatLon::new(lat, lon)),
             categories,
             members,
+        };
+        let change = match old {
+            None => Change::Create,
+            Some(o) => {
+                let mut what = Vec::new();
+                let moved = distance_m(o.location, household.location);
+                if moved >= 0.5 {
+                    what.push(format!("位置移动 {moved:.0} 米"));
+                }
+                if o.categories != household.categories {
+                    what.push("类别".to_string());
+                }
+                if o.members != household.members {
+                    what.push(format!("人口 {} → {}", o.members, household.members));
+                }
+                if what.is_empty() {
+                    Change::Same
+                } else {
+                    Change::Update(what)
+                }
+            }
+        };
+        plan.lines.push(PlanLine {
+            row: r.row,
+            subject: format!("{} · {}", village.name, head_name),
+            change,
         });
+        plan.org.households.push(household);
         bar.inc(1);
     }
-    Ok(out)
+    errors.done()?;
+    Ok(plan)
 }
 
-pub async fn import_households<S: Store>(
-    store: &S,
+/// Households from a spreadsheet whose positions are in `datum`.
+pub async fn import_households(
+    store: &AnyStore,
     path: &Path,
     township: &str,
+    datum: Datum,
     bar: &ProgressBar,
 ) -> Result<usize, ImportError> {
     let table = read_table(path)?;
     let org = township_org(store, township).await?;
-    let households = households_from_table(&table, &org, bar)?;
-    let n = households.len();
-    store
-        .put_org(&Org {
-            households,
-            ..Org::default()
-        })
-        .await?;
-    Ok(n)
+    let plan = plan_households(&table, &org, datum, bar)?;
+    apply(store, &plan, None, Utc::now()).await
 }
 
-/// Pairings from a spreadsheet: the cadre by username, the household by village and head.
-pub async fn import_pairings<S: Store>(
-    store: &S,
-    path: &Path,
-    township: &str,
+/// Checks a pairings table against the township's organisation `org`: the cadre by username
+/// (or a name unique in the township), the household by village and head. A pairing without a
+/// start date starts `today`.
+pub async fn plan_pairings(
+    store: &AnyStore,
+    table: &Table,
+    org: &Org,
+    today: NaiveDate,
     bar: &ProgressBar,
-) -> Result<usize, ImportError> {
-    let table = read_table(path)?;
-    let org = township_org(store, township).await?;
+) -> Result<ImportPlan, ImportError> {
     let cadre_col = table.require(&["帮扶责任人", "帮扶干部", "username"])?;
     let village_col = table.require(&["村名", "村", "village"])?;
     let head_col = table.require(&["户主", "户主姓名", "head_name"])?;
@@ -477,69 +717,111 @@ pub async fn import_pairings<S: Store>(
     let end_col = table.column(&["结束日期", "ends_on"]);
     progress(bar, table.rows.len(), "结对");
     let mut users: HashMap<String, Option<PersonId>> = HashMap::new();
-    let mut pairings: Vec<Pairing> = Vec::new();
+    let mut errors = Errors::default();
+    let mut plan = ImportPlan::of(org)?;
     for r in table.row_ctxs() {
-        let who = r.text(cadre_col, 64)?;
-        if !users.contains_key(&who) {
-            let by_user = store.user_by_username(&who).await?.map(|u| u.person_id);
-            // Offices write names more often than usernames: accept a name unique in the township.
-            let by_name = || {
-                let mut same = org.people.iter().filter(|p| p.name == who);
-                match (same.next(), same.next()) {
-                    (Some(p), None) => Some(p.id),
-                    _ => None,
-                }
-            };
-            users.insert(who.clone(), by_user.or_else(by_name));
+        let who = errors.keep(r.text(cadre_col, 64));
+        let mut person = None;
+        if let Some(who) = &who {
+            if !users.contains_key(who) {
+                let by_user = store.user_by_username(who).await?.map(|u| u.person_id);
+                // Offices write names more often than usernames: accept a name unique in the
+                // township.
+                let by_name = || {
+                    let mut same = org.people.iter().filter(|p| &p.name == who);
+                    match (same.next(), same.next()) {
+                        (Some(p), None) => Some(p.id),
+                        _ => None,
+                    }
+                };
+                users.insert(who.clone(), by_user.or_else(by_name));
+            }
+            person = errors.keep(users[who].filter(|p| org.person(*p).is_some()).ok_or_else(
+                || r.fail(cadre_col, format!("本乡镇没有用户名或姓名为“{who}”的干部")),
+            ));
         }
-        let person = users[&who]
-            .filter(|p| org.person(*p).is_some())
-            .ok_or_else(|| r.fail(cadre_col, format!("本乡镇没有用户名或姓名为“{who}”的干部")))?;
-        let village_name = r.text(village_col, 50)?;
-        let village = org
-            .villages
-            .iter()
-            .find(|v| v.name == village_name)
-            .ok_or_else(|| r.fail(village_col, format!("本乡镇没有“{village_name}”")))?;
-        let head = r.text(head_col, 50)?;
-        let household = org
-            .households
-            .iter()
-            .find(|h| h.village_id == village.id && h.head_name == head)
-            .ok_or_else(|| r.fail(head_col, format!("{village_name}没有户主为“{head}”的农户")))?;
-        let starts_on = match start_col {
-            Some(c) if !r.get(c).is_empty() => r.date(c)?,
-            // Today in China, not in UTC (before 08:00 they differ).
-            _ => zhucun_shared::period::local_date(chrono::Utc::now()),
-        };
-        let ends_on = match end_col {
-            Some(c) if !r.get(c).is_empty() => Some(r.date(c)?),
+        let village = errors.keep(r.text(village_col, 50).and_then(|name| {
+            org.villages
+                .iter()
+                .find(|v| v.name == name)
+                .ok_or_else(|| r.fail(village_col, format!("本乡镇没有“{name}”")))
+        }));
+        let head = errors.keep(r.text(head_col, 50));
+        let household = match (village, &head) {
+            (Some(village), Some(head)) => errors.keep(
+                org.households
+                    .iter()
+                    .find(|h| h.village_id == village.id && &h.head_name == head)
+                    .ok_or_else(|| {
+                        r.fail(
+                            head_col,
+                            format!("{}没有户主为“{head}”的农户", village.name),
+                        )
+                    }),
+            ),
             _ => None,
         };
+        let starts_on = errors.keep(match start_col {
+            Some(c) if !r.get(c).is_empty() => r.date(c),
+            _ => Ok(today),
+        });
+        let ends_on = errors.keep(match end_col {
+            Some(c) if !r.get(c).is_empty() => r.date(c).map(Some),
+            _ => Ok(None),
+        });
+        let (Some(person), Some(household), Some(starts_on), Some(ends_on)) =
+            (person, household, starts_on, ends_on)
+        else {
+            continue;
+        };
         if ends_on.is_some_and(|e| e < starts_on) {
-            return Err(r.fail(end_col.unwrap_or(0), "结束日期早于开始日期"));
+            errors.keep::<()>(Err(r.fail(end_col.unwrap_or(0), "结束日期早于开始日期")));
+            continue;
         }
-        let id = org
+        let old = org
             .pairings
             .iter()
-            .find(|p| p.person_id == person && p.household_id == household.id)
-            .map(|p| p.id)
-            .unwrap_or_default();
-        pairings.push(Pairing {
-            id,
+            .find(|p| p.person_id == person && p.household_id == household.id);
+        let pairing = Pairing {
+            id: old.map(|p| p.id).unwrap_or_default(),
             person_id: person,
             household_id: household.id,
             starts_on,
             ends_on,
+        };
+        let change = match old {
+            None => Change::Create,
+            Some(o) if o.starts_on == starts_on && o.ends_on == ends_on => Change::Same,
+            Some(_) => Change::Update(vec!["起止日期".to_string()]),
+        };
+        let cadre = org.person(person).map(|p| p.name.as_str()).unwrap_or("");
+        let village = org
+            .village(household.village_id)
+            .map(|v| v.name.as_str())
+            .unwrap_or("");
+        plan.lines.push(PlanLine {
+            row: r.row,
+            subject: format!("{cadre} → {village} · {}", household.head_name),
+            change,
         });
+        plan.org.pairings.push(pairing);
         bar.inc(1);
     }
-    let n = pairings.len();
-    store
-        .put_org(&Org {
-            pairings,
-            ..Org::default()
-        })
-        .await?;
-    Ok(n)
+    errors.done()?;
+    Ok(plan)
+}
+
+/// Pairings from a spreadsheet: the cadre by username, the household by village and head.
+pub async fn import_pairings(
+    store: &AnyStore,
+    path: &Path,
+    township: &str,
+    bar: &ProgressBar,
+) -> Result<usize, ImportError> {
+    let table = read_table(path)?;
+    let org = township_org(store, township).await?;
+    // Today in China, not in UTC (before 08:00 they differ).
+    let today = zhucun_shared::period::local_date(Utc::now());
+    let plan = plan_pairings(store, &table, &org, today, bar).await?;
+    apply(store, &plan, None, Utc::now()).await
 }

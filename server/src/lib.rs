@@ -23,6 +23,7 @@ pub mod findings;
 pub mod import;
 pub mod ledgers;
 pub mod metrics;
+pub mod office;
 pub mod photos;
 pub mod policy;
 pub mod store;

@@ -91,7 +91,7 @@ async fn run_cli(cli: Cli) -> anyhow::Result<()> {
             );
             let (what, file, township_name) = match &cmd {
                 ImportCommand::Villages { file, township, .. } => ("villages", file, township),
-                ImportCommand::Households { file, township } => ("households", file, township),
+                ImportCommand::Households { file, township, .. } => ("households", file, township),
                 ImportCommand::Pairings { file, township } => ("pairings", file, township),
             };
             let (file, township_name) = (file.display().to_string(), township_name.clone());
@@ -100,10 +100,13 @@ async fn run_cli(cli: Cli) -> anyhow::Result<()> {
                     file,
                     township,
                     county,
-                } => import::import_villages(&store, file, township, county, &bar).await,
-                ImportCommand::Households { file, township } => {
-                    import::import_households(&store, file, township, &bar).await
-                }
+                    datum,
+                } => import::import_villages(&store, file, township, county, *datum, &bar).await,
+                ImportCommand::Households {
+                    file,
+                    township,
+                    datum,
+                } => import::import_households(&store, file, township, *datum, &bar).await,
                 ImportCommand::Pairings { file, township } => {
                     import::import_pairings(&store, file, township, &bar).await
                 }
@@ -116,8 +119,13 @@ async fn run_cli(cli: Cli) -> anyhow::Result<()> {
                         .await?
                         .into_iter()
                         .find(|t| t.name == township_name);
-                    let detail =
-                        serde_json::json!({"file": file, "township": township_name, "count": n});
+                    let datum = match &cmd {
+                        ImportCommand::Villages { datum, .. }
+                        | ImportCommand::Households { datum, .. } => datum.code(),
+                        ImportCommand::Pairings { .. } => "",
+                    };
+                    let detail = serde_json::json!({"file": file, "township": township_name,
+                        "count": n, "datum": datum});
                     operator_event(
                         &store,
                         township.map(|t| t.id),

@@ -45,6 +45,11 @@ const SQLITE: Files = &[
         "audit log",
         include_str!("../../migrations/sqlite/20261206000000_audit_log.sql"),
     ),
+    (
+        20261207000000,
+        "household positions",
+        include_str!("../../migrations/sqlite/20261207000000_household_positions.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -82,6 +87,11 @@ const POSTGRES: Files = &[
         20261206000000,
         "audit log",
         include_str!("../../migrations/postgres/20261206000000_audit_log.sql"),
+    ),
+    (
+        20261207000000,
+        "household positions",
+        include_str!("../../migrations/postgres/20261207000000_household_positions.sql"),
     ),
 ];
 

@@ -6,6 +6,7 @@ use indicatif::ProgressBar;
 use std::path::{Path, PathBuf};
 use zhucun_server::import::{import_households, import_pairings, import_villages, ImportError};
 use zhucun_server::store::Store;
+use zhucun_shared::coords::Datum;
 use zhucun_shared::org::HouseholdCategory;
 
 fn write(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
@@ -47,7 +48,7 @@ async fn villages_from_geojson() {
         ]});
         let good = write(dir.path(), "村界.geojson", fc.to_string().as_bytes());
         assert_eq!(
-            import_villages(&store, &good, "新场镇", "通江县", &bar)
+            import_villages(&store, &good, "新场镇", "通江县", Datum::Wgs84, &bar)
                 .await
                 .unwrap(),
             2
@@ -66,7 +67,7 @@ async fn villages_from_geojson() {
         assert_eq!(v.code.as_deref(), Some("511921099"));
         // Importing again updates in place.
         assert_eq!(
-            import_villages(&store, &good, "新场镇", "通江县", &bar)
+            import_villages(&store, &good, "新场镇", "通江县", Datum::Wgs84, &bar)
                 .await
                 .unwrap(),
             2
@@ -88,7 +89,7 @@ async fn villages_from_geojson() {
         bad_fc["features"][0]["properties"]["村名"] = "新村".into();
         bad_fc["features"][1]["geometry"]["coordinates"][0][2] = serde_json::json!([107.2, 95.0]);
         let bad = write(dir.path(), "坏村界.geojson", bad_fc.to_string().as_bytes());
-        let e = import_villages(&store, &bad, "另一个镇", "通江县", &bar)
+        let e = import_villages(&store, &bad, "另一个镇", "通江县", Datum::Wgs84, &bar)
             .await
             .unwrap_err();
         assert!(e.to_string().contains("坏村界.geojson"), "{e}");
@@ -104,7 +105,7 @@ async fn villages_from_geojson() {
             .all(|t| t.name != "另一个镇"));
         let not_json = write(dir.path(), "x.geojson", b"{\"type\": ");
         assert!(matches!(
-            import_villages(&store, &not_json, "新场镇", "通江县", &bar).await,
+            import_villages(&store, &not_json, "新场镇", "通江县", Datum::Wgs84, &bar).await,
             Err(ImportError::Format { .. })
         ));
         store.close().await;
@@ -135,7 +136,7 @@ async fn households_from_csv() {
 
         let good = write(dir.path(), "农户.csv", HOUSEHOLDS_CSV.as_bytes());
         assert_eq!(
-            import_households(&store, &good, "青峰乡", &bar)
+            import_households(&store, &good, "青峰乡", Datum::Wgs84, &bar)
                 .await
                 .unwrap(),
             3
@@ -153,7 +154,7 @@ async fn households_from_csv() {
         );
         assert_eq!((wang.members, wang.village_id), (4, fx.v1));
         // Again: the same households, updated, not doubled.
-        import_households(&store, &good, "青峰乡", &bar)
+        import_households(&store, &good, "青峰乡", Datum::Wgs84, &bar)
             .await
             .unwrap();
         assert_eq!(
@@ -174,7 +175,7 @@ async fn households_from_csv() {
             ("空户主.csv", "村名,户主,纬度,经度,类别\n青峰村,,31.9,107.2,贫困户\n", 2, "户主"),
         ] {
             let path = write(dir.path(), name, csv.as_bytes());
-            let e = import_households(&store, &path, "青峰乡", &bar).await.unwrap_err();
+            let e = import_households(&store, &path, "青峰乡", Datum::Wgs84, &bar).await.unwrap_err();
             let message = e.to_string();
             assert_eq!(row_error(e), (name.to_string(), row, column.to_string()), "{message}");
             assert!(message.contains(name) && message.contains(&format!("第 {row} 行")) && message.contains(column), "{message}");
@@ -184,7 +185,7 @@ async fn households_from_csv() {
             "缺列.csv",
             "村名,户主,经度,类别\n青峰村,甲,107.2,贫困户\n".as_bytes(),
         );
-        let e = import_households(&store, &missing, "青峰乡", &bar)
+        let e = import_households(&store, &missing, "青峰乡", Datum::Wgs84, &bar)
             .await
             .unwrap_err();
         assert!(
@@ -228,7 +229,7 @@ async fn households_from_xlsx() {
         ]);
         let path = write(dir.path(), "农户台账.xlsx", &good);
         assert_eq!(
-            import_households(&store, &path, "青峰乡", &bar)
+            import_households(&store, &path, "青峰乡", Datum::Wgs84, &bar)
                 .await
                 .unwrap(),
             2,
@@ -249,7 +250,7 @@ async fn households_from_xlsx() {
             &["青峰村", "周有才", "31.95", "107.25", "贫困户", "三口人"],
         ]);
         let path = write(dir.path(), "坏台账.xlsx", &bad);
-        let e = import_households(&store, &path, "青峰乡", &bar)
+        let e = import_households(&store, &path, "青峰乡", Datum::Wgs84, &bar)
             .await
             .unwrap_err();
         assert_eq!(row_error(e), ("坏台账.xlsx".into(), 3, "人口".into()));

@@ -12,6 +12,7 @@ mod bad_input;
 mod cli;
 mod connections;
 mod console;
+mod console_admin;
 #[cfg(feature = "demo")]
 mod demo;
 mod evaluation;

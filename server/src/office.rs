@@ -1,0 +1,204 @@
+//! The township office's own writes and reads beyond the organisation's rows: households written
+//! with the history of their positions (a moved household keeps where it stood before), and the
+//! login accounts of a township's people for the office's pages. Each write is one transaction
+//! and makes kept verdicts stale (the organisation's version goes up, as `put_org` does).
+
+use crate::store::{AnyStore, StoreError, StoreResult};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use zhucun_shared::ids::{HouseholdId, PersonId, TownshipId};
+use zhucun_shared::org::{Household, LatLon};
+
+/// How a household came to be moved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MovedBy {
+    /// An edit on the office's console page.
+    Console,
+    /// A households file (console or command line).
+    Import,
+}
+
+impl MovedBy {
+    fn code(self) -> &'static str {
+        match self {
+            MovedBy::Console => "console",
+            MovedBy::Import => "import",
+        }
+    }
+}
+
+/// A position a household stood at before it was moved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PastPosition {
+    pub location: LatLon,
+    /// When it was moved away from here.
+    pub replaced_at: DateTime<Utc>,
+    pub replaced_by: Option<PersonId>,
+    /// `console` or `import`.
+    pub how: String,
+}
+
+/// The login account of a person, as the office's pages show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub username: String,
+    pub disabled: bool,
+}
+
+/// Positions closer than this (degrees, about a centimetre) are the same position: a value read
+/// back from the database is not a move.
+const SAME_POSITION_DEG: f64 = 1e-7;
+
+fn parse(s: &str) -> Result<PersonId, StoreError> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("person id `{s}`")))
+}
+
+/// Runs `$body` with `$pool` bound to the store's writing pool, on either backend.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            AnyStore::Sqlite(s) => {
+                let $pool = &s.write;
+                $body
+            }
+            AnyStore::Postgres(s) => {
+                let $pool = &s.write;
+                $body
+            }
+        }
+    };
+}
+
+/// Inserts or replaces (by id) `households` in one transaction. A household already stored at
+/// another position has that position kept in its history, stamped `at` and `by`. Answers how
+/// many were moved.
+pub async fn put_households(
+    store: &AnyStore,
+    households: &[Household],
+    by: Option<PersonId>,
+    how: MovedBy,
+    at: DateTime<Utc>,
+) -> StoreResult<usize> {
+    on_pool!(store, pool => {
+        use sqlx::types::Json;
+        use sqlx::Row;
+        let mut tx = pool.begin().await?;
+        let mut moved = 0;
+        for h in households {
+            let old = sqlx::query("SELECT lat, lon FROM households WHERE id = $1")
+                .bind(h.id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(r) = old {
+                let (lat, lon): (f64, f64) = (r.try_get("lat")?, r.try_get("lon")?);
+                if (lat - h.location.lat).abs() > SAME_POSITION_DEG
+                    || (lon - h.location.lon).abs() > SAME_POSITION_DEG
+                {
+                    sqlx::query(
+                        "INSERT INTO household_positions \
+                         (household_id, lat, lon, replaced_at, replaced_by, how) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(h.id.to_string())
+                    .bind(lat)
+                    .bind(lon)
+                    .bind(at)
+                    .bind(by.map(|p| p.to_string()))
+                    .bind(how.code())
+                    .execute(&mut *tx)
+                    .await?;
+                    moved += 1;
+                }
+            }
+            sqlx::query(
+                "INSERT INTO households (id, village_id, head_name, lat, lon, categories, members) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (id) DO UPDATE SET village_id = excluded.village_id, \
+                 head_name = excluded.head_name, lat = excluded.lat, lon = excluded.lon, \
+                 categories = excluded.categories, members = excluded.members",
+            )
+            .bind(h.id.to_string())
+            .bind(h.village_id.to_string())
+            .bind(&h.head_name)
+            .bind(h.location.lat)
+            .bind(h.location.lon)
+            .bind(Json(&h.categories))
+            .bind(i64::from(h.members))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match e.as_database_error() {
+                Some(d) if d.is_foreign_key_violation() => StoreError::Missing("village".into()),
+                _ => StoreError::Database(e),
+            })?;
+        }
+        // Households decide which visits count: kept verdicts are stale from here on.
+        sqlx::query(
+            "UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) \
+             WHERE key = 'org_version'",
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(moved)
+    })
+}
+
+/// Where `household` stood before, the most recent move first.
+pub async fn position_history(
+    store: &AnyStore,
+    household: HouseholdId,
+) -> StoreResult<Vec<PastPosition>> {
+    on_pool!(store, pool => {
+        use sqlx::Row;
+        let rows = sqlx::query(
+            "SELECT lat, lon, replaced_at, replaced_by, how FROM household_positions \
+             WHERE household_id = $1 ORDER BY replaced_at DESC, id DESC",
+        )
+        .bind(household.to_string())
+        .fetch_all(pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let by: Option<String> = r.try_get("replaced_by")?;
+                Ok(PastPosition {
+                    location: LatLon::new(r.try_get("lat")?, r.try_get("lon")?),
+                    replaced_at: r.try_get("replaced_at")?,
+                    replaced_by: by
+                        .map(|b| parse(&b))
+                        .transpose()?,
+                    how: r.try_get("how")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()
+    })
+}
+
+/// The login accounts of the people of `township`, by person.
+pub async fn accounts_of(
+    store: &AnyStore,
+    township: TownshipId,
+) -> StoreResult<HashMap<PersonId, Account>> {
+    on_pool!(store, pool => {
+        use sqlx::Row;
+        let rows = sqlx::query(
+            "SELECT u.person_id, u.username, u.disabled FROM users u \
+             JOIN people p ON p.id = u.person_id WHERE p.township_id = $1",
+        )
+        .bind(township.to_string())
+        .fetch_all(pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.try_get("person_id")?;
+                Ok((
+                    parse(&id)?,
+                    Account {
+                        username: r.try_get("username")?,
+                        disabled: r.try_get("disabled")?,
+                    },
+                ))
+            })
+            .collect::<Result<HashMap<_, _>, StoreError>>()
+    })
+}
