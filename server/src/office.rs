@@ -174,6 +174,29 @@ pub async fn position_history(
     })
 }
 
+/// The township of the village of `household`, if the household is stored.
+pub async fn township_of_household(
+    store: &AnyStore,
+    household: HouseholdId,
+) -> StoreResult<Option<TownshipId>> {
+    on_pool!(store, pool => {
+        use sqlx::Row;
+        let row = sqlx::query(
+            "SELECT v.township_id FROM households h JOIN villages v ON v.id = h.village_id \
+             WHERE h.id = $1",
+        )
+        .bind(household.to_string())
+        .fetch_optional(pool)
+        .await?;
+        row.map(|r| {
+            let t: String = r.try_get("township_id")?;
+            t.parse()
+                .map_err(|_| StoreError::Corrupt(format!("township id `{t}`")))
+        })
+        .transpose()
+    })
+}
+
 /// The login accounts of the people of `township`, by person.
 pub async fn accounts_of(
     store: &AnyStore,

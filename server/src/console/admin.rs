@@ -990,20 +990,18 @@ async fn household_in_reach(
     let Ok(id) = id.parse::<HouseholdId>() else {
         return Err(not_found("农户"));
     };
-    let household = state
-        .store
-        .household(id)
+    // A household belongs to its village's township.
+    let township = office::township_of_household(&state.store, id)
         .await
         .map_err(internal)?
+        .filter(|t| office.reaches(*t))
         .ok_or_else(|| not_found("农户"))?;
-    // A household belongs to its village's township.
-    for t in &office.townships {
-        let org = state.store.township_org(t.id).await.map_err(internal)?;
-        if org.village(household.village_id).is_some() {
-            return Ok((household, org));
-        }
-    }
-    Err(not_found("农户"))
+    let org = state.store.township_org(township).await.map_err(internal)?;
+    let household = org
+        .household(id)
+        .cloned()
+        .ok_or_else(|| not_found("农户"))?;
+    Ok((household, org))
 }
 
 /// A household: its name, categories and members, its position, and where it stood before.
