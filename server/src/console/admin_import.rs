@@ -302,6 +302,25 @@ async fn plan(state: &AppState, office: &Office, upload: &Upload) -> Result<Impo
     Ok(plan)
 }
 
+/// What a plan does, as a digest: a confirmation imports only what its preview showed.
+fn plan_digest(plan: &ImportPlan) -> String {
+    let mut h = Sha256::new();
+    // A new township has a fresh id at each check: it is known by its name.
+    h.update(format!(
+        "{}|{}|{}\n",
+        plan.township.county, plan.township.name, plan.new_township
+    ));
+    for l in &plan.lines {
+        h.update(format!(
+            "{}|{}|{}\n",
+            l.row,
+            l.subject,
+            change_text(&l.change)
+        ));
+    }
+    hex::encode(h.finalize())
+}
+
 fn change_text(c: &Change) -> String {
     match c {
         Change::Create => "新建".into(),
@@ -342,6 +361,7 @@ pub async fn preview(
                 input type="hidden" name="datum" value=(upload.datum.code());
                 input type="hidden" name="file_name" value=(upload.file_name);
                 input type="hidden" name="content" value=(hex::encode(&upload.bytes));
+                input type="hidden" name="plan" value=(plan_digest(&plan));
                 button type="submit" { "确认导入" }
                 " " a href="/console/admin/import" { "取消" }
             }
@@ -394,6 +414,8 @@ pub struct ConfirmForm {
     datum: String,
     file_name: String,
     content: String,
+    /// The digest of the previewed plan.
+    plan: String,
 }
 
 /// Imports a previewed file: checked again, written in one transaction, audited.
@@ -421,6 +443,12 @@ pub async fn confirm(
         // What is stored changed since the preview so that the file no longer fits.
         Err(Refused::File(e)) => return Ok(errors_page(&viewer, &upload, &e)),
     };
+    if plan_digest(&plan) != form.plan.trim() {
+        return Err(refusal(
+            StatusCode::CONFLICT,
+            "预览之后本乡镇的数据已有变化，导入结果将与预览不同。未导入任何内容，请重新上传并预览。",
+        ));
+    }
     let n = import::apply(
         &state.store,
         &plan,

@@ -198,10 +198,19 @@ async fn audit_kinds(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
-/// Imports through the preview and its confirmation; answers the confirmation's page.
-async fn import(b: &mut Browser<'_>, kind: &str, datum: &str, name: &str, file: &[u8]) -> String {
+/// Uploads a file for a preview of importing it into `township` (none: a new township named
+/// `new_township`); answers the preview page.
+async fn preview(
+    b: &mut Browser<'_>,
+    kind: &str,
+    township: Option<TownshipId>,
+    new_township: &str,
+    datum: &str,
+    name: &str,
+    file: &[u8],
+) -> String {
     let csrf = b.csrf().await;
-    let township = b.app.fx.township.to_string();
+    let township = township.map(|t| t.to_string()).unwrap_or_default();
     let (s, preview) = b
         .upload(
             "/console/admin/import",
@@ -209,6 +218,7 @@ async fn import(b: &mut Browser<'_>, kind: &str, datum: &str, name: &str, file: 
                 ("csrf", &csrf),
                 ("kind", kind),
                 ("township", &township),
+                ("new_township", new_township),
                 ("datum", datum),
             ],
             name,
@@ -217,6 +227,11 @@ async fn import(b: &mut Browser<'_>, kind: &str, datum: &str, name: &str, file: 
         .await;
     assert_eq!(s, StatusCode::OK, "{preview}");
     assert!(preview.contains("尚未写入"), "{preview}");
+    preview
+}
+
+/// Confirms a preview: sends its form back.
+async fn confirm(b: &mut Browser<'_>, preview: &str) -> Answer {
     let fields: Vec<(&str, String)> = [
         "csrf",
         "kind",
@@ -225,14 +240,129 @@ async fn import(b: &mut Browser<'_>, kind: &str, datum: &str, name: &str, file: 
         "datum",
         "file_name",
         "content",
+        "plan",
     ]
     .into_iter()
-    .map(|k| (k, field(&preview, k)))
+    .map(|k| (k, field(preview, k)))
     .collect();
     let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (s, done) = b.post("/console/admin/import/confirm", &form).await;
+    b.post("/console/admin/import/confirm", &form).await
+}
+
+/// Imports into the fixture's township through the preview and its confirmation; answers the
+/// confirmation's page.
+async fn import(b: &mut Browser<'_>, kind: &str, datum: &str, name: &str, file: &[u8]) -> String {
+    let township = Some(b.app.fx.township);
+    let page = preview(b, kind, township, "", datum, name, file).await;
+    let (s, done) = confirm(b, &page).await;
     assert_eq!(s, StatusCode::OK, "{done}");
     done
+}
+
+#[tokio::test]
+async fn a_new_township_is_set_up_from_a_bd09_villages_file() {
+    on_each_backend(async |app: &TestApp| {
+        let mut b = Browser::new(app);
+        b.sign_in(app.fx.admin).await;
+        let (lat, lon, h) = (32.1, 107.4, 0.008);
+        let ring = [
+            [lon - h, lat - h],
+            [lon + h, lat - h],
+            [lon + h, lat + h],
+            [lon - h, lat + h],
+            [lon - h, lat - h],
+        ];
+        let villages = serde_json::json!({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"村名": "新场村", "贫困村": "是"},
+             "geometry": {"type": "Polygon", "coordinates": [ring]}},
+        ]});
+        let page = preview(
+            &mut b,
+            "villages",
+            None,
+            "新场镇",
+            "bd09",
+            "村界.geojson",
+            villages.to_string().as_bytes(),
+        )
+        .await;
+        assert!(
+            page.contains("新场镇（新乡镇）") && page.contains("新建"),
+            "{page}"
+        );
+        assert!(app
+            .state
+            .store
+            .townships()
+            .await
+            .unwrap()
+            .iter()
+            .all(|t| t.name != "新场镇"));
+        let (s, done) = confirm(&mut b, &page).await;
+        assert_eq!(s, StatusCode::OK, "{done}");
+        let t = app
+            .state
+            .store
+            .townships()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.name == "新场镇")
+            .expect("the township is created");
+        assert_eq!(t.county, "通江县", "in the office's own county");
+        let org = app.state.store.township_org(t.id).await.unwrap();
+        assert_eq!(org.villages.len(), 1);
+        assert!(org.villages[0].poor);
+        let corner = org.villages[0].boundary.0[0].exterior().0[0];
+        let expected = Datum::Bd09.to_wgs84(LatLon::new(lat - h, lon - h));
+        assert!(distance_m(LatLon::new(corner.y, corner.x), expected) < 1.0);
+        // The new township is the office's to manage from here on.
+        let (s, _) = b.get(&format!("/console/admin/townships/{}", t.id)).await;
+        assert_eq!(s, StatusCode::OK);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_confirmation_imports_only_what_its_preview_showed() {
+    on_each_backend(async |app: &TestApp| {
+        let mut b = Browser::new(app);
+        b.sign_in(app.fx.admin).await;
+        let known = household(app, app.fx.households[0]).await;
+        let csv = format!(
+            "村名,户主,纬度,经度,类别,人口\n青峰村,{},31.9505,107.2505,贫困户,3\n青峰村,新户,31.951,107.251,贫困户,2\n",
+            known.head_name
+        );
+        let page = preview(
+            &mut b,
+            "households",
+            Some(app.fx.township),
+            "",
+            "wgs84",
+            "农户.csv",
+            csv.as_bytes(),
+        )
+        .await;
+        assert!(page.contains("新建 1，修改 1"), "{page}");
+        // Between preview and confirmation the known household is renamed: the file would now
+        // create two households instead of what was shown.
+        let mut renamed = known.clone();
+        renamed.head_name = "已改名".into();
+        app.state
+            .store
+            .put_org(&Org {
+                households: vec![renamed],
+                ..Org::default()
+            })
+            .await
+            .unwrap();
+        let before = households(app).await;
+        let (s, answer) = confirm(&mut b, &page).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{answer}");
+        assert!(answer.contains("未导入任何内容"));
+        assert_eq!(households(app).await, before);
+    })
+    .await;
 }
 
 #[tokio::test]
