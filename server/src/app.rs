@@ -22,6 +22,9 @@ pub struct AppInner {
     pub policy_basis: String,
     /// Wakes the worker that re-evaluates queued verdicts.
     pub verdict_work: tokio::sync::Notify,
+    /// Held while a final month is re-opened for a person, so that two re-evaluations of the
+    /// same late records (a read's and the worker's) write one audit entry, not two.
+    pub reopening: tokio::sync::Mutex<()>,
     pub config: Config,
     pub store: AnyStore,
     pub objects: Arc<dyn photos::ObjectStore>,
@@ -149,6 +152,7 @@ impl AppState {
             clock,
             policy_basis,
             verdict_work: tokio::sync::Notify::new(),
+            reopening: tokio::sync::Mutex::new(()),
             uploads,
             config,
             store,

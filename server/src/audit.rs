@@ -4,8 +4,9 @@
 //!
 //! What is written: logins (and failed logins), logouts, sessions ended and devices enrolled or
 //! withdrawn, account changes from the command line and the console, the office's postings,
-//! pairings and household changes, imports, rules and calendar set or reset, spot-check
-//! findings (a checker's note on someone else's record), and verdict rebuilds.
+//! pairings and household changes, imports, rules and calendar set or reset,
+//! spot-check findings (a checker's note on someone else's record), verdict rebuilds, months
+//! closed, and final months re-opened by late records (with the verdicts before and after).
 //!
 //! The hashing is pure ([`entry_hash`], [`Verifier`]); the store appends
 //! ([`crate::store::Store::append_audit`]) one entry at a time, each after the last.
@@ -43,6 +44,11 @@ pub enum AuditKind {
     /// 抽查结果: a note attached to someone else's record.
     Finding,
     VerdictsRebuilt,
+    /// 月结: a month past its grace date closed, its verdicts final.
+    MonthClosed,
+    /// A final month re-opened for a person by records that arrived late: the verdicts before
+    /// and after, and the records.
+    MonthReopened,
     /// A posting (任职) given to a person by the office.
     PostingAdded,
     /// A posting ended (its last day set) by the office.
@@ -75,6 +81,8 @@ impl AuditKind {
             AuditKind::CalendarReset => "calendar_reset",
             AuditKind::Finding => "finding",
             AuditKind::VerdictsRebuilt => "verdicts_rebuilt",
+            AuditKind::MonthClosed => "month_closed",
+            AuditKind::MonthReopened => "month_reopened",
             AuditKind::PostingAdded => "posting_added",
             AuditKind::PostingEnded => "posting_ended",
             AuditKind::PairingAdded => "pairing_added",
@@ -97,8 +105,9 @@ pub struct AuditEntryView {
     pub township: Option<String>,
     /// login, login_failed, logout, session_ended, device_enrolled, device_revoked,
     /// user_added, password_reset, user_disabled, user_enabled, import, rules_set,
-    /// rules_reset, calendar_set, calendar_reset, finding, verdicts_rebuilt, posting_added,
-    /// posting_ended, pairing_added, pairing_ended, household_changed.
+    /// rules_reset, calendar_set, calendar_reset, finding, verdicts_rebuilt, month_closed,
+    /// month_reopened, posting_added, posting_ended, pairing_added, pairing_ended,
+    /// household_changed.
     pub kind: String,
     /// What it was done to: a username, a session or device id, a record id, a file.
     pub subject: String,

@@ -50,6 +50,9 @@ pub enum Command {
     /// The audit log (审计日志).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Month close (月结): a month's verdicts are final after its grace date.
+    #[command(subcommand)]
+    Months(MonthsCommand),
     /// Write a township's ledgers (台账) for a month into a directory, with a progress bar.
     Export(ExportArgs),
 }
@@ -83,6 +86,25 @@ pub enum AuditCommand {
         #[arg(long, default_value_t = 0)]
         since: i64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MonthsCommand {
+    /// Close a month past its grace date: everyone posted in it is evaluated and their verdicts
+    /// kept final. Without --month, every month with records past its grace date. (The running
+    /// server does this by itself each day.)
+    Close {
+        /// The month, YYYY-MM.
+        #[arg(long, value_parser = parse_month)]
+        month: Option<zhucun_shared::period::Period>,
+    },
+}
+
+fn parse_month(s: &str) -> Result<zhucun_shared::period::Period, String> {
+    match s.trim().parse::<zhucun_shared::period::Period>() {
+        Ok(p) if p.kind() == zhucun_shared::period::PeriodKind::Month => Ok(p),
+        _ => Err(format!("a month as YYYY-MM (e.g. 2026-09), not `{s}`")),
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -73,6 +73,10 @@ pub struct Config {
     /// mark (上传延迟) on the report and in the spot-check queue. Syncing days late is normal
     /// in a village without signal; the mark only shows the delay.
     pub late_receipt_days: u32,
+    /// A month's verdicts are provisional through this day of the next month (its grace date:
+    /// the 5th, when the township reports to the county), then final (月结); a record arriving
+    /// later re-opens the month. 1 to 28.
+    pub month_grace_day: u32,
     /// The console's base map: `none` (boundaries, households and tracks on a plain
     /// background; works with no internet), `osm`, `tianditu` (needs `tianditu_key`), `amap`
     /// or `tencent` (GCJ-02 tiles: positions are converted for display only).
@@ -149,6 +153,7 @@ impl Default for Config {
             log_format: LogFormat::Pretty,
             max_concurrent_evaluations: 2,
             late_receipt_days: 3,
+            month_grace_day: zhucun_shared::month_close::DEFAULT_GRACE_DAY,
             console_base_map: BaseMapKind::None,
             tianditu_key: None,
             console_secure_cookie: false,
@@ -195,6 +200,7 @@ impl fmt::Debug for Config {
                 &self.max_concurrent_evaluations,
             )
             .field("late_receipt_days", &self.late_receipt_days)
+            .field("month_grace_day", &self.month_grace_day)
             .field("console_base_map", &self.console_base_map)
             .field("tianditu_key", &self.tianditu_key.as_ref().map(|_| "***"))
             .field("console_secure_cookie", &self.console_secure_cookie)
@@ -213,6 +219,11 @@ pub enum ConfigError {
     File { path: PathBuf, message: String },
     #[error("environment variable {var}: {message}")]
     Env { var: String, message: String },
+    #[error("setting {field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
 }
 
 impl Config {
@@ -223,7 +234,22 @@ impl Config {
             None => Self::default(),
         };
         config.apply_env(|k| std::env::var(k).ok())?;
+        config.check()?;
         Ok(config)
+    }
+
+    /// Checks values that parse but make no sense, naming the setting.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        if !(1..=28).contains(&self.month_grace_day) {
+            return Err(ConfigError::Invalid {
+                field: "month_grace_day",
+                message: format!(
+                    "a day of the month from 1 to 28 (every month has it), not {}",
+                    self.month_grace_day
+                ),
+            });
+        }
+        Ok(())
     }
 
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
@@ -307,6 +333,7 @@ impl Config {
             "ZHUCUN_MAX_CONCURRENT_EVALUATIONS"
         );
         env!(late_receipt_days, "ZHUCUN_LATE_RECEIPT_DAYS");
+        env!(month_grace_day, "ZHUCUN_MONTH_GRACE_DAY");
         if let Some(v) = get("ZHUCUN_LOG_FORMAT") {
             self.log_format = match v.trim() {
                 "pretty" => LogFormat::Pretty,
@@ -385,5 +412,20 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("bnd"));
+    }
+
+    #[test]
+    fn the_grace_day_comes_from_the_environment_and_is_a_day_every_month_has() {
+        let mut c = Config::default();
+        assert_eq!(c.month_grace_day, 5);
+        c.apply_env(|k| (k == "ZHUCUN_MONTH_GRACE_DAY").then(|| "10".to_string()))
+            .unwrap();
+        assert_eq!(c.month_grace_day, 10);
+        c.check().unwrap();
+        for bad in [0, 29, 31] {
+            c.month_grace_day = bad;
+            let err = c.check().unwrap_err().to_string();
+            assert!(err.contains("month_grace_day"), "{err}");
+        }
     }
 }

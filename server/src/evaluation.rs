@@ -42,6 +42,8 @@ pub struct Loaded {
     facts: HashMap<String, Option<PhotoFacts>>,
     /// The basis of kept verdicts as of this request (see [`crate::verdicts`]): read once.
     pub(crate) basis: Option<String>,
+    /// Each month's close as far as this request read it (see [`crate::verdicts`]).
+    pub(crate) closed_months: HashMap<String, Option<crate::store::ClosedMonth>>,
     /// Each checker's notes over a window, for the findings on the records evaluated.
     notes: HashMap<(PersonId, DateTime<Utc>), Arc<Vec<DeviceRecord>>>,
     /// The server's townships and the organisations of those read so far.

@@ -8,8 +8,8 @@ use tokio::net::TcpListener;
 use zhucun_server::audit::{self, AuditKind};
 use zhucun_server::auth::hash_password;
 use zhucun_server::cli::{
-    AuditCommand, Cli, Command, ExportArgs, ImportCommand, PolicyCommand, UserCommand,
-    VerdictsCommand,
+    AuditCommand, Cli, Command, ExportArgs, ImportCommand, MonthsCommand, PolicyCommand,
+    UserCommand, VerdictsCommand,
 };
 use zhucun_server::config::LogFormat;
 #[cfg(feature = "demo")]
@@ -146,6 +146,7 @@ async fn run_cli(cli: Cli) -> anyhow::Result<()> {
         Command::Rules(cmd) => policy(&config, Policy::Rules, cmd).await,
         Command::Calendar(cmd) => policy(&config, Policy::Calendar, cmd).await,
         Command::Audit(cmd) => audit_command(&config, cmd).await,
+        Command::Months(MonthsCommand::Close { month }) => close_months(config, month).await,
         Command::Export(args) => export_ledgers(config, args).await,
         Command::Verdicts(VerdictsCommand::Rebuild) => {
             let store = open(&config).await?;
@@ -479,6 +480,46 @@ async fn export_audit(store: &AnyStore, since: i64) -> anyhow::Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// `months close`: one month, or every month with records past its grace date.
+async fn close_months(
+    config: Config,
+    month: Option<zhucun_shared::period::Period>,
+) -> anyhow::Result<()> {
+    use zhucun_server::verdicts::{close_due, close_month, CloseOutcome};
+    let store = open(&config).await?;
+    let state = AppState::new(config, store).await?;
+    let result = match month {
+        Some(month) => match close_month(&state, month, chrono::Utc::now()).await {
+            Ok(CloseOutcome::Closed { person_months }) => {
+                println!("{month} 已月结：{person_months} 个人·月的结论已定。");
+                Ok(())
+            }
+            Ok(CloseOutcome::AlreadyClosed(at)) => {
+                let at = zhucun_shared::period::local_label(at);
+                println!("{month} 已于 {at} 月结，未作改动。");
+                Ok(())
+            }
+            Ok(CloseOutcome::NotDue(grace)) => Err(anyhow::anyhow!(
+                "--month {month}: 宽限期至 {grace}，之后才能月结"
+            )),
+            Err(e) => Err(e.into()),
+        },
+        None => match close_due(&state).await {
+            Ok(months) if months.is_empty() => {
+                println!("没有到期未月结的月份。");
+                Ok(())
+            }
+            Ok(months) => {
+                println!("已月结：{}", months.join("、"));
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        },
+    };
+    state.store.close().await;
+    result
 }
 
 fn hex_sha256(text: &str) -> String {

@@ -8,17 +8,27 @@
 //! evaluates — with the same pure evaluator — and keeps the result. Either way the answer is
 //! the one a from-scratch evaluation gives.
 //!
+//! Month close (月结, [`zhucun_shared::month_close`]): once a month is past its grace date the
+//! worker (or `zhucun-server months close`) closes it: everyone posted in it is evaluated and
+//! their kept reports marked final. A final report no longer follows the basis — rules,
+//! calendar, organisation and day may change, it stays as it was reported upward. Only records
+//! arriving for the month change it: the person-month is re-evaluated as of the moment its
+//! verdicts stood, with the late records, marked re-opened, and the change (before → after for
+//! each requirement, and the records that caused it) is appended to the audit log.
+//!
 //! [`Directory::counted_for`]: zhucun_shared::org::Directory::counted_for
 
 use crate::app::AppState;
+use crate::audit::{self, AuditKind};
 use crate::evaluation::{person_report_with, EvalResult, Loaded};
-use crate::store::{KeptVerdict, Org, QueuedMonth, Store};
-use chrono::{DateTime, Utc};
+use crate::store::{ClosedMonth, KeptVerdict, Org, QueuedMonth, Store};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use zhucun_shared::ids::{PersonId, TownshipId};
-use zhucun_shared::period::{local_date, Period};
+use zhucun_shared::month_close::{self, MonthStanding, MonthState};
+use zhucun_shared::period::{day_start, local_date, Period};
 use zhucun_shared::verdict::PersonReport;
 
 /// What a kept report was computed from; a kept report whose basis differs from today's is
@@ -55,22 +65,163 @@ pub async fn report(
             b
         }
     };
-    if let Some(kept) = state.store.kept_verdict(person, &key).await? {
-        if kept.basis == basis {
+    let kept = state.store.kept_verdict(person, &key).await?;
+    if let Some(kept) = &kept {
+        // A final report stands whatever the basis; a provisional one while the basis holds
+        // and the month has not been closed meanwhile.
+        let frozen = kept.report.standing.state.is_closed();
+        if frozen || (kept.basis == basis && closed(state, &key, loaded).await?.is_none()) {
             let team: Vec<PersonId> = org
                 .team_of(person, month.first_day(), month.last_day())
                 .into_iter()
                 .collect();
             if !state.store.pending(&key, &team).await? {
                 state.metrics.count_verdict("kept");
-                return Ok(kept.report);
+                return Ok(kept.report.clone());
             }
         }
     }
-    let report = person_report_with(state, org, person, month, now, loaded).await?;
-    state.metrics.count_verdict("evaluated");
-    keep(state, person, &key, report.clone(), now, basis).await?;
+    fresh(
+        state,
+        org,
+        person,
+        month,
+        now,
+        loaded,
+        kept,
+        &basis,
+        "evaluated",
+    )
+    .await
+}
+
+/// The month's close, read once per request.
+async fn closed(
+    state: &AppState,
+    month: &str,
+    loaded: &mut Loaded,
+) -> EvalResult<Option<ClosedMonth>> {
+    if let Some(c) = loaded.closed_months.get(month) {
+        return Ok(c.clone());
+    }
+    let c = state.store.closed_month(month).await?;
+    loaded.closed_months.insert(month.to_string(), c.clone());
+    Ok(c)
+}
+
+/// Evaluates `person`'s `month` and keeps it: re-opening it when it was kept final, final when
+/// the month is closed, else provisional. `kept` is what was kept before; `outcome` labels the
+/// evaluation in the metrics.
+#[allow(clippy::too_many_arguments)]
+async fn fresh(
+    state: &AppState,
+    org: Arc<Org>,
+    person: PersonId,
+    month: Period,
+    now: DateTime<Utc>,
+    loaded: &mut Loaded,
+    kept: Option<KeptVerdict>,
+    basis: &str,
+    outcome: &str,
+) -> EvalResult<PersonReport> {
+    let key = month.to_string();
+    if let Some(kept) = kept.filter(|k| k.report.standing.state.is_closed()) {
+        return reopen(state, org, person, month, now, kept, basis).await;
+    }
+    let closed = closed(state, &key, loaded).await?;
+    let mut report = person_report_with(state, org, person, month, now, loaded).await?;
+    state.metrics.count_verdict(outcome);
+    report.standing = match &closed {
+        Some(c) => MonthStanding {
+            state: MonthState::Final,
+            grace_date: Some(c.grace_date),
+            since: Some(c.closed_at),
+        },
+        None => MonthStanding {
+            state: MonthState::Provisional,
+            grace_date: Some(month_close::grace_date(month, state.config.month_grace_day)),
+            since: None,
+        },
+    };
+    keep(state, person, &key, report.clone(), now, basis.to_string()).await?;
     Ok(report)
+}
+
+/// Re-evaluates a final person-month after records arrived for it: as of the moment its kept
+/// verdicts stand (so that only the late records, not the passing of time, change them). When
+/// records arrived after the last evaluation, or the verdicts changed, the month is kept
+/// re-opened and the change goes to the audit log; otherwise (a queue entry that brought
+/// nothing for this month) the final report stays as it was.
+async fn reopen(
+    state: &AppState,
+    org: Arc<Org>,
+    person: PersonId,
+    month: Period,
+    now: DateTime<Utc>,
+    kept: KeptVerdict,
+    basis: &str,
+) -> EvalResult<PersonReport> {
+    let key = month.to_string();
+    let _one_at_a_time = state.reopening.lock().await;
+    // Another re-evaluation may have taken the same records in while this one waited.
+    let kept = state
+        .store
+        .kept_verdict(person, &key)
+        .await?
+        .unwrap_or(kept);
+    let as_of = kept.report.evaluated_at;
+    let mut after = person_report_with(
+        state,
+        org.clone(),
+        person,
+        month,
+        as_of,
+        &mut Loaded::default(),
+    )
+    .await?;
+    state.metrics.count_verdict("reopened");
+    let first = NaiveDate::from_ymd_opt(month.first_day().year(), 1, 1).expect("1 January");
+    let (from, to) = (
+        day_start(first) - chrono::Duration::days(31),
+        day_start(month.next_month_first_day()),
+    );
+    let mut team_records = Vec::new();
+    for p in org.team_of(person, month.first_day(), month.last_day()) {
+        team_records.extend(state.store.records_of(p, from, to).await?);
+    }
+    let late = month_close::late_records(month, kept.evaluated_at, &team_records);
+    let changes = month_close::changes(&kept.report, &after);
+    if late.is_empty() && changes.is_empty() {
+        return Ok(kept.report);
+    }
+    after.standing = MonthStanding {
+        state: kept
+            .report
+            .standing
+            .state
+            .after_record(month, month.last_day()),
+        grace_date: kept.report.standing.grace_date,
+        since: Some(now),
+    };
+    keep(state, person, &key, after.clone(), now, basis.to_string()).await?;
+    let township = org.person(person).map(|p| p.township_id);
+    let detail = serde_json::json!({
+        "person": person,
+        "month": key,
+        "as_of": as_of,
+        "records": late,
+        "changes": changes,
+    });
+    let entry = audit::new_entry(
+        now,
+        None,
+        township,
+        AuditKind::MonthReopened,
+        format!("{key} {person}"),
+        detail,
+    );
+    audit::record(&state.store, entry).await?;
+    Ok(after)
 }
 
 async fn keep(
@@ -132,9 +283,19 @@ async fn refresh(
         if !done.insert((p, q.month.clone())) || org.person(p).is_none() {
             continue;
         }
-        let report = person_report_with(state, org.clone(), p, month, now, loaded).await?;
-        state.metrics.count_verdict("refreshed");
-        keep(state, p, &q.month, report, now, basis.clone()).await?;
+        let kept = state.store.kept_verdict(p, &q.month).await?;
+        fresh(
+            state,
+            org.clone(),
+            p,
+            month,
+            now,
+            loaded,
+            kept,
+            &basis,
+            "refreshed",
+        )
+        .await?;
     }
     Ok(())
 }
@@ -147,7 +308,16 @@ const SETTLE: Duration = Duration::from_secs(2);
 /// Drains the queue in the background for the server's life: shortly after a push, and every
 /// few seconds for what other server instances queued.
 pub async fn run_worker(state: AppState) {
+    // Months past their grace date are closed on the first pass of each day.
+    let mut closed_on: Option<NaiveDate> = None;
     loop {
+        let today = local_date(state.clock.now());
+        if closed_on != Some(today) {
+            match close_due(&state).await {
+                Ok(_) => closed_on = Some(today),
+                Err(e) => tracing::warn!(error = %e, "closing months past their grace date"),
+            }
+        }
         match drain(&state, 50).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}
@@ -180,4 +350,118 @@ pub async fn rebuild(state: &AppState, mut progress: impl FnMut(u64, u64)) -> Ev
         progress(done, total);
     }
     Ok(total)
+}
+
+/// What closing a month did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CloseOutcome {
+    /// Closed now: this many person-months were made final.
+    Closed { person_months: usize },
+    /// It was closed before (at that time); nothing changed.
+    AlreadyClosed(DateTime<Utc>),
+    /// Its grace date has not passed: it stays provisional until after that day.
+    NotDue(NaiveDate),
+}
+
+/// The rules and calendar a month is closed with, as kept in its close.
+fn closing_policy(state: &AppState) -> String {
+    serde_json::json!({
+        "rules_version": state.catalogue.version,
+        "basis": state.policy_basis,
+    })
+    .to_string()
+}
+
+/// Closes `month` as of `now`, if past its grace date: the close is recorded first (one closer
+/// wins; a read meanwhile keeps what it evaluates as final), then everyone posted in the month
+/// in every township is evaluated and kept final, unless already so; one audit entry says so.
+pub async fn close_month(
+    state: &AppState,
+    month: Period,
+    now: DateTime<Utc>,
+) -> EvalResult<CloseOutcome> {
+    let key = month.to_string();
+    let grace_date = month_close::grace_date(month, state.config.month_grace_day);
+    if !month_close::is_due(month, local_date(now), state.config.month_grace_day) {
+        return Ok(CloseOutcome::NotDue(grace_date));
+    }
+    let close = ClosedMonth {
+        month: key.clone(),
+        closed_at: now,
+        grace_date,
+        policy: closing_policy(state),
+    };
+    if !state.store.close_month(&close).await? {
+        let at = state
+            .store
+            .closed_month(&key)
+            .await?
+            .map_or(now, |c| c.closed_at);
+        return Ok(CloseOutcome::AlreadyClosed(at));
+    }
+    let basis = basis(state, now).await?;
+    let mut loaded = Loaded::default();
+    let mut person_months = 0;
+    for township in state.store.townships().await? {
+        let org = Arc::new(state.store.township_org(township.id).await?);
+        let posted: BTreeSet<PersonId> = org
+            .assignments
+            .iter()
+            .filter(|a| a.overlaps(month.first_day(), month.last_day()))
+            .map(|a| a.person_id)
+            .filter(|p| org.person(*p).is_some_and(|p| p.township_id == township.id))
+            .collect();
+        for p in posted {
+            let kept = state.store.kept_verdict(p, &key).await?;
+            if kept.is_some_and(|k| k.report.standing.state.is_closed()) {
+                continue; // a read kept it final already
+            }
+            let mut report =
+                person_report_with(state, org.clone(), p, month, now, &mut loaded).await?;
+            report.standing = MonthStanding {
+                state: MonthState::Final,
+                grace_date: Some(grace_date),
+                since: Some(now),
+            };
+            keep(state, p, &key, report, now, basis.clone()).await?;
+            person_months += 1;
+        }
+    }
+    let detail = serde_json::json!({
+        "grace_date": grace_date,
+        "person_months": person_months,
+        "policy": close.policy,
+    });
+    let entry = audit::new_entry(now, None, None, AuditKind::MonthClosed, &key, detail);
+    audit::record(&state.store, entry).await?;
+    Ok(CloseOutcome::Closed { person_months })
+}
+
+/// Closes every month with records that is past its grace date and not closed yet; answers the
+/// months closed.
+pub async fn close_due(state: &AppState) -> EvalResult<Vec<String>> {
+    let now = state.clock.now();
+    let today = local_date(now);
+    let months: BTreeSet<String> = state
+        .store
+        .recorded_months()
+        .await?
+        .into_iter()
+        .map(|(_, m)| m)
+        .collect();
+    let mut out = Vec::new();
+    for key in months {
+        let Ok(month) = key.parse::<Period>() else {
+            continue;
+        };
+        if !month_close::is_due(month, today, state.config.month_grace_day)
+            || state.store.closed_month(&key).await?.is_some()
+        {
+            continue;
+        }
+        if let CloseOutcome::Closed { .. } = close_month(state, month, now).await? {
+            out.push(key);
+        }
+    }
+    Ok(out)
 }

@@ -116,6 +116,8 @@ pub struct PartOutcome {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VerdictChange {
     pub rule_id: String,
+    /// The requirement, as the report labels it (a rule may have several in one period).
+    pub part: String,
     /// The part's period (`2026-09`, `2026-Q3`, `posting` …).
     pub period: String,
     pub village_id: Option<crate::ids::VillageId>,
@@ -127,14 +129,19 @@ pub struct VerdictChange {
 /// The requirements whose status or count differ between `before` and `after`, in the order of
 /// `after` (then those only `before` had).
 pub fn changes(before: &PersonReport, after: &PersonReport) -> Vec<VerdictChange> {
-    type Key = (String, String, Option<crate::ids::VillageId>);
+    type Key = (String, String, String, Option<crate::ids::VillageId>);
     let outcomes = |r: &PersonReport| -> Vec<(Key, PartOutcome)> {
         r.verdicts
             .iter()
             .flat_map(|v| {
                 v.parts.iter().map(move |p| {
                     (
-                        (v.rule_id.clone(), p.period.clone(), p.village_id),
+                        (
+                            v.rule_id.clone(),
+                            p.label_zh.clone(),
+                            p.period.clone(),
+                            p.village_id,
+                        ),
                         PartOutcome {
                             status: p.status,
                             counted: p.counted,
@@ -152,8 +159,9 @@ pub fn changes(before: &PersonReport, after: &PersonReport) -> Vec<VerdictChange
     };
     let change = |k: &Key, before: Option<PartOutcome>, after: Option<PartOutcome>| VerdictChange {
         rule_id: k.0.clone(),
-        period: k.1.clone(),
-        village_id: k.2,
+        part: k.1.clone(),
+        period: k.2.clone(),
+        village_id: k.3,
         before,
         after,
     };
@@ -264,33 +272,41 @@ mod tests {
         assert_eq!(state.after_record(month("2026-09"), day(captured)), after);
     }
 
+    /// A report with one requirement per entry; an entry `R-9/b` is the second requirement
+    /// (labelled `b`) of rule R-9 in the same period.
     fn report(parts: &[(&str, Status, u32)]) -> PersonReport {
-        PersonReport {
-            person_id: PersonId::new(),
-            period: month("2026-09"),
-            evaluated_at: DateTime::UNIX_EPOCH,
-            catalogue_version: String::new(),
-            verdicts: parts
-                .iter()
-                .map(|(rule, status, counted)| Verdict {
+        let mut verdicts: Vec<Verdict> = Vec::new();
+        for (name, status, counted) in parts {
+            let (rule, label) = name.split_once('/').unwrap_or((name, "a"));
+            let part = Part {
+                label_zh: label.into(),
+                period: "2026-09".into(),
+                village_id: None,
+                status: *status,
+                counted: *counted,
+                required: 4,
+                due: None,
+                evidence: vec![],
+                rejected: vec![],
+            };
+            match verdicts.iter_mut().find(|v| v.rule_id == rule) {
+                Some(v) => v.parts.push(part),
+                None => verdicts.push(Verdict {
                     rule_id: rule.to_string(),
                     seed_ref: String::new(),
                     title_zh: String::new(),
                     status: *status,
                     provisional: false,
-                    parts: vec![Part {
-                        label_zh: String::new(),
-                        period: "2026-09".into(),
-                        village_id: None,
-                        status: *status,
-                        counted: *counted,
-                        required: 4,
-                        due: None,
-                        evidence: vec![],
-                        rejected: vec![],
-                    }],
-                })
-                .collect(),
+                    parts: vec![part],
+                }),
+            }
+        }
+        PersonReport {
+            person_id: PersonId::new(),
+            period: month("2026-09"),
+            evaluated_at: DateTime::UNIX_EPOCH,
+            catalogue_version: String::new(),
+            verdicts,
             flags: vec![],
             standing: MonthStanding::default(),
         }
@@ -316,6 +332,11 @@ mod tests {
         &[("R-1", Status::Met, 4)],
         &[("R-2", Status::Short, 0)],
         &["R-2 - -> short 0", "R-1 met 4 -> -"]
+    )]
+    #[case::two_requirements_of_one_rule_in_one_period(
+        &[("R-9", Status::NotApplicable, 0), ("R-9/b", Status::Short, 0)],
+        &[("R-9", Status::NotApplicable, 0), ("R-9/b", Status::Short, 1)],
+        &["R-9 short 0 -> short 1"]
     )]
     fn changes_between_two_reports(
         #[case] before: &[(&str, Status, u32)],

@@ -50,6 +50,11 @@ const SQLITE: Files = &[
         "household positions",
         include_str!("../../migrations/sqlite/20261207000000_household_positions.sql"),
     ),
+    (
+        20261208000000,
+        "month close",
+        include_str!("../../migrations/sqlite/20261208000000_month_close.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -92,6 +97,11 @@ const POSTGRES: Files = &[
         20261207000000,
         "household positions",
         include_str!("../../migrations/postgres/20261207000000_household_positions.sql"),
+    ),
+    (
+        20261208000000,
+        "month close",
+        include_str!("../../migrations/postgres/20261208000000_month_close.sql"),
     ),
 ];
 

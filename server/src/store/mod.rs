@@ -96,6 +96,18 @@ pub struct KeptVerdict {
     pub basis: String,
 }
 
+/// A month closed (月结): from `closed_at` its kept verdicts are final.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClosedMonth {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub closed_at: DateTime<Utc>,
+    /// The last day records were awaited.
+    pub grace_date: chrono::NaiveDate,
+    /// The rules and calendar the month was evaluated with (JSON).
+    pub policy: String,
+}
+
 /// A person-month waiting to be re-evaluated; `mark` tells one marking from the next.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueuedMonth {
@@ -341,6 +353,13 @@ pub trait Store: Send + Sync + 'static {
     fn recorded_months(&self) -> impl Future<Output = StoreResult<Vec<(PersonId, String)>>> + Send;
     /// Forgets every kept verdict (they are rebuilt from the records).
     fn clear_kept_verdicts(&self) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The month's close, if it was closed.
+    fn closed_month(
+        &self,
+        month: &str,
+    ) -> impl Future<Output = StoreResult<Option<ClosedMonth>>> + Send;
+    /// Records a month's close; answers false, changing nothing, when it was closed already.
+    fn close_month(&self, closed: &ClosedMonth) -> impl Future<Output = StoreResult<bool>> + Send;
 
     /// Stores a device's records in one transaction. A record already held with the same
     /// content counts as a duplicate; one whose (device, seq) or id is held with other content
@@ -610,6 +629,12 @@ impl Store for AnyStore {
     }
     async fn clear_kept_verdicts(&self) -> StoreResult<()> {
         dispatch!(self, clear_kept_verdicts())
+    }
+    async fn closed_month(&self, month: &str) -> StoreResult<Option<ClosedMonth>> {
+        dispatch!(self, closed_month(month))
+    }
+    async fn close_month(&self, closed: &ClosedMonth) -> StoreResult<bool> {
+        dispatch!(self, close_month(closed))
     }
     async fn push_records(
         &self,

@@ -40,7 +40,7 @@ macro_rules! impl_sql_store {
             use std::collections::HashMap;
             use $crate::store::sql::{constraint, parse, FIX_KINDS_SQL};
             use $crate::store::{
-                AuditEntry, AuditScope, DeviceRow, FileRow, IncomingRecord, KeptVerdict, Org, PushOutcome, QueuedMonth,
+                AuditEntry, AuditScope, ClosedMonth, DeviceRow, FileRow, IncomingRecord, KeptVerdict, Org, PushOutcome, QueuedMonth,
                 NewAuditEntry, SessionRow, Store, StoreError, StoreResult, ThrottleRow, UserRow,
             };
             use zhucun_shared::ids::*;
@@ -861,6 +861,29 @@ macro_rules! impl_sql_store {
                 async fn clear_kept_verdicts(&self) -> StoreResult<()> {
                     sqlx::query("DELETE FROM kept_verdicts").execute(&self.write).await?;
                     Ok(())
+                }
+
+                async fn closed_month(&self, month: &str) -> StoreResult<Option<ClosedMonth>> {
+                    sqlx::query("SELECT month, closed_at, grace_date, policy FROM closed_months WHERE month = $1")
+                        .bind(month)
+                        .fetch_optional(&self.read).await?
+                        .map(|r| Ok(ClosedMonth {
+                            month: r.try_get("month")?,
+                            closed_at: r.try_get("closed_at")?,
+                            grace_date: r.try_get("grace_date")?,
+                            policy: r.try_get("policy")?,
+                        }))
+                        .transpose()
+                }
+
+                async fn close_month(&self, c: &ClosedMonth) -> StoreResult<bool> {
+                    let done = sqlx::query(
+                        "INSERT INTO closed_months (month, closed_at, grace_date, policy) \
+                         VALUES ($1, $2, $3, $4) ON CONFLICT (month) DO NOTHING",
+                    )
+                    .bind(&c.month).bind(c.closed_at).bind(c.grace_date).bind(&c.policy)
+                    .execute(&self.write).await?;
+                    Ok(done.rows_affected() == 1)
                 }
 
                 async fn records_of(&self, p: PersonId, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<DeviceRecord>> {

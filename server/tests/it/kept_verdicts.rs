@@ -1,6 +1,8 @@
 //! Kept verdicts: what the reports, the pull and the spot-check queue serve is what a
 //! from-scratch evaluation gives, whatever the order and batches records arrive in; the queue
-//! of pending re-evaluations survives a restart; `rebuild` recomputes everything.
+//! of pending re-evaluations survives a restart; `rebuild` recomputes everything. The month
+//! under test is provisional throughout (before its grace date): final months are
+//! `month_close`'s.
 
 use crate::common::*;
 use chrono::Datelike;
@@ -17,10 +19,10 @@ use zhucun_shared::period::{local_date, Period, PeriodKind};
 use zhucun_shared::record::DeviceRecord;
 use zhucun_shared::verdict::PersonReport;
 
-/// Noon in China today: the server's "now" in these tests (phones send their real clock,
-/// which must not be a day ahead of it).
+/// Noon in China on 3 October 2026: the server's "now" in these tests, and the phones' clock.
+/// September, the month under test, is still provisional (its grace date is 5 October).
 fn now() -> DateTime<Utc> {
-    let today = local_date(Utc::now());
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 10, 3).unwrap();
     zhucun_shared::period::day_start(today) + Duration::hours(12)
 }
 
@@ -61,8 +63,10 @@ async fn scratch(app: &TestApp, person: PersonId) -> serde_json::Value {
     comparable(r)
 }
 
+/// Without its timestamp and its month's standing (which the evaluator alone does not know).
 fn comparable(mut r: PersonReport) -> serde_json::Value {
     r.evaluated_at = DateTime::UNIX_EPOCH;
+    r.standing = Default::default();
     serde_json::to_value(r).unwrap()
 }
 
@@ -113,7 +117,7 @@ async fn kept_verdicts_are_what_a_fresh_evaluation_gives_whatever_the_arrival_or
             }
             let n = rng.gen_range(1..=records.len().min(400));
             let batch: Vec<_> = records.drain(..n).collect();
-            let (s, v) = app.push(token, *device, &batch).await;
+            let (s, v) = app.push_at(token, *device, &batch, now()).await;
             assert_eq!(s, StatusCode::OK, "{v}");
             // Half the time the worker has caught up before the reads, half the time not.
             if rng.gen_bool(0.5) {
@@ -156,7 +160,7 @@ async fn a_changed_organisation_or_a_new_day_makes_kept_verdicts_stale() {
         let token = app.login(fx.cadre1).await;
         let device = app.enroll_at(fx.cadre1, now() - Duration::days(30)).await;
         let (s, _) = app
-            .push(&token, device, &days_of_fixes(device, fx.cadre1))
+            .push_at(&token, device, &days_of_fixes(device, fx.cadre1), now())
             .await;
         assert_eq!(s, StatusCode::OK);
         while zhucun_server::verdicts::drain(&app.state, 100)

@@ -24,6 +24,7 @@ mod kept_verdicts;
 #[cfg(feature = "demo")]
 mod ledgers;
 mod old_databases;
+mod month_close;
 mod openapi;
 mod photos;
 mod policy;

@@ -484,6 +484,24 @@ impl TestApp {
         });
         self.post_json(token, "/api/v1/sync/push", &body).await
     }
+
+    /// [`TestApp::push`] from a phone whose clock reads `sent_at`: the server's own "now" when
+    /// a test has set it, so that the phone's clock is not taken for wrong.
+    pub async fn push_at(
+        &self,
+        token: &str,
+        device: DeviceId,
+        records: &[DeviceRecord],
+        sent_at: DateTime<Utc>,
+    ) -> (StatusCode, Value) {
+        let body = serde_json::json!({
+            "protocol": 1,
+            "device_id": device,
+            "sent_at": sent_at,
+            "records": records,
+        });
+        self.post_json(token, "/api/v1/sync/push", &body).await
+    }
 }
 
 pub fn fix_at(lat: f64, lon: f64, time: DateTime<Utc>) -> Fix {
