@@ -224,6 +224,7 @@ pub fn server_report(now: DateTime<Utc>) -> PersonReport {
             ),
         ],
         flags: Vec::new(),
+        standing: Default::default(),
     }
 }
 
