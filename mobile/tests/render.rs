@@ -663,6 +663,48 @@ fn a_photo_goes_to_the_visit_open_when_it_was_taken() {
 }
 
 #[test]
+fn a_photo_saved_from_the_camera_carries_the_watermark_in_its_pixels() {
+    let (s, _) = a_visit_under_way();
+    let shot = zhucun_mobile::platform::photo::SimulatedCamera {
+        width: 1600,
+        height: 1200,
+        seed: 4,
+    }
+    .shoot();
+    let target = s.photo_target(None).unwrap();
+    // The watermark names the visit being made, by the cadre signed in.
+    let text = target.watermark.text();
+    let hh = demo::households()[2].clone();
+    assert!(text.contains(&format!("{}户", hh.head_name)), "{text}");
+    assert!(text.starts_with("2026-11-16 10:09"), "{text}");
+    s.photo(target, &shot).unwrap();
+    let sha = s.store().lock().unwrap().pending_photos().unwrap()[0]
+        .sha256
+        .clone();
+    let saved = s.store().lock().unwrap().photo_data(&sha).unwrap().unwrap();
+    let plain = zhucun_mobile::platform::photo::reencode(
+        &shot,
+        &zhucun_mobile::platform::photo::PhotoPolicy::default(),
+    )
+    .unwrap();
+    let (a, b) = (
+        image::load_from_memory(&plain.data).unwrap().to_luma8(),
+        image::load_from_memory(&saved).unwrap().to_luma8(),
+    );
+    assert_eq!(a.dimensions(), b.dimensions());
+    let mean = |img: &image::GrayImage, rows: std::ops::Range<u32>| {
+        let n = (rows.end - rows.start) * img.width();
+        rows.flat_map(|y| (0..img.width()).map(move |x| (x, y)))
+            .map(|(x, y)| img.get_pixel(x, y).0[0] as u64)
+            .sum::<u64>() as f64
+            / n as f64
+    };
+    // The bottom rows are a darkened band; the top of the photo is the photo.
+    assert!((mean(&a, 0..100) - mean(&b, 0..100)).abs() < 2.0);
+    assert!(mean(&b, 940..960) < mean(&a, 940..960) - 20.0);
+}
+
+#[test]
 fn records_and_photos_the_server_refused_are_shown_as_not_uploaded() {
     let (s, _) = services();
     let rec = s
