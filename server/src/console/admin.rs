@@ -12,6 +12,10 @@
 //! `office::put_households`, which raise the organisation's version so that kept verdicts are
 //! recomputed.
 
+// A refusal is a whole page (a `Response`), returned rarely and at once: boxing it would buy
+// nothing.
+#![allow(clippy::result_large_err)]
+
 use super::page::{document, refusal};
 use super::session::Viewer;
 use crate::app::AppState;

@@ -6,6 +6,10 @@
 //! two steps), checks them again against what is stored by then, and writes the plan in one
 //! transaction.
 
+// A refusal is a whole page (a `Response`), returned rarely and at once: boxing it would buy
+// nothing.
+#![allow(clippy::result_large_err)]
+
 use super::admin::{audited, datum_select, internal, not_found, office, Answer, Office};
 use super::page::{document, refusal};
 use super::session::Viewer;
