@@ -567,7 +567,7 @@ fn a_supervisor_works_through_the_queue_and_sees_a_finding_at_once() {
                     by: demo::ME,
                     at: now(),
                     text: "入户核实属实".into(),
-                    outcome: None,
+                    outcome: Some(zhucun_shared::record::FindingOutcome::ConfirmedOnSite),
                     fix: None,
                 }),
             },
@@ -582,17 +582,23 @@ fn a_supervisor_works_through_the_queue_and_sees_a_finding_at_once() {
         "吴海燕",
         "记录核查结果",
         "随机抽查",
-        "已核查：入户核实属实",
+        "已核查（现场核实属实）：入户核实属实",
+        // One button per outcome.
+        "现场核实属实",
+        "电话核实属实",
+        "核查不属实",
+        "标记解除",
     ] {
         assert!(html.contains(want), "{want}: {html}");
     }
-    screen.act(Command::Note {
-        attached_to: Some(open),
+    screen.act(Command::Finding {
+        attached_to: open,
+        outcome: zhucun_shared::record::FindingOutcome::NotConfirmed,
         text: "电话核实：定位软件未关闭".into(),
     });
     let html = screen.html();
     assert!(
-        html.contains("已记录，待同步：电话核实：定位软件未关闭"),
+        html.contains("已记录，待同步：核查不属实：电话核实：定位软件未关闭"),
         "{html}"
     );
     assert!(!html.contains("记录核查结果"), "{html}");
@@ -903,6 +909,7 @@ fn a_visit_the_server_lists_twice_is_one_item_and_its_finding_goes_on_it() {
     let boxes = screen.listening("input", None);
     assert_eq!(boxes.len(), 2);
     screen.type_in(boxes[1], "入户核实，走访属实");
+    // The first outcome: confirmed on site.
     let record = screen.listening("click", Some(boxes[1]))[0];
     screen.press(record);
     let notes: Vec<_> = s
@@ -922,7 +929,8 @@ fn a_visit_the_server_lists_twice_is_one_item_and_its_finding_goes_on_it() {
     assert_eq!(notes, vec![(check_in, "入户核实，走访属实".to_string())]);
     let html = screen.html();
     assert_eq!(
-        html.matches("已记录，待同步：入户核实，走访属实").count(),
+        html.matches("已记录，待同步：现场核实属实：入户核实，走访属实")
+            .count(),
         1,
         "{html}"
     );

@@ -21,7 +21,7 @@ use crate::strings;
 use chrono::{DateTime, Duration, Utc};
 use zhucun_shared::ids::{HouseholdId, RecordId, VillageId};
 use zhucun_shared::record::{
-    is_location_lost_note, DeviceRecord, EventKind, Fix, NoteKind, RecordBody,
+    is_location_lost_note, DeviceRecord, EventKind, FindingOutcome, Fix, NoteKind, RecordBody,
 };
 use zhucun_shared::sessions::{duty_sessions, session_of, village_check_ins};
 use zhucun_shared::visits::{
@@ -360,6 +360,14 @@ pub enum Command {
         attached_to: Option<RecordId>,
         text: String,
     },
+    /// 核查结论: a checker's spot-check finding on someone's record, carrying the checker's
+    /// own fresh fix when there is one (a finding made on site). A record found false needs
+    /// a comment: the verdicts quote it.
+    Finding {
+        attached_to: RecordId,
+        outcome: FindingOutcome,
+        text: String,
+    },
     /// 四必到: an event in the village.
     Event {
         kind: EventKind,
@@ -490,6 +498,19 @@ pub fn decide(
                 kind: None,
             }]
         }
+        Command::Finding {
+            attached_to,
+            outcome,
+            text: t,
+        } => vec![RecordBody::Note {
+            attached_to,
+            text: activity::text(&t, zhucun_shared::record::MAX_TEXT_CHARS, outcome.rejects())?,
+            replaces: None,
+            kind: Some(NoteKind::Finding {
+                outcome,
+                fix: fresh,
+            }),
+        }],
         Command::Event {
             kind,
             occurred_at,

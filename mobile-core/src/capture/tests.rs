@@ -4,7 +4,7 @@ use crate::platform::photo::{reencode, PhotoPolicy, SimulatedCamera};
 use crate::store::{AttachedFile, FileKind, Identity};
 use zhucun_shared::geometry::offset;
 use zhucun_shared::ids::DeviceId;
-use zhucun_shared::record::{ActivityKind, FixProvider, NoteKind, ReportKind};
+use zhucun_shared::record::{ActivityKind, FindingOutcome, FixProvider, NoteKind, ReportKind};
 
 fn t0() -> DateTime<Utc> {
     "2026-11-16T01:00:00Z".parse().unwrap()
@@ -781,4 +781,69 @@ fn a_report_carries_its_files_kept_until_the_server_holds_them() {
     );
     let entry = &p.store.entries(10).unwrap()[0];
     assert_eq!((entry.files, entry.photos), (1, 0));
+}
+
+#[test]
+fn a_finding_made_on_site_carries_the_checkers_fresh_fix_and_found_false_needs_a_comment() {
+    let mut p = phone();
+    let judged = RecordId::new();
+    let finding = |r: &[DeviceRecord]| match &r[0].body {
+        RecordBody::Note {
+            attached_to,
+            kind: Some(NoteKind::Finding { outcome, fix }),
+            ..
+        } => {
+            assert_eq!(*attached_to, judged);
+            (*outcome, *fix)
+        }
+        other => panic!("{other:?}"),
+    };
+    // From afar, with no fix: a finding without a position.
+    let far = p
+        .exec(
+            Command::Finding {
+                attached_to: judged,
+                outcome: FindingOutcome::ConfirmedByPhone,
+                text: String::new(),
+            },
+            t0(),
+        )
+        .unwrap();
+    assert_eq!(finding(&far), (FindingOutcome::ConfirmedByPhone, None));
+    // Found false says why.
+    assert!(matches!(
+        p.exec(
+            Command::Finding {
+                attached_to: judged,
+                outcome: FindingOutcome::NotConfirmed,
+                text: "  ".into(),
+            },
+            t0(),
+        ),
+        Err(CaptureError::Invalid(_))
+    ));
+    // On site: the checker's own fix goes with the finding.
+    p.exec(
+        Command::StartDuty {
+            village_id: Some(demo::VILLAGE),
+        },
+        t0(),
+    )
+    .unwrap();
+    p.fix_at(centre(), 6.0, t0() + Duration::minutes(1));
+    let here = p
+        .exec(
+            Command::Finding {
+                attached_to: judged,
+                outcome: FindingOutcome::NotConfirmed,
+                text: "现场核实：农户不在家，邻居称未见来访".into(),
+            },
+            t0() + Duration::minutes(2),
+        )
+        .unwrap();
+    let (outcome, fix) = finding(&here);
+    assert_eq!(outcome, FindingOutcome::NotConfirmed);
+    let fix = fix.expect("the checker's fresh fix");
+    assert_eq!((fix.lat, fix.lon), (centre().lat, centre().lon));
+    assert_eq!(here[0].validate(t0() + Duration::minutes(2)), Ok(()));
 }

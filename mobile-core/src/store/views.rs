@@ -523,7 +523,8 @@ impl Store {
     }
 
     /// The text of this phone's notes by the record each is attached to (the latest note on a
-    /// record wins): a supervisor's findings before the server has them.
+    /// record wins), a finding's led by its outcome: a supervisor's findings before the server
+    /// has them.
     pub fn notes_by_target(&self) -> Result<std::collections::HashMap<RecordId, String>> {
         let mut stmt = self
             .conn
@@ -532,10 +533,19 @@ impl Store {
         for json in stmt.query_map([], |r| r.get::<_, String>(0))? {
             let rec: DeviceRecord = serde_json::from_str(&json?)?;
             if let RecordBody::Note {
-                attached_to, text, ..
+                attached_to,
+                text,
+                kind,
+                ..
             } = rec.body
             {
-                out.insert(attached_to, text);
+                // A finding shows its outcome first.
+                let shown = match kind.and_then(|k| k.outcome()) {
+                    Some(o) if text.is_empty() => o.label_zh().to_string(),
+                    Some(o) => format!("{}：{text}", o.label_zh()),
+                    None => text,
+                };
+                out.insert(attached_to, shown);
             }
         }
         Ok(out)

@@ -1,5 +1,6 @@
 //! 抽查: the supervisor's spot-check queue, as the server computed it at the last sync —
-//! flagged records first, then a routine sample — and a finding written against each item,
+//! flagged records first, then a routine sample — and a finding written against each item
+//! (one of the four outcomes, with a comment and the phone's fresh fix when there is one),
 //! saved as a note on its first record and synced like any other record. Rows are keyed by
 //! what the item is about ([`ItemIdentity`]), so a row keeps its typed finding and its target
 //! when the queue is refreshed.
@@ -10,7 +11,7 @@ use crate::state::{use_app_state, use_services};
 use crate::strings;
 use dioxus::prelude::*;
 use zhucun_shared::role::Role;
-use zhucun_shared::spot_check::SpotCheckItem;
+use zhucun_shared::spot_check::{FindingOutcome, SpotCheckItem};
 
 #[component]
 pub fn SpotChecks() -> Element {
@@ -70,7 +71,11 @@ fn SpotCheckRow(item: SpotCheckItem) -> Element {
                 }
                 div { class: "muted", "{item.detail}" }
                 if let Some(f) = &item.finding {
-                    div { class: "finding", "{strings::SPOT_CHECK_DONE}：{f.text}" }
+                    if let Some(outcome) = f.outcome {
+                        div { class: "finding", "{strings::SPOT_CHECK_DONE}（{outcome.label_zh()}）：{f.text}" }
+                    } else {
+                        div { class: "finding", "{strings::SPOT_CHECK_DONE}：{f.text}" }
+                    }
                 } else if let Some(t) = &local {
                     div { class: "finding", "{strings::SPOT_CHECK_PENDING_SYNC}：{t}" }
                 } else if let Some(target) = target {
@@ -79,15 +84,28 @@ fn SpotCheckRow(item: SpotCheckItem) -> Element {
                         value: "{text}",
                         oninput: move |e| text.set(e.value()),
                     }
-                    button {
-                        class: "small",
-                        onclick: move |_| {
-                            let cmd = Command::Note { attached_to: Some(target), text: text.peek().clone() };
-                            if state.run(&services, cmd, strings::SAVED) {
-                                text.set(String::new());
+                    // One button per outcome; the phone's fresh fix goes with it (on site).
+                    div { class: "finding-outcomes",
+                        span { class: "muted", "{strings::SPOT_CHECK_RECORD}" }
+                        {FindingOutcome::ALL.into_iter().map(|outcome| {
+                            let services = services.clone();
+                            rsx! {
+                                button {
+                                    class: "small",
+                                    onclick: move |_| {
+                                        let cmd = Command::Finding {
+                                            attached_to: target,
+                                            outcome,
+                                            text: text.peek().clone(),
+                                        };
+                                        if state.run(&services, cmd, strings::SAVED) {
+                                            text.set(String::new());
+                                        }
+                                    },
+                                    "{outcome.label_zh()}"
+                                }
                             }
-                        },
-                        "{strings::SPOT_CHECK_RECORD}"
+                        })}
                     }
                 }
             }
