@@ -29,10 +29,16 @@ pub struct AppInner {
     pub store: AnyStore,
     pub objects: Arc<dyn photos::ObjectStore>,
     pub uploads: photos::Uploads,
+    /// The rules and calendar in force on the day the server started (the phone's, the
+    /// console's and the ledgers').
     pub catalogue: Catalogue,
     pub rules_toml: String,
     pub calendar: WorkCalendar,
     pub calendar_toml: String,
+    /// Every version of the rules and the calendar: a month is evaluated with those in force
+    /// on its first day ([`AppState::policy_for`]).
+    pub rules: policy::InForce<Catalogue>,
+    pub calendars: policy::InForce<WorkCalendar>,
     pub throttle: auth::LoginThrottle,
     /// A hash at the configured cost, checked when the username is unknown.
     pub decoy_hash: String,
@@ -68,6 +74,25 @@ pub enum StartError {
 }
 
 impl AppState {
+    /// The rules and calendar `month` is evaluated with: those in force on its first day.
+    pub fn policy_for(
+        &self,
+        month: zhucun_shared::period::Period,
+    ) -> (Arc<Catalogue>, Arc<WorkCalendar>) {
+        (
+            self.rules.on(month.first_day()).1,
+            self.calendars.on(month.first_day()).1,
+        )
+    }
+
+    /// The ids of the versions of rules and calendar `month` is evaluated with.
+    pub fn policy_ids_for(&self, month: zhucun_shared::period::Period) -> (i64, i64) {
+        (
+            self.rules.on(month.first_day()).0,
+            self.calendars.on(month.first_day()).0,
+        )
+    }
+
     pub fn connection_limits(&self) -> connections::Limits {
         connections::Limits {
             max_connections: self.config.max_connections,
@@ -104,10 +129,15 @@ impl AppState {
             path: uploads_dir.clone(),
             source,
         })?;
-        let rules_toml = policy::current(&store, policy::Policy::Rules).await?;
-        let catalogue = Catalogue::from_toml(&rules_toml)?;
-        let calendar_toml = policy::current(&store, policy::Policy::Calendar).await?;
-        let calendar = WorkCalendar::from_toml(&calendar_toml)?;
+        let today = zhucun_shared::period::local_date(clock.now());
+        let rules_history = policy::history(&store, policy::Policy::Rules).await?;
+        let calendar_history = policy::history(&store, policy::Policy::Calendar).await?;
+        let rules = policy::InForce::parse(&rules_history, Catalogue::from_toml)?;
+        let calendars = policy::InForce::parse(&calendar_history, WorkCalendar::from_toml)?;
+        let rules_toml = rules_history.in_force(today).text.clone();
+        let catalogue = (*rules.on(today).1).clone();
+        let calendar_toml = calendar_history.in_force(today).text.clone();
+        let calendar = (*calendars.on(today).1).clone();
         let throttle = auth::LoginThrottle::new(auth::Backoff {
             free: config.login_max_failures.max(1),
             max_wait_s: config.login_max_backoff_secs.max(1),
@@ -139,7 +169,17 @@ impl AppState {
         uploads.sweep_abandoned();
         let policy_basis = {
             use sha2::{Digest, Sha256};
-            let digest = Sha256::digest(format!("{rules_toml}\u{0}{calendar_toml}").as_bytes());
+            // Every version, with its day: a version added changes the basis of the months it
+            // may apply to (and of the others, needlessly but harmlessly: once, at restart).
+            let mut h = Sha256::new();
+            for v in rules_history
+                .versions()
+                .iter()
+                .chain(calendar_history.versions())
+            {
+                h.update(format!("{}|{:?}|{}\u{0}", v.id, v.effective_from, v.sha256).as_bytes());
+            }
+            let digest = h.finalize();
             // The build too: a new evaluator may judge the same records otherwise.
             format!(
                 "{}|{}|{}",
@@ -161,6 +201,8 @@ impl AppState {
             rules_toml,
             calendar,
             calendar_toml,
+            rules,
+            calendars,
             throttle,
             decoy_hash,
             password_checks,

@@ -115,13 +115,31 @@ pub enum VerdictsCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
-    /// Check a file and make it the one in force; a malformed file is refused, naming the entry
-    /// and field, and nothing changes.
-    Set { file: PathBuf },
-    /// Print the file in force.
+    /// Check a file and keep it as the version in force from --from: a month is evaluated with
+    /// the version in force on its first day. A malformed file is refused, naming the entry
+    /// and field, and nothing changes; so is a day within a closed month.
+    Set {
+        file: PathBuf,
+        /// The first day it is in force, YYYY-MM-DD; default: the first day of next month.
+        #[arg(long, value_parser = parse_day)]
+        from: Option<chrono::NaiveDate>,
+    },
+    /// Print the file in force today.
     Show,
-    /// Go back to the bundled file.
-    Reset,
+    /// Go back to the bundled file from --from (a version like any other).
+    Reset {
+        /// The first day it is in force, YYYY-MM-DD; default: the first day of next month.
+        #[arg(long, value_parser = parse_day)]
+        from: Option<chrono::NaiveDate>,
+    },
+    /// List the versions kept: id, first day in force, when set, SHA-256; the one in force
+    /// today is marked.
+    History,
+}
+
+fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("a day as YYYY-MM-DD (e.g. 2027-01-01), not `{s}`"))
 }
 
 #[derive(Debug, Args)]

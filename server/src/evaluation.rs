@@ -110,16 +110,17 @@ pub async fn person_report_with(
             Some((s, f))
         })
         .collect();
+    // The rules and calendar in force on the month's first day.
+    let (catalogue, calendar) = state.policy_for(month);
     // Evaluations are CPU work: bounded, and off the async threads.
     let _permit = state.evaluations.acquire().await?;
-    let st = state.clone();
     let report = tokio::task::spawn_blocking(move || {
         let ctx = EvalContext {
             person,
             org: &org,
             records: &records,
-            calendar: &st.calendar,
-            catalogue: &st.catalogue,
+            calendar: &calendar,
+            catalogue: &catalogue,
             photo_files: PhotoFiles::Held(&facts),
             device_logs: DeviceLogs {
                 devices: &devices,

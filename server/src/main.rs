@@ -186,47 +186,97 @@ async fn run_cli(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn policy(config: &Config, which: Policy, cmd: PolicyCommand) -> anyhow::Result<()> {
+    use zhucun_server::policy;
     let store = open(config).await?;
+    let now = chrono::Utc::now();
+    let today = zhucun_shared::period::local_date(now);
     let result = match cmd {
-        PolicyCommand::Set { file } => {
+        PolicyCommand::Set { file, from } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let set = zhucun_server::policy::set(&store, which, &text).await;
-            match set {
-                Ok(()) => {
+            let from = from.unwrap_or_else(|| policy::first_of_next_month(today));
+            match policy::set(&store, which, &text, from, now).await {
+                Ok(id) => {
                     let kind = match which {
                         Policy::Rules => AuditKind::RulesSet,
                         Policy::Calendar => AuditKind::CalendarSet,
                     };
                     let sha256 = hex_sha256(&text);
-                    let detail =
-                        serde_json::json!({"file": file.display().to_string(), "sha256": sha256});
+                    let detail = serde_json::json!({"file": file.display().to_string(),
+                        "sha256": sha256, "version_id": id, "effective_from": from});
                     operator_event(&store, None, kind, &file.display().to_string(), detail)
                         .await
-                        .map(|()| println!("已生效（服务重启后使用）：{}", file.display()))
+                        .map(|()| {
+                            println!(
+                                "已保存为第 {id} 版，自 {from} 起的月份使用（服务重启后生效）：{}",
+                                file.display()
+                            )
+                        })
                 }
+                Err(e @ policy::PolicyError::ClosedMonth { .. }) => Err(e.into()),
                 Err(e) => Err(anyhow::anyhow!("{}: {e}", file.display())),
             }
         }
-        PolicyCommand::Show => zhucun_server::policy::current(&store, which)
+        PolicyCommand::Show => policy::current(&store, which, today)
             .await
             .map(|text| print!("{text}"))
             .map_err(Into::into),
-        PolicyCommand::Reset => match zhucun_server::policy::reset(&store, which).await {
-            Ok(()) => {
-                let kind = match which {
-                    Policy::Rules => AuditKind::RulesReset,
-                    Policy::Calendar => AuditKind::CalendarReset,
-                };
-                operator_event(&store, None, kind, "bundled", serde_json::json!({}))
-                    .await
-                    .map(|()| println!("已恢复为内置文件（服务重启后使用）。"))
+        PolicyCommand::Reset { from } => {
+            let from = from.unwrap_or_else(|| policy::first_of_next_month(today));
+            match policy::reset(&store, which, from, now).await {
+                Ok(id) => {
+                    let kind = match which {
+                        Policy::Rules => AuditKind::RulesReset,
+                        Policy::Calendar => AuditKind::CalendarReset,
+                    };
+                    let detail = serde_json::json!({"version_id": id, "effective_from": from});
+                    operator_event(&store, None, kind, "bundled", detail)
+                        .await
+                        .map(|()| {
+                            println!("已保存为第 {id} 版（内置文件），自 {from} 起的月份使用（服务重启后生效）。")
+                        })
+                }
+                Err(e) => Err(e.into()),
             }
-            Err(e) => Err(e.into()),
-        },
+        }
+        PolicyCommand::History => policy::history(&store, which)
+            .await
+            .map(|h| print!("{}", policy_history(&h, which, today)))
+            .map_err(Into::into),
     };
     store.close().await;
     result
+}
+
+/// `rules history` / `calendar history`: one line a version, the one in force today marked.
+fn policy_history(
+    h: &zhucun_server::policy::History,
+    which: Policy,
+    today: chrono::NaiveDate,
+) -> String {
+    let in_force = h.in_force(today).id;
+    let mut out = String::from("版本\t起用日期\t设定时间\t标识\tSHA-256\n");
+    for v in h.versions() {
+        let label = match which {
+            Policy::Rules => zhucun_shared::catalogue::Catalogue::from_toml(&v.text)
+                .map(|c| c.version)
+                .unwrap_or_default(),
+            Policy::Calendar => String::new(),
+        };
+        out.push_str(&format!(
+            "{}{}\t{}\t{}\t{}\t{}\n",
+            v.id,
+            if v.id == in_force { "*" } else { "" },
+            v.effective_from
+                .map_or("（最初）".to_string(), |d| d.to_string()),
+            v.set_at
+                .map_or("-".to_string(), zhucun_shared::period::local_label),
+            label,
+            &v.sha256[..16.min(v.sha256.len())],
+        ));
+    }
+    out.push_str("* 今天适用的版本；一个月按其第一天适用的版本评价。\n");
+    out
 }
 
 fn init_logging(format: LogFormat) {

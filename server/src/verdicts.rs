@@ -363,11 +363,15 @@ pub enum CloseOutcome {
     NotDue(NaiveDate),
 }
 
-/// The rules and calendar a month is closed with, as kept in its close.
-fn closing_policy(state: &AppState) -> String {
+/// The rules and calendar a month is closed with (those in force on its first day), as kept in
+/// its close: the versions' ids (`rules history`) and the catalogue's own label.
+fn closing_policy(state: &AppState, month: Period) -> String {
+    let (rules_id, calendar_id) = state.policy_ids_for(month);
+    let (catalogue, _) = state.policy_for(month);
     serde_json::json!({
-        "rules_version": state.catalogue.version,
-        "basis": state.policy_basis,
+        "rules_version_id": rules_id,
+        "rules_version": catalogue.version,
+        "calendar_version_id": calendar_id,
     })
     .to_string()
 }
@@ -389,7 +393,7 @@ pub async fn close_month(
         month: key.clone(),
         closed_at: now,
         grace_date,
-        policy: closing_policy(state),
+        policy: closing_policy(state, month),
     };
     if !state.store.close_month(&close).await? {
         let at = state

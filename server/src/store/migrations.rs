@@ -55,6 +55,11 @@ const SQLITE: Files = &[
         "month close",
         include_str!("../../migrations/sqlite/20261208000000_month_close.sql"),
     ),
+    (
+        20261209000000,
+        "policy versions",
+        include_str!("../../migrations/sqlite/20261209000000_policy_versions.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -102,6 +107,11 @@ const POSTGRES: Files = &[
         20261208000000,
         "month close",
         include_str!("../../migrations/postgres/20261208000000_month_close.sql"),
+    ),
+    (
+        20261209000000,
+        "policy versions",
+        include_str!("../../migrations/postgres/20261209000000_policy_versions.sql"),
     ),
 ];
 

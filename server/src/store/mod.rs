@@ -108,6 +108,19 @@ pub struct ClosedMonth {
     pub policy: String,
 }
 
+/// A version of the rules or the calendar, in force from its day.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyVersionRow {
+    /// Given by the store, rising.
+    pub id: i64,
+    /// `rules` or `calendar`.
+    pub policy: String,
+    pub effective_from: chrono::NaiveDate,
+    pub body: String,
+    pub sha256: String,
+    pub set_at: DateTime<Utc>,
+}
+
 /// A person-month waiting to be re-evaluated; `mark` tells one marking from the next.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QueuedMonth {
@@ -360,6 +373,18 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<Option<ClosedMonth>>> + Send;
     /// Records a month's close; answers false, changing nothing, when it was closed already.
     fn close_month(&self, closed: &ClosedMonth) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// The latest month closed (`YYYY-MM`), if any.
+    fn last_closed_month(&self) -> impl Future<Output = StoreResult<Option<String>>> + Send;
+    /// Keeps a version of the rules or calendar (its `id` is ignored); answers its id.
+    fn add_policy_version(
+        &self,
+        version: &PolicyVersionRow,
+    ) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// The versions of `policy` (`rules` or `calendar`), by day in force and then as set.
+    fn policy_versions(
+        &self,
+        policy: &str,
+    ) -> impl Future<Output = StoreResult<Vec<PolicyVersionRow>>> + Send;
 
     /// Stores a device's records in one transaction. A record already held with the same
     /// content counts as a duplicate; one whose (device, seq) or id is held with other content
@@ -635,6 +660,15 @@ impl Store for AnyStore {
     }
     async fn close_month(&self, closed: &ClosedMonth) -> StoreResult<bool> {
         dispatch!(self, close_month(closed))
+    }
+    async fn last_closed_month(&self) -> StoreResult<Option<String>> {
+        dispatch!(self, last_closed_month())
+    }
+    async fn add_policy_version(&self, version: &PolicyVersionRow) -> StoreResult<i64> {
+        dispatch!(self, add_policy_version(version))
+    }
+    async fn policy_versions(&self, policy: &str) -> StoreResult<Vec<PolicyVersionRow>> {
+        dispatch!(self, policy_versions(policy))
     }
     async fn push_records(
         &self,

@@ -40,7 +40,7 @@ macro_rules! impl_sql_store {
             use std::collections::HashMap;
             use $crate::store::sql::{constraint, parse, FIX_KINDS_SQL};
             use $crate::store::{
-                AuditEntry, AuditScope, ClosedMonth, DeviceRow, FileRow, IncomingRecord, KeptVerdict, Org, PushOutcome, QueuedMonth,
+                AuditEntry, AuditScope, ClosedMonth, DeviceRow, PolicyVersionRow, FileRow, IncomingRecord, KeptVerdict, Org, PushOutcome, QueuedMonth,
                 NewAuditEntry, SessionRow, Store, StoreError, StoreResult, ThrottleRow, UserRow,
             };
             use zhucun_shared::ids::*;
@@ -884,6 +884,39 @@ macro_rules! impl_sql_store {
                     .bind(&c.month).bind(c.closed_at).bind(c.grace_date).bind(&c.policy)
                     .execute(&self.write).await?;
                     Ok(done.rows_affected() == 1)
+                }
+
+                async fn last_closed_month(&self) -> StoreResult<Option<String>> {
+                    Ok(sqlx::query_scalar("SELECT MAX(month) FROM closed_months")
+                        .fetch_one(&self.read).await?)
+                }
+
+                async fn add_policy_version(&self, v: &PolicyVersionRow) -> StoreResult<i64> {
+                    Ok(sqlx::query_scalar(
+                        "INSERT INTO policy_versions (policy, effective_from, body, sha256, set_at) \
+                         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    )
+                    .bind(&v.policy).bind(v.effective_from).bind(&v.body).bind(&v.sha256).bind(v.set_at)
+                    .fetch_one(&self.write).await?)
+                }
+
+                async fn policy_versions(&self, policy: &str) -> StoreResult<Vec<PolicyVersionRow>> {
+                    sqlx::query(
+                        "SELECT id, policy, effective_from, body, sha256, set_at FROM policy_versions \
+                         WHERE policy = $1 ORDER BY effective_from, id",
+                    )
+                    .bind(policy)
+                    .fetch_all(&self.read).await?
+                    .iter()
+                    .map(|r| Ok(PolicyVersionRow {
+                        id: r.try_get("id")?,
+                        policy: r.try_get("policy")?,
+                        effective_from: r.try_get("effective_from")?,
+                        body: r.try_get("body")?,
+                        sha256: r.try_get("sha256")?,
+                        set_at: r.try_get("set_at")?,
+                    }))
+                    .collect()
                 }
 
                 async fn records_of(&self, p: PersonId, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<DeviceRecord>> {

@@ -189,16 +189,50 @@ async fn a_final_month_keeps_its_verdicts_through_a_rules_change_a_provisional_o
         assert_eq!(closes.len(), 1, "closed once");
         assert_eq!(closes[0].entry.subject, "2026-09");
 
-        // The county asks its team leaders for 8 visits a month; the server restarts with it,
-        // a day later, after a new posting.
-        let county = BUNDLED_RULES
-            .replacen("min_visits = 6", "min_visits = 8", 1)
-            .replacen(
-                "version = \"default-2026.1\"",
-                "version = \"county-2026.1\"",
-                1,
-            );
-        policy::set(&store, Policy::Rules, &county).await.unwrap();
+        // The county asks its team leaders for 8 visits a month from October, and 10 from
+        // November; the server restarts with them, a day later, after a new posting.
+        let county = |visits: u32, label: &str| {
+            BUNDLED_RULES
+                .replacen("min_visits = 6", &format!("min_visits = {visits}"), 1)
+                .replacen(
+                    "version = \"default-2026.1\"",
+                    &format!("version = \"{label}\""),
+                    1,
+                )
+        };
+        // Not for September: it is closed.
+        let err = policy::set(
+            &store,
+            Policy::Rules,
+            &county(8, "county-2026.1"),
+            day(2026, 9, 1),
+            clock.now(),
+        )
+        .await
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("--from 2026-09-01") && msg.contains("2026-10-01"),
+            "{msg}"
+        );
+        policy::set(
+            &store,
+            Policy::Rules,
+            &county(8, "county-2026.1"),
+            day(2026, 10, 1),
+            clock.now(),
+        )
+        .await
+        .unwrap();
+        policy::set(
+            &store,
+            Policy::Rules,
+            &county(10, "county-2026.2"),
+            day(2026, 11, 1),
+            clock.now(),
+        )
+        .await
+        .unwrap();
         clock.set(at(2026, 10, 7, 10));
         let state = start(&db, &store, clock.clone()).await;
         assert_eq!(state.catalogue.version, "county-2026.1");
@@ -232,6 +266,10 @@ async fn a_final_month_keeps_its_verdicts_through_a_rules_change_a_provisional_o
         assert_eq!(october.standing.state, MonthState::Provisional);
         assert_eq!(october.catalogue_version, "county-2026.1");
         assert_eq!(required(&october, "R-212"), 8);
+        // November is evaluated with the version in force on its first day.
+        let november = report(&state, fx.township, fx.leader1, Period::month(2026, 11)).await;
+        assert_eq!(november.catalogue_version, "county-2026.2");
+        assert_eq!(required(&november, "R-212"), 10);
         store.close().await;
         db.cleanup().await;
     }
@@ -365,4 +403,69 @@ fn months_close_names_a_bad_month_and_a_bad_grace_day() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(err.contains("month_grace_day"), "{err}");
+}
+
+#[test]
+fn rules_and_calendar_versions_are_set_from_a_day_and_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rules.toml");
+    std::fs::write(
+        &file,
+        BUNDLED_RULES.replacen(
+            "version = \"default-2026.1\"",
+            "version = \"county-2027.1\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let out = crate::cli::zhucun(dir.path(), &["rules", "set", file, "--from", "2027-02-30"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("--from") && err.contains("YYYY-MM-DD"),
+        "{err}"
+    );
+    let out = crate::cli::zhucun(dir.path(), &["rules", "set", file, "--from", "2027-01-01"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2027-01-01"));
+    // Without --from: from the first day of next month.
+    let out = crate::cli::zhucun(dir.path(), &["calendar", "reset"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let next =
+        zhucun_server::policy::first_of_next_month(zhucun_shared::period::local_date(Utc::now()));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(&next.to_string()),
+        "{out:?}"
+    );
+
+    let out = crate::cli::zhucun(dir.path(), &["rules", "history"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = listed.lines().collect();
+    // The header, the bundled file (in force today) and the county's version of 2027.
+    assert!(
+        lines[1].starts_with("0*\t（最初）") && lines[1].contains("default-2026.1"),
+        "{listed}"
+    );
+    assert!(
+        lines[2].starts_with("1\t2027-01-01") && lines[2].contains("county-2027.1"),
+        "{listed}"
+    );
+    let out = crate::cli::zhucun(dir.path(), &["calendar", "history"]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    // Version ids count across rules and calendar: the calendar's is the second kept.
+    assert!(listed.contains(&format!("\n2\t{next}\t")), "{listed}");
 }
