@@ -63,6 +63,12 @@ pub fn App() -> Element {
         let start = try_consume_context::<StartPath>().map_or_else(|| "/".to_string(), |s| s.0);
         Rc::new(MemoryHistory::with_initial_path(start)) as Rc<dyn NavigationHistory>
     });
+    #[cfg(all(feature = "desktop", target_os = "linux"))]
+    use_hook(|| {
+        if let Some(window) = try_consume_context::<dioxus::desktop::DesktopContext>() {
+            crate::platform::linux_camera::allow_camera(&window);
+        }
+    });
     let mode = try_consume_context::<LocationMode>().unwrap_or(LocationMode::Webview);
     use_location(services.clone(), state, mode);
     use_periodic_sync(services, state);
