@@ -83,7 +83,7 @@ pub async fn ledger(
             sees(&access, &org, person, from, to)
         }
         Ledger::LiaisonLedger { .. } | Ledger::Attendance { .. } => {
-            let people = ledger.people(&org, &township, today);
+            let people = ledger.people(&org, &township);
             whole
                 || (!people.is_empty() && people.iter().all(|p| sees(&access, &org, *p, from, to)))
         }
@@ -94,8 +94,11 @@ pub async fn ledger(
     let doc = ledgers::generate(&state, org, &township, ledger, now)
         .await
         .map_err(ledger_error)?;
-    let bytes = ledgers::render(&doc, kind, format).map_err(ledger_error)?;
     let name = ledgers::file_name(&doc, format);
+    // Laying out a workbook is CPU work: off the async threads.
+    let bytes = tokio::task::spawn_blocking(move || ledgers::render(&doc, kind, format))
+        .await?
+        .map_err(ledger_error)?;
     let fallback = format!("{}.{}", kind.slug(), format.extension());
     Ok((
         [

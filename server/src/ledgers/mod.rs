@@ -129,7 +129,7 @@ impl Ledger {
     }
 
     /// The people whose records and verdicts the document shows.
-    pub fn people(&self, org: &Org, township: &Township, today: NaiveDate) -> Vec<PersonId> {
+    pub fn people(&self, org: &Org, township: &Township) -> Vec<PersonId> {
         match *self {
             Ledger::LiaisonLedger { village, month } => {
                 liaison_ledger::leaders(org, village, month)
@@ -147,10 +147,7 @@ impl Ledger {
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect(),
-            Ledger::Compliance { period, .. } => {
-                let _ = today;
-                compliance::people(org, township, period)
-            }
+            Ledger::Compliance { period, .. } => compliance::people(org, township, period),
         }
     }
 }
@@ -220,7 +217,7 @@ pub async fn generate(
     now: DateTime<Utc>,
 ) -> Result<Document, LedgerError> {
     let today = local_date(now);
-    let people = ledger.people(&org, township, today);
+    let people = ledger.people(&org, township);
     let mut loaded = Loaded::default();
     Ok(match ledger {
         Ledger::LiaisonLedger { village, month } => {
