@@ -35,6 +35,7 @@ fn about_the_visit(reason: RejectReason) -> bool {
             | R::Retracted
             | R::ClockUntrusted
             | R::MockLocation
+            | R::FoundFalse
     )
 }
 

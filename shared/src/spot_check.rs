@@ -167,6 +167,39 @@ pub struct SpotCheckQueue {
 /// One routine item in this many pieces of visit evidence (at least one per person with any).
 pub const SAMPLE_ONE_IN: u128 = 20;
 
+/// The most a person's risk multiplies how often their visits are drawn.
+pub const MAX_RISK_WEIGHT: u8 = 5;
+
+/// How many times the base rate a person's visits are drawn at: one, and one more for each
+/// kind of flag their records raised (a late upload alone is normal and adds nothing).
+pub fn risk_weight(report: &PersonReport) -> u8 {
+    let kinds: BTreeSet<FlagKind> = report
+        .flags
+        .iter()
+        .map(|f| f.kind)
+        .filter(|k| *k != FlagKind::LateReceipt)
+        .collect();
+    (1 + kinds.len()).min(usize::from(MAX_RISK_WEIGHT)) as u8
+}
+
+/// A record's draw under `seed`: its id itself under seed 0, else the id mixed with the seed
+/// (SplitMix64's finaliser over both halves), so that each seed gives an independent draw.
+fn draw(seed: u64, record: RecordId) -> u128 {
+    let id = record.0.as_u128();
+    if seed == 0 {
+        return id;
+    }
+    let mix = |mut z: u64| {
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let (hi, lo) = ((id >> 64) as u64, id as u64);
+    let a = mix(lo ^ mix(seed));
+    let b = mix(hi ^ a.rotate_left(17) ^ seed);
+    (u128::from(b) << 64) | u128::from(a)
+}
+
 /// Most telling first.
 fn severity(f: FlagKind) -> u8 {
     match f {
@@ -189,11 +222,17 @@ fn severity(f: FlagKind) -> u8 {
 /// `may_judge(note, person)`: its author's jurisdiction covered the person (the caller
 /// decides, from the jurisdiction model); a leader of another team cannot close an item by
 /// attaching a note to its record.
+///
+/// The routine sample is drawn with `seed` (0: the month's standing sample, the same for
+/// everyone who asks; another seed draws a new sample that anyone can draw again with it), and
+/// weighted by risk: a person whose records raised flags of `k` kinds has their visits drawn
+/// `1 + k` times as often (up to [`MAX_RISK_WEIGHT`]).
 pub fn spot_check_queue(
     period: Period,
     reports: &[(PersonId, String, PersonReport)],
     notes: &[DeviceRecord],
     may_judge: impl Fn(&Finding, PersonId) -> bool,
+    seed: u64,
 ) -> SpotCheckQueue {
     let mut findings: HashMap<RecordId, Vec<Finding>> = HashMap::new();
     for f in notes.iter().filter_map(Finding::of_note) {
@@ -273,9 +312,10 @@ pub fn spot_check_queue(
                 }
             }
         }
-        // UUIDv7 ids end in random bits: a fair draw that anyone can repeat.
-        let draw = |e: &&crate::verdict::Evidence| e.records[0].0.as_u128() % SAMPLE_ONE_IN;
-        let mut drawn: Vec<_> = counted.iter().filter(|e| draw(e) == 0).collect();
+        // UUIDv7 ids end in random bits: a fair draw that anyone can repeat, with the seed.
+        let weight = u128::from(risk_weight(report));
+        let draw = |e: &&crate::verdict::Evidence| draw(seed, e.records[0]) % SAMPLE_ONE_IN;
+        let mut drawn: Vec<_> = counted.iter().filter(|e| draw(e) < weight).collect();
         if drawn.is_empty() {
             drawn.extend(counted.iter().min_by_key(|e| (draw(e), e.records[0])));
         }
@@ -389,7 +429,8 @@ mod tests {
             records: vec![RecordId::from_u128(id)],
             detail: format!("{id}"),
         };
-        // 40 visits: ids 20 and 40 are drawn (one in twenty).
+        // 40 visits of a person with two kinds of flag: drawn at three times the rate of one
+        // in twenty: ids 1, 2, 20–22 and 40 (id mod 20 below 3).
         let many: Vec<u128> = (1..=40).collect();
         let reports = vec![
             (
@@ -409,7 +450,7 @@ mod tests {
             // Three visits, none drawn by id: the one closest to a draw still is.
             (b, "李".to_string(), report(b, vec![], &[61, 62, 63])),
         ];
-        let q = spot_check_queue(Period::month(2026, 11), &reports, &[], anyone);
+        let q = spot_check_queue(Period::month(2026, 11), &reports, &[], anyone, 0);
         let reasons: Vec<_> = q.items.iter().map(|i| (i.person_id, i.reason)).collect();
         assert_eq!(
             reasons[..2],
@@ -430,7 +471,11 @@ mod tests {
             .map(|i| (i.person_id, i.records[0]))
             .collect();
         let mut want = vec![
+            (a, RecordId::from_u128(1)),
+            (a, RecordId::from_u128(2)),
             (a, RecordId::from_u128(20)),
+            (a, RecordId::from_u128(21)),
+            (a, RecordId::from_u128(22)),
             (a, RecordId::from_u128(40)),
             (b, RecordId::from_u128(61)),
         ];
@@ -439,8 +484,52 @@ mod tests {
         // The same input gives the same queue.
         assert_eq!(
             q,
-            spot_check_queue(Period::month(2026, 11), &reports, &[], anyone)
+            spot_check_queue(Period::month(2026, 11), &reports, &[], anyone, 0)
         );
+    }
+
+    #[test]
+    fn a_seed_draws_a_new_sample_that_the_same_seed_draws_again() {
+        let (a, b) = (PersonId::from_u128(1), PersonId::from_u128(2));
+        let ids: Vec<u128> = (1..=400).map(|i| i * 7919 + 3).collect();
+        let flag = Flag {
+            kind: FlagKind::MockLocation,
+            records: vec![RecordId::from_u128(1)],
+            detail: String::new(),
+        };
+        let reports = vec![
+            (a, "王".to_string(), report(a, vec![flag], &ids)),
+            (b, "李".to_string(), report(b, vec![], &ids)),
+        ];
+        let sample = |seed| -> Vec<(PersonId, RecordId)> {
+            spot_check_queue(Period::month(2026, 11), &reports, &[], anyone, seed)
+                .items
+                .into_iter()
+                .filter(|i| matches!(i.reason, SpotCheckReason::Sample(_)))
+                .map(|i| (i.person_id, i.records[0]))
+                .collect()
+        };
+        let (one, again, other) = (sample(7), sample(7), sample(8));
+        assert_eq!(one, again, "a seed draws the same sample again");
+        assert_ne!(one, other, "another seed draws another sample");
+        assert_ne!(one, sample(0));
+        // The flagged person's visits are drawn about twice as often (weight 2 against 1).
+        let count = |s: &[(PersonId, RecordId)], p| s.iter().filter(|(q, _)| *q == p).count();
+        for s in [&one, &other] {
+            let (risky, plain) = (count(s, a), count(s, b));
+            assert!(risky > plain && plain > 5, "{risky} against {plain}");
+        }
+        // Late uploads alone weigh nothing.
+        let late = report(
+            a,
+            vec![Flag {
+                kind: FlagKind::LateReceipt,
+                records: vec![],
+                detail: String::new(),
+            }],
+            &[],
+        );
+        assert_eq!(risk_weight(&late), 1);
     }
 
     #[test]
@@ -462,7 +551,7 @@ mod tests {
         )];
         // The cadre's own note on the record is no finding.
         let own = note(cadre, flagged, "我没有用模拟定位", 3);
-        let q = spot_check_queue(Period::month(2026, 11), &reports, &[own.clone()], anyone);
+        let q = spot_check_queue(Period::month(2026, 11), &reports, &[own.clone()], anyone, 0);
         assert!(q.items.iter().all(|i| i.finding.is_none()));
         let first = note(checker, flagged, "存疑，待约谈", 4);
         let later = note(checker, flagged, "已核实：设备故障，已更换", 5);
@@ -473,6 +562,7 @@ mod tests {
             &reports,
             &[own, later.clone(), first, reply],
             anyone,
+            0,
         );
         let last = q.items.last().unwrap();
         assert_eq!(last.reason, SpotCheckReason::Flag(FlagKind::MockLocation));
@@ -507,14 +597,14 @@ mod tests {
         )];
         let forged = note(outsider, flagged, "已核实", 4);
         let own_leader = |f: &Finding, p: PersonId| f.by == leader && p == cadre;
-        let q = spot_check_queue(Period::month(2026, 11), &reports, &[forged], own_leader);
+        let q = spot_check_queue(Period::month(2026, 11), &reports, &[forged], own_leader, 0);
         assert_eq!(
             q.items[0].reason,
             SpotCheckReason::Flag(FlagKind::MockLocation)
         );
         assert!(q.items[0].finding.is_none(), "{:?}", q.items[0].finding);
         let real = note(leader, flagged, "已核实", 5);
-        let q = spot_check_queue(Period::month(2026, 11), &reports, &[real], own_leader);
+        let q = spot_check_queue(Period::month(2026, 11), &reports, &[real], own_leader, 0);
         assert_eq!(q.items[0].finding.as_ref().map(|f| f.by), Some(leader));
     }
 
@@ -533,6 +623,7 @@ mod tests {
             &[(cadre, "王".into(), r)],
             &[],
             anyone,
+            0,
         );
         assert_eq!(q.items.len(), 1, "{:?}", q.items);
         assert_eq!(

@@ -4,7 +4,7 @@
 //! Verdicts and flags are recomputed from the records.
 
 use super::extract::ApiQuery;
-use super::reports::{month_param, townships_in_reach, ReportQuery};
+use super::reports::{month_param, townships_in_reach};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiResult;
@@ -26,10 +26,22 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct SpotCheckQuery {
+    /// `2026-11`; the current month when absent.
+    pub month: Option<String>,
+    /// The routine sample's seed: absent or 0, the month's standing sample; another number
+    /// draws a new sample, the same for everyone who asks with it.
+    pub seed: Option<u64>,
+}
+
 /// The spot-check queue over the people the caller may see (not the caller): a supervisor's
 /// township, a team leader's team. A finding is a note attached to one of an item's records.
 #[utoipa::path(get, path = "/api/v1/spot-checks", tag = "reports",
-    params(("month" = Option<String>, Query, pattern = "^(20[2-9][0-9]|2100)-(0[1-9]|1[0-2])$", description = "Month as YYYY-MM, of 2020..2100; default: the current month")),
+    params(
+        ("month" = Option<String>, Query, pattern = "^(20[2-9][0-9]|2100)-(0[1-9]|1[0-2])$", description = "Month as YYYY-MM, of 2020..2100; default: the current month"),
+        ("seed" = Option<u64>, Query, description = "Seed of the routine sample, weighted by risk (a person's visits are drawn once more often for each kind of flag their records raised, up to five times): absent or 0, the month's standing sample; another number draws a new sample that the same number draws again"),
+    ),
     responses(
         (status = 200, description = "Unchecked items first, the most telling flags first; a checked item carries its finding", body = SpotCheckQueue),
         (status = 422, description = "Bad month (field month)", body = zhucun_shared::sync::ErrorBody),
@@ -38,7 +50,7 @@ pub fn router(state: AppState) -> Router {
 pub async fn spot_checks(
     State(state): State<AppState>,
     caller: Caller,
-    ApiQuery(q): ApiQuery<ReportQuery>,
+    ApiQuery(q): ApiQuery<SpotCheckQuery>,
 ) -> ApiResult<Json<SpotCheckQueue>> {
     let now = state.clock.now();
     let month = month_param(q.month.as_deref(), now)?;
@@ -88,5 +100,11 @@ pub async fn spot_checks(
         };
         zhucun_shared::spot_check::may_judge(f, by, target, posted, first, last, &all_townships)
     };
-    Ok(Json(spot_check_queue(month, &reports, &notes, may_judge)))
+    Ok(Json(spot_check_queue(
+        month,
+        &reports,
+        &notes,
+        may_judge,
+        q.seed.unwrap_or(0),
+    )))
 }

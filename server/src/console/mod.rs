@@ -11,6 +11,7 @@ mod overview;
 pub mod page;
 mod person;
 pub mod session;
+mod spot_checks;
 
 use crate::app::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -31,6 +32,9 @@ pub fn router(state: AppState) -> Router {
         .route("/console/people/{id}", get(person::page))
         .route("/console/people/{id}/map", get(person::map_data))
         .route("/console/photos/{sha256}", get(person::photo))
+        .route("/console/spot-checks", get(spot_checks::queue_page))
+        .route("/console/spot-checks/item", get(spot_checks::item_page))
+        .route("/console/spot-checks/findings", post(spot_checks::record))
         .route("/console/assets/{*file}", get(assets::serve))
         .route("/console/admin", get(admin::home))
         .route("/console/admin/rules", get(admin::rules_page))

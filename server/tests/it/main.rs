@@ -8,6 +8,8 @@ mod attachments;
 mod audit;
 mod auth;
 mod back_filled;
+#[cfg(feature = "demo")]
+mod browser;
 mod bad_input;
 mod cli;
 mod connections;
@@ -23,8 +25,8 @@ mod jurisdiction;
 mod kept_verdicts;
 #[cfg(feature = "demo")]
 mod ledgers;
-mod old_databases;
 mod month_close;
+mod old_databases;
 mod openapi;
 mod photos;
 mod policy;
