@@ -51,7 +51,7 @@ fn many(errors: &[ImportError]) -> String {
 }
 
 /// At most this many row errors are listed; a file with more is wrong throughout.
-const MAX_ERRORS: usize = 200;
+pub const MAX_ERRORS: usize = 200;
 
 impl ImportError {
     /// Each error on its own: the rows of [`ImportError::Many`], or this one.

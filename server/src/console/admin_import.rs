@@ -388,7 +388,10 @@ fn errors_page(viewer: &Viewer, upload: &Upload, e: &ImportError) -> Response {
         main {
             p.crumbs { a href="/console/admin" { "管理" } " › " a href="/console/admin/import" { "导入" } }
             h1 { "无法导入：" (upload.file_name) }
-            p role="alert" { "发现 " (errors.len()) " 处错误，未导入任何内容。请改正后重新上传。" }
+            p role="alert" {
+                @if errors.len() >= import::MAX_ERRORS { "发现至少 " } @else { "发现 " }
+                (errors.len()) " 处错误，未导入任何内容。请改正后重新上传。"
+            }
             ul.errors {
                 @for e in &errors {
                     @match e {
