@@ -203,8 +203,10 @@ pub async fn findings_on(
     let Some(first) = records.iter().map(|r| r.captured_at).min() else {
         return Ok(Vec::new());
     };
-    // Findings are written after the records they judge, up to now.
-    let (from, to) = (first, now + Duration::days(2));
+    // Findings are written after the records they judge, up to now. From the start of the
+    // first record's month: evaluations of one request then read each checker's notes once.
+    let month_start = local_date(first).with_day(1).expect("day 1 exists");
+    let (from, to) = (day_start(month_start), now + Duration::days(2));
     let (first_day, last_day) = (local_date(from), local_date(to));
     let townships = match &loaded.townships {
         Some(t) => t.clone(),
