@@ -46,8 +46,8 @@ pub enum AuditKind {
     VerdictsRebuilt,
     /// 月结: a month past its grace date closed, its verdicts final.
     MonthClosed,
-    /// A final month re-opened for a person by records that arrived late: the verdicts before
-    /// and after, and the records.
+    /// A final month re-opened for a person by records (or spot-check findings) that arrived
+    /// late: the verdicts before and after, and the records and findings.
     MonthReopened,
     /// A posting (任职) given to a person by the office.
     PostingAdded,

@@ -72,7 +72,22 @@ pub async fn person_report_with(
     now: DateTime<Utc>,
     loaded: &mut Loaded,
 ) -> EvalResult<PersonReport> {
-    let records = records_for(state, &org, person, month, now, loaded).await?;
+    person_report_as_of(state, org, person, month, now, now, loaded).await
+}
+
+/// Evaluates `person` for `month` as it stood at `as_of` (the records captured by then, the
+/// statuses of then) with the spot-check findings written up to `now`: a closed month
+/// re-evaluated for what arrived late, and only for that ([`crate::verdicts`]).
+pub async fn person_report_as_of(
+    state: &AppState,
+    org: Arc<Org>,
+    person: PersonId,
+    month: Period,
+    as_of: DateTime<Utc>,
+    now: DateTime<Utc>,
+    loaded: &mut Loaded,
+) -> EvalResult<PersonReport> {
+    let records = records_for(state, &org, person, month, as_of, loaded).await?;
     let findings = findings_on(state, &org, &records, now, loaded).await?;
     // The person's devices, for records dated before their device was enrolled.
     let devices: Vec<Device> = state
@@ -128,7 +143,7 @@ pub async fn person_report_with(
             },
             findings: &findings,
         };
-        evaluate(&ctx, month, now)
+        evaluate(&ctx, month, as_of)
     })
     .await?;
     Ok(report)

@@ -20,7 +20,7 @@
 
 use crate::app::AppState;
 use crate::audit::{self, AuditKind};
-use crate::evaluation::{person_report_with, EvalResult, Loaded};
+use crate::evaluation::{findings_on, person_report_as_of, person_report_with, EvalResult, Loaded};
 use crate::store::{ClosedMonth, KeptVerdict, Org, QueuedMonth, Store};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::collections::{BTreeSet, HashMap};
@@ -148,10 +148,11 @@ async fn fresh(
 }
 
 /// Re-evaluates a final person-month after records arrived for it: as of the moment its kept
-/// verdicts stand (so that only the late records, not the passing of time, change them). When
-/// records arrived after the last evaluation, or the verdicts changed, the month is kept
-/// re-opened and the change goes to the audit log; otherwise (a queue entry that brought
-/// nothing for this month) the final report stays as it was.
+/// verdicts stand (so that only the late records and spot-check findings, not the passing of
+/// time, change them). When records or findings arrived after the last evaluation, or the
+/// verdicts changed, the month is kept re-opened and the change goes to the audit log;
+/// otherwise (a queue entry that brought nothing for this month) the final report stays as it
+/// was.
 async fn reopen(
     state: &AppState,
     org: Arc<Org>,
@@ -170,15 +171,9 @@ async fn reopen(
         .await?
         .unwrap_or(kept);
     let as_of = kept.report.evaluated_at;
-    let mut after = person_report_with(
-        state,
-        org.clone(),
-        person,
-        month,
-        as_of,
-        &mut Loaded::default(),
-    )
-    .await?;
+    let mut loaded = Loaded::default();
+    let mut after =
+        person_report_as_of(state, org.clone(), person, month, as_of, now, &mut loaded).await?;
     state.metrics.count_verdict("reopened");
     let first = NaiveDate::from_ymd_opt(month.first_day().year(), 1, 1).expect("1 January");
     let (from, to) = (
@@ -190,8 +185,17 @@ async fn reopen(
         team_records.extend(state.store.records_of(p, from, to).await?);
     }
     let late = month_close::late_records(month, kept.evaluated_at, &team_records);
+    // Findings written since on the team's records (a finding is a checker's note).
+    let mut findings: Vec<_> = findings_on(state, &org, &team_records, now, &mut loaded)
+        .await?
+        .into_iter()
+        .filter(|f| f.at > kept.evaluated_at)
+        .map(|f| f.record_id)
+        .collect();
+    findings.sort();
+    findings.dedup();
     let changes = month_close::changes(&kept.report, &after);
-    if late.is_empty() && changes.is_empty() {
+    if late.is_empty() && findings.is_empty() && changes.is_empty() {
         return Ok(kept.report);
     }
     after.standing = MonthStanding {
@@ -210,6 +214,7 @@ async fn reopen(
         "month": key,
         "as_of": as_of,
         "records": late,
+        "findings": findings,
         "changes": changes,
     });
     let entry = audit::new_entry(

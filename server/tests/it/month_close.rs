@@ -363,6 +363,44 @@ async fn a_late_record_reopens_a_final_month_and_the_audit_log_has_the_change() 
             assert_eq!(find(&before).unwrap_or(none.clone()), c["before"], "{c}");
             assert_eq!(find(&after).unwrap_or(none), c["after"], "{c}");
         }
+
+        // On the 12th the supervisor finds 3 September's stay false: a finding is a late record
+        // too, and re-opens the month again.
+        clock.set(at(2026, 10, 12, 15));
+        let (s, v) = app
+            .post_json(
+                &supervisor,
+                "/api/v1/findings",
+                &serde_json::json!({"record_id": on_time[0].id, "outcome": "not_confirmed",
+                    "comment": "当天在县城开会"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let finding: RecordId = serde_json::from_value(v["finding_id"].clone()).unwrap();
+        let (_, v) = app.get(&supervisor, &path).await;
+        assert_eq!(v["standing"]["state"], "reopened", "{}", v["standing"]);
+        assert_eq!(
+            v["standing"]["since"],
+            serde_json::json!(at(2026, 10, 12, 15))
+        );
+        let judged = served(v);
+        let days = |r: &PersonReport| r.verdict("R-233a").unwrap().parts[0].counted;
+        assert_eq!(
+            days(&judged),
+            days(&after) - 1,
+            "the day found false counts no more"
+        );
+        let entries = app.state.store.audit_entries(0, 1000, None).await.unwrap();
+        let reopened: Vec<serde_json::Value> = entries
+            .iter()
+            .filter(|e| e.entry.kind == "month_reopened")
+            .map(|e| serde_json::from_str(&e.entry.detail).unwrap())
+            .filter(|d: &serde_json::Value| d["person"] == serde_json::json!(fx.cadre1))
+            .collect();
+        assert_eq!(reopened.len(), 2, "{reopened:?}");
+        assert_eq!(reopened[1]["findings"], serde_json::json!([finding]));
+        assert_eq!(reopened[1]["records"], serde_json::json!([]));
+        assert!(!reopened[1]["changes"].as_array().unwrap().is_empty());
         // The chain still verifies with the new kinds of entry in it.
         assert!(zhucun_server::audit::verify(&app.state.store)
             .await
