@@ -129,7 +129,16 @@ async fn fresh(
         return reopen(state, org, person, month, now, kept, basis).await;
     }
     let closed = closed(state, &key, loaded).await?;
-    let mut report = person_report_with(state, org, person, month, now, loaded).await?;
+    let mut report = match &closed {
+        // Closed, with nothing kept (a rebuild, or someone the close did not reach): as the
+        // month stood when it closed. Read apart from the request's other months, whose
+        // records run up to now.
+        Some(c) => {
+            let mut apart = Loaded::default();
+            person_report_as_of(state, org, person, month, c.closed_at, now, &mut apart).await?
+        }
+        None => person_report_with(state, org, person, month, now, loaded).await?,
+    };
     state.metrics.count_verdict(outcome);
     report.standing = match &closed {
         Some(c) => MonthStanding {

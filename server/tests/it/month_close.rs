@@ -270,6 +270,16 @@ async fn a_final_month_keeps_its_verdicts_through_a_rules_change_a_provisional_o
         let november = report(&state, fx.township, fx.leader1, Period::month(2026, 11)).await;
         assert_eq!(november.catalogue_version, "county-2026.2");
         assert_eq!(required(&november, "R-212"), 10);
+        // A rebuild from the records gives the final month as it stood when it closed.
+        zhucun_server::verdicts::rebuild(&state, |_, _| {})
+            .await
+            .unwrap();
+        let rebuilt = report(&state, fx.township, fx.leader1, september()).await;
+        assert_eq!(rebuilt.standing.state, MonthState::Final);
+        assert_eq!(rebuilt.standing.since, Some(at(2026, 10, 6, 9)));
+        assert_eq!(rebuilt.evaluated_at, at(2026, 10, 6, 9));
+        assert_eq!(rebuilt.catalogue_version, "default-2026.1");
+        assert_eq!(outcomes(&rebuilt), outcomes(&closed));
         store.close().await;
         db.cleanup().await;
     }
