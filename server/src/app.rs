@@ -22,8 +22,10 @@ pub struct AppInner {
     pub policy_basis: String,
     /// Wakes the worker that re-evaluates queued verdicts.
     pub verdict_work: tokio::sync::Notify,
-    /// Held while a final month is re-opened for a person, so that two re-evaluations of the
-    /// same late records (a read's and the worker's) write one audit entry, not two.
+    /// Held while a final month is re-opened for a person, so that a read and the worker do
+    /// not both re-evaluate the same late records; across servers the kept verdict is replaced
+    /// only if unchanged since read, and only the server that replaced it writes the audit
+    /// entry.
     pub reopening: tokio::sync::Mutex<()>,
     pub config: Config,
     pub store: AnyStore,

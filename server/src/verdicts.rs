@@ -216,7 +216,20 @@ async fn reopen(
         grace_date: kept.report.standing.grace_date,
         since: Some(now),
     };
-    keep(state, person, &key, after.clone(), now, basis.to_string()).await?;
+    let reopened = KeptVerdict {
+        report: after.clone(),
+        evaluated_at: now,
+        basis: basis.to_string(),
+    };
+    if !state
+        .store
+        .replace_kept_verdict(person, &key, &reopened, kept.evaluated_at)
+        .await?
+    {
+        // Another server re-opened it first, and wrote the audit entry: serve what it kept.
+        let theirs = state.store.kept_verdict(person, &key).await?;
+        return Ok(theirs.map_or(after, |k| k.report));
+    }
     let township = org.person(person).map(|p| p.township_id);
     let detail = serde_json::json!({
         "person": person,

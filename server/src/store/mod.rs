@@ -362,6 +362,15 @@ pub trait Store: Send + Sync + 'static {
         month: &str,
         kept: &KeptVerdict,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Replaces a kept verdict only if it is still the one evaluated at `was` (answers whether
+    /// it did): of two servers re-opening the same person-month, one writes.
+    fn replace_kept_verdict(
+        &self,
+        person: PersonId,
+        month: &str,
+        kept: &KeptVerdict,
+        was: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// Every person with records, with each month from their first record's to their last's.
     fn recorded_months(&self) -> impl Future<Output = StoreResult<Vec<(PersonId, String)>>> + Send;
     /// Forgets every kept verdict (they are rebuilt from the records).
@@ -648,6 +657,15 @@ impl Store for AnyStore {
     }
     async fn keep_verdict(&self, p: PersonId, month: &str, kept: &KeptVerdict) -> StoreResult<()> {
         dispatch!(self, keep_verdict(p, month, kept))
+    }
+    async fn replace_kept_verdict(
+        &self,
+        p: PersonId,
+        month: &str,
+        kept: &KeptVerdict,
+        was: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        dispatch!(self, replace_kept_verdict(p, month, kept, was))
     }
     async fn recorded_months(&self) -> StoreResult<Vec<(PersonId, String)>> {
         dispatch!(self, recorded_months())

@@ -843,6 +843,19 @@ macro_rules! impl_sql_store {
                     Ok(())
                 }
 
+                async fn replace_kept_verdict(
+                    &self, p: PersonId, month: &str, k: &KeptVerdict, was: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    let done = sqlx::query(
+                        "UPDATE kept_verdicts SET report = $3, evaluated_at = $4, basis = $5 \
+                         WHERE person_id = $1 AND month = $2 AND evaluated_at = $6",
+                    )
+                    .bind(p.to_string()).bind(month).bind(Json(&k.report)).bind(k.evaluated_at).bind(&k.basis)
+                    .bind(was)
+                    .execute(&self.write).await?;
+                    Ok(done.rows_affected() == 1)
+                }
+
                 async fn recorded_months(&self) -> StoreResult<Vec<(PersonId, String)>> {
                     let rows = sqlx::query(
                         "SELECT person_id, MIN(captured_at) AS first, MAX(captured_at) AS last \

@@ -178,6 +178,27 @@ async fn a_final_month_keeps_its_verdicts_through_a_rules_change_a_provisional_o
             .unwrap()
             .unwrap();
         assert_eq!(kept.report.standing.state, MonthState::Final);
+        // Of two servers re-opening a person-month, the second finds it changed and writes
+        // nothing.
+        let mut theirs = kept.clone();
+        theirs.evaluated_at = at(2026, 10, 6, 10);
+        theirs.report.standing.state = MonthState::Reopened;
+        assert!(store
+            .replace_kept_verdict(fx.cadre2, "2026-09", &theirs, kept.evaluated_at)
+            .await
+            .unwrap());
+        let mut mine = kept.clone();
+        mine.evaluated_at = at(2026, 10, 6, 11);
+        assert!(!store
+            .replace_kept_verdict(fx.cadre2, "2026-09", &mine, kept.evaluated_at)
+            .await
+            .unwrap());
+        let now_kept = store
+            .kept_verdict(fx.cadre2, "2026-09")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(now_kept, theirs);
         let october_before = report(&state, fx.township, fx.leader1, Period::month(2026, 10)).await;
         assert_eq!(october_before.standing.state, MonthState::Provisional);
         assert_eq!(required(&october_before, "R-212"), 6);
