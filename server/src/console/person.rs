@@ -41,7 +41,9 @@ const DISPLAY_TOLERANCE_M: f64 = 3.0;
 #[derive(Debug, Default, Deserialize)]
 pub struct PersonQuery {
     month: Option<String>,
+    /// The day the map shows, or the first of a range ending on `to`.
     day: Option<NaiveDate>,
+    to: Option<NaiveDate>,
 }
 
 /// What the records of a span of days say, read once for the page and the map alike.
@@ -148,7 +150,7 @@ pub async fn page(
             "月份须为 YYYY-MM 格式，例如 2026-11。",
         );
     };
-    match person_month(&state, &viewer, id, month, q.day).await {
+    match person_month(&state, &viewer, id, month, q.day, q.to).await {
         Ok((title, body)) => document(&title, Some(&viewer), body).into_response(),
         Err(ApiError::Forbidden) => refusal(StatusCode::FORBIDDEN, "此人不在您的管辖范围内。"),
         Err(ApiError::NotFound(_)) => refusal(StatusCode::NOT_FOUND, "没有这个人员。"),
@@ -162,6 +164,7 @@ async fn person_month(
     id: PersonId,
     month: Period,
     day: Option<NaiveDate>,
+    to: Option<NaiveDate>,
 ) -> crate::ApiResult<(String, Markup)> {
     let now = state.clock.now();
     let (first, last) = (month.first_day(), month.last_day());
@@ -187,6 +190,13 @@ async fn person_month(
     let shown_day = day
         .filter(|d| *d >= first && *d <= last)
         .or_else(|| days.keys().next_back().copied());
+    // A range within the month, from the shown day.
+    let range_end = shown_day.and_then(|d| to.filter(|t| *t > d).map(|t| t.min(last)));
+    let shown: Vec<NaiveDate> = match (shown_day, range_end) {
+        (Some(d), Some(t)) => d.iter_days().take_while(|x| *x <= t).collect(),
+        (Some(d), None) => vec![d],
+        _ => Vec::new(),
+    };
     let month_s = month.to_string();
     let prev = Period::month(
         (first - Duration::days(1)).year(),
@@ -224,7 +234,11 @@ async fn person_month(
             }
             section.layout {
                 div {
-                    h2 { "轨迹" @if let Some(d) = shown_day { " · " (d.to_string()) } }
+                    h2 { "轨迹"
+                        @if let (Some(a), Some(b)) = (shown.first(), shown.last()) {
+                            " · " (a.to_string()) @if a != b { " 至 " (b.to_string()) }
+                        }
+                    }
                     p.days.no-print {
                         @for (d, (fixes, presence)) in &days {
                             a href=(format!("{base}?month={month_s}&day={d}"))
@@ -235,10 +249,19 @@ async fn person_month(
                             " "
                         }
                         @if days.is_empty() { "本月没有轨迹记录。" }
+                        @if let Some(d) = shown_day {
+                            " · "
+                            a href=(format!("{base}?month={month_s}&day={first}&to={last}")) { "整月" }
+                            " · "
+                            a href=(format!("{base}?month={month_s}&day={d}&to={}", (d + Duration::days(6)).min(last))) { "自此 7 天" }
+                        }
                     }
-                    @if let Some(d) = shown_day {
-                        div #map .map data-src=(format!("{base}/map?from={d}&to={d}")) {}
-                        (timeline(&f.stays, d, &org))
+                    @if let (Some(a), Some(b)) = (shown.first(), shown.last()) {
+                        div #map .map data-src=(format!("{base}/map?from={a}&to={b}")) {}
+                        @for d in &shown {
+                            @if shown.len() > 1 { p.small { (d.to_string()) } }
+                            (timeline(&f.stays, *d, &org))
+                        }
                     }
                 }
                 div {

@@ -1,8 +1,9 @@
 //! The review console in a real browser (Debian's chromium, driven by playwright-core from the
 //! npm registry; `.ci/run` installs both): the demo county served over loopback, and the
 //! scenario in `server/console/tests/browser.mjs` — a team leader opens a cadre's month and a
-//! day's map; a supervisor finds a visit not confirmed and sees it leave the verdicts; a cadre
-//! is refused another township's person-month. The screenshots it takes are the README's.
+//! day's map; a supervisor finds a visit not confirmed and sees it leave the verdicts; the
+//! office imports a households file with a bad row (named; nothing changes), then a good one; a
+//! cadre is refused another township's person-month. The screenshots it takes are the README's.
 
 use chrono::{Datelike, Duration, Utc};
 use reqwest::StatusCode;
@@ -162,6 +163,8 @@ async fn the_console_works_in_a_real_browser() {
         "record": item["records"][0],
         "visit_person": item["person_id"],
         "cadre_login": "duiyuan1",
+        "office": "admin",
+        "township": demo.township.id,
         "foreign_person": foreign.id,
     });
     let shots = std::env::var_os("ZHUCUN_SCREENSHOTS")

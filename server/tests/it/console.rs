@@ -10,6 +10,11 @@ use serde_json::Value;
 use zhucun_shared::ids::PersonId;
 use zhucun_shared::period::local_date;
 
+fn month_first(d: chrono::NaiveDate) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    d.with_day(1).unwrap()
+}
+
 /// A browser of one: no redirects followed, cookies carried by hand.
 struct Browser<'a> {
     app: &'a TestApp,
@@ -283,6 +288,20 @@ async fn pages_show_only_what_the_viewer_may_see() {
             .await;
         assert_eq!(s, StatusCode::OK);
         assert!(page.contains("各项考核") && page.contains("data-src"));
+        // A range of days: one map over the range.
+        let (s, _, page) = leader
+            .get(&format!(
+                "/console/people/{}?month={month}&day={}&to={}",
+                fx.cadre1,
+                month_first(day),
+                day
+            ))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            page.contains(&format!("map?from={}&amp;to={day}", month_first(day))),
+            "the map spans the range"
+        );
         let (s, _, json) = leader
             .get(&format!(
                 "/console/people/{}/map?from={day}&to={day}",
