@@ -38,11 +38,11 @@ pub fn roles_zh(roles: &[Role]) -> String {
 pub type Reports = HashMap<PersonId, PersonReport>;
 
 /// The rule of `role` whose check `is` selects (a catalogue may hold none).
-pub fn rule_for<'c>(
-    catalogue: &'c Catalogue,
+pub fn rule_for(
+    catalogue: &Catalogue,
     role: Role,
     is: impl Fn(&Check) -> bool,
-) -> Option<&'c RuleDef> {
+) -> Option<&RuleDef> {
     catalogue
         .rules
         .iter()

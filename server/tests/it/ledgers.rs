@@ -289,7 +289,7 @@ async fn attendance_days_are_the_verdicts_days(demo: &Demo, token: &str) {
         sheet.text(0, 0)
     );
     assert!(sheet.text(1, 0).contains(&demo.month.label_zh()));
-    let days = (demo.month.last_day().day()) as u32;
+    let days = demo.month.last_day().day();
     assert_eq!(
         sheet.row(2)[..4],
         ["序号", "姓名", "职务", "1"].map(String::from)
