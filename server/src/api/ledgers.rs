@@ -71,29 +71,7 @@ pub async fn ledger(
             Format::from_name(f).ok_or_else(|| ApiError::invalid("format", "须为 xlsx 或 csv"))?
         }
     };
-    let now = state.clock.now();
-    let today = local_date(now);
-    let (ledger, org, township) = resolve(&state, &caller, kind, &q, today).await?;
-    let access = caller.access(&state, today).await?;
-    let (from, to) = span(&ledger);
-    let whole = access.whole_townships().any(|t| t == township.id);
-    let allowed = match ledger {
-        Ledger::FiveOnes { .. } | Ledger::Compliance { .. } => whole,
-        Ledger::WorkLog { person, .. } | Ledger::PairingLedger { person, .. } => {
-            sees(&access, &org, person, from, to)
-        }
-        Ledger::LiaisonLedger { .. } | Ledger::Attendance { .. } => {
-            let people = ledger.people(&org, &township);
-            whole
-                || (!people.is_empty() && people.iter().all(|p| sees(&access, &org, *p, from, to)))
-        }
-    };
-    if !allowed {
-        return Err(ApiError::Forbidden);
-    }
-    let doc = ledgers::generate(&state, org, &township, ledger, now)
-        .await
-        .map_err(ledger_error)?;
+    let doc = authorized_document(&state, &caller, kind, &q).await?;
     let name = ledgers::file_name(&doc, format);
     // Laying out a workbook is CPU work: off the async threads.
     let bytes = tokio::task::spawn_blocking(move || ledgers::render(&doc, kind, format))
@@ -111,6 +89,52 @@ pub async fn ledger(
         bytes,
     )
         .into_response())
+}
+
+/// The document `kind` for the scope and period of `q`, generated, if the caller may see all
+/// it shows: 404 for an unknown village, person or township, 403 outside the caller's
+/// jurisdiction, 422 naming a missing or malformed parameter. The API's download and the
+/// console's print view both come here.
+pub async fn authorized_document(
+    state: &AppState,
+    caller: &Caller,
+    kind: DocumentKind,
+    q: &LedgerQuery,
+) -> ApiResult<ledgers::Document> {
+    let now = state.clock.now();
+    let today = local_date(now);
+    let (ledger, org, township) = resolve(state, caller, kind, q, today).await?;
+    let access = caller.access(state, today).await?;
+    if !may_see(&access, &org, &township, &ledger) {
+        return Err(ApiError::Forbidden);
+    }
+    let doc = ledgers::generate(state, org, &township, ledger, now)
+        .await
+        .map_err(ledger_error)?;
+    Ok(doc)
+}
+
+/// Whether `access` may see the whole of `ledger`: a township's tables only by those who see
+/// the township whole; a person's by those who see the person over the period; a village's
+/// by those who see the township whole or everyone it shows.
+pub fn may_see(
+    access: &zhucun_shared::org::Access,
+    org: &Org,
+    township: &Township,
+    ledger: &Ledger,
+) -> bool {
+    let (from, to) = span(ledger);
+    let whole = access.whole_townships().any(|t| t == township.id);
+    match *ledger {
+        Ledger::FiveOnes { .. } | Ledger::Compliance { .. } => whole,
+        Ledger::WorkLog { person, .. } | Ledger::PairingLedger { person, .. } => {
+            sees(access, org, person, from, to)
+        }
+        Ledger::LiaisonLedger { .. } | Ledger::Attendance { .. } => {
+            let people = ledger.people(org, township);
+            whole || (!people.is_empty() && people.iter().all(|p| sees(access, org, *p, from, to)))
+        }
+    }
 }
 
 fn ledger_error(e: ledgers::LedgerError) -> ApiError {

@@ -6,6 +6,7 @@
 mod admin;
 mod admin_import;
 mod assets;
+mod ledgers;
 pub mod map;
 mod overview;
 pub mod page;
@@ -32,6 +33,8 @@ pub fn router(state: AppState) -> Router {
         .route("/console/people/{id}", get(person::page))
         .route("/console/people/{id}/map", get(person::map_data))
         .route("/console/photos/{sha256}", get(person::photo))
+        .route("/console/ledgers", get(ledgers::index))
+        .route("/console/ledgers/{document}", get(ledgers::show))
         .route("/console/spot-checks", get(spot_checks::queue_page))
         .route("/console/spot-checks/item", get(spot_checks::item_page))
         .route("/console/spot-checks/findings", post(spot_checks::record))

@@ -25,6 +25,7 @@ pub fn document(title: &str, viewer: Option<&Viewer>, body: Markup) -> Html<Stri
                 a.brand href="/console/" { "驻村核验" }
                 nav {
                     a href="/console/" { "总览" }
+                    a href="/console/ledgers" { "台账" }
                     @if checker { a href="/console/spot-checks" { "抽查" } }
                     @if office { a href="/console/admin" { "管理" } }
                 }

@@ -396,3 +396,93 @@ async fn console_files_are_served_and_unknown_ones_are_not() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn ledgers_print_and_download_within_the_viewers_jurisdiction() {
+    on_each_backend(async |app: &TestApp| {
+        let fx = app.fx.clone();
+        let month = local_date(Utc::now()).format("%Y-%m").to_string();
+        let mut leader = Browser::new(app);
+        leader.sign_in(fx.leader1).await;
+        let (s, _, page) = leader.get(&format!("/console/ledgers?month={month}")).await;
+        assert_eq!(s, StatusCode::OK);
+        // Their own village's attendance and their team member's log; not the other team's,
+        // and not the township's tables, which only those who see it whole may open.
+        assert!(
+            page.contains(&format!("attendance?village={}", fx.v1)),
+            "{page}"
+        );
+        assert!(page.contains(&format!("work-log?person={}", fx.cadre1)));
+        assert!(!page.contains(&format!("village={}", fx.v2)));
+        assert!(!page.contains(&format!("work-log?person={}", fx.cadre2)));
+        assert!(!page.contains("data-document=\"compliance\""));
+
+        // The print view: the document's title, its header rows in a repeating thead.
+        let (s, _, page) = leader
+            .get(&format!(
+                "/console/ledgers/attendance?village={}&month={month}",
+                fx.v1
+            ))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            page.contains("考勤表") && page.contains("<thead>"),
+            "{page}"
+        );
+        // The same document as a file.
+        let (s, h, _) = leader
+            .get(&format!(
+                "/console/ledgers/attendance?village={}&month={month}&format=xlsx",
+                fx.v1
+            ))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(h["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("spreadsheetml"));
+        // Another team's, the township's, an unknown kind.
+        for (path, want) in [
+            (
+                format!("attendance?village={}&month={month}", fx.v2),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                format!("work-log?person={}&month={month}", fx.cadre2),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                format!("compliance?township={}&period={month}", fx.township),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                format!("work-log?person={}&month={month}&format=csv", fx.outsider),
+                StatusCode::FORBIDDEN,
+            ),
+            ("no-such-thing".to_string(), StatusCode::NOT_FOUND),
+            (
+                format!("attendance?village=x&month={month}"),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+        ] {
+            let (s, _, _) = leader.get(&format!("/console/ledgers/{path}")).await;
+            assert_eq!(s, want, "{path}");
+        }
+        // The supervisor sees the township's tables.
+        let mut supervisor = Browser::new(app);
+        supervisor.sign_in(fx.supervisor).await;
+        let (_, _, page) = supervisor
+            .get(&format!("/console/ledgers?month={month}"))
+            .await;
+        assert!(page.contains("data-document=\"compliance\""));
+        let (s, _, page) = supervisor
+            .get(&format!(
+                "/console/ledgers/compliance?township={}&period={month}",
+                fx.township
+            ))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(page.contains("考核汇总表"), "{page}");
+    })
+    .await;
+}

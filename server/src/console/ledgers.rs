@@ -1,0 +1,299 @@
+//! 台账 in the console: every document the viewer may see for a month (each village's
+//! 领导挂联工作月台账 and 考勤表, each person's 工作日志 and 结对帮扶台账, the township's 五个一
+//! 登记表 and 考核汇总表), each as a print view (A4, header rows repeated on every page; a
+//! browser prints it to PDF) and as XLSX or CSV — the same documents, and the same
+//! jurisdiction, as `GET /api/v1/ledgers/{document}`. A 工作日志's print view carries the
+//! month's visit photos as thumbnails.
+
+use super::page::{document, refusal};
+use super::session::Viewer;
+use crate::api::extract::{ApiPath, ApiQuery};
+use crate::api::ledgers::{authorized_document, may_see, LedgerQuery};
+use crate::api::reports::{month_param, townships_in_reach};
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::ledgers::{self, Cell, DocumentKind, Ledger};
+use crate::store::Store;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
+use serde::Deserialize;
+use zhucun_shared::period::{day_end, day_start, local_date, local_time, Period, PeriodKind};
+use zhucun_shared::record::RecordBody;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct IndexQuery {
+    month: Option<String>,
+}
+
+/// The query string that asks for `ledger`.
+fn scope_query(ledger: &Ledger) -> String {
+    match *ledger {
+        Ledger::LiaisonLedger { village, month } | Ledger::Attendance { village, month } => {
+            format!("village={village}&month={month}")
+        }
+        Ledger::WorkLog { person, month } | Ledger::PairingLedger { person, month } => {
+            format!("person={person}&month={month}")
+        }
+        Ledger::FiveOnes { township, date } => format!("township={township}&date={date}"),
+        Ledger::Compliance { township, period } => format!("township={township}&period={period}"),
+    }
+}
+
+/// Every document of the month the viewer may see, by township.
+pub async fn index(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(q): Query<IndexQuery>,
+) -> Response {
+    let now = state.clock.now();
+    let Ok(month) = month_param(q.month.as_deref().filter(|m| !m.is_empty()), now) else {
+        return refusal(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "月份须为 YYYY-MM 格式，例如 2026-11。",
+        );
+    };
+    let today = local_date(now);
+    let listing = async {
+        let access = viewer.caller.access(&state, today).await?;
+        let townships = state.store.townships().await?;
+        let mut sections = Vec::new();
+        for t in townships_in_reach(&access, &viewer.caller) {
+            let Some(township) = townships.iter().find(|x| x.id == t) else {
+                continue;
+            };
+            let org = state.store.township_org(t).await?;
+            let mut rows = Vec::new();
+            for l in ledgers::township_ledgers(&org, township, None, month, today) {
+                if !may_see(&access, &org, township, &l) {
+                    continue;
+                }
+                let subject = match l {
+                    Ledger::LiaisonLedger { village, .. } | Ledger::Attendance { village, .. } => {
+                        org.village(village)
+                            .map_or_else(String::new, |v| v.name.clone())
+                    }
+                    Ledger::WorkLog { person, .. } | Ledger::PairingLedger { person, .. } => org
+                        .person(person)
+                        .map_or_else(String::new, |p| p.name.clone()),
+                    Ledger::FiveOnes { date, .. } => format!("{} 在岗", date),
+                    Ledger::Compliance { period, .. } => period.to_string(),
+                };
+                rows.push((l, subject));
+            }
+            // The compliance table for the quarter and the year too (季度考核).
+            if access.whole_townships().any(|x| x == t) {
+                let first = month.first_day();
+                for period in [PeriodKind::Quarter, PeriodKind::Year]
+                    .into_iter()
+                    .filter_map(|k| Period::containing(k, first))
+                {
+                    rows.push((
+                        Ledger::Compliance {
+                            township: t,
+                            period,
+                        },
+                        period.to_string(),
+                    ));
+                }
+            }
+            sections.push((township.clone(), rows));
+        }
+        Ok::<_, ApiError>(sections)
+    };
+    let sections = match listing.await {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    let month_s = month.to_string();
+    let body = html! {
+        main.ledgers {
+            h1 { "台账 · " (month_s) }
+            form.filters method="get" action="/console/ledgers" {
+                label { "月份" input type="month" name="month" value=(month_s); }
+                button type="submit" { "查看" }
+            }
+            p { "由记录生成，不需手填：打印预览可由浏览器存为 PDF；亦可下载 Excel（XLSX）或 CSV。" }
+            @for (township, rows) in &sections {
+                h2 { (township.county) " " (township.name) }
+                @if rows.is_empty() { p { "没有您可查看的台账。" } }
+                @else {
+                    table.ledger-list {
+                        thead { tr { th { "文书" } th { "对象" } th { "打印预览" } th { "下载" } } }
+                        tbody {
+                            @for (l, subject) in rows {
+                                @let kind = l.kind();
+                                @let url = format!("/console/ledgers/{}?{}", kind.slug(), scope_query(l));
+                                tr data-document=(kind.slug()) {
+                                    td { (kind.label_zh()) }
+                                    td { (subject) }
+                                    td { a href=(url) { "打印预览" } }
+                                    td { a href=(format!("{url}&format=xlsx")) { "XLSX" } " · " a href=(format!("{url}&format=csv")) { "CSV" } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    document("台账", Some(&viewer), body).into_response()
+}
+
+fn cell(c: &Cell) -> Markup {
+    match c {
+        Cell::Number(_) => html! { td.num { (c.as_text()) } },
+        _ => html! { td { (c.as_text()) } },
+    }
+}
+
+/// A document's print view, or its file with `format=xlsx|csv`.
+pub async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Query(q): Query<LedgerQuery>,
+) -> Response {
+    if q.format.is_some() {
+        return match crate::api::ledgers::ledger(
+            State(state),
+            viewer.caller,
+            ApiPath(slug),
+            ApiQuery(q),
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(e) => refused(e),
+        };
+    }
+    let Some(kind) = DocumentKind::from_slug(&slug) else {
+        return refusal(StatusCode::NOT_FOUND, "没有这种文书。");
+    };
+    let doc = match authorized_document(&state, &viewer.caller, kind, &q).await {
+        Ok(d) => d,
+        Err(e) => return refused(e),
+    };
+    let photos = if kind == DocumentKind::WorkLog {
+        match work_log_photos(&state, &q).await {
+            Ok(p) => p,
+            Err(e) => return e.into_response(),
+        }
+    } else {
+        Vec::new()
+    };
+    let columns = doc.header_rows.first().map_or(1, Vec::len);
+    let body = html! {
+        main class=(if doc.landscape { "print-view landscape" } else { "print-view" }) {
+            p.no-print {
+                a href="/console/ledgers" { "‹ 台账" }
+                " · 用浏览器的“打印”存为 PDF（A4" @if doc.landscape { "横向" } "）· "
+                a href=(format!("?{}&format=xlsx", query_without_format(&q))) { "下载 XLSX" }
+            }
+            h1.doc-title { (doc.title) }
+            p.doc-meta { span { (doc.unit) } span { "期间：" (doc.period) } }
+            table.doc {
+                thead {
+                    @for row in &doc.header_rows { tr { @for h in row { th { (h) } } } }
+                }
+                tbody {
+                    @for row in &doc.rows { tr { @for c in row { (cell(c)) } } }
+                    @if doc.rows.is_empty() { tr { td colspan=(columns) { "（本期无记录）" } } }
+                }
+                @if !doc.totals.is_empty() {
+                    tfoot { @for row in &doc.totals { tr { @for c in row { (cell(c)) } } } }
+                }
+            }
+            @for n in &doc.notes { p.doc-note { (n) } }
+            @if !photos.is_empty() {
+                h2 { "走访照片" }
+                div.photo-strip {
+                    @for (when, household, sha) in &photos {
+                        figure {
+                            img.thumb src=(format!("/console/photos/{sha}")) alt=(household);
+                            figcaption { (when) " " (household) }
+                        }
+                    }
+                }
+            }
+            p.signatures { @for s in &doc.signatures { span { (s) "：" span.blank {} } } }
+        }
+    };
+    document(&doc.title, Some(&viewer), body).into_response()
+}
+
+fn query_without_format(q: &LedgerQuery) -> String {
+    let mut pairs = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [
+        ("village", &q.village),
+        ("person", &q.person),
+        ("township", &q.township),
+        ("month", &q.month),
+        ("period", &q.period),
+        ("date", &q.date),
+    ] {
+        if let Some(v) = v {
+            pairs.append_pair(k, v);
+        }
+    }
+    pairs.finish()
+}
+
+fn refused(e: ApiError) -> Response {
+    match e {
+        ApiError::Forbidden => refusal(StatusCode::FORBIDDEN, "此文书涉及您管辖范围以外的人员。"),
+        ApiError::NotFound(what) => refusal(StatusCode::NOT_FOUND, &format!("未找到：{what}。")),
+        ApiError::Invalid { field, message } => refusal(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("参数 {field}：{message}"),
+        ),
+        other => other.into_response(),
+    }
+}
+
+/// The month's visit photos of a work log's person (already authorised): (time, household,
+/// file).
+async fn work_log_photos(
+    state: &AppState,
+    q: &LedgerQuery,
+) -> Result<Vec<(String, String, String)>, ApiError> {
+    let (Some(Ok(person)), Ok(month)) = (
+        q.person.as_deref().map(str::parse),
+        month_param(q.month.as_deref(), state.clock.now()),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let Some(target) = state.store.person(person).await? else {
+        return Ok(Vec::new());
+    };
+    let org = state.store.township_org(target.township_id).await?;
+    let records = state
+        .store
+        .records_of(
+            person,
+            day_start(month.first_day()),
+            day_end(month.last_day()),
+        )
+        .await?;
+    let visits = zhucun_shared::visits::assemble_visits(
+        records
+            .iter()
+            .filter(|r| !matches!(r.body, RecordBody::Retraction { .. })),
+    );
+    Ok(visits
+        .iter()
+        .flat_map(|v| {
+            let household = org
+                .household(v.household_id)
+                .map_or_else(|| "未登记农户".to_string(), |h| h.head_name.clone());
+            v.photos.iter().map(move |p| {
+                (
+                    local_time(p.taken_at).format("%m-%d %H:%M").to_string(),
+                    household.clone(),
+                    p.sha256.clone(),
+                )
+            })
+        })
+        .collect())
+}
