@@ -59,6 +59,8 @@ pub enum AuditKind {
     PairingEnded,
     /// A household's name, categories, members or position changed by the office.
     HouseholdChanged,
+    /// A village's monthly ledger (领导挂联工作月台账) confirmed, forwarded or received.
+    LedgerStep,
 }
 
 impl AuditKind {
@@ -88,6 +90,7 @@ impl AuditKind {
             AuditKind::PairingAdded => "pairing_added",
             AuditKind::PairingEnded => "pairing_ended",
             AuditKind::HouseholdChanged => "household_changed",
+            AuditKind::LedgerStep => "ledger_step",
         }
     }
 }
@@ -107,7 +110,7 @@ pub struct AuditEntryView {
     /// user_added, password_reset, user_disabled, user_enabled, import, rules_set,
     /// rules_reset, calendar_set, calendar_reset, finding, verdicts_rebuilt, month_closed,
     /// month_reopened, posting_added, posting_ended, pairing_added, pairing_ended,
-    /// household_changed.
+    /// household_changed, ledger_step.
     pub kind: String,
     /// What it was done to: a username, a session or device id, a record id, a file.
     pub subject: String,

@@ -48,6 +48,8 @@ pub mod paths {
     pub const FINDINGS: &str = "/api/v1/findings";
     /// A generated ledger (台账) as XLSX or CSV: `{document}` is its kind (`attendance`, …).
     pub const LEDGER: &str = "/api/v1/ledgers/{document}";
+    /// The submission chain of a village's monthly ledger: its steps, and taking one.
+    pub const LEDGER_SUBMISSIONS: &str = "/api/v1/ledger-submissions";
 
     /// Every path above.
     pub const ALL: &[&str] = &[
@@ -70,6 +72,7 @@ pub mod paths {
         SPOT_CHECKS,
         FINDINGS,
         LEDGER,
+        LEDGER_SUBMISSIONS,
     ];
 
     /// The path with its `{…}` parameter replaced by `value`.

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod extract;
 pub mod findings;
+pub mod ledger_submissions;
 pub mod ledgers;
 pub mod photos;
 pub mod reports;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .merge(findings::router(state.clone()))
         .merge(audit::router(state.clone()))
         .merge(ledgers::router(state.clone()))
+        .merge(ledger_submissions::router(state.clone()))
         .merge(ops_router(state.clone()))
         .merge(crate::console::router(state.clone()))
         .fallback(|| async { ApiError::NotFound("接口") })
@@ -250,6 +252,8 @@ impl utoipa::Modify for Refusals {
         findings::record,
         audit::audit,
         ledgers::ledger,
+        ledger_submissions::steps,
+        ledger_submissions::take_step,
     ),
     modifiers(&BearerAuth, &Refusals),
     tags(

@@ -14,6 +14,7 @@ pub mod labels;
 pub mod liaison_ledger;
 pub mod month_work;
 pub mod pairing_ledger;
+pub mod submission;
 pub mod work_log;
 pub mod xlsx;
 

@@ -60,6 +60,11 @@ const SQLITE: Files = &[
         "policy versions",
         include_str!("../../migrations/sqlite/20261209000000_policy_versions.sql"),
     ),
+    (
+        20261210000000,
+        "ledger submissions",
+        include_str!("../../migrations/sqlite/20261210000000_ledger_submissions.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -112,6 +117,11 @@ const POSTGRES: Files = &[
         20261209000000,
         "policy versions",
         include_str!("../../migrations/postgres/20261209000000_policy_versions.sql"),
+    ),
+    (
+        20261210000000,
+        "ledger submissions",
+        include_str!("../../migrations/postgres/20261210000000_ledger_submissions.sql"),
     ),
 ];
 

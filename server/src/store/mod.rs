@@ -108,6 +108,20 @@ pub struct ClosedMonth {
     pub policy: String,
 }
 
+/// A step of a village's monthly ledger up the submission chain (see
+/// [`crate::ledgers::submission`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LedgerStepRow {
+    pub village_id: VillageId,
+    /// `YYYY-MM`.
+    pub month: String,
+    /// `confirmed`, `forwarded` or `received`.
+    pub step: String,
+    pub person_id: PersonId,
+    pub at: DateTime<Utc>,
+    pub remarks: String,
+}
+
 /// A version of the rules or the calendar, in force from its day.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PolicyVersionRow {
@@ -382,6 +396,17 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<Option<ClosedMonth>>> + Send;
     /// Records a month's close; answers false, changing nothing, when it was closed already.
     fn close_month(&self, closed: &ClosedMonth) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// Writes a step of a village's monthly ledger; false when that step was taken already.
+    fn put_ledger_step(
+        &self,
+        step: &LedgerStepRow,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// The steps taken for a village's month, in the order taken.
+    fn ledger_steps(
+        &self,
+        village: VillageId,
+        month: &str,
+    ) -> impl Future<Output = StoreResult<Vec<LedgerStepRow>>> + Send;
     /// The latest month closed (`YYYY-MM`), if any.
     fn last_closed_month(&self) -> impl Future<Output = StoreResult<Option<String>>> + Send;
     /// Keeps a version of the rules or calendar (its `id` is ignored); answers its id.
@@ -672,6 +697,16 @@ impl Store for AnyStore {
     }
     async fn clear_kept_verdicts(&self) -> StoreResult<()> {
         dispatch!(self, clear_kept_verdicts())
+    }
+    async fn put_ledger_step(&self, step: &LedgerStepRow) -> StoreResult<bool> {
+        dispatch!(self, put_ledger_step(step))
+    }
+    async fn ledger_steps(
+        &self,
+        village: VillageId,
+        month: &str,
+    ) -> StoreResult<Vec<LedgerStepRow>> {
+        dispatch!(self, ledger_steps(village, month))
     }
     async fn closed_month(&self, month: &str) -> StoreResult<Option<ClosedMonth>> {
         dispatch!(self, closed_month(month))

@@ -40,7 +40,7 @@ macro_rules! impl_sql_store {
             use std::collections::HashMap;
             use $crate::store::sql::{constraint, parse, FIX_KINDS_SQL};
             use $crate::store::{
-                AuditEntry, AuditScope, ClosedMonth, DeviceRow, PolicyVersionRow, FileRow, IncomingRecord, KeptVerdict, Org, PushOutcome, QueuedMonth,
+                AuditEntry, AuditScope, ClosedMonth, DeviceRow, LedgerStepRow, PolicyVersionRow, FileRow, IncomingRecord, KeptVerdict, Org, PushOutcome, QueuedMonth,
                 NewAuditEntry, SessionRow, Store, StoreError, StoreResult, ThrottleRow, UserRow,
             };
             use zhucun_shared::ids::*;
@@ -897,6 +897,40 @@ macro_rules! impl_sql_store {
                     .bind(&c.month).bind(c.closed_at).bind(c.grace_date).bind(&c.policy)
                     .execute(&self.write).await?;
                     Ok(done.rows_affected() == 1)
+                }
+
+                async fn put_ledger_step(&self, l: &LedgerStepRow) -> StoreResult<bool> {
+                    let done = sqlx::query(
+                        "INSERT INTO ledger_submissions (village_id, month, step, person_id, at, remarks) \
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (village_id, month, step) DO NOTHING",
+                    )
+                    .bind(l.village_id.to_string()).bind(&l.month).bind(&l.step)
+                    .bind(l.person_id.to_string()).bind(l.at).bind(&l.remarks)
+                    .execute(&self.write).await?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn ledger_steps(&self, village: VillageId, month: &str) -> StoreResult<Vec<LedgerStepRow>> {
+                    sqlx::query(
+                        "SELECT village_id, month, step, person_id, at, remarks FROM ledger_submissions \
+                         WHERE village_id = $1 AND month = $2 ORDER BY at, step",
+                    )
+                    .bind(village.to_string()).bind(month)
+                    .fetch_all(&self.read).await?
+                    .into_iter()
+                    .map(|r| {
+                        let village: String = r.try_get("village_id")?;
+                        let person: String = r.try_get("person_id")?;
+                        Ok(LedgerStepRow {
+                            village_id: parse("ledger_submissions.village_id", &village)?,
+                            month: r.try_get("month")?,
+                            step: r.try_get("step")?,
+                            person_id: parse("ledger_submissions.person_id", &person)?,
+                            at: r.try_get("at")?,
+                            remarks: r.try_get("remarks")?,
+                        })
+                    })
+                    .collect()
                 }
 
                 async fn last_closed_month(&self) -> StoreResult<Option<String>> {

@@ -903,3 +903,97 @@ async fn ledgers_are_served_within_jurisdiction_on_each_backend() {
     })
     .await;
 }
+
+/// The submission chain of a village's monthly ledger, on each backend: the village's team
+/// leader confirms, the township's supervisor forwards, the county office receives — each
+/// once, in order, by the office that holds the step, each timestamped with its deadline and
+/// written to the audit log.
+#[tokio::test]
+async fn a_villages_monthly_ledger_goes_up_the_chain_in_order() {
+    on_each_backend(async |app: &TestApp| {
+        let fx = &app.fx;
+        let today = local_date(Utc::now());
+        let last = today.with_day(1).unwrap() - Duration::days(1);
+        let month = Period::month(last.year(), last.month());
+        let path = "/api/v1/ledger-submissions";
+        let step = |name: &str, remarks: &str| {
+            serde_json::json!({"village": fx.v1, "month": month.to_string(), "step": name, "remarks": remarks})
+        };
+        let leader = app.login(fx.leader1).await;
+        let cadre = app.login(fx.cadre1).await;
+        let supervisor = app.login(fx.supervisor).await;
+        let admin = app.login(fx.admin).await;
+        let outsider = app.login(fx.outsider).await;
+
+        let (s, _) = app.post_json(&cadre, path, &step("confirmed", "")).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "a resident member does not confirm");
+        let (s, v) = app.post_json(&supervisor, path, &step("forwarded", "")).await;
+        assert_eq!((s, v["code"].as_str()), (StatusCode::CONFLICT, Some("out_of_order")));
+
+        let (s, v) = app
+            .post_json(&leader, path, &step("confirmed", "本月台账已核对，另附照片说明。"))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["steps"][0]["step"], "confirmed");
+        assert_eq!(v["steps"][0]["remarks"], "本月台账已核对，另附照片说明。");
+        assert_eq!(v["steps"][0]["due"], month.last_day().to_string());
+        assert_eq!(v["steps"][0]["on_time"], false, "confirmed after the month ended");
+        let (s, v) = app.post_json(&leader, path, &step("confirmed", "")).await;
+        assert_eq!((s, v["code"].as_str()), (StatusCode::CONFLICT, Some("already_taken")));
+
+        let (s, _) = app.post_json(&outsider, path, &step("forwarded", "")).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, _) = app.post_json(&leader, path, &step("forwarded", "")).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "a team leader is not the township office");
+        let (s, v) = app.post_json(&supervisor, path, &step("forwarded", "")).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let fifth = month.next_month_first_day() + Duration::days(4);
+        assert_eq!(v["steps"][1]["on_time"], today <= fifth);
+        let (s, _) = app.post_json(&supervisor, path, &step("received", "")).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "a supervisor is not the county office");
+        let (s, v) = app.post_json(&admin, path, &step("received", "")).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+
+        let query = format!("{path}?village={}&month={month}", fx.v1);
+        let (s, v) = app.get(&leader, &query).await;
+        assert_eq!(s, StatusCode::OK);
+        let steps: Vec<&str> = v["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["step"].as_str().unwrap())
+            .collect();
+        assert_eq!(steps, ["confirmed", "forwarded", "received"]);
+        let cadre2 = app.login(fx.cadre2).await;
+        assert_eq!(app.get(&cadre2, &query).await.0, StatusCode::FORBIDDEN);
+
+        let entries = app.state.store.audit_entries(0, 10_000, None).await.unwrap();
+        let logged: Vec<_> = entries
+            .iter()
+            .filter(|e| e.entry.kind == "ledger_step")
+            .collect();
+        assert_eq!(logged.len(), 3);
+        assert_eq!(logged[0].entry.subject, format!("{}/{month}", fx.v1));
+
+        for (body, field) in [
+            (step("approved", ""), "step"),
+            (
+                serde_json::json!({"village": fx.v1, "month": "2100-01", "step": "confirmed"}),
+                "month",
+            ),
+            (step("confirmed", &"长".repeat(501)), "remarks"),
+        ] {
+            let (s, v) = app.post_json(&leader, path, &body).await;
+            assert_eq!((s, v["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some(field)));
+        }
+        let (s, _) = app
+            .post_json(
+                &leader,
+                path,
+                &serde_json::json!({"village": VillageId::new(), "month": month.to_string(), "step": "confirmed"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
+    })
+    .await;
+}
