@@ -261,6 +261,16 @@ pub enum NoteKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         fix: Option<Fix>,
     },
+    /// 定位中断: attached to a duty session, the trajectory has no fixes from `from` to `to`,
+    /// for `cause`. Written when the gap opens (`to` absent: still open, so a phone killed
+    /// meanwhile knows on restart) and again when it closes, the closing note replacing the
+    /// opening one.
+    LocationGap {
+        cause: GapCause,
+        from: DateTime<Utc>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<DateTime<Utc>>,
+    },
 }
 
 impl NoteKind {
@@ -268,7 +278,46 @@ impl NoteKind {
     pub fn outcome(&self) -> Option<FindingOutcome> {
         match self {
             NoteKind::Finding { outcome, .. } => Some(*outcome),
-            NoteKind::LocationLost => None,
+            NoteKind::LocationLost | NoteKind::LocationGap { .. } => None,
+        }
+    }
+}
+
+/// Why the trajectory has a gap (定位中断的原因).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum GapCause {
+    /// 熄屏或应用在后台: the source cannot run while the app is not in front (the webview's
+    /// geolocation stops for a hidden page).
+    ScreenOff,
+    /// 定位服务被系统关闭: the location service or the app was killed while on duty (found
+    /// on restart).
+    ServiceKilled,
+    /// 无定位信号: no fix for several minutes while on duty.
+    NoSignal,
+    /// 定位权限被收回
+    PermissionWithdrawn,
+    /// 手机定位开关已关闭
+    LocationOff,
+}
+
+impl GapCause {
+    pub const ALL: [GapCause; 5] = [
+        GapCause::ScreenOff,
+        GapCause::ServiceKilled,
+        GapCause::NoSignal,
+        GapCause::PermissionWithdrawn,
+        GapCause::LocationOff,
+    ];
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            GapCause::ScreenOff => "熄屏或应用在后台",
+            GapCause::ServiceKilled => "定位服务被系统关闭",
+            GapCause::NoSignal => "无定位信号",
+            GapCause::PermissionWithdrawn => "定位权限被关闭",
+            GapCause::LocationOff => "手机定位开关已关闭",
         }
     }
 }
@@ -610,6 +659,18 @@ impl DeviceRecord {
                 if let Some(NoteKind::Finding { fix: Some(f), .. }) = kind {
                     check_fix("body.kind.finding.fix", f)?;
                 }
+                if let Some(NoteKind::LocationGap { from, to, .. }) = kind {
+                    check_time("body.kind.location_gap.from", *from)?;
+                    if let Some(to) = to {
+                        check_time("body.kind.location_gap.to", *to)?;
+                        if to < from {
+                            return Err(FieldError::new(
+                                "body.kind.location_gap.to",
+                                "must not be before from",
+                            ));
+                        }
+                    }
+                }
             }
             RecordBody::VillageEvent {
                 occurred_at,
@@ -881,6 +942,52 @@ mod tests {
             assert_eq!(serde_json::to_string(&record).unwrap(), json);
             assert_eq!(record.content_hash(), hash);
         }
+    }
+
+    /// A gap's note is pinned as it is written, open and closed; older notes above keep theirs.
+    #[test]
+    fn a_location_gap_note_is_typed_pinned_and_checked() {
+        let head = r#"{"id":"0192d2a0-0000-7000-8000-000000000001","device_id":"00000000-0000-0000-0000-000000000002","seq":5,"person_id":"00000000-0000-0000-0000-000000000003","captured_at":"2026-11-28T08:20:00Z","#;
+        let open = r#""body":{"type":"note","attached_to":"0192d2a0-0000-7000-8000-000000000009","text":"定位中断：熄屏或应用在后台","replaces":null,"kind":{"location_gap":{"cause":"screen_off","from":"2026-11-28T08:00:00Z"}}}}"#;
+        let closed = r#""body":{"type":"note","attached_to":"0192d2a0-0000-7000-8000-000000000009","text":"定位中断：熄屏或应用在后台","replaces":"0192d2a0-0000-7000-8000-000000000001","kind":{"location_gap":{"cause":"screen_off","from":"2026-11-28T08:00:00Z","to":"2026-11-28T08:20:00Z"}}}}"#;
+        for body in [open, closed] {
+            let json = format!("{head}{body}");
+            let record: DeviceRecord = serde_json::from_str(&json).unwrap();
+            assert_eq!(serde_json::to_string(&record).unwrap(), json);
+            assert_eq!(record.validate(now()), Ok(()));
+        }
+        let mut record: DeviceRecord = serde_json::from_str(&format!("{head}{closed}")).unwrap();
+        assert_eq!(
+            record.content_hash(),
+            "f16f368cca14aef89c8f7244f6c92489e6d44c6c6745aad9d6ac1a3cf95ba6dc"
+        );
+        if let RecordBody::Note { kind, .. } = &mut record.body {
+            *kind = Some(NoteKind::LocationGap {
+                cause: GapCause::NoSignal,
+                from: now(),
+                to: Some(now() - chrono::Duration::minutes(1)),
+            });
+        }
+        assert_eq!(field(&record), "body.kind.location_gap.to");
+        if let RecordBody::Note { kind, .. } = &mut record.body {
+            *kind = Some(NoteKind::LocationGap {
+                cause: GapCause::NoSignal,
+                from: "2019-01-01T00:00:00Z".parse().unwrap(),
+                to: None,
+            });
+        }
+        assert_eq!(field(&record), "body.kind.location_gap.from");
+        let labels: Vec<&str> = GapCause::ALL.iter().map(|c| c.label_zh()).collect();
+        assert_eq!(
+            labels,
+            [
+                "熄屏或应用在后台",
+                "定位服务被系统关闭",
+                "无定位信号",
+                "定位权限被关闭",
+                "手机定位开关已关闭"
+            ]
+        );
     }
 
     #[test]
