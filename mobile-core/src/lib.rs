@@ -1,11 +1,12 @@
 //! The phone's core, apart from its screens: the offline record log ([`store`]), the capture
 //! flows ([`capture`]), the sync engine ([`sync`]), this month's progress ([`progress`]), the
 //! team's and the spot-check queue's data ([`team`], [`spot_check`]), the in-app camera's
-//! screen state ([`camera`]), the Chinese texts
+//! screen state ([`camera`]), the battery-settings guide's steps ([`battery_guide`]), the Chinese texts
 //! ([`strings`]), the demo village ([`demo`]) and the platform services behind small traits with
 //! their simulated implementations ([`platform`]). No Dioxus: the app (`zhucun-mobile`) renders
 //! this, and the end-to-end tests and benchmarks use it without compiling a screen.
 
+pub mod battery_guide;
 pub mod camera;
 pub mod capture;
 pub mod demo;

@@ -50,6 +50,49 @@ pub const METRES: &str = "米";
 pub const LOCATION_LOST: &str = "定位中断";
 pub const TRACK_GAP: &str = "轨迹中断";
 pub const SIMULATED_LOCATION: &str = "模拟定位";
+pub const GAP_ONGOING: &str = "至今";
+pub const BATTERY_GUIDE: &str = "后台运行设置";
+pub const BATTERY_GUIDE_INTRO: &str = "熄屏后手机系统可能关闭本应用，值守轨迹就会中断。请按手机品牌完成下面三项设置（各机型菜单名称可能略有不同）：";
+pub const BATTERY_GUIDE_BACK: &str = "返回今日";
+/// The foreground service's notification while on duty (Android).
+pub const DUTY_NOTIFICATION_TITLE: &str = "值守中：正在记录轨迹";
+pub const DUTY_NOTIFICATION_TEXT: &str = "结束值守后停止定位";
+
+/// What the cadre should do about a gap of this cause.
+pub fn gap_advice(cause: zhucun_shared::record::GapCause) -> &'static str {
+    use zhucun_shared::record::GapCause;
+    match cause {
+        GapCause::ScreenOff => {
+            "熄屏或切到其他应用时轨迹会中断：请按“后台运行设置”允许本应用在后台定位"
+        }
+        GapCause::ServiceKilled => {
+            "定位服务被手机系统关闭：请按“后台运行设置”把本应用加入自启动和电池优化白名单"
+        }
+        GapCause::NoSignal => "暂时没有定位信号：请到开阔处，信号恢复后自动继续记录",
+        GapCause::PermissionWithdrawn => {
+            "定位权限已被关闭，轨迹已中断：请在手机设置→应用→驻村→权限中把“位置信息”设为“始终允许”，然后回到本应用"
+        }
+        GapCause::LocationOff => {
+            "手机定位开关已关闭：请从屏幕顶部下拉，打开“位置信息”（定位）开关"
+        }
+    }
+}
+
+/// "定位中断 09:10–09:30（20 分钟）：熄屏或应用在后台" (China time).
+pub fn location_gap(gap: &crate::store::LocationGap, now: chrono::DateTime<chrono::Utc>) -> String {
+    use zhucun_shared::period::{day_start, local_date};
+    let hm = |t: chrono::DateTime<chrono::Utc>| {
+        let secs = (t - day_start(local_date(t))).num_seconds().max(0);
+        format!("{:02}:{:02}", secs / 3600, (secs % 3600) / 60)
+    };
+    let to = gap.to.map_or_else(|| GAP_ONGOING.to_string(), hm);
+    format!(
+        "{LOCATION_LOST} {}–{to}（{}）：{}",
+        hm(gap.from),
+        duration_hm(gap.duration(now).num_minutes()),
+        gap.cause.label_zh()
+    )
+}
 
 // Sync
 pub const SYNC: &str = "同步";

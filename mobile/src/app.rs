@@ -2,7 +2,9 @@
 
 use crate::components::{NoticeBanner, SyncBadge};
 use crate::demo;
-use crate::pages::{History, Member, Progress, SignIn, SpotChecks, Team, Today, Work};
+use crate::pages::{
+    BatteryGuide, History, Member, Progress, SignIn, SpotChecks, Team, Today, Work,
+};
 use crate::platform::location::{LocationSource, SimulatedLocation};
 use crate::platform::webview::WebviewLocation;
 use crate::state::{
@@ -37,11 +39,19 @@ pub enum Route {
         Member { member: String },
         #[route("/spot-checks")]
         SpotChecks {},
+        #[route("/battery")]
+        BatteryGuide {},
 }
 
-/// How the app finds where it is: the webview's geolocation, or a replayed route.
+/// How often, while on duty, a long silence is looked for (a gap for no signal).
+const TICK_EVERY: Duration = Duration::from_secs(60);
+
+/// How the app finds where it is: the platform's location service (on Android the
+/// foreground service), the webview's geolocation, or a replayed route.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum LocationMode {
+    /// Android: the foreground service of type location, started over JNI.
+    Native,
     Webview,
     /// Replays the demo route, one fix per interval.
     Simulated {
@@ -93,33 +103,74 @@ pub fn use_provide_state(services: &Services) -> AppState {
     })
 }
 
-/// Feeds location events to the capture flows for as long as the app runs.
+/// Feeds location events to the capture flows for as long as the app runs. The source runs
+/// only while a duty session is open: 开始值守 starts it, 结束值守 stops it.
 fn use_location(services: Services, state: AppState, mode: LocationMode) {
     use_future(move || {
         let services = services.clone();
         async move {
-            let clock = services.clock().clone();
-            let mut source: Box<dyn LocationSource> = match mode {
-                LocationMode::Webview => Box::new(WebviewLocation::start(clock)),
-                LocationMode::Simulated { interval } => {
-                    let reference = crate::sync::lock(services.store()).reference().ok();
-                    let route = match reference {
-                        Some(r) => demo::route_for(&r, services.now()),
-                        None => demo::route(),
-                    };
-                    Box::new(SimulatedLocation::new(&route, clock, interval).repeating())
+            let mut source = location_source(&services, mode);
+            loop {
+                let was = source.running();
+                source.follow(services.open_duty());
+                if was.is_none() && source.running().is_some() {
+                    // A duty left open by an app that was killed: the silence is a gap.
+                    match services.location_started() {
+                        Ok(true) => state.refresh_after_fix(&services, None),
+                        Ok(false) => {}
+                        Err(e) => state.refresh(&services, Some(Notice::Error(e.to_string()))),
+                    }
                 }
-            };
-            while let Some(event) = source.next_event().await {
-                if let Err(e) = services.location(event) {
-                    state.refresh(&services, Some(Notice::Error(e.to_string())));
+                if source.running().is_none() {
+                    services.duty_changed().await;
                     continue;
                 }
-                let notice = state.snapshot.peek().notice.clone();
-                state.refresh_after_fix(&services, notice);
+                tokio::select! {
+                    event = source.next_event() => match event {
+                        Some(event) => {
+                            if let Err(e) = services.location(event) {
+                                state.refresh(&services, Some(Notice::Error(e.to_string())));
+                                continue;
+                            }
+                            let notice = state.snapshot.peek().notice.clone();
+                            state.refresh_after_fix(&services, notice);
+                        }
+                        // The source ended: started again on the next turn.
+                        None => {
+                            source.stop();
+                            tokio::time::sleep(Duration::from_secs(5)).await;
+                        }
+                    },
+                    _ = services.duty_changed() => {}
+                    _ = tokio::time::sleep(TICK_EVERY) => {
+                        if let Ok(true) = services.location_tick() {
+                            state.refresh_after_fix(&services, None);
+                        }
+                    }
+                }
             }
         }
     });
+}
+
+/// The location source for `mode`.
+fn location_source(services: &Services, mode: LocationMode) -> Box<dyn LocationSource> {
+    let clock = services.clock().clone();
+    match mode {
+        #[cfg(target_os = "android")]
+        LocationMode::Native => Box::new(crate::platform::android_location::AndroidLocation::new()),
+        #[cfg(not(target_os = "android"))]
+        LocationMode::Native => Box::new(WebviewLocation::new(clock)),
+        LocationMode::Webview => Box::new(WebviewLocation::new(clock)),
+        LocationMode::Simulated { interval } => {
+            let reference = crate::sync::lock(services.store()).reference().ok();
+            let route = match reference {
+                Some(r) => demo::route_for(&r, services.now()),
+                None => demo::route(),
+            };
+            Box::new(SimulatedLocation::new(&route, clock, interval).repeating())
+        }
+    }
 }
 
 fn use_periodic_sync(services: Services, state: AppState) {

@@ -10,7 +10,7 @@ pub mod pages;
 pub mod state;
 
 pub use zhucun_mobile_core::{
-    camera, capture, demo, progress, spot_check, store, strings, sync, team,
+    battery_guide, camera, capture, demo, progress, spot_check, store, strings, sync, team,
 };
 
 /// The core's platform services, and the one that needs the webview.

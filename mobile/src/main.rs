@@ -7,7 +7,7 @@
 //!   (`visit`: a visit left open; `supervisor`: the cadre also supervises, with a spot-check
 //!   queue);
 //! - `ZHUCUN_LOCATION=sim|webview`: simulated route or the webview's geolocation
-//!   (default: simulated on desktop, webview on phones);
+//!   (default: simulated on desktop; on Android the foreground location service);
 //! - `ZHUCUN_START=/progress`: the screen to open first (screenshots).
 
 #[cfg(any(feature = "desktop", feature = "mobile"))]
@@ -71,8 +71,13 @@ fn main() -> anyhow::Result<()> {
         LocationMode::Simulated {
             interval: Duration::from_secs(3),
         }
-    } else {
+    } else if var("ZHUCUN_LOCATION").as_deref() == Some("webview")
+        || cfg!(not(target_os = "android"))
+    {
         LocationMode::Webview
+    } else {
+        // Android: the foreground location service, which goes on with the screen off.
+        LocationMode::Native
     };
     let start = StartPath(var("ZHUCUN_START").unwrap_or_else(|| "/".into()));
 

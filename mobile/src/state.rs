@@ -12,7 +12,9 @@ use crate::platform::location::LocationEvent;
 use crate::platform::photo::{prepare, PhotoPolicy};
 use crate::platform::watermark::{WatermarkFacts, WatermarkFont};
 use crate::progress::{self, Progress, ServerAnswer};
-use crate::store::{EntryRow, QueueState, Reference, Store, StoreError, TrackPoint, VisitRow};
+use crate::store::{
+    EntryRow, LocationGap, QueueState, Reference, Store, StoreError, TrackPoint, VisitRow,
+};
 use crate::strings;
 use crate::sync::{lock, Api, Backoff, SharedStore, SyncConfig, SyncEngine, SyncError, SyncReport};
 use chrono::{DateTime, Duration, Utc};
@@ -96,6 +98,8 @@ pub struct Snapshot {
     pub my_notes: HashMap<RecordId, String>,
     /// Today's own trajectory (the open or latest duty session).
     pub track: Vec<TrackPoint>,
+    /// 定位中断: the gaps in that trajectory, with their causes.
+    pub gaps: Vec<LocationGap>,
     pub location_simulated: bool,
     pub syncing: bool,
     pub notice: Option<Notice>,
@@ -122,6 +126,7 @@ impl Snapshot {
             spot_checks: None,
             my_notes: HashMap::new(),
             track: Vec::new(),
+            gaps: Vec::new(),
             location_simulated: false,
             syncing: false,
             notice: None,
@@ -174,6 +179,8 @@ pub struct Services {
     /// another tab, and saved by 入户签退.
     note_draft: Arc<Mutex<Option<(RecordId, String)>>>,
     simulated_location: bool,
+    /// Woken when a duty session starts or ends, so the location source follows at once.
+    duty_changed: Arc<tokio::sync::Notify>,
 }
 
 /// Marks a sync under way for as long as it lives. Dropping it (the sync finished, failed, or
@@ -222,6 +229,7 @@ impl Services {
             syncing: Arc::new(AtomicBool::new(false)),
             note_draft: Arc::new(Mutex::new(None)),
             simulated_location,
+            duty_changed: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -257,8 +265,41 @@ impl Services {
         let now = self.now();
         let mut store = lock(&self.store);
         let reference = store.reference()?;
-        lock(&self.capture).exec(&mut store, &reference, cmd, now)?;
+        let mut capture = lock(&self.capture);
+        let before = capture.state().duty.as_ref().map(|d| d.duty);
+        capture.exec(&mut store, &reference, cmd, now)?;
+        if capture.state().duty.as_ref().map(|d| d.duty) != before {
+            self.duty_changed.notify_one();
+        }
         Ok(())
+    }
+
+    /// The open duty session, which the location source follows.
+    pub fn open_duty(&self) -> Option<RecordId> {
+        lock(&self.capture).state().duty.as_ref().map(|d| d.duty)
+    }
+
+    /// Resolves when a duty session has started or ended since the last call.
+    pub async fn duty_changed(&self) {
+        self.duty_changed.notified().await
+    }
+
+    /// The location source started for the open duty: a silence before it, with no gap
+    /// written, was the app or its location service killed. Whether a record was written.
+    pub fn location_started(&self) -> Result<bool, ServiceError> {
+        let now = self.now();
+        let mut store = lock(&self.store);
+        Ok(!lock(&self.capture)
+            .on_source_restarted(&mut store, now)?
+            .is_empty())
+    }
+
+    /// Once a minute while the source runs: a long silence on duty is a gap for no signal.
+    /// Whether a record was written.
+    pub fn location_tick(&self) -> Result<bool, ServiceError> {
+        let now = self.now();
+        let mut store = lock(&self.store);
+        Ok(!lock(&self.capture).on_tick(&mut store, now)?.is_empty())
     }
 
     /// 撤回: withdraws a mistaken check-in (the visit stays in the log, marked, and no longer
@@ -321,16 +362,8 @@ impl Services {
     pub fn location(&self, event: LocationEvent) -> Result<(), ServiceError> {
         let now = self.now();
         let mut store = lock(&self.store);
-        let mut capture = lock(&self.capture);
-        match event {
-            LocationEvent::Fix(fix) => {
-                let reference = store.reference()?;
-                capture.on_fix(&mut store, &reference, fix, now)?;
-            }
-            LocationEvent::Lost(reason) => {
-                capture.on_location_lost(&mut store, &reason, now)?;
-            }
-        }
+        let reference = store.reference()?;
+        lock(&self.capture).on_location(&mut store, &reference, event, now)?;
         Ok(())
     }
 
@@ -544,6 +577,7 @@ impl Services {
         };
         if let Some(d) = duty {
             snap.track = store.track(d)?;
+            snap.gaps = store.location_gaps(d)?;
         }
         let last_seq = snap.queue.last_seq;
         let cached = lock(&self.progress).clone().filter(|c| {

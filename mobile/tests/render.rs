@@ -1366,3 +1366,93 @@ fn after_a_sync_each_visit_shows_the_servers_answer() {
     let mut today = Screen::new(pages::Today, s);
     assert!(today.html().contains("不计入：走访时间不足"));
 }
+
+/// A location event from the source, then the screen refreshed as the location loop does.
+fn location(screen: &mut Screen, event: LocationEvent) {
+    let (state, services) = (screen.state, screen.services.clone());
+    services.location(event).unwrap();
+    screen.dom.in_runtime(|| state.refresh(&services, None));
+}
+
+#[test]
+fn a_screen_off_gap_shows_on_today_with_its_cause_and_duration() {
+    let (s, clock) = services();
+    s.command(Command::StartDuty {
+        village_id: Some(demo::VILLAGE),
+    })
+    .unwrap();
+    let mut screen = Screen::new(pages::Today, s.clone());
+    let c = demo::village_centre();
+    screen.take_fix(c.lat, c.lon, 6.0, FixProvider::Gps);
+    // The screen goes off at 10:05 China time.
+    clock.advance(Duration::minutes(5));
+    location(
+        &mut screen,
+        LocationEvent::Gap {
+            cause: zhucun_shared::record::GapCause::ScreenOff,
+            since: s.now(),
+        },
+    );
+    let html = screen.html();
+    assert!(html.contains("定位中断：熄屏或应用在后台"), "{html}");
+    assert!(html.contains("后台运行设置"), "{html}");
+    // Twenty minutes later the screen is on again and a fix arrives.
+    clock.advance(Duration::minutes(20));
+    screen.take_fix(c.lat, c.lon, 6.0, FixProvider::Gps);
+    let html = screen.html();
+    assert!(
+        html.contains("定位中断 10:05–10:25（20 分钟）：熄屏或应用在后台"),
+        "{html}"
+    );
+    assert!(!html.contains("class=\"advice\""), "{html}");
+}
+
+#[test]
+fn permission_withdrawn_on_duty_tells_the_cadre_what_to_do() {
+    let (s, _) = services();
+    s.command(Command::StartDuty {
+        village_id: Some(demo::VILLAGE),
+    })
+    .unwrap();
+    let mut screen = Screen::new(pages::Today, s.clone());
+    location(
+        &mut screen,
+        LocationEvent::Gap {
+            cause: zhucun_shared::record::GapCause::PermissionWithdrawn,
+            since: s.now(),
+        },
+    );
+    let html = screen.html();
+    assert!(html.contains("定位中断：定位权限被关闭"), "{html}");
+    assert!(html.contains("把“位置信息”设为“始终允许”"), "{html}");
+}
+
+#[test]
+fn the_battery_guide_lists_each_makers_steps_in_chinese() {
+    let (s, _) = services();
+    let mut screen = Screen::at("/battery", s);
+    let html = screen.html();
+    for text in [
+        "后台运行设置",
+        "小米 / 红米（MIUI、澎湃 HyperOS）",
+        "华为 / 荣耀（EMUI、HarmonyOS 鸿蒙、MagicOS）",
+        "OPPO / 一加 / realme（ColorOS）",
+        "vivo / iQOO（OriginOS、Funtouch OS）",
+        "允许自启动",
+        "关闭省电限制",
+        "在最近任务中锁定",
+        "省电策略 → 选择“无限制”",
+    ] {
+        assert!(html.contains(text), "{text}: {html}");
+    }
+    assert_eq!(html.matches("<li>").count(), 12, "{html}");
+}
+
+#[test]
+fn the_duty_card_leads_to_the_battery_guide() {
+    let mut screen = Screen::at("/", services().0);
+    let html = screen.html();
+    assert!(html.contains("后台运行设置"), "{html}");
+    let mut guide = Screen::at("/battery", services().0);
+    assert!(guide.html().contains("小米 / 红米"));
+}

@@ -14,6 +14,7 @@ pub use track::TrackPolicy;
 pub use visit::{nearest_households, village_check_in_position, NearbyHousehold, VillagePosition};
 
 use crate::platform::exif::CameraExif;
+use crate::platform::location::LocationEvent;
 use crate::platform::photo::EncodedPhoto;
 use crate::platform::watermark::WatermarkFacts;
 use crate::store::{Reference, Store, StoreError};
@@ -21,7 +22,8 @@ use crate::strings;
 use chrono::{DateTime, Duration, Utc};
 use zhucun_shared::ids::{HouseholdId, RecordId, VillageId};
 use zhucun_shared::record::{
-    is_location_lost_note, DeviceRecord, EventKind, FindingOutcome, Fix, NoteKind, RecordBody,
+    is_location_lost_note, DeviceRecord, EventKind, FindingOutcome, Fix, GapCause, NoteKind,
+    RecordBody,
 };
 use zhucun_shared::sessions::{duty_sessions, session_of, village_check_ins};
 use zhucun_shared::visits::{
@@ -30,6 +32,10 @@ use zhucun_shared::visits::{
 
 /// A fix older than this is not used for a check-in or a photo position.
 pub const FRESH_FIX: Duration = Duration::minutes(2);
+
+/// On duty, no fix for this long opens a gap for no signal (the trajectory starts a new
+/// segment after the same silence).
+pub const NO_SIGNAL_AFTER: Duration = Duration::minutes(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
@@ -100,6 +106,16 @@ pub struct VisitOutlook {
     pub if_checked_out_now: Option<Vec<VisitShortfall>>,
 }
 
+/// A gap in the trajectory still open: written when it opened, closed by the next fix or by
+/// 结束值守.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OpenGap {
+    /// The note that opened it; the closing note replaces it.
+    pub note: RecordId,
+    pub cause: GapCause,
+    pub since: DateTime<Utc>,
+}
+
 /// Where the cadre is in the day, rebuilt from the log.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CaptureState {
@@ -110,8 +126,11 @@ pub struct CaptureState {
     pub last_fix: Option<Fix>,
     /// The latest fix saved to the trajectory.
     pub last_track_fix: Option<Fix>,
-    /// The location source stopped delivering while on duty.
+    /// The location source stopped delivering while on duty (a gap is open, or an older log's
+    /// lost-location note stands).
     pub location_lost: bool,
+    /// The open gap in the duty's trajectory, with its cause.
+    pub gap: Option<OpenGap>,
     /// The latest check-in's records (and withdrawals of them): `visit` is their shared fold.
     visit_log: Vec<DeviceRecord>,
     /// The latest duty start and its ends, whose shared fold `duty` is.
@@ -138,11 +157,16 @@ impl CaptureState {
                 self.refold_sessions();
                 self.last_track_fix = None;
                 self.location_lost = false;
+                self.gap = None;
             }
             RecordBody::DutyEnd { .. } => {
                 if session_of(rec) == self.duty_log.first().map(|r| r.id) {
                     self.duty_log.push(rec.clone());
                     self.refold_sessions();
+                    if self.duty.is_none() {
+                        self.gap = None;
+                        self.location_lost = false;
+                    }
                 }
             }
             RecordBody::Fix { fix } => {
@@ -173,13 +197,34 @@ impl CaptureState {
                 attached_to,
                 text,
                 kind,
-                ..
+                replaces,
             } => {
                 self.follow_visit(rec);
-                if self.duty.as_ref().is_some_and(|d| d.duty == *attached_to)
-                    && is_location_lost_note(*kind, text)
-                {
-                    self.location_lost = true;
+                let on_duty = self.duty.as_ref().is_some_and(|d| d.duty == *attached_to);
+                match kind {
+                    Some(NoteKind::LocationGap {
+                        cause,
+                        from,
+                        to: None,
+                    }) if on_duty => {
+                        self.gap = Some(OpenGap {
+                            note: rec.id,
+                            cause: *cause,
+                            since: *from,
+                        });
+                        self.location_lost = true;
+                    }
+                    Some(NoteKind::LocationGap { to: Some(_), .. }) => {
+                        if self.gap.is_some_and(|g| Some(g.note) == *replaces) {
+                            self.gap = None;
+                            self.location_lost = false;
+                        }
+                    }
+                    _ => {
+                        if on_duty && is_location_lost_note(*kind, text) {
+                            self.location_lost = true;
+                        }
+                    }
                 }
             }
             RecordBody::Retraction { target, .. } => {
@@ -411,6 +456,15 @@ pub fn decide(
                     fix: fresh,
                 });
             }
+            if let Some(gap) = state.gap {
+                out.push(gap_note(
+                    duty.duty,
+                    gap.cause,
+                    gap.since,
+                    Some(now),
+                    Some(gap.note),
+                ));
+            }
             out.push(RecordBody::DutyEnd { duty: duty.duty });
             out
         }
@@ -625,31 +679,116 @@ impl Capture {
             return Ok(Vec::new());
         }
         let cap = reference.catalogue.interpretation.household_accuracy_cap_m;
-        let bodies = track::on_fix(&self.state, &self.policy, fix, cap);
-        if bodies.is_empty() {
+        let mut bodies = Vec::new();
+        if let (Some(duty), Some(gap)) = (&self.state.duty, self.state.gap) {
+            // The fix ends the gap.
+            let to = fix.time.clamp(gap.since, now.max(gap.since));
+            bodies.push(gap_note(
+                duty.duty,
+                gap.cause,
+                gap.since,
+                Some(to),
+                Some(gap.note),
+            ));
+        }
+        let closes_gap = !bodies.is_empty();
+        bodies.extend(track::on_fix(&self.state, &self.policy, fix, cap));
+        if bodies.is_empty() || (closes_gap && bodies.len() == 1) {
             // Not saved, but it is where the phone is now.
             self.state.note_fix(fix);
         }
         self.write(store, now, bodies)
     }
 
-    /// The location source failed while on duty: the gap is written down once, with why.
-    pub fn on_location_lost(
+    /// A location event from the source: a fix, or a gap with its cause.
+    pub fn on_location(
         &mut self,
         store: &mut Store,
-        reason: &str,
+        reference: &Reference,
+        event: LocationEvent,
         now: DateTime<Utc>,
     ) -> Result<Vec<DeviceRecord>, CaptureError> {
-        let bodies = match &self.state.duty {
-            Some(d) if !self.state.location_lost => vec![RecordBody::Note {
-                attached_to: d.duty,
-                text: format!("{}：{reason}", strings::LOCATION_LOST),
-                replaces: None,
-                kind: Some(NoteKind::LocationLost),
-            }],
-            _ => Vec::new(),
+        match event {
+            LocationEvent::Fix(fix) => self.on_fix(store, reference, fix, now),
+            LocationEvent::Gap { cause, since } => self.on_gap(store, cause, since, now),
+        }
+    }
+
+    /// The source stopped delivering while on duty, for `cause`, since `since`: a gap note on
+    /// the duty session is written at once (so a phone killed meanwhile still has it). A gap
+    /// already open for the same cause goes on; one for another cause is closed at `since`
+    /// and the new one opened. Off duty nothing is written.
+    pub fn on_gap(
+        &mut self,
+        store: &mut Store,
+        cause: GapCause,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DeviceRecord>, CaptureError> {
+        let Some(duty) = &self.state.duty else {
+            return Ok(Vec::new());
         };
+        // Not before the duty began, nor after now.
+        let since = since.max(duty.since).min(now);
+        let mut bodies = Vec::new();
+        match self.state.gap {
+            Some(g) if g.cause == cause => return Ok(Vec::new()),
+            Some(g) => bodies.push(gap_note(
+                duty.duty,
+                g.cause,
+                g.since,
+                Some(since.max(g.since)),
+                Some(g.note),
+            )),
+            None => {}
+        }
+        bodies.push(gap_note(duty.duty, cause, since, None, None));
         self.write(store, now, bodies)
+    }
+
+    /// Called every minute or so while the source runs: on duty, with no gap open and no fix
+    /// for [`NO_SIGNAL_AFTER`], opens a gap for no signal from the last fix.
+    pub fn on_tick(
+        &mut self,
+        store: &mut Store,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DeviceRecord>, CaptureError> {
+        let Some(last) = self.silent_since(now) else {
+            return Ok(Vec::new());
+        };
+        if self.state.gap.is_some() {
+            return Ok(Vec::new());
+        }
+        self.on_gap(store, GapCause::NoSignal, last, now)
+    }
+
+    /// Called when the location source starts again for a duty that was already open (the
+    /// app was started again): if no fix came for [`NO_SIGNAL_AFTER`] and no gap says why,
+    /// the location service was killed, and the gap runs from the last fix.
+    pub fn on_source_restarted(
+        &mut self,
+        store: &mut Store,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<DeviceRecord>, CaptureError> {
+        let Some(last) = self.silent_since(now) else {
+            return Ok(Vec::new());
+        };
+        if self.state.gap.is_some() {
+            return Ok(Vec::new());
+        }
+        self.on_gap(store, GapCause::ServiceKilled, last, now)
+    }
+
+    /// On duty and silent for at least [`NO_SIGNAL_AFTER`]: since when.
+    fn silent_since(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let duty = self.state.duty.as_ref()?;
+        let last = self
+            .state
+            .last_fix
+            .map(|f| f.time)
+            .filter(|t| *t >= duty.since)
+            .unwrap_or(duty.since);
+        (now - last >= NO_SIGNAL_AFTER).then_some(last)
     }
 
     /// A re-encoded photo for the open visit (or another record), with when and where it was
@@ -720,6 +859,23 @@ impl Capture {
         let rec = store.append_photo(now, body, &photo.data)?;
         self.state.evolve(&rec);
         Ok(rec)
+    }
+}
+
+/// The note for a gap in duty `duty`'s trajectory: open (`to` absent) or closed, the closing
+/// note replacing the opening one.
+fn gap_note(
+    duty: RecordId,
+    cause: GapCause,
+    from: DateTime<Utc>,
+    to: Option<DateTime<Utc>>,
+    replaces: Option<RecordId>,
+) -> RecordBody {
+    RecordBody::Note {
+        attached_to: duty,
+        text: format!("{}：{}", strings::LOCATION_LOST, cause.label_zh()),
+        replaces,
+        kind: Some(NoteKind::LocationGap { cause, from, to }),
     }
 }
 

@@ -4,7 +4,9 @@ use crate::platform::photo::{reencode, PhotoPolicy, SimulatedCamera};
 use crate::store::{AttachedFile, FileKind, Identity};
 use zhucun_shared::geometry::offset;
 use zhucun_shared::ids::DeviceId;
-use zhucun_shared::record::{ActivityKind, FindingOutcome, FixProvider, NoteKind, ReportKind};
+use zhucun_shared::record::{
+    ActivityKind, FindingOutcome, FixProvider, GapCause, NoteKind, ReportKind,
+};
 
 fn t0() -> DateTime<Utc> {
     "2026-11-16T01:00:00Z".parse().unwrap()
@@ -499,41 +501,67 @@ fn activities_and_reports_are_checked_before_they_are_saved() {
 }
 
 #[test]
-fn losing_the_location_on_duty_is_written_down_once() {
+fn a_gap_on_duty_is_written_when_it_opens_and_closed_by_the_next_fix() {
     let mut p = phone();
-    let lost = |p: &mut Phone| {
-        p.capture
-            .on_location_lost(&mut p.store, "权限被拒绝", t0())
-            .unwrap()
-    };
-    assert!(lost(&mut p).is_empty());
+    let gap =
+        |p: &mut Phone, cause: GapCause| p.capture.on_gap(&mut p.store, cause, t0(), t0()).unwrap();
+    assert!(gap(&mut p, GapCause::PermissionWithdrawn).is_empty());
     p.exec(Command::StartDuty { village_id: None }, t0())
         .unwrap();
-    let recs = lost(&mut p);
+    let recs = gap(&mut p, GapCause::PermissionWithdrawn);
     assert_eq!(recs.len(), 1);
-    assert!(matches!(&recs[0].body, RecordBody::Note { text, .. } if text.contains("权限被拒绝")));
-    assert!(lost(&mut p).is_empty());
-    // A fix ends the gap; the next loss is written again.
-    p.fix_at(centre(), 8.0, t0() + Duration::minutes(1));
-    assert_eq!(lost(&mut p).len(), 1);
-}
-
-#[test]
-fn a_lost_location_is_known_by_the_notes_kind_and_in_old_logs_by_its_text() {
-    let mut p = phone();
-    p.exec(Command::StartDuty { village_id: None }, t0())
-        .unwrap();
-    let recs = p
-        .capture
-        .on_location_lost(&mut p.store, "权限被拒绝", t0())
-        .unwrap();
     assert!(matches!(
         &recs[0].body,
         RecordBody::Note {
-            kind: Some(NoteKind::LocationLost),
+            kind: Some(NoteKind::LocationGap {
+                cause: GapCause::PermissionWithdrawn,
+                to: None,
+                ..
+            }),
             ..
         }
     ));
+    assert!(p.capture.state().location_lost);
+    // The same cause again: the gap goes on.
+    assert!(gap(&mut p, GapCause::PermissionWithdrawn).is_empty());
+    // A fix ends the gap (a closing note replacing the opening one); the next loss is
+    // written again.
+    let closed = p.fix_at(centre(), 8.0, t0() + Duration::minutes(1));
+    assert!(matches!(
+        &closed[0].body,
+        RecordBody::Note {
+            replaces: Some(r),
+            kind: Some(NoteKind::LocationGap { to: Some(_), .. }),
+            ..
+        } if *r == recs[0].id
+    ));
+    assert!(!p.capture.state().location_lost);
+    assert_eq!(gap(&mut p, GapCause::NoSignal).len(), 1);
+    // A phone killed with the gap open knows it on restart.
+    let log = p.store.all_records().unwrap();
+    assert_eq!(
+        CaptureState::replay(&log).gap.map(|g| g.cause),
+        Some(GapCause::NoSignal)
+    );
+}
+
+#[test]
+fn a_lost_location_in_older_logs_is_known_by_its_kind_or_its_text() {
+    let mut p = phone();
+    p.exec(Command::StartDuty { village_id: None }, t0())
+        .unwrap();
+    let duty = p.capture.state().duty.as_ref().unwrap().duty;
+    p.store
+        .append(
+            t0(),
+            RecordBody::Note {
+                attached_to: duty,
+                text: "定位中断：权限被拒绝".into(),
+                replaces: None,
+                kind: Some(NoteKind::LocationLost),
+            },
+        )
+        .unwrap();
     let log = p.store.all_records().unwrap();
     let replayed = |text: &str, kind: Option<NoteKind>| {
         let mut log = log.clone();

@@ -1,31 +1,122 @@
-//! Location: a source of fixes behind a trait. The webview source watches
-//! `navigator.geolocation`; the simulated one replays a route (tests, desktop demo, screenshots).
+//! Location: a source of fixes behind a trait, started by 开始值守 and stopped by 结束值守, so
+//! that off duty no location is taken. A source delivers fixes with what the platform says of
+//! them (provider, mock flag, elapsed realtime) and the gaps it knows of, each with its cause.
+//! The Android foreground service (`zhucun-mobile`'s `platform::android_location`), the
+//! webview's geolocation (`platform::webview`), a replayed route ([`SimulatedLocation`]: tests,
+//! desktop demo, screenshots) and a scripted platform ([`ScriptedLocation`]: tests) implement it.
 
 use super::clock::Clock;
+use chrono::{DateTime, Utc};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::ops::Range;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use zhucun_shared::geometry::{between, distance_m};
+use zhucun_shared::ids::RecordId;
 use zhucun_shared::org::LatLon;
-use zhucun_shared::record::{Fix, FixProvider};
+use zhucun_shared::record::{Fix, FixProvider, GapCause};
 
 /// What a location source reports.
 #[derive(Clone, Debug, PartialEq)]
 pub enum LocationEvent {
     Fix(Fix),
-    /// The source stopped delivering (permission refused, no signal), with the reason.
-    Lost(String),
+    /// The source stopped delivering at `since`, for `cause`; the next fix ends the gap.
+    Gap {
+        cause: GapCause,
+        since: DateTime<Utc>,
+    },
 }
 
 pub type LocationFuture<'a> = Pin<Box<dyn Future<Output = Option<LocationEvent>> + 'a>>;
 
-/// A stream of location events; `None` when the source has ended for good.
+/// A source of location events that runs only while on duty.
 pub trait LocationSource {
+    /// 开始值守: starts taking location for the duty session (on Android, the foreground
+    /// service with its notification).
+    fn start(&mut self, duty: RecordId);
+    /// 结束值守: stops taking location.
+    fn stop(&mut self);
+    /// The duty session the source runs for; `None` while stopped.
+    fn running(&self) -> Option<RecordId>;
+    /// The next event; `None` when the source has ended for good. While stopped it delivers
+    /// nothing (the future stays pending).
     fn next_event(&mut self) -> LocationFuture<'_>;
     /// Shown next to the accuracy, so nobody mistakes a demo for a real fix.
     fn is_simulated(&self) -> bool;
+
+    /// Starts, stops or restarts the source so that it runs exactly while `duty` is open.
+    fn follow(&mut self, duty: Option<RecordId>) {
+        match (self.running(), duty) {
+            (None, Some(d)) => self.start(d),
+            (Some(_), None) => self.stop(),
+            (Some(r), Some(d)) if r != d => {
+                self.stop();
+                self.start(d);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A platform as a script: what it would deliver, given in order. Whatever is delivered while
+/// the source is stopped is not taken (as a platform whose location service is not running
+/// gives nothing); tests drive the capture flows through [`LocationSource`] with it.
+#[derive(Debug, Default)]
+pub struct ScriptedLocation {
+    running: Option<RecordId>,
+    queue: VecDeque<LocationEvent>,
+    /// Events offered while stopped, and dropped.
+    pub dropped: usize,
+    /// How many times the source was started.
+    pub starts: usize,
+}
+
+impl ScriptedLocation {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The platform reports `event`: queued while running, dropped while stopped.
+    pub fn deliver(&mut self, event: LocationEvent) {
+        if self.running.is_some() {
+            self.queue.push_back(event);
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    /// The next event without waiting.
+    pub fn step(&mut self) -> Option<LocationEvent> {
+        self.running?;
+        self.queue.pop_front()
+    }
+}
+
+impl LocationSource for ScriptedLocation {
+    fn start(&mut self, duty: RecordId) {
+        self.running = Some(duty);
+        self.starts += 1;
+    }
+    fn stop(&mut self) {
+        self.running = None;
+        self.queue.clear();
+    }
+    fn running(&self) -> Option<RecordId> {
+        self.running
+    }
+    fn next_event(&mut self) -> LocationFuture<'_> {
+        Box::pin(async move {
+            match self.step() {
+                Some(e) => Some(e),
+                None => std::future::pending().await,
+            }
+        })
+    }
+    fn is_simulated(&self) -> bool {
+        true
+    }
 }
 
 /// A point of a simulated route, where the walker waits for some fixes (a household visit).
@@ -81,6 +172,7 @@ pub struct SimulatedLocation {
     clock: Arc<dyn Clock>,
     /// Loop back to the start at the end (the desktop demo runs until closed).
     repeat: bool,
+    running: Option<RecordId>,
 }
 
 impl SimulatedLocation {
@@ -92,6 +184,7 @@ impl SimulatedLocation {
             accuracy_m: route.accuracy_m,
             clock,
             repeat: false,
+            running: None,
         }
     }
 
@@ -100,8 +193,10 @@ impl SimulatedLocation {
         self
     }
 
-    /// The next event without waiting (tests step through a route with a manual clock).
+    /// The next event without waiting (tests step through a route with a manual clock);
+    /// nothing while stopped.
     pub fn step(&mut self) -> Option<LocationEvent> {
+        self.running?;
         if self.next >= self.positions.len() {
             if !self.repeat || self.positions.is_empty() {
                 return None;
@@ -124,14 +219,29 @@ impl SimulatedLocation {
                     mock: true,
                 })
             }
-            None => LocationEvent::Lost("无卫星信号".into()),
+            None => LocationEvent::Gap {
+                cause: GapCause::NoSignal,
+                since: self.clock.now(),
+            },
         })
     }
 }
 
 impl LocationSource for SimulatedLocation {
+    fn start(&mut self, duty: RecordId) {
+        self.running = Some(duty);
+    }
+    fn stop(&mut self) {
+        self.running = None;
+    }
+    fn running(&self) -> Option<RecordId> {
+        self.running
+    }
     fn next_event(&mut self) -> LocationFuture<'_> {
         Box::pin(async move {
+            if self.running.is_none() {
+                return std::future::pending().await;
+            }
             if !self.pace.is_zero() {
                 tokio::time::sleep(self.pace).await;
             }

@@ -10,7 +10,7 @@ mod views;
 
 pub use log::{AttachedFile, FileKind, PendingPhoto, QueueState, SetAside, Watermark};
 pub use reference::Reference;
-pub use views::{DutySession, EntryRow, TrackPoint, VillageStay, VisitRow};
+pub use views::{DutySession, EntryRow, LocationGap, TrackPoint, VillageStay, VisitRow};
 
 use rusqlite::{Connection, OptionalExtension};
 use std::path::Path;

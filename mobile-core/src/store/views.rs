@@ -11,10 +11,26 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use zhucun_shared::ids::{HouseholdId, RecordId, VillageId};
 use zhucun_shared::period::local_date;
-use zhucun_shared::record::{DeviceRecord, RecordBody};
+use zhucun_shared::record::{DeviceRecord, GapCause, NoteKind, RecordBody};
 use zhucun_shared::sessions::{duty_sessions, session_of, village_check_ins};
 use zhucun_shared::trajectory::segment_after;
 use zhucun_shared::visits::{logged_visits, visit_of};
+
+/// 定位中断: a gap in a duty session's trajectory, with its cause; `to` is absent while it is
+/// still open.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LocationGap {
+    pub cause: GapCause,
+    pub from: DateTime<Utc>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl LocationGap {
+    /// How long it lasted, or has lasted by `now` while open.
+    pub fn duration(&self, now: DateTime<Utc>) -> chrono::Duration {
+        (self.to.unwrap_or(now) - self.from).max(chrono::Duration::zero())
+    }
+}
 
 /// 值守: a duty session, during which the trajectory is recorded.
 #[derive(Clone, Debug, PartialEq)]
@@ -474,6 +490,32 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The gaps in a duty session's trajectory, in the order they opened: each gap's latest
+    /// note (a closing note takes the place of the note that opened it).
+    pub fn location_gaps(&self, duty: RecordId) -> Result<Vec<LocationGap>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT json FROM records WHERE type = 'note'
+             AND json_extract(json, '$.body.attached_to') = ?1 ORDER BY seq",
+        )?;
+        let mut gaps: Vec<(RecordId, LocationGap)> = Vec::new();
+        for json in stmt.query_map([duty.to_string()], |r| r.get::<_, String>(0))? {
+            let rec: DeviceRecord = serde_json::from_str(&json?)?;
+            if let RecordBody::Note {
+                kind: Some(NoteKind::LocationGap { cause, from, to }),
+                replaces,
+                ..
+            } = rec.body
+            {
+                let gap = LocationGap { cause, from, to };
+                match gaps.iter_mut().find(|(id, _)| Some(*id) == replaces) {
+                    Some(slot) => *slot = (rec.id, gap),
+                    None => gaps.push((rec.id, gap)),
+                }
+            }
+        }
+        Ok(gaps.into_iter().map(|(_, g)| g).collect())
     }
 
     /// The village check-in not yet checked out, if any.

@@ -1,5 +1,6 @@
 //! The screens, one per route.
 
+mod battery;
 mod history;
 mod progress;
 mod sign_in;
@@ -8,6 +9,7 @@ mod team;
 mod today;
 mod work;
 
+pub use battery::{BatteryGuide, PhoneMaker};
 pub use history::History;
 pub use progress::Progress;
 pub use sign_in::SignIn;

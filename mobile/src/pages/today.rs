@@ -1,6 +1,7 @@
 //! 今日: duty, village check-in, the household visit under way or the households nearest
 //! first, today's visits, and what is waiting to sync.
 
+use crate::app::Route;
 use crate::capture::Command;
 use crate::components::{hm, AccuracyLine, CameraButton, Confirm, SyncCard, VisitAnswer};
 use crate::platform::photo::SimulatedCamera;
@@ -29,6 +30,8 @@ fn DutyCard() -> Element {
     let fix = snap.capture.fresh_fix(snap.now);
     let simulated = snap.location_simulated;
     let lost = snap.capture.location_lost;
+    let open_gap = snap.capture.gap;
+    let gaps = snap.gaps.clone();
     let now = snap.now;
     let track_points = snap.track.len();
     let village = snap.village.as_ref().map(|v| v.id);
@@ -49,8 +52,18 @@ fn DutyCard() -> Element {
                         span { class: "muted", "{hm(d.since)} 起" }
                         span { "{strings::duration_hm((now - d.since).num_minutes())} · {strings::TRAJECTORY} {track_points}" }
                     }
-                    if lost {
+                    if let Some(gap) = open_gap {
+                        div { class: "row gap-open",
+                            span { class: "cats", "{strings::LOCATION_LOST}：{gap.cause.label_zh()}" }
+                        }
+                        p { class: "advice", "{strings::gap_advice(gap.cause)}" }
+                    } else if lost {
                         div { class: "row", span { class: "cats", "{strings::LOCATION_LOST}" } }
+                    }
+                    for gap in gaps.iter().filter(|g| g.to.is_some()) {
+                        div { class: "row gap",
+                            span { class: "cats", {strings::location_gap(gap, now)} }
+                        }
                     }
                     if confirm() {
                         Confirm {
@@ -68,7 +81,13 @@ fn DutyCard() -> Element {
                             "{strings::END_DUTY}"
                         }
                     }
+                    GuideLink {}
                 } else {
+                    for gap in gaps.iter() {
+                        div { class: "row gap",
+                            span { class: "cats", {strings::location_gap(gap, now)} }
+                        }
+                    }
                     p { class: "muted", "{strings::TRACK_ONLY_ON_DUTY}" }
                     button {
                         class: "big",
@@ -77,9 +96,26 @@ fn DutyCard() -> Element {
     },
                         "{strings::START_DUTY}"
                     }
+                    GuideLink {}
                 }
             }
         }
+}
+
+/// 后台运行设置: opens the battery-settings guide.
+#[component]
+fn GuideLink() -> Element {
+    rsx! {
+        button {
+            class: "link guide-link",
+            onclick: move |_| {
+                if let Some(router) = dioxus::router::try_router() {
+                    router.push(Route::BatteryGuide {});
+                }
+            },
+            "{strings::BATTERY_GUIDE}"
+        }
+    }
 }
 
 #[component]
