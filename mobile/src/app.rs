@@ -158,7 +158,7 @@ fn location_source(services: &Services, mode: LocationMode) -> Box<dyn LocationS
     let clock = services.clock().clone();
     match mode {
         #[cfg(target_os = "android")]
-        LocationMode::Native => Box::new(crate::platform::android_location::AndroidLocation::new()),
+        LocationMode::Native => Box::new(crate::platform::android_location::android_location()),
         #[cfg(not(target_os = "android"))]
         LocationMode::Native => Box::new(WebviewLocation::new(clock)),
         LocationMode::Webview => Box::new(WebviewLocation::new(clock)),

@@ -16,6 +16,8 @@ pub use zhucun_mobile_core::{
 /// The core's platform services, and the one that needs the webview.
 pub mod platform {
     pub use zhucun_mobile_core::platform::*;
+    #[cfg(target_os = "android")]
+    pub mod android_location;
     #[cfg(all(feature = "desktop", target_os = "linux"))]
     pub mod linux_camera;
     pub mod webview;

@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod exif;
 pub mod location;
+pub mod native_location;
 pub mod photo;
 pub mod watermark;
 

@@ -12,7 +12,11 @@ pub struct PhoneMaker(pub Option<Vendor>);
 
 #[component]
 pub fn BatteryGuide() -> Element {
-    let maker = try_consume_context::<PhoneMaker>().and_then(|m| m.0);
+    let maker = use_hook(|| {
+        try_consume_context::<PhoneMaker>()
+            .and_then(|m| m.0)
+            .or_else(this_phones_maker)
+    });
     rsx! {
         div { class: "card battery-guide",
             h2 { "{strings::BATTERY_GUIDE}" }
@@ -33,4 +37,14 @@ pub fn BatteryGuide() -> Element {
         }
         Link { class: "guide-link", to: Route::Today {}, "{strings::BATTERY_GUIDE_BACK}" }
     }
+}
+
+/// The maker the platform reports (Android's `Build.MANUFACTURER`).
+fn this_phones_maker() -> Option<Vendor> {
+    #[cfg(target_os = "android")]
+    return crate::platform::android_location::phone_maker()
+        .as_deref()
+        .and_then(crate::battery_guide::vendor_of);
+    #[cfg(not(target_os = "android"))]
+    None
 }
