@@ -41,10 +41,48 @@ impl NativeBridge for LocationBridge {
 /// The foreground service as a location source.
 pub type AndroidLocation = NativeLocation<LocationBridge>;
 
+/// The bridge, its class loaded through the activity's class loader: the generated
+/// `LocationBridge::new` uses JNI `FindClass`, which on a thread attached from native code
+/// sees only the system's classes, not the app's. That is tried second.
+fn bridge() -> Option<LocationBridge> {
+    use manganis::jni::objects::{JClass, JValue};
+    let global = manganis::android::with_activity(|env, activity| {
+        let loader = env
+            .call_method(activity, "getClassLoader", "()Ljava/lang/ClassLoader;", &[])
+            .ok()?
+            .l()
+            .ok()?;
+        let name = env.new_string("cn.zhucun.location.LocationBridge").ok()?;
+        let class: JClass = env
+            .call_method(
+                &loader,
+                "loadClass",
+                "(Ljava/lang/String;)Ljava/lang/Class;",
+                &[JValue::Object(&name)],
+            )
+            .ok()?
+            .l()
+            .ok()?
+            .into();
+        let bridge = env
+            .new_object(
+                &class,
+                "(Landroid/app/Activity;)V",
+                &[JValue::Object(activity)],
+            )
+            .ok()?;
+        env.new_global_ref(bridge).ok()
+    });
+    match global {
+        Some(g) => Some(LocationBridge::from_global_ref(g)),
+        None => LocationBridge::new().ok(),
+    }
+}
+
 /// The source over the service, with the duty notification's words.
 pub fn android_location() -> AndroidLocation {
     NativeLocation::new(
-        LocationBridge::new().ok(),
+        bridge(),
         ServiceNotification {
             title: strings::DUTY_NOTIFICATION_TITLE.to_string(),
             text: strings::DUTY_NOTIFICATION_TEXT.to_string(),
@@ -56,6 +94,6 @@ pub fn android_location() -> AndroidLocation {
 
 /// This phone's maker, for the battery-settings guide (`Build.MANUFACTURER`).
 pub fn phone_maker() -> Option<String> {
-    let bridge = LocationBridge::new().ok()?;
+    let bridge = bridge()?;
     manufacturer(&bridge).ok().filter(|m| !m.is_empty())
 }
