@@ -170,6 +170,7 @@ pub fn pull(now: DateTime<Utc>) -> PullResponse {
         verdicts: vec![server_report(now)],
         devices: Vec::new(),
         findings: Vec::new(),
+        ledger_steps: Vec::new(),
     }
 }
 
@@ -452,7 +453,11 @@ pub fn seed(
         if t > now - Duration::minutes(5) {
             break;
         }
-        let Some(p) = p else { continue };
+        let Some(p) = p else {
+            // The signal is lost for a while: a gap the next fix closes.
+            capture.on_gap(store, zhucun_shared::record::GapCause::NoSignal, t, t)?;
+            continue;
+        };
         capture.on_fix(store, &reference, fix_at(*p, t), t)?;
         let inside = village
             .as_ref()
@@ -578,10 +583,22 @@ mod tests {
         assert_eq!(households.len(), visits.len(), "one visit per household");
         assert!(visits.iter().all(|v| v.photos == 1 && !v.notes.is_empty()));
         assert!(store.open_village_stay().unwrap().is_some());
-        assert!(store.open_duty().unwrap().is_some());
+        let duty = store.open_duty().unwrap().unwrap().duty_id;
         for r in store.all_records().unwrap() {
             r.validate(now).unwrap();
         }
+        // The lost signal on the way is a gap with its cause, closed by the next fix.
+        let gaps = store.location_gaps(duty).unwrap();
+        assert_eq!(gaps.len(), 1, "{gaps:?}");
+        assert_eq!(gaps[0].cause, zhucun_shared::record::GapCause::NoSignal);
+        assert_eq!(gaps[0].duration(now), Duration::minutes(15));
+        // The app started on the demo finds a recent fix: no gap for a killed service.
+        let mut capture =
+            crate::capture::Capture::load(&store, crate::capture::TrackPolicy::default()).unwrap();
+        assert!(capture
+            .on_source_restarted(&mut store, now)
+            .unwrap()
+            .is_empty());
     }
 }
 
