@@ -250,7 +250,8 @@ impl ReportKind {
 pub enum NoteKind {
     /// 定位中断: attached to a duty session, the location source stopped delivering; the text
     /// says why. Logs written before this kind existed said it by the text alone (see
-    /// [`is_location_lost_note`]).
+    /// [`is_location_lost_note`]); phones now write [`NoteKind::LocationGap`] instead, and this
+    /// kind is read in older logs.
     LocationLost,
     /// 核查结论: a checker's spot-check finding on the record the note is attached to; the
     /// text is the checker's comment. It counts only from someone whose jurisdiction covers
