@@ -69,6 +69,8 @@ pub fn compute(
         device_logs: DeviceLogs::PHONE,
         // The server sends only findings in force from checkers with jurisdiction.
         findings: &reference.findings,
+        // The submission-chain steps of my villages' monthly ledgers, as last pulled.
+        ledger_steps: &reference.ledger_steps,
     };
     let mut local = evaluate(&ctx, month, now);
     for v in &mut local.verdicts {

@@ -89,6 +89,7 @@ fn pull(findings: Vec<Finding>) -> PullResponse {
         verdicts: Vec::new(),
         devices: Vec::new(),
         findings,
+        ledger_steps: Vec::new(),
     }
 }
 

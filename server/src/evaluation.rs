@@ -2,11 +2,12 @@
 //! from the photo files. The phone's own verdicts are never taken on trust.
 
 use crate::app::AppState;
+use crate::ledgers::submission::{ledger_step, LedgerStep};
 use crate::store::{Org, Store};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use zhucun_shared::ids::{PersonId, RecordId, TownshipId};
+use zhucun_shared::ids::{PersonId, RecordId, TownshipId, VillageId};
 use zhucun_shared::org::jurisdiction::CHECKERS;
 use zhucun_shared::org::{Assignment, Device, Township};
 use zhucun_shared::period::{day_start, local_date, Period};
@@ -49,6 +50,8 @@ pub struct Loaded {
     /// The server's townships and the organisations of those read so far.
     townships: Option<Arc<Vec<Township>>>,
     orgs: HashMap<TownshipId, Arc<Org>>,
+    /// Each village's monthly-ledger chain per month (`YYYY-MM`).
+    ledger_steps: HashMap<(VillageId, String), Arc<Vec<LedgerStep>>>,
 }
 
 /// Evaluates `person` for `month` as of `now`. `org` is the person's township, shared by the
@@ -89,6 +92,7 @@ pub async fn person_report_as_of(
 ) -> EvalResult<PersonReport> {
     let records = records_for(state, &org, person, month, as_of, loaded).await?;
     let findings = findings_on(state, &org, &records, now, loaded).await?;
+    let ledger_steps = chain_steps(state, &org, person, month, loaded).await?;
     // The person's devices, for records dated before their device was enrolled.
     let devices: Vec<Device> = state
         .store
@@ -142,11 +146,39 @@ pub async fn person_report_as_of(
                 late_receipt_after: Some(late_receipt_after),
             },
             findings: &findings,
+            ledger_steps: &ledger_steps,
         };
         evaluate(&ctx, month, as_of)
     })
     .await?;
     Ok(report)
+}
+
+/// The submission-chain steps of the monthly ledgers of `person`'s villages in `month`,
+/// as taken up to now: like a spot-check finding, a step taken after a month closed re-opens
+/// it ([`crate::verdicts`]), the late step judged late by its own time.
+pub async fn chain_steps(
+    state: &AppState,
+    org: &Org,
+    person: PersonId,
+    month: Period,
+    loaded: &mut Loaded,
+) -> EvalResult<Vec<LedgerStep>> {
+    let key = month.to_string();
+    let mut out = Vec::new();
+    for v in org.villages_of(person, month.first_day(), month.last_day()) {
+        let steps = match loaded.ledger_steps.get(&(v, key.clone())) {
+            Some(s) => s.clone(),
+            None => {
+                let rows = state.store.ledger_steps(v, &key).await?;
+                let s = Arc::new(rows.iter().filter_map(ledger_step).collect::<Vec<_>>());
+                loaded.ledger_steps.insert((v, key.clone()), s.clone());
+                s
+            }
+        };
+        out.extend(steps.iter().cloned());
+    }
+    Ok(out)
 }
 
 /// The records the evaluator reads for `month`: from the start of its year (year-long rules

@@ -253,6 +253,7 @@ fn eval_one(
         photo_files: zhucun_shared::plausibility::PhotoFiles::Unchecked,
         device_logs: zhucun_shared::plausibility::DeviceLogs::PHONE,
         findings: &[],
+        ledger_steps: &[],
     };
     evaluate(&ctx, env.month, env.now).verdicts.len()
 }

@@ -101,6 +101,13 @@ pub enum Check {
     TimelyRecords(TimelyRecordsCheck),
     /// The home-visit ledger is complete: every counted visit carries a note.
     VisitLedger,
+    /// The village's monthly ledger went up the submission chain in time: confirmed by the
+    /// village by month end, forwarded by the township by the 5th
+    /// ([`crate::ledger_chain::Step::due`]).
+    LedgerChain,
+    /// Every line of the person's 结对帮扶台账 for the month is complete
+    /// ([`crate::pairing_ledger::line_gaps`]).
+    PairingLedger,
 }
 
 macro_rules! check_struct {
@@ -554,7 +561,10 @@ fn check_rule(r: &RuleDef) -> Result<(), (String, String)> {
                 return err("check.must_visit_period", "posting is not allowed here");
             }
         }
-        Check::TimelyRecords(TimelyRecordsCheck { .. }) | Check::VisitLedger => {}
+        Check::TimelyRecords(TimelyRecordsCheck { .. })
+        | Check::VisitLedger
+        | Check::LedgerChain
+        | Check::PairingLedger => {}
     }
     Ok(())
 }

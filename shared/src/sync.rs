@@ -179,6 +179,11 @@ pub struct PullResponse {
     /// server's verdicts do. Left out while empty, as servers that predate findings leave it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<crate::spot_check::Finding>,
+    /// The submission-chain steps of the monthly ledgers of this person's villages (this month
+    /// and last), for the phone's own estimate of R-32. Left out while empty, as servers that
+    /// predate the chain leave it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ledger_steps: Vec<crate::ledger_chain::LedgerStep>,
 }
 
 /// A checker's spot-check finding on a record (核查结论), recorded by the server in the

@@ -1,11 +1,12 @@
 //! Reference data pulled from the server and kept offline: who I am, my assignments, village
-//! boundaries, households, pairings, the rules and the calendar in force, my verdicts and the
-//! spot-check findings on my records.
+//! boundaries, households, pairings, the rules and the calendar in force, my verdicts, the
+//! spot-check findings on my records and the submission chains of my villages' monthly ledgers.
 
 use super::{Result, Store};
 use rusqlite::{params, OptionalExtension};
 use zhucun_shared::calendar::WorkCalendar;
 use zhucun_shared::catalogue::Catalogue;
+use zhucun_shared::ledger_chain::LedgerStep;
 use zhucun_shared::org::{Directory, Person};
 use zhucun_shared::spot_check::Finding;
 use zhucun_shared::sync::PullResponse;
@@ -25,6 +26,9 @@ pub struct Reference {
     pub verdicts: Vec<PersonReport>,
     /// Spot-check findings on my records, as last pulled: my own estimate applies them.
     pub findings: Vec<Finding>,
+    /// The submission-chain steps of my villages' monthly ledgers, as last pulled: my own
+    /// estimate of R-32 follows them.
+    pub ledger_steps: Vec<LedgerStep>,
 }
 
 impl Default for Reference {
@@ -37,6 +41,7 @@ impl Default for Reference {
             calendar: WorkCalendar::bundled(),
             verdicts: Vec::new(),
             findings: Vec::new(),
+            ledger_steps: Vec::new(),
         }
     }
 }
@@ -68,6 +73,7 @@ impl Store {
         }
         put("verdicts", serde_json::to_string(&pull.verdicts)?)?;
         put("findings", serde_json::to_string(&pull.findings)?)?;
+        put("ledger_steps", serde_json::to_string(&pull.ledger_steps)?)?;
         tx.commit()?;
         *self.reference.get_mut() = None;
         Ok(())
@@ -119,6 +125,7 @@ impl Store {
                 .unwrap_or_else(WorkCalendar::bundled),
             verdicts: self.reference_json("verdicts")?.unwrap_or_default(),
             findings: self.reference_json("findings")?.unwrap_or_default(),
+            ledger_steps: self.reference_json("ledger_steps")?.unwrap_or_default(),
         })
     }
 

@@ -7,7 +7,7 @@ use crate::app::AppState;
 use crate::audit::{self, AuditKind};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::ledgers::submission::{may_take, Step};
+use crate::ledgers::submission::{judged_by_chain, may_take, Step};
 use crate::store::{LedgerStepRow, Org, Store};
 use axum::extract::State;
 use axum::routing::get;
@@ -236,7 +236,13 @@ pub async fn take_step(
         at: now,
         remarks: remarks.clone(),
     };
-    if !state.store.put_ledger_step(&row).await? {
+    // The verdicts that follow this village's chain for the month are queued with the step.
+    let (catalogue, _) = state.policy_for(month);
+    let marks: Vec<_> = judged_by_chain(&org, &catalogue, req.village, month)
+        .into_iter()
+        .map(|p| (p, key.clone()))
+        .collect();
+    if !state.store.put_ledger_step(&row, &marks).await? {
         return Err(ApiError::Conflict {
             code: "already_taken",
             field: Some("step".into()),

@@ -428,6 +428,7 @@ fn phone_view(
         verdicts: Vec::new(),
         devices: Vec::new(),
         findings: Vec::new(),
+        ledger_steps: Vec::new(),
     }
 }
 
@@ -510,6 +511,12 @@ pub async fn pull(
         &mut loaded,
     )
     .await?;
+    // The chains R-32 follows in the months the phone evaluates.
+    for month in [last_month, this_month] {
+        let steps =
+            crate::evaluation::chain_steps(&state, &org, caller.person.id, month, &mut loaded);
+        view.ledger_steps.extend(steps.await?);
+    }
     view.devices = watermarks(&state, caller.person.id).await?;
     Ok(Json(view))
 }

@@ -4,71 +4,53 @@
 //! once, after the one before, by someone who holds the office for it; each is timestamped and
 //! written to the audit log. Pure: who may take which step, and when it was due.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use zhucun_shared::ids::VillageId;
-use zhucun_shared::org::{Access, Assignment};
-use zhucun_shared::period::{local_date, Period};
+use crate::store::LedgerStepRow;
+use chrono::NaiveDate;
+use std::collections::BTreeSet;
+use zhucun_shared::catalogue::{Catalogue, Check};
+use zhucun_shared::ids::{PersonId, VillageId};
+use zhucun_shared::org::{Access, Assignment, Directory};
+use zhucun_shared::period::Period;
 use zhucun_shared::role::Role;
 
-/// A step up the chain.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Step {
-    /// 村确认: the village's first secretary or team leader confirms the generated ledger.
-    Confirmed,
-    /// 乡报送: the township office sends it up.
-    Forwarded,
-    /// 县接收: the county office receives it.
-    Received,
+/// The steps and their deadlines are the shared domain's: the evaluator judges R-32 by them.
+pub use zhucun_shared::ledger_chain::{LedgerStep, Step};
+
+/// A stored step as the evaluator reads it; `None` for a row the server cannot read (an
+/// unknown step or month).
+pub fn ledger_step(row: &LedgerStepRow) -> Option<LedgerStep> {
+    Some(LedgerStep {
+        village_id: row.village_id,
+        month: row.month.parse().ok()?,
+        step: Step::from_code(&row.step)?,
+        at: row.at,
+        by: row.person_id,
+    })
 }
 
-impl Step {
-    pub const ALL: [Step; 3] = [Step::Confirmed, Step::Forwarded, Step::Received];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Step::Confirmed => "confirmed",
-            Step::Forwarded => "forwarded",
-            Step::Received => "received",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Step::Confirmed => "村确认",
-            Step::Forwarded => "乡报送",
-            Step::Received => "县接收",
-        }
-    }
-
-    pub fn from_code(s: &str) -> Option<Step> {
-        Self::ALL.into_iter().find(|x| x.code() == s)
-    }
-
-    /// The step that must come first.
-    pub fn after(self) -> Option<Step> {
-        match self {
-            Step::Confirmed => None,
-            Step::Forwarded => Some(Step::Confirmed),
-            Step::Received => Some(Step::Forwarded),
-        }
-    }
-
-    /// The last day the step is on time for `month`: the village by month end, the township
-    /// by the 5th of the next month; receiving has no deadline of its own.
-    pub fn due(self, month: Period) -> Option<NaiveDate> {
-        match self {
-            Step::Confirmed => Some(month.last_day()),
-            Step::Forwarded => month
-                .next_month_first_day()
-                .checked_add_days(chrono::Days::new(4)),
-            Step::Received => None,
-        }
-    }
-
-    /// Whether a step taken at `at` was on time.
-    pub fn on_time(self, month: Period, at: DateTime<Utc>) -> bool {
-        self.due(month).is_none_or(|d| local_date(at) <= d)
-    }
+/// The people whose verdicts for `month` follow `village`'s chain: those posted to the village
+/// in the month in a role a chain rule of `catalogue` applies to.
+pub fn judged_by_chain(
+    org: &Directory,
+    catalogue: &Catalogue,
+    village: VillageId,
+    month: Period,
+) -> BTreeSet<PersonId> {
+    let roles: BTreeSet<Role> = catalogue
+        .rules
+        .iter()
+        .filter(|r| matches!(r.check, Check::LedgerChain))
+        .flat_map(|r| r.applies_to.iter().copied())
+        .collect();
+    org.assignments
+        .iter()
+        .filter(|a| {
+            a.village_id == Some(village)
+                && roles.contains(&a.role)
+                && a.overlaps(month.first_day(), month.last_day())
+        })
+        .map(|a| a.person_id)
+        .collect()
 }
 
 /// Whether the person holding `assignments` (with `access`) may take `step` for `village` of

@@ -396,10 +396,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<Option<ClosedMonth>>> + Send;
     /// Records a month's close; answers false, changing nothing, when it was closed already.
     fn close_month(&self, closed: &ClosedMonth) -> impl Future<Output = StoreResult<bool>> + Send;
-    /// Writes a step of a village's monthly ledger; false when that step was taken already.
+    /// Writes a step of a village's monthly ledger and, in the same transaction, queues the
+    /// person-months whose verdicts it changes (`marks`: person, `YYYY-MM`); false, changing
+    /// nothing, when that step was taken already.
     fn put_ledger_step(
         &self,
         step: &LedgerStepRow,
+        marks: &[(PersonId, String)],
     ) -> impl Future<Output = StoreResult<bool>> + Send;
     /// The steps taken for a village's month, in the order taken.
     fn ledger_steps(
@@ -698,8 +701,12 @@ impl Store for AnyStore {
     async fn clear_kept_verdicts(&self) -> StoreResult<()> {
         dispatch!(self, clear_kept_verdicts())
     }
-    async fn put_ledger_step(&self, step: &LedgerStepRow) -> StoreResult<bool> {
-        dispatch!(self, put_ledger_step(step))
+    async fn put_ledger_step(
+        &self,
+        step: &LedgerStepRow,
+        marks: &[(PersonId, String)],
+    ) -> StoreResult<bool> {
+        dispatch!(self, put_ledger_step(step, marks))
     }
     async fn ledger_steps(
         &self,

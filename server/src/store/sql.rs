@@ -899,15 +899,27 @@ macro_rules! impl_sql_store {
                     Ok(done.rows_affected() == 1)
                 }
 
-                async fn put_ledger_step(&self, l: &LedgerStepRow) -> StoreResult<bool> {
+                async fn put_ledger_step(
+                    &self,
+                    l: &LedgerStepRow,
+                    marks: &[(PersonId, String)],
+                ) -> StoreResult<bool> {
+                    let mut tx = self.write.begin().await?;
                     let done = sqlx::query(
                         "INSERT INTO ledger_submissions (village_id, month, step, person_id, at, remarks) \
                          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (village_id, month, step) DO NOTHING",
                     )
                     .bind(l.village_id.to_string()).bind(&l.month).bind(&l.step)
                     .bind(l.person_id.to_string()).bind(l.at).bind(&l.remarks)
-                    .execute(&self.write).await?;
-                    Ok(done.rows_affected() == 1)
+                    .execute(&mut *tx).await?;
+                    if done.rows_affected() != 1 {
+                        return Ok(false);
+                    }
+                    let owned: Vec<(String, String)> =
+                        marks.iter().map(|(p, m)| (p.to_string(), m.clone())).collect();
+                    queue_marks(&mut tx, owned).await?;
+                    tx.commit().await?;
+                    Ok(true)
                 }
 
                 async fn ledger_steps(&self, village: VillageId, month: &str) -> StoreResult<Vec<LedgerStepRow>> {

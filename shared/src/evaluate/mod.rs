@@ -31,7 +31,10 @@ use std::rc::Rc;
 
 mod duties;
 mod households;
+mod ledgers;
 mod presence;
+
+pub use ledgers::ledger_chain_parts;
 
 use presence::Requirement;
 
@@ -62,6 +65,9 @@ pub struct EvalContext<'a> {
     /// record and whatever counted it. A finding on a record not given, or by the record's own
     /// author, is ignored.
     pub findings: &'a [Finding],
+    /// The submission-chain steps of the monthly ledgers of the person's villages: at
+    /// least those of the months evaluated; others are ignored.
+    pub ledger_steps: &'a [crate::ledger_chain::LedgerStep],
 }
 
 /// Evaluates every applicable rule for `month` (longer periods: those containing it) as of `now`.
@@ -516,6 +522,8 @@ impl<'a> Evaluation<'a> {
                     .collect()
             }
             Check::VisitLedger => vec![self.visit_ledger()],
+            Check::LedgerChain => self.ledger_chain(&Self::villages_of(&active)),
+            Check::PairingLedger => vec![self.pairing_ledger()],
         };
         Some(Verdict {
             rule_id: rule.id.clone(),

@@ -150,7 +150,7 @@ fn a_phone_clock_far_from_the_server_is_flagged_and_deadlines_use_the_receipt() 
     // Entered "on Dec 5" by a phone whose clock ran three days slow; the server got it Dec 8.
     let mut r = rec.report(
         at(2026, 12, 5, 12, 0),
-        zhucun_shared::record::ReportKind::MonthlyLedger,
+        zhucun_shared::record::ReportKind::MonthlyReport,
         Some(QINGSHAN),
         "2026-11".parse().unwrap(),
     );
@@ -165,7 +165,7 @@ fn a_phone_clock_far_from_the_server_is_flagged_and_deadlines_use_the_receipt() 
         at(2026, 12, 10, 9, 0),
     );
     assert_eq!(
-        report.verdict("R-32").unwrap().status,
+        report.verdict("R-31b").unwrap().status,
         zhucun_shared::verdict::Status::Late
     );
     // The flag belongs to the month the record was captured in.

@@ -652,9 +652,7 @@ fn village_report(
 #[case::monthly_report_on_the_8th("R-31b", ReportKind::MonthlyReport, "2026-11", Some((2026, 12, 8)), (2026, 12, 10), Status::Late)]
 #[case::monthly_report_not_yet_due("R-31b", ReportKind::MonthlyReport, "2026-11", None, (2026, 12, 5), Status::NotYetDue)]
 #[case::monthly_report_missing("R-31b", ReportKind::MonthlyReport, "2026-11", None, (2026, 12, 8), Status::Short)]
-#[case::ledger_on_the_5th("R-32", ReportKind::MonthlyLedger, "2026-11", Some((2026, 12, 5)), (2026, 12, 10), Status::Met)]
-#[case::ledger_on_the_6th("R-32", ReportKind::MonthlyLedger, "2026-11", Some((2026, 12, 6)), (2026, 12, 10), Status::Late)]
-fn r31b_r32_monthly_deadlines(
+fn r31b_monthly_deadlines(
     #[case] rule: &str,
     #[case] kind: ReportKind,
     #[case] period: &str,
@@ -791,31 +789,142 @@ fn r34_team_reports(
     assert!(matches!(article.status, Status::Met | Status::NotYetDue));
 }
 
+/// What a ledger line of the first visit lacks, for R-35's table.
+#[derive(Clone, Copy, Debug)]
+enum Strip {
+    Nothing,
+    Note,
+    Photo,
+    CheckOut,
+}
+
 #[rstest]
-#[case::every_visit_noted(true, Status::Met, (4, 4))]
-#[case::a_visit_without_note(false, Status::Short, (3, 4))]
-fn r35_home_visit_ledger(
-    #[case] all_noted: bool,
+#[case::every_line_complete(Strip::Nothing, at(2026, 12, 1, 9, 0), Status::Met, (4, 4), None)]
+#[case::a_line_without_note(Strip::Note, at(2026, 12, 1, 9, 0), Status::Short, (3, 4), Some(RejectReason::NoNote))]
+#[case::a_line_without_photo(Strip::Photo, at(2026, 12, 1, 9, 0), Status::Short, (3, 4), Some(RejectReason::NoPhotoDuringVisit))]
+#[case::a_line_not_checked_out(Strip::CheckOut, at(2026, 12, 1, 9, 0), Status::Short, (3, 4), Some(RejectReason::NotCheckedOut))]
+#[case::incomplete_while_the_month_runs(Strip::Note, at(2026, 11, 20, 9, 0), Status::NotYetDue, (3, 4), Some(RejectReason::NoNote))]
+fn r35_pairing_ledger_lines_are_complete(
+    #[case] strip: Strip,
+    #[case] now: chrono::DateTime<chrono::Utc>,
     #[case] status: Status,
     #[case] nums: (u32, u32),
+    #[case] reason: Option<RejectReason>,
 ) {
     let w = World::new();
-    let mut records = paired(&w, 4, 10);
-    if !all_noted {
-        let first_note = records
-            .iter()
-            .position(|r| matches!(r.body, RecordBody::Note { .. }))
-            .unwrap();
-        records.remove(first_note);
+    let mut rec = w.recorder(Role::PairingCadre);
+    let mut records = paired_with(&w, &mut rec, 4, 10);
+    let first = |r: &DeviceRecord| match strip {
+        Strip::Nothing => false,
+        Strip::Note => matches!(r.body, RecordBody::Note { .. }),
+        Strip::Photo => matches!(r.body, RecordBody::Photo { .. }),
+        Strip::CheckOut => matches!(r.body, RecordBody::HouseholdCheckOut { .. }),
+    };
+    if let Some(i) = records.iter().position(first) {
+        records.remove(i);
     }
+    // A visit to a household not paired with the cadre is no line of the ledger.
+    records.extend(rec.visit(w.household(6), at(2026, 11, 20, 10, 0), 10, None));
+    let v = w.verdict(Role::PairingCadre, "R-35", &records, "2026-11", now);
+    assert_eq!((v.status, numbers(&v)), (status, nums), "{v:#?}");
+    let reasons: Vec<_> = v.parts[0].rejected.iter().map(|r| r.reason).collect();
+    assert_eq!(reasons, reason.into_iter().collect::<Vec<_>>(), "{v:#?}");
+    if reason.is_some() {
+        // The incomplete line is named by its household and time.
+        let detail = &v.parts[0].rejected[0].detail;
+        assert!(detail.contains(&w.household(0).head_name), "{detail}");
+    }
+}
+
+#[test]
+fn r35_without_paired_visits_is_not_applicable() {
+    let w = World::new();
     let v = w.verdict(
         Role::PairingCadre,
         "R-35",
-        &records,
+        &[],
         "2026-11",
         at(2026, 12, 1, 9, 0),
     );
-    assert_eq!((v.status, numbers(&v)), (status, nums), "{v:#?}");
+    assert_eq!(v.status, Status::NotApplicable, "{v:#?}");
+    assert_eq!(v.parts.len(), 1);
+}
+
+fn chain_step(
+    step: zhucun_shared::ledger_chain::Step,
+    t: chrono::DateTime<chrono::Utc>,
+) -> zhucun_shared::ledger_chain::LedgerStep {
+    zhucun_shared::ledger_chain::LedgerStep {
+        village_id: QINGSHAN,
+        month: "2026-11".parse().unwrap(),
+        step,
+        at: t,
+        by: person(Role::TeamLeader),
+    }
+}
+
+#[rstest]
+#[case::confirmed_and_forwarded_on_time(
+    Some(at(2026, 11, 30, 23, 0)),
+    Some(at(2026, 12, 5, 17, 0)),
+    at(2026, 12, 10, 9, 0),
+    Status::Met
+)]
+#[case::forwarded_on_the_6th(
+    Some(at(2026, 11, 30, 9, 0)),
+    Some(at(2026, 12, 6, 9, 0)),
+    at(2026, 12, 10, 9, 0),
+    Status::Late
+)]
+#[case::confirmed_on_the_1st(
+    Some(at(2026, 12, 1, 0, 10)),
+    Some(at(2026, 12, 2, 9, 0)),
+    at(2026, 12, 10, 9, 0),
+    Status::Late
+)]
+#[case::no_step_after_the_5th(None, None, at(2026, 12, 6, 9, 0), Status::Short)]
+#[case::not_forwarded_by_the_5th(
+    Some(at(2026, 11, 30, 9, 0)),
+    None,
+    at(2026, 12, 6, 9, 0),
+    Status::Short
+)]
+#[case::awaiting_the_township(
+    Some(at(2026, 11, 30, 9, 0)),
+    None,
+    at(2026, 12, 3, 9, 0),
+    Status::NotYetDue
+)]
+#[case::before_month_end(None, None, at(2026, 11, 29, 9, 0), Status::NotYetDue)]
+fn r32_follows_the_submission_chain(
+    #[case] confirmed: Option<chrono::DateTime<chrono::Utc>>,
+    #[case] forwarded: Option<chrono::DateTime<chrono::Utc>>,
+    #[case] now: chrono::DateTime<chrono::Utc>,
+    #[case] status: Status,
+) {
+    use zhucun_shared::ledger_chain::Step;
+    let mut w = World::new();
+    w.ledger_steps
+        .extend(confirmed.map(|t| chain_step(Step::Confirmed, t)));
+    w.ledger_steps
+        .extend(forwarded.map(|t| chain_step(Step::Forwarded, t)));
+    for role in [Role::TeamLeader, Role::FirstSecretary] {
+        let v = w.verdict(role, "R-32", &[], "2026-11", now);
+        assert_eq!(v.status, status, "{v:#?}");
+        assert_eq!(v.parts.len(), 2, "one part per deadline");
+    }
+    // A typed 领导挂联工作月台账 report no longer stands in for the chain.
+    if confirmed.is_none() {
+        let w = World::new();
+        let records = village_report(
+            &w,
+            ReportKind::MonthlyLedger,
+            "2026-11",
+            Some((2026, 12, 1)),
+        );
+        let v = w.verdict(Role::TeamLeader, "R-32", &records, "2026-11", now);
+        assert_ne!(v.status, Status::Met, "{v:#?}");
+    }
 }
 
 #[test]

@@ -57,6 +57,8 @@ pub struct World {
     pub late_receipt_after: Option<Duration>,
     /// Spot-check findings on the records, as the caller of the evaluator prepares them.
     pub findings: Vec<zhucun_shared::spot_check::Finding>,
+    /// The monthly ledgers' submission-chain steps.
+    pub ledger_steps: Vec<zhucun_shared::ledger_chain::LedgerStep>,
 }
 
 impl World {
@@ -143,6 +145,7 @@ impl World {
             devices: Vec::new(),
             late_receipt_after: None,
             findings: Vec::new(),
+            ledger_steps: Vec::new(),
         }
     }
 
@@ -189,6 +192,7 @@ impl World {
                 late_receipt_after: self.late_receipt_after,
             },
             findings: &self.findings,
+            ledger_steps: &self.ledger_steps,
         };
         evaluate(&ctx, month.parse::<Period>().unwrap(), now)
     }
