@@ -19,6 +19,7 @@ use serde::Deserialize;
 use std::sync::Arc;
 use zhucun_shared::ids::{PersonId, TownshipId, VillageId};
 use zhucun_shared::period::{local_date, Period};
+use zhucun_shared::role::Role;
 
 pub fn router(state: AppState) -> Router {
     use zhucun_shared::sync::paths;
@@ -105,7 +106,7 @@ pub async fn authorized_document(
     let today = local_date(now);
     let (ledger, org, township) = resolve(state, caller, kind, q, today).await?;
     let access = caller.access(state, today).await?;
-    if !may_see(&access, &org, &township, &ledger) {
+    if !may_see(&access, &caller.assignments, &org, &township, &ledger) {
         return Err(ApiError::Forbidden);
     }
     let doc = ledgers::generate(state, org, &township, ledger, now)
@@ -114,11 +115,14 @@ pub async fn authorized_document(
     Ok(doc)
 }
 
-/// Whether `access` may see the whole of `ledger`: a township's tables only by those who see
-/// the township whole; a person's by those who see the person over the period; a village's
-/// by those who see the township whole or everyone it shows.
+/// Whether `access` (of someone holding `postings`) may see the whole of `ledger`: a
+/// township's tables only by those who see the township whole; a person's by those who see the
+/// person over the period; a village's by those who see the township whole or everyone it
+/// shows, and its 领导挂联工作月台账 also by the village's first secretary and team leader, who
+/// complete and confirm it (三(二)).
 pub fn may_see(
     access: &zhucun_shared::org::Access,
+    postings: &[zhucun_shared::org::Assignment],
     org: &Org,
     township: &Township,
     ledger: &Ledger,
@@ -129,6 +133,15 @@ pub fn may_see(
         Ledger::FiveOnes { .. } | Ledger::Compliance { .. } => whole,
         Ledger::WorkLog { person, .. } | Ledger::PairingLedger { person, .. } => {
             sees(access, org, person, from, to)
+        }
+        Ledger::LiaisonLedger { village, .. }
+            if postings.iter().any(|a| {
+                a.village_id == Some(village)
+                    && matches!(a.role, Role::FirstSecretary | Role::TeamLeader)
+                    && a.overlaps(from, to)
+            }) =>
+        {
+            true
         }
         Ledger::LiaisonLedger { .. } | Ledger::Attendance { .. } => {
             let people = ledger.people(org, township);

@@ -7,11 +7,13 @@
 
 use super::page::{document, refusal};
 use super::session::Viewer;
-use crate::api::extract::{ApiPath, ApiQuery};
+use crate::api::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::api::ledger_submissions::{steps, take_step, StepRequest, StepsQuery, SubmissionChain};
 use crate::api::ledgers::{authorized_document, may_see, LedgerQuery};
 use crate::api::reports::{month_param, townships_in_reach};
 use crate::app::AppState;
 use crate::error::ApiError;
+use crate::ledgers::submission::Step;
 use crate::ledgers::{self, Cell, DocumentKind, Ledger};
 use crate::store::Store;
 use axum::extract::{Path, Query, State};
@@ -66,7 +68,7 @@ pub async fn index(
             let org = state.store.township_org(t).await?;
             let mut rows = Vec::new();
             for l in ledgers::township_ledgers(&org, township, None, month, today) {
-                if !may_see(&access, &org, township, &l) {
+                if !may_see(&access, &viewer.caller.assignments, &org, township, &l) {
                     continue;
                 }
                 let subject = match l {
@@ -183,6 +185,14 @@ pub async fn show(
     } else {
         Vec::new()
     };
+    let chain = if kind == DocumentKind::LiaisonLedger {
+        match chain_of(&state, &viewer, &q).await {
+            Ok(c) => c,
+            Err(e) => return refused(e),
+        }
+    } else {
+        None
+    };
     let columns = doc.header_rows.first().map_or(1, Vec::len);
     let body = html! {
         main class=(if doc.landscape { "print-view landscape" } else { "print-view" }) {
@@ -218,9 +228,114 @@ pub async fn show(
                 }
             }
             p.signatures { @for s in &doc.signatures { span { (s) "：" span.blank {} } } }
+            @if let Some(chain) = &chain { (chain_section(chain, &viewer)) }
         }
     };
     document(&doc.title, Some(&viewer), body).into_response()
+}
+
+/// The submission chain of a village's monthly ledger, as the API answers it.
+async fn chain_of(
+    state: &AppState,
+    viewer: &Viewer,
+    q: &LedgerQuery,
+) -> Result<Option<SubmissionChain>, ApiError> {
+    let (Some(village), Some(month)) = (q.village.clone(), q.month.clone()) else {
+        return Ok(None);
+    };
+    match steps(
+        State(state.clone()),
+        viewer.caller.clone(),
+        ApiQuery(StepsQuery { village, month }),
+    )
+    .await
+    {
+        Ok(chain) => Ok(Some(chain.0)),
+        // A month not yet begun has no chain; someone who may read the ledger but is no part
+        // of its chain sees none.
+        Err(ApiError::Invalid { .. } | ApiError::Forbidden) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// 报送: the steps taken, each with its time, who, remarks and deadline, and the form for the
+/// next one (the server refuses it to anyone who does not hold that step's office).
+fn chain_section(chain: &SubmissionChain, viewer: &Viewer) -> Markup {
+    let next = match chain.steps.last() {
+        None => Some(Step::Confirmed),
+        Some(last) => Step::from_code(&last.step)
+            .and_then(|l| Step::ALL.into_iter().find(|s| s.after() == Some(l))),
+    };
+    html! {
+        section.chain.no-print {
+            h2 { "报送" }
+            @if chain.steps.is_empty() { p { "尚未确认。" } }
+            ol {
+                @for s in &chain.steps {
+                    li data-step=(s.step) {
+                        (s.label_zh) "：" (s.person_name) "，" (local_time(s.at).format("%Y-%m-%d %H:%M").to_string())
+                        @if let Some(due) = s.due {
+                            " · 期限 " (due.to_string()) " · "
+                            @if s.on_time { span.counted { "按期" } } @else { span.not-counted { "逾期" } }
+                        }
+                        @if !s.remarks.is_empty() { "。备注：" (s.remarks) }
+                    }
+                }
+            }
+            @if let Some(step) = next {
+                form.take-step method="post" action="/console/ledgers/steps" {
+                    input type="hidden" name="csrf" value=(viewer.csrf);
+                    input type="hidden" name="village" value=(chain.village);
+                    input type="hidden" name="month" value=(chain.month);
+                    input type="hidden" name="step" value=(step.code());
+                    label { "备注" br; textarea name="remarks" rows="2" cols="50" maxlength="500" {} }
+                    br;
+                    button type="submit" { (step.label_zh()) }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StepForm {
+    csrf: String,
+    village: String,
+    month: String,
+    step: String,
+    #[serde(default)]
+    remarks: String,
+}
+
+/// Takes the next step of a village's monthly ledger and shows the ledger again.
+pub async fn take(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::Form(form): axum::Form<StepForm>,
+) -> Response {
+    if let Err(refused) = viewer.check_csrf(&form.csrf) {
+        return refused;
+    }
+    let Ok(village) = form.village.parse() else {
+        return refusal(StatusCode::NOT_FOUND, "未找到：村。");
+    };
+    let back = format!(
+        "/console/ledgers/{}?village={village}&month={}",
+        DocumentKind::LiaisonLedger.slug(),
+        form.month
+    );
+    let request = StepRequest {
+        village,
+        month: form.month,
+        step: form.step,
+        remarks: form.remarks,
+    };
+    match take_step(State(state), viewer.caller, ApiJson(request)).await {
+        Ok(_) => axum::response::Redirect::to(&back).into_response(),
+        Err(ApiError::Forbidden) => refusal(StatusCode::FORBIDDEN, "您不负责这一报送环节。"),
+        Err(ApiError::Conflict { message, .. }) => refusal(StatusCode::CONFLICT, &message),
+        Err(e) => refused(e),
+    }
 }
 
 fn query_without_format(q: &LedgerQuery) -> String {

@@ -34,6 +34,7 @@ pub fn router(state: AppState) -> Router {
         .route("/console/people/{id}/map", get(person::map_data))
         .route("/console/photos/{sha256}", get(person::photo))
         .route("/console/ledgers", get(ledgers::index))
+        .route("/console/ledgers/steps", post(ledgers::take))
         .route("/console/ledgers/{document}", get(ledgers::show))
         .route("/console/spot-checks", get(spot_checks::queue_page))
         .route("/console/spot-checks/item", get(spot_checks::item_page))

@@ -82,23 +82,22 @@ struct Row {
     report: PersonReport,
 }
 
-/// Where a month stands: open, then provisional until its grace date (the 5th of the next
-/// month, when ledgers go up to the county), then past it.
-pub fn month_standing(month: Period, today: NaiveDate) -> String {
-    let next = month.last_day().succ_opt().unwrap_or(month.last_day());
-    let grace = NaiveDate::from_ymd_opt(next.year(), next.month(), 5).unwrap_or(next);
+/// Where a month stands on `today`, in words: open, then provisional until its grace date
+/// (`grace_day` of the next month, when ledgers go up to the county), then final (the month's
+/// state itself comes from `shared::month_close`).
+pub fn month_standing(month: Period, today: NaiveDate, grace_day: u32) -> String {
+    use zhucun_shared::month_close::{grace_date, state_on, MonthState};
+    let grace = grace_date(month, grace_day);
+    let by = format!("{}月{}日", grace.month(), grace.day());
     if today < month.first_day() {
-        "尚未开始".into()
-    } else if today < next {
-        format!(
-            "本月进行中 · 暂定结果（报送截止 {}月{}日）",
-            grace.month(),
-            grace.day()
-        )
-    } else if today <= grace {
-        format!("暂定结果 · 报送截止 {}月{}日", grace.month(), grace.day())
-    } else {
-        format!("报送期已过（{}月{}日）", grace.month(), grace.day())
+        return "尚未开始".into();
+    }
+    match state_on(month, today, grace_day, None) {
+        MonthState::Provisional if today <= month.last_day() => {
+            format!("本月进行中 · 暂定结果（{by}后定案）")
+        }
+        MonthState::Provisional => format!("暂定结果 · {by}后定案"),
+        other => format!("{}（宽限期至 {by}）", other.label_zh()),
     }
 }
 
@@ -236,7 +235,11 @@ async fn overview(
     Ok(html! {
         main.overview {
             h1 { "总览 · " (month_s) }
-            p.standing { (month_standing(month, today)) }
+            p.standing {
+                (month_standing(month, today, state.config.month_grace_day))
+                @let reopened = rows.iter().filter(|r| r.report.standing.state == zhucun_shared::month_close::MonthState::Reopened).count();
+                @if reopened > 0 { " · " span.badge { (reopened) " 人已重开" } }
+            }
             form.filters method="get" action="/console/" {
                 label { "月份" input type="month" name="month" value=(month_s); }
                 label { "村" select name="village" {
@@ -285,7 +288,8 @@ async fn overview(
                             } }
                             @for row in members {
                                 tr data-person=(row.person.id) {
-                                    td { a href=(format!("/console/people/{}?month={month_s}", row.person.id)) { (row.person.name) } }
+                                    td { a href=(format!("/console/people/{}?month={month_s}", row.person.id)) { (row.person.name) }
+                                         @if row.report.standing.state == zhucun_shared::month_close::MonthState::Reopened { " " span.badge title="定案后收到补报记录，已重新评定；变化见审计日志" { "重开" } } }
                                     td { (row.roles.iter().map(|r| r.label_zh()).collect::<Vec<_>>().join("、")) }
                                     td { (row.villages.join("、")) }
                                     @for rule in &shown_rules {
@@ -344,9 +348,10 @@ mod tests {
     fn a_month_is_open_then_provisional_until_the_fifth_then_past() {
         let nov = Period::month(2026, 11);
         let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
-        assert!(month_standing(nov, d(11, 30)).starts_with("本月进行中"));
-        assert!(month_standing(nov, d(12, 5)).starts_with("暂定结果"));
-        assert!(month_standing(nov, d(12, 6)).starts_with("报送期已过"));
-        assert_eq!(month_standing(nov, d(10, 1)), "尚未开始");
+        assert!(month_standing(nov, d(11, 30), 5).starts_with("本月进行中"));
+        assert!(month_standing(nov, d(12, 5), 5).starts_with("暂定结果"));
+        assert!(month_standing(nov, d(12, 6), 5).starts_with("已定"));
+        assert!(month_standing(nov, d(12, 6), 10).starts_with("暂定结果"));
+        assert_eq!(month_standing(nov, d(10, 1), 5), "尚未开始");
     }
 }

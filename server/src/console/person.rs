@@ -223,7 +223,10 @@ async fn person_month(
             p {
                 (roles.iter().map(|r| r.label_zh()).collect::<Vec<_>>().join("、"))
                 @if !villages.is_empty() { " · " (villages.join("、")) }
-                " · " (super::overview::month_standing(month, local_date(now)))
+                " · " (super::overview::month_standing(month, local_date(now), state.config.month_grace_day))
+                " · 本人结果：" span.badge { (report.standing.state.label_zh()) }
+                @if let Some(since) = report.standing.since { "（" (local_time(since).format("%Y-%m-%d %H:%M").to_string()) " 起）" }
+                " · 评定于 " (local_time(report.evaluated_at).format("%m-%d %H:%M").to_string())
             }
             p.no-print {
                 a href=(format!("{base}?month={prev}")) { "‹ " (prev.to_string()) }

@@ -486,3 +486,90 @@ async fn ledgers_print_and_download_within_the_viewers_jurisdiction() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_village_confirms_its_monthly_ledger_and_the_office_sends_it_on() {
+    on_each_backend(async |app: &TestApp| {
+        let fx = app.fx.clone();
+        let month = local_date(Utc::now()).format("%Y-%m").to_string();
+        let ledger = format!(
+            "/console/ledgers/liaison-ledger?village={}&month={month}",
+            fx.v1
+        );
+        let mut leader = Browser::new(app);
+        leader.sign_in(fx.leader1).await;
+        let (s, _, page) = leader.get(&ledger).await;
+        assert_eq!(
+            s,
+            StatusCode::OK,
+            "the village's team leader reads its ledger"
+        );
+        assert!(
+            page.contains("尚未确认") && page.contains(">村确认</button>"),
+            "{page}"
+        );
+        let csrf = Browser::csrf(&page);
+        let origin = app.base.clone();
+        let form = |step: &'static str, csrf: String| {
+            vec![
+                ("csrf", csrf),
+                ("village", fx.v1.to_string()),
+                ("month", month.clone()),
+                ("step", step.to_string()),
+                ("remarks", "已核对本月走访与停留".to_string()),
+            ]
+        };
+        let post = async |b: &mut Browser<'_>, f: Vec<(&'static str, String)>| {
+            let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            b.post("/console/ledgers/steps", &pairs, Some(&origin))
+                .await
+                .0
+        };
+        // Without the page's token: refused, nothing taken.
+        assert_eq!(
+            post(&mut leader, form("confirmed", "forged".into())).await,
+            StatusCode::FORBIDDEN
+        );
+        // The township's step is not the team leader's.
+        assert_eq!(
+            post(&mut leader, form("forwarded", csrf.clone())).await,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            post(&mut leader, form("confirmed", csrf.clone())).await,
+            StatusCode::SEE_OTHER
+        );
+        let (_, _, page) = leader.get(&ledger).await;
+        assert!(
+            page.contains("data-step=\"confirmed\"") && page.contains("已核对本月走访与停留"),
+            "{page}"
+        );
+        assert_eq!(
+            post(&mut leader, form("forwarded", csrf.clone())).await,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            post(&mut leader, form("confirmed", csrf)).await,
+            StatusCode::CONFLICT,
+            "taken once"
+        );
+
+        // The county office sends it on.
+        let mut office = Browser::new(app);
+        office.sign_in(fx.admin).await;
+        let (s, _, page) = office.get(&ledger).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(page.contains(">乡报送</button>"), "{page}");
+        let csrf = Browser::csrf(&page);
+        assert_eq!(
+            post(&mut office, form("forwarded", csrf)).await,
+            StatusCode::SEE_OTHER
+        );
+        let (_, _, page) = office.get(&ledger).await;
+        assert!(
+            page.contains("data-step=\"forwarded\"") && page.contains("按期"),
+            "{page}"
+        );
+    })
+    .await;
+}
