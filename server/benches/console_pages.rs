@@ -47,6 +47,9 @@ async fn main() {
     let demo = build_demo_county(&store, state.objects.as_ref(), now)
         .await
         .unwrap();
+    // Steady state: the verdicts the demo's records queued are kept before anything is timed
+    // (a server that has been running has drained its queue).
+    while zhucun_server::verdicts::drain(&state, 500).await.unwrap() > 0 {}
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

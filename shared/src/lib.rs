@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod coords;
 pub mod evaluate;
+pub mod exif;
 pub mod ids;
 pub mod ledger_chain;
 pub mod month_close;

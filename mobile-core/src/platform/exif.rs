@@ -1,126 +1,16 @@
-//! What the camera wrote into a picture (EXIF): when and where it was taken. Read before the
-//! re-encode, which keeps no EXIF, so that the photo record carries it. A frame of the in-app
-//! camera has none; a picture from a native camera or a file usually does.
+//! What the camera wrote into a picture (EXIF), read before the re-encode (which keeps no
+//! EXIF) so that the photo record carries it: the shared reader, which the server also uses on
+//! the file it receives. A frame of the in-app camera has none; a picture from a native camera
+//! or a file usually does.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use exif::{In, Tag, Value};
-use std::io::Cursor;
-use zhucun_shared::org::LatLon;
-
-/// China time is UTC+8 (no daylight saving since 1991); cameras write local time without a zone.
-const CHINA_OFFSET_SECS: i64 = 8 * 3600;
-
-/// The camera's own account of a picture; each part `None` when it wrote none.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct CameraExif {
-    /// DateTimeOriginal (else DateTime), read as China time.
-    pub taken_at: Option<DateTime<Utc>>,
-    /// GPS latitude and longitude.
-    pub position: Option<LatLon>,
-}
-
-/// Reads the EXIF of a JPEG, PNG, WebP or TIFF. Missing or broken EXIF gives nothing: it is
-/// evidence, not a requirement. Read leniently: many cameras break one field, and what was read
-/// before the fault is kept.
-pub fn read(bytes: &[u8]) -> CameraExif {
-    let read = exif::Reader::new()
-        .continue_on_error(true)
-        .read_from_container(&mut Cursor::new(bytes))
-        .or_else(|e| e.distill_partial_result(|_| {}));
-    let Ok(exif) = read else {
-        return CameraExif::default();
-    };
-    let taken_at = exif
-        .get_field(Tag::DateTimeOriginal, In::PRIMARY)
-        .or_else(|| exif.get_field(Tag::DateTime, In::PRIMARY))
-        .and_then(|f| match &f.value {
-            Value::Ascii(v) => v.first().and_then(|s| exif::DateTime::from_ascii(s).ok()),
-            _ => None,
-        })
-        .and_then(|d| {
-            let naive = NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())?
-                .and_hms_opt(d.hour.into(), d.minute.into(), d.second.into())?;
-            Some(naive.and_utc() - chrono::Duration::seconds(CHINA_OFFSET_SECS))
-        });
-    let coord = |tag: Tag, ref_tag: Tag, negative: u8| -> Option<f64> {
-        let f = exif.get_field(tag, In::PRIMARY)?;
-        let Value::Rational(parts) = &f.value else {
-            return None;
-        };
-        if parts.len() < 3 || parts.iter().any(|r| r.denom == 0) {
-            return None;
-        }
-        let deg = parts[0].to_f64() + parts[1].to_f64() / 60.0 + parts[2].to_f64() / 3600.0;
-        let sign = match exif.get_field(ref_tag, In::PRIMARY).map(|f| &f.value) {
-            Some(Value::Ascii(v)) if v.first().and_then(|s| s.first()) == Some(&negative) => -1.0,
-            _ => 1.0,
-        };
-        Some(sign * deg)
-    };
-    let position = coord(Tag::GPSLatitude, Tag::GPSLatitudeRef, b'S')
-        .zip(coord(Tag::GPSLongitude, Tag::GPSLongitudeRef, b'W'))
-        .map(|(lat, lon)| LatLon::new(lat, lon))
-        .filter(|p| p.is_valid() && !(p.lat == 0.0 && p.lon == 0.0));
-    CameraExif { taken_at, position }
-}
-
-/// A JPEG carrying EXIF DateTimeOriginal (China time) and a GPS position, as a phone's camera
-/// writes it: for tests and demos.
-pub fn jpeg_with_exif(jpeg: &[u8], taken_at: DateTime<Utc>, position: Option<LatLon>) -> Vec<u8> {
-    let local = taken_at + chrono::Duration::seconds(CHINA_OFFSET_SECS);
-    let stamp = local.format("%Y:%m:%d %H:%M:%S").to_string().into_bytes();
-    let dms = |v: f64| {
-        let v = v.abs();
-        let d = v.trunc();
-        let m = ((v - d) * 60.0).trunc();
-        let s = ((v - d) * 60.0 - m) * 60.0;
-        Value::Rational(vec![
-            (d as u32, 1).into(),
-            (m as u32, 1).into(),
-            ((s * 1000.0).round() as u32, 1000).into(),
-        ])
-    };
-    let field = |tag, value| exif::Field {
-        tag,
-        ifd_num: In::PRIMARY,
-        value,
-    };
-    let mut fields = vec![field(Tag::DateTimeOriginal, Value::Ascii(vec![stamp]))];
-    if let Some(p) = position {
-        let hemi =
-            |neg: bool, a: &[u8], b: &[u8]| Value::Ascii(vec![if neg { a } else { b }.to_vec()]);
-        fields.extend([
-            field(Tag::GPSLatitudeRef, hemi(p.lat < 0.0, b"S", b"N")),
-            field(Tag::GPSLatitude, dms(p.lat)),
-            field(Tag::GPSLongitudeRef, hemi(p.lon < 0.0, b"W", b"E")),
-            field(Tag::GPSLongitude, dms(p.lon)),
-        ]);
-    }
-    let mut writer = exif::experimental::Writer::new();
-    for f in &fields {
-        writer.push_field(f);
-    }
-    let mut tiff = Cursor::new(Vec::new());
-    if writer.write(&mut tiff, false).is_err() || jpeg.len() < 2 {
-        return jpeg.to_vec();
-    }
-    let tiff = tiff.into_inner();
-    // An APP1 segment right after SOI: marker, length (itself included), "Exif\0\0", TIFF.
-    let len = u16::try_from(2 + 6 + tiff.len()).expect("the EXIF block is small");
-    let mut out = Vec::with_capacity(jpeg.len() + tiff.len() + 10);
-    out.extend_from_slice(&jpeg[..2]);
-    out.extend_from_slice(&[0xFF, 0xE1]);
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(b"Exif\0\0");
-    out.extend_from_slice(&tiff);
-    out.extend_from_slice(&jpeg[2..]);
-    out
-}
+pub use zhucun_shared::exif::{jpeg_with_exif, read, CameraExif};
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::platform::photo::SimulatedCamera;
+    use chrono::{DateTime, Utc};
+    use zhucun_shared::org::LatLon;
 
     #[test]
     fn time_and_position_are_read_back_as_written() {

@@ -2,8 +2,7 @@
 //! file that decodes to gigabytes is refused), the EXIF time and position, and a perceptual hash
 //! that finds the same picture re-encoded. CPU-heavy: call off the async threads.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
-use exif::{In, Tag, Value};
+use chrono::{DateTime, Utc};
 use image::{DynamicImage, ImageFormat, ImageReader};
 use std::io::Cursor;
 use zhucun_shared::org::LatLon;
@@ -312,61 +311,13 @@ pub fn perceptual_hash(img: &DynamicImage) -> String {
         .to_base64()
 }
 
-fn china() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
-}
-
 /// EXIF DateTimeOriginal (read as China time: cameras record local time without a zone) and
 /// GPS position. Missing or broken EXIF gives None: it is evidence, not a requirement.
 /// Read leniently: many cameras and writers leave out IFD0's next-IFD offset or break one
 /// field, and what was read before the fault is kept.
 fn read_exif(bytes: &[u8]) -> (Option<DateTime<Utc>>, Option<LatLon>) {
-    let read = exif::Reader::new()
-        .continue_on_error(true)
-        .read_from_container(&mut Cursor::new(bytes))
-        .or_else(|e| {
-            e.distill_partial_result(|errors| {
-                tracing::debug!(?errors, "EXIF read in part");
-            })
-        });
-    let Ok(exif) = read else {
-        return (None, None);
-    };
-    let time = exif
-        .get_field(Tag::DateTimeOriginal, In::PRIMARY)
-        .or_else(|| exif.get_field(Tag::DateTime, In::PRIMARY))
-        .and_then(|f| match &f.value {
-            Value::Ascii(v) => v.first().and_then(|s| exif::DateTime::from_ascii(s).ok()),
-            _ => None,
-        })
-        .and_then(|d| {
-            let naive = NaiveDate::from_ymd_opt(d.year.into(), d.month.into(), d.day.into())?
-                .and_hms_opt(d.hour.into(), d.minute.into(), d.second.into())?;
-            china()
-                .from_local_datetime(&naive)
-                .single()
-                .map(|t| t.with_timezone(&Utc))
-        });
-    let coord = |tag: Tag, ref_tag: Tag, negative: u8| -> Option<f64> {
-        let f = exif.get_field(tag, In::PRIMARY)?;
-        let Value::Rational(parts) = &f.value else {
-            return None;
-        };
-        if parts.len() < 3 || parts.iter().any(|r| r.denom == 0) {
-            return None;
-        }
-        let deg = parts[0].to_f64() + parts[1].to_f64() / 60.0 + parts[2].to_f64() / 3600.0;
-        let sign = match exif.get_field(ref_tag, In::PRIMARY).map(|f| &f.value) {
-            Some(Value::Ascii(v)) if v.first().and_then(|s| s.first()) == Some(&negative) => -1.0,
-            _ => 1.0,
-        };
-        Some(sign * deg)
-    };
-    let position = coord(Tag::GPSLatitude, Tag::GPSLatitudeRef, b'S')
-        .zip(coord(Tag::GPSLongitude, Tag::GPSLongitudeRef, b'W'))
-        .map(|(lat, lon)| LatLon::new(lat, lon))
-        .filter(|p| p.is_valid());
-    (time, position)
+    let read = zhucun_shared::exif::read(bytes);
+    (read.taken_at, read.position)
 }
 
 /// Encodes a JPEG carrying EXIF DateTimeOriginal (China time) and GPS position, as a phone
@@ -380,74 +331,13 @@ pub fn jpeg_with_exif(
     img.to_rgb8()
         .write_to(&mut Cursor::new(&mut jpeg), ImageFormat::Jpeg)
         .expect("encoding a JPEG in memory does not fail");
-    let local = taken_at.with_timezone(&china());
-    let stamp = local.format("%Y:%m:%d %H:%M:%S").to_string().into_bytes();
-    let rational = |v: f64| {
-        let v = v.abs();
-        let d = v.trunc();
-        let m = ((v - d) * 60.0).trunc();
-        let s = ((v - d) * 60.0 - m) * 60.0;
-        Value::Rational(vec![
-            (d as u32, 1).into(),
-            (m as u32, 1).into(),
-            ((s * 1000.0).round() as u32, 1000).into(),
-        ])
-    };
-    let mut fields = vec![exif::Field {
-        tag: Tag::DateTimeOriginal,
-        ifd_num: In::PRIMARY,
-        value: Value::Ascii(vec![stamp]),
-    }];
-    if let Some(p) = position {
-        let hemi =
-            |neg: bool, a: &[u8], b: &[u8]| Value::Ascii(vec![if neg { a } else { b }.to_vec()]);
-        fields.extend([
-            exif::Field {
-                tag: Tag::GPSLatitudeRef,
-                ifd_num: In::PRIMARY,
-                value: hemi(p.lat < 0.0, b"S", b"N"),
-            },
-            exif::Field {
-                tag: Tag::GPSLatitude,
-                ifd_num: In::PRIMARY,
-                value: rational(p.lat),
-            },
-            exif::Field {
-                tag: Tag::GPSLongitudeRef,
-                ifd_num: In::PRIMARY,
-                value: hemi(p.lon < 0.0, b"W", b"E"),
-            },
-            exif::Field {
-                tag: Tag::GPSLongitude,
-                ifd_num: In::PRIMARY,
-                value: rational(p.lon),
-            },
-        ]);
-    }
-    let mut writer = exif::experimental::Writer::new();
-    for f in &fields {
-        writer.push_field(f);
-    }
-    let mut tiff = Cursor::new(Vec::new());
-    if writer.write(&mut tiff, false).is_err() {
-        return jpeg;
-    }
-    let tiff = tiff.into_inner();
-    // APP1 segment right after SOI: marker, length (itself included), "Exif\0\0", TIFF data.
-    let len = u16::try_from(2 + 6 + tiff.len()).expect("EXIF block is small");
-    let mut out = Vec::with_capacity(jpeg.len() + tiff.len() + 10);
-    out.extend_from_slice(&jpeg[..2]);
-    out.extend_from_slice(&[0xFF, 0xE1]);
-    out.extend_from_slice(&len.to_be_bytes());
-    out.extend_from_slice(b"Exif\0\0");
-    out.extend_from_slice(&tiff);
-    out.extend_from_slice(&jpeg[2..]);
-    out
+    zhucun_shared::exif::jpeg_with_exif(&jpeg, taken_at, position)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
 
     const LIMITS: DecodeLimits = DecodeLimits {
         max_side: 4000,
