@@ -1450,9 +1450,31 @@ fn the_battery_guide_lists_each_makers_steps_in_chinese() {
 
 #[test]
 fn the_duty_card_leads_to_the_battery_guide() {
-    let mut screen = Screen::at("/", services().0);
+    fn routed() -> Element {
+        rsx! { Router::<Route> {} }
+    }
+    let today = || {
+        Screen::with(routed, services().0, |dom| {
+            let history: Rc<dyn History> = Rc::new(MemoryHistory::with_initial_path("/"));
+            dom.provide_root_context(history);
+        })
+    };
+    let mut screen = today();
     let html = screen.html();
     assert!(html.contains("后台运行设置"), "{html}");
-    let mut guide = Screen::at("/battery", services().0);
-    assert!(guide.html().contains("小米 / 红米"));
+    assert!(!html.contains("小米 / 红米"), "{html}");
+    // Press each control of 今日 on a fresh screen: exactly one opens the guide.
+    let controls = screen.listening("click", None).len();
+    let opening: Vec<String> = (0..controls)
+        .filter_map(|i| {
+            let mut s = today();
+            let id = s.listening("click", None)[i];
+            s.press(id);
+            let html = s.html();
+            html.contains("小米 / 红米").then_some(html)
+        })
+        .collect();
+    assert_eq!(opening.len(), 1);
+    assert!(opening[0].contains("返回今日"), "{}", opening[0]);
+    assert!(opening[0].contains("在最近任务中锁定"), "{}", opening[0]);
 }
