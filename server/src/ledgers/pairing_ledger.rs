@@ -1,6 +1,8 @@
 //! 结对帮扶台账 (三(五), R-35): one pairing cadre's paired households and every visit to them in
 //! the month — date, duration, photos, what was done as the cadre wrote it — each marked as
-//! counted or not by the paired-visits rule.
+//! counted or not by the paired-visits rule. Its lines are the shared
+//! [`zhucun_shared::pairing_ledger`]'s, and an incomplete line (no check-out, no 帮扶记录, no
+//! photo) is named in the notes as R-35 names it.
 
 use super::document::{Cell, Document};
 use super::labels::{self, hhmm, month_day, person_name, Reports};
@@ -9,7 +11,8 @@ use super::Township;
 use zhucun_shared::catalogue::Catalogue;
 use zhucun_shared::ids::PersonId;
 use zhucun_shared::org::{Directory, Household};
-use zhucun_shared::period::{local_date, Period};
+use zhucun_shared::pairing_ledger::{ledger_lines, line_gaps};
+use zhucun_shared::period::{local_date, local_label, Period};
 use zhucun_shared::role::Role;
 
 pub const HEADERS: [&str; 12] = [
@@ -50,6 +53,8 @@ pub fn build(
             .map_or(String::new(), |v| v.name.clone())
     };
     households.sort_by_key(|h| (village_name(h), h.head_name.clone()));
+    let lines = ledger_lines(org, person, month, work.visits_of(person).map(|v| &v.visit));
+    let mut incomplete = Vec::new();
     let mut rows = Vec::new();
     let (mut n, mut visits_n, mut minutes_n, mut photos_n, mut counted_n) =
         (0u32, 0u32, 0i64, 0u32, 0u32);
@@ -70,9 +75,10 @@ pub fn build(
                 ),
             ]
         };
-        let visits: Vec<_> = work
-            .visits_of(person)
-            .filter(|v| v.visit.household_id == h.id)
+        let visits: Vec<_> = lines
+            .iter()
+            .copied()
+            .filter(|v| v.household_id == h.id)
             .collect();
         if visits.is_empty() {
             let mut row = lead(n);
@@ -81,8 +87,17 @@ pub fn build(
             rows.push(row);
             continue;
         }
-        for v in visits {
-            let visit = &v.visit;
+        for visit in visits {
+            let gaps = line_gaps(visit);
+            if !gaps.is_empty() {
+                let what: Vec<_> = gaps.iter().map(|g| g.label_zh()).collect();
+                incomplete.push(format!(
+                    "{} {}（{}）",
+                    h.head_name,
+                    local_label(visit.start),
+                    what.join("、")
+                ));
+            }
             visits_n += 1;
             photos_n += visit.photos.len() as u32;
             let minutes = visit.end.map(|e| (e - visit.start).num_minutes());
@@ -117,7 +132,11 @@ pub fn build(
     };
     Document {
         title: format!("{name}结对帮扶台账"),
-        unit: format!("单位：{}　帮扶责任人：{}", labels::full_name(township), name),
+        unit: format!(
+            "单位：{}　帮扶责任人：{}",
+            labels::full_name(township),
+            name
+        ),
         period: month.label_zh(),
         header_rows: vec![HEADERS.iter().map(|h| h.to_string()).collect()],
         rows,
@@ -138,15 +157,23 @@ pub fn build(
                 verdict.map_or("—".into(), |v| v.status.label_zh().to_string())
             )),
         ]],
-        notes: vec![
-            "入户、离户时间为签到签退时间；计入与否按结对帮扶走访要求（每月走访贫困户4次以上，二(四)2）核定。".into(),
-        ],
+        notes: {
+            let mut notes = vec![
+                "入户、离户时间为签到签退时间；计入与否按结对帮扶走访要求（每月走访贫困户4次以上，二(四)2）核定。".into(),
+            ];
+            if !incomplete.is_empty() {
+                notes.push(format!("台账不完整（R-35）：{}", incomplete.join("；")));
+            }
+            notes
+        },
         signatures: vec![
             "帮扶责任人（签字）：".into(),
             "驻村工作队审核：".into(),
             "日期：".into(),
         ],
-        widths: vec![5.0, 9.0, 9.0, 6.0, 14.0, 9.0, 8.0, 8.0, 8.0, 7.0, 40.0, 16.0],
+        widths: vec![
+            5.0, 9.0, 9.0, 6.0, 14.0, 9.0, 8.0, 8.0, 8.0, 7.0, 40.0, 16.0,
+        ],
         landscape: true,
         file_stem: format!("{name}_结对帮扶台账_{month}"),
     }
