@@ -44,6 +44,8 @@ pub mod paths {
     pub const PERSON_TRAJECTORY: &str = "/api/v1/people/{id}/trajectory";
     pub const TEAM: &str = "/api/v1/team";
     pub const SPOT_CHECKS: &str = "/api/v1/spot-checks";
+    /// The audit log, for the county office and supervisors.
+    pub const AUDIT: &str = "/api/v1/audit";
     /// A checker's finding on a record, written from the review console.
     pub const FINDINGS: &str = "/api/v1/findings";
     /// A generated ledger (台账) as XLSX or CSV: `{document}` is its kind (`attendance`, …).
@@ -70,6 +72,7 @@ pub mod paths {
         PERSON_TRAJECTORY,
         TEAM,
         SPOT_CHECKS,
+        AUDIT,
         FINDINGS,
         LEDGER,
         LEDGER_SUBMISSIONS,

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use zhucun_shared::period::local_date;
 use zhucun_shared::role::Role;
 
-pub const AUDIT: &str = "/api/v1/audit";
+pub use zhucun_shared::sync::paths::AUDIT;
 
 /// Most entries in one page.
 pub const MAX_AUDIT_PAGE: u32 = 1000;
