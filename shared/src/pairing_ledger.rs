@@ -1,7 +1,9 @@
 //! What makes a line of the 结对帮扶台账 (三(五), R-35): every visit of a pairing cadre to one of
 //! their paired households in the month is a line, and a line is complete when the visit was
 //! checked out, carries a 帮扶记录 (a note) and at least one photo. The server's ledger and the
-//! evaluator both ask this module, so the verdict says what the ledger shows.
+//! evaluator both ask this module, so the verdict says what the ledger shows. An incomplete line
+//! fails R-35; a complete one counts there when its visit counts (the ledger marks the others
+//! 不计入).
 
 use crate::ids::PersonId;
 use crate::org::Directory;

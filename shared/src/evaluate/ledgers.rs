@@ -2,13 +2,14 @@
 //! completeness of the 结对帮扶台账.
 
 use super::{count_status, local, Evaluation};
-use crate::ids::VillageId;
+use crate::ids::{RecordId, VillageId};
 use crate::ledger_chain::{LedgerStep, Step};
 use crate::org::Directory;
 use crate::pairing_ledger::{ledger_lines, line_gaps};
 use crate::period::{day_end, Period};
 use crate::verdict::{Evidence, EvidenceKind, Part, RejectReason, Rejection, Status};
 use chrono::{DateTime, Utc};
+use std::collections::HashSet;
 
 /// The steps of the chain with a deadline, in order.
 const DUE_STEPS: [Step; 2] = [Step::Confirmed, Step::Forwarded];
@@ -97,12 +98,25 @@ impl Evaluation<'_> {
             .collect()
     }
 
-    /// every line of the person's 结对帮扶台账 for the month is complete. Open until the
-    /// month ends (a note or photo may still be added), then short naming the incomplete lines.
+    /// every line of the person's 结对帮扶台账 for the month is complete. An incomplete
+    /// line is rejected naming what it lacks; a complete line counts when its visit counts. A
+    /// complete line of a visit that does not count (too short, too far, found false: the
+    /// ledger marks it 不计入 and R-242 gives the reason) is neither counted nor required, so
+    /// that no verdict counts that visit. Open until the month ends (a note or photo may still
+    /// be added), then short naming the incomplete lines.
     pub(super) fn pairing_ledger(&mut self) -> Part {
         let person = self.ctx.person;
         let all = self.visits();
-        let lines = ledger_lines(self.ctx.org, person, self.month, all.iter().map(|(v, _)| v));
+        let valid: HashSet<RecordId> = all
+            .iter()
+            .filter(|(_, c)| c.valid)
+            .map(|(v, _)| v.check_in)
+            .collect();
+        let lines: Vec<_> =
+            ledger_lines(self.ctx.org, person, self.month, all.iter().map(|(v, _)| v))
+                .into_iter()
+                .filter(|v| valid.contains(&v.check_in) || !line_gaps(v).is_empty())
+                .collect();
         let mut part = Part {
             label_zh: "结对帮扶台账每次走访完整（已签退、有帮扶记录、有照片）".into(),
             period: self.month.to_string(),

@@ -354,3 +354,41 @@ fn r252_a_supervisors_finding_made_on_site_is_an_inspection(
     }
     assert_eq!(inspections(&w, &records), (counted, 1));
 }
+
+/// A visit found false counts in no verdict, R-35's ledger lines included: the server's answer
+/// on it (what the console and the phone show) is 不计入：核查不属实.
+#[test]
+fn a_visit_found_false_is_no_counted_line_of_the_pairing_ledger() {
+    let mut w = World::new();
+    let records = paired_visits(&w);
+    let judged = first_check_in(&records);
+    let all = vec![finding(
+        person(SUPERVISOR),
+        judged,
+        Some(FindingOutcome::NotConfirmed),
+        at(2026, 11, 20, 15, 0),
+    )];
+    w.findings = effective(&w, CADRE, all);
+    let report = w.report(CADRE, &records, "2026-11", at(2026, 12, 1, 9, 0));
+    let r35 = report.verdict("R-35").unwrap();
+    assert!(
+        r35.parts[0]
+            .evidence
+            .iter()
+            .all(|e| !e.records.contains(&judged)),
+        "{r35:#?}"
+    );
+    assert_eq!(numbers(r35), (3, 3), "{r35:#?}");
+    let answer =
+        zhucun_shared::answers::server_answer(std::slice::from_ref(&report), person(CADRE), judged);
+    assert!(
+        matches!(
+            answer,
+            Some(zhucun_shared::answers::ServerAnswer::NotCounted {
+                reason: RejectReason::FoundFalse,
+                ..
+            })
+        ),
+        "{answer:?}"
+    );
+}

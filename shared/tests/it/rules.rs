@@ -837,6 +837,26 @@ fn r35_pairing_ledger_lines_are_complete(
 }
 
 #[test]
+fn r35_counts_no_visit_that_does_not_count() {
+    // Four-minute visits are no household visits (R-242 rejects them): no verdict counts
+    // them, so they are no lines of R-35 either, whatever their paperwork.
+    let w = World::new();
+    let v = w.verdict(
+        Role::PairingCadre,
+        "R-35",
+        &paired(&w, 4, 4),
+        "2026-11",
+        at(2026, 12, 1, 9, 0),
+    );
+    assert_eq!(
+        (v.status, numbers(&v)),
+        (Status::NotApplicable, (0, 0)),
+        "{v:#?}"
+    );
+    assert!(v.parts[0].evidence.is_empty());
+}
+
+#[test]
 fn r35_without_paired_visits_is_not_applicable() {
     let w = World::new();
     let v = w.verdict(
