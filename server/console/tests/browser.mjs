@@ -69,8 +69,17 @@ try {
     await page.fill('textarea[name=comment]', '电话回访农户，当日无人入户。');
     await Promise.all([page.waitForNavigation(), page.click('form.finding button[type=submit]')]);
     check(page.url().includes('/console/people/' + s.visit_person), 'the finding opens the person-month');
-    const answer = await page.locator(`#visit-${s.record}`).innerText();
-    check(answer.includes('不计入') && answer.includes('核查不属实'), 'the visit is no longer counted: ' + answer.replace(/\s+/g, ' '));
+    // The finding re-evaluates the cadre's month at once; should the month be closing at that
+    // very moment (the worker's daily pass), the re-opened verdict follows within seconds.
+    let answer = '';
+    let reloads = 0;
+    for (; reloads < 30; reloads++) {
+      answer = await page.locator(`#visit-${s.record}`).innerText();
+      if (answer.includes('核查不属实')) break;
+      await new Promise((r) => setTimeout(r, 2000));
+      await page.reload();
+    }
+    check(answer.includes('不计入') && answer.includes('核查不属实'), `the visit is no longer counted (after ${reloads} reloads): ` + answer.replace(/\s+/g, ' '));
     await context.close();
   }
 
@@ -97,6 +106,19 @@ try {
     await Promise.all([page.waitForNavigation(), page.click('text=确认导入')]);
     const done = await page.locator('main').innerText();
     check(done.includes('已导入') && done.includes('2 行全部写入'), 'the good file is imported: ' + done.replace(/\s+/g, ' '));
+
+    // A ledger's print view, printed to PDF as the office would send it up.
+    await page.goto(s.base + '/console/ledgers?month=' + s.month);
+    const attendance = page.locator('tr[data-document="attendance"] a', { hasText: '打印预览' }).first();
+    await Promise.all([page.waitForNavigation(), attendance.click()]);
+    const sheet = await page.locator('main').innerText();
+    check(sheet.includes('考勤表') && sheet.includes('期间'), 'the attendance print view opens');
+    await shot(page, 'ledger-print-view');
+    if (shots) {
+      await page.emulateMedia({ media: 'print' });
+      await page.pdf({ path: join(shots, 'attendance.pdf'), printBackground: true, preferCSSPageSize: true });
+      check(true, 'the attendance sheet is printed to PDF');
+    }
     await context.close();
   }
 

@@ -3,7 +3,8 @@
 //! scenario in `server/console/tests/browser.mjs` — a team leader opens a cadre's month and a
 //! day's map; a supervisor finds a visit not confirmed and sees it leave the verdicts; the
 //! office imports a households file with a bad row (named; nothing changes), then a good one; a
-//! cadre is refused another township's person-month. The screenshots it takes are the README's.
+//! cadre is refused another township's person-month; a ledger's print view is printed to PDF
+//! and its first page turned into a picture. The screenshots it takes are the README's.
 
 use chrono::{Datelike, Duration, Utc};
 use reqwest::StatusCode;
@@ -198,6 +199,26 @@ async fn the_console_works_in_a_real_browser() {
         "browser scenario failed:\n{stdout}\n{stderr}"
     );
     assert!(shots.join("person-month.png").exists());
+    // The printed ledger as a page image (pdftoppm, from poppler-utils, which CI installs).
+    let pdf = shots.join("attendance.pdf");
+    assert!(std::fs::metadata(&pdf)
+        .map(|m| m.len() > 1000)
+        .unwrap_or(false));
+    let png = std::process::Command::new("pdftoppm")
+        .args(["-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(&pdf)
+        .arg(shots.join("attendance-page-1"))
+        .status();
+    match png {
+        Ok(status) => {
+            assert!(status.success(), "pdftoppm");
+            assert!(shots.join("attendance-page-1.png").exists());
+        }
+        Err(_) if std::env::var_os("ZHUCUN_REQUIRE_BROWSER").is_some() => {
+            panic!("pdftoppm is missing (apt-get install poppler-utils)")
+        }
+        Err(_) => eprintln!("pdftoppm missing: the printed ledger is not turned into a picture"),
+    }
 
     let _ = stop.send(());
     server.await.unwrap().unwrap();
