@@ -122,12 +122,7 @@ async fn a_township_step_after_the_fifth_makes_r32_late_and_reopens_the_closed_m
             .await
             .unwrap();
         let (report, status, parts) = r32(&app, &supervisor).await;
-        assert_eq!(
-            report.standing.state.is_closed(),
-            true,
-            "{:?}",
-            report.standing
-        );
+        assert!(report.standing.state.is_closed(), "{:?}", report.standing);
         assert_eq!(
             (status, parts),
             (Status::Short, vec![Status::Met, Status::Short])
