@@ -14,7 +14,8 @@
 //! calendar, organisation and day may change, it stays as it was reported upward. Only records
 //! arriving for the month change it: the person-month is re-evaluated as of the moment its
 //! verdicts stood, with the late records, marked re-opened, and the change (before → after for
-//! each requirement, and the records that caused it) is appended to the audit log.
+//! each requirement, and the records that caused it) is appended to the audit log. A step of
+//! the monthly ledger's submission chain taken after the close re-opens it the same way.
 //!
 //! [`Directory::counted_for`]: zhucun_shared::org::Directory::counted_for
 
@@ -203,8 +204,16 @@ async fn reopen(
         .collect();
     findings.sort();
     findings.dedup();
+    // Submission-chain steps taken since: a late step re-opens the month like a late
+    // record.
+    let steps: Vec<_> = crate::evaluation::chain_steps(state, &org, person, month, &mut loaded)
+        .await?
+        .into_iter()
+        .filter(|s| s.at > kept.evaluated_at)
+        .map(|s| serde_json::json!({"village": s.village_id, "step": s.step, "at": s.at}))
+        .collect();
     let changes = month_close::changes(&kept.report, &after);
-    if late.is_empty() && findings.is_empty() && changes.is_empty() {
+    if late.is_empty() && findings.is_empty() && steps.is_empty() && changes.is_empty() {
         return Ok(kept.report);
     }
     after.standing = MonthStanding {
@@ -237,6 +246,7 @@ async fn reopen(
         "as_of": as_of,
         "records": late,
         "findings": findings,
+        "ledger_steps": steps,
         "changes": changes,
     });
     let entry = audit::new_entry(

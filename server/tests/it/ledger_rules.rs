@@ -145,11 +145,15 @@ async fn a_township_step_after_the_fifth_makes_r32_late_and_reopens_the_closed_m
             .audit_entries(0, 10_000, None)
             .await
             .unwrap();
-        assert!(
-            entries.iter().any(|e| e.entry.kind == "month_reopened"
-                && e.entry.subject == format!("2026-10 {}", app.fx.leader1)),
-            "the re-opening is audited"
-        );
+        let reopened = entries
+            .iter()
+            .find(|e| {
+                e.entry.kind == "month_reopened"
+                    && e.entry.subject == format!("2026-10 {}", app.fx.leader1)
+            })
+            .expect("the re-opening is audited");
+        let detail: serde_json::Value = serde_json::from_str(&reopened.entry.detail).unwrap();
+        assert_eq!(detail["ledger_steps"][0]["step"], "forwarded", "{detail}");
         app.stop().await;
     }
 }
