@@ -68,7 +68,10 @@ try {
     await page.check('input[value=not_confirmed]');
     await page.fill('textarea[name=comment]', '电话回访农户，当日无人入户。');
     await Promise.all([page.waitForNavigation(), page.click('form.finding button[type=submit]')]);
-    check(page.url().includes('/console/people/' + s.visit_person), 'the finding opens the person-month');
+    // The month of the visit's own cadre (the queue may list it under a teammate whose verdicts
+    // count it), at the visit.
+    check(page.url().includes('/console/people/') && page.url().endsWith('#visit-' + s.record),
+      'the finding opens the person-month at the visit: ' + page.url() + ' ' + (await page.locator('main').innerText()).replace(/\s+/g, ' ').slice(0, 300));
     // The finding re-evaluates the cadre's month at once; should the month be closing at that
     // very moment (the worker's daily pass), the re-opened verdict follows within seconds.
     let answer = '';

@@ -162,7 +162,6 @@ async fn the_console_works_in_a_real_browser() {
         "cadre": cadre,
         "supervisor": "jiancha",
         "record": item["records"][0],
-        "visit_person": item["person_id"],
         "cadre_login": "duiyuan1",
         "office": "admin",
         "township": demo.township.id,

@@ -2,6 +2,7 @@
 //! CSRF tokens on every form, the content security policy, jurisdiction on every page and on
 //! the map's data, and the cookie kept apart from the bearer API.
 
+use crate::common::browser::*;
 use crate::common::*;
 use chrono::{Duration, Utc};
 use reqwest::header::{CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE};
@@ -15,128 +16,28 @@ fn month_first(d: chrono::NaiveDate) -> chrono::NaiveDate {
     d.with_day(1).unwrap()
 }
 
-/// A browser of one: no redirects followed, cookies carried by hand.
-struct Browser<'a> {
-    app: &'a TestApp,
-    http: reqwest::Client,
-    cookies: Vec<(String, String)>,
-}
-
-impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
-        Browser {
-            app,
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: Vec::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep_cookies(&mut self, r: &reqwest::Response) {
-        for c in r.headers().get_all(SET_COOKIE) {
-            let c = c.to_str().unwrap();
-            let (kv, _) = c.split_once(';').unwrap_or((c, ""));
-            let (k, v) = kv.split_once('=').unwrap();
-            self.cookies.retain(|(name, _)| name != k);
-            if !c.contains("Max-Age=0") {
-                self.cookies.push((k.to_string(), v.to_string()));
-            }
-        }
-    }
-
-    async fn get(&mut self, path: &str) -> (StatusCode, reqwest::header::HeaderMap, String) {
-        let r = self
-            .http
-            .get(self.app.url(path))
-            .header("cookie", self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.keep_cookies(&r);
-        let (s, h) = (r.status(), r.headers().clone());
-        (s, h, r.text().await.unwrap())
-    }
-
-    async fn post(
-        &mut self,
-        path: &str,
-        form: &[(&str, &str)],
-        origin: Option<&str>,
-    ) -> (StatusCode, reqwest::header::HeaderMap, String) {
-        let mut req = self
-            .http
-            .post(self.app.url(path))
-            .header("cookie", self.cookie_header())
-            .form(form);
-        if let Some(o) = origin {
-            req = req.header("origin", o);
-        }
-        let r = req.send().await.unwrap();
-        self.keep_cookies(&r);
-        let (s, h) = (r.status(), r.headers().clone());
-        (s, h, r.text().await.unwrap())
-    }
-
-    /// The value of the hidden `csrf` field of the page's first form that has one.
-    fn csrf(page: &str) -> String {
-        let at = page.find("name=\"csrf\" value=\"").expect("a csrf field");
-        let rest = &page[at + "name=\"csrf\" value=\"".len()..];
-        rest[..rest.find('"').unwrap()].to_string()
-    }
-
-    async fn sign_in(&mut self, who: PersonId) {
-        let (_, _, page) = self.get("/console/login").await;
-        let csrf = Self::csrf(&page);
-        let origin = self.app.base.clone();
-        let (s, h, _) = self
-            .post(
-                "/console/login",
-                &[
-                    ("username", username(&self.app.fx, who)),
-                    ("password", PASSWORD),
-                    ("csrf", &csrf),
-                    ("next", "/console/"),
-                ],
-                Some(&origin),
-            )
-            .await;
-        assert_eq!(s, StatusCode::SEE_OTHER, "sign-in");
-        assert_eq!(h[LOCATION], "/console/");
-    }
-}
-
 #[tokio::test]
 async fn signing_in_sets_a_strict_http_only_cookie_and_pages_need_it() {
     on_each_backend(async |app: &TestApp| {
         let mut b = Browser::new(app);
         // No session: to the sign-in page, and back afterwards.
-        let (s, h, _) = b.get("/console/?month=2026-11").await;
+        let (s, h, _) = b.get_full("/console/?month=2026-11").await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         assert_eq!(
             h[LOCATION],
             "/console/login?next=%2Fconsole%2F%3Fmonth%3D2026-11"
         );
-        let (s, h, page) = b.get("/console/login").await;
+        let (s, h, page) = b.get_full("/console/login").await;
         assert_eq!(s, StatusCode::OK);
         assert!(page.contains("登录"));
         let csp = h[CONTENT_SECURITY_POLICY].to_str().unwrap();
         assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
-        let csrf = Browser::csrf(&page);
+        let csrf = field(&page, "csrf");
         let origin = app.base.clone();
 
         // A form without the sign-in page's token: refused, nothing signed in.
         let (s, _, _) = b
-            .post(
+            .post_from(
                 "/console/login",
                 &[
                     ("username", "leader1"),
@@ -149,7 +50,7 @@ async fn signing_in_sets_a_strict_http_only_cookie_and_pages_need_it() {
         assert_eq!(s, StatusCode::FORBIDDEN);
         // A form from another site: refused before anything is checked.
         let (s, _, _) = b
-            .post(
+            .post_from(
                 "/console/login",
                 &[
                     ("username", "leader1"),
@@ -161,10 +62,10 @@ async fn signing_in_sets_a_strict_http_only_cookie_and_pages_need_it() {
             .await;
         assert_eq!(s, StatusCode::FORBIDDEN);
         // A wrong password: the same words whether or not the account exists.
-        let (_, _, page) = b.get("/console/login").await;
-        let csrf = Browser::csrf(&page);
+        let (_, _, page) = b.get_full("/console/login").await;
+        let csrf = field(&page, "csrf");
         let (s, _, page) = b
-            .post(
+            .post_from(
                 "/console/login",
                 &[
                     ("username", "leader1"),
@@ -177,8 +78,8 @@ async fn signing_in_sets_a_strict_http_only_cookie_and_pages_need_it() {
         assert_eq!(s, StatusCode::UNAUTHORIZED);
         assert!(page.contains("用户名或密码错误"));
 
-        let (_, _, page) = b.get("/console/login").await;
-        let csrf = Browser::csrf(&page);
+        let (_, _, page) = b.get_full("/console/login").await;
+        let csrf = field(&page, "csrf");
         let r = b
             .http
             .post(app.url("/console/login"))
@@ -210,7 +111,7 @@ async fn signing_in_sets_a_strict_http_only_cookie_and_pages_need_it() {
         );
         b.keep_cookies(&r);
 
-        let (s, h, page) = b.get("/console/").await;
+        let (s, h, page) = b.get_full("/console/").await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(h["cache-control"], "no-store, private");
         assert!(page.contains("总览"));
@@ -227,13 +128,13 @@ async fn signing_in_sets_a_strict_http_only_cookie_and_pages_need_it() {
 
         // Signing out needs the page's token, and ends the session on the server.
         let (s, _, _) = b
-            .post("/console/logout", &[("csrf", "forged")], Some(&origin))
+            .post_from("/console/logout", &[("csrf", "forged")], Some(&origin))
             .await;
         assert_eq!(s, StatusCode::FORBIDDEN);
-        let csrf = Browser::csrf(&page);
+        let csrf = field(&page, "csrf");
         let stolen = b.cookie_header();
         let (s, _, _) = b
-            .post("/console/logout", &[("csrf", &csrf)], Some(&origin))
+            .post_from("/console/logout", &[("csrf", &csrf)], Some(&origin))
             .await;
         assert_eq!(s, StatusCode::SEE_OTHER);
         let r = b
@@ -268,7 +169,7 @@ async fn pages_show_only_what_the_viewer_may_see() {
 
         let mut leader = Browser::new(app);
         leader.sign_in(fx.leader1).await;
-        let (s, _, page) = leader.get(&format!("/console/?month={month}")).await;
+        let (s, _, page) = leader.get_full(&format!("/console/?month={month}")).await;
         assert_eq!(s, StatusCode::OK);
         assert!(
             page.contains(&format!("/console/people/{}", fx.cadre1)),
@@ -281,7 +182,7 @@ async fn pages_show_only_what_the_viewer_may_see() {
         assert!(!page.contains(&format!("/console/people/{}", fx.outsider)));
 
         let (s, _, page) = leader
-            .get(&format!(
+            .get_full(&format!(
                 "/console/people/{}?month={month}&day={day}",
                 fx.cadre1
             ))
@@ -290,7 +191,7 @@ async fn pages_show_only_what_the_viewer_may_see() {
         assert!(page.contains("各项考核") && page.contains("data-src"));
         // A range of days: one map over the range.
         let (s, _, page) = leader
-            .get(&format!(
+            .get_full(&format!(
                 "/console/people/{}?month={month}&day={}&to={}",
                 fx.cadre1,
                 month_first(day),
@@ -303,7 +204,7 @@ async fn pages_show_only_what_the_viewer_may_see() {
             "the map spans the range"
         );
         let (s, _, json) = leader
-            .get(&format!(
+            .get_full(&format!(
                 "/console/people/{}/map?from={day}&to={day}",
                 fx.cadre1
             ))
@@ -326,16 +227,16 @@ async fn pages_show_only_what_the_viewer_may_see() {
             (PersonId::new().to_string(), StatusCode::NOT_FOUND),
         ] {
             let (s, _, _) = leader
-                .get(&format!("/console/people/{who}?month={month}"))
+                .get_full(&format!("/console/people/{who}?month={month}"))
                 .await;
             assert_eq!(s, want, "page of {who}");
             let (s, _, _) = leader
-                .get(&format!("/console/people/{who}/map?from={day}&to={day}"))
+                .get_full(&format!("/console/people/{who}/map?from={day}&to={day}"))
                 .await;
             assert_eq!(s, want, "map of {who}");
         }
         let (s, _, body) = leader
-            .get(&format!(
+            .get_full(&format!(
                 "/console/people/{}/map?from={day}&to={}",
                 fx.cadre1,
                 day + Duration::days(40)
@@ -348,10 +249,10 @@ async fn pages_show_only_what_the_viewer_may_see() {
         let mut outsider = Browser::new(app);
         outsider.sign_in(fx.outsider).await;
         let (s, _, _) = outsider
-            .get(&format!("/console/people/{}?month={month}", fx.cadre1))
+            .get_full(&format!("/console/people/{}?month={month}", fx.cadre1))
             .await;
         assert_eq!(s, StatusCode::FORBIDDEN);
-        let (s, _, page) = outsider.get(&format!("/console/?month={month}")).await;
+        let (s, _, page) = outsider.get_full(&format!("/console/?month={month}")).await;
         assert_eq!(s, StatusCode::OK);
         assert!(!page.contains(&format!("/console/people/{}", fx.cadre1)));
 
@@ -359,13 +260,13 @@ async fn pages_show_only_what_the_viewer_may_see() {
         let mut supervisor = Browser::new(app);
         supervisor.sign_in(fx.supervisor).await;
         let (_, _, page) = supervisor
-            .get(&format!("/console/?month={month}&group=cluster"))
+            .get_full(&format!("/console/?month={month}&group=cluster"))
             .await;
         assert!(page.contains(&format!("/console/people/{}", fx.cadre1)));
         assert!(page.contains(&format!("/console/people/{}", fx.cadre2)));
         // A filter by a status shows only people with a verdict of that status.
         let (_, _, filtered) = supervisor
-            .get(&format!("/console/?month={month}&status=late"))
+            .get_full(&format!("/console/?month={month}&status=late"))
             .await;
         assert!(filtered.matches("data-person=").count() <= page.matches("data-person=").count());
     })
@@ -404,7 +305,9 @@ async fn ledgers_print_and_download_within_the_viewers_jurisdiction() {
         let month = local_date(Utc::now()).format("%Y-%m").to_string();
         let mut leader = Browser::new(app);
         leader.sign_in(fx.leader1).await;
-        let (s, _, page) = leader.get(&format!("/console/ledgers?month={month}")).await;
+        let (s, _, page) = leader
+            .get_full(&format!("/console/ledgers?month={month}"))
+            .await;
         assert_eq!(s, StatusCode::OK);
         // Their own village's attendance and their team member's log; not the other team's,
         // and not the township's tables, which only those who see it whole may open.
@@ -419,7 +322,7 @@ async fn ledgers_print_and_download_within_the_viewers_jurisdiction() {
 
         // The print view: the document's title, its header rows in a repeating thead.
         let (s, _, page) = leader
-            .get(&format!(
+            .get_full(&format!(
                 "/console/ledgers/attendance?village={}&month={month}",
                 fx.v1
             ))
@@ -431,7 +334,7 @@ async fn ledgers_print_and_download_within_the_viewers_jurisdiction() {
         );
         // The same document as a file.
         let (s, h, _) = leader
-            .get(&format!(
+            .get_full(&format!(
                 "/console/ledgers/attendance?village={}&month={month}&format=xlsx",
                 fx.v1
             ))
@@ -465,18 +368,18 @@ async fn ledgers_print_and_download_within_the_viewers_jurisdiction() {
                 StatusCode::UNPROCESSABLE_ENTITY,
             ),
         ] {
-            let (s, _, _) = leader.get(&format!("/console/ledgers/{path}")).await;
+            let (s, _, _) = leader.get_full(&format!("/console/ledgers/{path}")).await;
             assert_eq!(s, want, "{path}");
         }
         // The supervisor sees the township's tables.
         let mut supervisor = Browser::new(app);
         supervisor.sign_in(fx.supervisor).await;
         let (_, _, page) = supervisor
-            .get(&format!("/console/ledgers?month={month}"))
+            .get_full(&format!("/console/ledgers?month={month}"))
             .await;
         assert!(page.contains("data-document=\"compliance\""));
         let (s, _, page) = supervisor
-            .get(&format!(
+            .get_full(&format!(
                 "/console/ledgers/compliance?township={}&period={month}",
                 fx.township
             ))
@@ -498,7 +401,7 @@ async fn the_village_confirms_its_monthly_ledger_and_the_office_sends_it_on() {
         );
         let mut leader = Browser::new(app);
         leader.sign_in(fx.leader1).await;
-        let (s, _, page) = leader.get(&ledger).await;
+        let (s, _, page) = leader.get_full(&ledger).await;
         assert_eq!(
             s,
             StatusCode::OK,
@@ -508,7 +411,7 @@ async fn the_village_confirms_its_monthly_ledger_and_the_office_sends_it_on() {
             page.contains("尚未确认") && page.contains(">村确认</button>"),
             "{page}"
         );
-        let csrf = Browser::csrf(&page);
+        let csrf = field(&page, "csrf");
         let origin = app.base.clone();
         let form = |step: &'static str, csrf: String| {
             vec![
@@ -521,7 +424,7 @@ async fn the_village_confirms_its_monthly_ledger_and_the_office_sends_it_on() {
         };
         let post = async |b: &mut Browser<'_>, f: Vec<(&'static str, String)>| {
             let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            b.post("/console/ledgers/steps", &pairs, Some(&origin))
+            b.post_from("/console/ledgers/steps", &pairs, Some(&origin))
                 .await
                 .0
         };
@@ -539,7 +442,7 @@ async fn the_village_confirms_its_monthly_ledger_and_the_office_sends_it_on() {
             post(&mut leader, form("confirmed", csrf.clone())).await,
             StatusCode::SEE_OTHER
         );
-        let (_, _, page) = leader.get(&ledger).await;
+        let (_, _, page) = leader.get_full(&ledger).await;
         assert!(
             page.contains("data-step=\"confirmed\"") && page.contains("已核对本月走访与停留"),
             "{page}"
@@ -557,15 +460,15 @@ async fn the_village_confirms_its_monthly_ledger_and_the_office_sends_it_on() {
         // The county office sends it on.
         let mut office = Browser::new(app);
         office.sign_in(fx.admin).await;
-        let (s, _, page) = office.get(&ledger).await;
+        let (s, _, page) = office.get_full(&ledger).await;
         assert_eq!(s, StatusCode::OK);
         assert!(page.contains(">乡报送</button>"), "{page}");
-        let csrf = Browser::csrf(&page);
+        let csrf = field(&page, "csrf");
         assert_eq!(
             post(&mut office, form("forwarded", csrf)).await,
             StatusCode::SEE_OTHER
         );
-        let (_, _, page) = office.get(&ledger).await;
+        let (_, _, page) = office.get_full(&ledger).await;
         assert!(
             page.contains("data-step=\"forwarded\"") && page.contains("按期"),
             "{page}"

@@ -3,6 +3,8 @@
 //! server on a port-0 listener, and a small township with people in every role.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use geo::{polygon, MultiPolygon};
 use reqwest::StatusCode;
