@@ -23,6 +23,9 @@ async function shot(page, name) {
 async function signIn(browser, username) {
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'zh-CN' });
   const page = await context.newPage();
+  // A debug build under a full parallel test run is slow: wait as long as a patient user would.
+  page.setDefaultTimeout(120000);
+  page.setDefaultNavigationTimeout(120000);
   page.on('pageerror', (e) => { throw new Error('page script error: ' + e.message); });
   await page.goto(s.base + '/console/');
   check(page.url().includes('/console/login'), username + ': an unsigned visit goes to the sign-in page');
@@ -44,7 +47,7 @@ try {
     await Promise.all([page.waitForNavigation(), page.click(`tr[data-person="${s.cadre}"] td a`)]);
     check(page.url().includes('/console/people/' + s.cadre), 'one click opens the person-month');
     await page.goto(s.base + `/console/people/${s.cadre}?month=${s.month}&day=${s.day}`);
-    await page.waitForSelector('#map[data-ready="true"]', { timeout: 20000 });
+    await page.waitForSelector('#map[data-ready="true"]', { timeout: 120000 });
     const vertices = Number(await page.getAttribute('#map', 'data-vertices'));
     check(vertices > 1 && vertices <= 3000, `the day's track is drawn (${vertices} vertices)`);
     check(await page.locator('.leaflet-control-scale').count() === 1, 'the plain map has a scale bar');
@@ -63,7 +66,7 @@ try {
     check(await rows.count() >= 1, 'the queue holds the visit');
     const row = rows.first();
     await Promise.all([page.waitForNavigation(), row.locator('a', { hasText: '核查' }).click()]);
-    await page.waitForSelector('#map[data-ready="true"]', { timeout: 20000 });
+    await page.waitForSelector('#map[data-ready="true"]', { timeout: 120000 });
     await shot(page, 'spot-check-item');
     await page.check('input[value=not_confirmed]');
     await page.fill('textarea[name=comment]', '电话回访农户，当日无人入户。');

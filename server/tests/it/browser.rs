@@ -83,6 +83,10 @@ async fn the_console_works_in_a_real_browser() {
         })
         .await
         .unwrap();
+    // A running server's steady state: the verdicts the demo's records queued are kept (in a
+    // debug build, under a full test run, evaluating them on the pages' first reads could take
+    // longer than a browser waits).
+    while zhucun_server::verdicts::drain(&state, 500).await.unwrap() > 0 {}
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
