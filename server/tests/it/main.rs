@@ -8,9 +8,9 @@ mod attachments;
 mod audit;
 mod auth;
 mod back_filled;
+mod bad_input;
 #[cfg(feature = "demo")]
 mod browser;
-mod bad_input;
 mod cli;
 mod connections;
 mod console;
