@@ -8,9 +8,8 @@
 
 use chrono::{Datelike, Duration, Utc};
 use std::time::Instant;
-use zhucun_server::demo::{build_demo_county, DEMO_PASSWORD};
+use zhucun_server::demo::{sqlite_demo_app, DEMO_PASSWORD};
 use zhucun_server::store::Store;
-use zhucun_server::{open_store, AppState, Config};
 use zhucun_shared::period::{day_end, day_start, local_date, Period};
 
 const RUNS: usize = 5;
@@ -34,19 +33,8 @@ async fn timed<F: std::future::Future<Output = usize>>(mut f: impl FnMut() -> F)
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open_store(&format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("bench.sqlite").display()
-    ))
-    .await
-    .unwrap();
-    let state = AppState::new(Config::for_tests(dir.path().to_path_buf()), store.clone())
-        .await
-        .unwrap();
     let now = Utc::now();
-    let demo = build_demo_county(&store, state.objects.as_ref(), now)
-        .await
-        .unwrap();
+    let (store, state, demo) = sqlite_demo_app(dir.path(), now).await.unwrap();
     // Steady state: the verdicts the demo's records queued are kept before anything is timed
     // (a server that has been running has drained its queue).
     while zhucun_server::verdicts::drain(&state, 500).await.unwrap() > 0 {}

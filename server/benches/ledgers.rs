@@ -8,10 +8,10 @@
 use chrono::{Datelike, Duration, Utc};
 use std::sync::Arc;
 use std::time::Instant;
-use zhucun_server::demo::build_demo_county;
+use zhucun_server::demo::demo_app;
 use zhucun_server::ledgers::{self, Format};
+use zhucun_server::open_store;
 use zhucun_server::store::Store;
-use zhucun_server::{open_store, AppState, Config};
 use zhucun_shared::period::{local_date, Period};
 
 const RUNS: usize = 3;
@@ -26,13 +26,8 @@ struct Figures {
 
 async fn bench(url: String, dir: &std::path::Path) -> Figures {
     let store = open_store(&url).await.unwrap();
-    let state = AppState::new(Config::for_tests(dir.to_path_buf()), store.clone())
-        .await
-        .unwrap();
     let now = Utc::now();
-    let demo = build_demo_county(&store, state.objects.as_ref(), now)
-        .await
-        .unwrap();
+    let (state, demo) = demo_app(store.clone(), dir, now).await.unwrap();
     // What the server's worker does after the phones' pushes: the queued person-months
     // re-evaluated and kept, so that a document reads kept verdicts as on a running server.
     let start = Instant::now();

@@ -62,6 +62,33 @@ pub struct DemoCounty {
     pub photos: usize,
 }
 
+/// Why a demo app could not be set up.
+pub type SetUpError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The app over `store` with the demo county built in it as of `now`, in the test
+/// configuration (cheap password hashes, files under `dir`): for tests and benchmarks.
+pub async fn demo_app(
+    store: crate::AnyStore,
+    dir: &std::path::Path,
+    now: DateTime<Utc>,
+) -> Result<(crate::AppState, DemoCounty), SetUpError> {
+    let state =
+        crate::AppState::new(crate::Config::for_tests(dir.to_path_buf()), store.clone()).await?;
+    let demo = build_demo_county(&store, state.objects.as_ref(), now).await?;
+    Ok((state, demo))
+}
+
+/// [`demo_app`] over a new SQLite file in `dir`.
+pub async fn sqlite_demo_app(
+    dir: &std::path::Path,
+    now: DateTime<Utc>,
+) -> Result<(crate::AnyStore, crate::AppState, DemoCounty), SetUpError> {
+    let url = format!("sqlite://{}?mode=rwc", dir.join("demo.sqlite").display());
+    let store = crate::open_store(&url).await?;
+    let (state, demo) = demo_app(store.clone(), dir, now).await?;
+    Ok((store, state, demo))
+}
+
 /// Builds the demo county into `store` (photo files into `objects`) for the last month and
 /// this one as of `now`.
 pub async fn build_demo_county<S: Store>(

@@ -11,9 +11,8 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use zhucun_server::demo::{build_demo_county, DEMO_PASSWORD};
+use zhucun_server::demo::{sqlite_demo_app, DEMO_PASSWORD};
 use zhucun_server::store::Store;
-use zhucun_server::{open_store, AppState, Config};
 use zhucun_shared::ids::{PersonId, TownshipId};
 use zhucun_shared::org::{Directory, Person, Township};
 use zhucun_shared::period::{day_end, day_start, local_date, Period};
@@ -51,19 +50,8 @@ async fn the_console_works_in_a_real_browser() {
         }
     };
     let dir = tempfile::tempdir().unwrap();
-    let store = open_store(&format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("demo.sqlite").display()
-    ))
-    .await
-    .unwrap();
-    let state = AppState::new(Config::for_tests(dir.path().to_path_buf()), store.clone())
-        .await
-        .unwrap();
     let now = Utc::now();
-    let demo = build_demo_county(&store, state.objects.as_ref(), now)
-        .await
-        .unwrap();
+    let (store, state, demo) = sqlite_demo_app(dir.path(), now).await.unwrap();
     // A second township, whose people the first township's cadres must not reach.
     let foreign = Person {
         id: PersonId::new(),

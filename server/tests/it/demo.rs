@@ -2,10 +2,9 @@
 
 use chrono::{Datelike, Duration, Utc};
 use std::collections::BTreeSet;
-use zhucun_server::demo::{build_demo_county, DEMO_PASSWORD};
+use zhucun_server::demo::{sqlite_demo_app, DEMO_PASSWORD};
 use zhucun_server::evaluation::person_report;
 use zhucun_server::store::Store;
-use zhucun_server::{open_store, AppState, Config};
 use zhucun_shared::org::HouseholdCategory;
 use zhucun_shared::period::{local_date, Period};
 use zhucun_shared::role::Role;
@@ -14,19 +13,8 @@ use zhucun_shared::verdict::Status;
 #[tokio::test]
 async fn the_demo_county_has_every_role_and_category_and_varied_verdicts() {
     let dir = tempfile::tempdir().unwrap();
-    let store = open_store(&format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("demo.sqlite").display()
-    ))
-    .await
-    .unwrap();
-    let state = AppState::new(Config::for_tests(dir.path().to_path_buf()), store.clone())
-        .await
-        .unwrap();
     let now = Utc::now();
-    let demo = build_demo_county(&store, state.objects.as_ref(), now)
-        .await
-        .unwrap();
+    let (store, state, demo) = sqlite_demo_app(dir.path(), now).await.unwrap();
 
     let org = store.township_org(demo.township.id).await.unwrap();
     assert_eq!(org.villages.len(), 5);

@@ -9,10 +9,10 @@ use reqwest::StatusCode;
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
 use std::sync::Arc;
-use zhucun_server::demo::{build_demo_county, DEMO_PASSWORD};
+use zhucun_server::demo::{demo_app, DEMO_PASSWORD};
 use zhucun_server::evaluation::person_report;
 use zhucun_server::store::{Org, Store};
-use zhucun_server::{AppState, Config};
+use zhucun_server::AppState;
 use zhucun_shared::ids::{PersonId, TownshipId, VillageId};
 use zhucun_shared::org::{Township, Village};
 use zhucun_shared::period::{local_date, local_time, Period};
@@ -214,16 +214,8 @@ impl Sheet {
 
 async fn start_demo(db: &TestDb) -> (Demo, tokio::sync::oneshot::Sender<()>) {
     let store = db.open().await;
-    let state = AppState::new(
-        Config::for_tests(db.dir.path().to_path_buf()),
-        store.clone(),
-    )
-    .await
-    .unwrap();
     let now = Utc::now();
-    let demo = build_demo_county(&store, state.objects.as_ref(), now)
-        .await
-        .unwrap();
+    let (state, demo) = demo_app(store.clone(), db.dir.path(), now).await.unwrap();
     let org = store.township_org(demo.township.id).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
