@@ -22,7 +22,6 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 use zhucun_shared::period::{day_end, day_start, local_date, local_time, Period, PeriodKind};
-use zhucun_shared::record::RecordBody;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct IndexQuery {
@@ -391,10 +390,9 @@ async fn work_log_photos(
             day_end(month.last_day()),
         )
         .await?;
+    let withdrawn = zhucun_shared::visits::withdrawn(&records);
     let visits = zhucun_shared::visits::assemble_visits(
-        records
-            .iter()
-            .filter(|r| !matches!(r.body, RecordBody::Retraction { .. })),
+        records.iter().filter(|r| !withdrawn.contains(&r.id)),
     );
     Ok(visits
         .iter()

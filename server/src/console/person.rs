@@ -27,7 +27,7 @@ use zhucun_shared::geometry::{distance_m, VillageShape};
 use zhucun_shared::ids::{PersonId, RecordId};
 use zhucun_shared::org::LatLon;
 use zhucun_shared::period::{day_end, day_start, local_date, local_time, Period};
-use zhucun_shared::record::{DeviceRecord, RecordBody};
+use zhucun_shared::record::DeviceRecord;
 use zhucun_shared::stays::{clean_track, stays, Stay, TrackPoint};
 use zhucun_shared::trajectory::{segments, simplified_for_display, DISPLAY_MAX_VERTICES};
 use zhucun_shared::verdict::PersonReport;
@@ -65,13 +65,7 @@ async fn facts(
         .store
         .records_of(person, day_start(from), day_end(to))
         .await?;
-    let withdrawn: BTreeSet<RecordId> = records
-        .iter()
-        .filter_map(|r| match &r.body {
-            RecordBody::Retraction { target, .. } => Some(*target),
-            _ => None,
-        })
-        .collect();
+    let withdrawn = zhucun_shared::visits::withdrawn(&records);
     let live: Vec<&DeviceRecord> = records
         .iter()
         .filter(|r| !withdrawn.contains(&r.id))
@@ -633,12 +627,12 @@ async fn map_of(
             }
         })
         .collect();
-    let in_span = |r: &RecordId| {
-        f.records
-            .iter()
-            .find(|x| x.id == *r)
-            .is_some_and(|x| (from..=to).contains(&local_date(x.captured_at)))
-    };
+    let captured: HashMap<RecordId, NaiveDate> = f
+        .records
+        .iter()
+        .map(|r| (r.id, local_date(r.captured_at)))
+        .collect();
+    let in_span = |r: &RecordId| captured.get(r).is_some_and(|d| (from..=to).contains(d));
     let flags = reports
         .iter()
         .flat_map(|r| &r.flags)

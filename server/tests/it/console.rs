@@ -8,6 +8,7 @@ use chrono::{Duration, Utc};
 use reqwest::header::{CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE};
 use reqwest::StatusCode;
 use serde_json::Value;
+use zhucun_server::store::Store;
 use zhucun_shared::ids::PersonId;
 use zhucun_shared::period::local_date;
 
@@ -473,6 +474,65 @@ async fn the_village_confirms_its_monthly_ledger_and_the_office_sends_it_on() {
             page.contains("data-step=\"forwarded\"") && page.contains("按期"),
             "{page}"
         );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn findings_from_the_console_are_refused_outside_jurisdiction() {
+    on_each_backend(async |app: &TestApp| {
+        let fx = app.fx.clone();
+        // A record of the v2 cadre: outside the v1 team leader's reach.
+        let token = app.login(fx.cadre2).await;
+        let device = app.enroll(&token).await;
+        let records = fix_records(device, fx.cadre2, 1..=3, Utc::now() - Duration::hours(1));
+        let (s, _) = app.push(&token, device, &records).await;
+        assert_eq!(s, StatusCode::OK);
+        let target = records[0].id.to_string();
+        let finding = |csrf: String| {
+            vec![
+                ("csrf".to_string(), csrf),
+                ("record_id".to_string(), target.clone()),
+                ("outcome".to_string(), "not_confirmed".to_string()),
+                ("comment".to_string(), "未核实".to_string()),
+            ]
+        };
+        let send = async |b: &mut Browser<'_>, f: Vec<(String, String)>| {
+            let pairs: Vec<(&str, &str)> =
+                f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            b.post("/console/spot-checks/findings", &pairs).await.0
+        };
+        // Another team's leader: answered as an unknown record; a cadre is no checker.
+        let mut leader = Browser::new(app);
+        leader.sign_in(fx.leader1).await;
+        let csrf = leader.csrf().await;
+        assert_eq!(
+            send(&mut leader, finding(csrf)).await,
+            StatusCode::NOT_FOUND
+        );
+        let mut cadre = Browser::new(app);
+        cadre.sign_in(fx.cadre1).await;
+        let csrf = cadre.csrf().await;
+        assert_eq!(send(&mut cadre, finding(csrf)).await, StatusCode::FORBIDDEN);
+        let (s, _) = cadre.get("/console/spot-checks").await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        // Nothing was written: the supervisor's queue item, and the record, stand as they were.
+        let notes = app
+            .state
+            .store
+            .records_of(
+                fx.leader1,
+                Utc::now() - Duration::days(1),
+                Utc::now() + Duration::days(1),
+            )
+            .await
+            .unwrap();
+        assert!(notes.is_empty(), "{notes:?}");
+        // A file nobody may have, by hash: 404 from the console as from the API.
+        let (s, _) = leader
+            .get(&format!("/console/photos/{}", "ab".repeat(32)))
+            .await;
+        assert_eq!(s, StatusCode::NOT_FOUND);
     })
     .await;
 }
