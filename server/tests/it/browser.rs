@@ -133,17 +133,31 @@ async fn the_console_works_in_a_real_browser() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let queue: Value = r.json().await.unwrap();
-    let item = queue["items"]
+    // A visit of the cadre whose own verdicts count it (a queue item may also be a teammate's
+    // visit that a team rule counts: the author's own page then has no verdict on it).
+    let sampled: Vec<&Value> = queue["items"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|i| {
+        .filter(|i| {
             i["reason"]["type"] == "sample"
                 && i["reason"]["kind"] == "household_visit"
                 && i["finding"].is_null()
         })
-        .expect("a sampled household visit in the queue")
-        .clone();
+        .collect();
+    let firsts: Vec<zhucun_shared::ids::RecordId> = sampled
+        .iter()
+        .map(|i| serde_json::from_value(i["records"][0].clone()).unwrap())
+        .collect();
+    let authors = store.record_authors(&firsts).await.unwrap();
+    let item = sampled
+        .iter()
+        .zip(&firsts)
+        .find(|(i, r)| {
+            authors.get(r).map(|(p, _)| p.to_string()).as_deref() == i["person_id"].as_str()
+        })
+        .map(|(i, _)| (*i).clone())
+        .expect("a sampled household visit of its own cadre in the queue");
 
     let scenario = serde_json::json!({
         "base": base,
