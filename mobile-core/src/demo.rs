@@ -398,6 +398,7 @@ pub fn spot_checks(now: DateTime<Utc>) -> zhucun_shared::spot_check::SpotCheckQu
                     text: "已核实：手机时区设置错误，已纠正".into(),
                     outcome: Some(FindingOutcome::ConfirmedByPhone),
                     fix: None,
+                    decision: None,
                 }),
             ),
         ],

@@ -569,6 +569,7 @@ fn a_supervisor_works_through_the_queue_and_sees_a_finding_at_once() {
                     text: "入户核实属实".into(),
                     outcome: Some(zhucun_shared::record::FindingOutcome::ConfirmedOnSite),
                     fix: None,
+                    decision: None,
                 }),
             },
         ],

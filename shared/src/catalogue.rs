@@ -121,19 +121,34 @@ macro_rules! check_struct {
     };
 }
 
-check_struct!(VillageVisitsCheck {
+check_struct!(
+    /// With `leave_excused` (有考勤, R-212), the visits required shrink with the period's
+    /// working days covered by approved leave or official absence: the period's "denominator"
+    /// for a visit count is its working days, so `min_visits` holds for a period without
+    /// absence and is prorated, rounded up, over the working days left
+    /// (`ceil(min_visits × left ÷ working days)`); a period wholly away requires none and is
+    /// not applicable. The approved absences are listed in the part's evidence.
+    VillageVisitsCheck {
     period: PeriodKind,
     min_visits: u32,
     min_stay_hours: f64,
     min_poor_households: u32,
+    #[serde(default)]
+    leave_excused: bool,
 });
-check_struct!(InVillageDaysCheck {
+check_struct!(
+    /// With `leave_excused` (有考勤, R-233a), days covered by approved leave or official
+    /// absence leave the days a `min_fraction` is taken of (the month's, and the year to
+    /// date's), and are listed in the part's evidence; they are neither present nor required.
+    InVillageDaysCheck {
     period: PeriodKind,
     working_days_only: bool,
     min_fraction: Option<Fraction>,
     min_days: Option<u32>,
     #[serde(default)]
     also_year_to_date: bool,
+    #[serde(default)]
+    leave_excused: bool,
 });
 check_struct!(ActivitiesCheck { items: Vec<ActivityItem> });
 check_struct!(PairedVisitsCheck {

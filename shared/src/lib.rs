@@ -8,6 +8,7 @@ pub mod coords;
 pub mod evaluate;
 pub mod exif;
 pub mod ids;
+pub mod leave;
 pub mod ledger_chain;
 pub mod month_close;
 pub mod org;

@@ -272,6 +272,11 @@ pub enum NoteKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         to: Option<DateTime<Utc>>,
     },
+    /// 请假审批: attached to a [`RecordBody::LeaveRequest`], the approver's decision; the text
+    /// is the remark. It counts only from someone [`crate::leave::may_decide`] allows.
+    LeaveDecision {
+        decision: crate::leave::LeaveDecision,
+    },
 }
 
 impl NoteKind {
@@ -279,7 +284,9 @@ impl NoteKind {
     pub fn outcome(&self) -> Option<FindingOutcome> {
         match self {
             NoteKind::Finding { outcome, .. } => Some(*outcome),
-            NoteKind::LocationLost | NoteKind::LocationGap { .. } => None,
+            NoteKind::LocationLost
+            | NoteKind::LocationGap { .. }
+            | NoteKind::LeaveDecision { .. } => None,
         }
     }
 }
@@ -460,6 +467,14 @@ pub enum RecordBody {
     },
     /// Withdraws an earlier record of the same person (deletion).
     Retraction { target: RecordId, reason: String },
+    /// 请假、公差: the cadre asks to be away from `from` to `to` (local days, inclusive). A
+    /// decision is a note attached to it ([`NoteKind::LeaveDecision`]); see [`crate::leave`].
+    LeaveRequest {
+        kind: crate::leave::AbsenceKind,
+        from: NaiveDate,
+        to: NaiveDate,
+        reason: String,
+    },
 }
 
 impl RecordBody {
@@ -480,6 +495,7 @@ impl RecordBody {
             RecordBody::Activity { .. } => "activity",
             RecordBody::Report { .. } => "report",
             RecordBody::Retraction { .. } => "retraction",
+            RecordBody::LeaveRequest { .. } => "leave_request",
         }
     }
 
@@ -724,6 +740,20 @@ impl DeviceRecord {
             RecordBody::Retraction { reason, .. } => {
                 check_text("body.reason", reason, MAX_TITLE_CHARS)?
             }
+            RecordBody::LeaveRequest {
+                from, to, reason, ..
+            } => {
+                // Leave is asked ahead: up to a year, not a day, after the receiver's clock.
+                let first = earliest_plausible_time().date_naive();
+                let last = (now + chrono::Duration::days(366)).date_naive();
+                if *from < first || *from > last {
+                    return Err(FieldError::new(
+                        "body.from",
+                        format!("开始日期须在 {first} 至 {last} 之间"),
+                    ));
+                }
+                crate::leave::check_request(*from, *to, reason)?;
+            }
             RecordBody::DutyStart { .. } | RecordBody::DutyEnd { .. } => {}
         }
         Ok(())
@@ -825,6 +855,12 @@ mod tests {
                 target: id,
                 reason: "x".into(),
             },
+            RecordBody::LeaveRequest {
+                kind: crate::leave::AbsenceKind::Leave,
+                from: now().date_naive(),
+                to: now().date_naive(),
+                reason: "x".into(),
+            },
         ]
     }
 
@@ -846,6 +882,7 @@ mod tests {
             RecordBody::Activity { .. } => 11,
             RecordBody::Report { .. } => 12,
             RecordBody::Retraction { .. } => 13,
+            RecordBody::LeaveRequest { .. } => 14,
         }
     }
 
@@ -853,7 +890,7 @@ mod tests {
     fn the_samples_hold_every_kind_once() {
         let mut seen: Vec<usize> = one_of_each().iter().map(ordinal).collect();
         seen.sort();
-        assert_eq!(seen, (0..=13).collect::<Vec<_>>());
+        assert_eq!(seen, (0..=14).collect::<Vec<_>>());
     }
 
     #[test]

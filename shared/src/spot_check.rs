@@ -54,6 +54,10 @@ pub struct Finding {
     /// The checker's own fix, for a finding made on site from the phone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<Fix>,
+    /// 请假审批: the decision, for a note on a leave request ([`crate::leave`]); such a note
+    /// has no outcome and judges no record's truth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<crate::leave::LeaveDecision>,
 }
 
 fn no_record() -> RecordId {
@@ -77,6 +81,10 @@ impl Finding {
             Some(NoteKind::Finding { outcome, fix }) => (Some(*outcome), *fix),
             _ => (None, None),
         };
+        let decision = match kind {
+            Some(NoteKind::LeaveDecision { decision }) => Some(*decision),
+            _ => None,
+        };
         Some(Finding {
             record_id: r.id,
             attached_to: *attached_to,
@@ -85,6 +93,7 @@ impl Finding {
             text: text.clone(),
             outcome,
             fix,
+            decision,
         })
     }
 

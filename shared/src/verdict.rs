@@ -65,6 +65,9 @@ pub enum EvidenceKind {
     Report,
     /// A 四必到 event and the visit that attended it.
     EventAttended,
+    /// 请假、公差 approved: days taken out of the part's denominator, not counted towards it
+    /// (the request and the decision are its records).
+    ApprovedLeave,
 }
 
 /// One thing a verdict counted.

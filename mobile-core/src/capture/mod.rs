@@ -235,7 +235,8 @@ impl CaptureState {
             }
             RecordBody::VillageEvent { .. }
             | RecordBody::Activity { .. }
-            | RecordBody::Report { .. } => {}
+            | RecordBody::Report { .. }
+            | RecordBody::LeaveRequest { .. } => {}
         }
         for f in rec.body.fixes() {
             self.note_fix(*f);

@@ -243,6 +243,8 @@ pub(super) fn apply(tx: &Transaction<'_>, rec: &DeviceRecord, steps: &mut Steps)
                 [target.to_string()],
             )?;
         }
+        // Leave requests are read from the log as they are (see `Store::absences`).
+        RecordBody::LeaveRequest { .. } => {}
     }
     steps.next()?;
     Ok(())

@@ -138,6 +138,8 @@ struct Evaluation<'a> {
     void_stays: Vec<(Stay, &'a Finding)>,
     /// Records found false (核查不属实) by the finding in force on them.
     found_false: HashMap<RecordId, &'a Finding>,
+    /// The person's leave and official-absence requests with the decisions standing on them.
+    absences: Vec<crate::leave::Absence>,
     flags: Vec<Flag>,
 }
 
@@ -241,6 +243,10 @@ impl<'a> Evaluation<'a> {
             own_stays: None,
             void_stays: Vec::new(),
             found_false,
+            absences: crate::leave::absences(
+                ctx.records.iter().filter(|r| r.person_id == ctx.person),
+                ctx.findings,
+            ),
             flags: Vec::new(),
         };
         ev.collect_record_flags();
@@ -428,6 +434,7 @@ impl<'a> Evaluation<'a> {
                 min_visits,
                 min_stay_hours,
                 min_poor_households,
+                leave_excused,
             }) => {
                 let villages = Self::villages_of(&active);
                 vec![self.village_visits(
@@ -436,6 +443,7 @@ impl<'a> Evaluation<'a> {
                     *min_visits,
                     hours(*min_stay_hours),
                     *min_poor_households,
+                    *leave_excused,
                 )]
             }
             Check::InVillageDays(InVillageDaysCheck {
@@ -444,11 +452,13 @@ impl<'a> Evaluation<'a> {
                 min_fraction,
                 min_days,
                 also_year_to_date,
+                leave_excused,
             }) => {
                 let req = Requirement {
                     fraction: *min_fraction,
                     days: *min_days,
                     working_only: *working_days_only,
+                    leave_excused: *leave_excused,
                 };
                 let p = Period::containing(*period, self.month.first_day()).unwrap_or(self.month);
                 let villages = Self::villages_of(&active);

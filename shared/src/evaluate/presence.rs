@@ -10,8 +10,21 @@ impl Evaluation<'_> {
         min_visits: u32,
         min_stay: Duration,
         min_households: u32,
+        leave_excused: bool,
     ) -> Part {
         let p = Period::containing(period, self.month.first_day()).unwrap_or(self.month);
+        // 有考勤: the visits required are prorated over the working days not on approved leave.
+        let (mut required, mut leave_evidence, mut excused_days) = (min_visits, Vec::new(), 0);
+        if leave_excused {
+            let (working, _) = self.ctx.calendar.working_days(p.first_day(), p.last_day());
+            let (excused, evidence) = self.approved_leave(&working);
+            if excused > 0 {
+                let left = (working.len() - excused) as u64;
+                required = (u64::from(min_visits) * left).div_ceil(working.len() as u64) as u32;
+                excused_days = excused;
+            }
+            leave_evidence = evidence;
+        }
         let (from, to) = (day_start(p.first_day()), day_end(p.last_day()));
         let person = self.ctx.person;
         let all_stays = self.own_stays();
@@ -85,18 +98,30 @@ impl Evaluation<'_> {
             }
         }
         let counted = evidence.len() as u32;
+        let mut label_zh = format!(
+            "合格到村{}次（停留≥{}，走访贫困户≥{}户）",
+            required,
+            fmt_hours(min_stay),
+            min_households
+        );
+        if excused_days > 0 {
+            label_zh.push_str(&format!(
+                "，请假、公差{excused_days}个工作日，由{min_visits}次折算"
+            ));
+        }
+        let status = if excused_days > 0 && required == 0 {
+            Status::NotApplicable
+        } else {
+            count_status(counted, required, to, self.now)
+        };
+        evidence.extend(leave_evidence);
         Part {
-            label_zh: format!(
-                "合格到村{}次（停留≥{}，走访贫困户≥{}户）",
-                min_visits,
-                fmt_hours(min_stay),
-                min_households
-            ),
+            label_zh,
             period: p.to_string(),
             village_id: None,
-            status: count_status(counted, min_visits, to, self.now),
+            status,
             counted,
-            required: min_visits,
+            required,
             due: None,
             evidence,
             rejected,
@@ -131,7 +156,7 @@ impl Evaluation<'_> {
                 .unwrap_or(last)
                 .min(last)
         };
-        let days: Vec<NaiveDate> = if start > end {
+        let mut days: Vec<NaiveDate> = if start > end {
             Vec::new()
         } else if req.working_only {
             let (d, unknown) = self.ctx.calendar.working_days(start, end);
@@ -141,6 +166,15 @@ impl Evaluation<'_> {
             d
         } else {
             start.iter_days().take_while(|d| *d <= end).collect()
+        };
+        // 有考勤: approved days away are neither required nor counted.
+        let (excused, leave_evidence) = if req.leave_excused && req.fraction.is_some() {
+            let (excused, evidence) = self.approved_leave(&days);
+            let away = crate::leave::approved_days(&self.absences, self.ctx.person);
+            days.retain(|d| !away.contains_key(d));
+            (excused, evidence)
+        } else {
+            (0, Vec::new())
         };
         let all_stays = self.own_stays();
         let stays: Vec<Stay> = all_stays
@@ -179,7 +213,17 @@ impl Evaluation<'_> {
             }
         }
         let counted = evidence.len() as u32;
+        evidence.extend(leave_evidence);
         let (required, what) = match (req.fraction, req.days) {
+            (Some(f), _) if excused > 0 => (
+                f.of_ceil(days.len() as u32),
+                format!(
+                    "在村工作日≥工作日总数{}（已扣除请假、公差{}天）的{}",
+                    days.len(),
+                    excused,
+                    f
+                ),
+            ),
             (Some(f), _) => (
                 f.of_ceil(days.len() as u32),
                 format!("在村工作日≥工作日总数{}的{}", days.len(), f),
@@ -205,4 +249,43 @@ pub(super) struct Requirement {
     pub(super) fraction: Option<Fraction>,
     pub(super) days: Option<u32>,
     pub(super) working_only: bool,
+    /// Approved leave and official absence leave the days the fraction is taken of.
+    pub(super) leave_excused: bool,
+}
+
+impl Evaluation<'_> {
+    /// Of `days`, how many the person's approved absences cover, and the evidence naming each
+    /// absence with the days of `days` it covers: 请假 3 天（11-12 至 11-14，已批准：张三 …）.
+    fn approved_leave(&self, days: &[NaiveDate]) -> (usize, Vec<Evidence>) {
+        let away = crate::leave::approved_days(&self.absences, self.ctx.person);
+        let mut per: BTreeMap<RecordId, (&crate::leave::Absence, Vec<NaiveDate>)> = BTreeMap::new();
+        for d in days {
+            if let Some(a) = away.get(d) {
+                per.entry(a.request).or_insert((a, Vec::new())).1.push(*d);
+            }
+        }
+        let mut evidence = Vec::new();
+        let mut excused = 0;
+        for (a, covered) in per.values() {
+            let (Some(first), Some(last)) = (covered.first(), covered.last()) else {
+                continue;
+            };
+            excused += covered.len();
+            let decided = a.decided.as_ref().expect("approved absences are decided");
+            let by = self
+                .ctx
+                .org
+                .person(decided.by)
+                .map_or("审批人", |p| p.name.as_str());
+            evidence.push(Evidence {
+                kind: EvidenceKind::ApprovedLeave,
+                records: vec![a.request, decided.note],
+                start: day_start(*first),
+                end: Some(day_end(*last)),
+                detail: a.evidence_zh(covered.len(), by),
+            });
+        }
+        evidence.sort_by_key(|e| e.start);
+        (excused, evidence)
+    }
 }

@@ -4,6 +4,7 @@
 mod common;
 
 mod findings;
+mod leave;
 mod log_order;
 mod note_kind;
 mod plausibility;
