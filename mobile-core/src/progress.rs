@@ -71,6 +71,8 @@ pub fn compute(
         findings: &reference.findings,
         // The submission-chain steps of my villages' monthly ledgers, as last pulled.
         ledger_steps: &reference.ledger_steps,
+        // Day facts are the server's: the phone evaluates from its records.
+        history: None,
     };
     let mut local = evaluate(&ctx, month, now);
     for v in &mut local.verdicts {

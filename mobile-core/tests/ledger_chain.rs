@@ -112,6 +112,7 @@ fn server_r32(pulled: &PullResponse, month: Period, now: DateTime<Utc>) -> Statu
         device_logs: DeviceLogs::PHONE,
         findings: &[],
         ledger_steps: &pulled.ledger_steps,
+        history: None,
     };
     evaluate(&ctx, month, now).verdict("R-32").unwrap().status
 }
@@ -185,6 +186,7 @@ fn the_kept_steps_judge_the_month_as_the_server_does_after_the_fifth() {
             device_logs: DeviceLogs::PHONE,
             findings: &reference.findings,
             ledger_steps: &reference.ledger_steps,
+            history: None,
         };
         let phone = evaluate(&ctx, month, after).verdict("R-32").unwrap().status;
         assert_eq!(phone, expected);

@@ -254,6 +254,7 @@ fn eval_one(
         device_logs: zhucun_shared::plausibility::DeviceLogs::PHONE,
         findings: &[],
         ledger_steps: &[],
+        history: None,
     };
     evaluate(&ctx, env.month, env.now).verdicts.len()
 }

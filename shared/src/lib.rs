@@ -5,6 +5,7 @@ pub mod attachment;
 pub mod calendar;
 pub mod catalogue;
 pub mod coords;
+pub mod day_facts;
 pub mod evaluate;
 pub mod exif;
 pub mod ids;

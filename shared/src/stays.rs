@@ -15,7 +15,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::collections::BTreeMap;
 
 /// A fix with the record that carried it.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TrackPoint {
     pub record: RecordId,
     pub fix: Fix,
@@ -43,14 +43,40 @@ pub struct CleanTrack {
 }
 
 /// Sorts, de-duplicates and filters fixes.
-pub fn clean_track(mut points: Vec<TrackPoint>, interp: &Interpretation) -> CleanTrack {
+pub fn clean_track(points: Vec<TrackPoint>, interp: &Interpretation) -> CleanTrack {
+    clean_track_after(None, points, interp)
+}
+
+/// Where a cleaned track stood before its next fixes: what [`clean_track_after`] continues
+/// from, so that a track cleaned day by day is the track cleaned whole (when every day's fixes
+/// come after the days before).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct TrackStart {
+    /// The latitude of the track's first fix: distances are measured in a flat frame there.
+    pub anchor_lat: f64,
+    /// The last usable fix before.
+    pub last_kept: Option<TrackPoint>,
+}
+
+/// [`clean_track`] of fixes that follow a track standing at `start` (all of them later than
+/// its fixes): the same points, rejections and flags as cleaning the whole track would give
+/// these fixes.
+pub fn clean_track_after(
+    start: Option<TrackStart>,
+    mut points: Vec<TrackPoint>,
+    interp: &Interpretation,
+) -> CleanTrack {
     let key = |p: &TrackPoint| (p.t, p.record);
     if !points.is_sorted_by(|a, b| key(a) <= key(b)) {
         points.sort_unstable_by_key(key);
     }
     points.dedup_by_key(|p| p.record);
     let max_speed = interp.max_speed_kmh / 3.6;
-    let metric = points.first().map(|p| FlatMetric::at(p.fix.lat));
+    let anchor = start
+        .map(|s| s.anchor_lat)
+        .or(points.first().map(|p| p.fix.lat));
+    let metric = anchor.map(FlatMetric::at);
+    let before = start.and_then(|s| s.last_kept);
     let mut rejected = Vec::new();
     let mut flags = Vec::new();
     // Compacted in place: accepted points move to the front, `kept` of them so far.
@@ -66,8 +92,8 @@ pub fn clean_track(mut points: Vec<TrackPoint>, interp: &Interpretation) -> Clea
             Some(RejectReason::MockLocation)
         } else if p.fix.accuracy_m > interp.max_fix_accuracy_m {
             Some(RejectReason::LowAccuracy)
-        } else if kept > 0 {
-            let prev = &points[kept - 1];
+        } else if let Some(prev) = (kept > 0).then(|| points[kept - 1]).or(before) {
+            let prev = &prev;
             let d2 = metric.map_or(0.0, |m| m.distance_squared(&prev.fix, &p.fix));
             let secs = (p.t - prev.t) as f64 / 1000.0;
             // Both fixes may be off by their accuracy; only movement beyond that counts. The
@@ -113,7 +139,7 @@ pub fn clean_track(mut points: Vec<TrackPoint>, interp: &Interpretation) -> Clea
 }
 
 /// Continuous presence in one village.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Stay {
     pub village_id: VillageId,
     pub start: DateTime<Utc>,
@@ -139,6 +165,29 @@ pub fn stays(
     villages: &[VillageShape],
     interp: &Interpretation,
 ) -> Vec<Stay> {
+    let (mut out, end) = stays_after(StayStart::default(), track, villages, interp);
+    out.extend(end.open);
+    out
+}
+
+/// Where the search for stays stood after a track's fixes: the stay still open (it may go on
+/// with the next fixes) and the village the last fix was in.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StayStart {
+    pub open: Option<Stay>,
+    pub last_village: Option<VillageId>,
+}
+
+/// The stays closed by `track`'s fixes, which follow a search standing at `start`, and where
+/// the search stands after them: [`stays`] of a whole track is the stays closed day by day
+/// and the one left open at the end. `villages` must be the same, in the same order, for
+/// every part of a track.
+pub fn stays_after(
+    start: StayStart,
+    track: &[TrackPoint],
+    villages: &[VillageShape],
+    interp: &Interpretation,
+) -> (Vec<Stay>, StayStart) {
     /// A stay being built, in milliseconds.
     struct Open {
         village: usize,
@@ -156,10 +205,20 @@ pub fn stays(
         last_record: o.last,
         fixes: o.fixes,
     };
+    let index = |id: VillageId| villages.iter().position(|v| v.village_id == id);
     let gap = interp.stay_gap().num_milliseconds();
     let mut out: Vec<Stay> = Vec::new();
-    let mut open: Option<Open> = None;
-    let mut last_village: Option<usize> = None;
+    let mut open: Option<Open> = start.open.and_then(|s| {
+        Some(Open {
+            village: index(s.village_id)?,
+            start: s.start.timestamp_millis(),
+            end: s.end.timestamp_millis(),
+            first: s.first_record,
+            last: s.last_record,
+            fixes: s.fixes,
+        })
+    });
+    let mut last_village: Option<usize> = start.last_village.and_then(index);
     for p in track {
         let buffer = p.fix.accuracy_m;
         // Villages do not overlap; try the last one first, it is almost always the answer.
@@ -195,8 +254,11 @@ pub fn stays(
             None => out.extend(open.take().map(close)),
         }
     }
-    out.extend(open.map(close));
-    out
+    let end = StayStart {
+        open: open.map(close),
+        last_village: last_village.map(|i| villages[i].village_id),
+    };
+    (out, end)
 }
 
 /// Time present per local day and village, splitting stays at midnight.

@@ -19,7 +19,8 @@ use crate::record::{ActivityKind, DeviceRecord, NoteKind, RecordBody};
 use crate::role::Role;
 use crate::spot_check::{latest_findings, Finding};
 use crate::stays::{
-    clean_track, group_rejected_fixes, presence_per_day, stays, CleanTrack, Stay, TrackPoint,
+    clean_track_after, group_rejected_fixes, presence_per_day, stays, stays_after, CleanTrack, Stay,
+    TrackPoint,
 };
 use crate::verdict::{
     Evidence, EvidenceKind, Flag, Part, PersonReport, RejectReason, Rejection, Status, Verdict,
@@ -68,6 +69,10 @@ pub struct EvalContext<'a> {
     /// The submission-chain steps of the monthly ledgers of the person's villages: at
     /// least those of the months evaluated; others are ignored.
     pub ledger_steps: &'a [crate::ledger_chain::LedgerStep],
+    /// Day facts standing in for the fixes captured before a day (the server's kept facts);
+    /// `None` on the phone, which evaluates from its records alone. Only when
+    /// [`crate::day_facts::History::fits`] the records given.
+    pub history: Option<crate::day_facts::History<'a>>,
 }
 
 /// Evaluates every applicable rule for `month` (longer periods: those containing it) as of `now`.
@@ -154,7 +159,14 @@ impl<'a> Evaluation<'a> {
         let mut skewed = Vec::new();
         let latest = latest_findings(ctx.findings);
         let mut found_false = HashMap::new();
+        let facts_until = ctx.history.map(|h| day_start(h.from));
         for r in ctx.records {
+            if matches!(r.body, RecordBody::Fix { .. })
+                && facts_until.is_some_and(|t| r.captured_at < t)
+            {
+                // Before the history's first raw day the fixes are in the day facts.
+                continue;
+            }
             if let Some(f) = latest.get(&r.id) {
                 if f.by != r.person_id && f.outcome.is_some_and(|o| o.rejects()) {
                     found_false.insert(r.id, *f);
@@ -283,7 +295,12 @@ impl<'a> Evaluation<'a> {
     fn track(&mut self, person: PersonId) -> &CleanTrack {
         if !self.tracks.contains_key(&person) {
             let raw = self.fixes.remove(&person).unwrap_or_default();
-            let clean = clean_track(raw, self.interp);
+            let start = self
+                .ctx
+                .history
+                .and_then(|h| h.last_before(person))
+                .and_then(|d| d.end.track);
+            let clean = clean_track_after(start, raw, self.interp);
             if person == self.ctx.person {
                 let (from, to) = (
                     day_start(self.month.first_day()),
@@ -367,7 +384,23 @@ impl<'a> Evaluation<'a> {
             };
             let person = self.ctx.person;
             let interp = self.interp;
-            let s = stays(&self.track(person).points, &shapes, interp);
+            let s = match self.ctx.history {
+                None => stays(&self.track(person).points, &shapes, interp),
+                Some(h) => {
+                    // Stays closed before the raw days from the facts, then the search
+                    // continued where the facts left it.
+                    let start = h
+                        .last_before(person)
+                        .map(|d| d.end.stay.clone())
+                        .unwrap_or_default();
+                    let mut s = h.stays_of(person);
+                    let (closed, end) =
+                        stays_after(start, &self.track(person).points, &shapes, interp);
+                    s.extend(closed);
+                    s.extend(end.open);
+                    s
+                }
+            };
             // A stay is void when one of its ends, or a village check-in into its village on
             // its day, was found false: the cadre was not there as the records say.
             let false_check_ins: Vec<(VillageId, NaiveDate, &'a Finding)> = self

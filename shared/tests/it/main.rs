@@ -3,6 +3,7 @@
 
 mod common;
 
+mod day_facts;
 mod findings;
 mod leave;
 mod log_order;

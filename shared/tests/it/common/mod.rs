@@ -193,6 +193,7 @@ impl World {
             },
             findings: &self.findings,
             ledger_steps: &self.ledger_steps,
+            history: None,
         };
         evaluate(&ctx, month.parse::<Period>().unwrap(), now)
     }
