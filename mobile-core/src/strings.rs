@@ -172,14 +172,14 @@ pub const ERR_TOO_LONG: &str = "内容过长";
 pub const ERR_NOT_ENROLLED: &str = "本机尚未登记，请先登录";
 pub const ERR_CLOCK: &str =
     "手机时间不正确（早于 2020 年或超前），无法记录。请先在系统设置中校准日期和时间";
-pub const ERR_HELD_ON: &str = "活动日期超出范围（须在 2020 年以后，且不晚于明天）";
+pub const ERR_HELD_ON: &str = "活动日期超出范围：须在 2020 年以后，且不晚于今天";
 pub const ERR_PERSON_TIMES_TOO_LARGE: &str = "人次过大（最多 100000）";
 pub const ERR_QUANTITY_TOO_LARGE: &str = "数量过大（最多 10000）";
 pub const ERR_TOO_MANY_ATTACHMENTS: &str = "附件过多（最多 50 个）";
 pub const ERR_ATTACHMENT_KIND: &str = "只能附 PDF、Word、Excel、PowerPoint 文件或图片";
 pub const ERR_ATTACHMENT_TOO_LARGE: &str = "附件过大（每个最多 20 MB）";
 pub const ERR_BAD_FIX: &str = "定位数据无效";
-pub const ERR_OCCURRED_AT: &str = "事件时间超出范围";
+pub const ERR_OCCURRED_AT: &str = "事件日期超出范围：须是今天或30天内的某一天，请重新选择发生日期";
 pub const ERR_INVALID_RECORD: &str = "记录无效";
 
 // Sign-in
@@ -279,6 +279,7 @@ pub fn record_kind(type_name: &str) -> &'static str {
         _ => NOTES,
     }
 }
+        "on_site" => ON_SITE,
 
 /// What to tell the cadre when a record breaks the rule on `field` (a JSON path in the record).
 pub fn refused_field(field: &str) -> String {
@@ -447,4 +448,43 @@ pub const WATERMARK_NO_FIX: &str = "无定位";
 /// "王大山户": a household in the watermark, by its head.
 pub fn watermark_household(head_name: &str) -> String {
     format!("{head_name}户")
+}
+
+// 四必到 events entered with their date, attended on site; activities with their own date
+pub const EVENT_DATE: &str = "发生日期";
+pub const EVENT_HOUSEHOLD: &str = "涉及农户";
+pub const EVENT_NO_HOUSEHOLD: &str = "不涉及具体农户（到现场签到）";
+pub const OPEN_EVENTS: &str = "待处理的四必到事件";
+pub const OPEN_EVENTS_NONE: &str = "没有待处理的事件";
+pub const ATTEND_EVENT: &str = "前往处理";
+pub const ON_SITE: &str = "现场签到";
+pub const ON_SITE_SAVED: &str = "已现场签到";
+pub const ON_SITE_HINT: &str = "巡视、督查在现场记录，保存时带上当前定位";
+pub const ERR_EVENT_IN_FUTURE: &str = "事件发生日期不能晚于今天：请选择事件实际发生的日期";
+pub const ERR_EVENT_TOO_OLD: &str = "只能补录30天内发生的事件：更早的事件请报乡镇办公室登记";
+pub const ERR_HELD_IN_FUTURE: &str = "日期不能晚于今天：请选择实际开展的日期";
+pub const ERR_ON_SITE_NO_FIX: &str =
+    "还没有取得定位，不能现场签到：请开始值守并在户外等定位成功后再试";
+
+/// How long is left to attend an event: "还剩2天", "今天是最后一天", "已超期1天".
+pub fn days_left(n: i64) -> String {
+    match n {
+        n if n > 0 => format!("还剩{n}天"),
+        0 => "今天是最后一天".to_string(),
+        n => format!("已超期{}天", -n),
+    }
+}
+
+/// "11月28日发生 · 还剩2天（12月01日前到场）"
+pub fn open_event_line(
+    occurred_on: chrono::NaiveDate,
+    attend_by: chrono::NaiveDate,
+    days: i64,
+) -> String {
+    format!(
+        "{}发生 · {}（{}前到场）",
+        occurred_on.format("%m月%d日"),
+        days_left(days),
+        attend_by.format("%m月%d日")
+    )
 }

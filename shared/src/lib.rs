@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod coords;
 pub mod day_facts;
 pub mod evaluate;
+pub mod events;
 pub mod exif;
 pub mod ids;
 pub mod leave;

@@ -455,6 +455,14 @@ pub enum RecordBody {
         title: String,
         text: String,
     },
+    /// 现场签到: the author was on site for `attached_to`, at the fix: a 四必到 event attended
+    /// at a point on the map rather than at a household (a household's is a
+    /// [`RecordBody::HouseholdCheckIn`] naming the event), or a supervision activity (巡视、
+    /// 督查) made in the village.
+    OnSite {
+        attached_to: RecordId,
+        fix: Option<Fix>,
+    },
     /// A report submission, for the period it covers.
     Report {
         kind: ReportKind,
@@ -493,6 +501,7 @@ impl RecordBody {
             RecordBody::Note { .. } => "note",
             RecordBody::VillageEvent { .. } => "village_event",
             RecordBody::Activity { .. } => "activity",
+            RecordBody::OnSite { .. } => "on_site",
             RecordBody::Report { .. } => "report",
             RecordBody::Retraction { .. } => "retraction",
             RecordBody::LeaveRequest { .. } => "leave_request",
@@ -508,6 +517,7 @@ impl RecordBody {
         "household_check_in",
         "visit_fix",
         "household_check_out",
+        "on_site",
     ];
 
     /// The files (SHA-256) the record uses: a photo record's photo, a report's attachments.
@@ -536,7 +546,8 @@ impl RecordBody {
             RecordBody::VillageCheckIn { fix, .. }
             | RecordBody::VillageCheckOut { fix, .. }
             | RecordBody::HouseholdCheckIn { fix, .. }
-            | RecordBody::HouseholdCheckOut { fix, .. } => fix.as_ref(),
+            | RecordBody::HouseholdCheckOut { fix, .. }
+            | RecordBody::OnSite { fix, .. } => fix.as_ref(),
             _ => None,
         };
         one.into_iter()
@@ -576,6 +587,33 @@ pub fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64
         && s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// How far back a 四必到 event may be entered (补录), in days before the record is written.
+pub const EVENT_MAX_AGE_DAYS: i64 = 31;
+/// How far an event's time may run ahead of the record's own (two clock readings of one
+/// moment), in minutes.
+pub const EVENT_CLOCK_SLACK_MINUTES: i64 = 10;
+
+/// A 四必到 event's time against the time its record was written: not later (an event is
+/// recorded once it happened), and at most [`EVENT_MAX_AGE_DAYS`] earlier.
+pub fn check_event_time(
+    occurred_at: DateTime<Utc>,
+    captured_at: DateTime<Utc>,
+) -> Result<(), FieldError> {
+    if occurred_at > captured_at + chrono::Duration::minutes(EVENT_CLOCK_SLACK_MINUTES) {
+        return Err(FieldError::new(
+            "body.occurred_at",
+            "must not be after the time the record was written",
+        ));
+    }
+    if occurred_at < captured_at - chrono::Duration::days(EVENT_MAX_AGE_DAYS) {
+        return Err(FieldError::new(
+            "body.occurred_at",
+            format!("must be within {EVENT_MAX_AGE_DAYS} days before the record was written"),
+        ));
+    }
+    Ok(())
 }
 
 impl DeviceRecord {
@@ -645,7 +683,8 @@ impl DeviceRecord {
             RecordBody::VillageCheckIn { fix, .. }
             | RecordBody::VillageCheckOut { fix, .. }
             | RecordBody::HouseholdCheckIn { fix, .. }
-            | RecordBody::HouseholdCheckOut { fix, .. } => {
+            | RecordBody::HouseholdCheckOut { fix, .. }
+            | RecordBody::OnSite { fix, .. } => {
                 if let Some(f) = fix {
                     check_fix("body.fix", f)?
                 }
@@ -695,6 +734,7 @@ impl DeviceRecord {
                 ..
             } => {
                 check_time("body.occurred_at", *occurred_at)?;
+                check_event_time(*occurred_at, self.captured_at)?;
                 check_text("body.description", description, MAX_TEXT_CHARS)?;
             }
             RecordBody::Activity {
@@ -710,6 +750,12 @@ impl DeviceRecord {
                     .expect("noon exists")
                     .and_utc();
                 check_time("body.held_on", held)?;
+                if *held_on > crate::period::local_date(self.captured_at) {
+                    return Err(FieldError::new(
+                        "body.held_on",
+                        "must not be after the day the record was written",
+                    ));
+                }
                 if person_times.is_some_and(|n| n > 100_000) {
                     return Err(FieldError::new("body.person_times", "more than 100000"));
                 }
@@ -855,6 +901,10 @@ mod tests {
                 target: id,
                 reason: "x".into(),
             },
+            RecordBody::OnSite {
+                attached_to: id,
+                fix: Some(fix),
+            },
             RecordBody::LeaveRequest {
                 kind: crate::leave::AbsenceKind::Leave,
                 from: now().date_naive(),
@@ -882,7 +932,8 @@ mod tests {
             RecordBody::Activity { .. } => 11,
             RecordBody::Report { .. } => 12,
             RecordBody::Retraction { .. } => 13,
-            RecordBody::LeaveRequest { .. } => 14,
+            RecordBody::OnSite { .. } => 14,
+            RecordBody::LeaveRequest { .. } => 15,
         }
     }
 
@@ -890,7 +941,7 @@ mod tests {
     fn the_samples_hold_every_kind_once() {
         let mut seen: Vec<usize> = one_of_each().iter().map(ordinal).collect();
         seen.sort();
-        assert_eq!(seen, (0..=14).collect::<Vec<_>>());
+        assert_eq!(seen, (0..=15).collect::<Vec<_>>());
     }
 
     #[test]
@@ -1072,6 +1123,71 @@ mod tests {
             labels,
             ["现场核实属实", "电话核实属实", "核查不属实", "标记解除"]
         );
+    }
+
+    /// A 四必到 event may be entered days after it happened, within
+    /// [`EVENT_MAX_AGE_DAYS`], never ahead of its record; an activity is never dated after the
+    /// day it is written.
+    #[rstest::rstest]
+    #[case::now(0, None)]
+    #[case::five_days_ago(-5 * 24 * 60, None)]
+    #[case::a_month_ago(-EVENT_MAX_AGE_DAYS * 24 * 60, None)]
+    #[case::too_old(-EVENT_MAX_AGE_DAYS * 24 * 60 - 1, Some("body.occurred_at"))]
+    #[case::clock_slack(EVENT_CLOCK_SLACK_MINUTES, None)]
+    #[case::in_the_future(EVENT_CLOCK_SLACK_MINUTES + 1, Some("body.occurred_at"))]
+    fn an_events_date_is_bounded_by_its_record(
+        #[case] minutes: i64,
+        #[case] refused: Option<&str>,
+    ) {
+        let mut rec = recorder();
+        let r = rec.record(
+            now(),
+            RecordBody::VillageEvent {
+                village_id: VillageId::from_u128(3),
+                kind: EventKind::Dispute,
+                occurred_at: now() + chrono::Duration::minutes(minutes),
+                household_id: None,
+                description: "土地纠纷".into(),
+            },
+        );
+        assert_eq!(
+            r.validate(now()).err().map(|e| e.field),
+            refused.map(String::from)
+        );
+    }
+
+    #[rstest::rstest]
+    #[case::today("2026-11-28", None)]
+    #[case::last_week("2026-11-21", None)]
+    #[case::tomorrow("2026-11-29", Some("body.held_on"))]
+    fn an_activity_is_not_dated_after_its_record(
+        #[case] held_on: &str,
+        #[case] refused: Option<&str>,
+    ) {
+        let mut rec = recorder();
+        let r = rec.activity(
+            now(),
+            ActivityKind::LeaderVisit,
+            Some(VillageId::from_u128(3)),
+            held_on.parse().unwrap(),
+            None,
+        );
+        assert_eq!(
+            r.validate(now()).err().map(|e| e.field),
+            refused.map(String::from)
+        );
+    }
+
+    #[test]
+    fn an_on_site_check_in_is_pinned_and_its_fix_checked() {
+        let json = r#"{"id":"0192d2a0-0000-7000-8000-000000000001","device_id":"00000000-0000-0000-0000-000000000002","seq":6,"person_id":"00000000-0000-0000-0000-000000000003","captured_at":"2026-11-28T08:00:00Z","body":{"type":"on_site","attached_to":"0192d2a0-0000-7000-8000-000000000009","fix":{"lat":27.7,"lon":106.9,"accuracy_m":8.0,"time":"2026-11-28T08:00:00Z","monotonic_ms":null,"provider":"gps","mock":false}}}"#;
+        let mut record: DeviceRecord = serde_json::from_str(json).unwrap();
+        assert_eq!(serde_json::to_string(&record).unwrap(), json);
+        assert_eq!(record.validate(now()), Ok(()));
+        if let RecordBody::OnSite { fix: Some(f), .. } = &mut record.body {
+            f.lat = 95.0;
+        }
+        assert_eq!(field(&record), "body.fix.lat");
     }
 
     #[test]

@@ -72,6 +72,13 @@ pub fn counts_quantity(kind: ActivityKind) -> bool {
     )
 }
 
+/// Activity kinds made on site: a supervisor's patrol (巡视) and inspection (督查) carry the
+/// fix where they were made (an on-site check-in written with the activity), and are refused
+/// without one or away from the village they name.
+pub fn made_on_site(kind: ActivityKind) -> bool {
+    matches!(kind, ActivityKind::Patrol | ActivityKind::Inspection)
+}
+
 impl ActivityDraft {
     pub fn into_body(self) -> Result<RecordBody, CaptureError> {
         let person_times = match (self.kind, self.person_times) {

@@ -9,7 +9,7 @@ mod activity;
 mod track;
 mod visit;
 
-pub use activity::{check_attachment, counts_quantity, ActivityDraft, ReportDraft};
+pub use activity::{check_attachment, counts_quantity, made_on_site, ActivityDraft, ReportDraft};
 pub use track::TrackPolicy;
 pub use visit::{nearest_households, village_check_in_position, NearbyHousehold, VillagePosition};
 
@@ -19,8 +19,9 @@ use crate::platform::photo::EncodedPhoto;
 use crate::platform::watermark::WatermarkFacts;
 use crate::store::{Reference, Store, StoreError};
 use crate::strings;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use zhucun_shared::ids::{HouseholdId, RecordId, VillageId};
+use zhucun_shared::period::{day_start, local_date};
 use zhucun_shared::record::{
     is_location_lost_note, DeviceRecord, EventKind, FindingOutcome, Fix, GapCause, NoteKind,
     RecordBody,
@@ -235,6 +236,7 @@ impl CaptureState {
             }
             RecordBody::VillageEvent { .. }
             | RecordBody::Activity { .. }
+            | RecordBody::OnSite { .. }
             | RecordBody::Report { .. }
             | RecordBody::LeaveRequest { .. } => {}
         }
@@ -414,16 +416,25 @@ pub enum Command {
         outcome: FindingOutcome,
         text: String,
     },
-    /// 四必到: an event in the village.
+    /// 四必到: an event in the village, on the day it happened (today, or up to
+    /// [`EVENT_BACKDATE_DAYS`] days ago). The village is the one worked in, else the cadre's
+    /// own.
     Event {
         kind: EventKind,
-        occurred_at: DateTime<Utc>,
+        occurred_on: NaiveDate,
         household_id: Option<HouseholdId>,
         description: String,
     },
     Activity(ActivityDraft),
     Report(ReportDraft),
     /// Withdraw an earlier record.
+    /// 前往处理: attends an event — a household check-in naming it when it concerns a
+    /// household, else an on-site check-in (现场签到) with the fresh fix, in its village.
+    AttendEvent {
+        event: RecordId,
+        village_id: VillageId,
+        household_id: Option<HouseholdId>,
+    },
     Retract {
         target: RecordId,
         reason: String,
@@ -568,11 +579,37 @@ pub fn decide(
         }],
         Command::Event {
             kind,
-            occurred_at,
+            occurred_on,
             household_id,
             description,
         } => {
-            let village_id = state.current_village().ok_or(CaptureError::NotInVillage)?;
+            let today = local_date(now);
+            if occurred_on > today {
+                return Err(CaptureError::Invalid(strings::ERR_EVENT_IN_FUTURE));
+            }
+            if occurred_on < today - Duration::days(EVENT_BACKDATE_DAYS) {
+                return Err(CaptureError::Invalid(strings::ERR_EVENT_TOO_OLD));
+            }
+            // Today's is now; an earlier day's, its noon: the day is what the rule reads.
+            let occurred_at = if occurred_on == today {
+                now
+            } else {
+                day_start(occurred_on) + Duration::hours(12)
+            };
+            let village_id = state
+                .current_village()
+                .or_else(|| {
+                    let me = reference.me.as_ref()?.id;
+                    reference.org.villages_of(me, today, today).first().copied()
+                })
+                .ok_or(CaptureError::NotInVillage)?;
+            if let Some(h) = household_id {
+                reference
+                    .org
+                    .household(h)
+                    .filter(|h| h.village_id == village_id)
+                    .ok_or(CaptureError::UnknownHousehold)?;
+            }
             vec![RecordBody::VillageEvent {
                 village_id,
                 kind,
@@ -585,7 +622,38 @@ pub fn decide(
                 )?,
             }]
         }
-        Command::Activity(draft) => vec![draft.into_body()?],
+        Command::AttendEvent {
+            event,
+            village_id: _,
+            household_id: Some(household_id),
+        } => {
+            return decide(
+                state,
+                Command::HouseholdCheckIn {
+                    household_id,
+                    event: Some(event),
+                },
+                reference,
+                now,
+            );
+        }
+        Command::AttendEvent {
+            event,
+            village_id,
+            household_id: None,
+        } => vec![RecordBody::OnSite {
+            attached_to: event,
+            fix: Some(on_site_fix(fresh, Some(village_id), reference)?),
+        }],
+        Command::Activity(draft) => {
+            if draft.held_on > local_date(now) {
+                return Err(CaptureError::Invalid(strings::ERR_HELD_IN_FUTURE));
+            }
+            if made_on_site(draft.kind) {
+                on_site_fix(fresh, draft.village_id, reference)?;
+            }
+            vec![draft.into_body()?]
+        }
         // Carries files: written by `Capture::exec` itself, with them.
         Command::Report(draft) => vec![draft.into_parts()?.0],
         Command::Retract { target, reason } => vec![RecordBody::Retraction {
@@ -598,6 +666,32 @@ pub fn decide(
 /// Whether a fix passes the record rules the server applies (`DeviceRecord::validate`).
 pub fn plausible(fix: &Fix, now: DateTime<Utc>) -> bool {
     DeviceRecord {
+/// How many days back an event may be entered: one less than the server's bound
+/// ([`zhucun_shared::record::EVENT_MAX_AGE_DAYS`]), so that the noon of the earliest day
+/// offered is inside it whatever the hour.
+pub const EVENT_BACKDATE_DAYS: i64 = zhucun_shared::record::EVENT_MAX_AGE_DAYS - 1;
+
+/// The fix an on-site check-in carries: the fresh one, inside `village` (when named) or at
+/// most its accuracy outside, as the rules read it; refused at once otherwise.
+fn on_site_fix(
+    fresh: Option<Fix>,
+    village: Option<VillageId>,
+    reference: &Reference,
+) -> Result<Fix, CaptureError> {
+    let fix = fresh.ok_or(CaptureError::Invalid(strings::ERR_ON_SITE_NO_FIX))?;
+    let cap = reference.catalogue.interpretation.household_accuracy_cap_m;
+    if let Some(v) = village.and_then(|v| reference.org.village(v)) {
+        let shape = zhucun_shared::geometry::VillageShape::new(v);
+        if !zhucun_shared::events::fix_in_village(&shape, &fix, cap) {
+            return Err(CaptureError::OutsideBoundary {
+                distance_m: shape.distance_m(fix.lat, fix.lon),
+                accuracy_m: fix.accuracy_m,
+            });
+        }
+    }
+    Ok(fix)
+}
+
         id: RecordId::new(),
         device_id: zhucun_shared::ids::DeviceId::from_u128(0),
         seq: 1,
@@ -662,8 +756,24 @@ impl Capture {
             return Ok(vec![rec]);
         }
         let bodies = decide(&self.state, cmd, reference, now)?;
-        self.write(store, now, bodies)
+        let mut written = self.write(store, now, bodies)?;
+        if let (Some(fix), Some(activity)) = (on_site, written.first().map(|r| r.id)) {
+            // A supervision made on site: the activity, then where it was made.
+            written.extend(self.write(
+                store,
+                now,
+                vec![RecordBody::OnSite {
+                    attached_to: activity,
+                    fix: Some(fix),
+                }],
+            )?);
+        }
+        Ok(written)
     }
+        let on_site = match &cmd {
+            Command::Activity(d) if made_on_site(d.kind) => self.state.fresh_fix(now),
+            _ => None,
+        };
 
     /// A fix from the location source: saved to the trajectory when on duty and the policy
     /// wants it, and to the open visit when it still lacks a good one.

@@ -377,21 +377,19 @@ fn households_are_listed_nearest_first() {
     assert_eq!(list.len(), demo::households().len());
 }
 
+fn event(kind: EventKind, occurred_on: NaiveDate, household_id: Option<HouseholdId>) -> Command {
+    Command::Event {
+        kind,
+        occurred_on,
+        household_id,
+        description: "宅基地纠纷".into(),
+    }
+}
+
 #[test]
 fn an_event_is_recorded_and_a_visit_can_attend_it() {
     let mut p = phone();
-    assert!(matches!(
-        p.exec(
-            Command::Event {
-                kind: EventKind::Dispute,
-                occurred_at: t0(),
-                household_id: None,
-                description: "宅基地纠纷".into()
-            },
-            t0()
-        ),
-        Err(CaptureError::NotInVillage)
-    ));
+    let today = local_date(t0());
     p.exec(
         Command::StartDuty {
             village_id: Some(demo::VILLAGE),
@@ -401,28 +399,178 @@ fn an_event_is_recorded_and_a_visit_can_attend_it() {
     .unwrap();
     let hh = demo::households()[0].id;
     let ev = p
-        .exec(
-            Command::Event {
-                kind: EventKind::Dispute,
-                occurred_at: t0(),
-                household_id: Some(hh),
-                description: "宅基地纠纷".into(),
-            },
-            t0(),
-        )
+        .exec(event(EventKind::Dispute, today, Some(hh)), t0())
         .unwrap()[0]
         .id;
     let recs = p
         .exec(
-            Command::HouseholdCheckIn {
-                household_id: hh,
-                event: Some(ev),
+            Command::AttendEvent {
+                event: ev,
+                village_id: demo::VILLAGE,
+                household_id: Some(hh),
             },
             t0(),
         )
         .unwrap();
-    assert!(matches!(recs[0].body, RecordBody::HouseholdCheckIn { event: Some(e), .. } if e == ev));
+    assert!(
+        matches!(recs[0].body, RecordBody::HouseholdCheckIn { household_id, event: Some(e), .. } if e == ev && household_id == hh)
+    );
     assert_eq!(p.store.entries(10).unwrap()[0].kind, "矛盾纠纷");
+}
+
+/// An event is entered on the day it happened: today (now), or an earlier day up to
+/// [`EVENT_BACKDATE_DAYS`] back (its noon), in the cadre's own village when not working in one;
+/// a day ahead or too far back is refused in Chinese and nothing is written.
+#[test]
+fn an_event_is_entered_with_the_date_it_happened() {
+    let mut p = phone();
+    let today = local_date(t0());
+    for (back, expected) in [
+        (0, Ok(t0())),
+        (
+            5,
+            Ok(day_start(today - Duration::days(5)) + Duration::hours(12)),
+        ),
+        (
+            EVENT_BACKDATE_DAYS,
+            Ok(day_start(today - Duration::days(EVENT_BACKDATE_DAYS)) + Duration::hours(12)),
+        ),
+        (EVENT_BACKDATE_DAYS + 1, Err(strings::ERR_EVENT_TOO_OLD)),
+        (-1, Err(strings::ERR_EVENT_IN_FUTURE)),
+    ] {
+        let cmd = event(
+            EventKind::WeddingOrFuneral,
+            today - Duration::days(back),
+            None,
+        );
+        match expected {
+            Ok(at) => {
+                let recs = p.exec(cmd, t0()).unwrap();
+                let RecordBody::VillageEvent {
+                    occurred_at,
+                    village_id,
+                    ..
+                } = &recs[0].body
+                else {
+                    panic!("{recs:?}");
+                };
+                assert_eq!((*occurred_at, *village_id), (at, demo::VILLAGE), "{back}");
+                assert_eq!(recs[0].validate(t0()), Ok(()));
+            }
+            Err(msg) => assert_eq!(refusal(&mut p, cmd, t0()), msg, "{back}"),
+        }
+    }
+    // A household of another village is not one the event can concern.
+    let stranger = HouseholdId::from_u128(42);
+    assert_eq!(
+        refusal(
+            &mut p,
+            event(EventKind::Dispute, today, Some(stranger)),
+            t0()
+        ),
+        strings::ERR_UNKNOWN_HOUSEHOLD
+    );
+}
+
+/// 前往处理 without a household is an on-site check-in with the fresh fix in the event's
+/// village: refused without a fix or away from the village; afterwards the event is no longer
+/// open.
+#[test]
+fn an_event_away_from_households_is_attended_by_an_on_site_check_in() {
+    let mut p = phone();
+    let today = local_date(t0());
+    let ev = p
+        .exec(
+            event(EventKind::Emergency, today - Duration::days(2), None),
+            t0(),
+        )
+        .unwrap()[0]
+        .id;
+    let open = p.store.open_events(today, 3, 7).unwrap();
+    assert_eq!(
+        open.iter()
+            .map(|e| (e.event, e.days_left))
+            .collect::<Vec<_>>(),
+        [(ev, 1)]
+    );
+    let attend = Command::AttendEvent {
+        event: ev,
+        village_id: demo::VILLAGE,
+        household_id: None,
+    };
+    assert_eq!(
+        refusal(&mut p, attend.clone(), t0()),
+        strings::ERR_ON_SITE_NO_FIX
+    );
+    p.fix_at(offset(centre(), 30_000.0, 0.0), 10.0, t0());
+    assert!(refusal(&mut p, attend.clone(), t0()).contains("村界"));
+    p.fix_at(centre(), 10.0, t0() + Duration::seconds(30));
+    let recs = p.exec(attend, t0() + Duration::minutes(1)).unwrap();
+    assert!(
+        matches!(&recs[0].body, RecordBody::OnSite { attached_to, fix: Some(f) }
+        if *attached_to == ev && f.lat == centre().lat)
+    );
+    assert!(p.store.open_events(today, 3, 7).unwrap().is_empty());
+}
+
+/// A patrol or inspection is saved with the on-site check-in where it was made; other work,
+/// such as a leader's visit, is entered with the day it happened, never a day ahead.
+#[test]
+fn supervision_is_captured_on_site_and_work_with_its_own_date() {
+    let mut p = phone();
+    let today = local_date(t0());
+    let draft = |kind, held_on| ActivityDraft {
+        kind,
+        village_id: Some(demo::VILLAGE),
+        held_on,
+        person_times: None,
+        quantity: None,
+        title: "巡视青山村".into(),
+        text: String::new(),
+    };
+    assert_eq!(
+        refusal(
+            &mut p,
+            Command::Activity(draft(ActivityKind::Patrol, today)),
+            t0()
+        ),
+        strings::ERR_ON_SITE_NO_FIX
+    );
+    p.fix_at(centre(), 12.0, t0());
+    let recs = p
+        .exec(Command::Activity(draft(ActivityKind::Patrol, today)), t0())
+        .unwrap();
+    assert_eq!(recs.len(), 2);
+    assert!(
+        matches!(&recs[1].body, RecordBody::OnSite { attached_to, fix: Some(_) } if *attached_to == recs[0].id)
+    );
+    // An assessment is no site visit: saved alone.
+    let recs = p
+        .exec(
+            Command::Activity(draft(ActivityKind::Assessment, today)),
+            t0(),
+        )
+        .unwrap();
+    assert_eq!(recs.len(), 1);
+
+    let five_days_ago = today - Duration::days(5);
+    let recs = p
+        .exec(
+            Command::Activity(draft(ActivityKind::LeaderVisit, five_days_ago)),
+            t0(),
+        )
+        .unwrap();
+    assert!(
+        matches!(&recs[0].body, RecordBody::Activity { held_on, .. } if *held_on == five_days_ago)
+    );
+    assert_eq!(
+        refusal(
+            &mut p,
+            Command::Activity(draft(ActivityKind::LeaderVisit, today + Duration::days(1))),
+            t0()
+        ),
+        strings::ERR_HELD_IN_FUTURE
+    );
 }
 
 #[test]
@@ -618,7 +766,7 @@ fn records_the_server_would_refuse_are_refused_at_capture_with_a_clear_message()
     };
     assert_eq!(
         refusal(&mut p, Command::Activity(next_month), t0()),
-        strings::ERR_HELD_ON
+        strings::ERR_HELD_IN_FUTURE
     );
     let crowd = ActivityDraft {
         person_times: Some(200_000),

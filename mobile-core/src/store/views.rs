@@ -221,6 +221,8 @@ pub(super) fn apply(tx: &Transaction<'_>, rec: &DeviceRecord, steps: &mut Steps)
                 params![rec.id.to_string(), attachments.len() as u64],
             )?;
         }
+        // An on-site check-in shows through what it is for (an event no longer open).
+        RecordBody::OnSite { .. } => {}
         RecordBody::Retraction { target, .. } => {
             // Whatever part of a visit is withdrawn (the check-in, a photo, a note, the
             // check-out), the visit is folded again without it.
@@ -596,6 +598,34 @@ impl Store {
     }
 
     /// The latest work-log entries, newest first.
+    /// 四必到 events recorded on this phone that no check-in is linked to yet, with the days
+    /// left to attend each as of `today` ([`zhucun_shared::events::open_events`]).
+    pub fn open_events(
+        &self,
+        today: chrono::NaiveDate,
+        within_days: u32,
+        keep_overdue_days: i64,
+    ) -> Result<Vec<zhucun_shared::events::OpenEvent>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT json FROM records
+             WHERE type IN ('village_event', 'household_check_in', 'on_site', 'retraction')
+             ORDER BY seq",
+        )?;
+        let json = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        let records = json
+            .iter()
+            .map(|j| serde_json::from_str::<DeviceRecord>(j))
+            .collect::<serde_json::Result<Vec<_>>>()?;
+        Ok(zhucun_shared::events::open_events(
+            &records,
+            today,
+            within_days,
+            keep_overdue_days,
+        ))
+    }
+
     pub fn entries(&self, limit: usize) -> Result<Vec<EntryRow>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT record_id, type, kind, title, day, captured_at, photos, retracted, files

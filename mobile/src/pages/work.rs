@@ -270,7 +270,7 @@ fn EventForm() -> Element {
                 onclick: move |_| {
                     let cmd = Command::Event {
                         kind: kind(),
-                        occurred_at: services.now(),
+                        occurred_on: local_date(services.now()),
                         household_id: None,
                         description: description.peek().clone(),
                     };

@@ -2,8 +2,9 @@
 //! their deadlines and records entered in time (R-31c).
 
 use super::*;
+use crate::record::Fix;
 
-impl Evaluation<'_> {
+impl<'a> Evaluation<'a> {
     pub(super) fn activities(
         &mut self,
         scope: Scope,
@@ -60,6 +61,7 @@ impl Evaluation<'_> {
             Scope::Person => vec![None],
             Scope::Village => villages.iter().copied().map(Some).collect(),
         };
+        let on_site = self.on_site_checks_in();
         let mut parts = Vec::new();
         for village in &targets {
             for (label, first, last, closes) in &spans {
@@ -100,23 +102,52 @@ impl Evaluation<'_> {
                         });
                         continue;
                     }
+                    // A supervision made on site (现场签到 with the fix) must have been in the
+                    // village it names.
+                    let site = on_site.get(&r.id).copied();
+                    if let (Some((_, Some(fix))), Some(v)) = (site, village_id) {
+                        let cap = self.interp.household_accuracy_cap_m;
+                        let away = self.ctx.org.village(*v).is_some_and(|x| {
+                            !crate::events::fix_in_village(&VillageShape::new(x), fix, cap)
+                        });
+                        if away {
+                            rejected.push(Rejection {
+                                records: vec![r.id, site.map(|s| s.0).expect("matched")],
+                                reason: RejectReason::OtherVillage,
+                                detail: format!(
+                                    "{} {} {}：现场定位不在该村",
+                                    held_on,
+                                    kind.label_zh(),
+                                    title
+                                ),
+                            });
+                            continue;
+                        }
+                    }
                     let amount = match item.measure {
                         Measure::Count => 1,
                         Measure::PersonTimes => person_times.unwrap_or(0),
                         Measure::Quantity => quantity.unwrap_or(1),
                     };
                     total = total.saturating_add(amount);
+                    let mut records = vec![r.id];
+                    records.extend(site.map(|s| s.0));
                     evidence.push(Evidence {
                         kind: EvidenceKind::Activity,
-                        records: vec![r.id],
+                        records,
                         start: day_start(*held_on),
                         end: None,
                         detail: format!(
-                            "{} {} {}（计{}）",
+                            "{} {} {}（计{}{}）",
                             held_on,
                             kind.label_zh(),
                             title,
-                            amount
+                            amount,
+                            if site.is_some_and(|s| s.1.is_some()) {
+                                "，现场"
+                            } else {
+                                ""
+                            }
                         ),
                     });
                 }
@@ -145,6 +176,32 @@ impl Evaluation<'_> {
             }
         }
         parts
+    }
+
+    /// The on-site check-ins (现场签到) by their records' authors, by the record: the first of
+    /// several, its id and fix.
+    fn on_site_checks_in(&self) -> HashMap<RecordId, (RecordId, Option<&'a Fix>)> {
+        let mut out: HashMap<RecordId, (DateTime<Utc>, RecordId, Option<&'a Fix>)> = HashMap::new();
+        for s in self.records.values().copied() {
+            let RecordBody::OnSite { attached_to, fix } = &s.body else {
+                continue;
+            };
+            let own = self
+                .records
+                .get(attached_to)
+                .is_some_and(|r| r.person_id == s.person_id);
+            let this = (s.captured_at, s.id, fix.as_ref());
+            if own
+                && out
+                    .get(attached_to)
+                    .is_none_or(|o| (o.0, o.1) > (this.0, this.1))
+            {
+                out.insert(*attached_to, this);
+            }
+        }
+        out.into_iter()
+            .map(|(k, (_, id, f))| (k, (id, f)))
+            .collect()
     }
 
     /// 现场抽查: the person's own spot-check findings made on site (from the phone, with the

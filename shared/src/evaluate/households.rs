@@ -65,7 +65,6 @@ impl Evaluation<'_> {
     ) -> Vec<Part> {
         let p = Period::containing(period, self.month.first_day()).unwrap_or(self.month);
         let (from, to) = (day_start(p.first_day()), day_end(p.last_day()));
-        let window = Duration::days(within_days.into());
         // Any valid visit by anyone, in the village, counts for the team.
         let all = self.visits();
         let team_visits: Vec<&HouseholdVisit> = all
@@ -79,7 +78,8 @@ impl Evaluation<'_> {
             })
             .collect();
 
-        // 四必到: each event attended within the window.
+        // 四必到: each event attended by the last day of its window, through a check-in
+        // linked to it: a valid visit to a household, or an on-site check-in in the village.
         let mut events: Vec<(&DeviceRecord, DateTime<Utc>, String)> = self
             .events
             .iter()
@@ -110,25 +110,47 @@ impl Evaluation<'_> {
             evidence: Vec::new(),
             rejected: Vec::new(),
         };
+        let on_site = self.on_site_attendance(village, &mut attend.rejected);
         let mut statuses = Vec::new();
         for (r, at, what) in &events {
+            let day = local_date(*at);
+            // (when, check-in, the records that show it)
             let first = team_visits
                 .iter()
-                .filter(|v| v.event == Some(r.id) && v.start >= *at - Duration::hours(12))
-                .min_by_key(|v| (v.start, v.check_in));
-            let deadline = *at + window;
-            let status = match first {
-                Some(v) if v.start <= deadline => Status::Met,
+                .filter(|v| v.event == Some(r.id))
+                .map(|v| (v.start, v.check_in, v.records()))
+                .chain(
+                    on_site
+                        .iter()
+                        .filter(|(event, ..)| *event == r.id)
+                        .map(|(_, t, id)| (*t, *id, vec![*id])),
+                )
+                .filter(|(t, ..)| local_date(*t) >= day)
+                .min_by_key(|(t, id, _)| (*t, *id));
+            let last_day = crate::events::attend_by(*at, within_days);
+            let status = match &first {
+                Some((t, ..)) if local_date(*t) <= last_day => Status::Met,
                 Some(_) => Status::Late,
-                None if self.now < deadline => Status::NotYetDue,
+                None if self.now < day_end(last_day) => Status::NotYetDue,
                 None => Status::Short,
             };
             statuses.push(status);
             let mut records = vec![r.id];
-            records.extend(first.map(|v| v.check_in));
-            let detail = match first {
-                Some(v) => format!("{} {}，{} 到场", local(*at), what, local(v.start)),
-                None => format!("{} {}，未到场", local(*at), what),
+            records.extend(first.iter().flat_map(|(_, _, rs)| rs.iter().copied()));
+            let detail = match &first {
+                Some((t, ..)) => format!(
+                    "{} {}（{}前到场），{} 到场",
+                    day.format("%m-%d"),
+                    what,
+                    last_day.format("%m-%d"),
+                    local(*t)
+                ),
+                None => format!(
+                    "{} {}（{}前到场），未到场",
+                    day.format("%m-%d"),
+                    what,
+                    last_day.format("%m-%d")
+                ),
             };
             if status == Status::Met {
                 attend.counted += 1;
@@ -136,7 +158,7 @@ impl Evaluation<'_> {
                     kind: EvidenceKind::EventAttended,
                     records,
                     start: *at,
-                    end: first.map(|v| v.start),
+                    end: first.map(|(t, ..)| t),
                     detail,
                 });
             } else if status != Status::NotYetDue {
@@ -201,6 +223,60 @@ impl Evaluation<'_> {
             });
         }
         vec![attend, visit]
+    }
+
+    /// The on-site check-ins (现场签到) attached to events of `village`, by anyone whose
+    /// records are given: (event, when, check-in) for those whose fix places them in the
+    /// village; the others are rejected, without a fix or outside the village.
+    fn on_site_attendance(
+        &self,
+        village: VillageId,
+        rejected: &mut Vec<Rejection>,
+    ) -> Vec<(RecordId, DateTime<Utc>, RecordId)> {
+        let cap = self.interp.household_accuracy_cap_m;
+        let shape = self
+            .ctx
+            .org
+            .village(village)
+            .map(crate::geometry::VillageShape::new);
+        let mut out = Vec::new();
+        for r in self.records.values() {
+            let RecordBody::OnSite { attached_to, fix } = &r.body else {
+                continue;
+            };
+            let of_village = self.events.iter().any(|e| {
+                e.id == *attached_to
+                    && matches!(&e.body, RecordBody::VillageEvent { village_id, .. } if *village_id == village)
+            });
+            if !of_village {
+                continue;
+            }
+            let detail = format!("{} 现场签到", local(r.captured_at));
+            if let Some(f) = self.found_false.get(&r.id) {
+                rejected.push(Rejection {
+                    records: vec![r.id],
+                    reason: RejectReason::FoundFalse,
+                    detail: format!("{detail}：{}", self.quote(f)),
+                });
+                continue;
+            }
+            match (fix, &shape) {
+                (Some(f), Some(s)) if crate::events::fix_in_village(s, f, cap) => {
+                    out.push((*attached_to, r.captured_at, r.id))
+                }
+                (Some(_), _) => rejected.push(Rejection {
+                    records: vec![r.id],
+                    reason: RejectReason::OtherVillage,
+                    detail,
+                }),
+                (None, _) => rejected.push(Rejection {
+                    records: vec![r.id],
+                    reason: RejectReason::NoFix,
+                    detail,
+                }),
+            }
+        }
+        out
     }
 
     pub(super) fn visit_ledger(&mut self) -> Part {

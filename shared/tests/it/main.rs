@@ -8,6 +8,7 @@ mod findings;
 mod leave;
 mod log_order;
 mod note_kind;
+mod on_site;
 mod plausibility;
 mod properties;
 mod rules;
