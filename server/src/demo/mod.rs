@@ -15,7 +15,10 @@ mod phones;
 mod photos;
 mod places;
 mod summary;
+mod synthetic;
 mod work;
+
+pub use synthetic::{build_synthetic_township, villages_for, SyntheticTownship, TownshipSize};
 
 use crate::photos::ObjectStore;
 use crate::store::{Store, StoreError};

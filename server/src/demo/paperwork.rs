@@ -100,7 +100,7 @@ fn activity(
 /// The team's activities last month: organisational life, a joint meeting, a collective
 /// activity with the sponsoring unit.
 pub(super) fn team_activities(work: &mut Work, vi: usize, leader: PersonId) {
-    let first = work.months.first_day;
+    let first = work.months.last_month_start;
     let village_id = Some(work.places.villages[vi].id);
     for (kind, day) in [
         (ActivityKind::OrganisationalLife, first + Duration::days(10)),
@@ -176,7 +176,7 @@ pub(super) fn supervision(work: &mut Work, who: PersonId) {
             work.write(who, at, body);
         }
     }
-    let day = months.first_day + Duration::days(24);
+    let day = months.last_month_start + Duration::days(24);
     let text = "督查各村工作队台账和轨迹。";
     let body = activity(ActivityKind::Inspection, None, day, "月度督查", text);
     work.write(who, at_local(day, 10, 0), body);

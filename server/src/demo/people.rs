@@ -247,3 +247,62 @@ pub(super) async fn accounts<S: Store>(
     }
     Ok(())
 }
+
+/// A township's people for benchmarks at scale: the county office, a supervisor and a
+/// technician (in the first two villages), a team of five in every village as in the demo,
+/// and a liaison leader over every three villages; all posted on `posted`. Usernames number
+/// the teams and liaison leaders from 1.
+pub(super) fn many(rng: &mut StdRng, places: &Places, posted: NaiveDate) -> County {
+    use Role::*;
+    let villages = &places.villages;
+    let mut roster = Roster {
+        org: Org {
+            townships: vec![places.township.clone()],
+            villages: places.villages.clone(),
+            households: places.households.clone(),
+            ..Org::default()
+        },
+        logins: Vec::new(),
+        posted,
+        named: 0,
+    };
+    roster.add("admin", "刘建华".into(), &[(Admin, None)]);
+    let supervisor = roster.add("jiancha", "陈志强".into(), &[(Supervisor, None)]);
+    let tech: Vec<(Role, Option<&Village>)> = villages
+        .iter()
+        .take(2)
+        .map(|v| (AgriTech, Some(v)))
+        .collect();
+    let agri = roster.add("nongji", "赵丰收".into(), &tech);
+    let mut liaisons = Vec::new();
+    for (n, start) in (0..villages.len()).step_by(3).enumerate() {
+        let cluster: Vec<usize> = (start..(start + 3).min(villages.len())).collect();
+        let posts: Vec<(Role, Option<&Village>)> = cluster
+            .iter()
+            .map(|i| (LiaisonLeader, Some(&villages[*i])))
+            .collect();
+        let name = super::places::random_name(rng);
+        let id = roster.add(&format!("lianpian{}", n + 1), name, &posts);
+        liaisons.push(Liaison {
+            id,
+            cluster,
+            rate: if n % 2 == 0 { 0.75 } else { 0.15 },
+            files_ledger_after: if n % 2 == 0 { 2 } else { 8 },
+        });
+    }
+    let teams = villages
+        .iter()
+        .enumerate()
+        .map(|(i, village)| roster.team(rng, i + 1, village))
+        .collect();
+    County {
+        org: roster.org,
+        logins: roster.logins,
+        staff: Staff {
+            supervisor,
+            liaisons,
+            agri,
+            teams,
+        },
+    }
+}

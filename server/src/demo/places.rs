@@ -53,6 +53,8 @@ pub(super) struct Places {
     /// Each village's office, where a day on duty starts and ends.
     pub offices: Vec<LatLon>,
     pub households: Vec<Household>,
+    /// Each village's share of the plan its team meets (1 = all of it).
+    pub efforts: Vec<f64>,
 }
 
 impl Places {
@@ -78,25 +80,63 @@ pub(super) fn places(rng: &mut StdRng) -> Places {
         villages: Vec::new(),
         offices: Vec::new(),
         households: Vec::new(),
+        efforts: Vec::new(),
     };
-    for (i, (name, (east_km, north_km), _)) in VILLAGES.iter().enumerate() {
+    for (i, (name, (east_km, north_km), effort)) in VILLAGES.iter().enumerate() {
         let centre = offset(CENTRE, east_km * 1000.0, north_km * 1000.0);
-        let village = Village {
-            id: VillageId::new(),
-            township_id: places.township.id,
-            name: (*name).into(),
-            code: Some(format!("5119210{:02}", i + 1)),
-            boundary: boundary(rng, centre),
-            poor: i != 1,
-            exiting_this_year: i == 3,
-        };
-        places
-            .households
-            .extend(households(rng, village.id, centre));
-        places.offices.push(toward(centre, 60.0, 0.5));
-        places.villages.push(village);
+        places.add_village(rng, i, (*name).into(), centre, *effort);
     }
     places
+}
+
+/// A township of `count` villages on a grid four kilometres apart, named 第N村, their teams'
+/// efforts in the demo villages' turn (for benchmarks at scale).
+pub(super) fn many(rng: &mut StdRng, township: &str, count: usize) -> Places {
+    let mut places = Places {
+        township: Township {
+            id: TownshipId::new(),
+            name: township.into(),
+            county: COUNTY.into(),
+        },
+        villages: Vec::new(),
+        offices: Vec::new(),
+        households: Vec::new(),
+        efforts: Vec::new(),
+    };
+    let side = (count as f64).sqrt().ceil().max(1.0) as usize;
+    for i in 0..count {
+        let (east, north) = ((i % side) as f64 * 4.0, (i / side) as f64 * 4.0);
+        let centre = offset(CENTRE, east * 1000.0, north * 1000.0);
+        let effort = VILLAGES[i % VILLAGES.len()].2;
+        places.add_village(rng, i, format!("第{}村", i + 1), centre, effort);
+    }
+    places
+}
+
+impl Places {
+    /// Village number `i` (from 0) at `centre` with its households and office.
+    fn add_village(
+        &mut self,
+        rng: &mut StdRng,
+        i: usize,
+        name: String,
+        centre: LatLon,
+        effort: f64,
+    ) {
+        let village = Village {
+            id: VillageId::new(),
+            township_id: self.township.id,
+            name,
+            code: Some(format!("5119210{:02}", i + 1)),
+            boundary: boundary(rng, centre),
+            poor: i % 5 != 1,
+            exiting_this_year: i % 5 == 3,
+        };
+        self.households.extend(households(rng, village.id, centre));
+        self.offices.push(toward(centre, 60.0, 0.5));
+        self.efforts.push(effort);
+        self.villages.push(village);
+    }
 }
 
 /// An irregular ring around `centre`, about 2 km across, as a surveyed boundary would be.

@@ -7,7 +7,7 @@
 use super::paperwork;
 use super::people::{Liaison, Team};
 use super::photos::DemoCamera;
-use super::places::{Places, VILLAGES};
+use super::places::Places;
 use super::DemoError;
 use crate::store::Org;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
@@ -20,11 +20,13 @@ use zhucun_shared::period::{local_date, Period};
 use zhucun_shared::record::{EventKind, RecordBody};
 use zhucun_shared::synth::{at_local, DeviceLog, DutyDay, DutyDays, PlannedVisit, Quirks};
 
-/// The days the demo covers: last month and this one up to today.
+/// The days the demo covers: last month and this one up to today (or more months before).
 pub(super) struct Months {
     pub now: DateTime<Utc>,
-    /// The first of last month: everyone is posted from then.
+    /// The first day covered: everyone is posted from then.
     pub first_day: NaiveDate,
+    /// The first of last month: the month the paperwork reports on.
+    pub last_month_start: NaiveDate,
     /// The first of this month.
     pub this_month: NaiveDate,
     pub days: Vec<NaiveDate>,
@@ -33,15 +35,28 @@ pub(super) struct Months {
 
 impl Months {
     pub fn ending(now: DateTime<Utc>) -> Self {
+        Self::over(now, 2)
+    }
+
+    /// `count` months (at least two) up to today: this one and those before it.
+    pub fn over(now: DateTime<Utc>, count: u32) -> Self {
         let today = local_date(now);
         let this_month =
             NaiveDate::from_ymd_opt(today.year(), today.month(), 1).expect("first of month");
-        let first_day = (this_month - Duration::days(1))
-            .with_day(1)
-            .expect("first of month");
+        let before = |first: NaiveDate| {
+            (first - Duration::days(1))
+                .with_day(1)
+                .expect("first of month")
+        };
+        let last_month_start = before(this_month);
+        let mut first_day = last_month_start;
+        for _ in 2..count {
+            first_day = before(first_day);
+        }
         Self {
             now,
             first_day,
+            last_month_start,
             this_month,
             days: first_day.iter_days().take_while(|d| *d <= today).collect(),
             calendar: WorkCalendar::bundled(),
@@ -55,7 +70,7 @@ impl Months {
     }
 
     pub fn last_month(&self) -> Period {
-        Period::month(self.first_day.year(), self.first_day.month())
+        Period::month(self.last_month_start.year(), self.last_month_start.month())
     }
 
     /// The working days of `day`'s month within the demo.
@@ -63,7 +78,7 @@ impl Months {
         self.days
             .iter()
             .copied()
-            .filter(|d| d.month() == day.month() && self.working(*d))
+            .filter(|d| (d.year(), d.month()) == (day.year(), day.month()) && self.working(*d))
             .collect()
     }
 }
@@ -129,7 +144,7 @@ impl Work<'_> {
         let others = self.places.households_of(id, false);
         let v = Village {
             i,
-            effort: VILLAGES[i].2,
+            effort: self.places.efforts[i],
             poor: self.places.households_of(id, true),
             others: others
                 .into_iter()
@@ -162,7 +177,7 @@ impl Work<'_> {
         day: NaiveDate,
     ) -> Result<(), DemoError> {
         let mock = Quirks {
-            mock: v.i == 2 && d_i.is_multiple_of(4),
+            mock: v.i % 5 == 2 && d_i.is_multiple_of(4),
             ..Quirks::PLAIN
         };
         for (who, quirks) in [(team.secretary, Quirks::PLAIN), (team.member, mock)] {
@@ -223,7 +238,11 @@ impl Work<'_> {
         team: &Team,
         day: NaiveDate,
     ) -> Result<(), DemoError> {
-        if !self.days.rng.gen_bool(if v.i == 4 { 0.08 } else { 0.22 }) {
+        if !self
+            .days
+            .rng
+            .gen_bool(if v.i % 5 == 4 { 0.08 } else { 0.22 })
+        {
             return Ok(());
         }
         let org = self.org;
@@ -237,7 +256,7 @@ impl Work<'_> {
             .map(|_| PlannedVisit::to(mine[self.days.rng.gen_range(0..mine.len())]))
             .collect();
         let quirks = Quirks {
-            reuses_photos: v.i == 3,
+            reuses_photos: v.i % 5 == 3,
             ..Quirks::PLAIN
         };
         self.duty(team.pairing, v.i, day, (9, 0), 2.5, visits, quirks)
@@ -249,7 +268,7 @@ impl Work<'_> {
         let Some(family) = v.others.first().or(v.poor.first()).cloned() else {
             return Ok(());
         };
-        let day = self.months.first_day + Duration::days(12 + v.i as i64);
+        let day = self.months.last_month_start + Duration::days(12 + (v.i % 5) as i64);
         let kind = EventKind::ALL[v.i % EventKind::ALL.len()];
         let event = self.write(
             team.leader,
