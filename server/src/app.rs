@@ -18,10 +18,14 @@ pub struct AppState(Arc<AppInner>);
 pub struct AppInner {
     /// "Now" for request handling.
     pub clock: Arc<dyn Clock>,
-    /// The build, rules and calendar in force, as part of a kept verdict's basis.
-    pub policy_basis: String,
+    /// Every version of the rules and the calendar: a month is evaluated with those in force
+    /// on its first day ([`AppState::policy_for`]). Loaded again when one is set while the
+    /// server runs ([`AppState::refresh_policy`]).
+    versions: std::sync::RwLock<Arc<policy::Versions>>,
     /// Wakes the worker that re-evaluates queued verdicts.
     pub verdict_work: tokio::sync::Notify,
+    /// This server's name on the verdict queue's claims (unique to each start).
+    pub worker_id: String,
     /// Held while a final month is re-opened for a person, so that a read and the worker do
     /// not both re-evaluate the same late records; across servers the kept verdict is replaced
     /// only if unchanged since read, and only the server that replaced it writes the audit
@@ -37,10 +41,6 @@ pub struct AppInner {
     pub rules_toml: String,
     pub calendar: WorkCalendar,
     pub calendar_toml: String,
-    /// Every version of the rules and the calendar: a month is evaluated with those in force
-    /// on its first day ([`AppState::policy_for`]).
-    pub rules: policy::InForce<Catalogue>,
-    pub calendars: policy::InForce<WorkCalendar>,
     pub throttle: auth::LoginThrottle,
     /// A hash at the configured cost, checked when the username is unknown.
     pub decoy_hash: String,
@@ -69,10 +69,8 @@ pub enum StartError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
-    #[error("stored rules file: {0}")]
-    Rules(#[from] zhucun_shared::catalogue::CatalogueError),
-    #[error("stored calendar: {0}")]
-    Calendar(#[from] zhucun_shared::calendar::CalendarError),
+    #[error(transparent)]
+    Policy(#[from] policy::LoadError),
 }
 
 impl AppState {
@@ -81,18 +79,51 @@ impl AppState {
         &self,
         month: zhucun_shared::period::Period,
     ) -> (Arc<Catalogue>, Arc<WorkCalendar>) {
+        let v = self.versions();
         (
-            self.rules.on(month.first_day()).1,
-            self.calendars.on(month.first_day()).1,
+            v.rules.on(month.first_day()).1,
+            v.calendars.on(month.first_day()).1,
         )
     }
 
     /// The ids of the versions of rules and calendar `month` is evaluated with.
     pub fn policy_ids_for(&self, month: zhucun_shared::period::Period) -> (i64, i64) {
+        let v = self.versions();
         (
-            self.rules.on(month.first_day()).0,
-            self.calendars.on(month.first_day()).0,
+            v.rules.on(month.first_day()).0,
+            v.calendars.on(month.first_day()).0,
         )
+    }
+
+    /// The versions loaded.
+    pub fn versions(&self) -> Arc<policy::Versions> {
+        self.versions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The build, rules and calendar versions, as part of a kept verdict's basis.
+    pub fn policy_basis(&self) -> String {
+        format!("{}|{}", env!("ZHUCUN_BUILD"), self.versions().digest)
+    }
+
+    /// Loads the rules and calendar versions again if one was set since they were loaded (by
+    /// `rules set` or `calendar set`, from another process or server): one small query when
+    /// none was. A stored version that no longer parses leaves those loaded in use, and is
+    /// the error.
+    pub async fn refresh_policy(&self) -> Result<(), policy::LoadError> {
+        let stamp = self.store.last_policy_version().await?;
+        if stamp == self.versions().stamp {
+            return Ok(());
+        }
+        let loaded = Arc::new(policy::Versions::load(&self.store).await?);
+        let mut held = self.versions.write().unwrap_or_else(|e| e.into_inner());
+        if loaded.stamp > held.stamp {
+            tracing::info!(version = loaded.stamp, "rules or calendar version loaded");
+            *held = loaded;
+        }
+        Ok(())
     }
 
     pub fn connection_limits(&self) -> connections::Limits {
@@ -132,14 +163,11 @@ impl AppState {
             source,
         })?;
         let today = zhucun_shared::period::local_date(clock.now());
-        let rules_history = policy::history(&store, policy::Policy::Rules).await?;
-        let calendar_history = policy::history(&store, policy::Policy::Calendar).await?;
-        let rules = policy::InForce::parse(&rules_history, Catalogue::from_toml)?;
-        let calendars = policy::InForce::parse(&calendar_history, WorkCalendar::from_toml)?;
-        let rules_toml = rules_history.in_force(today).text.clone();
-        let catalogue = (*rules.on(today).1).clone();
-        let calendar_toml = calendar_history.in_force(today).text.clone();
-        let calendar = (*calendars.on(today).1).clone();
+        let versions = policy::Versions::load(&store).await?;
+        let rules_toml = versions.rules_history.in_force(today).text.clone();
+        let catalogue = (*versions.rules.on(today).1).clone();
+        let calendar_toml = versions.calendar_history.in_force(today).text.clone();
+        let calendar = (*versions.calendars.on(today).1).clone();
         let throttle = auth::LoginThrottle::new(auth::Backoff {
             free: config.login_max_failures.max(1),
             max_wait_s: config.login_max_backoff_secs.max(1),
@@ -169,31 +197,11 @@ impl AppState {
             std::time::Duration::from_secs(config.upload_expiry_secs),
         );
         uploads.sweep_abandoned();
-        let policy_basis = {
-            use sha2::{Digest, Sha256};
-            // Every version, with its day: a version added changes the basis of the months it
-            // may apply to (and of the others, needlessly but harmlessly: once, at restart).
-            let mut h = Sha256::new();
-            for v in rules_history
-                .versions()
-                .iter()
-                .chain(calendar_history.versions())
-            {
-                h.update(format!("{}|{:?}|{}\u{0}", v.id, v.effective_from, v.sha256).as_bytes());
-            }
-            let digest = h.finalize();
-            // The build too: a new evaluator may judge the same records otherwise.
-            format!(
-                "{}|{}|{}",
-                env!("ZHUCUN_BUILD"),
-                catalogue.version,
-                &hex::encode(digest)[..16]
-            )
-        };
         Ok(Self(Arc::new(AppInner {
             clock,
-            policy_basis,
+            versions: std::sync::RwLock::new(Arc::new(versions)),
             verdict_work: tokio::sync::Notify::new(),
+            worker_id: uuid::Uuid::now_v7().to_string(),
             reopening: tokio::sync::Mutex::new(()),
             uploads,
             config,
@@ -203,8 +211,6 @@ impl AppState {
             rules_toml,
             calendar,
             calendar_toml,
-            rules,
-            calendars,
             throttle,
             decoy_hash,
             password_checks,

@@ -37,6 +37,13 @@ pub enum ApiError {
     Forbidden,
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// Nothing to answer for what was asked (a verdict not kept by the instant named, say).
+    #[error("absent: {message}")]
+    Absent {
+        code: &'static str,
+        field: Option<String>,
+        message: String,
+    },
     #[error("conflict: {message}")]
     Conflict {
         code: &'static str,
@@ -74,7 +81,7 @@ impl ApiError {
             ApiError::Unauthenticated | ApiError::BadCredentials => StatusCode::UNAUTHORIZED,
             ApiError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::NotFound(_) | ApiError::Absent { .. } => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -119,6 +126,11 @@ impl ApiError {
             ),
             ApiError::Forbidden => ("forbidden", "无权查看该人员的数据".into(), None),
             ApiError::NotFound(what) => ("not_found", format!("未找到：{what}"), None),
+            ApiError::Absent {
+                code,
+                field,
+                message,
+            } => (code, message.clone(), field.clone()),
             ApiError::Conflict {
                 code,
                 field,

@@ -2,7 +2,9 @@
 //! checked whole before they are kept, each version in force from its day (`--from`). A month
 //! is evaluated with the versions in force on its first day. A closed month keeps the versions
 //! it was closed with: no version may take effect on or before a closed month's last day.
-//! Versions are read at start.
+//! Versions are read at start, and again by a running server when the last version's id in the
+//! store differs from the one it loaded ([`Versions::stamp`], one small query): a version set
+//! with `rules set` or `calendar set` while the server runs is used from the next evaluation.
 
 use crate::store::{PolicyVersionRow, Store, StoreError};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -133,6 +135,63 @@ impl<T> InForce<T> {
             .find(|(from, _, _)| from.is_none_or(|f| f <= day))
             .unwrap_or(&self.versions[0]);
         (*id, v.clone())
+    }
+}
+
+/// Every version of the rules and the calendar, parsed, as a server evaluates with them.
+#[derive(Debug)]
+pub struct Versions {
+    /// What was loaded: the id of the last version kept (0 for none).
+    pub stamp: i64,
+    pub rules: InForce<Catalogue>,
+    pub calendars: InForce<WorkCalendar>,
+    pub rules_history: History,
+    pub calendar_history: History,
+    /// Every version with its day, hashed: part of a kept verdict's basis, so that a version
+    /// added makes the provisional verdicts it may apply to stale.
+    pub digest: String,
+}
+
+/// Why the stored versions cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("stored rules file: {0}")]
+    Rules(#[from] zhucun_shared::catalogue::CatalogueError),
+    #[error("stored calendar: {0}")]
+    Calendar(#[from] zhucun_shared::calendar::CalendarError),
+}
+
+impl Versions {
+    /// Reads and parses every version of both files.
+    pub async fn load(store: &impl Store) -> Result<Self, LoadError> {
+        // Read first: a version kept meanwhile makes the stamp differ at the next check.
+        let stamp = store.last_policy_version().await?;
+        let rules_history = history(store, Policy::Rules).await?;
+        let calendar_history = history(store, Policy::Calendar).await?;
+        let rules = InForce::parse(&rules_history, Catalogue::from_toml)?;
+        let calendars = InForce::parse(&calendar_history, WorkCalendar::from_toml)?;
+        let digest = {
+            use sha2::{Digest, Sha256};
+            let mut h = Sha256::new();
+            for v in rules_history
+                .versions()
+                .iter()
+                .chain(calendar_history.versions())
+            {
+                h.update(format!("{}|{:?}|{}\u{0}", v.id, v.effective_from, v.sha256).as_bytes());
+            }
+            hex::encode(h.finalize())[..16].to_string()
+        };
+        Ok(Self {
+            stamp,
+            rules,
+            calendars,
+            rules_history,
+            calendar_history,
+            digest,
+        })
     }
 }
 

@@ -33,8 +33,11 @@ use zhucun_shared::period::{day_start, local_date, Period};
 use zhucun_shared::verdict::PersonReport;
 
 /// What a kept report was computed from; a kept report whose basis differs from today's is
-/// stale.
+/// stale. Takes in a rules or calendar version set since the server loaded them first.
 async fn basis(state: &AppState, now: DateTime<Utc>) -> EvalResult<String> {
+    if let Err(e) = state.refresh_policy().await {
+        tracing::warn!(error = %e, "reading rules and calendar versions: those loaded stay in use");
+    }
     let org = state
         .store
         .setting("org_version")
@@ -42,7 +45,7 @@ async fn basis(state: &AppState, now: DateTime<Utc>) -> EvalResult<String> {
         .unwrap_or_default();
     Ok(format!(
         "{}|org {org}|{}",
-        state.policy_basis,
+        state.policy_basis(),
         local_date(now)
     ))
 }
@@ -94,6 +97,24 @@ pub async fn report(
         "evaluated",
     )
     .await
+}
+
+/// `person`'s report for `month` as it was kept at `at`: the latest version kept at or before
+/// it (kept reports are versioned whenever what they say changes: a requirement's status or
+/// count, or the month's standing). `None` when none was kept by then: the answer is what was
+/// kept, not a new evaluation (which would use today's organisation and rules, and records
+/// that may not have been taken in then).
+pub async fn report_as_of(
+    state: &AppState,
+    person: PersonId,
+    month: Period,
+    at: DateTime<Utc>,
+) -> EvalResult<Option<PersonReport>> {
+    Ok(state
+        .store
+        .verdict_as_of(person, &month.to_string(), at)
+        .await?
+        .map(|v| v.report))
 }
 
 /// The month's close, read once per request.
@@ -277,11 +298,20 @@ async fn keep(
     Ok(state.store.keep_verdict(person, month, &kept).await?)
 }
 
-/// Re-evaluates up to `limit` queued person-months (and everyone whose verdicts count them)
-/// and takes them off the queue; answers how many it took.
+/// How long a worker holds the queued person-months it claimed. Past it, another worker (of
+/// this server or another) takes them again: a worker that died loses nothing. A batch is
+/// re-evaluated well within it.
+pub const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Claims up to `limit` queued person-months, re-evaluates them (and everyone whose verdicts
+/// count them) and takes them off the queue; answers how many it took. Entries another worker
+/// holds are left to it.
 pub async fn drain(state: &AppState, limit: u32) -> EvalResult<usize> {
-    let queued = state.store.dirty(limit).await?;
     let now = state.clock.now();
+    let queued = state
+        .store
+        .claim_dirty(limit, &state.worker_id, now, now + CLAIM_LEASE)
+        .await?;
     let mut orgs: HashMap<TownshipId, Arc<Org>> = HashMap::new();
     let mut loaded = Loaded::default();
     let mut done: BTreeSet<(PersonId, String)> = BTreeSet::new();
@@ -478,18 +508,36 @@ pub async fn close_month(
     Ok(CloseOutcome::Closed { person_months })
 }
 
-/// Closes every month with records that is past its grace date and not closed yet; answers the
-/// months closed.
+/// Closes every month past its grace date and not closed yet that has records, or in which
+/// anyone was posted since the first month the server holds records of (a month in which the
+/// people posted recorded nothing closes too, with their short verdicts); answers the months
+/// closed.
 pub async fn close_due(state: &AppState) -> EvalResult<Vec<String>> {
     let now = state.clock.now();
     let today = local_date(now);
-    let months: BTreeSet<String> = state
+    let mut months: BTreeSet<String> = state
         .store
         .recorded_months()
         .await?
         .into_iter()
         .map(|(_, m)| m)
         .collect();
+    let first = months.iter().next().and_then(|m| m.parse::<Period>().ok());
+    if let Some(first) = first {
+        for township in state.store.townships().await? {
+            let org = state.store.township_org(township.id).await?;
+            for a in &org.assignments {
+                let from = a.starts_on.max(first.first_day());
+                let to = a.ends_on.map_or(today, |e| e.min(today));
+                let mut day = from;
+                while day <= to {
+                    let month = Period::month(day.year(), day.month());
+                    months.insert(month.to_string());
+                    day = month.next_month_first_day();
+                }
+            }
+        }
+    }
     let mut out = Vec::new();
     for key in months {
         let Ok(month) = key.parse::<Period>() else {

@@ -126,31 +126,51 @@ pub struct VerdictChange {
     pub after: Option<PartOutcome>,
 }
 
+/// A requirement: rule, part label, period and village.
+type Key = (String, String, String, Option<crate::ids::VillageId>);
+
+/// Each requirement of `r` with its status and count, in the report's order.
+fn outcomes(r: &PersonReport) -> Vec<(Key, PartOutcome)> {
+    r.verdicts
+        .iter()
+        .flat_map(|v| {
+            v.parts.iter().map(move |p| {
+                (
+                    (
+                        v.rule_id.clone(),
+                        p.label_zh.clone(),
+                        p.period.clone(),
+                        p.village_id,
+                    ),
+                    PartOutcome {
+                        status: p.status,
+                        counted: p.counted,
+                    },
+                )
+            })
+        })
+        .collect()
+}
+
+/// What a report says, in short: each requirement's status and count and the month's standing
+/// (SHA-256, hex). Two reports of a person-month with the same fingerprint give the same
+/// verdict; a kept report whose fingerprint changes is a new version of the verdict (what
+/// "as of" reads).
+pub fn fingerprint(report: &PersonReport) -> String {
+    use sha2::{Digest, Sha256};
+    let said = serde_json::json!({
+        "outcomes": outcomes(report),
+        "standing": report.standing,
+    });
+    Sha256::digest(said.to_string().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The requirements whose status or count differ between `before` and `after`, in the order of
 /// `after` (then those only `before` had).
 pub fn changes(before: &PersonReport, after: &PersonReport) -> Vec<VerdictChange> {
-    type Key = (String, String, String, Option<crate::ids::VillageId>);
-    let outcomes = |r: &PersonReport| -> Vec<(Key, PartOutcome)> {
-        r.verdicts
-            .iter()
-            .flat_map(|v| {
-                v.parts.iter().map(move |p| {
-                    (
-                        (
-                            v.rule_id.clone(),
-                            p.label_zh.clone(),
-                            p.period.clone(),
-                            p.village_id,
-                        ),
-                        PartOutcome {
-                            status: p.status,
-                            counted: p.counted,
-                        },
-                    )
-                })
-            })
-            .collect()
-    };
     let (old, new) = (outcomes(before), outcomes(after));
     let find = |list: &[(Key, PartOutcome)], k: &Key| {
         list.iter()

@@ -1,6 +1,7 @@
 //! What leaders look at: the people in their jurisdiction, a person's verdicts for a month
-//! (recomputed from the records), a person's trajectory for a day, and all three for everyone
-//! in the jurisdiction at once (the team screen's one request).
+//! (kept, see [`crate::verdicts`]; or as they were kept at a past instant, `as_of`), a person's
+//! trajectory for a day, and all three for everyone in the jurisdiction at once (the team
+//! screen's one request).
 
 use super::extract::{ApiPath, ApiQuery};
 use crate::app::AppState;
@@ -125,21 +126,25 @@ async fn visible_people(
 
 #[derive(Debug, Deserialize)]
 pub struct ReportQuery {
-    /// `2026-11`; the current month when absent.
+    /// `2026-11`; the current month when absent (with `as_of`, the month containing it).
     pub month: Option<String>,
+    /// A past instant, RFC 3339 (`2026-10-03T12:00:00+08:00`): the verdict as it was kept then.
+    pub as_of: Option<String>,
 }
 
-/// A person's verdicts for a month, recomputed from the stored records.
+/// A person's verdicts for a month: kept, brought up to date with the records received; or,
+/// with `as_of`, the version kept at that instant (the latest kept at or before it).
 #[utoipa::path(get, path = "/api/v1/people/{id}/report", tag = "reports",
     params(
         ("id" = zhucun_shared::ids::PersonId, Path, description = "Person id"),
-        ("month" = Option<String>, Query, pattern = "^(20[2-9][0-9]|2100)-(0[1-9]|1[0-2])$", description = "Month as YYYY-MM, of 2020..2100; default: the current month"),
+        ("month" = Option<String>, Query, pattern = "^(20[2-9][0-9]|2100)-(0[1-9]|1[0-2])$", description = "Month as YYYY-MM, of 2020..2100; default: the current month, or with as_of the month containing it"),
+        ("as_of" = Option<String>, Query, format = DateTime, description = "A past instant (RFC 3339, e.g. 2026-10-03T12:00:00+08:00): the verdict as it was kept then, from the kept history; not after now"),
     ),
     responses(
-        (status = 200, description = "One verdict per applicable rule, with evidence, rejections and flags", body = PersonReport),
+        (status = 200, description = "One verdict per applicable rule, with evidence, rejections and flags (with as_of: the version kept then; its evaluated_at and standing say when it was evaluated and where the month stood)", body = PersonReport),
         (status = 403, description = "Outside the caller's jurisdiction", body = zhucun_shared::sync::ErrorBody),
-        (status = 404, description = "No such person", body = zhucun_shared::sync::ErrorBody),
-        (status = 422, description = "Bad id or month", body = zhucun_shared::sync::ErrorBody),
+        (status = 404, description = "No such person (code not_found), or with as_of no verdict of that month was kept by then (code no_verdict_kept, field as_of)", body = zhucun_shared::sync::ErrorBody),
+        (status = 422, description = "Bad id, month, or as_of (malformed, outside 2000..2100, or in the future)", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn report(
@@ -150,8 +155,21 @@ pub async fn report(
 ) -> ApiResult<Json<PersonReport>> {
     let id = parse_person(&id)?;
     let now = state.clock.now();
-    let month = month_param(q.month.as_deref(), now)?;
+    let as_of = as_of_param(q.as_of.as_deref(), now)?;
+    let month = month_param(q.month.as_deref(), as_of.unwrap_or(now))?;
     let org = visible_target(&state, &caller, id, month.first_day(), month.last_day()).await?;
+    if let Some(at) = as_of {
+        return crate::verdicts::report_as_of(&state, id, month, at)
+            .await?
+            .map(Json)
+            .ok_or_else(|| ApiError::Absent {
+                code: "no_verdict_kept",
+                field: Some("as_of".into()),
+                message: format!(
+                    "{month} 的考核结论在 {at} 之前尚未留存（最早的留存版本晚于该时刻）"
+                ),
+            });
+    }
     Ok(Json(
         crate::verdicts::report(
             &state,
@@ -163,6 +181,32 @@ pub async fn report(
         )
         .await?,
     ))
+}
+
+/// The instant an `as_of` parameter names: RFC 3339, of 2000..2100, not after `now`.
+pub fn as_of_param(
+    as_of: Option<&str>,
+    now: chrono::DateTime<Utc>,
+) -> ApiResult<Option<chrono::DateTime<Utc>>> {
+    let Some(text) = as_of else {
+        return Ok(None);
+    };
+    let at = chrono::DateTime::parse_from_rfc3339(text)
+        .map_err(|_| {
+            ApiError::invalid(
+                "as_of",
+                "须为 RFC 3339 格式的时刻，如 2026-10-03T12:00:00+08:00",
+            )
+        })?
+        .with_timezone(&Utc);
+    checked_date("as_of", at.date_naive())?;
+    if at > now {
+        return Err(ApiError::invalid(
+            "as_of",
+            "不能晚于当前时间：只能查看过去某一时刻留存的结论",
+        ));
+    }
+    Ok(Some(at))
 }
 
 /// The month a `month` parameter names (`2026-11`), the current one when absent.

@@ -65,6 +65,11 @@ const SQLITE: Files = &[
         "ledger submissions",
         include_str!("../../migrations/sqlite/20261210000000_ledger_submissions.sql"),
     ),
+    (
+        20261212000000,
+        "verdict history",
+        include_str!("../../migrations/sqlite/20261212000000_verdict_history.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -122,6 +127,11 @@ const POSTGRES: Files = &[
         20261210000000,
         "ledger submissions",
         include_str!("../../migrations/postgres/20261210000000_ledger_submissions.sql"),
+    ),
+    (
+        20261212000000,
+        "verdict history",
+        include_str!("../../migrations/postgres/20261212000000_verdict_history.sql"),
     ),
 ];
 

@@ -142,6 +142,15 @@ pub struct QueuedMonth {
     /// `YYYY-MM`.
     pub month: String,
     pub mark: String,
+    /// The worker holding it ([`Store::claim_dirty`]), if any.
+    pub claimed_by: Option<String>,
+}
+
+/// A version of a person-month's kept verdict, current from `since` until the next version.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VerdictVersion {
+    pub report: zhucun_shared::verdict::PersonReport,
+    pub since: DateTime<Utc>,
 }
 
 /// The months, `YYYY-MM` in China time, from the one containing `from` to the one containing
@@ -357,7 +366,18 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Up to `limit` queued person-months.
     fn dirty(&self, limit: u32) -> impl Future<Output = StoreResult<Vec<QueuedMonth>>> + Send;
-    /// Takes a queued person-month off the queue, unless it was marked again since it was read.
+    /// Claims for `claimant` until `until` up to `limit` queued person-months that nobody holds
+    /// (or whose holder's lease ran out before `now`): of several workers, even on several
+    /// servers, one holds an entry at a time.
+    fn claim_dirty(
+        &self,
+        limit: u32,
+        claimant: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<QueuedMonth>>> + Send;
+    /// Takes a queued person-month off the queue, unless it was marked again since it was read
+    /// (then its claim, if it was claimed, is let go, for the next worker to take it).
     fn settle(&self, queued: &QueuedMonth) -> impl Future<Output = StoreResult<()>> + Send;
     /// Whether a record of any of `people` for `month` waits to be taken into verdicts.
     fn pending(
@@ -370,12 +390,29 @@ pub trait Store: Send + Sync + 'static {
         person: PersonId,
         month: &str,
     ) -> impl Future<Output = StoreResult<Option<KeptVerdict>>> + Send;
+    /// Keeps a person-month's verdict and, in the same transaction, appends it to the
+    /// verdict's history when it says something else than the last version
+    /// ([`zhucun_shared::month_close::fingerprint`]); so does [`Store::replace_kept_verdict`].
     fn keep_verdict(
         &self,
         person: PersonId,
         month: &str,
         kept: &KeptVerdict,
     ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// The version of a person-month's kept verdict current at `at`: the latest kept at or
+    /// before it.
+    fn verdict_as_of(
+        &self,
+        person: PersonId,
+        month: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Option<VerdictVersion>>> + Send;
+    /// Every version of a person-month's kept verdict, in the order kept.
+    fn verdict_versions(
+        &self,
+        person: PersonId,
+        month: &str,
+    ) -> impl Future<Output = StoreResult<Vec<VerdictVersion>>> + Send;
     /// Replaces a kept verdict only if it is still the one evaluated at `was` (answers whether
     /// it did): of two servers re-opening the same person-month, one writes.
     fn replace_kept_verdict(
@@ -417,6 +454,9 @@ pub trait Store: Send + Sync + 'static {
         &self,
         version: &PolicyVersionRow,
     ) -> impl Future<Output = StoreResult<i64>> + Send;
+    /// The id of the last version of the rules or calendar kept, 0 for none: what a running
+    /// server compares to see whether a version was set since it loaded them.
+    fn last_policy_version(&self) -> impl Future<Output = StoreResult<i64>> + Send;
     /// The versions of `policy` (`rules` or `calendar`), by day in force and then as set.
     fn policy_versions(
         &self,
@@ -674,6 +714,26 @@ impl Store for AnyStore {
     async fn dirty(&self, limit: u32) -> StoreResult<Vec<QueuedMonth>> {
         dispatch!(self, dirty(limit))
     }
+    async fn claim_dirty(
+        &self,
+        limit: u32,
+        claimant: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<QueuedMonth>> {
+        dispatch!(self, claim_dirty(limit, claimant, now, until))
+    }
+    async fn verdict_as_of(
+        &self,
+        p: PersonId,
+        month: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<VerdictVersion>> {
+        dispatch!(self, verdict_as_of(p, month, at))
+    }
+    async fn verdict_versions(&self, p: PersonId, month: &str) -> StoreResult<Vec<VerdictVersion>> {
+        dispatch!(self, verdict_versions(p, month))
+    }
     async fn settle(&self, queued: &QueuedMonth) -> StoreResult<()> {
         dispatch!(self, settle(queued))
     }
@@ -726,6 +786,9 @@ impl Store for AnyStore {
     }
     async fn add_policy_version(&self, version: &PolicyVersionRow) -> StoreResult<i64> {
         dispatch!(self, add_policy_version(version))
+    }
+    async fn last_policy_version(&self) -> StoreResult<i64> {
+        dispatch!(self, last_policy_version())
     }
     async fn policy_versions(&self, policy: &str) -> StoreResult<Vec<PolicyVersionRow>> {
         dispatch!(self, policy_versions(policy))

@@ -40,7 +40,7 @@ macro_rules! impl_sql_store {
             use std::collections::HashMap;
             use $crate::store::sql::{constraint, parse, FIX_KINDS_SQL};
             use $crate::store::{
-                AuditEntry, AuditScope, ClosedMonth, DeviceRow, LedgerStepRow, PolicyVersionRow, FileRow, IncomingRecord, KeptVerdict, Org, PushOutcome, QueuedMonth,
+                AuditEntry, AuditScope, ClosedMonth, DeviceRow, LedgerStepRow, PolicyVersionRow, FileRow, IncomingRecord, KeptVerdict, Org, PushOutcome, QueuedMonth, VerdictVersion,
                 NewAuditEntry, SessionRow, Store, StoreError, StoreResult, ThrottleRow, UserRow,
             };
             use zhucun_shared::ids::*;
@@ -70,6 +70,46 @@ macro_rules! impl_sql_store {
                     .execute(&mut **tx).await?;
                 }
                 Ok(())
+            }
+
+            /// Appends `k` to the person-month's verdict history within `tx`, unless the last
+            /// version says the same.
+            async fn append_version(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                person: &str,
+                month: &str,
+                k: &KeptVerdict,
+            ) -> StoreResult<()> {
+                let fingerprint = zhucun_shared::month_close::fingerprint(&k.report);
+                let last: Option<String> = sqlx::query_scalar(
+                    "SELECT fingerprint FROM verdict_history WHERE person_id = $1 AND month = $2 \
+                     ORDER BY id DESC LIMIT 1",
+                )
+                .bind(person).bind(month)
+                .fetch_optional(&mut **tx).await?;
+                if last.as_deref() != Some(fingerprint.as_str()) {
+                    sqlx::query(
+                        "INSERT INTO verdict_history (person_id, month, since, fingerprint, report) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(person).bind(month).bind(k.evaluated_at).bind(&fingerprint).bind(Json(&k.report))
+                    .execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
+            fn queued_month(r: &DbRow) -> StoreResult<QueuedMonth> {
+                Ok(QueuedMonth {
+                    person_id: parse("verdict_queue.person_id", &r.try_get::<String, _>("person_id")?)?,
+                    month: r.try_get("month")?,
+                    mark: r.try_get("mark")?,
+                    claimed_by: r.try_get("claimed_by")?,
+                })
+            }
+
+            fn verdict_version(r: &DbRow) -> StoreResult<VerdictVersion> {
+                let Json(report) = r.try_get("report")?;
+                Ok(VerdictVersion { report, since: r.try_get("since")? })
             }
 
             fn township(r: &DbRow) -> StoreResult<Township> {
@@ -780,23 +820,83 @@ macro_rules! impl_sql_store {
                 }
 
                 async fn dirty(&self, limit: u32) -> StoreResult<Vec<QueuedMonth>> {
-                    sqlx::query("SELECT person_id, month, mark FROM verdict_queue ORDER BY month, person_id LIMIT $1")
+                    sqlx::query("SELECT person_id, month, mark, claimed_by FROM verdict_queue ORDER BY month, person_id LIMIT $1")
                         .bind(i64::from(limit))
                         .fetch_all(&self.read).await?
                         .iter()
-                        .map(|r| Ok(QueuedMonth {
-                            person_id: parse("verdict_queue.person_id", &r.try_get::<String, _>("person_id")?)?,
-                            month: r.try_get("month")?,
-                            mark: r.try_get("mark")?,
-                        }))
+                        .map(queued_month)
                         .collect()
                 }
 
+                async fn claim_dirty(
+                    &self, limit: u32, claimant: &str, now: DateTime<Utc>, until: DateTime<Utc>,
+                ) -> StoreResult<Vec<QueuedMonth>> {
+                    // PostgreSQL: rows another worker is claiming are skipped, not waited for;
+                    // one it claimed meanwhile is seen claimed when re-read under the lock.
+                    // SQLite has one writer, so the update alone is the claim.
+                    let lock = if <$db as sqlx::Database>::NAME == "PostgreSQL" {
+                        " FOR UPDATE SKIP LOCKED"
+                    } else {
+                        ""
+                    };
+                    let sql = format!(
+                        "UPDATE verdict_queue SET claimed_by = $1, claimed_until = $2 \
+                         WHERE (person_id, month) IN (SELECT person_id, month FROM verdict_queue \
+                         WHERE claimed_until IS NULL OR claimed_until < $3 \
+                         ORDER BY month, person_id LIMIT $4{lock}) \
+                         RETURNING person_id, month, mark, claimed_by"
+                    );
+                    let mut out = sqlx::query(&sql)
+                        .bind(claimant).bind(until).bind(now).bind(i64::from(limit))
+                        .fetch_all(&self.write).await?
+                        .iter()
+                        .map(queued_month)
+                        .collect::<StoreResult<Vec<_>>>()?;
+                    out.sort_by(|a, b| (&a.month, a.person_id).cmp(&(&b.month, b.person_id)));
+                    Ok(out)
+                }
+
                 async fn settle(&self, q: &QueuedMonth) -> StoreResult<()> {
-                    sqlx::query("DELETE FROM verdict_queue WHERE person_id = $1 AND month = $2 AND mark = $3")
+                    let done = sqlx::query("DELETE FROM verdict_queue WHERE person_id = $1 AND month = $2 AND mark = $3")
                         .bind(q.person_id.to_string()).bind(&q.month).bind(&q.mark)
                         .execute(&self.write).await?;
+                    if done.rows_affected() == 0 {
+                        if let Some(claimant) = &q.claimed_by {
+                            sqlx::query(
+                                "UPDATE verdict_queue SET claimed_by = NULL, claimed_until = NULL \
+                                 WHERE person_id = $1 AND month = $2 AND claimed_by = $3",
+                            )
+                            .bind(q.person_id.to_string()).bind(&q.month).bind(claimant)
+                            .execute(&self.write).await?;
+                        }
+                    }
                     Ok(())
+                }
+
+                async fn verdict_as_of(
+                    &self, p: PersonId, month: &str, at: DateTime<Utc>,
+                ) -> StoreResult<Option<VerdictVersion>> {
+                    sqlx::query(
+                        "SELECT report, since FROM verdict_history \
+                         WHERE person_id = $1 AND month = $2 AND since <= $3 \
+                         ORDER BY since DESC, id DESC LIMIT 1",
+                    )
+                    .bind(p.to_string()).bind(month).bind(at)
+                    .fetch_optional(&self.read).await?
+                    .as_ref()
+                    .map(verdict_version)
+                    .transpose()
+                }
+
+                async fn verdict_versions(&self, p: PersonId, month: &str) -> StoreResult<Vec<VerdictVersion>> {
+                    sqlx::query(
+                        "SELECT report, since FROM verdict_history WHERE person_id = $1 AND month = $2 ORDER BY id",
+                    )
+                    .bind(p.to_string()).bind(month)
+                    .fetch_all(&self.read).await?
+                    .iter()
+                    .map(verdict_version)
+                    .collect()
                 }
 
                 async fn pending(&self, month: &str, people: &[PersonId]) -> StoreResult<bool> {
@@ -833,27 +933,36 @@ macro_rules! impl_sql_store {
                 }
 
                 async fn keep_verdict(&self, p: PersonId, month: &str, k: &KeptVerdict) -> StoreResult<()> {
+                    let mut tx = self.write.begin().await?;
                     sqlx::query(
                         "INSERT INTO kept_verdicts (person_id, month, report, evaluated_at, basis) \
                          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (person_id, month) DO UPDATE SET \
                          report = excluded.report, evaluated_at = excluded.evaluated_at, basis = excluded.basis",
                     )
                     .bind(p.to_string()).bind(month).bind(Json(&k.report)).bind(k.evaluated_at).bind(&k.basis)
-                    .execute(&self.write).await?;
+                    .execute(&mut *tx).await?;
+                    append_version(&mut tx, &p.to_string(), month, k).await?;
+                    tx.commit().await?;
                     Ok(())
                 }
 
                 async fn replace_kept_verdict(
                     &self, p: PersonId, month: &str, k: &KeptVerdict, was: DateTime<Utc>,
                 ) -> StoreResult<bool> {
+                    let mut tx = self.write.begin().await?;
                     let done = sqlx::query(
                         "UPDATE kept_verdicts SET report = $3, evaluated_at = $4, basis = $5 \
                          WHERE person_id = $1 AND month = $2 AND evaluated_at = $6",
                     )
                     .bind(p.to_string()).bind(month).bind(Json(&k.report)).bind(k.evaluated_at).bind(&k.basis)
                     .bind(was)
-                    .execute(&self.write).await?;
-                    Ok(done.rows_affected() == 1)
+                    .execute(&mut *tx).await?;
+                    if done.rows_affected() != 1 {
+                        return Ok(false);
+                    }
+                    append_version(&mut tx, &p.to_string(), month, k).await?;
+                    tx.commit().await?;
+                    Ok(true)
                 }
 
                 async fn recorded_months(&self) -> StoreResult<Vec<(PersonId, String)>> {
@@ -957,6 +1066,12 @@ macro_rules! impl_sql_store {
                     )
                     .bind(&v.policy).bind(v.effective_from).bind(&v.body).bind(&v.sha256).bind(v.set_at)
                     .fetch_one(&self.write).await?)
+                }
+
+                async fn last_policy_version(&self) -> StoreResult<i64> {
+                    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM policy_versions")
+                        .fetch_one(&self.read).await?;
+                    Ok(last.unwrap_or(0))
                 }
 
                 async fn policy_versions(&self, policy: &str) -> StoreResult<Vec<PolicyVersionRow>> {

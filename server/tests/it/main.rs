@@ -36,3 +36,4 @@ mod spot_checks;
 mod store_story;
 mod sync;
 mod team;
+mod verdict_history;

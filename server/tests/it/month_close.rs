@@ -35,7 +35,7 @@ fn september() -> Period {
 
 /// Fixes in the middle of village 1, a minute apart from 08:30, for `minutes` on each of
 /// `days` of September, numbered on from `seq`.
-fn days_of_fixes(
+pub(crate) fn days_of_fixes(
     device: DeviceId,
     person: PersonId,
     days: &[(u32, i64)],
