@@ -147,6 +147,7 @@ pub async fn person_report_as_of(
             },
             findings: &findings,
             ledger_steps: &ledger_steps,
+            history: None,
         };
         evaluate(&ctx, month, as_of)
     })
@@ -238,7 +239,9 @@ pub async fn own_findings(
 /// their authors' township): notes with an outcome written by the checkers who may judge them
 /// — team and liaison leaders and supervisors of the township, the county office — each kept
 /// only when its author, on the day they wrote it, had jurisdiction over the record's author
-/// on the record's day ([`may_judge`]). Whichever of several findings on a record stands is
+/// on the record's day ([`may_judge`]). Leave decisions (请假审批) travel with them, each kept
+/// only when its author may decide the requester's leave
+/// ([`zhucun_shared::leave::may_decide`]). Whichever of several findings on a record stands is
 /// the evaluator's to say.
 pub async fn findings_on(
     state: &AppState,
@@ -315,7 +318,7 @@ pub async fn findings_on(
             theirs
                 .iter()
                 .filter_map(Finding::of_note)
-                .filter(|f| f.outcome.is_some()),
+                .filter(|f| f.outcome.is_some() || f.decision.is_some()),
         );
     }
     if notes.is_empty() {
@@ -338,7 +341,13 @@ pub async fn findings_on(
         let Some(target) = org.person(*author) else {
             return false;
         };
-        may_judge(
+        // A leave decision counts from the approvers alone (shared::leave::may_decide).
+        let judge = if f.decision.is_some() {
+            zhucun_shared::leave::may_decide
+        } else {
+            may_judge
+        };
+        judge(
             f,
             &checkers[&f.by],
             target,

@@ -85,7 +85,18 @@ pub async fn record_finding(
         replaces: None,
         kind: Some(NoteKind::Finding { outcome, fix: None }),
     };
-    // Two findings written at once may take the same seq: the later one tries the next.
+    append_console_note(state, caller, body).await
+}
+
+/// Appends `body` to `caller`'s console log and pushes it as a phone's record would be pushed
+/// (the push's checks, audit and verdict queue); answers the record's id.
+pub async fn append_console_note(
+    state: &AppState,
+    caller: &Caller,
+    body: RecordBody,
+) -> Result<RecordId, ApiError> {
+    let now = state.clock.now();
+    // Two notes written at once may take the same seq: the later one tries the next.
     for _ in 0..5 {
         let device = console_device(state, caller).await?;
         let record = DeviceRecord {

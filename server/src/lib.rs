@@ -21,6 +21,7 @@ pub mod error;
 pub mod evaluation;
 pub mod findings;
 pub mod import;
+pub mod leave;
 pub mod ledgers;
 pub mod metrics;
 pub mod office;

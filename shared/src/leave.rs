@@ -212,6 +212,14 @@ impl Absence {
     }
 }
 
+/// A request as an approver's list shows it: whose, and where it stands.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LeaveItem {
+    pub person_name: String,
+    pub absence: Absence,
+}
+
 /// The requests among `records` (withdrawn ones left out) with the decision standing on each:
 /// among `decisions` (already limited to those that [`may_decide`]; findings without a
 /// decision are ignored), the latest (by time, then id) by someone other than the requester.

@@ -52,6 +52,8 @@ pub mod paths {
     pub const LEDGER: &str = "/api/v1/ledgers/{document}";
     /// The submission chain of a village's monthly ledger: its steps, and taking one.
     pub const LEDGER_SUBMISSIONS: &str = "/api/v1/ledger-submissions";
+    /// 请假审批: the leave and official-absence requests the caller may decide.
+    pub const LEAVE: &str = "/api/v1/leave";
 
     /// Every path above.
     pub const ALL: &[&str] = &[
@@ -76,6 +78,7 @@ pub mod paths {
         FINDINGS,
         LEDGER,
         LEDGER_SUBMISSIONS,
+        LEAVE,
     ];
 
     /// The path with its `{…}` parameter replaced by `value`.

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod auth;
 pub mod extract;
 pub mod findings;
+pub mod leave;
 pub mod ledger_submissions;
 pub mod ledgers;
 pub mod photos;
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router {
         .merge(reports::router(state.clone()))
         .merge(spot_checks::router(state.clone()))
         .merge(findings::router(state.clone()))
+        .merge(leave::router(state.clone()))
         .merge(audit::router(state.clone()))
         .merge(ledgers::router(state.clone()))
         .merge(ledger_submissions::router(state.clone()))
@@ -250,6 +252,7 @@ impl utoipa::Modify for Refusals {
         photos::status, photos::upload, photos::download, photos::file_status, photos::upload_file, photos::download_file,
         reports::people, reports::report, reports::trajectory, reports::team, spot_checks::spot_checks,
         findings::record,
+        leave::requests,
         audit::audit,
         ledgers::ledger,
         ledger_submissions::steps,

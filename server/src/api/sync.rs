@@ -176,6 +176,12 @@ async fn check_notes(
         let Some(target) = attached(inc) else {
             continue;
         };
+        if is_leave_decision(inc) && in_batch.contains(&target) {
+            return Err(ApiError::invalid(
+                pushed_field(i, "body.attached_to"),
+                "不能审批本人的申请",
+            ));
+        }
         if in_batch.contains(&target) {
             continue; // the caller's own, like every record of the batch
         }
@@ -202,6 +208,21 @@ async fn check_notes(
                 "所附记录不存在或不在本人查看范围内",
             ));
         }
+        if is_leave_decision(inc) {
+            let (author, captured_at) = authors[&target];
+            let requester = authors_of.get(&author).and_then(|held| held.as_ref());
+            check_leave_decision(
+                state,
+                caller,
+                i,
+                target,
+                author,
+                captured_at,
+                requester,
+                today,
+            )
+            .await?;
+        }
         if let Some((author, _)) = authors.get(&target) {
             if *author != caller.person.id {
                 let township = authors_of
@@ -217,6 +238,66 @@ async fn check_notes(
         }
     }
     Ok(findings)
+}
+
+fn is_leave_decision(inc: &IncomingRecord) -> bool {
+    matches!(
+        inc.record.body,
+        RecordBody::Note {
+            kind: Some(zhucun_shared::record::NoteKind::LeaveDecision { .. }),
+            ..
+        }
+    )
+}
+
+/// A leave decision (请假审批) is stored only on a leave request of someone else whom the
+/// caller may decide for: the team leader of their village or the coordination office
+/// ([`zhucun_shared::leave::LEAVE_APPROVERS`]); anything else is refused, naming the field.
+#[allow(clippy::too_many_arguments)]
+async fn check_leave_decision(
+    state: &AppState,
+    caller: &Caller,
+    i: usize,
+    target: RecordId,
+    author: PersonId,
+    captured_at: DateTime<Utc>,
+    requester: Option<&(zhucun_shared::org::Person, Vec<Assignment>)>,
+    today: chrono::NaiveDate,
+) -> ApiResult<()> {
+    if author == caller.person.id {
+        return Err(ApiError::invalid(
+            pushed_field(i, "body.attached_to"),
+            "不能审批本人的申请",
+        ));
+    }
+    let held = state
+        .store
+        .records_of(author, captured_at, captured_at + Duration::seconds(1))
+        .await?;
+    if !held
+        .iter()
+        .any(|r| r.id == target && matches!(r.body, RecordBody::LeaveRequest { .. }))
+    {
+        return Err(ApiError::invalid(
+            pushed_field(i, "body.attached_to"),
+            "请假审批只能附在请假、公差申请上",
+        ));
+    }
+    let approver: Vec<Assignment> = caller
+        .assignments
+        .iter()
+        .filter(|a| zhucun_shared::leave::LEAVE_APPROVERS.contains(&a.role))
+        .cloned()
+        .collect();
+    let access = crate::auth::access_of(&state.store, &caller.person, &approver, today).await?;
+    let day = local_date(captured_at);
+    if !requester.is_some_and(|(p, posted)| access.can_see(p, posted, day, day)) {
+        return Err(ApiError::invalid(
+            pushed_field(i, "body.kind"),
+            "只有申请人所在村的工作队队长或协调小组办公室可以审批",
+        ));
+    }
+    Ok(())
 }
 
 /// A note a checker attached to someone else's record.

@@ -6,6 +6,7 @@
 mod admin;
 mod admin_import;
 mod assets;
+mod leave;
 mod ledgers;
 pub mod map;
 mod overview;
@@ -39,6 +40,8 @@ pub fn router(state: AppState) -> Router {
         .route("/console/spot-checks", get(spot_checks::queue_page))
         .route("/console/spot-checks/item", get(spot_checks::item_page))
         .route("/console/spot-checks/findings", post(spot_checks::record))
+        .route("/console/leave", get(leave::page))
+        .route("/console/leave/decisions", post(leave::decide))
         .route("/console/assets/{*file}", get(assets::serve))
         .route("/console/admin", get(admin::home))
         .route("/console/admin/rules", get(admin::rules_page))

@@ -27,6 +27,7 @@ pub fn document(title: &str, viewer: Option<&Viewer>, body: Markup) -> Html<Stri
                     a href="/console/" { "总览" }
                     a href="/console/ledgers" { "台账" }
                     @if checker { a href="/console/spot-checks" { "抽查" } }
+                    @if roles.iter().any(|r| zhucun_shared::leave::LEAVE_APPROVERS.contains(r)) { a href="/console/leave" { "请假审批" } }
                     @if office { a href="/console/admin" { "管理" } }
                 }
                 span.who { (v.caller.person.name) }

@@ -171,6 +171,18 @@ pub fn months_touched(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<String> {
     out
 }
 
+/// The months (`YYYY-MM`) a leave request covers, whose verdicts it and its decisions change;
+/// none for other records.
+pub fn leave_months(body: &zhucun_shared::record::RecordBody) -> Vec<String> {
+    match body {
+        zhucun_shared::record::RecordBody::LeaveRequest { from, to, .. } => months_touched(
+            zhucun_shared::period::day_start(*from),
+            zhucun_shared::period::day_start(*to),
+        ),
+        _ => Vec::new(),
+    }
+}
+
 /// Failed logins of one (username, address) key. Times in seconds since 1970.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ThrottleRow {
@@ -494,6 +506,14 @@ pub trait Store: Send + Sync + 'static {
     fn notes_of(
         &self,
         person: PersonId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<DeviceRecord>>> + Send;
+    /// Like [`Store::records_of`], only leave requests (请假、公差) and withdrawals (which
+    /// may withdraw one), of any of `people`.
+    fn leave_requests_of(
+        &self,
+        people: &[PersonId],
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Vec<DeviceRecord>>> + Send;
@@ -829,6 +849,14 @@ impl Store for AnyStore {
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<DeviceRecord>> {
         dispatch!(self, notes_of(p, from, to))
+    }
+    async fn leave_requests_of(
+        &self,
+        people: &[PersonId],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<DeviceRecord>> {
+        dispatch!(self, leave_requests_of(people, from, to))
     }
     async fn put_file(&self, row: &FileRow) -> StoreResult<()> {
         dispatch!(self, put_file(row))

@@ -731,23 +731,36 @@ macro_rules! impl_sql_store {
                                 .execute(&mut *tx)
                                 .await?;
                             }
+                            // A leave request changes the months it covers.
+                            for m in $crate::store::leave_months(&r.body) {
+                                marks.insert((author.clone(), m));
+                            }
                             if let zhucun_shared::record::RecordBody::Note {
                                 attached_to,
-                                kind: Some(zhucun_shared::record::NoteKind::Finding { .. }),
+                                kind: Some(
+                                    zhucun_shared::record::NoteKind::Finding { .. }
+                                    | zhucun_shared::record::NoteKind::LeaveDecision { .. },
+                                ),
                                 ..
                             } = &r.body
                             {
-                                // A finding changes the verdicts of the judged record's author.
+                                // A finding changes the verdicts of the judged record's author;
+                                // a leave decision, those of the months the leave covers too.
                                 let judged = sqlx::query(
-                                    "SELECT person_id, captured_at FROM device_records WHERE id = $1",
+                                    "SELECT person_id, captured_at, record FROM device_records WHERE id = $1",
                                 )
                                 .bind(attached_to.to_string())
                                 .fetch_optional(&mut *tx)
                                 .await?;
                                 if let Some(j) = judged {
                                     let at: DateTime<Utc> = j.try_get("captured_at")?;
-                                    for m in $crate::store::months_touched(at, at) {
-                                        marks.insert((j.try_get("person_id")?, m));
+                                    let Json(judged): Json<DeviceRecord> = j.try_get("record")?;
+                                    let whose: String = j.try_get("person_id")?;
+                                    for m in $crate::store::months_touched(at, at)
+                                        .into_iter()
+                                        .chain($crate::store::leave_months(&judged.body))
+                                    {
+                                        marks.insert((whose.clone(), m));
                                     }
                                 }
                             }
@@ -1152,6 +1165,24 @@ macro_rules! impl_sql_store {
                     .bind(p.to_string()).bind(from).bind(to)
                     .fetch_all(&self.read).await?
                     .iter().map(record).collect()
+                }
+
+                async fn leave_requests_of(&self, people: &[PersonId], from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<DeviceRecord>> {
+                    let mut out = Vec::new();
+                    for p in people {
+                        let rows = sqlx::query(&format!(
+                            "SELECT {RECORD_COLUMNS} FROM device_records \
+                             WHERE person_id = $1 AND captured_at >= $2 AND captured_at < $3 \
+                             AND kind IN ('leave_request', 'retraction') \
+                             ORDER BY captured_at, device_id, seq"
+                        ))
+                        .bind(p.to_string()).bind(from).bind(to)
+                        .fetch_all(&self.read).await?;
+                        for r in &rows {
+                            out.push(record(r)?);
+                        }
+                    }
+                    Ok(out)
                 }
 
                 async fn put_file(&self, row: &FileRow) -> StoreResult<()> {

@@ -23,6 +23,7 @@ mod findings;
 mod import;
 mod jurisdiction;
 mod kept_verdicts;
+mod leave;
 mod ledger_rules;
 #[cfg(feature = "demo")]
 mod ledgers;
