@@ -6,10 +6,12 @@
 //! or none, and the first good fix that arrives afterwards is saved as a `VisitFix`.
 
 mod activity;
+mod leave;
 mod track;
 mod visit;
 
 pub use activity::{check_attachment, counts_quantity, made_on_site, ActivityDraft, ReportDraft};
+pub use leave::{LeaveDraft, LEAVE_AHEAD_DAYS, LEAVE_BACKDATE_DAYS};
 pub use track::TrackPolicy;
 pub use visit::{nearest_households, village_check_in_position, NearbyHousehold, VillagePosition};
 
@@ -60,6 +62,9 @@ pub enum CaptureError {
     OutsideBoundary { distance_m: f64, accuracy_m: f64 },
     #[error("{0}")]
     Invalid(&'static str),
+    /// A refusal worded with its bound (请假、公差).
+    #[error("{0}")]
+    Refused(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -439,6 +444,14 @@ pub enum Command {
         target: RecordId,
         reason: String,
     },
+    /// 请假、公差: the cadre asks to be away.
+    RequestLeave(LeaveDraft),
+    /// 请假审批: an approver's decision on someone's request.
+    DecideLeave {
+        request: RecordId,
+        decision: zhucun_shared::leave::LeaveDecision,
+        remark: String,
+    },
 }
 
 /// The records `cmd` writes, given the state, the reference data and the clock.
@@ -656,6 +669,12 @@ pub fn decide(
         }
         // Carries files: written by `Capture::exec` itself, with them.
         Command::Report(draft) => vec![draft.into_parts()?.0],
+        Command::RequestLeave(draft) => vec![leave::request(draft, local_date(now))?],
+        Command::DecideLeave {
+            request,
+            decision,
+            remark,
+        } => vec![leave::decision(request, decision, &remark)?],
         Command::Retract { target, reason } => vec![RecordBody::Retraction {
             target,
             reason: activity::text(&reason, zhucun_shared::record::MAX_TITLE_CHARS, true)?,

@@ -3,6 +3,7 @@
 //! pulled from the server. A record, its view updates and its photo file are committed together,
 //! so a phone killed at any instant keeps either all of them or none.
 
+mod leave;
 mod log;
 mod reference;
 mod schema;

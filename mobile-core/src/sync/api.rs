@@ -239,6 +239,11 @@ impl Api {
         self.send(self.http.get(self.url(SPOT_CHECKS))).await
     }
 
+    /// The leave and official-absence requests the caller may decide (请假审批), pending first.
+    pub async fn leave_requests(&self) -> Result<Vec<zhucun_shared::leave::LeaveItem>, ApiError> {
+        self.send(self.http.get(self.url(paths::LEAVE))).await
+    }
+
     /// Everyone the caller may look at (a team leader: the team, themselves included), each
     /// with this month's report and the fixes of `date`, in one request.
     pub async fn team(&self, date: chrono::NaiveDate) -> Result<TeamDay, ApiError> {
