@@ -305,7 +305,8 @@ pub const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Claims up to `limit` queued person-months, re-evaluates them (and everyone whose verdicts
 /// count them) and takes them off the queue; answers how many it took. Entries another worker
-/// holds are left to it.
+/// holds are left to it. One that fails stays claimed, to be taken again after its lease, while
+/// the rest of the batch goes on; the first failure is the answer.
 pub async fn drain(state: &AppState, limit: u32) -> EvalResult<usize> {
     let now = state.clock.now();
     let queued = state
@@ -315,11 +316,20 @@ pub async fn drain(state: &AppState, limit: u32) -> EvalResult<usize> {
     let mut orgs: HashMap<TownshipId, Arc<Org>> = HashMap::new();
     let mut loaded = Loaded::default();
     let mut done: BTreeSet<(PersonId, String)> = BTreeSet::new();
+    let mut failed = None;
     for q in &queued {
-        refresh(state, q, now, &mut orgs, &mut loaded, &mut done).await?;
-        state.store.settle(q).await?;
+        match refresh(state, q, now, &mut orgs, &mut loaded, &mut done).await {
+            Ok(()) => state.store.settle(q).await?,
+            // Left claimed: taken again when its lease runs out, and the rest of the batch
+            // goes on meanwhile.
+            Err(e) => {
+                tracing::warn!(error = %e, person = %q.person_id, month = %q.month,
+                    "re-evaluating a queued person-month");
+                failed.get_or_insert(e);
+            }
+        }
     }
-    Ok(queued.len())
+    failed.map_or(Ok(queued.len()), Err)
 }
 
 /// Re-evaluates and keeps the verdicts the queued person-month bears on.

@@ -85,7 +85,7 @@ fn required(r: &PersonReport, rule: &str) -> u32 {
     r.verdict(rule).unwrap().parts[0].required
 }
 
-async fn start(db: &TestDb, store: &AnyStore, clock: Arc<FixedClock>) -> AppState {
+pub(crate) async fn start(db: &TestDb, store: &AnyStore, clock: Arc<FixedClock>) -> AppState {
     let config = Config::for_tests(db.dir.path().to_path_buf());
     let objects = Arc::new(zhucun_server::photos::FsObjectStore::new(
         db.dir.path().join("photos"),

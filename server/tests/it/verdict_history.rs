@@ -5,14 +5,14 @@
 //! without a restart.
 
 use crate::common::*;
-use crate::month_close::days_of_fixes;
+use crate::month_close::{days_of_fixes, start};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use reqwest::StatusCode;
 use std::sync::Arc;
 use zhucun_server::clock::{Clock, FixedClock};
 use zhucun_server::store::{IncomingRecord, Store};
 use zhucun_server::verdicts::{close_due, drain, CLAIM_LEASE};
-use zhucun_server::{AnyStore, AppState, Config};
+use zhucun_server::AppState;
 use zhucun_shared::catalogue::BUNDLED_RULES;
 use zhucun_shared::ids::{DeviceId, PersonId};
 use zhucun_shared::month_close::MonthState;
@@ -36,16 +36,6 @@ fn days_counted(r: &PersonReport) -> u32 {
 
 fn served(v: serde_json::Value) -> PersonReport {
     serde_json::from_value(v).unwrap()
-}
-
-async fn state_over(db: &TestDb, store: &AnyStore, clock: Arc<FixedClock>) -> AppState {
-    let config = Config::for_tests(db.dir.path().to_path_buf());
-    let objects = Arc::new(zhucun_server::photos::FsObjectStore::new(
-        db.dir.path().join("photos"),
-    ));
-    AppState::with_clock(config, store.clone(), objects, clock)
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -166,8 +156,8 @@ async fn two_servers_share_the_queue_each_entry_taken_once_and_an_abandoned_clai
         // A second server over the same database: its own connections.
         let other_store = db.open().await;
         let clock = Arc::new(FixedClock::at(at(2026, 10, 3, 12)));
-        let a = state_over(&db, &store, clock.clone()).await;
-        let b = state_over(&db, &other_store, clock.clone()).await;
+        let a = start(&db, &store, clock.clone()).await;
+        let b = start(&db, &other_store, clock.clone()).await;
         assert_ne!(a.worker_id, b.worker_id);
         let people = [fx.cadre1, fx.cadre2, fx.leader1, fx.liaison, fx.supervisor];
         let marks: Vec<(PersonId, String)> = people
@@ -277,7 +267,7 @@ async fn a_month_without_records_closes_on_its_grace_date_with_short_verdicts() 
             .collect();
         store.push_records(device.id, &incoming).await.unwrap();
         let clock = Arc::new(FixedClock::at(at(2026, 11, 5, 23)));
-        let state = state_over(&db, &store, clock.clone()).await;
+        let state = start(&db, &store, clock.clone()).await;
         // On October's grace date September closes, October not yet.
         assert_eq!(close_due(&state).await.unwrap(), ["2026-09"]);
         assert!(store.closed_month("2026-10").await.unwrap().is_none());
@@ -315,7 +305,7 @@ async fn a_rules_version_set_while_the_server_runs_is_used_without_a_restart() {
         let store = db.open().await;
         let fx = seed(&store).await;
         let clock = Arc::new(FixedClock::at(at(2026, 10, 3, 12)));
-        let state = state_over(&db, &store, clock.clone()).await;
+        let state = start(&db, &store, clock.clone()).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
