@@ -61,6 +61,8 @@ pub enum AuditKind {
     HouseholdChanged,
     /// A village's monthly ledger (领导挂联工作月台账) confirmed, forwarded or received.
     LedgerStep,
+    /// A village's support units (帮扶单位) set by the office.
+    SupportUnitsSet,
 }
 
 impl AuditKind {
@@ -91,6 +93,7 @@ impl AuditKind {
             AuditKind::PairingEnded => "pairing_ended",
             AuditKind::HouseholdChanged => "household_changed",
             AuditKind::LedgerStep => "ledger_step",
+            AuditKind::SupportUnitsSet => "support_units_set",
         }
     }
 }
@@ -110,7 +113,7 @@ pub struct AuditEntryView {
     /// user_added, password_reset, user_disabled, user_enabled, import, rules_set,
     /// rules_reset, calendar_set, calendar_reset, finding, verdicts_rebuilt, month_closed,
     /// month_reopened, posting_added, posting_ended, pairing_added, pairing_ended,
-    /// household_changed, ledger_step.
+    /// household_changed, ledger_step, support_units_set.
     pub kind: String,
     /// What it was done to: a username, a session or device id, a record id, a file.
     pub subject: String,

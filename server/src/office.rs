@@ -1,12 +1,13 @@
 //! The township office's own writes and reads beyond the organisation's rows: households written
 //! with the history of their positions (a moved household keeps where it stood before), and the
-//! login accounts of a township's people for the office's pages. Each write is one transaction
-//! and makes kept verdicts stale (the organisation's version goes up, as `put_org` does).
+//! login accounts of a township's people for the office's pages; the villages' support units
+//! (帮扶单位) the 五个一 登记表 names. Each write is one transaction; a household's makes kept
+//! verdicts stale (the organisation's version goes up, as `put_org` does).
 
 use crate::store::{AnyStore, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
-use zhucun_shared::ids::{HouseholdId, PersonId, TownshipId};
+use zhucun_shared::ids::{HouseholdId, PersonId, TownshipId, VillageId};
 use zhucun_shared::org::{Household, LatLon};
 
 /// How a household came to be moved.
@@ -223,5 +224,93 @@ pub async fn accounts_of(
                 ))
             })
             .collect::<Result<HashMap<_, _>, StoreError>>()
+    })
+}
+
+/// The most support units a village may have registered.
+pub const MAX_SUPPORT_UNITS: usize = 10;
+/// The longest name of a support unit, in characters.
+pub const MAX_SUPPORT_UNIT_CHARS: usize = 60;
+
+/// A village's 帮扶单位 as the office gives them, one a line: trimmed, blank lines dropped.
+/// Refused (with what to do) when a name is too long or holds control characters, a name
+/// repeats, or there are too many.
+pub fn support_units_from_lines(text: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if line.chars().count() > MAX_SUPPORT_UNIT_CHARS || line.chars().any(char::is_control) {
+            return Err(format!(
+                "单位名称不超过 {MAX_SUPPORT_UNIT_CHARS} 字且不含控制字符：{}",
+                line.chars()
+                    .take(MAX_SUPPORT_UNIT_CHARS)
+                    .collect::<String>()
+            ));
+        }
+        if out.iter().any(|u| u == line) {
+            return Err(format!("单位重复：{line}"));
+        }
+        out.push(line.to_string());
+    }
+    if out.len() > MAX_SUPPORT_UNITS {
+        return Err(format!("每村最多登记 {MAX_SUPPORT_UNITS} 个帮扶单位"));
+    }
+    Ok(out)
+}
+
+/// The support units (帮扶单位) registered for each village of `township`, in the order given.
+pub async fn support_units(
+    store: &AnyStore,
+    township: TownshipId,
+) -> StoreResult<HashMap<VillageId, Vec<String>>> {
+    on_pool!(store, pool => {
+        use sqlx::Row;
+        let rows = sqlx::query(
+            "SELECT u.village_id, u.name FROM village_support_units u \
+             JOIN villages v ON v.id = u.village_id WHERE v.township_id = $1 \
+             ORDER BY u.village_id, u.position",
+        )
+        .bind(township.to_string())
+        .fetch_all(pool)
+        .await?;
+        let mut out: HashMap<VillageId, Vec<String>> = HashMap::new();
+        for r in &rows {
+            let v: String = r.try_get("village_id")?;
+            let village: VillageId = v
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("village id `{v}`")))?;
+            out.entry(village).or_default().push(r.try_get("name")?);
+        }
+        Ok(out)
+    })
+}
+
+/// Replaces `village`'s support units with `names`, in one transaction.
+pub async fn set_support_units(
+    store: &AnyStore,
+    village: VillageId,
+    names: &[String],
+) -> StoreResult<()> {
+    on_pool!(store, pool => {
+        let mut tx = pool.begin().await?;
+        sqlx::query("DELETE FROM village_support_units WHERE village_id = $1")
+            .bind(village.to_string())
+            .execute(&mut *tx)
+            .await?;
+        for (i, name) in names.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO village_support_units (village_id, position, name) VALUES ($1, $2, $3)",
+            )
+            .bind(village.to_string())
+            .bind(i as i64)
+            .bind(name)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| match e.as_database_error() {
+                Some(d) if d.is_foreign_key_violation() => StoreError::Missing("village".into()),
+                _ => StoreError::Database(e),
+            })?;
+        }
+        tx.commit().await?;
+        Ok(())
     })
 }

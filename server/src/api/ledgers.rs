@@ -17,7 +17,7 @@ use axum::Router;
 use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use std::sync::Arc;
-use zhucun_shared::ids::{PersonId, TownshipId, VillageId};
+use zhucun_shared::ids::{HouseholdId, PersonId, TownshipId, VillageId};
 use zhucun_shared::period::{local_date, Period};
 use zhucun_shared::role::Role;
 
@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
 pub struct LedgerQuery {
     pub village: Option<String>,
     pub person: Option<String>,
+    pub household: Option<String>,
     pub township: Option<String>,
     pub month: Option<String>,
     pub period: Option<String>,
@@ -43,9 +44,10 @@ pub struct LedgerQuery {
 /// A generated ledger (台账) as a file.
 #[utoipa::path(get, path = "/api/v1/ledgers/{document}", tag = "ledgers",
     params(
-        ("document" = String, Path, description = "liaison-ledger (领导挂联工作月台账; village, month), attendance (考勤表; village, month), work-log (工作日志; person, month), pairing-ledger (结对帮扶台账; person, month), five-ones (五个一登记表; township, date), compliance (考核汇总表; township, period)"),
+        ("document" = String, Path, description = "liaison-ledger (领导挂联工作月台账; village, month), attendance (考勤表; village, month), work-log (工作日志; person, month), pairing-ledger (结对帮扶台账; person or household, month), five-ones (五个一登记表; township, date), compliance (考核汇总表; township, period)"),
         ("village" = Option<String>, Query, format = Uuid, description = "Village id, for liaison-ledger and attendance"),
         ("person" = Option<String>, Query, format = Uuid, description = "Person id, for work-log and pairing-ledger"),
+        ("household" = Option<String>, Query, format = Uuid, description = "Household id, for one household's pairing-ledger (instead of person)"),
         ("township" = Option<String>, Query, format = Uuid, description = "Township id, for five-ones and compliance; default: the caller's"),
         ("month" = Option<String>, Query, pattern = "^(20[2-9][0-9]|2100)-(0[1-9]|1[0-2])$", description = "Month as YYYY-MM; default: the current month"),
         ("period" = Option<String>, Query, description = "For compliance: a month (2026-11), quarter (2026-Q4) or year (2026); default: the month"),
@@ -55,7 +57,7 @@ pub struct LedgerQuery {
     responses(
         (status = 200, description = "The document as a file, named in Content-Disposition (filename*=UTF-8''…)"),
         (status = 403, description = "The village, person or township is outside the caller's jurisdiction", body = zhucun_shared::sync::ErrorBody),
-        (status = 404, description = "No such document, village, person or township", body = zhucun_shared::sync::ErrorBody),
+        (status = 404, description = "No such document, village, person, household or township", body = zhucun_shared::sync::ErrorBody),
         (status = 422, description = "A missing or malformed parameter, named in field", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
@@ -117,8 +119,8 @@ pub async fn authorized_document(
 
 /// Whether `access` (of someone holding `postings`) may see the whole of `ledger`: a
 /// township's tables only by those who see the township whole; a person's by those who see the
-/// person over the period; a village's by those who see the township whole or everyone it
-/// shows, and its 领导挂联工作月台账 also by the village's first secretary and team leader, who
+/// person over the period; a village's or a household's by those who see the township whole or
+/// everyone it shows, and its 领导挂联工作月台账 also by the village's first secretary and team leader, who
 /// complete and confirm it (三(二)).
 pub fn may_see(
     access: &zhucun_shared::org::Access,
@@ -143,7 +145,9 @@ pub fn may_see(
         {
             true
         }
-        Ledger::LiaisonLedger { .. } | Ledger::Attendance { .. } => {
+        Ledger::LiaisonLedger { .. }
+        | Ledger::Attendance { .. }
+        | Ledger::HouseholdPairing { .. } => {
             let people = ledger.people(org, township);
             whole || (!people.is_empty() && people.iter().all(|p| sees(access, org, *p, from, to)))
         }
@@ -177,7 +181,8 @@ fn span(ledger: &Ledger) -> (NaiveDate, NaiveDate) {
         Ledger::LiaisonLedger { month, .. }
         | Ledger::Attendance { month, .. }
         | Ledger::WorkLog { month, .. }
-        | Ledger::PairingLedger { month, .. } => (month.first_day(), month.last_day()),
+        | Ledger::PairingLedger { month, .. }
+        | Ledger::HouseholdPairing { month, .. } => (month.first_day(), month.last_day()),
         Ledger::FiveOnes { date, .. } => (date, date),
         Ledger::Compliance { period, .. } => (period.first_day(), period.last_day()),
     }
@@ -210,6 +215,18 @@ async fn resolve(
                 Ledger::LiaisonLedger { village, month }
             };
             Ok((ledger, org, township))
+        }
+        DocumentKind::PairingLedger if q.household.is_some() => {
+            if q.person.is_some() {
+                return Err(ApiError::invalid("household", "人员与农户只能指定其一"));
+            }
+            let household: HouseholdId = parse_id("household", q.household.as_deref(), "农户")?;
+            let month = month_param(q.month.as_deref(), now)?;
+            let township = crate::office::township_of_household(&state.store, household)
+                .await?
+                .ok_or(ApiError::NotFound("农户"))?;
+            let (org, township) = township_org(state, township).await?;
+            Ok((Ledger::HouseholdPairing { household, month }, org, township))
         }
         DocumentKind::WorkLog | DocumentKind::PairingLedger => {
             let person: PersonId = parse_id("person", q.person.as_deref(), "人员")?;

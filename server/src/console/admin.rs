@@ -201,6 +201,9 @@ pub async fn township_page(
     let accounts = office::accounts_of(&state.store, township.id)
         .await
         .map_err(internal)?;
+    let units = office::support_units(&state.store, township.id)
+        .await
+        .map_err(internal)?;
     let today = local_date(state.clock.now());
     let body = html! {
         main {
@@ -250,6 +253,16 @@ pub async fn township_page(
             h2 { "农户" }
             @for v in &org.villages {
                 h3 { (v.name) }
+                form.support-units method="post" action={"/console/admin/villages/" (v.id) "/support-units"} {
+                    (csrf_field(&viewer))
+                    label { "帮扶单位（每行一个，五个一登记表据此填写）"
+                        br;
+                        textarea name="support_units" rows="2" cols="40" {
+                            (units.get(&v.id).map(|u| u.join("\n")).unwrap_or_default())
+                        }
+                    }
+                    button type="submit" { "保存帮扶单位" }
+                }
                 table {
                     thead { tr { th { "户主" } th { "类别" } th { "人口" } th { "位置（WGS-84）" } th {} } }
                     tbody {
@@ -1022,6 +1035,23 @@ pub async fn household_page(
     let village = org.village(h.village_id).map_or("", |v| v.name.as_str());
     let township = org.townships.first();
     let base = format!("/console/admin/households/{}", h.id);
+    let this_month = zhucun_shared::period::Period::containing(
+        zhucun_shared::period::PeriodKind::Month,
+        local_date(state.clock.now()),
+    );
+    let ledger_months: Vec<(&str, zhucun_shared::period::Period)> = this_month
+        .into_iter()
+        .flat_map(|m| {
+            let last = m.first_day().pred_opt().and_then(|d| {
+                zhucun_shared::period::Period::containing(
+                    zhucun_shared::period::PeriodKind::Month,
+                    d,
+                )
+            });
+            [("本月", Some(m)), ("上月", last)]
+        })
+        .filter_map(|(l, m)| Some((l, m?)))
+        .collect();
     let body = html! {
         main {
             (nav(township))
@@ -1041,6 +1071,13 @@ pub async fn household_page(
                 }
                 label { "人口" input name="members" type="number" min="1" max="100" required value=(h.members); }
                 button type="submit" { "保存" }
+            }
+            h2 { "结对帮扶台账" }
+            p {
+                @for (label, month) in ledger_months {
+                    a href=(super::ledgers::household_ledger_url(h.id, month)) { (label) "（" (month.to_string()) "）" }
+                    " "
+                }
             }
             h2 { "位置" }
             p { "现位置（WGS-84）：" (format!("{:.6}, {:.6}", h.location.lat, h.location.lon)) }
@@ -1224,6 +1261,58 @@ pub async fn move_household(
     )
     .await?;
     Ok(Redirect::to(&format!("/console/admin/households/{}", h.id)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SupportUnitsForm {
+    csrf: String,
+    #[serde(default)]
+    support_units: String,
+}
+
+/// Sets a village's support units (帮扶单位), one a line, as the 五个一 登记表 names them.
+pub async fn set_support_units(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<SupportUnitsForm>,
+) -> Answer {
+    viewer.check_csrf(&form.csrf)?;
+    let office = office(&state, &viewer).await?;
+    let village = id.parse::<VillageId>().map_err(|_| not_found("村"))?;
+    let mut found = None;
+    for t in &office.townships {
+        let org = state.store.township_org(t.id).await.map_err(internal)?;
+        if let Some(v) = org.village(village) {
+            found = Some((t.id, v.name.clone()));
+            break;
+        }
+    }
+    let (township, name) = found.ok_or_else(|| not_found("村"))?;
+    let units = office::support_units_from_lines(&form.support_units)
+        .map_err(|e| unprocessable(&format!("“帮扶单位”：{e}")))?;
+    let before = office::support_units(&state.store, township)
+        .await
+        .map_err(internal)?
+        .remove(&village)
+        .unwrap_or_default();
+    office::set_support_units(&state.store, village, &units)
+        .await
+        .map_err(internal)?;
+    audited(
+        &state,
+        &viewer,
+        township,
+        AuditKind::SupportUnitsSet,
+        &name,
+        serde_json::json!({
+            "village": village.to_string(),
+            "from": before,
+            "to": units,
+        }),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/console/admin/townships/{township}")).into_response())
 }
 
 /// The rule catalogue and the working-day calendar in force, read only.

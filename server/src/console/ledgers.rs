@@ -37,6 +37,9 @@ fn scope_query(ledger: &Ledger) -> String {
         Ledger::WorkLog { person, month } | Ledger::PairingLedger { person, month } => {
             format!("person={person}&month={month}")
         }
+        Ledger::HouseholdPairing { household, month } => {
+            format!("household={household}&month={month}")
+        }
         Ledger::FiveOnes { township, date } => format!("township={township}&date={date}"),
         Ledger::Compliance { township, period } => format!("township={township}&period={period}"),
     }
@@ -78,6 +81,9 @@ pub async fn index(
                     Ledger::WorkLog { person, .. } | Ledger::PairingLedger { person, .. } => org
                         .person(person)
                         .map_or_else(String::new, |p| p.name.clone()),
+                    Ledger::HouseholdPairing { household, .. } => org
+                        .household(household)
+                        .map_or_else(String::new, |h| format!("{}户", h.head_name)),
                     Ledger::FiveOnes { date, .. } => format!("{} 在岗", date),
                     Ledger::Compliance { period, .. } => period.to_string(),
                 };
@@ -184,6 +190,14 @@ pub async fn show(
     } else {
         Vec::new()
     };
+    let households = if kind == DocumentKind::PairingLedger {
+        match household_links(&state, &q).await {
+            Ok(h) => h,
+            Err(e) => return e.into_response(),
+        }
+    } else {
+        Vec::new()
+    };
     let chain = if kind == DocumentKind::LiaisonLedger {
         match chain_of(&state, &viewer, &q).await {
             Ok(c) => c,
@@ -215,6 +229,12 @@ pub async fn show(
                 }
             }
             @for n in &doc.notes { p.doc-note { (n) } }
+            @if !households.is_empty() {
+                p.no-print.household-ledgers {
+                    "各户台账："
+                    @for (name, url) in &households { a href=(url) { (name) } " " }
+                }
+            }
             @if !photos.is_empty() {
                 h2 { "走访照片" }
                 div.photo-strip {
@@ -342,6 +362,7 @@ fn query_without_format(q: &LedgerQuery) -> String {
     for (k, v) in [
         ("village", &q.village),
         ("person", &q.person),
+        ("household", &q.household),
         ("township", &q.township),
         ("month", &q.month),
         ("period", &q.period),
@@ -364,6 +385,46 @@ fn refused(e: ApiError) -> Response {
         ),
         other => other.into_response(),
     }
+}
+
+/// Links to the ledger of each household paired with a pairing ledger's cadre in its month
+/// (already authorised: who sees the cadre sees the visits to their households).
+async fn household_links(
+    state: &AppState,
+    q: &LedgerQuery,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let (Some(Ok(person)), Ok(month)) = (
+        q.person.as_deref().map(str::parse),
+        month_param(q.month.as_deref(), state.clock.now()),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let Some(target) = state.store.person(person).await? else {
+        return Ok(Vec::new());
+    };
+    let org = state.store.township_org(target.township_id).await?;
+    let mut out: Vec<(String, String)> = org
+        .paired(person, month.first_day(), month.last_day())
+        .into_iter()
+        .filter_map(|h| org.household(h))
+        .map(|h| {
+            (
+                format!("{}户", h.head_name),
+                household_ledger_url(h.id, month),
+            )
+        })
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// The address of a household's 结对帮扶台账 for `month` in the console.
+pub fn household_ledger_url(household: zhucun_shared::ids::HouseholdId, month: Period) -> String {
+    format!(
+        "/console/ledgers/{}?{}",
+        DocumentKind::PairingLedger.slug(),
+        scope_query(&Ledger::HouseholdPairing { household, month })
+    )
 }
 
 /// The month's visit photos of a work log's person (already authorised): (time, household,

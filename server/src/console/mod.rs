@@ -80,6 +80,10 @@ pub fn router(state: AppState) -> Router {
             post(admin::revoke_device),
         )
         .route(
+            "/console/admin/villages/{id}/support-units",
+            post(admin::set_support_units),
+        )
+        .route(
             "/console/admin/households/{id}",
             get(admin::household_page).post(admin::edit_household),
         )

@@ -6,7 +6,7 @@ use super::document::{Cell, Document};
 use super::labels::{self, person_name};
 use super::Township;
 use chrono::NaiveDate;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use zhucun_shared::ids::{PersonId, VillageId};
 use zhucun_shared::org::{Directory, HouseholdCategory};
 use zhucun_shared::role::Role;
@@ -58,7 +58,14 @@ pub fn posted(org: &Directory, village: VillageId, role: Role, date: NaiveDate) 
         .collect()
 }
 
-pub fn build(township: &Township, org: &Directory, date: NaiveDate) -> Document {
+/// The table as of `date`; `support_units` are the units the office registered for each village
+/// (帮扶单位), a village without any reading 未登记.
+pub fn build(
+    township: &Township,
+    org: &Directory,
+    support_units: &HashMap<VillageId, Vec<String>>,
+    date: NaiveDate,
+) -> Document {
     let mut villages: Vec<_> = org
         .villages
         .iter()
@@ -81,22 +88,14 @@ pub fn build(township: &Township, org: &Directory, date: NaiveDate) -> Document 
         if v.poor {
             poor_villages += 1;
         }
-        let mut units = BTreeSet::new();
         for (k, role) in POSTED.iter().enumerate() {
             let people = posted(org, v.id, *role, date);
             sums[k] += people.iter().collect::<BTreeSet<_>>().len() as u32;
-            units.extend(
-                people
-                    .iter()
-                    .filter_map(|p| org.person(*p).and_then(|p| p.unit_id)),
-            );
             row.push(Cell::text(names(org, people)));
         }
-        // Units are known to the directory by id only.
-        row.push(Cell::text(if units.is_empty() {
-            "未登记".to_string()
-        } else {
-            format!("{}个单位", units.len())
+        row.push(Cell::text(match support_units.get(&v.id) {
+            Some(units) if !units.is_empty() => units.join("、"),
+            _ => "未登记".to_string(),
         }));
         let households: BTreeSet<_> = org.households_of(v.id).map(|h| h.id).collect();
         let pairings: Vec<_> = org

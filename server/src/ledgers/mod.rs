@@ -26,7 +26,7 @@ use crate::store::{Org, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use zhucun_shared::ids::{PersonId, TownshipId, VillageId};
+use zhucun_shared::ids::{HouseholdId, PersonId, TownshipId, VillageId};
 use zhucun_shared::period::{local_date, Period};
 use zhucun_shared::plausibility::{PhotoFacts, PhotoFiles};
 use zhucun_shared::record::{DeviceRecord, RecordBody};
@@ -42,7 +42,7 @@ pub enum DocumentKind {
     Attendance,
     /// 工作日志: per person and month.
     WorkLog,
-    /// 结对帮扶台账: per pairing cadre and month.
+    /// 结对帮扶台账: per pairing cadre (or per household) and month.
     PairingLedger,
     /// 五个一登记表: per township on a date.
     FiveOnes,
@@ -107,6 +107,11 @@ pub enum Ledger {
         person: PersonId,
         month: Period,
     },
+    /// One household's 结对帮扶台账: the visits of the cadres paired with it.
+    HouseholdPairing {
+        household: HouseholdId,
+        month: Period,
+    },
     FiveOnes {
         township: TownshipId,
         date: NaiveDate,
@@ -123,7 +128,9 @@ impl Ledger {
             Ledger::LiaisonLedger { .. } => DocumentKind::LiaisonLedger,
             Ledger::Attendance { .. } => DocumentKind::Attendance,
             Ledger::WorkLog { .. } => DocumentKind::WorkLog,
-            Ledger::PairingLedger { .. } => DocumentKind::PairingLedger,
+            Ledger::PairingLedger { .. } | Ledger::HouseholdPairing { .. } => {
+                DocumentKind::PairingLedger
+            }
             Ledger::FiveOnes { .. } => DocumentKind::FiveOnes,
             Ledger::Compliance { .. } => DocumentKind::Compliance,
         }
@@ -140,6 +147,9 @@ impl Ledger {
             }
             Ledger::Attendance { village, month } => attendance::members(org, village, month),
             Ledger::WorkLog { person, .. } | Ledger::PairingLedger { person, .. } => vec![person],
+            Ledger::HouseholdPairing { household, month } => {
+                pairing_ledger::cadres_of(org, household, month)
+            }
             Ledger::FiveOnes { date, .. } => org
                 .assignments
                 .iter()
@@ -220,53 +230,41 @@ pub async fn generate(
     let today = local_date(now);
     let people = ledger.people(&org, township);
     let mut loaded = Loaded::default();
+    // The rules and calendar in force for the document's month (a period's last month begun).
+    let (catalogue, calendar) = state.policy_for(policy_month(ledger, today));
     Ok(match ledger {
         Ledger::LiaisonLedger { village, month } => {
-            let work = load_work(state, &org, &people, month).await?;
+            let work = load_work(state, &org, &people, month, now, &mut loaded).await?;
             let reports = month_reports(state, &org, &people, month, now, &mut loaded).await?;
-            liaison_ledger::build(
-                township,
-                &org,
-                &state.catalogue,
-                village,
-                month,
-                &work,
-                &reports,
-            )
+            liaison_ledger::build(township, &org, &catalogue, village, month, &work, &reports)
         }
         Ledger::Attendance { village, month } => {
-            let work = load_work(state, &org, &people, month).await?;
+            let work = load_work(state, &org, &people, month, now, &mut loaded).await?;
             let reports = month_reports(state, &org, &people, month, now, &mut loaded).await?;
             attendance::build(
-                township,
-                &org,
-                &state.catalogue,
-                &state.calendar,
-                village,
-                month,
-                today,
-                &work,
-                &reports,
+                township, &org, &catalogue, &calendar, village, month, today, &work, &reports,
             )
         }
         Ledger::WorkLog { person, month } => {
-            let work = load_work(state, &org, &people, month).await?;
+            let work = load_work(state, &org, &people, month, now, &mut loaded).await?;
             work_log::build(township, &org, person, month, &work)
         }
         Ledger::PairingLedger { person, month } => {
-            let work = load_work(state, &org, &people, month).await?;
+            let work = load_work(state, &org, &people, month, now, &mut loaded).await?;
             let reports = month_reports(state, &org, &people, month, now, &mut loaded).await?;
-            pairing_ledger::build(
-                township,
-                &org,
-                &state.catalogue,
-                person,
-                month,
-                &work,
-                &reports,
+            pairing_ledger::build(township, &org, &catalogue, person, month, &work, &reports)
+        }
+        Ledger::HouseholdPairing { household, month } => {
+            let work = load_work(state, &org, &people, month, now, &mut loaded).await?;
+            let reports = month_reports(state, &org, &people, month, now, &mut loaded).await?;
+            pairing_ledger::build_household(
+                township, &org, &catalogue, household, month, &work, &reports,
             )
         }
-        Ledger::FiveOnes { date, .. } => five_ones::build(township, &org, date),
+        Ledger::FiveOnes { date, .. } => {
+            let units = crate::office::support_units(&state.store, township.id).await?;
+            five_ones::build(township, &org, &units, date)
+        }
         Ledger::Compliance { period, .. } => {
             let mut reports: HashMap<PersonId, Vec<_>> = HashMap::new();
             for month in compliance::months(period, today) {
@@ -275,9 +273,29 @@ pub async fn generate(
                     reports.entry(p).or_default().push(r);
                 }
             }
-            compliance::build(township, &org, &state.catalogue, period, &people, &reports)
+            compliance::build(township, &org, &catalogue, period, &people, &reports)
         }
     })
+}
+
+/// The month whose rules and calendar a document is made with: its own month; a 五个一
+/// table's date's; a compliance table's last month begun.
+pub fn policy_month(ledger: Ledger, today: NaiveDate) -> Period {
+    let month_of = |d: NaiveDate| {
+        Period::containing(zhucun_shared::period::PeriodKind::Month, d)
+            .expect("a month holds every day")
+    };
+    match ledger {
+        Ledger::LiaisonLedger { month, .. }
+        | Ledger::Attendance { month, .. }
+        | Ledger::WorkLog { month, .. }
+        | Ledger::PairingLedger { month, .. }
+        | Ledger::HouseholdPairing { month, .. } => month,
+        Ledger::FiveOnes { date, .. } => month_of(date),
+        Ledger::Compliance { period, .. } => {
+            month_of(period.last_day().min(today).max(period.first_day()))
+        }
+    }
 }
 
 /// The kept verdicts of `people` for `month`.
@@ -331,25 +349,30 @@ pub async fn load_records(
     Ok((records, facts))
 }
 
-/// The month's work of `people`, off the async threads (assembling and checking a team's
-/// month is CPU work).
+/// The month's work of `people`, with the spot-check findings the verdicts apply, off the async
+/// threads (assembling and checking a team's month is CPU work).
 pub async fn load_work(
     state: &AppState,
     org: &Arc<Org>,
     people: &[PersonId],
     month: Period,
+    now: DateTime<Utc>,
+    loaded: &mut Loaded,
 ) -> Result<month_work::MonthWork, EvalError> {
     let (records, facts) = load_records(state, org, people, month).await?;
+    let findings = crate::evaluation::findings_on(state, org, &records, now, loaded).await?;
     let _permit = state.evaluations.acquire().await?;
-    let (org, st) = (org.clone(), state.clone());
+    let (catalogue, _) = state.policy_for(month);
+    let org = org.clone();
     let people: BTreeSet<PersonId> = people.iter().copied().collect();
     Ok(tokio::task::spawn_blocking(move || {
         month_work::month_work(
             &org,
             &people,
             &records,
+            &findings,
             PhotoFiles::Held(&facts),
-            &st.catalogue.interpretation,
+            &catalogue.interpretation,
             month,
         )
     })

@@ -13,7 +13,9 @@ use zhucun_shared::org::{Directory, Household};
 use zhucun_shared::period::{day_end, day_start, local_date, Period};
 use zhucun_shared::plausibility::PhotoFiles;
 use zhucun_shared::record::{DeviceRecord, RecordBody};
+use zhucun_shared::spot_check::{latest_findings, Finding};
 use zhucun_shared::stays::{clean_track, presence_per_day, stays, Stay, TrackPoint};
+use zhucun_shared::verdict::{RejectReason, Rejection};
 use zhucun_shared::visits::{assemble_visits, check_visit, reused_photos, withdrawn};
 use zhucun_shared::visits::{HouseholdVisit, VisitCheck};
 
@@ -47,16 +49,20 @@ pub fn window(month: Period) -> (DateTime<Utc>, DateTime<Utc>) {
     )
 }
 
-/// Builds the month's work of `people` from `records` (theirs and their teams', any order).
+/// Builds the month's work of `people` from `records` (theirs and their teams', any order),
+/// with the spot-check `findings` that count on them (as the verdicts read them:
+/// [`crate::evaluation::findings_on`]).
 pub fn month_work(
     org: &Directory,
     people: &BTreeSet<PersonId>,
     records: &[DeviceRecord],
+    findings: &[Finding],
     photo_files: PhotoFiles<'_>,
     interp: &Interpretation,
     month: Period,
 ) -> MonthWork {
     let gone = withdrawn(records.iter());
+    let found_false = found_false(records, findings);
     let mut fixes: HashMap<PersonId, Vec<TrackPoint>> = HashMap::new();
     let mut others: BTreeMap<RecordId, &DeviceRecord> = BTreeMap::new();
     for r in records.iter().filter(|r| !gone.contains(&r.id)) {
@@ -107,7 +113,23 @@ pub fn month_work(
                 .get(&v.person_id)
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            let check = check_visit(&v, &households, track, &reused, photo_files, interp);
+            let mut check = check_visit(&v, &households, track, &reused, photo_files, interp);
+            // Found false on any of its records or fixes, as the verdicts find it: the visit
+            // counts for nothing, whatever the checks above found.
+            let found = v
+                .records()
+                .into_iter()
+                .chain(v.fixes.iter().map(|p| p.record))
+                .find_map(|r| found_false.get(&r).copied());
+            if let Some(f) = found {
+                check.valid = false;
+                let by = org.person(f.by).map_or("", |p| p.name.as_str());
+                check.rejections.push(Rejection {
+                    records: v.records(),
+                    reason: RejectReason::FoundFalse,
+                    detail: f.quote(by),
+                });
+            }
             CheckedVisit { visit: v, check }
         })
         .collect();
@@ -137,6 +159,23 @@ pub fn month_work(
         visits,
         entries,
     }
+}
+
+/// The findings in force that reject a record of `records` (核查不属实 by someone other than
+/// its author, the latest word on it standing), by the record judged: what the evaluator
+/// rejects.
+fn found_false<'f>(
+    records: &[DeviceRecord],
+    findings: &'f [Finding],
+) -> HashMap<RecordId, &'f Finding> {
+    let latest = latest_findings(findings);
+    records
+        .iter()
+        .filter_map(|r| {
+            let f = latest.get(&r.id)?;
+            (f.by != r.person_id && f.outcome.is_some_and(|o| o.rejects())).then_some((r.id, *f))
+        })
+        .collect()
 }
 
 /// The day a record is about: an activity's own date, otherwise the day it was captured.

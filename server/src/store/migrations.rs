@@ -70,6 +70,11 @@ const SQLITE: Files = &[
         "verdict history",
         include_str!("../../migrations/sqlite/20261212000000_verdict_history.sql"),
     ),
+    (
+        20261213000000,
+        "support units",
+        include_str!("../../migrations/sqlite/20261213000000_support_units.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -132,6 +137,11 @@ const POSTGRES: Files = &[
         20261212000000,
         "verdict history",
         include_str!("../../migrations/postgres/20261212000000_verdict_history.sql"),
+    ),
+    (
+        20261213000000,
+        "support units",
+        include_str!("../../migrations/postgres/20261213000000_support_units.sql"),
     ),
 ];
 

@@ -106,7 +106,7 @@ fn visit(
 }
 
 /// Last month, as `YYYY-MM`, and its first day.
-fn last_month() -> (String, NaiveDate) {
+pub(crate) fn last_month() -> (String, NaiveDate) {
     let today = local_date(Utc::now());
     let last = today.with_day(1).unwrap() - Duration::days(1);
     (
@@ -118,7 +118,7 @@ fn last_month() -> (String, NaiveDate) {
 /// cadre1's phone pushes two visits to its paired household last month (two distinct
 /// pictures): both count toward R-242. Answers the token, the device, the seq used and the
 /// check-ins.
-async fn two_visits(app: &TestApp) -> (String, DeviceId, u64, Vec<RecordId>) {
+pub(crate) async fn two_visits(app: &TestApp) -> (String, DeviceId, u64, Vec<RecordId>) {
     let token = app.login(app.fx.cadre1).await;
     let (_, first) = last_month();
     let device = app.enroll_at(app.fx.cadre1, day_start(first)).await;
@@ -160,7 +160,7 @@ async fn r242(app: &TestApp, token: &str) -> Value {
         .clone()
 }
 
-async fn judge(
+pub(crate) async fn judge(
     app: &TestApp,
     token: &str,
     record: RecordId,

@@ -23,6 +23,7 @@ mod findings;
 mod import;
 mod jurisdiction;
 mod kept_verdicts;
+mod ledger_households;
 mod leave;
 mod ledger_rules;
 #[cfg(feature = "demo")]
@@ -35,6 +36,7 @@ mod policy;
 mod reports;
 mod spot_checks;
 mod store_story;
+mod support_units;
 mod sync;
 mod team;
 mod verdict_history;

@@ -102,7 +102,8 @@ impl Evaluation<'_> {
     /// line is rejected naming what it lacks; a complete line counts when its visit counts. A
     /// complete line of a visit that does not count (too short, too far, found false: the
     /// ledger marks it 不计入 and R-242 gives the reason) is neither counted nor required, so
-    /// that no verdict counts that visit. Open until the month ends (a note or photo may still
+    /// that no verdict counts that visit; a visit found false is no line at all, incomplete or
+    /// not (the ledger marks it 不计入：核查不属实). Open until the month ends (a note or photo may still
     /// be added), then short naming the incomplete lines.
     pub(super) fn pairing_ledger(&mut self) -> Part {
         let person = self.ctx.person;
@@ -112,10 +113,23 @@ impl Evaluation<'_> {
             .filter(|(_, c)| c.valid)
             .map(|(v, _)| v.check_in)
             .collect();
+        // A visit found false on a spot check is struck off the ledger: no line, complete or not.
+        let found_false: HashSet<RecordId> = all
+            .iter()
+            .filter(|(_, c)| {
+                c.rejections
+                    .iter()
+                    .any(|r| r.reason == RejectReason::FoundFalse)
+            })
+            .map(|(v, _)| v.check_in)
+            .collect();
         let lines: Vec<_> =
             ledger_lines(self.ctx.org, person, self.month, all.iter().map(|(v, _)| v))
                 .into_iter()
-                .filter(|v| valid.contains(&v.check_in) || !line_gaps(v).is_empty())
+                .filter(|v| {
+                    valid.contains(&v.check_in)
+                        || (!line_gaps(v).is_empty() && !found_false.contains(&v.check_in))
+                })
                 .collect();
         let mut part = Part {
             label_zh: "结对帮扶台账每次走访完整（已签退、有帮扶记录、有照片）".into(),
