@@ -276,10 +276,10 @@ pub fn record_kind(type_name: &str) -> &'static str {
         "activity" => ACTIVITY,
         "report" => REPORT,
         "retraction" => "撤回",
+        "on_site" => ON_SITE,
         _ => NOTES,
     }
 }
-        "on_site" => ON_SITE,
 
 /// What to tell the cadre when a record breaks the rule on `field` (a JSON path in the record).
 pub fn refused_field(field: &str) -> String {

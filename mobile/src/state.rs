@@ -68,6 +68,10 @@ pub enum SignInNeed {
 /// fixes arrive. A cadre's own action always re-evaluates it.
 pub const PROGRESS_EVERY: Duration = Duration::seconds(30);
 
+/// How long an event stays listed after its last day to attend it (late attendance still
+/// shows on the verdict).
+pub const OPEN_EVENTS_OVERDUE_DAYS: i64 = 7;
+
 /// Everything the screens show.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Snapshot {
@@ -88,6 +92,8 @@ pub struct Snapshot {
     /// The last 30 days' visits, newest first.
     pub history: Vec<VisitView>,
     pub entries: Vec<EntryRow>,
+    /// 四必到 events recorded here that no check-in is linked to yet, with the days left.
+    pub open_events: Vec<zhucun_shared::events::OpenEvent>,
     pub queue: QueueState,
     pub progress: Option<Progress>,
     pub team: Vec<TeamMember>,
@@ -120,6 +126,7 @@ impl Snapshot {
             visits_today: Vec::new(),
             history: Vec::new(),
             entries: Vec::new(),
+            open_events: Vec::new(),
             queue: QueueState::default(),
             progress: None,
             team: Vec::new(),
@@ -563,6 +570,9 @@ impl Services {
             .map(|r| name(&reference, r))
             .collect();
         snap.entries = store.entries(30)?;
+        if let Some(days) = zhucun_shared::events::attend_within_days(&reference.catalogue) {
+            snap.open_events = store.open_events(today, days, OPEN_EVENTS_OVERDUE_DAYS)?;
+        }
         // Only the spot-check screen shows them, and only a supervisor has a queue.
         if lock(&self.spot_checks).is_some() {
             snap.my_notes = store.notes_by_target()?;

@@ -1479,3 +1479,93 @@ fn the_duty_card_leads_to_the_battery_guide() {
     assert!(opening[0].contains("返回今日"), "{}", opening[0]);
     assert!(opening[0].contains("在最近任务中锁定"), "{}", opening[0]);
 }
+
+/// 四必到 on the phone: an event entered two days after it happened is listed open with the
+/// day left; 前往处理 without a fix says in Chinese what to do and writes nothing; with a fix in
+/// the village it checks in on site, linked to the event, and the event is no longer open.
+#[test]
+fn an_event_entered_days_later_is_listed_with_days_left_and_attended_on_site() {
+    use zhucun_shared::record::{EventKind, RecordBody};
+    let (s, _) = services();
+    let today = zhucun_shared::period::local_date(now());
+    let mut work = Screen::new(pages::Work, s.clone());
+    let html = work.html();
+    // The date picker offers today back to thirty days ago, never ahead.
+    assert!(html.contains(r#"type="date""#), "{html}");
+    assert!(html.contains(&format!(r#"max="{today}""#)), "{html}");
+    assert!(
+        html.contains(&format!(
+            r#"min="{}""#,
+            today - Duration::days(zhucun_mobile::capture::EVENT_BACKDATE_DAYS)
+        )),
+        "{html}"
+    );
+    assert!(html.contains("不涉及具体农户"), "{html}");
+    s.command(Command::Event {
+        kind: EventKind::Emergency,
+        occurred_on: today - Duration::days(2),
+        household_id: None,
+        description: "暴雨冲毁机耕道".into(),
+    })
+    .unwrap();
+
+    let mut progress = Screen::new(pages::Progress, s.clone());
+    let html = progress.html();
+    assert!(html.contains("待处理的四必到事件"), "{html}");
+    assert!(html.contains("暴雨冲毁机耕道"), "{html}");
+    assert!(
+        html.contains("11月14日发生 · 还剩1天（11月17日前到场）"),
+        "{html}"
+    );
+    let attend = progress.listening("click", None)[0];
+    let before = s.store().lock().unwrap().last_seq().unwrap();
+    progress.press(attend);
+    assert_eq!(
+        notice(&progress),
+        zhucun_mobile::strings::ERR_ON_SITE_NO_FIX
+    );
+    assert_eq!(s.store().lock().unwrap().last_seq().unwrap(), before);
+
+    let centre = demo::village_centre();
+    progress.fix(centre.lat, centre.lon, 8.0);
+    progress.press(attend);
+    assert!(
+        notice(&progress).contains("已现场签到"),
+        "{}",
+        notice(&progress)
+    );
+    let records = s.store().lock().unwrap().all_records().unwrap();
+    let event = records
+        .iter()
+        .find(|r| matches!(r.body, RecordBody::VillageEvent { .. }))
+        .unwrap()
+        .id;
+    assert!(matches!(records.last().unwrap().body,
+        RecordBody::OnSite { attached_to, fix: Some(_) } if attached_to == event));
+    assert!(!progress.html().contains("待处理的四必到事件"));
+}
+
+/// The kinds follow the roles' rules: a supervisor's patrol comes first, dated and marked as
+/// made on site; a team leader also submits the support unit's plan and summaries (R-33).
+#[test]
+fn the_work_log_offers_supervision_on_site_and_the_support_units_reports() {
+    let mut screen = Screen::new(pages::Work, supervisor());
+    let html = screen.html();
+    let patrol = html.find("巡视").expect("巡视");
+    assert!(patrol < html.find("每周工作录入").unwrap(), "{html}");
+    assert!(html.contains(r#"class="held-on""#), "{html}");
+    assert!(html.contains("巡视、督查在现场记录"), "{html}");
+
+    let (s, _) = services();
+    let mut screen = Screen::new(pages::Work, s);
+    let html = screen.html();
+    for label in [
+        "年度帮扶计划",
+        "帮扶单位季度小结",
+        "帮扶单位年度总结",
+        "公开承诺",
+    ] {
+        assert!(html.contains(label), "{label}");
+    }
+    assert!(!html.contains(">巡视<"), "{html}");
+}

@@ -430,9 +430,6 @@ pub enum Command {
         household_id: Option<HouseholdId>,
         description: String,
     },
-    Activity(ActivityDraft),
-    Report(ReportDraft),
-    /// Withdraw an earlier record.
     /// 前往处理: attends an event — a household check-in naming it when it concerns a
     /// household, else an on-site check-in (现场签到) with the fresh fix, in its village.
     AttendEvent {
@@ -440,6 +437,9 @@ pub enum Command {
         village_id: VillageId,
         household_id: Option<HouseholdId>,
     },
+    Activity(ActivityDraft),
+    Report(ReportDraft),
+    /// Withdraw an earlier record.
     Retract {
         target: RecordId,
         reason: String,
@@ -682,9 +682,6 @@ pub fn decide(
     })
 }
 
-/// Whether a fix passes the record rules the server applies (`DeviceRecord::validate`).
-pub fn plausible(fix: &Fix, now: DateTime<Utc>) -> bool {
-    DeviceRecord {
 /// How many days back an event may be entered: one less than the server's bound
 /// ([`zhucun_shared::record::EVENT_MAX_AGE_DAYS`]), so that the noon of the earliest day
 /// offered is inside it whatever the hour.
@@ -711,6 +708,9 @@ fn on_site_fix(
     Ok(fix)
 }
 
+/// Whether a fix passes the record rules the server applies (`DeviceRecord::validate`).
+pub fn plausible(fix: &Fix, now: DateTime<Utc>) -> bool {
+    DeviceRecord {
         id: RecordId::new(),
         device_id: zhucun_shared::ids::DeviceId::from_u128(0),
         seq: 1,
@@ -774,6 +774,10 @@ impl Capture {
             self.state.evolve(&rec);
             return Ok(vec![rec]);
         }
+        let on_site = match &cmd {
+            Command::Activity(d) if made_on_site(d.kind) => self.state.fresh_fix(now),
+            _ => None,
+        };
         let bodies = decide(&self.state, cmd, reference, now)?;
         let mut written = self.write(store, now, bodies)?;
         if let (Some(fix), Some(activity)) = (on_site, written.first().map(|r| r.id)) {
@@ -789,10 +793,6 @@ impl Capture {
         }
         Ok(written)
     }
-        let on_site = match &cmd {
-            Command::Activity(d) if made_on_site(d.kind) => self.state.fresh_fix(now),
-            _ => None,
-        };
 
     /// A fix from the location source: saved to the trajectory when on duty and the policy
     /// wants it, and to the open visit when it still lacks a good one.

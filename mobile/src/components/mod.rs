@@ -1,12 +1,14 @@
 //! Pieces the screens share.
 
 mod camera;
+mod events;
 mod confirm;
 mod map;
 mod status;
 mod sync_status;
 
 pub use camera::CameraButton;
+pub use events::{EventForm, OpenEvents};
 pub use confirm::{Confirm, VisitAnswer};
 pub use map::{MapHousehold, TrajectoryMap};
 pub use status::{AccuracyLine, StatusPill};

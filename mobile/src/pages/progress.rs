@@ -8,6 +8,9 @@ use crate::strings;
 use dioxus::prelude::*;
 use zhucun_shared::verdict::Verdict;
 
+// 四必到: the events still to attend, above the month's rules.
+use crate::components::OpenEvents;
+
 fn numbers(v: &Verdict) -> String {
     v.parts
         .iter()
@@ -34,6 +37,7 @@ pub fn Progress() -> Element {
         .map(md_hm)
         .unwrap_or_else(|| strings::NO_SERVER_VERDICT.to_string());
     rsx! {
+        OpenEvents {}
         div { class: "card",
             h2 { "{progress.month.label_zh()}" span { class: "muted", "{strings::SERVER_VERDICT} {server_at}" } }
             if progress.rows.is_empty() {

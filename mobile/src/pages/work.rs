@@ -2,14 +2,15 @@
 //! trainings with person-times, agri-tech items, reports — and 四必到 events.
 
 use crate::capture::{check_attachment, ActivityDraft, Command, ReportDraft};
-use crate::components::CameraButton;
+use crate::components::{CameraButton, EventForm, OpenEvents};
 use crate::state::{use_app_state, use_services, Notice};
 use crate::store::AttachedFile;
 use crate::strings;
 use chrono::{Datelike, NaiveDate};
 use dioxus::prelude::*;
 use zhucun_shared::period::{local_date, Period, PeriodKind};
-use zhucun_shared::record::{ActivityKind, EventKind, ReportKind};
+use zhucun_shared::record::{ActivityKind, ReportKind};
+use zhucun_shared::role::Role;
 
 /// What the kind selector can choose.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -19,9 +20,20 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
-    /// The kinds a cadre in a village records, most frequent first.
-    pub fn choices() -> Vec<EntryKind> {
-        let mut out = vec![EntryKind::Report(ReportKind::WeeklyEntry)];
+    /// The kinds someone in `roles` records: a supervisor's 巡视、督查、考核 first; then what a
+    /// cadre in a village records, most frequent first; a team leader's support-unit reports
+    /// last.
+    pub fn choices(roles: &[Role]) -> Vec<EntryKind> {
+        let mut out = Vec::new();
+        if roles.contains(&Role::Supervisor) {
+            out.extend(
+                ActivityKind::ALL
+                    .into_iter()
+                    .filter(|k| k.is_supervision())
+                    .map(EntryKind::Activity),
+            );
+        }
+        out.push(EntryKind::Report(ReportKind::WeeklyEntry));
         out.extend(
             ActivityKind::ALL
                 .into_iter()
@@ -39,6 +51,17 @@ impl EntryKind {
             ]
             .map(EntryKind::Report),
         );
+        if roles.contains(&Role::TeamLeader) {
+            out.extend(
+                [
+                    ReportKind::UnitAnnualPlan,
+                    ReportKind::UnitQuarterlySummary,
+                    ReportKind::UnitAnnualSummary,
+                    ReportKind::PublicCommitment,
+                ]
+                .map(EntryKind::Report),
+            );
+        }
         out
     }
     pub fn label(self) -> &'static str {
@@ -100,6 +123,7 @@ pub fn Work() -> Element {
     rsx! {
         EntryForm {}
         EventForm {}
+        OpenEvents {}
         RecentEntries {}
     }
 }
@@ -108,7 +132,12 @@ pub fn Work() -> Element {
 fn EntryForm() -> Element {
     let state = use_app_state();
     let services = use_services();
-    let mut kind = use_signal(|| EntryKind::Report(ReportKind::WeeklyEntry));
+    let roles = state.snapshot.read().roles.clone();
+    let choices = EntryKind::choices(&roles);
+    let first = choices[0];
+    let mut kind = use_signal(move || first);
+    // The day an activity was held; None: today.
+    let mut held = use_signal(|| None::<NaiveDate>);
     let mut title = use_signal(String::new);
     let mut text = use_signal(String::new);
     let mut count = use_signal(String::new);
@@ -120,6 +149,7 @@ fn EntryForm() -> Element {
     let k = kind();
     let needs_person_times = k == EntryKind::Activity(ActivityKind::Training);
     let needs_quantity = matches!(k, EntryKind::Activity(a) if crate::capture::counts_quantity(a));
+    let held_on = held().unwrap_or(today);
     let period_label = match k {
         EntryKind::Report(r) => Some(report_period(r, today).label_zh()),
         EntryKind::Activity(_) => None,
@@ -135,12 +165,25 @@ fn EntryForm() -> Element {
                         kind.set(k);
                     }
                 },
-                for c in EntryKind::choices() {
+                for c in choices {
                     option { value: "{c.code()}", selected: c == k, "{c.label()}" }
                 }
             }
             if let Some(p) = period_label {
                 p { class: "muted period", "{p}" }
+            }
+            if let EntryKind::Activity(a) = k {
+                label { "{strings::HELD_ON}" }
+                input {
+                    r#type: "date",
+                    class: "held-on",
+                    max: "{today}",
+                    value: "{held_on}",
+                    oninput: move |e| held.set(e.value().parse().ok()),
+                }
+                if crate::capture::made_on_site(a) {
+                    p { class: "muted on-site-hint", "{strings::ON_SITE_HINT}" }
+                }
             }
             label { "{strings::TITLE}" }
             input { value: "{title}", oninput: move |e| title.set(e.value()) }
@@ -161,7 +204,7 @@ fn EntryForm() -> Element {
                         EntryKind::Activity(a) => Command::Activity(ActivityDraft {
                             kind: a,
                             village_id: village,
-                            held_on: today,
+                            held_on: held().unwrap_or(today),
                             person_times: if a == ActivityKind::Training { n } else { None },
                             quantity: if crate::capture::counts_quantity(a) { n } else { None },
                             title: title.peek().clone(),
@@ -182,6 +225,7 @@ fn EntryForm() -> Element {
                         text.set(String::new());
                         count.set(String::new());
                         files.set(Vec::new());
+                        held.set(None);
                     }
                 },
                 "{strings::SAVE}"
@@ -242,50 +286,6 @@ fn AttachmentPicker(files: Signal<Vec<AttachedFile>>) -> Element {
 }
 
 #[component]
-fn EventForm() -> Element {
-    let state = use_app_state();
-    let services = use_services();
-    let mut kind = use_signal(|| EventKind::DifficultyRequest);
-    let mut description = use_signal(String::new);
-    let k = kind();
-    rsx! {
-        div { class: "card event-form",
-            h2 { "{strings::EVENT_TITLE}" }
-            select {
-                onchange: move |e| {
-                    if let Some(k) = e.value().parse::<usize>().ok().and_then(|i| EventKind::ALL.get(i).copied()) {
-                        kind.set(k);
-                    }
-                },
-                for (i, c) in EventKind::ALL.iter().enumerate() {
-                    option { value: "{i}", selected: *c == k, "{c.label_zh()}" }
-                }
-            }
-            textarea {
-                placeholder: "{strings::EVENT_DESCRIPTION}",
-                value: "{description}",
-                oninput: move |e| description.set(e.value()),
-            }
-            button {
-                onclick: move |_| {
-                    let cmd = Command::Event {
-                        kind: kind(),
-                        occurred_on: local_date(services.now()),
-                        household_id: None,
-                        description: description.peek().clone(),
-                    };
-                    let ok = state.run(&services, cmd, strings::SAVED);
-                    if ok {
-                        description.set(String::new());
-                    }
-                },
-                "{strings::RECORD_EVENT}"
-            }
-        }
-    }
-}
-
-#[component]
 fn RecentEntries() -> Element {
     let state = use_app_state();
     let entries = state.snapshot.read().entries.clone();
@@ -312,5 +312,59 @@ fn RecentEntries() -> Element {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zhucun_shared::catalogue::{Catalogue, Check};
+
+    /// Every report and activity a rule counts for a role can be chosen by someone in it (a
+    /// rule's kind missing from the form could never be met from the phone).
+    #[test]
+    fn each_role_can_record_every_kind_its_rules_count() {
+        let catalogue = Catalogue::bundled();
+        for role in Role::ALL {
+            let choices = EntryKind::choices(&[role]);
+            for rule in catalogue
+                .rules
+                .iter()
+                .filter(|r| r.applies_to.contains(&role))
+            {
+                let wanted: Vec<EntryKind> = match &rule.check {
+                    Check::Submissions(c) => c
+                        .items
+                        .iter()
+                        .map(|i| EntryKind::Report(i.report))
+                        .collect(),
+                    Check::Activities(c) => c
+                        .items
+                        .iter()
+                        .map(|i| EntryKind::Activity(i.activity))
+                        .collect(),
+                    Check::TimelyRecords(c) => vec![EntryKind::Activity(c.activity)],
+                    _ => Vec::new(),
+                };
+                for k in wanted {
+                    assert!(
+                        choices.contains(&k),
+                        "{} for {role:?}: {} missing",
+                        rule.id,
+                        k.label()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn supervision_and_support_unit_reports_are_for_their_roles() {
+        let patrol = EntryKind::Activity(ActivityKind::Patrol);
+        let plan = EntryKind::Report(ReportKind::UnitAnnualPlan);
+        assert_eq!(EntryKind::choices(&[Role::Supervisor])[0], patrol);
+        assert!(!EntryKind::choices(&[Role::ResidentMember]).contains(&patrol));
+        assert!(EntryKind::choices(&[Role::TeamLeader]).contains(&plan));
+        assert!(!EntryKind::choices(&[Role::FirstSecretary]).contains(&plan));
     }
 }
