@@ -26,6 +26,10 @@ pub struct AppInner {
     pub verdict_work: tokio::sync::Notify,
     /// This server's name on the verdict queue's claims (unique to each start).
     pub worker_id: String,
+    /// Held while this server drains the queue: its worker and any other caller of
+    /// [`crate::verdicts::drain`] take turns (the claims keep servers apart), so that a drain
+    /// that finds nothing to claim finds the queue caught up.
+    pub draining: tokio::sync::Mutex<()>,
     /// Held while a final month is re-opened for a person, so that a read and the worker do
     /// not both re-evaluate the same late records; across servers the kept verdict is replaced
     /// only if unchanged since read, and only the server that replaced it writes the audit
@@ -35,8 +39,8 @@ pub struct AppInner {
     pub store: AnyStore,
     pub objects: Arc<dyn photos::ObjectStore>,
     pub uploads: photos::Uploads,
-    /// The rules and calendar in force on the day the server started (the phone's, the
-    /// console's and the ledgers').
+    /// The rules and calendar in force on the day the server started. What the phone pulls
+    /// and the console shows follows the versions instead ([`AppState::policy_this_month`]).
     pub catalogue: Catalogue,
     pub rules_toml: String,
     pub calendar: WorkCalendar,
@@ -93,6 +97,28 @@ impl AppState {
             v.rules.on(month.first_day()).0,
             v.calendars.on(month.first_day()).0,
         )
+    }
+
+    /// The rules and calendar of the current month (in force on its first day), with the
+    /// versions loaded now: what the phone pulls and the console shows.
+    pub fn policy_this_month(&self) -> (Arc<Catalogue>, Arc<WorkCalendar>) {
+        self.policy_for(self.this_month())
+    }
+
+    /// The files of [`AppState::policy_this_month`], as kept (TOML).
+    pub fn policy_texts_this_month(&self) -> (String, String) {
+        let first = self.this_month().first_day();
+        let v = self.versions();
+        (
+            v.rules_history.in_force(first).text.clone(),
+            v.calendar_history.in_force(first).text.clone(),
+        )
+    }
+
+    fn this_month(&self) -> zhucun_shared::period::Period {
+        use chrono::Datelike;
+        let today = zhucun_shared::period::local_date(self.clock.now());
+        zhucun_shared::period::Period::month(today.year(), today.month())
     }
 
     /// The versions loaded.
@@ -202,6 +228,7 @@ impl AppState {
             versions: std::sync::RwLock::new(Arc::new(versions)),
             verdict_work: tokio::sync::Notify::new(),
             worker_id: uuid::Uuid::now_v7().to_string(),
+            draining: tokio::sync::Mutex::new(()),
             reopening: tokio::sync::Mutex::new(()),
             uploads,
             config,

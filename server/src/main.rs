@@ -208,7 +208,7 @@ async fn policy(config: &Config, which: Policy, cmd: PolicyCommand) -> anyhow::R
                         .await
                         .map(|()| {
                             println!(
-                                "已保存为第 {id} 版，自 {from} 起的月份使用（服务重启后生效）：{}",
+                                "已保存为第 {id} 版，自 {from} 起的月份使用（运行中的服务即时采用，无需重启）：{}",
                                 file.display()
                             )
                         })
@@ -233,7 +233,7 @@ async fn policy(config: &Config, which: Policy, cmd: PolicyCommand) -> anyhow::R
                     operator_event(&store, None, kind, "bundled", detail)
                         .await
                         .map(|()| {
-                            println!("已保存为第 {id} 版（内置文件），自 {from} 起的月份使用（服务重启后生效）。")
+                            println!("已保存为第 {id} 版（内置文件），自 {from} 起的月份使用（运行中的服务即时采用，无需重启）。")
                         })
                 }
                 Err(e) => Err(e.into()),

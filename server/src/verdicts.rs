@@ -304,10 +304,14 @@ async fn keep(
 pub const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Claims up to `limit` queued person-months, re-evaluates them (and everyone whose verdicts
-/// count them) and takes them off the queue; answers how many it took. Entries another worker
-/// holds are left to it. One that fails stays claimed, to be taken again after its lease, while
-/// the rest of the batch goes on; the first failure is the answer.
+/// count them) and takes them off the queue; answers how many it took. Entries another server
+/// holds are left to it; callers within this server take turns. One that fails stays claimed,
+/// to be taken again after its lease, while the rest of the batch goes on; the first failure
+/// is the answer.
 pub async fn drain(state: &AppState, limit: u32) -> EvalResult<usize> {
+    let _turn = state.draining.lock().await;
+    // The day facts first: a month is evaluated from them only when none before it is queued.
+    while crate::day_facts::drain(state, 200).await? > 0 {}
     let now = state.clock.now();
     let queued = state
         .store
@@ -388,6 +392,10 @@ pub async fn run_worker(state: AppState) {
     // Months past their grace date are closed on the first pass of each day.
     let mut closed_on: Option<NaiveDate> = None;
     loop {
+        // A rules or calendar version set since (by the command line, or another server).
+        if let Err(e) = state.refresh_policy().await {
+            tracing::warn!(error = %e, "reading rules and calendar versions: those loaded stay in use");
+        }
         let today = local_date(state.clock.now());
         if closed_on != Some(today) {
             match close_due(&state).await {
@@ -415,16 +423,19 @@ pub async fn rebuild(state: &AppState, mut progress: impl FnMut(u64, u64)) -> Ev
     state.store.clear_kept_verdicts().await?;
     let months = state.store.recorded_months().await?;
     let total = months.len() as u64;
+    // The day facts, folded again from the records first (the first half of the progress),
+    // then the verdicts (the second).
+    progress(0, 2 * total);
+    crate::day_facts::rebuild(state, &months, |n| progress(n, 2 * total)).await?;
     state.store.mark_dirty(&months).await?;
     let mut done = 0;
-    progress(done, total);
     loop {
         let n = drain(state, 20).await?;
         if n == 0 {
             break;
         }
         done = (done + n as u64).min(total);
-        progress(done, total);
+        progress(total + done, 2 * total);
     }
     Ok(total)
 }

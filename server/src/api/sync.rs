@@ -556,8 +556,7 @@ pub async fn pull(
         }
     }
     let mut view = phone_view(&org, &caller, today, elsewhere);
-    view.rules_toml = state.rules_toml.clone();
-    view.calendar_toml = state.calendar_toml.clone();
+    (view.rules_toml, view.calendar_toml) = state.policy_texts_this_month();
     view.cursor = cursor_of(&view);
     if q.cursor.as_deref() == Some(view.cursor.as_str()) {
         view = PullResponse {

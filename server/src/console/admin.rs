@@ -1315,19 +1315,21 @@ pub async fn set_support_units(
     Ok(Redirect::to(&format!("/console/admin/townships/{township}")).into_response())
 }
 
-/// The rule catalogue and the working-day calendar in force, read only.
+/// The rule catalogue and the working-day calendar of the current month, read only.
 pub async fn rules_page(State(state): State<AppState>, viewer: Viewer) -> Answer {
     office(&state, &viewer).await?;
+    let (catalogue, _) = state.policy_this_month();
+    let (rules_toml, calendar_toml) = state.policy_texts_this_month();
     let body = html! {
         main {
             (nav(None))
             h1 { "现行考核规则与工作日历" }
-            p { "修改须由服务器管理员执行 zhucun-server rules set / calendar set，重启后生效。" }
-            h2 { "规则（版本 " (state.catalogue.version) "）" }
+            p { "修改须由服务器管理员执行 zhucun-server rules set / calendar set：自生效日起的月份使用新版本，运行中的服务即时采用，无需重启；已月结的月份不变。" }
+            h2 { "规则（版本 " (catalogue.version) "）" }
             table {
                 thead { tr { th { "编号" } th { "条款" } th { "内容" } th { "适用岗位" } } }
                 tbody {
-                    @for r in &state.catalogue.rules {
+                    @for r in &catalogue.rules {
                         tr {
                             td { (r.id) }
                             td { (r.seed_ref) }
@@ -1339,12 +1341,12 @@ pub async fn rules_page(State(state): State<AppState>, viewer: Viewer) -> Answer
             }
             details {
                 summary { "规则文件全文（TOML）" }
-                pre { (state.rules_toml) }
+                pre { (rules_toml) }
             }
             h2 { "工作日历" }
             details open {
                 summary { "日历文件全文（TOML）" }
-                pre { (state.calendar_toml) }
+                pre { (calendar_toml) }
             }
         }
     };

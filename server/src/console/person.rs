@@ -70,7 +70,8 @@ async fn facts(
         .iter()
         .filter(|r| !withdrawn.contains(&r.id))
         .collect();
-    let interp = &state.catalogue.interpretation;
+    let (catalogue, _) = state.policy_for(Period::month(from.year(), from.month()));
+    let interp = &catalogue.interpretation;
     let points: Vec<TrackPoint> = live
         .iter()
         .flat_map(|r| r.body.fixes().map(|f| TrackPoint::new(r.id, *f)))

@@ -339,6 +339,22 @@ async fn a_rules_version_set_while_the_server_runs_is_used_without_a_restart() {
                 r.json::<PersonReport>().await.unwrap()
             }
         };
+        let pulled_rules = || {
+            let (http, base, token) = (http.clone(), base.clone(), token.clone());
+            async move {
+                let v: serde_json::Value = http
+                    .get(format!("{base}/api/v1/sync/pull"))
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                v["rules_toml"].as_str().unwrap().to_string()
+            }
+        };
+        assert!(pulled_rules().await.contains("min_visits = 6"));
         let required = |r: &PersonReport| r.verdict("R-212").unwrap().parts[0].required;
         let october = report("2026-10").await;
         assert_eq!(required(&october), 6);
@@ -383,6 +399,8 @@ async fn a_rules_version_set_while_the_server_runs_is_used_without_a_restart() {
         let september = report("2026-09").await;
         assert_eq!(september.catalogue_version, "default-2026.1");
         assert_eq!(required(&september), 6);
+        // The phone pulls this month's rules: the new version.
+        assert!(pulled_rules().await.contains("min_visits = 8"));
         // The worker too: a queued October is kept with the new rules.
         store
             .mark_dirty(&[(fx.leader1, "2026-10".to_string())])
