@@ -3,7 +3,7 @@
 use crate::components::{NoticeBanner, SyncBadge};
 use crate::demo;
 use crate::pages::{
-    BatteryGuide, History, Member, Progress, SignIn, SpotChecks, Team, Today, Work,
+    BatteryGuide, History, Leave, Member, Progress, SignIn, SpotChecks, Team, Today, Work,
 };
 use crate::platform::location::{LocationSource, SimulatedLocation};
 use crate::platform::webview::WebviewLocation;
@@ -39,6 +39,8 @@ pub enum Route {
         Member { member: String },
         #[route("/spot-checks")]
         SpotChecks {},
+        #[route("/leave")]
+        Leave {},
         #[route("/battery")]
         BatteryGuide {},
 }

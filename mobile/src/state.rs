@@ -99,6 +99,12 @@ pub struct Snapshot {
     pub team: Vec<TeamMember>,
     /// For a supervisor: the spot-check queue as of the last sync.
     pub spot_checks: Option<SpotCheckQueue>,
+    /// 请假、公差: my requests, each with the decision pulled from the server.
+    pub absences: Vec<zhucun_shared::leave::Absence>,
+    /// For an approver: the requests they may decide, as of the last sync.
+    pub leave_requests: Vec<zhucun_shared::leave::LeaveItem>,
+    /// Decisions written on this phone, by request (shown before the server lists them).
+    pub leave_sent: HashMap<RecordId, (zhucun_shared::leave::LeaveDecision, DateTime<Utc>)>,
     /// Findings written on this phone, by the record they are attached to (shown at once,
     /// before the server has them).
     pub my_notes: HashMap<RecordId, String>,
@@ -131,6 +137,9 @@ impl Snapshot {
             progress: None,
             team: Vec::new(),
             spot_checks: None,
+            absences: Vec::new(),
+            leave_requests: Vec::new(),
+            leave_sent: HashMap::new(),
             my_notes: HashMap::new(),
             track: Vec::new(),
             gaps: Vec::new(),
@@ -179,6 +188,8 @@ pub struct Services {
     sync: Arc<Mutex<Option<SyncEngine>>>,
     team: Arc<Mutex<Vec<TeamMember>>>,
     spot_checks: Arc<Mutex<Option<SpotCheckQueue>>>,
+    /// For an approver: the leave requests they may decide, as of the last sync.
+    leave_requests: Arc<Mutex<Vec<zhucun_shared::leave::LeaveItem>>>,
     progress: Arc<Mutex<Option<ProgressCache>>>,
     /// A sync is under way: set by a [`SyncGuard`], cleared when it drops.
     syncing: Arc<AtomicBool>,
@@ -232,6 +243,7 @@ impl Services {
             sync: Arc::new(Mutex::new(sync)),
             team: Arc::new(Mutex::new(Vec::new())),
             spot_checks: Arc::new(Mutex::new(None)),
+            leave_requests: Arc::new(Mutex::new(Vec::new())),
             progress: Arc::new(Mutex::new(None)),
             syncing: Arc::new(AtomicBool::new(false)),
             note_draft: Arc::new(Mutex::new(None)),
@@ -256,6 +268,11 @@ impl Services {
     /// [`crate::spot_check::distinct`]).
     pub fn set_spot_checks(&self, queue: SpotCheckQueue) {
         *lock(&self.spot_checks) = Some(crate::spot_check::distinct(queue));
+    }
+
+    /// Keeps the leave requests an approver may decide (请假审批).
+    pub fn set_leave_requests(&self, items: Vec<zhucun_shared::leave::LeaveItem>) {
+        *lock(&self.leave_requests) = items;
     }
 
     pub fn set_team(&self, team: Vec<TeamMember>) {
@@ -498,6 +515,9 @@ impl Services {
             if let Ok(Some(queue)) = engine.spot_checks(&self.store, self.clock.now()).await {
                 self.set_spot_checks(queue);
             }
+            if let Ok(items) = engine.leave_requests(&self.store, self.clock.now()).await {
+                self.set_leave_requests(items);
+            }
         }
         Some(result.map_err(|e| e.to_string()))
     }
@@ -577,6 +597,8 @@ impl Services {
         if lock(&self.spot_checks).is_some() {
             snap.my_notes = store.notes_by_target()?;
         }
+        snap.absences = store.absences()?;
+        snap.leave_sent = store.leave_decisions_sent()?;
         snap.queue = store.queue_state()?;
         let duty = match &capture.duty {
             Some(d) => Some(d.duty),
@@ -601,6 +623,7 @@ impl Services {
         drop(store);
         snap.team = lock(&self.team).clone();
         snap.spot_checks = lock(&self.spot_checks).clone();
+        snap.leave_requests = lock(&self.leave_requests).clone();
         snap.visit_outlook = capture.visit_outlook(&reference, now);
         snap.capture = capture;
         let evaluated = match (cached, me, records) {

@@ -11,6 +11,7 @@
 
 mod api;
 mod backoff;
+mod leave;
 
 pub use api::{Api, ApiError, PersonSummary, Trajectory};
 pub use backoff::Backoff;

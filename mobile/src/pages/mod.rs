@@ -2,6 +2,7 @@
 
 mod battery;
 mod history;
+mod leave;
 mod progress;
 mod sign_in;
 mod spot_checks;
@@ -11,6 +12,7 @@ mod work;
 
 pub use battery::{BatteryGuide, PhoneMaker};
 pub use history::History;
+pub use leave::{Leave, LeaveSummary};
 pub use progress::Progress;
 pub use sign_in::SignIn;
 pub use spot_checks::SpotChecks;

@@ -38,6 +38,7 @@ pub fn Progress() -> Element {
         .unwrap_or_else(|| strings::NO_SERVER_VERDICT.to_string());
     rsx! {
         OpenEvents {}
+        super::LeaveSummary {}
         div { class: "card",
             h2 { "{progress.month.label_zh()}" span { class: "muted", "{strings::SERVER_VERDICT} {server_at}" } }
             if progress.rows.is_empty() {

@@ -20,6 +20,7 @@ pub fn Team() -> Element {
     rsx! {
         div { class: "card team",
             h2 { "{strings::TEAM_STATUS}" span { class: "pill", "{team.len()}" } }
+            Link { to: Route::Leave {}, class: "button small", "{super::leave::LEAVE_TO_DECIDE}" }
             for m in team {
                 div { class: "row member", key: "{m.person_id}",
                     div {
