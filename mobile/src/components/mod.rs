@@ -1,15 +1,15 @@
 //! Pieces the screens share.
 
 mod camera;
-mod events;
 mod confirm;
+mod events;
 mod map;
 mod status;
 mod sync_status;
 
 pub use camera::CameraButton;
-pub use events::{EventForm, OpenEvents};
 pub use confirm::{Confirm, VisitAnswer};
+pub use events::{EventForm, OpenEvents};
 pub use map::{MapHousehold, TrajectoryMap};
 pub use status::{AccuracyLine, StatusPill};
 pub use sync_status::{NoticeBanner, SyncBadge, SyncCard};
