@@ -100,8 +100,8 @@ pub async fn report(
 }
 
 /// `person`'s report for `month` as it was kept at `at`: the latest version kept at or before
-/// it (kept reports are versioned whenever what they say changes: a requirement's status or
-/// count, or the month's standing). `None` when none was kept by then: the answer is what was
+/// it (kept reports are versioned whenever what they say changes: a requirement's status,
+/// count or number required, or the month's standing). `None` when none was kept by then: the answer is what was
 /// kept, not a new evaluation (which would use today's organisation and rules, and records
 /// that may not have been taken in then).
 pub async fn report_as_of(

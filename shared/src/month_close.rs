@@ -152,14 +152,20 @@ fn outcomes(r: &PersonReport) -> Vec<(Key, PartOutcome)> {
         .collect()
 }
 
-/// What a report says, in short: each requirement's status and count and the month's standing
-/// (SHA-256, hex). Two reports of a person-month with the same fingerprint give the same
-/// verdict; a kept report whose fingerprint changes is a new version of the verdict (what
-/// "as of" reads).
+/// What a report says, in short: each requirement's status, count and number required, and
+/// the month's standing (SHA-256, hex). Two reports of a person-month with the same fingerprint
+/// give the same verdict; a kept report whose fingerprint changes is a new version of the
+/// verdict (what "as of" reads).
 pub fn fingerprint(report: &PersonReport) -> String {
     use sha2::{Digest, Sha256};
+    let required: Vec<u32> = report
+        .verdicts
+        .iter()
+        .flat_map(|v| v.parts.iter().map(|p| p.required))
+        .collect();
     let said = serde_json::json!({
         "outcomes": outcomes(report),
+        "required": required,
         "standing": report.standing,
     });
     Sha256::digest(said.to_string().as_bytes())
@@ -376,6 +382,39 @@ mod tests {
             .map(|c| format!("{} {} -> {}", c.rule_id, show(&c.before), show(&c.after)))
             .collect();
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn the_fingerprint_follows_statuses_counts_required_and_standing_only() {
+        let base = report(&[("R-1", Status::Short, 2), ("R-9/b", Status::Met, 4)]);
+        let print = fingerprint(&base);
+        // Another evaluation saying the same: another time, rules label, title.
+        let mut same = base.clone();
+        same.evaluated_at = DateTime::UNIX_EPOCH + Duration::days(3);
+        same.catalogue_version = "county-2026.1".into();
+        same.verdicts[0].title_zh = "入户走访".into();
+        assert_eq!(fingerprint(&same), print);
+        // A count, a status, the number required, a requirement, the standing: another verdict.
+        let mut more_required = base.clone();
+        more_required.verdicts[0].parts[0].required = 9;
+        let others = [
+            more_required,
+            report(&[("R-1", Status::Short, 3), ("R-9/b", Status::Met, 4)]),
+            report(&[("R-1", Status::Met, 2), ("R-9/b", Status::Met, 4)]),
+            report(&[("R-1", Status::Short, 2)]),
+            PersonReport {
+                standing: MonthStanding {
+                    state: MonthState::Final,
+                    grace_date: Some(day("2026-10-05")),
+                    since: None,
+                },
+                ..base.clone()
+            },
+        ];
+        for other in &others {
+            assert_ne!(fingerprint(other), print, "{:?}", other.verdicts);
+        }
+        assert_eq!(print.len(), 64);
     }
 
     #[test]
