@@ -299,8 +299,8 @@ async fn keep(
 }
 
 /// How long a worker holds the queued person-months it claimed. Past it, another worker (of
-/// this server or another) takes them again: a worker that died loses nothing. A batch is
-/// re-evaluated well within it.
+/// this server or another) takes them again: a worker that died loses nothing. A batch that
+/// runs past half of it renews the lease of what it has not reached yet.
 pub const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Claims up to `limit` queued person-months, re-evaluates them (and everyone whose verdicts
@@ -321,7 +321,16 @@ pub async fn drain(state: &AppState, limit: u32) -> EvalResult<usize> {
     let mut loaded = Loaded::default();
     let mut done: BTreeSet<(PersonId, String)> = BTreeSet::new();
     let mut failed = None;
+    let mut renewed = now;
     for q in &queued {
+        let t = state.clock.now();
+        if t - renewed >= CLAIM_LEASE / 2 {
+            state
+                .store
+                .renew_claims(&state.worker_id, t, t + CLAIM_LEASE)
+                .await?;
+            renewed = t;
+        }
         match refresh(state, q, now, &mut orgs, &mut loaded, &mut done).await {
             Ok(()) => state.store.settle(q).await?,
             // Left claimed: taken again when its lease runs out, and the rest of the batch

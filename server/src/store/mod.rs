@@ -388,6 +388,14 @@ pub trait Store: Send + Sync + 'static {
         now: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Vec<QueuedMonth>>> + Send;
+    /// Extends to `until` the leases of `claimant`'s claims still running at `now` (a long
+    /// batch keeps what it has not reached yet); answers how many.
+    fn renew_claims(
+        &self,
+        claimant: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
     /// Takes a queued person-month off the queue, unless it was marked again since it was read
     /// (then its claim, if it was claimed, is let go, for the next worker to take it).
     fn settle(&self, queued: &QueuedMonth) -> impl Future<Output = StoreResult<()>> + Send;
@@ -742,6 +750,14 @@ impl Store for AnyStore {
         until: DateTime<Utc>,
     ) -> StoreResult<Vec<QueuedMonth>> {
         dispatch!(self, claim_dirty(limit, claimant, now, until))
+    }
+    async fn renew_claims(
+        &self,
+        claimant: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        dispatch!(self, renew_claims(claimant, now, until))
     }
     async fn verdict_as_of(
         &self,

@@ -869,6 +869,18 @@ macro_rules! impl_sql_store {
                     Ok(out)
                 }
 
+                async fn renew_claims(
+                    &self, claimant: &str, now: DateTime<Utc>, until: DateTime<Utc>,
+                ) -> StoreResult<u64> {
+                    let done = sqlx::query(
+                        "UPDATE verdict_queue SET claimed_until = $3 \
+                         WHERE claimed_by = $1 AND claimed_until >= $2",
+                    )
+                    .bind(claimant).bind(now).bind(until)
+                    .execute(&self.write).await?;
+                    Ok(done.rows_affected())
+                }
+
                 async fn settle(&self, q: &QueuedMonth) -> StoreResult<()> {
                     let done = sqlx::query("DELETE FROM verdict_queue WHERE person_id = $1 AND month = $2 AND mark = $3")
                         .bind(q.person_id.to_string()).bind(&q.month).bind(&q.mark)

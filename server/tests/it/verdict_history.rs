@@ -208,6 +208,51 @@ async fn two_servers_share_the_queue_each_entry_taken_once_and_an_abandoned_clai
         assert_eq!(drain(&b, 10).await.unwrap(), 1);
         assert!(store.dirty(10).await.unwrap().is_empty());
 
+        // A long batch renews its claims: what it holds is not taken while it runs.
+        store
+            .mark_dirty(&[(fx.leader1, "2026-09".to_string())])
+            .await
+            .unwrap();
+        let now = clock.now();
+        let held = store
+            .claim_dirty(10, &a.worker_id, now, now + CLAIM_LEASE)
+            .await
+            .unwrap();
+        assert_eq!(held.len(), 1);
+        clock.advance(CLAIM_LEASE - Duration::minutes(1));
+        let now = clock.now();
+        assert_eq!(
+            store
+                .renew_claims(&a.worker_id, now, now + CLAIM_LEASE)
+                .await
+                .unwrap(),
+            1
+        );
+        clock.advance(Duration::minutes(2));
+        assert_eq!(drain(&b, 10).await.unwrap(), 0, "renewed: still held");
+        clock.advance(CLAIM_LEASE);
+        assert_eq!(drain(&b, 10).await.unwrap(), 1);
+        // A lease that ran out is not renewed (another worker may hold the entry by then).
+        store
+            .mark_dirty(&[(fx.leader1, "2026-09".to_string())])
+            .await
+            .unwrap();
+        let now = clock.now();
+        store
+            .claim_dirty(10, &a.worker_id, now, now + CLAIM_LEASE)
+            .await
+            .unwrap();
+        clock.advance(CLAIM_LEASE + Duration::minutes(1));
+        let now = clock.now();
+        assert_eq!(
+            store
+                .renew_claims(&a.worker_id, now, now + CLAIM_LEASE)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(drain(&b, 10).await.unwrap(), 1);
+
         // An entry marked again while claimed is let go by its claimant, not dropped: the next
         // worker takes it at once.
         store
