@@ -70,6 +70,7 @@ macro_rules! on_pool {
         }
     };
 }
+pub(crate) use on_pool;
 
 /// Inserts or replaces (by id) `households` in one transaction. A household already stored at
 /// another position has that position kept in its history, stamped `at` and `by`. Answers how

@@ -1,20 +1,24 @@
 //! The submission chain of a village's 领导挂联工作月台账: `GET` its steps for a month, `POST`
 //! to take the next one (see [`crate::ledgers::submission`]). Each step taken is written to the
-//! audit log.
+//! audit log. 生成 keeps the digest of the ledger generated then ([`crate::ledgers::versions`]);
+//! 村确认 is refused (409 `stale`) when the ledger generated now differs from it.
 
 use super::extract::{ApiJson, ApiQuery};
+use super::ledgers::ledger_error;
 use crate::app::AppState;
 use crate::audit::{self, AuditKind};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::ledgers::submission::{judged_by_chain, may_take, Step};
+use crate::ledgers::{self, versions, Ledger};
 use crate::store::{LedgerStepRow, Org, Store};
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use zhucun_shared::ids::{PersonId, VillageId};
+use std::sync::Arc;
+use zhucun_shared::ids::{PersonId, TownshipId, VillageId};
 use zhucun_shared::period::{local_date, Period};
 
 /// Remarks longer than this are refused.
@@ -40,11 +44,15 @@ pub struct StepRequest {
     pub village: VillageId,
     /// `YYYY-MM`: the month the ledger covers.
     pub month: String,
-    /// confirmed (村确认), forwarded (乡报送) or received (县接收).
+    /// generated (生成), confirmed (村确认), forwarded (乡报送) or received (县接收).
     pub step: String,
     /// 备注: the village's remarks on the ledger, the office's on sending it.
     #[serde(default)]
     pub remarks: String,
+    /// For confirmed: the sha256 of the generated version being confirmed, as the chain shows
+    /// it under its 生成 step; refused (409 `stale`) when it is not the version generated last.
+    #[serde(default)]
+    pub content_sha256: Option<String>,
 }
 
 /// A step taken.
@@ -59,6 +67,8 @@ pub struct StepView {
     /// The last on-time day, if the step has a deadline.
     pub due: Option<NaiveDate>,
     pub on_time: bool,
+    /// For generated: the sha256 of the ledger's content as generated.
+    pub content_sha256: Option<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -66,6 +76,41 @@ pub struct SubmissionChain {
     pub village: VillageId,
     pub month: String,
     pub steps: Vec<StepView>,
+}
+
+fn stale(message: &str) -> ApiError {
+    ApiError::Conflict {
+        code: "stale",
+        field: Some("step".into()),
+        message: message.into(),
+    }
+}
+
+/// The digest of `village`'s monthly ledger for `month` as generated from the records now.
+pub async fn current_sha256(
+    state: &AppState,
+    org: &Org,
+    township: TownshipId,
+    village: VillageId,
+    month: Period,
+    now: DateTime<Utc>,
+) -> ApiResult<String> {
+    let t = org
+        .townships
+        .iter()
+        .find(|t| t.id == township)
+        .cloned()
+        .ok_or(ApiError::NotFound("乡镇"))?;
+    let doc = ledgers::generate(
+        state,
+        Arc::new(org.clone()),
+        &t,
+        Ledger::LiaisonLedger { village, month },
+        now,
+    )
+    .await
+    .map_err(ledger_error)?;
+    versions::content_sha256(&doc).map_err(ledger_error)
 }
 
 fn month_of(field: &str, s: &str, today: NaiveDate) -> ApiResult<Period> {
@@ -96,8 +141,16 @@ async fn chain(
         .store
         .ledger_steps(village, &month.to_string())
         .await?;
+    let generated = versions::generated_sha256(&state.store, village, &month.to_string()).await?;
+    // In the chain's order (steps taken in the same instant sort so too).
+    let mut rows: Vec<_> = rows
+        .into_iter()
+        .filter_map(|r| Some((Step::from_code(&r.step)?, r)))
+        .collect();
+    rows.sort_by_key(|(step, r)| (*step, r.at));
     let steps = rows
         .into_iter()
+        .map(|(_, r)| r)
         .filter_map(|r| {
             let step = Step::from_code(&r.step)?;
             Some(StepView {
@@ -111,6 +164,9 @@ async fn chain(
                 remarks: r.remarks,
                 due: step.due(month),
                 on_time: step.on_time(month, r.at),
+                content_sha256: (step == Step::Generated)
+                    .then(|| generated.clone())
+                    .flatten(),
             })
         })
         .collect();
@@ -171,15 +227,16 @@ pub async fn steps(
     Ok(Json(chain(&state, &org, village, month).await?))
 }
 
-/// Takes the next step of a village's monthly ledger: 村确认 by the village's first secretary or
-/// team leader, 乡报送 by the township office, 县接收 by the county office.
+/// Takes the next step of a village's monthly ledger: 生成 (again, until confirmed) by the
+/// village's team or the township office, 村确认 of the version generated last by the village's
+/// first secretary or team leader, 乡报送 by the township office, 县接收 by the county office.
 #[utoipa::path(post, path = "/api/v1/ledger-submissions", tag = "ledgers",
     request_body = StepRequest,
     responses(
         (status = 200, description = "The chain with the step taken", body = SubmissionChain),
         (status = 403, description = "The caller does not hold the office for this step", body = zhucun_shared::sync::ErrorBody),
         (status = 404, description = "No such village", body = zhucun_shared::sync::ErrorBody),
-        (status = 409, description = "The step was taken already (code already_taken) or the one before it was not (code out_of_order)", body = zhucun_shared::sync::ErrorBody),
+        (status = 409, description = "The step was taken already (code already_taken; 生成 once the village confirmed), the one before it was not (code out_of_order), or the ledger to confirm is not the one generated last (code stale: its records changed since, or content_sha256 names another version)", body = zhucun_shared::sync::ErrorBody),
         (status = 422, description = "Bad month, step or remarks (field named)", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
@@ -191,8 +248,9 @@ pub async fn take_step(
     let now = state.clock.now();
     let today = local_date(now);
     let month = month_of("month", &req.month, today)?;
-    let step = Step::from_code(&req.step)
-        .ok_or_else(|| ApiError::invalid("step", "须为 confirmed、forwarded 或 received"))?;
+    let step = Step::from_code(&req.step).ok_or_else(|| {
+        ApiError::invalid("step", "须为 generated、confirmed、forwarded 或 received")
+    })?;
     let remarks = req.remarks.trim().to_string();
     if remarks.chars().count() > MAX_REMARKS_CHARS
         || remarks.chars().any(|c| c.is_control() && c != '\n')
@@ -236,13 +294,42 @@ pub async fn take_step(
         at: now,
         remarks: remarks.clone(),
     };
+    // 生成 keeps the digest of the ledger as generated now; 村确认 confirms that version only.
+    let mut digest = None;
+    match step {
+        Step::Generated => {
+            let sha = current_sha256(&state, &org, township, req.village, month, now).await?;
+            if !versions::put_generated(&state.store, &row, &sha).await? {
+                return Err(ApiError::Conflict {
+                    code: "already_taken",
+                    field: Some("step".into()),
+                    message: "台账已由村确认，不能重新生成".into(),
+                });
+            }
+            digest = Some(sha);
+        }
+        Step::Confirmed => {
+            let generated = versions::generated_sha256(&state.store, req.village, &key)
+                .await?
+                .unwrap_or_default();
+            if req.content_sha256.as_ref().is_some_and(|s| *s != generated) {
+                return Err(stale("所确认的不是最近生成的台账，请刷新后确认"));
+            }
+            let now_sha = current_sha256(&state, &org, township, req.village, month, now).await?;
+            if now_sha != generated {
+                return Err(stale("台账内容已变更，请重新生成后确认"));
+            }
+            digest = Some(generated);
+        }
+        Step::Forwarded | Step::Received => {}
+    }
     // The verdicts that follow this village's chain for the month are queued with the step.
     let (catalogue, _) = state.policy_for(month);
     let marks: Vec<_> = judged_by_chain(&org, &catalogue, req.village, month)
         .into_iter()
         .map(|p| (p, key.clone()))
         .collect();
-    if !state.store.put_ledger_step(&row, &marks).await? {
+    if step != Step::Generated && !state.store.put_ledger_step(&row, &marks).await? {
         return Err(ApiError::Conflict {
             code: "already_taken",
             field: Some("step".into()),
@@ -261,6 +348,7 @@ pub async fn take_step(
                 "step": step.code(),
                 "remarks": remarks,
                 "on_time": step.on_time(month, now),
+                "content_sha256": digest,
             }),
         ),
     )

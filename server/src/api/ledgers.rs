@@ -154,7 +154,7 @@ pub fn may_see(
     }
 }
 
-fn ledger_error(e: ledgers::LedgerError) -> ApiError {
+pub(crate) fn ledger_error(e: ledgers::LedgerError) -> ApiError {
     match e {
         ledgers::LedgerError::Eval(e) => e.into(),
         other => ApiError::Internal(other.to_string()),

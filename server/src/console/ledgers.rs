@@ -206,6 +206,10 @@ pub async fn show(
     } else {
         None
     };
+    // What the records make of the ledger now, against the version generated last.
+    let current = chain
+        .as_ref()
+        .and_then(|_| ledgers::versions::content_sha256(&doc).ok());
     let columns = doc.header_rows.first().map_or(1, Vec::len);
     let body = html! {
         main class=(if doc.landscape { "print-view landscape" } else { "print-view" }) {
@@ -247,7 +251,7 @@ pub async fn show(
                 }
             }
             p.signatures { @for s in &doc.signatures { span { (s) "：" span.blank {} } } }
-            @if let Some(chain) = &chain { (chain_section(chain, &viewer)) }
+            @if let Some(chain) = &chain { (chain_section(chain, &viewer, current.as_deref())) }
         }
     };
     document(&doc.title, Some(&viewer), body).into_response()
@@ -278,17 +282,26 @@ async fn chain_of(
 }
 
 /// 报送: the steps taken, each with its time, who, remarks and deadline, and the form for the
-/// next one (the server refuses it to anyone who does not hold that step's office).
-fn chain_section(chain: &SubmissionChain, viewer: &Viewer) -> Markup {
-    let next = match chain.steps.last() {
-        None => Some(Step::Confirmed),
-        Some(last) => Step::from_code(&last.step)
-            .and_then(|l| Step::ALL.into_iter().find(|s| s.after() == Some(l))),
+/// next one (the server refuses it to anyone who does not hold that step's office). Until the
+/// village confirms, a ledger whose records changed since it was generated (`current`, the
+/// digest of the ledger shown, differs from the generated one) is to be generated again first.
+fn chain_section(chain: &SubmissionChain, viewer: &Viewer, current: Option<&str>) -> Markup {
+    let taken = |step: Step| chain.steps.iter().find(|s| s.step == step.code());
+    let generated = taken(Step::Generated).and_then(|s| s.content_sha256.clone());
+    let stale = taken(Step::Confirmed).is_none()
+        && generated
+            .as_deref()
+            .is_some_and(|g| current.is_some_and(|c| c != g));
+    let next = if stale {
+        Some(Step::Generated)
+    } else {
+        Step::ALL.into_iter().find(|s| taken(*s).is_none())
     };
     html! {
         section.chain.no-print {
             h2 { "报送" }
-            @if chain.steps.is_empty() { p { "尚未确认。" } }
+            @if chain.steps.is_empty() { p { "尚未生成，尚未确认。" } }
+            @if stale { p.stale { "台账内容已变更，请重新生成后确认。" } }
             ol {
                 @for s in &chain.steps {
                     li data-step=(s.step) {
@@ -297,6 +310,7 @@ fn chain_section(chain: &SubmissionChain, viewer: &Viewer) -> Markup {
                             " · 期限 " (due.to_string()) " · "
                             @if s.on_time { span.counted { "按期" } } @else { span.not-counted { "逾期" } }
                         }
+                        @if let Some(sha) = &s.content_sha256 { " · 版本 " code { (sha.get(..12).unwrap_or(sha)) } }
                         @if !s.remarks.is_empty() { "。备注：" (s.remarks) }
                     }
                 }
@@ -307,9 +321,14 @@ fn chain_section(chain: &SubmissionChain, viewer: &Viewer) -> Markup {
                     input type="hidden" name="village" value=(chain.village);
                     input type="hidden" name="month" value=(chain.month);
                     input type="hidden" name="step" value=(step.code());
+                    @if step == Step::Confirmed {
+                        @if let Some(sha) = &generated { input type="hidden" name="content_sha256" value=(sha); }
+                    }
                     label { "备注" br; textarea name="remarks" rows="2" cols="50" maxlength="500" {} }
                     br;
-                    button type="submit" { (step.label_zh()) }
+                    button type="submit" {
+                        @if stale { "重新生成" } @else { (step.label_zh()) }
+                    }
                 }
             }
         }
@@ -324,6 +343,8 @@ pub struct StepForm {
     step: String,
     #[serde(default)]
     remarks: String,
+    #[serde(default)]
+    content_sha256: Option<String>,
 }
 
 /// Takes the next step of a village's monthly ledger and shows the ledger again.
@@ -348,6 +369,7 @@ pub async fn take(
         month: form.month,
         step: form.step,
         remarks: form.remarks,
+        content_sha256: form.content_sha256.filter(|s| !s.is_empty()),
     };
     match take_step(State(state), viewer.caller, ApiJson(request)).await {
         Ok(_) => axum::response::Redirect::to(&back).into_response(),

@@ -15,6 +15,7 @@ pub mod liaison_ledger;
 pub mod month_work;
 pub mod pairing_ledger;
 pub mod submission;
+pub mod versions;
 pub mod work_log;
 pub mod xlsx;
 

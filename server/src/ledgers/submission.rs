@@ -1,5 +1,5 @@
-//! The submission chain of a village's 领导挂联工作月台账 (三(二), R-32): the village branch
-//! completes and confirms the month's ledger by month end, the township office forwards it to
+//! The submission chain of a village's 领导挂联工作月台账 (三(二), R-32): the ledger is generated
+//! (its content's digest kept), the village branch completes and confirms it by month end, the township office forwards it to
 //! the county by the 5th of the next month, the county office receives it. Each step is taken
 //! once, after the one before, by someone who holds the office for it; each is timestamped and
 //! written to the audit log. Pure: who may take which step, and when it was due.
@@ -54,7 +54,8 @@ pub fn judged_by_chain(
 }
 
 /// Whether the person holding `assignments` (with `access`) may take `step` for `village` of
-/// `township` on `day`: confirming is the village's first secretary's or team leader's; forwarding
+/// `township` on `day`: generating is for those who confirm or forward; confirming is the
+/// village's first secretary's or team leader's; forwarding
 /// the township office's (its supervisors and the county office); receiving the county office's.
 pub fn may_take(
     step: Step,
@@ -70,6 +71,10 @@ pub fn may_take(
             .any(|a| roles.contains(&a.role) && a.overlaps(day, day) && a.township_id == township)
     };
     match step {
+        // Generating is for whoever confirms or forwards it.
+        Step::Generated => [Step::Confirmed, Step::Forwarded]
+            .into_iter()
+            .any(|s| may_take(s, village, township, assignments, access, day)),
         Step::Confirmed => assignments.iter().any(|a| {
             a.village_id == Some(village)
                 && matches!(a.role, Role::FirstSecretary | Role::TeamLeader)
@@ -97,6 +102,8 @@ mod tests {
         assert_eq!(Step::Forwarded.due(m), NaiveDate::from_ymd_opt(2027, 1, 5));
         assert_eq!(Step::Received.due(m), None);
         assert_eq!(Step::Received.after(), Some(Step::Forwarded));
+        assert_eq!(Step::Confirmed.after(), Some(Step::Generated));
+        assert_eq!(Step::Generated.due(m), None);
         assert_eq!(Step::from_code("forwarded"), Some(Step::Forwarded));
     }
 }

@@ -75,6 +75,11 @@ const SQLITE: Files = &[
         "support units",
         include_str!("../../migrations/sqlite/20261213000000_support_units.sql"),
     ),
+    (
+        20261213000001,
+        "ledger generated",
+        include_str!("../../migrations/sqlite/20261213000001_ledger_generated.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -142,6 +147,11 @@ const POSTGRES: Files = &[
         20261213000000,
         "support units",
         include_str!("../../migrations/postgres/20261213000000_support_units.sql"),
+    ),
+    (
+        20261213000001,
+        "ledger generated",
+        include_str!("../../migrations/postgres/20261213000001_ledger_generated.sql"),
     ),
 ];
 

@@ -409,7 +409,7 @@ async fn the_village_confirms_its_monthly_ledger_and_the_office_sends_it_on() {
             "the village's team leader reads its ledger"
         );
         assert!(
-            page.contains("尚未确认") && page.contains(">村确认</button>"),
+            page.contains("尚未确认") && page.contains(">生成</button>"),
             "{page}"
         );
         let csrf = field(&page, "csrf");
@@ -439,10 +439,21 @@ async fn the_village_confirms_its_monthly_ledger_and_the_office_sends_it_on() {
             post(&mut leader, form("forwarded", csrf.clone())).await,
             StatusCode::FORBIDDEN
         );
+        // Generated first (its version kept), then confirmed from the form the page shows.
         assert_eq!(
-            post(&mut leader, form("confirmed", csrf.clone())).await,
+            post(&mut leader, form("generated", csrf.clone())).await,
             StatusCode::SEE_OTHER
         );
+        let (_, _, page) = leader.get_full(&ledger).await;
+        assert!(
+            page.contains("data-step=\"generated\"") && page.contains(">村确认</button>"),
+            "{page}"
+        );
+        let sha = field(&page, "content_sha256");
+        assert_eq!(sha.len(), 64, "{page}");
+        let mut confirm = form("confirmed", csrf.clone());
+        confirm.push(("content_sha256", sha));
+        assert_eq!(post(&mut leader, confirm).await, StatusCode::SEE_OTHER);
         let (_, _, page) = leader.get_full(&ledger).await;
         assert!(
             page.contains("data-step=\"confirmed\"") && page.contains("已核对本月走访与停留"),

@@ -3,6 +3,7 @@
 //! met, late or short accordingly — a step re-queues the verdicts it changes, and a step taken
 //! after the month closed re-opens it like a late record. The phone's pull carries the steps.
 
+use crate::common::browser::*;
 use crate::common::*;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use reqwest::StatusCode;
@@ -24,11 +25,12 @@ fn october() -> Period {
 
 const PATH: &str = "/api/v1/ledger-submissions";
 
-/// Takes `step` for village 1's October ledger as `token`.
-async fn take(app: &TestApp, token: &str, step: &str) {
+/// Takes `step` for village 1's October ledger as `token`; answers the chain.
+async fn take(app: &TestApp, token: &str, step: &str) -> serde_json::Value {
     let body = serde_json::json!({"village": app.fx.v1, "month": "2026-10", "step": step});
     let (s, v) = app.post_json(token, PATH, &body).await;
     assert_eq!(s, StatusCode::OK, "{v}");
+    v
 }
 
 /// The team leader's October report as served, with R-32's status and its parts' statuses.
@@ -67,8 +69,10 @@ async fn confirmed_and_forwarded_on_time_make_r32_met_in_the_kept_report() {
         let (_, status, _) = r32(&app, &supervisor).await;
         assert_eq!(status, Status::NotYetDue);
 
-        // The team leader confirms on the last evening of the month.
+        // The team leader generates and confirms on the last evening of the month.
         clock.set(at(2026, 10, 31, 21));
+        take(&app, &leader, "generated").await;
+        clock.set(at(2026, 10, 31, 21) + Duration::minutes(5));
         take(&app, &leader, "confirmed").await;
         let (_, status, parts) = r32(&app, &supervisor).await;
         assert_eq!(parts, [Status::Met, Status::NotYetDue]);
@@ -102,7 +106,7 @@ async fn confirmed_and_forwarded_on_time_make_r32_met_in_the_kept_report() {
             .iter()
             .map(|s| s["step"].as_str().unwrap())
             .collect();
-        assert_eq!(steps, ["confirmed", "forwarded"]);
+        assert_eq!(steps, ["generated", "confirmed", "forwarded"]);
         app.stop().await;
     }
 }
@@ -114,6 +118,7 @@ async fn a_township_step_after_the_fifth_makes_r32_late_and_reopens_the_closed_m
         let app = TestApp::start_at(&backend, |_| {}, clock.clone()).await;
         let leader = app.login(app.fx.leader1).await;
         let supervisor = app.login(app.fx.supervisor).await;
+        take(&app, &supervisor, "generated").await;
         take(&app, &leader, "confirmed").await;
 
         // The month closes on the 6th without the township's step: short.
@@ -176,6 +181,172 @@ async fn no_step_after_the_deadlines_makes_r32_short() {
             (status, parts),
             (Status::Short, vec![Status::Short, Status::Short])
         );
+        app.stop().await;
+    }
+}
+
+/// An afternoon of the liaison leader in village 1 on 29 October, pushed from their phone: a
+/// stay the village's monthly ledger lists.
+async fn liaison_stay(app: &TestApp, now: DateTime<Utc>) {
+    let token = app.login(app.fx.liaison).await;
+    let device = app.enroll_at(app.fx.liaison, at(2026, 10, 1, 0)).await;
+    let start = at(2026, 10, 29, 14);
+    let records: Vec<_> = (0..=36u64)
+        .map(|k| {
+            let mut r = fix_record(device, app.fx.liaison, k + 1, start);
+            let t = start + Duration::minutes(5 * k as i64);
+            r.captured_at = t;
+            r.body = zhucun_shared::record::RecordBody::Fix {
+                fix: fix_at(V1.0, V1.1, t),
+            };
+            r
+        })
+        .collect();
+    let (s, v) = app.push_at(&token, device, &records, now).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+}
+
+#[tokio::test]
+async fn the_village_confirms_the_version_generated_last_and_a_changed_ledger_is_generated_again() {
+    for backend in backends() {
+        let clock = Arc::new(FixedClock::at(at(2026, 10, 30, 20)));
+        let app = TestApp::start_at(&backend, |_| {}, clock.clone()).await;
+        let leader = app.login(app.fx.leader1).await;
+        let supervisor = app.login(app.fx.supervisor).await;
+        let confirm = |sha: Option<&str>| {
+            let mut body =
+                serde_json::json!({"village": app.fx.v1, "month": "2026-10", "step": "confirmed"});
+            if let Some(sha) = sha {
+                body["content_sha256"] = sha.into();
+            }
+            body
+        };
+        let code = |v: &serde_json::Value| v["code"].as_str().unwrap_or_default().to_string();
+
+        // Nothing to confirm before the ledger is generated; a resident member generates nothing.
+        let (s, v) = app.post_json(&leader, PATH, &confirm(None)).await;
+        assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "out_of_order".into()));
+        let cadre = app.login(app.fx.cadre1).await;
+        let body =
+            serde_json::json!({"village": app.fx.v1, "month": "2026-10", "step": "generated"});
+        assert_eq!(
+            app.post_json(&cadre, PATH, &body).await.0,
+            StatusCode::FORBIDDEN
+        );
+
+        let chain = take(&app, &leader, "generated").await;
+        assert_eq!(chain["steps"][0]["step"], "generated");
+        assert_eq!(chain["steps"][0]["due"], serde_json::Value::Null);
+        let first = chain["steps"][0]["content_sha256"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(first.len(), 64);
+
+        // The liaison leader's stay arrives afterwards: the ledger is no longer the version
+        // generated, and confirming it is refused, saying why; the console says so too.
+        liaison_stay(&app, clock.now()).await;
+        let (s, v) = app.post_json(&leader, PATH, &confirm(Some(&first))).await;
+        assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "stale".into()), "{v}");
+        assert!(
+            v["message"].as_str().unwrap().contains("请重新生成后确认"),
+            "{v}"
+        );
+        let mut b = Browser::new(&app);
+        b.sign_in(app.fx.leader1).await;
+        let (s, page) = b
+            .get(&format!(
+                "/console/ledgers/liaison-ledger?village={}&month=2026-10",
+                app.fx.v1
+            ))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(page.contains("台账内容已变更，请重新生成后确认"), "{page}");
+        assert!(page.contains(">重新生成"), "{page}");
+
+        // Generated again (by the township office): a new version, which is what is confirmed;
+        // the old one is refused by name.
+        let chain = take(&app, &supervisor, "generated").await;
+        let second = chain["steps"][0]["content_sha256"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_ne!(second, first);
+        let (s, v) = app.post_json(&leader, PATH, &confirm(Some(&first))).await;
+        assert_eq!((s, code(&v)), (StatusCode::CONFLICT, "stale".into()), "{v}");
+        let (_, page) = b
+            .get(&format!(
+                "/console/ledgers/liaison-ledger?village={}&month=2026-10",
+                app.fx.v1
+            ))
+            .await;
+        assert!(!page.contains("台账内容已变更"), "{page}");
+        assert!(
+            page.contains(&format!("name=\"content_sha256\" value=\"{second}\"")),
+            "{page}"
+        );
+        let (s, v) = app.post_json(&leader, PATH, &confirm(Some(&second))).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let steps: Vec<&str> = v["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["step"].as_str().unwrap())
+            .collect();
+        assert_eq!(steps, ["generated", "confirmed"]);
+
+        // Confirmed: the version stands, generating again is refused.
+        let (s, v) = app
+            .post_json(
+                &supervisor,
+                PATH,
+                &serde_json::json!({"village": app.fx.v1, "month": "2026-10", "step": "generated"}),
+            )
+            .await;
+        assert_eq!(
+            (s, code(&v)),
+            (StatusCode::CONFLICT, "already_taken".into()),
+            "{v}"
+        );
+        let (_, v) = app
+            .get(
+                &leader,
+                &format!("{PATH}?village={}&month=2026-10", app.fx.v1),
+            )
+            .await;
+        assert_eq!(v["steps"][0]["content_sha256"], second.as_str());
+
+        // Each step audited with the version; R-32's village deadline is met as before.
+        let entries = app
+            .state
+            .store
+            .audit_entries(0, 10_000, None)
+            .await
+            .unwrap();
+        let logged: Vec<serde_json::Value> = entries
+            .iter()
+            .filter(|e| e.entry.kind == "ledger_step")
+            .map(|e| serde_json::from_str(&e.entry.detail).unwrap())
+            .collect();
+        let versions: Vec<(&str, &str)> = logged
+            .iter()
+            .map(|d| {
+                (
+                    d["step"].as_str().unwrap(),
+                    d["content_sha256"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            versions,
+            [
+                ("generated", first.as_str()),
+                ("generated", second.as_str()),
+                ("confirmed", second.as_str())
+            ]
+        );
+        let (_, _, parts) = r32(&app, &supervisor).await;
+        assert_eq!(parts, [Status::Met, Status::NotYetDue]);
         app.stop().await;
     }
 }

@@ -922,14 +922,16 @@ async fn a_villages_monthly_ledger_goes_up_the_chain_in_order() {
         let (s, v) = app.post_json(&supervisor, path, &step("forwarded", "")).await;
         assert_eq!((s, v["code"].as_str()), (StatusCode::CONFLICT, Some("out_of_order")));
 
+        let (s, v) = app.post_json(&leader, path, &step("generated", "")).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
         let (s, v) = app
             .post_json(&leader, path, &step("confirmed", "本月台账已核对，另附照片说明。"))
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
-        assert_eq!(v["steps"][0]["step"], "confirmed");
-        assert_eq!(v["steps"][0]["remarks"], "本月台账已核对，另附照片说明。");
-        assert_eq!(v["steps"][0]["due"], month.last_day().to_string());
-        assert_eq!(v["steps"][0]["on_time"], false, "confirmed after the month ended");
+        assert_eq!(v["steps"][1]["step"], "confirmed");
+        assert_eq!(v["steps"][1]["remarks"], "本月台账已核对，另附照片说明。");
+        assert_eq!(v["steps"][1]["due"], month.last_day().to_string());
+        assert_eq!(v["steps"][1]["on_time"], false, "confirmed after the month ended");
         let (s, v) = app.post_json(&leader, path, &step("confirmed", "")).await;
         assert_eq!((s, v["code"].as_str()), (StatusCode::CONFLICT, Some("already_taken")));
 
@@ -940,7 +942,7 @@ async fn a_villages_monthly_ledger_goes_up_the_chain_in_order() {
         let (s, v) = app.post_json(&supervisor, path, &step("forwarded", "")).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         let fifth = month.next_month_first_day() + Duration::days(4);
-        assert_eq!(v["steps"][1]["on_time"], today <= fifth);
+        assert_eq!(v["steps"][2]["on_time"], today <= fifth);
         let (s, _) = app.post_json(&supervisor, path, &step("received", "")).await;
         assert_eq!(s, StatusCode::FORBIDDEN, "a supervisor is not the county office");
         let (s, v) = app.post_json(&admin, path, &step("received", "")).await;
@@ -955,7 +957,7 @@ async fn a_villages_monthly_ledger_goes_up_the_chain_in_order() {
             .iter()
             .map(|s| s["step"].as_str().unwrap())
             .collect();
-        assert_eq!(steps, ["confirmed", "forwarded", "received"]);
+        assert_eq!(steps, ["generated", "confirmed", "forwarded", "received"]);
         let cadre2 = app.login(fx.cadre2).await;
         assert_eq!(app.get(&cadre2, &query).await.0, StatusCode::FORBIDDEN);
 
@@ -964,7 +966,7 @@ async fn a_villages_monthly_ledger_goes_up_the_chain_in_order() {
             .iter()
             .filter(|e| e.entry.kind == "ledger_step")
             .collect();
-        assert_eq!(logged.len(), 3);
+        assert_eq!(logged.len(), 4);
         assert_eq!(logged[0].entry.subject, format!("{}/{month}", fx.v1));
 
         for (body, field) in [
