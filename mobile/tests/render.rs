@@ -1509,14 +1509,18 @@ fn an_event_entered_days_later_is_listed_with_days_left_and_attended_on_site() {
     })
     .unwrap();
 
-    let mut progress = Screen::new(pages::Progress, s.clone());
-    let html = progress.html();
-    assert!(html.contains("待处理的四必到事件"), "{html}");
+    // On 本月进度, above the month's rules.
+    let html = Screen::at("/progress", s.clone()).html();
+    let open = html
+        .find("待处理的四必到事件")
+        .expect("the open events on 本月进度");
+    assert!(open < html.find("2026年11月").unwrap(), "{html}");
     assert!(html.contains("暴雨冲毁机耕道"), "{html}");
     assert!(
         html.contains("11月14日发生 · 还剩1天（11月17日前到场）"),
         "{html}"
     );
+    let mut progress = Screen::new(zhucun_mobile::components::OpenEvents, s.clone());
     let attend = progress.listening("click", None)[0];
     let before = s.store().lock().unwrap().last_seq().unwrap();
     progress.press(attend);
