@@ -132,8 +132,26 @@ fn the_pulled_chain_gives_the_phone_the_servers_r32() {
         )
     );
 
+    // The ledger generated (生成, no deadline of its own): nothing met yet, and the step kept.
+    let generated = pull(vec![step(Step::Generated, "2026-11-30T10:00:00Z", ME)]);
+    store.save_pull(&generated).unwrap();
+    assert_eq!(
+        phone_r32(&store, now),
+        (
+            Status::NotYetDue,
+            vec![Status::NotYetDue, Status::NotYetDue]
+        )
+    );
+    assert_eq!(
+        store.reference().unwrap().ledger_steps,
+        generated.ledger_steps
+    );
+
     // The team leader confirmed from the console; the next pull brings the step.
-    let next = pull(vec![step(Step::Confirmed, "2026-11-30T11:00:00Z", ME)]);
+    let next = pull(vec![
+        step(Step::Generated, "2026-11-30T10:00:00Z", ME),
+        step(Step::Confirmed, "2026-11-30T11:00:00Z", ME),
+    ]);
     store.save_pull(&next).unwrap();
     assert_eq!(
         phone_r32(&store, now),
@@ -170,6 +188,10 @@ fn the_kept_steps_judge_the_month_as_the_server_does_after_the_fifth() {
             Status::Late,
         ),
         (Vec::new(), Status::Short),
+        (
+            vec![step(Step::Generated, "2026-11-29T11:00:00Z", ME)],
+            Status::Short,
+        ),
     ] {
         let mut store = Store::in_memory().unwrap();
         let pulled = pull(steps);
