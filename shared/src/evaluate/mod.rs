@@ -71,7 +71,8 @@ pub struct EvalContext<'a> {
     pub ledger_steps: &'a [crate::ledger_chain::LedgerStep],
     /// Day facts standing in for the fixes captured before a day (the server's kept facts);
     /// `None` on the phone, which evaluates from its records alone. Only when
-    /// [`crate::day_facts::History::fits`] the records given.
+    /// [`crate::day_facts::History::fits`] the records given. With them, a finding on a record
+    /// not given is taken to be on one of the person's fixes before the raw days.
     pub history: Option<crate::day_facts::History<'a>>,
 }
 
@@ -160,17 +161,19 @@ impl<'a> Evaluation<'a> {
         let latest = latest_findings(ctx.findings);
         let mut found_false = HashMap::new();
         let facts_until = ctx.history.map(|h| day_start(h.from));
+        let mut judged_given = HashSet::new();
         for r in ctx.records {
+            if let Some(f) = latest.get(&r.id) {
+                judged_given.insert(r.id);
+                if f.by != r.person_id && f.outcome.is_some_and(|o| o.rejects()) {
+                    found_false.insert(r.id, *f);
+                }
+            }
             if matches!(r.body, RecordBody::Fix { .. })
                 && facts_until.is_some_and(|t| r.captured_at < t)
             {
                 // Before the history's first raw day the fixes are in the day facts.
                 continue;
-            }
-            if let Some(f) = latest.get(&r.id) {
-                if f.by != r.person_id && f.outcome.is_some_and(|o| o.rejects()) {
-                    found_false.insert(r.id, *f);
-                }
             }
             if r.received
                 .is_some_and(|rx| rx.clock_offset_s.abs() > skew_limit)
@@ -215,6 +218,18 @@ impl<'a> Evaluation<'a> {
             }
         }
         fixes.insert(ctx.person, own_fixes);
+        if ctx.history.is_some() {
+            // With day facts, a finding on a record not given is one on the person's fixes
+            // before the raw days (the caller gives no other): it may void a stay of theirs.
+            for (id, f) in &latest {
+                if !judged_given.contains(id)
+                    && f.by != ctx.person
+                    && f.outcome.is_some_and(|o| o.rejects())
+                {
+                    found_false.insert(*id, *f);
+                }
+            }
+        }
         let of_kind = |f: fn(&RecordBody) -> bool| -> Vec<&'a DeviceRecord> {
             records.values().copied().filter(|r| f(&r.body)).collect()
         };

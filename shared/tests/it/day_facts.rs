@@ -11,8 +11,9 @@ use zhucun_shared::ids::{PersonId, RecordId};
 use zhucun_shared::org::Directory;
 use zhucun_shared::period::{day_start, local_date, Period};
 use zhucun_shared::plausibility::{DeviceLogs, PhotoFiles};
-use zhucun_shared::record::{DeviceRecord, Fix, RecordBody};
+use zhucun_shared::record::{DeviceRecord, FindingOutcome, Fix, RecordBody};
 use zhucun_shared::role::Role;
+use zhucun_shared::spot_check::Finding;
 use zhucun_shared::verdict::PersonReport;
 use zhucun_shared::visits::withdrawn;
 use zhucun_shared::{evaluate, EvalContext};
@@ -166,6 +167,7 @@ fn report(
     org: &Directory,
     records: &[DeviceRecord],
     history: Option<History<'_>>,
+    findings: &[Finding],
     month: Period,
     now: DateTime<Utc>,
 ) -> PersonReport {
@@ -177,7 +179,7 @@ fn report(
         catalogue: &w.catalogue,
         photo_files: PhotoFiles::Unchecked,
         device_logs: DeviceLogs::PHONE,
-        findings: &[],
+        findings,
         ledger_steps: &[],
         history,
     };
@@ -186,12 +188,14 @@ fn report(
 
 /// The records arrived in `batches` (shuffled by `seed`): after each, the facts of the days
 /// it touched are recomputed; the month then evaluated from the facts and its raw records.
+#[allow(clippy::too_many_arguments)]
 fn incremental(
     w: &World,
     org: &Directory,
     all: &[DeviceRecord],
     seed: u64,
     batches: usize,
+    findings: &[Finding],
     month: Period,
     now: DateTime<Utc>,
 ) -> (Vec<DayFacts>, Option<PersonReport>) {
@@ -239,8 +243,35 @@ fn incremental(
         .collect();
     let history = History { from, days: &facts };
     let fits = history.fits(org, person(Role::FirstSecretary), month, &raw);
-    let report = fits.then(|| report(w, org, &raw, Some(history), month, now));
+    let report = fits.then(|| report(w, org, &raw, Some(history), findings, month, now));
     (facts, report)
+}
+
+/// The team leader's finding 核查不属实 on the first fix of the first secretary's `k`-th day
+/// (modulo their days): it voids the stay that fix begins.
+fn not_confirmed(all: &[DeviceRecord], k: usize) -> Option<Finding> {
+    let mut firsts: BTreeMap<NaiveDate, &DeviceRecord> = BTreeMap::new();
+    for r in all
+        .iter()
+        .filter(|r| r.person_id == person(Role::FirstSecretary))
+        .filter(|r| matches!(r.body, RecordBody::Fix { .. }))
+    {
+        let e = firsts.entry(local_date(r.captured_at)).or_insert(r);
+        if (r.captured_at, r.id) < (e.captured_at, e.id) {
+            *e = r;
+        }
+    }
+    let judged = *firsts.values().nth(k % firsts.len().max(1))?;
+    Some(Finding {
+        record_id: RecordId::from_u128(77),
+        attached_to: judged.id,
+        by: person(Role::TeamLeader),
+        at: judged.captured_at + Duration::days(1),
+        text: "核查不属实".into(),
+        outcome: Some(FindingOutcome::NotConfirmed),
+        fix: None,
+        decision: None,
+    })
 }
 
 fn plans() -> impl Strategy<Value = Vec<Plan>> {
@@ -271,15 +302,17 @@ proptest! {
         seed in any::<u64>(),
         batches in 1usize..12,
         month in 1u32..=3,
+        found_false in proptest::option::of(any::<usize>()),
     ) {
         let w = World::new();
         let org = directory(&w);
         let all = records_of(&w, &plans);
         let month = Period::month(2026, month);
         let now = day_start(day(2026, 4, 20));
-        let (facts, incremental) = incremental(&w, &org, &all, seed, batches, month, now);
+        let findings: Vec<Finding> = found_false.map(|k| not_confirmed(&all, k)).into_iter().flatten().collect();
+        let (facts, incremental) = incremental(&w, &org, &all, seed, batches, &findings, month, now);
         prop_assert_eq!(sorted(facts), sorted(facts_in_order(&w, &org, &all)));
-        let full = report(&w, &org, &all, None, month, now);
+        let full = report(&w, &org, &all, None, &findings, month, now);
         let incremental = incremental.expect("records written in order continue their facts");
         prop_assert_eq!(incremental, full);
     }
@@ -307,10 +340,11 @@ fn a_wrong_fact_changes_the_report() {
         &org,
         &raw,
         Some(History { from, days: &facts }),
+        &[],
         month,
         now,
     );
-    assert_eq!(good, report(&w, &org, &all, None, month, now));
+    assert_eq!(good, report(&w, &org, &all, None, &[], month, now));
     let january =
         |f: &&mut DayFacts| f.person == person(Role::FirstSecretary) && f.day < day(2026, 2, 1);
     for f in facts.iter_mut().filter(january) {
@@ -321,6 +355,7 @@ fn a_wrong_fact_changes_the_report() {
         &org,
         &raw,
         Some(History { from, days: &facts }),
+        &[],
         month,
         now,
     );
