@@ -171,14 +171,21 @@ pub fn months_touched(from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<String> {
     out
 }
 
-/// The months (`YYYY-MM`) a leave request covers, whose verdicts it and its decisions change;
-/// none for other records.
+/// The months (`YYYY-MM`) a record's own dates fall in, whose verdicts it changes besides
+/// those of its capture: the days a leave request covers (and so its decisions), a 四必到
+/// event's day and an activity's day (entered days later, perhaps in the next month); none
+/// for other records.
 pub fn leave_months(body: &zhucun_shared::record::RecordBody) -> Vec<String> {
+    use zhucun_shared::period::day_start;
+    use zhucun_shared::record::RecordBody;
     match body {
-        zhucun_shared::record::RecordBody::LeaveRequest { from, to, .. } => months_touched(
-            zhucun_shared::period::day_start(*from),
-            zhucun_shared::period::day_start(*to),
-        ),
+        RecordBody::LeaveRequest { from, to, .. } => {
+            months_touched(day_start(*from), day_start(*to))
+        }
+        RecordBody::VillageEvent { occurred_at, .. } => months_touched(*occurred_at, *occurred_at),
+        RecordBody::Activity { held_on, .. } => {
+            months_touched(day_start(*held_on), day_start(*held_on))
+        }
         _ => Vec::new(),
     }
 }
@@ -935,6 +942,37 @@ impl Store for AnyStore {
 #[cfg(test)]
 mod tests {
     use super::redact_url;
+
+    /// An event or an activity entered after its month queues that month too.
+    #[test]
+    fn records_dated_before_they_were_written_queue_their_own_months() {
+        use zhucun_shared::ids::VillageId;
+        use zhucun_shared::record::{ActivityKind, EventKind, RecordBody};
+        let event = RecordBody::VillageEvent {
+            village_id: VillageId::from_u128(1),
+            kind: EventKind::Dispute,
+            // 2026-11-01 01:00 in China.
+            occurred_at: "2026-10-31T17:00:00Z".parse().unwrap(),
+            household_id: None,
+            description: "纠纷".into(),
+        };
+        assert_eq!(super::leave_months(&event), ["2026-11"]);
+        let visit = RecordBody::Activity {
+            kind: ActivityKind::LeaderVisit,
+            village_id: None,
+            held_on: "2026-10-30".parse().unwrap(),
+            person_times: None,
+            quantity: None,
+            title: "领导到村".into(),
+            text: String::new(),
+        };
+        assert_eq!(super::leave_months(&visit), ["2026-10"]);
+        let retraction = RecordBody::Retraction {
+            target: zhucun_shared::ids::RecordId::new(),
+            reason: "x".into(),
+        };
+        assert!(super::leave_months(&retraction).is_empty());
+    }
 
     #[test]
     fn passwords_are_redacted_from_urls() {

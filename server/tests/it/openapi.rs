@@ -340,6 +340,11 @@ fn one_record_of_each_kind() -> Vec<RecordBody> {
         json!({"type": "report", "kind": "monthly_report", "village_id": village, "period": "2026-11",
                "title": "十一月工作月报", "text": "…", "attachments": ["cd".repeat(32)]}),
         json!({"type": "retraction", "target": id, "reason": "重复录入"}),
+        json!({"type": "leave_request", "kind": "official_business", "from": "2026-11-23",
+               "to": "2026-11-25", "reason": "县里集中培训"}),
+        json!({"type": "note", "attached_to": id, "text": "同意", "replaces": null,
+               "kind": {"leave_decision": {"decision": "approved"}}}),
+        json!({"type": "on_site", "attached_to": id, "fix": fix}),
     ]
     .into_iter()
     .map(|v| serde_json::from_value(v).unwrap())
