@@ -24,6 +24,7 @@ mod import;
 mod jurisdiction;
 mod kept_verdicts;
 mod ledger_households;
+mod ledger_policy;
 mod leave;
 mod ledger_rules;
 #[cfg(feature = "demo")]
