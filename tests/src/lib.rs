@@ -14,9 +14,11 @@ use zhucun_server::store::{Org, Store as _, UserRow};
 use zhucun_server::{open_store, AppState, Config};
 use zhucun_shared::ids::{AssignmentId, PersonId};
 use zhucun_shared::org::{Assignment, LatLon, Person};
+use zhucun_shared::period::{local_date, Period, PeriodKind};
 use zhucun_shared::record::{Fix, FixProvider};
 use zhucun_shared::role::Role;
 use zhucun_shared::sync::{LoginRequest, LoginResponse};
+use zhucun_shared::verdict::{PersonReport, Status, Verdict};
 
 /// The password of every account of the test server.
 pub const PASSWORD: &str = "驻村-e2e-密码";
@@ -146,6 +148,38 @@ impl DemoServer {
             .expect("a login response");
         r.token
     }
+}
+
+impl DemoServer {
+    /// `person`'s report for the month of `now` (China time), read over HTTP by `username`.
+    pub async fn report(
+        &self,
+        username: &str,
+        person: PersonId,
+        now: DateTime<Utc>,
+    ) -> PersonReport {
+        let month = Period::containing(PeriodKind::Month, local_date(now)).expect("a month");
+        let resp = reqwest::Client::new()
+            .get(format!(
+                "{}/api/v1/people/{person}/report?month={month}",
+                self.base
+            ))
+            .bearer_auth(self.token_of(username).await)
+            .send()
+            .await
+            .expect("the report answered");
+        assert_eq!(resp.status(), 200, "the report of {person} for {username}");
+        resp.json().await.expect("a report")
+    }
+}
+
+/// (period, status, counted, required) of each part of a verdict: what the phone's estimate
+/// and the server's verdict must agree on.
+pub fn part_numbers(v: &Verdict) -> Vec<(String, Status, u32, u32)> {
+    v.parts
+        .iter()
+        .map(|p| (p.period.clone(), p.status, p.counted, p.required))
+        .collect()
 }
 
 impl DemoServer {

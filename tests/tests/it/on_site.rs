@@ -14,15 +14,7 @@ use zhucun_shared::ids::PersonId;
 use zhucun_shared::period::{local_date, Period, PeriodKind};
 use zhucun_shared::record::{ActivityKind, EventKind, RecordBody, ReportKind};
 use zhucun_shared::verdict::{PersonReport, Status, Verdict};
-use zhucun_tests::{arrive_in_village, fix, DemoServer, SUPERVISOR};
-
-/// (period, status, counted, required) of each part.
-fn numbers(v: &Verdict) -> Vec<(String, Status, u32, u32)> {
-    v.parts
-        .iter()
-        .map(|p| (p.period.clone(), p.status, p.counted, p.required))
-        .collect()
-}
+use zhucun_tests::{arrive_in_village, fix, part_numbers, DemoServer, SUPERVISOR};
 
 /// The server's report on `person` for this month, read by `username`, and the phone's own
 /// estimate from its log.
@@ -33,18 +25,7 @@ async fn both(
     person: PersonId,
 ) -> (PersonReport, progress::Progress) {
     let now = Utc::now();
-    let month = Period::containing(PeriodKind::Month, local_date(now)).unwrap();
-    let resp = reqwest::Client::new()
-        .get(format!(
-            "{}/api/v1/people/{person}/report?month={month}",
-            server.base
-        ))
-        .bearer_auth(server.token_of(username).await)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let report: PersonReport = resp.json().await.unwrap();
+    let report = server.report(username, person, now).await;
     let s = store.lock().unwrap();
     let phone = progress::compute(
         &s.reference().unwrap(),
@@ -68,8 +49,8 @@ fn agreed(report: &PersonReport, phone: &progress::Progress, rule: &str) -> Verd
         .and_then(|r| r.local.clone())
         .unwrap_or_else(|| panic!("{rule} on the phone"));
     assert_eq!(
-        numbers(&local),
-        numbers(&server),
+        part_numbers(&local),
+        part_numbers(&server),
         "{rule}: phone and server disagree"
     );
     server

@@ -10,7 +10,7 @@ use zhucun_mobile_core::platform::photo::{reencode, PhotoPolicy, SimulatedCamera
 use zhucun_mobile_core::progress;
 use zhucun_mobile_core::sync::{SharedStore, SyncConfig};
 use zhucun_shared::verdict::{PersonReport, Status};
-use zhucun_tests::{arrive_in_village, fix, DemoServer};
+use zhucun_tests::{arrive_in_village, fix, part_numbers, DemoServer};
 
 /// On duty in the village for `minutes`, a fix a minute, visiting `visits` households for
 /// 10 minutes each with a photo and a note.
@@ -76,7 +76,6 @@ fn capture(store: &SharedStore, start: DateTime<Utc>, minutes: i64, visits: usiz
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_phone_shows_the_verdict_the_supervisor_sees() {
     let server = DemoServer::start().await;
-    let base = server.base.clone();
     let dir = tempfile::tempdir().unwrap();
     let (store, sync) = server
         .signed_in_phone(&dir, "yang", SyncConfig::default())
@@ -90,25 +89,8 @@ async fn the_phone_shows_the_verdict_the_supervisor_sees() {
     assert_eq!(report.photos_completed, 4);
 
     // The supervisor reads the cadre's report from the server.
-    let http = reqwest::Client::new();
-    let token = server.token_of("jiancha").await;
     let now = Utc::now();
-    let month = zhucun_shared::period::Period::containing(
-        zhucun_shared::period::PeriodKind::Month,
-        zhucun_shared::period::local_date(now),
-    )
-    .unwrap();
-    let resp = http
-        .get(format!(
-            "{base}/api/v1/people/{}/report?month={month}",
-            demo::ME
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
-    let server: PersonReport = resp.json().await.unwrap();
+    let server: PersonReport = server.report("jiancha", demo::ME, now).await;
 
     // The phone's own estimate, from its own log and the reference it pulled.
     let s = store.lock().unwrap();
@@ -123,15 +105,9 @@ async fn the_phone_shows_the_verdict_the_supervisor_sees() {
     assert_eq!(local.len(), server.verdicts.len(), "the same rules apply");
     for (l, v) in local.iter().zip(&server.verdicts) {
         assert_eq!(l.rule_id, v.rule_id);
-        let numbers = |v: &zhucun_shared::verdict::Verdict| {
-            v.parts
-                .iter()
-                .map(|p| (p.period.clone(), p.status, p.counted, p.required))
-                .collect::<Vec<_>>()
-        };
         assert_eq!(
-            numbers(l),
-            numbers(v),
+            part_numbers(l),
+            part_numbers(v),
             "{}: phone and server disagree",
             v.rule_id
         );
