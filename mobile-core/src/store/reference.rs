@@ -67,6 +67,7 @@ impl Store {
             put("villages", serde_json::to_string(&pull.org.villages)?)?;
             put("households", serde_json::to_string(&pull.org.households)?)?;
             put("pairings", serde_json::to_string(&pull.org.pairings)?)?;
+            put("people", serde_json::to_string(&pull.org.people)?)?;
             put("rules_toml", serde_json::to_string(&pull.rules_toml)?)?;
             put("calendar_toml", serde_json::to_string(&pull.calendar_toml)?)?;
             put("cursor", serde_json::to_string(&pull.cursor)?)?;
@@ -104,11 +105,22 @@ impl Store {
         let rules: Option<String> = self.reference_json("rules_toml")?;
         let calendar: Option<String> = self.reference_json("calendar_toml")?;
         let me = self.reference_json::<Option<Person>>("me")?.flatten();
+        // Me, and the people the pull names (who wrote the findings and decisions on my
+        // records), so that my own verdicts name them as the server's do.
+        let mut people: Vec<Person> = me.iter().cloned().collect();
+        for p in self
+            .reference_json::<Vec<Person>>("people")?
+            .unwrap_or_default()
+        {
+            if people.iter().all(|q| q.id != p.id) {
+                people.push(p);
+            }
+        }
         Ok(Reference {
             cursor: self.reference_json("cursor")?,
             org: Directory {
                 townships: self.reference_json("townships")?.unwrap_or_default(),
-                people: me.iter().cloned().collect(),
+                people,
                 assignments: self.reference_json("assignments")?.unwrap_or_default(),
                 villages: self.reference_json("villages")?.unwrap_or_default(),
                 households: self.reference_json("households")?.unwrap_or_default(),

@@ -523,6 +523,7 @@ fn cursor_of(view: &PullResponse) -> String {
         &view.org.villages,
         &view.org.households,
         &view.org.pairings,
+        &view.org.people,
     );
     h.update(serde_json::to_vec(&parts).expect("reference data serialises"));
     h.update(view.rules_toml.as_bytes());
@@ -557,6 +558,29 @@ pub async fn pull(
     }
     let mut view = phone_view(&org, &caller, today, elsewhere);
     (view.rules_toml, view.calendar_toml) = state.policy_texts_this_month();
+    let this_month = Period::month(today.year(), today.month());
+    let last_day_before = this_month.first_day() - Duration::days(1);
+    let last_month = Period::month(last_day_before.year(), last_day_before.month());
+    // Both months read the same records (from the start of the year): once.
+    let mut loaded = Loaded::default();
+    // From the start of this month's year, less a month: last month too.
+    let findings = crate::evaluation::own_findings(
+        &state,
+        &org,
+        caller.person.id,
+        this_month,
+        now,
+        &mut loaded,
+    )
+    .await?;
+    // Who wrote them (checkers, approvers), so that the phone's own verdicts name them as the
+    // server's do.
+    let authors: BTreeSet<PersonId> = findings.iter().map(|f| f.by).collect();
+    for by in authors {
+        if let Some(p) = state.store.person(by).await? {
+            view.org.people.push(p);
+        }
+    }
     view.cursor = cursor_of(&view);
     if q.cursor.as_deref() == Some(view.cursor.as_str()) {
         view = PullResponse {
@@ -565,11 +589,6 @@ pub async fn pull(
             ..PullResponse::default()
         };
     }
-    let this_month = Period::month(today.year(), today.month());
-    let last_day_before = this_month.first_day() - Duration::days(1);
-    let last_month = Period::month(last_day_before.year(), last_day_before.month());
-    // Both months read the same records (from the start of the year): once.
-    let mut loaded = Loaded::default();
     for month in [this_month, last_month] {
         let report = crate::verdicts::report(
             &state,
@@ -581,16 +600,7 @@ pub async fn pull(
         );
         view.verdicts.push(report.await?);
     }
-    // From the start of this month's year, less a month: last month too.
-    view.findings = crate::evaluation::own_findings(
-        &state,
-        &org,
-        caller.person.id,
-        this_month,
-        now,
-        &mut loaded,
-    )
-    .await?;
+    view.findings = findings;
     // The chains R-32 follows in the months the phone evaluates.
     for month in [last_month, this_month] {
         let steps =
