@@ -1,115 +1,230 @@
-//! Ledgers: every document of the demo township for last month (each village's 台账 and 考勤表,
-//! each cadre's 工作日志, each pairing cadre's 结对帮扶台账, the 五个一 table and the compliance
-//! table), generated and written as XLSX, against a plain read of the rows they are made of —
-//! the same people's records over the same windows, their photo facts and their kept verdicts
-//! — in the same run. SQLite always; PostgreSQL when ZHUCUN_TEST_PG_URL is set.
+//! Ledgers: every document of a township for last month (each village's 台账 and 考勤表, each
+//! cadre's 工作日志, each pairing cadre's 结对帮扶台账, the 五个一 table and the compliance
+//! table), generated and written as XLSX, for the demo township and for a synthetic township of
+//! ZHUCUN_BENCH_PEOPLE people (default 300; `demo::build_synthetic_township`, two months of
+//! records). Each is timed three ways in the same run:
+//! - one by one, each document reading what it needs (as the API serves one download);
+//! - as one export (`ledgers::generate_in` with one `Batch`: each team's records, photo facts
+//!   and kept reports read once for all the township's documents);
+//! - a plain read of the rows the documents are made of, each row read once: every person's
+//!   records over the month's window, their photo facts, their kept reports, the directory.
+//!
+//! SQLite always; PostgreSQL when ZHUCUN_TEST_PG_URL is set.
 //! `cargo bench -p zhucun-server --bench ledgers`.
 
-use chrono::{Datelike, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
-use zhucun_server::demo::demo_app;
-use zhucun_server::ledgers::{self, Format};
-use zhucun_server::open_store;
-use zhucun_server::store::Store;
+use zhucun_server::demo::{build_synthetic_township, demo_app, TownshipSize};
+use zhucun_server::ledgers::{self, Batch, Format};
+use zhucun_server::store::{AnyStore, Store};
+use zhucun_server::{open_store, AppState, Config};
+use zhucun_shared::org::Township;
 use zhucun_shared::period::{local_date, Period};
+use zhucun_shared::record::RecordBody;
 
 const RUNS: usize = 3;
 
 struct Figures {
+    township: String,
+    people: usize,
+    records: usize,
     documents: usize,
     bytes: usize,
+    setup_s: f64,
     drain_ms: f64,
-    generate_ms: f64,
+    one_by_one_ms: f64,
+    export_ms: f64,
     read_ms: f64,
 }
 
-async fn bench(url: String, dir: &std::path::Path) -> Figures {
-    let store = open_store(&url).await.unwrap();
-    let now = Utc::now();
-    let (state, demo) = demo_app(store.clone(), dir, now).await.unwrap();
+fn last_month(now: DateTime<Utc>) -> Period {
+    let last = local_date(now).with_day(1).unwrap() - Duration::days(1);
+    Period::month(last.year(), last.month())
+}
+
+/// The rows of `township`'s documents for `month`, each read once: answers how many.
+async fn plain_read(store: &AnyStore, township: &Township, month: Period) -> usize {
+    let org = store.township_org(township.id).await.unwrap();
+    let (from, to) = ledgers::month_work::window(month);
+    let mut rows = 0;
+    let mut shas = BTreeSet::new();
+    for p in &org.people {
+        let records = store.records_of(p.id, from, to).await.unwrap();
+        rows += records.len();
+        shas.extend(records.iter().filter_map(|r| match &r.body {
+            RecordBody::Photo { sha256, .. } => Some(sha256.clone()),
+            _ => None,
+        }));
+        if store
+            .kept_verdict(p.id, &month.to_string())
+            .await
+            .unwrap()
+            .is_some()
+        {
+            rows += 1;
+        }
+    }
+    let shas: Vec<String> = shas.into_iter().collect();
+    rows += store.photo_facts(&shas).await.unwrap().len();
+    rows
+}
+
+async fn measure(
+    state: &AppState,
+    store: &AnyStore,
+    township: Township,
+    records: usize,
+    setup_s: f64,
+    now: DateTime<Utc>,
+) -> Figures {
     // What the server's worker does after the phones' pushes: the queued person-months
     // re-evaluated and kept, so that a document reads kept verdicts as on a running server.
     let start = Instant::now();
-    while zhucun_server::verdicts::drain(&state, 50).await.unwrap() > 0 {}
+    while zhucun_server::verdicts::drain(state, 50).await.unwrap() > 0 {}
     let drain_ms = start.elapsed().as_secs_f64() * 1000.0;
-    let township = demo.township;
     let org = Arc::new(store.township_org(township.id).await.unwrap());
-    let today = local_date(now);
-    let last = today.with_day(1).unwrap() - Duration::days(1);
-    let month = Period::month(last.year(), last.month());
-    let all = ledgers::township_ledgers(&org, &township, None, month, today);
+    let month = last_month(now);
+    let all = ledgers::township_ledgers(&org, &township, None, month, local_date(now));
 
-    let generate = || async {
+    let one_by_one = || async {
         let mut bytes = 0;
         for l in &all {
-            let doc = ledgers::generate(&state, org.clone(), &township, *l, now)
+            let doc = ledgers::generate(state, org.clone(), &township, *l, now)
                 .await
                 .unwrap();
             bytes += ledgers::render(&doc, l.kind(), Format::Xlsx).unwrap().len();
         }
         bytes
     };
-    // The rows the documents are made of, read and nothing more.
-    let read = || async {
-        let mut rows = 0;
+    let export = || async {
+        let mut batch = Batch::default();
+        let mut bytes = 0;
         for l in &all {
-            let people = l.people(&org, &township);
-            let months = match *l {
-                ledgers::Ledger::Compliance { period, .. } => {
-                    ledgers::compliance::months(period, today)
-                }
-                ledgers::Ledger::FiveOnes { .. } => Vec::new(),
-                _ => vec![month],
-            };
-            if !matches!(
-                l,
-                ledgers::Ledger::FiveOnes { .. } | ledgers::Ledger::Compliance { .. }
-            ) {
-                let (records, facts) = ledgers::load_records(&state, &org, &people, month)
-                    .await
-                    .unwrap();
-                rows += records.len() + facts.len();
-            }
-            for m in &months {
-                for p in &people {
-                    if store
-                        .kept_verdict(*p, &m.to_string())
-                        .await
-                        .unwrap()
-                        .is_some()
-                    {
-                        rows += 1;
-                    }
-                }
-            }
-            let _ = store.township_org(township.id).await.unwrap();
+            let doc = ledgers::generate_in(state, org.clone(), &township, *l, now, &mut batch)
+                .await
+                .unwrap();
+            bytes += ledgers::render(&doc, l.kind(), Format::Xlsx).unwrap().len();
         }
-        rows
+        bytes
     };
 
-    let bytes = generate().await;
-    let (mut generate_ms, mut read_ms) = (f64::MAX, f64::MAX);
+    let bytes = export().await;
+    assert_eq!(one_by_one().await, bytes, "the same documents either way");
+    let (mut one_ms, mut export_ms, mut read_ms) = (f64::MAX, f64::MAX, f64::MAX);
+    let ms = |start: Instant| start.elapsed().as_secs_f64() * 1000.0;
     for _ in 0..RUNS {
         let start = Instant::now();
-        let rows = read().await;
-        read_ms = read_ms.min(start.elapsed().as_secs_f64() * 1000.0);
-        assert!(rows > 0);
+        assert!(plain_read(store, &township, month).await > 0);
+        read_ms = read_ms.min(ms(start));
         let start = Instant::now();
-        assert!(generate().await > 0);
-        generate_ms = generate_ms.min(start.elapsed().as_secs_f64() * 1000.0);
+        assert!(export().await > 0);
+        export_ms = export_ms.min(ms(start));
+        let start = Instant::now();
+        assert!(one_by_one().await > 0);
+        one_ms = one_ms.min(ms(start));
     }
-    store.close().await;
     Figures {
+        township: township.name.clone(),
+        people: org.people.len(),
+        records,
         documents: all.len(),
         bytes,
+        setup_s,
         drain_ms,
-        generate_ms,
+        one_by_one_ms: one_ms,
+        export_ms,
         read_ms,
     }
 }
 
+/// A fresh database on `pg` (a schema of its own) or SQLite in `dir`; answers its URL and what
+/// to drop afterwards.
+async fn fresh(pg: Option<&str>, dir: &std::path::Path, name: &str) -> (String, Option<String>) {
+    match pg {
+        None => (
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.join(format!("{name}.sqlite")).display()
+            ),
+            None,
+        ),
+        Some(base) => {
+            let schema = format!("zb_{}", uuid::Uuid::now_v7().simple());
+            let pool = sqlx::PgPool::connect(base).await.unwrap();
+            sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            let sep = if base.contains('?') { '&' } else { '?' };
+            (
+                format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+                Some(schema),
+            )
+        }
+    }
+}
+
+async fn drop_schema(pg: Option<&str>, schema: Option<String>) {
+    if let (Some(base), Some(schema)) = (pg, schema) {
+        let pool = sqlx::PgPool::connect(base).await.unwrap();
+        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+}
+
+async fn demo_township(pg: Option<&str>, dir: &std::path::Path) -> Figures {
+    let (url, schema) = fresh(pg, dir, "demo").await;
+    let store = open_store(&url).await.unwrap();
+    let now = Utc::now();
+    let start = Instant::now();
+    let (state, demo) = demo_app(store.clone(), dir, now).await.unwrap();
+    let setup_s = start.elapsed().as_secs_f64();
+    let f = measure(&state, &store, demo.township, demo.records, setup_s, now).await;
+    store.close().await;
+    drop_schema(pg, schema).await;
+    f
+}
+
+async fn synthetic_township(pg: Option<&str>, dir: &std::path::Path, people: usize) -> Figures {
+    let (url, schema) = fresh(pg, dir, "synthetic").await;
+    let store = open_store(&url).await.unwrap();
+    let now = Utc::now();
+    let state = AppState::new(Config::for_tests(dir.to_path_buf()), store.clone())
+        .await
+        .unwrap();
+    let size = TownshipSize {
+        people,
+        months: 2,
+        seed: 11,
+    };
+    let start = Instant::now();
+    let built = build_synthetic_township(&store, size, now).await.unwrap();
+    let setup_s = start.elapsed().as_secs_f64();
+    let f = measure(
+        &state,
+        &store,
+        built.county.township,
+        built.county.records,
+        setup_s,
+        now,
+    )
+    .await;
+    store.close().await;
+    drop_schema(pg, schema).await;
+    f
+}
+
 fn main() {
+    let people: usize = std::env::var("ZHUCUN_BENCH_PEOPLE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300);
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut runs = vec![("SQLite", None)];
     if let Ok(url) = std::env::var("ZHUCUN_TEST_PG_URL") {
@@ -117,53 +232,33 @@ fn main() {
             runs.push(("PostgreSQL", Some(url)));
         }
     }
-    println!("| backend | documents | XLSX bytes | verdicts kept by the worker ms | generated + written ms | plain read ms | generated / read |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| backend | township | people | records | documents | XLSX bytes | built s | verdicts kept by the worker ms | one by one ms | as one export ms | plain read ms | one by one / read | export / read |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (name, pg) in runs {
-        let dir = tempfile::tempdir().unwrap();
-        let f = rt.block_on(async {
-            let (url, schema) = match &pg {
-                None => (
-                    format!(
-                        "sqlite://{}?mode=rwc",
-                        dir.path().join("bench.sqlite").display()
-                    ),
-                    None,
-                ),
-                Some(base) => {
-                    let schema = format!("zb_{}", uuid::Uuid::now_v7().simple());
-                    let pool = sqlx::PgPool::connect(base).await.unwrap();
-                    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-                        .execute(&pool)
-                        .await
-                        .unwrap();
-                    pool.close().await;
-                    let sep = if base.contains('?') { '&' } else { '?' };
-                    (
-                        format!("{base}{sep}options=-c%20search_path%3D{schema}"),
-                        Some((base.clone(), schema)),
-                    )
+        for synthetic in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let f = rt.block_on(async {
+                if synthetic {
+                    synthetic_township(pg.as_deref(), dir.path(), people).await
+                } else {
+                    demo_township(pg.as_deref(), dir.path()).await
                 }
-            };
-            let f = bench(url, dir.path()).await;
-            if let Some((base, schema)) = schema {
-                let pool = sqlx::PgPool::connect(&base).await.unwrap();
-                sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-                    .execute(&pool)
-                    .await
-                    .unwrap();
-                pool.close().await;
-            }
-            f
-        });
-        println!(
-            "| {name} | {} | {} | {:.0} | {:.0} | {:.0} | {:.1}× |",
-            f.documents,
-            f.bytes,
-            f.drain_ms,
-            f.generate_ms,
-            f.read_ms,
-            f.generate_ms / f.read_ms
-        );
+            });
+            println!(
+                "| {name} | {} | {} | {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0} | {:.0} | {:.1}× | {:.1}× |",
+                f.township,
+                f.people,
+                f.records,
+                f.documents,
+                f.bytes,
+                f.setup_s,
+                f.drain_ms,
+                f.one_by_one_ms,
+                f.export_ms,
+                f.read_ms,
+                f.one_by_one_ms / f.read_ms,
+                f.export_ms / f.read_ms
+            );
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! `zhucun-server export`: a township's documents for a month, written as files.
 
-use super::{file_name, generate, render, township_ledgers, DocumentKind, Format, LedgerError};
+use super::{
+    file_name, generate_in, render, township_ledgers, Batch, DocumentKind, Format, LedgerError,
+};
 use crate::app::AppState;
 use crate::store::Store;
 use chrono::{Datelike, Duration};
@@ -87,8 +89,10 @@ pub async fn export(
     let total = ledgers.len() as u64;
     let mut written = Vec::new();
     progress(0, total, "");
+    // One generation: each team's records, photo facts and reports read once for all documents.
+    let mut batch = Batch::default();
     for (i, ledger) in ledgers.into_iter().enumerate() {
-        let doc = generate(state, org.clone(), &township, ledger, now).await?;
+        let doc = generate_in(state, org.clone(), &township, ledger, now, &mut batch).await?;
         let bytes = render(&doc, ledger.kind(), format)?;
         let path = req.out.join(file_name(&doc, format));
         std::fs::write(&path, bytes).map_err(|source| ExportError::Io {

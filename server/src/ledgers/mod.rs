@@ -219,6 +219,18 @@ pub fn render(doc: &Document, kind: DocumentKind, format: Format) -> Result<Vec<
     })
 }
 
+/// What the documents of one generation read, each once: every person's records over a month's
+/// window (a team's records serve each of its members' documents), the photo facts, the kept
+/// reports, and what the evaluator reads ([`Loaded`]). One per request, or per township and
+/// month for [`export`] — never kept beyond it.
+#[derive(Default)]
+pub struct Batch {
+    loaded: Loaded,
+    records: HashMap<(PersonId, Period), Arc<Vec<DeviceRecord>>>,
+    facts: HashMap<String, PhotoFacts>,
+    reports: HashMap<(PersonId, Period), zhucun_shared::verdict::PersonReport>,
+}
+
 /// Generates `ledger` for the township `org` as of `now`: reads the records and verdicts it is
 /// made of, then builds it. The caller has checked jurisdiction.
 pub async fn generate(
@@ -228,36 +240,48 @@ pub async fn generate(
     ledger: Ledger,
     now: DateTime<Utc>,
 ) -> Result<Document, LedgerError> {
+    generate_in(state, org, township, ledger, now, &mut Batch::default()).await
+}
+
+/// [`generate`], reading through `batch`: what an earlier document of the same generation read
+/// is not read again.
+pub async fn generate_in(
+    state: &AppState,
+    org: Arc<Org>,
+    township: &Township,
+    ledger: Ledger,
+    now: DateTime<Utc>,
+    batch: &mut Batch,
+) -> Result<Document, LedgerError> {
     let today = local_date(now);
     let people = ledger.people(&org, township);
-    let mut loaded = Loaded::default();
     // The rules and calendar in force for the document's month (a period's last month begun).
     let (catalogue, calendar) = state.policy_for(policy_month(ledger, today));
     Ok(match ledger {
         Ledger::LiaisonLedger { village, month } => {
-            let work = load_work(state, &org, &people, month, now, &mut loaded).await?;
-            let reports = month_reports(state, &org, &people, month, now, &mut loaded).await?;
+            let work = load_work(state, &org, &people, month, now, batch).await?;
+            let reports = month_reports(state, &org, &people, month, now, batch).await?;
             liaison_ledger::build(township, &org, &catalogue, village, month, &work, &reports)
         }
         Ledger::Attendance { village, month } => {
-            let work = load_work(state, &org, &people, month, now, &mut loaded).await?;
-            let reports = month_reports(state, &org, &people, month, now, &mut loaded).await?;
+            let work = load_work(state, &org, &people, month, now, batch).await?;
+            let reports = month_reports(state, &org, &people, month, now, batch).await?;
             attendance::build(
                 township, &org, &catalogue, &calendar, village, month, today, &work, &reports,
             )
         }
         Ledger::WorkLog { person, month } => {
-            let work = load_work(state, &org, &people, month, now, &mut loaded).await?;
+            let work = load_work(state, &org, &people, month, now, batch).await?;
             work_log::build(township, &org, person, month, &work)
         }
         Ledger::PairingLedger { person, month } => {
-            let work = load_work(state, &org, &people, month, now, &mut loaded).await?;
-            let reports = month_reports(state, &org, &people, month, now, &mut loaded).await?;
+            let work = load_work(state, &org, &people, month, now, batch).await?;
+            let reports = month_reports(state, &org, &people, month, now, batch).await?;
             pairing_ledger::build(township, &org, &catalogue, person, month, &work, &reports)
         }
         Ledger::HouseholdPairing { household, month } => {
-            let work = load_work(state, &org, &people, month, now, &mut loaded).await?;
-            let reports = month_reports(state, &org, &people, month, now, &mut loaded).await?;
+            let work = load_work(state, &org, &people, month, now, batch).await?;
+            let reports = month_reports(state, &org, &people, month, now, batch).await?;
             pairing_ledger::build_household(
                 township, &org, &catalogue, household, month, &work, &reports,
             )
@@ -269,7 +293,7 @@ pub async fn generate(
         Ledger::Compliance { period, .. } => {
             let mut reports: HashMap<PersonId, Vec<_>> = HashMap::new();
             for month in compliance::months(period, today) {
-                let of_month = month_reports(state, &org, &people, month, now, &mut loaded).await?;
+                let of_month = month_reports(state, &org, &people, month, now, batch).await?;
                 for (p, r) in of_month {
                     reports.entry(p).or_default().push(r);
                 }
@@ -306,23 +330,34 @@ pub async fn month_reports(
     people: &[PersonId],
     month: Period,
     now: DateTime<Utc>,
-    loaded: &mut Loaded,
+    batch: &mut Batch,
 ) -> Result<labels::Reports, EvalError> {
     let mut out = HashMap::new();
     for p in people {
-        let r = crate::verdicts::report(state, org.clone(), *p, month, now, loaded).await?;
+        let r = match batch.reports.get(&(*p, month)) {
+            Some(r) => r.clone(),
+            None => {
+                let r =
+                    crate::verdicts::report(state, org.clone(), *p, month, now, &mut batch.loaded)
+                        .await?;
+                batch.reports.insert((*p, month), r.clone());
+                r
+            }
+        };
         out.insert(*p, r);
     }
     Ok(out)
 }
 
 /// The records of `people` and their teams over `month`'s window, as the evaluator reads them
-/// (a photo reused from a teammate's visit is found as it finds it).
+/// (a photo reused from a teammate's visit is found as it finds it), with their photo facts;
+/// each person's records and each photo's facts read once per `batch`.
 pub async fn load_records(
     state: &AppState,
     org: &Org,
     people: &[PersonId],
     month: Period,
+    batch: &mut Batch,
 ) -> Result<(Vec<DeviceRecord>, HashMap<String, PhotoFacts>), crate::store::StoreError> {
     let (from, to) = month_work::window(month);
     let mut whose: BTreeSet<PersonId> = BTreeSet::new();
@@ -331,22 +366,35 @@ pub async fn load_records(
     }
     let mut records = Vec::new();
     for p in whose {
-        records.extend(state.store.records_of(p, from, to).await?);
+        let theirs = match batch.records.get(&(p, month)) {
+            Some(r) => r.clone(),
+            None => {
+                let r = Arc::new(state.store.records_of(p, from, to).await?);
+                batch.records.insert((p, month), r.clone());
+                r
+            }
+        };
+        records.extend(theirs.iter().cloned());
     }
-    let shas: Vec<String> = records
+    let shas: BTreeSet<&String> = records
         .iter()
         .filter_map(|r| match &r.body {
-            RecordBody::Photo { sha256, .. } => Some(sha256.clone()),
+            RecordBody::Photo { sha256, .. } => Some(sha256),
             _ => None,
         })
-        .collect::<BTreeSet<_>>()
-        .into_iter()
         .collect();
-    let facts = if shas.is_empty() {
-        HashMap::new()
-    } else {
-        state.store.photo_facts(&shas).await?
-    };
+    let missing: Vec<String> = shas
+        .iter()
+        .filter(|s| !batch.facts.contains_key(**s))
+        .map(|s| (*s).clone())
+        .collect();
+    if !missing.is_empty() {
+        batch.facts.extend(state.store.photo_facts(&missing).await?);
+    }
+    let facts = shas
+        .into_iter()
+        .filter_map(|s| batch.facts.get(s).map(|f| (s.clone(), f.clone())))
+        .collect();
     Ok((records, facts))
 }
 
@@ -358,10 +406,11 @@ pub async fn load_work(
     people: &[PersonId],
     month: Period,
     now: DateTime<Utc>,
-    loaded: &mut Loaded,
+    batch: &mut Batch,
 ) -> Result<month_work::MonthWork, EvalError> {
-    let (records, facts) = load_records(state, org, people, month).await?;
-    let findings = crate::evaluation::findings_on(state, org, &records, now, loaded).await?;
+    let (records, facts) = load_records(state, org, people, month, batch).await?;
+    let findings =
+        crate::evaluation::findings_on(state, org, &records, now, &mut batch.loaded).await?;
     let _permit = state.evaluations.acquire().await?;
     let (catalogue, _) = state.policy_for(month);
     let org = org.clone();
