@@ -88,6 +88,9 @@ const HEADS: [(&str, f64, f64, &[HouseholdCategory]); 12] = [
     ),
 ];
 
+/// The demo village's 村民小组.
+const GROUPS: [&str; 3] = ["一组", "二组", "三组"];
+
 pub fn households() -> Vec<Household> {
     HEADS
         .iter()
@@ -99,8 +102,66 @@ pub fn households() -> Vec<Household> {
             location: offset(village_centre(), *e, *n),
             categories: cats.to_vec(),
             members: 2 + (i as u32 % 4),
+            group: Some(GROUPS[i % GROUPS.len()].to_string()),
         })
         .collect()
+}
+
+/// A village at real scale: the demo's households and `extra` more, spread over twelve
+/// 村民小组 inside the boundary, every fifth of a must-visit category (`ZHUCUN_DEMO=village`,
+/// the household list's benchmark and tests). Deterministic.
+pub fn village_households(extra: usize) -> Vec<Household> {
+    const SURNAMES: &str = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗";
+    const GIVEN: &str = "德明秀英国华建平文玉兰志强金芳永福海燕春生桂香";
+    let surnames: Vec<char> = SURNAMES.chars().collect();
+    let given: Vec<char> = GIVEN.chars().collect();
+    let groups = [
+        "一组",
+        "二组",
+        "三组",
+        "四组",
+        "五组",
+        "六组",
+        "七组",
+        "八组",
+        "九组",
+        "十组",
+        "十一组",
+        "十二组",
+    ];
+    let mut out = households();
+    for i in 0..extra {
+        let g = i % groups.len();
+        // Each group a hamlet of its own, around a point on a ring inside the boundary.
+        let angle = g as f64 / groups.len() as f64 * std::f64::consts::TAU;
+        let (east, north) = (
+            350.0 * angle.cos() + (i * 37 % 120) as f64 - 60.0,
+            350.0 * angle.sin() + (i * 53 % 120) as f64 - 60.0,
+        );
+        let name: String = [
+            surnames[i % surnames.len()],
+            given[(i / surnames.len()) % given.len()],
+            given[(i * 7 + 3) % given.len()],
+        ]
+        .iter()
+        .collect();
+        let categories = match i % 10 {
+            0 => vec![HouseholdCategory::PartyMember],
+            5 => vec![HouseholdCategory::Poor, HouseholdCategory::Hardship],
+            3 | 7 => vec![HouseholdCategory::Poor],
+            _ => Vec::new(),
+        };
+        out.push(Household {
+            id: HouseholdId::from_u128(0x0190_0000_0000_7000_8000_0000_0001_0000 + i as u128),
+            village_id: VILLAGE,
+            head_name: name,
+            location: offset(village_centre(), east, north),
+            categories,
+            members: 1 + (i as u32 % 6),
+            group: Some(groups[g].to_string()),
+        });
+    }
+    out
 }
 
 fn since() -> NaiveDate {

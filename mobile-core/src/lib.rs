@@ -10,6 +10,8 @@ pub mod battery_guide;
 pub mod camera;
 pub mod capture;
 pub mod demo;
+pub mod households;
+pub mod pacing;
 pub mod platform;
 pub mod progress;
 pub mod spot_check;

@@ -3,6 +3,9 @@
 
 pub const APP_TITLE: &str = "驻村";
 
+mod field;
+pub use field::*;
+
 // Navigation
 pub const NAV_TODAY: &str = "今日";
 pub const NAV_PROGRESS: &str = "本月进度";

@@ -40,6 +40,7 @@ fn pull(findings: Vec<Finding>) -> PullResponse {
         location: HOME,
         categories: vec![HouseholdCategory::Poor],
         members: 3,
+        group: None,
     };
     PullResponse {
         cursor: "c1".into(),

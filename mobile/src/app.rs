@@ -3,7 +3,8 @@
 use crate::components::{NoticeBanner, SyncBadge};
 use crate::demo;
 use crate::pages::{
-    BatteryGuide, History, Leave, Member, Progress, SignIn, SpotChecks, Team, Today, Work,
+    BatteryGuide, History, Households, Leave, Member, Progress, SignIn, SpotChecks, Team, Today,
+    Work,
 };
 use crate::platform::location::{LocationSource, SimulatedLocation};
 use crate::platform::webview::WebviewLocation;
@@ -27,6 +28,8 @@ pub enum Route {
     #[layout(Shell)]
         #[route("/")]
         Today {},
+        #[route("/households")]
+        Households {},
         #[route("/progress")]
         Progress {},
         #[route("/history")]

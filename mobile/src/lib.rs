@@ -10,7 +10,8 @@ pub mod pages;
 pub mod state;
 
 pub use zhucun_mobile_core::{
-    battery_guide, camera, capture, demo, progress, spot_check, store, strings, sync, team,
+    battery_guide, camera, capture, demo, households, pacing, progress, spot_check, store, strings,
+    sync, team,
 };
 
 /// The core's platform services, and the one that needs the webview.

@@ -7,6 +7,8 @@ use crate::capture::{
     nearest_households, Capture, CaptureError, CaptureState, Command, NearbyHousehold, TrackPolicy,
     VisitOutlook,
 };
+use crate::households::{HouseholdList, ListInputs};
+use crate::pacing::Pacing;
 use crate::platform::clock::Clock;
 use crate::platform::location::LocationEvent;
 use crate::platform::photo::{prepare, PhotoPolicy};
@@ -16,7 +18,10 @@ use crate::store::{
     EntryRow, LocationGap, QueueState, Reference, Store, StoreError, TrackPoint, VisitRow,
 };
 use crate::strings;
-use crate::sync::{lock, Api, Backoff, SharedStore, SyncConfig, SyncEngine, SyncError, SyncReport};
+use crate::sync::{
+    lock, Api, Backoff, Retry, SharedStore, SyncConfig, SyncEngine, SyncError, SyncReport,
+    SyncStatus,
+};
 use chrono::{DateTime, Duration, Utc};
 use dioxus::prelude::*;
 use geo::MultiPolygon;
@@ -96,6 +101,12 @@ pub struct Snapshot {
     pub open_events: Vec<zhucun_shared::events::OpenEvent>,
     pub queue: QueueState,
     pub progress: Option<Progress>,
+    /// 本月进度 in a few lines: what is missing and the working days left.
+    pub pacing: Option<Pacing>,
+    /// The village's households with their marks (结对, 必访, 本月已访), by 村民小组.
+    pub household_list: HouseholdList,
+    /// Where syncing stands: under way, retrying, failed, last success.
+    pub sync_status: SyncStatus,
     pub team: Vec<TeamMember>,
     /// For a supervisor: the spot-check queue as of the last sync.
     pub spot_checks: Option<SpotCheckQueue>,
@@ -135,6 +146,9 @@ impl Snapshot {
             open_events: Vec::new(),
             queue: QueueState::default(),
             progress: None,
+            pacing: None,
+            household_list: HouseholdList::default(),
+            sync_status: SyncStatus::Never { pending: 0 },
             team: Vec::new(),
             spot_checks: None,
             absences: Vec::new(),
@@ -193,6 +207,8 @@ pub struct Services {
     progress: Arc<Mutex<Option<ProgressCache>>>,
     /// A sync is under way: set by a [`SyncGuard`], cleared when it drops.
     syncing: Arc<AtomicBool>,
+    /// The retry the sync under way waits for, while it waits.
+    retry: Arc<Mutex<Option<Retry>>>,
     /// The note being typed for the open visit, not saved yet: kept while the cadre looks at
     /// another tab, and saved by 入户签退.
     note_draft: Arc<Mutex<Option<(RecordId, String)>>>,
@@ -246,6 +262,7 @@ impl Services {
             leave_requests: Arc::new(Mutex::new(Vec::new())),
             progress: Arc::new(Mutex::new(None)),
             syncing: Arc::new(AtomicBool::new(false)),
+            retry: Arc::new(Mutex::new(None)),
             note_draft: Arc::new(Mutex::new(None)),
             simulated_location,
             duty_changed: Arc::new(tokio::sync::Notify::new()),
@@ -332,6 +349,15 @@ impl Services {
         self.command(Command::Retract {
             target: check_in,
             reason: strings::WITHDRAW_VISIT_REASON.to_string(),
+        })
+    }
+
+    /// 撤回进村签到: withdraws a mistaken village check-in with a retraction record (kept in
+    /// the log); the village card shows 未进村 again.
+    pub fn withdraw_village_check_in(&self, check_in: RecordId) -> Result<(), ServiceError> {
+        self.command(Command::Retract {
+            target: check_in,
+            reason: strings::WITHDRAW_VILLAGE_REASON.to_string(),
         })
     }
 
@@ -493,18 +519,46 @@ impl Services {
 
     /// One sync with retries, marked under way by `_guard` until it ends or is dropped;
     /// `None` when no server is known.
-    pub async fn sync_marked(&self, _guard: SyncGuard) -> Option<Result<SyncReport, String>> {
+    pub async fn sync_marked(&self, guard: SyncGuard) -> Option<Result<SyncReport, String>> {
+        self.sync_marked_then(guard, || {}).await
+    }
+
+    /// As [`Services::sync_marked`], calling `on_wait` whenever the engine starts waiting to
+    /// retry (the screen shows when the next attempt is).
+    pub async fn sync_marked_then(
+        &self,
+        _guard: SyncGuard,
+        on_wait: impl Fn(),
+    ) -> Option<Result<SyncReport, String>> {
         let engine = lock(&self.sync).clone()?;
         let clock = self.clock.clone();
         let mut backoff = Backoff::default();
+        let mut failed = 0;
         let result = engine
             .sync_with_retry(
                 &self.store,
-                move || clock.now(),
+                {
+                    let clock = clock.clone();
+                    move || clock.now()
+                },
                 &mut backoff,
-                |d| tokio::time::sleep(d),
+                |d| {
+                    failed += 1;
+                    let at = clock.now() + Duration::from_std(d).unwrap_or(Duration::zero());
+                    *lock(&self.retry) = Some(Retry {
+                        failed_attempt: failed,
+                        at,
+                    });
+                    on_wait();
+                    let retry = self.retry.clone();
+                    async move {
+                        tokio::time::sleep(d).await;
+                        *lock(&retry) = None;
+                    }
+                },
             )
             .await;
+        *lock(&self.retry) = None;
         if result.is_ok() {
             // The team screen is a courtesy: its failure does not fail the sync.
             if let Ok(team) = engine.team(&self.store, self.clock.now()).await {
@@ -600,6 +654,29 @@ impl Services {
         snap.absences = store.absences()?;
         snap.leave_sent = store.leave_decisions_sent()?;
         snap.queue = store.queue_state()?;
+        snap.sync_status = SyncStatus::of(&snap.queue, snap.syncing, *lock(&self.retry), now);
+        let month = zhucun_shared::period::Period::containing(
+            zhucun_shared::period::PeriodKind::Month,
+            today,
+        )
+        .expect("a month");
+        if let Some(v) = village_id {
+            let (from, to) = (
+                day_start(month.first_day()),
+                day_start(month.last_day()) + Duration::days(1),
+            );
+            snap.household_list = HouseholdList::build(
+                &reference,
+                &ListInputs {
+                    me,
+                    village: v,
+                    month,
+                    here: capture.fresh_fix(now).map(|f| f.position()),
+                    visits: &store.visits(from, to)?,
+                    event_households: &store.event_households(from, to)?,
+                },
+            );
+        }
         let duty = match &capture.duty {
             Some(d) => Some(d.duty),
             None => store
@@ -651,6 +728,10 @@ impl Services {
             },
         };
         snap.roles = evaluated.roles;
+        snap.pacing = evaluated
+            .progress
+            .as_ref()
+            .map(|p| crate::pacing::pace(p, &reference.calendar, today));
         snap.progress = evaluated.progress;
         Ok(snap)
     }
@@ -753,7 +834,12 @@ pub fn start_sync(state: AppState, services: Services) {
     let mut snapshot = state.snapshot;
     snapshot.write().syncing = true;
     dioxus::dioxus_core::spawn_forever(async move {
-        let result = services.sync_marked(guard).await;
+        let result = services
+            .sync_marked_then(guard, || {
+                let notice = state.snapshot.peek().notice.clone();
+                state.refresh(&services, notice);
+            })
+            .await;
         let notice = match result {
             // No server configured (the demo): nothing to say.
             None => None,

@@ -317,9 +317,13 @@ fn today_off_duty_offers_to_start_and_lists_the_village_households() {
     assert!(html.contains("开始值守"));
     assert!(html.contains("仅在值守期间记录轨迹"));
     assert!(html.contains("青山村"));
-    for h in demo::households() {
-        assert!(html.contains(&h.head_name), "{}", h.head_name);
-    }
+    // The short list of this month's required households, and the way to all of them.
+    assert!(html.contains("本月必访未访"), "{html}");
+    assert_eq!(
+        html.matches("class=\"row household\"").count(),
+        zhucun_mobile::components::SHORT_LIST
+    );
+    assert!(html.contains("全部农户（12 户）"), "{html}");
     assert!(html.contains("暂无走访"));
     assert!(html.contains("尚未同步"));
 }
@@ -328,7 +332,8 @@ fn today_off_duty_offers_to_start_and_lists_the_village_households() {
 fn households_are_listed_nearest_first_once_there_is_a_fix() {
     let (s, _) = services();
     let mut screen = Screen::new(pages::Today, s);
-    let target = demo::households()[7].clone();
+    // Paired with me, so required this month: on the short list, nearest first.
+    let target = demo::households()[2].clone();
     screen.fix(target.location.lat, target.location.lon, 8.0);
     let html = screen.html();
     let first_row = html.find("class=\"row household\"").unwrap();
@@ -374,7 +379,7 @@ fn a_visit_shows_pending_fix_then_its_accuracy() {
     let html = screen.html();
     assert!(html.contains("今日走访"));
     assert!(html.contains(&hh.head_name));
-    assert!(html.contains("农户（由近及远）"));
+    assert!(html.contains("本月必访未访"));
 }
 
 #[test]
@@ -403,16 +408,13 @@ fn the_pending_queue_follows_the_state_signal() {
 #[test]
 fn progress_shows_the_server_verdict_next_to_the_provisional_estimate() {
     let (s, _) = services();
-    let mut screen = Screen::new(pages::Progress, s);
+    let mut screen = Screen::at("/progress", s);
     let html = screen.html();
     assert!(html.contains("2026年11月"), "{html}");
-    assert!(html.contains("R-212"));
-    assert!(html.contains("已计 3 / 要求 6"));
-    assert!(html.contains("手机估算"));
     assert!(html.contains("服务器结论"));
-    assert!(html.contains("R-242"));
-    // Rules for roles I do not hold are not shown.
-    assert!(!html.contains("R-252"));
+    // The server's numbers for R-212 (合格进村 3 of 6) lead its line.
+    assert!(html.contains("合格进村 · 3/6"), "{html}");
+    assert!(html.contains("全部规则明细"));
 }
 
 #[test]
@@ -796,6 +798,9 @@ fn a_note_typed_but_not_saved_is_kept_when_the_visit_is_checked_out() {
     // 保存走访记录, then 入户签退: the cadre presses the second without the first.
     let check_out = screen.listening("click", Some(note))[1];
     screen.press(check_out);
+    // 入户签退 asks first; 确定 is the confirmation's last button.
+    let yes = *screen.listening("click", Some(check_out)).last().unwrap();
+    screen.press(yes);
     let snap = s.snapshot().unwrap();
     assert!(snap.capture.visit.is_none(), "the visit is checked out");
     let notes: Vec<_> = s
@@ -831,6 +836,8 @@ fn a_note_saved_with_its_button_is_not_saved_again_at_check_out() {
     let clicks = screen.listening("click", Some(note));
     screen.press(clicks[0]);
     screen.press(clicks[1]);
+    let yes = *screen.listening("click", Some(clicks[1])).last().unwrap();
+    screen.press(yes);
     let notes = s
         .store()
         .lock()
@@ -1187,6 +1194,13 @@ fn a_check_in_far_from_the_household_says_at_once_why_the_visit_will_not_count()
 /// A visit at the household inside the village from its check-in, left after `minutes`,
 /// with a photo or not.
 fn visit_for(minutes: i64, photo: bool) -> (Screen, Arc<ManualClock>) {
+    let (mut screen, clock) = visit_open(minutes, photo);
+    screen.act(Command::HouseholdCheckOut);
+    (screen, clock)
+}
+
+/// As [`visit_for`], the visit still open after `minutes`.
+fn visit_open(minutes: i64, photo: bool) -> (Screen, Arc<ManualClock>) {
     let (s, clock) = services();
     let mut screen = Screen::new(pages::Today, s.clone());
     screen.act(Command::StartDuty {
@@ -1217,7 +1231,6 @@ fn visit_for(minutes: i64, photo: bool) -> (Screen, Arc<ManualClock>) {
         text: "了解家庭收入情况".into(),
     });
     clock.advance(Duration::seconds(minutes * 60 - 30));
-    screen.act(Command::HouseholdCheckOut);
     (screen, clock)
 }
 
@@ -1299,7 +1312,8 @@ fn ending_duty_asks_first() {
     })
     .unwrap();
     let mut screen = Screen::new(pages::Today, s.clone());
-    let end = screen.listening("click", None)[0];
+    // The first button is the sync line's 立即同步; then the duty card's 结束值守.
+    let end = screen.listening("click", None)[1];
     screen.press(end);
     assert!(screen.html().contains("结束值守？"));
     assert!(s.snapshot().unwrap().capture.duty.is_some());
@@ -1478,6 +1492,297 @@ fn the_duty_card_leads_to_the_battery_guide() {
     assert_eq!(opening.len(), 1);
     assert!(opening[0].contains("返回今日"), "{}", opening[0]);
     assert!(opening[0].contains("在最近任务中锁定"), "{}", opening[0]);
+}
+
+/// The demo cadre's phone in a village of `n` households over twelve 村民小组.
+fn village_of(n: usize) -> Services {
+    services_with(|pull| {
+        pull.org.households = demo::village_households(n - demo::households().len());
+    })
+    .0
+}
+
+#[test]
+fn the_household_list_is_searched_grouped_and_marked_at_village_scale() {
+    use zhucun_mobile::households::Only;
+    let s = village_of(312);
+    // A visit this month, to see it marked.
+    let visited = demo::households()[1].clone();
+    s.command(Command::StartDuty {
+        village_id: Some(demo::VILLAGE),
+    })
+    .unwrap();
+    s.command(Command::HouseholdCheckIn {
+        household_id: visited.id,
+        event: None,
+    })
+    .unwrap();
+    s.command(Command::HouseholdCheckOut).unwrap();
+    let mut screen = Screen::new(pages::Households, s.clone());
+    let html = screen.html();
+    assert!(html.contains("共 312 户"), "{html}");
+    // Folded: a heading per 村民小组 with its counts, no rows of hundreds.
+    for g in ["一组", "二组", "十组", "十二组"] {
+        assert!(
+            html.contains(&format!("<span class=\"group-name\">{g}</span>")),
+            "{g}"
+        );
+    }
+    assert!(html.find(">二组<").unwrap() < html.find(">十组<").unwrap());
+    assert_eq!(html.matches("class=\"row household\"").count(), 0);
+
+    // Searching a 村民小组 opens it, with only its households.
+    let search = screen.listening("input", None)[0];
+    screen.type_in(search, "十二组");
+    let html = screen.html();
+    let rows = html.matches("class=\"row household\"").count();
+    let in_group = demo::village_households(300)
+        .iter()
+        .filter(|h| h.group.as_deref() == Some("十二组"))
+        .count();
+    assert_eq!(rows, in_group, "{html}");
+    assert!(!html.contains(">一组<"));
+
+    // By 户主: the visited household, paired with me, marked 结对 and 本月已访.
+    screen.type_in(search, &visited.head_name);
+    let html = screen.html();
+    assert!(html.contains(&visited.head_name), "{html}");
+    assert!(html.contains("class=\"mark paired\""), "{html}");
+    assert!(html.contains("class=\"mark visited\""), "{html}");
+    assert!(!html.contains("class=\"mark due\""), "{html}");
+
+    // 必访未访 (a fresh screen: the search's rows are gone): every row marked due, none
+    // visited.
+    let mut screen = Screen::new(pages::Households, s);
+    // The chips' listeners come after the groups' (Dioxus creates the later loop first).
+    let clicks = screen.listening("click", None);
+    let chips = &clicks[clicks.len() - Only::ALL.len()..];
+    screen.press(chips[1]);
+    let html = screen.html();
+    let rows = html.matches("class=\"row household\"").count();
+    assert!(rows > 20, "{rows}");
+    assert_eq!(html.matches("class=\"mark due\"").count(), rows, "{html}");
+    assert!(!html.contains("class=\"mark visited\""));
+    assert!(!html.contains(&format!(">{}<", visited.head_name)));
+}
+
+#[test]
+fn today_begins_with_where_syncing_stands() {
+    let (s, _) = services();
+    let mut screen = Screen::new(pages::Today, s);
+    let html = screen.html();
+    let line = html.find("sync-line").expect("a sync line");
+    assert!(line < html.find("card duty").unwrap(), "{html}");
+    assert!(html.contains("尚未同步"));
+    let mut snapshot = screen.state.snapshot;
+    let at: chrono::DateTime<chrono::Utc> = "2026-11-16T02:00:30Z".parse().unwrap();
+    screen.dom.in_runtime(|| {
+        snapshot.write().sync_status = zhucun_mobile::sync::SyncStatus::Retrying {
+            at,
+            in_seconds: 30,
+            failed_attempt: 2,
+            why: "网络不通：请检查网络".into(),
+        };
+    });
+    let html = screen.html();
+    assert!(
+        html.contains("第 2 次未成功，30 秒后重试（10:00:30）"),
+        "{html}"
+    );
+    assert!(html.contains("网络不通：请检查网络"));
+    assert!(html.contains("恢复网络后自动上传"));
+}
+
+#[tokio::test]
+async fn the_sync_line_follows_the_engine_retrying_then_failing() {
+    let mut store = Store::in_memory().unwrap();
+    store
+        .set_identity(
+            Identity {
+                device_id: DeviceId::new(),
+                person_id: demo::ME,
+            },
+            0,
+        )
+        .unwrap();
+    store.save_pull(&demo::pull(now())).unwrap();
+    let api = Api::new(&nobody_there())
+        .unwrap()
+        .with_token(Some("token".into()));
+    let engine = SyncEngine::new(
+        api,
+        SyncConfig {
+            max_attempts: 2,
+            ..SyncConfig::default()
+        },
+    );
+    let s = Services::new(store, Arc::new(ManualClock::new(now())), Some(engine), true).unwrap();
+    let seen = std::cell::RefCell::new(None);
+    let guard = s.begin_sync().unwrap();
+    let result = s
+        .sync_marked_then(guard, || {
+            *seen.borrow_mut() = Some(s.snapshot().unwrap().sync_status);
+        })
+        .await;
+    assert!(matches!(result, Some(Err(_))));
+    match seen.into_inner() {
+        Some(zhucun_mobile::sync::SyncStatus::Retrying {
+            failed_attempt: 1,
+            in_seconds,
+            why,
+            ..
+        }) => {
+            assert!((0..=2).contains(&in_seconds), "{in_seconds}");
+            assert!(is_chinese(&why), "{why}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut screen = Screen::new(pages::Today, s);
+    let html = screen.html();
+    assert!(html.contains("sync-line short"), "{html}");
+    assert!(html.contains("同步失败"));
+    assert!(html.contains("记录已存在手机上，不会丢失"));
+}
+
+#[test]
+fn progress_says_in_a_few_lines_what_is_missing_and_the_days_left() {
+    let (s, _) = services();
+    let mut screen = Screen::at("/progress", s.clone());
+    let html = screen.html();
+    // 16 November 2026, a Monday: 16–20, 23–27 and 30 are left.
+    assert!(html.contains("本月剩 11 个工作日"), "{html}");
+    assert!(html.contains("项规则：已达标"), "{html}");
+    assert!(
+        html.contains("还差3次，剩11个工作日"),
+        "{}",
+        &html[html.find("还差").unwrap()..]
+    );
+    // A few lines: what is due later is counted, not listed.
+    assert!(html.matches("class=\"pace").count() <= 8, "{html}");
+    assert!(html.contains("期限在本月之后"), "{html}");
+    // No cards of clause codes until asked for.
+    assert!(!html.contains("R-212"), "{html}");
+    assert!(!html.contains("card rule"));
+
+    // Tapping a line opens that rule's details.
+    fn pacing_only() -> Element {
+        rsx! {
+            zhucun_mobile::components::PacingCard {
+                detail: |id: String| rsx! { p { class: "detail-of", "{id}" } },
+            }
+        }
+    }
+    let mut screen = Screen::new(pacing_only, s);
+    assert!(!screen.html().contains("detail-of"));
+    let first = screen.listening("click", None)[0];
+    screen.press(first);
+    let html = screen.html();
+    assert_eq!(html.matches("class=\"detail-of\"").count(), 1, "{html}");
+}
+
+#[test]
+fn checking_out_says_first_whether_leaving_now_counts() {
+    let (screen, _) = visit_open(3, true);
+    let s = screen.services.clone();
+    let mut screen = Screen::new(pages::Today, s.clone());
+    let note = screen.listening("input", None)[0];
+    let check_out = screen.listening("click", Some(note))[1];
+    screen.press(check_out);
+    let html = screen.html();
+    assert!(
+        html.contains("现在签退：走访 3 分钟，不足 5 分钟，将不计入 — 仍要签退？"),
+        "{html}"
+    );
+    assert!(s.snapshot().unwrap().capture.visit.is_some());
+    // 取消 keeps the visit open.
+    let buttons = screen.listening("click", Some(check_out));
+    screen.press(buttons[buttons.len() - 2]);
+    assert!(!screen.html().contains("仍要签退"));
+    assert!(s.snapshot().unwrap().capture.visit.is_some());
+    screen.press(check_out);
+    let yes = *screen.listening("click", Some(check_out)).last().unwrap();
+    screen.press(yes);
+    assert!(s.snapshot().unwrap().capture.visit.is_none());
+}
+
+#[test]
+fn a_mistaken_village_check_in_is_withdrawn_after_asking_and_kept_in_the_log() {
+    let (s, _) = services();
+    s.command(Command::StartDuty {
+        village_id: Some(demo::VILLAGE),
+    })
+    .unwrap();
+    s.command(Command::VillageCheckIn {
+        village_id: demo::VILLAGE,
+    })
+    .unwrap();
+    let check_in = s.snapshot().unwrap().capture.stay.unwrap().check_in;
+    let mut screen = Screen::new(pages::Today, s.clone());
+    assert!(screen.html().contains("已进村"));
+    // 立即同步, 结束值守, 后台运行设置, 离村签退, 撤回进村签到.
+    let withdraw = screen.listening("click", None)[4];
+    screen.press(withdraw);
+    assert!(
+        screen.html().contains("撤回本次进村签到？"),
+        "{}",
+        screen.html()
+    );
+    assert!(s.snapshot().unwrap().capture.stay.is_some());
+    let yes = *screen.listening("click", Some(withdraw)).last().unwrap();
+    screen.press(yes);
+    let html = screen.html();
+    assert!(html.contains("未进村"), "{html}");
+    assert!(s.snapshot().unwrap().capture.stay.is_none());
+    let records = s.store().lock().unwrap().all_records().unwrap();
+    assert!(
+        records.iter().any(|r| r.id == check_in),
+        "the check-in stays in the log"
+    );
+    assert!(records.iter().any(|r| matches!(
+        &r.body,
+        zhucun_shared::record::RecordBody::Retraction { target, .. } if *target == check_in
+    )));
+}
+
+#[test]
+fn touch_targets_are_48_dp_and_text_at_least_15_px() {
+    let css = zhucun_mobile::app::STYLE;
+    for (i, _) in css.match_indices("font-size:") {
+        let px: u32 = css[i + 10..]
+            .trim_start()
+            .split("px")
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            px >= 15,
+            "font-size {px}px at {}",
+            &css[i.saturating_sub(60)..i + 16]
+        );
+    }
+    let rule = |selector: &str| {
+        let at = css.find(selector).unwrap_or_else(|| panic!("{selector}"));
+        css[at..at + css[at..].find('}').unwrap()].to_string()
+    };
+    for selector in [
+        "button, .button {",
+        "input, select, textarea {",
+        "nav.tabs a {",
+    ] {
+        let r = rule(selector);
+        let min: u32 = r
+            .split("min-height:")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{selector} has no min-height"))
+            .trim_start()
+            .split("px")
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(min >= 48, "{selector} {min}px");
+    }
 }
 
 /// 四必到 on the phone: an event entered two days after it happened is listed open with the

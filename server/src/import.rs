@@ -608,6 +608,7 @@ pub fn plan_households(
     let lon_col = table.require(&["经度", "lon", "longitude"])?;
     let cat_col = table.require(&["类别", "户类别", "categories"])?;
     let members_col = table.column(&["人口", "家庭人口", "人数", "members"]);
+    let group_col = table.column(&["村民小组", "小组", "组别", "group"]);
     progress(bar, table.rows.len(), "农户");
     let mut errors = Errors::default();
     let mut plan = ImportPlan::of(org)?;
@@ -627,8 +628,20 @@ pub fn plan_households(
             Some(c) if !r.get(c).is_empty() => r.number(c, 1.0..=100.0).map(|n| n as u32),
             _ => Ok(1),
         });
-        let (Some(village), Some(head_name), Some(lat), Some(lon), Some(categories), Some(members)) =
-            (village, head_name, lat, lon, cats, members)
+        // 村民小组: optional; a blank cell is no group.
+        let group = match group_col {
+            Some(c) if !r.get(c).trim().is_empty() => errors.keep(r.text(c, 20)).map(Some),
+            _ => Some(None),
+        };
+        let (
+            Some(village),
+            Some(head_name),
+            Some(lat),
+            Some(lon),
+            Some(categories),
+            Some(members),
+            Some(group),
+        ) = (village, head_name, lat, lon, cats, members, group)
         else {
             continue;
         };
@@ -652,6 +665,7 @@ pub fn plan_households(
             location: datum.to_wgs84(LatLon::new(lat, lon)),
             categories,
             members,
+            group,
         };
         let change = match old {
             None => Change::Create,

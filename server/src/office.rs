@@ -114,11 +114,12 @@ pub async fn put_households(
                 }
             }
             sqlx::query(
-                "INSERT INTO households (id, village_id, head_name, lat, lon, categories, members) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                "INSERT INTO households (id, village_id, head_name, lat, lon, categories, members, group_name) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                  ON CONFLICT (id) DO UPDATE SET village_id = excluded.village_id, \
                  head_name = excluded.head_name, lat = excluded.lat, lon = excluded.lon, \
-                 categories = excluded.categories, members = excluded.members",
+                 categories = excluded.categories, members = excluded.members, \
+                 group_name = excluded.group_name",
             )
             .bind(h.id.to_string())
             .bind(h.village_id.to_string())
@@ -127,6 +128,7 @@ pub async fn put_households(
             .bind(h.location.lon)
             .bind(Json(&h.categories))
             .bind(i64::from(h.members))
+            .bind(h.group.as_deref())
             .execute(&mut *tx)
             .await
             .map_err(|e| match e.as_database_error() {

@@ -90,6 +90,7 @@ fn county() -> County {
                 ),
                 categories: vec![HouseholdCategory::Poor],
                 members: 3,
+                group: None,
             });
         }
         for (i, role) in ROLES.iter().enumerate() {

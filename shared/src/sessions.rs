@@ -25,6 +25,9 @@ pub struct VillageCheckIn {
     /// Accuracy of the check-in's fix, when it had one.
     pub accuracy_m: Option<f64>,
     pub end: Option<DateTime<Utc>>,
+    /// Withdrawn (撤回) by a retraction from its own author: a mistaken check-in, kept in the
+    /// log, that no longer stands.
+    pub withdrawn: bool,
 }
 
 /// The session a record opens or ends: its own id for a duty start or village check-in, the
@@ -76,10 +79,12 @@ pub fn duty_sessions<'a>(records: impl IntoIterator<Item = &'a DeviceRecord>) ->
     starts
 }
 
-/// Village check-ins, by start (any order; repeats ignored).
+/// Village check-ins, by start (any order; repeats ignored), each marked withdrawn when its
+/// author retracted it ([`crate::visits::withdrawn`]).
 pub fn village_check_ins<'a>(
-    records: impl IntoIterator<Item = &'a DeviceRecord>,
+    records: impl IntoIterator<Item = &'a DeviceRecord> + Clone,
 ) -> Vec<VillageCheckIn> {
+    let withdrawn = crate::visits::withdrawn(records.clone());
     let (mut starts, mut ends, mut seen) = (Vec::new(), Vec::new(), HashSet::new());
     for r in records.into_iter().filter(|r| seen.insert(r.id)) {
         match &r.body {
@@ -89,6 +94,7 @@ pub fn village_check_ins<'a>(
                 start: r.captured_at,
                 accuracy_m: fix.map(|f| f.accuracy_m),
                 end: None,
+                withdrawn: withdrawn.contains(&r.id),
             }),
             RecordBody::VillageCheckOut { check_in, .. } => ends.push((r, *check_in)),
             _ => {}

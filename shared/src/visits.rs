@@ -676,6 +676,7 @@ mod tests {
             location: home,
             categories: Vec::new(),
             members: 3,
+            group: None,
         };
         let mut rec = recorder();
         let fix = Fix {

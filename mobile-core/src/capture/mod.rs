@@ -238,6 +238,11 @@ impl CaptureState {
                     self.visit_log.push(rec.clone());
                     self.refold_visit();
                 }
+                // 撤回进村签到: a mistaken village check-in no longer stands.
+                if self.stay_log.iter().any(|r| r.id == *target) {
+                    self.stay_log.push(rec.clone());
+                    self.refold_sessions();
+                }
             }
             RecordBody::VillageEvent { .. }
             | RecordBody::Activity { .. }
@@ -263,7 +268,7 @@ impl CaptureState {
             });
         self.stay = village_check_ins(&self.stay_log)
             .into_iter()
-            .find(|s| s.end.is_none())
+            .find(|s| s.end.is_none() && !s.withdrawn)
             .map(|s| OpenStay {
                 check_in: s.check_in,
                 village_id: s.village_id,
@@ -310,7 +315,10 @@ impl CaptureState {
             .iter()
             .any(|d| d.start <= at && d.end.is_none_or(|e| e >= at));
         let in_village = village_check_ins(&self.stay_log).iter().any(|s| {
-            s.village_id == household.village_id && s.start <= at && s.end.is_none_or(|e| e >= at)
+            !s.withdrawn
+                && s.village_id == household.village_id
+                && s.start <= at
+                && s.end.is_none_or(|e| e >= at)
         });
         let interp = &reference.catalogue.interpretation;
         let check = |visit: &zhucun_shared::visits::HouseholdVisit| {

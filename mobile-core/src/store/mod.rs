@@ -4,6 +4,7 @@
 //! so a phone killed at any instant keeps either all of them or none.
 
 mod leave;
+mod households;
 mod log;
 mod reference;
 mod schema;

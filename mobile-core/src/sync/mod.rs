@@ -11,10 +11,12 @@
 
 mod api;
 mod backoff;
+mod status;
 mod leave;
 
 pub use api::{Api, ApiError, PersonSummary, Trajectory};
 pub use backoff::Backoff;
+pub use status::{Retry, SyncStatus};
 
 use crate::store::{Identity, PendingPhoto, Session, Store, StoreError, Watermark};
 use crate::strings;

@@ -3,15 +3,21 @@
 mod camera;
 mod confirm;
 mod events;
+mod households;
 mod map;
+mod pacing;
 mod status;
+mod sync_state;
 mod sync_status;
 
 pub use camera::CameraButton;
 pub use confirm::{Confirm, VisitAnswer};
 pub use events::{EventForm, OpenEvents};
+pub use households::{DueHouseholds, HouseholdBrowser, SHORT_LIST};
 pub use map::{MapHousehold, TrajectoryMap};
+pub use pacing::PacingCard;
 pub use status::{AccuracyLine, StatusPill};
+pub use sync_state::SyncLine;
 pub use sync_status::{NoticeBanner, SyncBadge, SyncCard};
 
 use chrono::{DateTime, Datelike, Utc};

@@ -2,6 +2,7 @@
 
 mod battery;
 mod history;
+mod households;
 mod leave;
 mod progress;
 mod sign_in;
@@ -12,6 +13,7 @@ mod work;
 
 pub use battery::{BatteryGuide, PhoneMaker};
 pub use history::History;
+pub use households::Households;
 pub use leave::{Leave, LeaveSummary};
 pub use progress::Progress;
 pub use sign_in::SignIn;

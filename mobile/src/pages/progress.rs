@@ -1,7 +1,7 @@
 //! 本月进度: every rule that applies to me, the server's verdict next to the phone's own
 //! provisional estimate.
 
-use crate::components::{md_hm, StatusPill};
+use crate::components::{md_hm, PacingCard, StatusPill};
 use crate::progress::ProgressRow;
 use crate::state::use_app_state;
 use crate::strings;
@@ -29,9 +29,11 @@ fn numbers(v: &Verdict) -> String {
 pub fn Progress() -> Element {
     let state = use_app_state();
     let progress = state.snapshot.read().progress.clone();
+    let mut all = use_signal(|| false);
     let Some(progress) = progress else {
         return rsx! { div { class: "card", p { class: "muted", "{strings::NO_RULES}" } } };
     };
+    let rows = progress.rows.clone();
     let server_at = progress
         .server_evaluated_at
         .map(md_hm)
@@ -45,8 +47,23 @@ pub fn Progress() -> Element {
                 p { class: "muted", "{strings::NO_RULES}" }
             }
         }
-        for row in progress.rows {
-            RuleRow { key: "{row.rule_id}", row }
+        PacingCard {
+            detail: move |id: String| {
+                let row = rows.iter().find(|r| r.rule_id == id).cloned();
+                rsx! {
+                    if let Some(row) = row { RuleRow { row } }
+                }
+            },
+        }
+        button {
+            class: "secondary big",
+            onclick: move |_| all.toggle(),
+            if all() { "{strings::HIDE_DETAILS}" } else { "{strings::ALL_RULES}" }
+        }
+        if all() {
+            for row in progress.rows {
+                RuleRow { key: "{row.rule_id}", row }
+            }
         }
     }
 }

@@ -3,16 +3,18 @@
 
 use crate::app::Route;
 use crate::capture::Command;
-use crate::components::{hm, AccuracyLine, CameraButton, Confirm, SyncCard, VisitAnswer};
+use crate::components::{
+    hm, AccuracyLine, CameraButton, Confirm, DueHouseholds, SyncCard, SyncLine, VisitAnswer,
+};
 use crate::platform::photo::SimulatedCamera;
 use crate::state::{use_app_state, use_services, Notice, Services};
 use crate::strings;
 use dioxus::prelude::*;
-use zhucun_shared::ids::HouseholdId;
 
 #[component]
 pub fn Today() -> Element {
     rsx! {
+        SyncLine {}
         DutyCard {}
         VillageCard {}
         VisitCard {}
@@ -128,6 +130,7 @@ fn VillageCard() -> Element {
     let village = snap.village.clone();
     drop(snap);
     let mut confirm = use_signal(|| false);
+    let mut withdrawing = use_signal(|| false);
     let Some(village) = village else {
         return rsx! {};
     };
@@ -152,17 +155,40 @@ fn VillageCard() -> Element {
                     if confirm() {
                         Confirm {
                             question: strings::CONFIRM_VILLAGE_CHECK_OUT,
-                            on_yes: move |_| {
-                                confirm.set(false);
-                                state.run(&services, Command::VillageCheckOut, strings::VILLAGE_CHECK_OUT);
+                            on_yes: {
+                                let services = services.clone();
+                                move |_| {
+                                    confirm.set(false);
+                                    state.run(&services, Command::VillageCheckOut, strings::VILLAGE_CHECK_OUT);
+                                }
                             },
                             on_no: move |_| confirm.set(false),
                         }
+                    } else if withdrawing() {
+                        Confirm {
+                            question: strings::CONFIRM_WITHDRAW_VILLAGE,
+                            on_yes: {
+                                let services = services.clone();
+                                let check_in = s.check_in;
+                                move |_| {
+                                    withdrawing.set(false);
+                                    state.act(&services, |sv| sv.withdraw_village_check_in(check_in), strings::RETRACTED);
+                                }
+                            },
+                            on_no: move |_| withdrawing.set(false),
+                        }
                     } else {
-                        button {
-                            class: "secondary",
-                            onclick: move |_| confirm.set(true),
-                            "{strings::VILLAGE_CHECK_OUT}"
+                        div { class: "row actions",
+                            button {
+                                class: "secondary",
+                                onclick: move |_| confirm.set(true),
+                                "{strings::VILLAGE_CHECK_OUT}"
+                            }
+                            button {
+                                class: "secondary",
+                                onclick: move |_| withdrawing.set(true),
+                                "{strings::WITHDRAW_VILLAGE_CHECK_IN}"
+                            }
                         }
                     }
                 } else {
@@ -185,7 +211,7 @@ fn VisitCard() -> Element {
     let open = snap.capture.visit.is_some();
     drop(snap);
     rsx! {
-        if open { OpenVisit {} } else { HouseholdList {} }
+        if open { OpenVisit {} } else { DueHouseholds {} }
     }
 }
 
@@ -203,6 +229,7 @@ fn OpenVisit() -> Element {
             .map(|v| services.note_draft(v.check_in))
             .unwrap_or_default()
     });
+    let mut confirm_out = use_signal(|| false);
     let Some(visit) = visit else {
         return rsx! {};
     };
@@ -227,6 +254,12 @@ fn OpenVisit() -> Element {
         services.clone(),
     );
     let check_in = visit.check_in;
+    let check_out_question = strings::confirm_check_out(
+        outlook
+            .as_ref()
+            .and_then(|o| o.if_checked_out_now.as_deref())
+            .unwrap_or(&[]),
+    );
     rsx! {
         div { class: "card visit",
             h2 { "{strings::VISITING}：{name}" span { class: "pill open", "{hm(visit.since)}" } }
@@ -283,69 +316,25 @@ fn OpenVisit() -> Element {
                     "{strings::ADD_NOTE}"
                 }
                 button {
-                    onclick: move |_| {
+                    onclick: move |_| confirm_out.set(true),
+                    "{strings::HOUSEHOLD_CHECK_OUT}"
+                }
+            }
+            if confirm_out() {
+                Confirm {
+                    question: check_out_question,
+                    on_yes: move |_| {
+                        confirm_out.set(false);
                         if state.act(&s2, Services::check_out_visit, strings::HOUSEHOLD_CHECK_OUT) {
                             state.tell_outlook(strings::HOUSEHOLD_CHECK_OUT);
                             note.set(String::new());
                         }
                     },
-                    "{strings::HOUSEHOLD_CHECK_OUT}"
+                    on_no: move |_| confirm_out.set(false),
                 }
             }
         }
     }
-}
-
-#[component]
-fn HouseholdList() -> Element {
-    let state = use_app_state();
-    let services = use_services();
-    let snap = state.snapshot.read();
-    let on_duty = snap.capture.duty.is_some();
-    let rows: Vec<(HouseholdId, String, String, String)> = snap
-        .households
-        .iter()
-        .map(|h| {
-            let cats = h
-                .household
-                .categories
-                .iter()
-                .map(|c| c.label_zh())
-                .collect::<Vec<_>>()
-                .join("、");
-            let dist = h.distance_m.map(strings::distance).unwrap_or_default();
-            (h.household.id, h.household.head_name.clone(), cats, dist)
-        })
-        .collect();
-    drop(snap);
-    if rows.is_empty() {
-        return rsx! {};
-    }
-    rsx! {
-            div { class: "card households",
-                h2 { "{strings::NEAREST_FIRST}" }
-                for (id, name, cats, dist) in rows {
-                    div { class: "row household", key: "{id}",
-                        div {
-                            div { "{name}" }
-                            div { class: "cats", "{cats}" }
-                        }
-                        span { class: "muted", "{dist}" }
-                        button {
-                            class: "small",
-                            disabled: !on_duty,
-                            onclick: {
-                                let services = services.clone();
-                                move |_| {
-        state.run(&services, Command::HouseholdCheckIn { household_id: id, event: None }, strings::HOUSEHOLD_CHECK_IN);
-    }
-                            },
-                            "{strings::HOUSEHOLD_CHECK_IN}"
-                        }
-                    }
-                }
-            }
-        }
 }
 
 #[component]

@@ -173,6 +173,7 @@ fn households(rng: &mut StdRng, village: VillageId, centre: LatLon) -> Vec<House
                 ),
                 categories,
                 members: rng.gen_range(1..=6),
+                group: None,
             }
         })
         .collect()

@@ -80,6 +80,11 @@ const SQLITE: Files = &[
         "ledger generated",
         include_str!("../../migrations/sqlite/20261213000001_ledger_generated.sql"),
     ),
+    (
+        20261220000000,
+        "household groups",
+        include_str!("../../migrations/sqlite/20261220000000_household_groups.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -152,6 +157,11 @@ const POSTGRES: Files = &[
         20261213000001,
         "ledger generated",
         include_str!("../../migrations/postgres/20261213000001_ledger_generated.sql"),
+    ),
+    (
+        20261220000000,
+        "household groups",
+        include_str!("../../migrations/postgres/20261220000000_household_groups.sql"),
     ),
 ];
 

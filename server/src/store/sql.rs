@@ -153,6 +153,7 @@ macro_rules! impl_sql_store {
                     categories,
                     members: u32::try_from(r.try_get::<i64, _>("members")?)
                         .map_err(|_| StoreError::Corrupt("households.members".into()))?,
+                    group: r.try_get("group_name")?,
                 })
             }
 
@@ -289,11 +290,12 @@ macro_rules! impl_sql_store {
                     }
                     for h in &org.households {
                         sqlx::query(
-                            "INSERT INTO households (id, village_id, head_name, lat, lon, categories, members) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                            "INSERT INTO households (id, village_id, head_name, lat, lon, categories, members, group_name) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                              ON CONFLICT (id) DO UPDATE SET village_id = excluded.village_id, \
                              head_name = excluded.head_name, lat = excluded.lat, lon = excluded.lon, \
-                             categories = excluded.categories, members = excluded.members",
+                             categories = excluded.categories, members = excluded.members, \
+                             group_name = excluded.group_name",
                         )
                         .bind(h.id.to_string())
                         .bind(h.village_id.to_string())
@@ -302,6 +304,7 @@ macro_rules! impl_sql_store {
                         .bind(h.location.lon)
                         .bind(Json(&h.categories))
                         .bind(i64::from(h.members))
+                        .bind(h.group.as_deref())
                         .execute(&mut *tx)
                         .await
                         .map_err(constraint("household"))?;

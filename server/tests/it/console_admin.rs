@@ -527,6 +527,7 @@ async fn the_office_cannot_reach_another_countys_households_or_people() {
                     location: there,
                     categories: vec![HouseholdCategory::Poor],
                     members: 2,
+                    group: None,
                 }],
                 people: vec![zhucun_shared::org::Person {
                     id: p,

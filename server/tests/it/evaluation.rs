@@ -127,6 +127,7 @@ fn the_team_is_the_villages_people_of_that_month() {
         location: LatLon::new(V2.0, V2.1),
         categories: vec![],
         members: 1,
+        group: None,
     });
     let paired_elsewhere = pair(&mut org, v2_household, None);
 

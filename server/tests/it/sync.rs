@@ -352,6 +352,7 @@ async fn pull_sends_the_villages_of_todays_postings_and_todays_paired_households
                 location: LatLon::new(32.5, 107.9),
                 categories: vec![],
                 members: 2,
+                group: None,
             }],
             pairings: vec![
                 pairing(fx.households[1], None),

@@ -233,6 +233,7 @@ mod tests {
                 location: super::super::LatLon::new(31.9, 107.2),
                 categories: vec![],
                 members: 2,
+                group: None,
             }],
             ..Directory::default()
         };
@@ -259,6 +260,7 @@ mod tests {
             location: super::super::LatLon::new(31.9, 107.2),
             categories: vec![],
             members: 1,
+            group: None,
         };
         let (h1, h2) = (hh(v1), hh(v2));
         let mut ended = posting(people[3], Role::ResidentMember, Some(v2), t);

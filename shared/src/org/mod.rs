@@ -150,6 +150,9 @@ pub struct Household {
     pub location: LatLon,
     pub categories: Vec<HouseholdCategory>,
     pub members: u32,
+    /// 村民小组 (e.g. 三组), as the village's register names it; absent when not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 impl Household {

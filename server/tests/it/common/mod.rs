@@ -181,6 +181,7 @@ pub fn fixture_org() -> (Org, Fixture) {
             location: LatLon::new(V1.0 + 0.001 * i as f64, V1.1),
             categories: vec![*cat],
             members: 3,
+            group: None,
         });
     }
     let mut person = |name: &str, township: TownshipId, roles: &[(Role, Option<VillageId>)]| {

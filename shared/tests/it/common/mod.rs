@@ -94,6 +94,7 @@ impl World {
                 location: offset(CENTRE, -600.0 + 100.0 * i as f64, 150.0 * (i % 3) as f64),
                 categories: vec![HouseholdCategory::Poor],
                 members: 3,
+                group: None,
             });
         }
         for (i, c) in [
@@ -111,6 +112,7 @@ impl World {
                 location: offset(CENTRE, 200.0 * i as f64, -300.0),
                 categories: vec![c],
                 members: 2,
+                group: None,
             });
         }
         let assignments = Role::ALL
