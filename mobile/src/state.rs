@@ -780,7 +780,12 @@ impl AppState {
     pub fn run(self, services: &Services, cmd: Command, saved: &str) -> bool {
         let visit = matches!(
             cmd,
-            Command::HouseholdCheckIn { .. } | Command::HouseholdCheckOut
+            Command::HouseholdCheckIn { .. }
+                | Command::HouseholdCheckOut
+                | Command::AttendEvent {
+                    household_id: Some(_),
+                    ..
+                }
         );
         let ok = self.act(services, |s| s.command(cmd), saved);
         if ok && visit {

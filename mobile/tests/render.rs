@@ -1878,3 +1878,38 @@ fn the_work_log_offers_supervision_on_site_and_the_support_units_reports() {
     }
     assert!(!html.contains(">巡视<"), "{html}");
 }
+
+/// 前往处理 for an event at a household is the household check-in naming it, and says at once,
+/// like any check-in, whether the visit will count.
+#[test]
+fn attending_an_event_at_a_household_checks_in_there_and_says_whether_it_counts() {
+    use zhucun_shared::record::{EventKind, RecordBody};
+    let (s, _) = services();
+    let today = zhucun_shared::period::local_date(now());
+    let home = demo::households()[0].clone();
+    s.command(Command::StartDuty {
+        village_id: Some(demo::VILLAGE),
+    })
+    .unwrap();
+    s.command(Command::Event {
+        kind: EventKind::WeddingOrFuneral,
+        occurred_on: today,
+        household_id: Some(home.id),
+        description: "老人过世".into(),
+    })
+    .unwrap();
+    let mut card = Screen::new(zhucun_mobile::components::OpenEvents, s.clone());
+    let html = card.html();
+    assert!(html.contains(&home.head_name), "{html}");
+    assert!(html.contains("还剩3天"), "{html}");
+    let attend = card.listening("click", None)[0];
+    card.press(attend);
+    let said = notice(&card);
+    assert!(said.starts_with("入户签到："), "{said}");
+    assert!(said.len() > "入户签到：".len(), "{said}");
+    let records = s.store().lock().unwrap().all_records().unwrap();
+    let event = records[records.len() - 2].id;
+    assert!(matches!(records.last().unwrap().body,
+        RecordBody::HouseholdCheckIn { household_id, event: Some(e), .. }
+            if household_id == home.id && e == event));
+}
