@@ -65,9 +65,24 @@ pub enum EvidenceKind {
     Report,
     /// A 四必到 event and the visit that attended it.
     EventAttended,
-    /// 请假、公差 approved: days taken out of the part's denominator, not counted towards it
-    /// (the request and the decision are its records).
+    /// 请假 approved: days taken out of the part's denominator, not counted towards it (the
+    /// request and the decision are its records).
     ApprovedLeave,
+    /// 公差 approved: as [`EvidenceKind::ApprovedLeave`], for official business away.
+    ApprovedOfficialBusiness,
+}
+
+impl EvidenceKind {
+    /// The kind of absence an approved-absence evidence is for.
+    pub fn absence(self) -> Option<crate::leave::AbsenceKind> {
+        match self {
+            EvidenceKind::ApprovedLeave => Some(crate::leave::AbsenceKind::Leave),
+            EvidenceKind::ApprovedOfficialBusiness => {
+                Some(crate::leave::AbsenceKind::OfficialBusiness)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// One thing a verdict counted.

@@ -11,7 +11,6 @@ use chrono::NaiveDate;
 use dioxus::prelude::*;
 use zhucun_shared::leave::{AbsenceKind, LeaveDecision, LeaveItem, LEAVE_APPROVERS};
 use zhucun_shared::period::local_date;
-use zhucun_shared::verdict::EvidenceKind;
 
 pub const LEAVE_TITLE: &str = "请假、公差";
 pub const LEAVE_REQUEST: &str = "申请请假、公差";
@@ -89,7 +88,7 @@ pub fn LeaveSummary() -> Element {
             continue;
         };
         for e in v.parts.iter().flat_map(|p| &p.evidence) {
-            if e.kind == EvidenceKind::ApprovedLeave && !excused.contains(&e.detail) {
+            if e.kind.absence().is_some() && !excused.contains(&e.detail) {
                 excused.push(e.detail.clone());
             }
         }

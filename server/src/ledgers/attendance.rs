@@ -10,6 +10,7 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use zhucun_shared::calendar::WorkCalendar;
 use zhucun_shared::catalogue::Catalogue;
 use zhucun_shared::ids::{PersonId, VillageId};
+use zhucun_shared::leave::AbsenceKind;
 use zhucun_shared::org::Directory;
 use zhucun_shared::period::Period;
 use zhucun_shared::role::Role;
@@ -35,6 +36,9 @@ pub enum DayMark {
     NotPosted,
     /// Not yet come.
     Future,
+    /// 假 / 公: a working day of approved leave or official absence, neither present nor
+    /// required.
+    Away(AbsenceKind),
 }
 
 impl DayMark {
@@ -46,6 +50,7 @@ impl DayMark {
             DayMark::Holiday => Cell::text("节"),
             DayMark::NotPosted => Cell::text("—"),
             DayMark::Future => Cell::Empty,
+            DayMark::Away(k) => Cell::text(k.mark_zh()),
         }
     }
 }
@@ -89,6 +94,32 @@ pub fn members(org: &Directory, village: VillageId, month: Period) -> Vec<Person
 fn posted_on(org: &Directory, person: PersonId, village: VillageId, d: NaiveDate) -> bool {
     org.postings(person, d, d)
         .any(|a| a.village_id == Some(village) && a.role.is_team_member())
+}
+
+/// The days `person`'s verdicts excuse as approved leave or official absence (their
+/// evidence, one day range per absence), with the kind.
+fn approved_absences(
+    reports: &Reports,
+    person: PersonId,
+) -> std::collections::BTreeMap<NaiveDate, AbsenceKind> {
+    let mut out = std::collections::BTreeMap::new();
+    let evidence = reports
+        .get(&person)
+        .into_iter()
+        .flat_map(|r| &r.verdicts)
+        .flat_map(|v| &v.parts)
+        .flat_map(|p| &p.evidence);
+    for e in evidence {
+        let (Some(kind), Some(end)) = (e.kind.absence(), e.end) else {
+            continue;
+        };
+        let mut d = zhucun_shared::period::local_date(e.start);
+        while zhucun_shared::period::day_start(d) < end {
+            out.entry(d).or_insert(kind);
+            d = d.succ_opt().expect("a day in range");
+        }
+    }
+    out
 }
 
 const WEEKDAYS: [&str; 7] = ["一", "二", "三", "四", "五", "六", "日"];
@@ -140,11 +171,13 @@ pub fn build(
             Cell::text(roles_zh(&roles)),
         ];
         let (mut present_days, mut working_days) = (0u32, 0u32);
+        let away = approved_absences(reports, *person);
         for d in &days {
             let posted = posted_on(org, *person, village, *d);
             let working = is_working(calendar, *d);
             let hours = presence.get(d).copied().unwrap_or_default();
-            if posted && working {
+            let away = away.get(d).copied().filter(|_| working);
+            if posted && working && away.is_none() {
                 working_days += 1;
                 if hours >= threshold {
                     present_days += 1;
@@ -154,6 +187,8 @@ pub fn build(
                 DayMark::NotPosted
             } else if hours > chrono::Duration::zero() {
                 DayMark::Present(hours)
+            } else if let Some(k) = away {
+                DayMark::Away(k)
             } else if *d > today {
                 DayMark::Future
             } else if working {
@@ -215,7 +250,7 @@ pub fn build(
         totals: vec![total],
         notes: vec![
             format!(
-                "数字为当日在村小时数（取自轨迹）；工作日在村满{}小时计在村工作日。休＝休息日，节＝法定节假日，缺＝工作日未在村，—＝未在岗。",
+                "数字为当日在村小时数（取自轨迹）；工作日在村满{}小时计在村工作日。休＝休息日，节＝法定节假日，缺＝工作日未在村，假＝批准请假，公＝批准公差，—＝未在岗；批准请假、公差的工作日不计入工作日。",
                 super::document::number_text(catalogue.interpretation.in_village_day_hours)
             ),
             "要求：第一书记和派驻成员在村工作时间不低于工作日总数的三分之二（二(三)3）。".into(),

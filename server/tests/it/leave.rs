@@ -100,6 +100,33 @@ async fn listed(app: &TestApp, token: &str) -> (StatusCode, Value) {
     app.get(token, "/api/v1/leave").await
 }
 
+/// In v1's 考勤表 for last month, as `token` downloads it: per member with any, how many days
+/// are marked 假.
+async fn away_marks(app: &TestApp, token: &str) -> Vec<usize> {
+    let (month, _) = crate::findings::last_month();
+    let r = reqwest::Client::new()
+        .get(app.url(&format!(
+            "/api/v1/ledgers/attendance?village={}&month={month}&format=csv",
+            app.fx.v1
+        )))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let bytes = r.bytes().await.unwrap();
+    let text = std::str::from_utf8(&bytes[3..]).unwrap().to_string();
+    assert!(text.contains("假＝批准请假"), "{text}");
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap().iter().filter(|c| *c == "假").count())
+        .filter(|n| *n > 0)
+        .collect()
+}
+
 #[tokio::test]
 async fn approved_leave_leaves_r233a_and_a_later_refusal_from_the_console_restores_it() {
     on_each_backend(async |app: &TestApp| {
@@ -147,6 +174,14 @@ async fn approved_leave_leaves_r233a_and_a_later_refusal_from_the_console_restor
             "{approved}"
         );
 
+        // The village's 考勤表 marks the approved working days 假, as many as the verdict excused.
+        let days: usize = shown[0]
+            .strip_prefix("请假 ")
+            .and_then(|t| t.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap();
+        assert_eq!(away_marks(app, &leader).await, vec![days]);
+
         // The cadre's phone hears of it at its next pull.
         let (s, pull) = app.get(&cadre, "/api/v1/sync/pull").await;
         assert_eq!(s, StatusCode::OK, "{pull}");
@@ -193,6 +228,7 @@ async fn approved_leave_leaves_r233a_and_a_later_refusal_from_the_console_restor
         let refused = r233a(app, &cadre).await;
         assert!(leave_evidence(&refused).is_empty(), "{refused}");
         assert_eq!(refused["required"].as_u64(), Some(required), "{refused}");
+        assert!(away_marks(app, &leader).await.is_empty());
         let (_, list) = listed(app, &leader).await;
         assert_eq!(
             list[0]["absence"]["decided"]["decision"], "refused",

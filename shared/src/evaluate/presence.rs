@@ -278,7 +278,12 @@ impl Evaluation<'_> {
                 .person(decided.by)
                 .map_or("审批人", |p| p.name.as_str());
             evidence.push(Evidence {
-                kind: EvidenceKind::ApprovedLeave,
+                kind: match a.kind {
+                    crate::leave::AbsenceKind::Leave => EvidenceKind::ApprovedLeave,
+                    crate::leave::AbsenceKind::OfficialBusiness => {
+                        EvidenceKind::ApprovedOfficialBusiness
+                    }
+                },
                 records: vec![a.request, decided.note],
                 start: day_start(*first),
                 end: Some(day_end(*last)),

@@ -211,7 +211,7 @@ fn leave_evidence(v: &Verdict, part: usize) -> Vec<&str> {
     v.parts[part]
         .evidence
         .iter()
-        .filter(|e| e.kind == EvidenceKind::ApprovedLeave)
+        .filter(|e| e.kind.absence().is_some())
         .map(|e| e.detail.as_str())
         .collect()
 }
@@ -240,6 +240,10 @@ fn a_withdrawn_request_excuses_nothing() {
     let v = w.verdict(role, "R-233a", &records, "2026-11", at(2026, 12, 1, 9, 0));
     assert_eq!(numbers(&v), (12, 11));
     assert!(leave_evidence(&v, 0)[0].starts_with("公差 5 天（11-23 至 11-27，已批准："));
+    assert!(v.parts[0]
+        .evidence
+        .iter()
+        .any(|e| e.kind == EvidenceKind::ApprovedOfficialBusiness));
     records.push(rec.record(
         at(2026, 11, 12, 9, 0),
         RecordBody::Retraction {
