@@ -7,6 +7,7 @@ use crate::store::{Org, Store};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
+use zhucun_shared::day_facts::{raw_from, DayFacts, History};
 use zhucun_shared::ids::{PersonId, RecordId, TownshipId, VillageId};
 use zhucun_shared::org::jurisdiction::CHECKERS;
 use zhucun_shared::org::{Assignment, Device, Township};
@@ -52,6 +53,11 @@ pub struct Loaded {
     orgs: HashMap<TownshipId, Arc<Org>>,
     /// Each village's monthly-ledger chain per month (`YYYY-MM`).
     ledger_steps: HashMap<(VillageId, String), Arc<Vec<LedgerStep>>>,
+    /// Each person's records for an evaluation with day facts: all but fixes from the window's
+    /// start, everything from the raw days' start (see [`with_day_facts`]).
+    since_facts: HashMap<(PersonId, DateTime<Utc>, DateTime<Utc>), Arc<Vec<DeviceRecord>>>,
+    /// Each person's kept day facts before a day: all of them, or only the last.
+    day_facts: HashMap<(PersonId, NaiveDate, bool), Arc<Vec<(DayFacts, String)>>>,
 }
 
 /// Evaluates `person` for `month` as of `now`. `org` is the person's township, shared by the
@@ -90,8 +96,51 @@ pub async fn person_report_as_of(
     now: DateTime<Utc>,
     loaded: &mut Loaded,
 ) -> EvalResult<PersonReport> {
-    let records = records_for(state, &org, person, month, as_of, loaded).await?;
-    let findings = findings_on(state, &org, &records, now, loaded).await?;
+    report_from(state, org, person, month, as_of, now, loaded, true).await
+}
+
+/// [`person_report`] from the raw records alone, never from day facts: what the kept facts
+/// must agree with (tests, `verdicts rebuild` checks).
+pub async fn person_report_raw(
+    state: &AppState,
+    org: Arc<Org>,
+    person: PersonId,
+    month: Period,
+    now: DateTime<Utc>,
+) -> EvalResult<PersonReport> {
+    let mut loaded = Loaded::default();
+    report_from(state, org, person, month, now, now, &mut loaded, false).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn report_from(
+    state: &AppState,
+    org: Arc<Org>,
+    person: PersonId,
+    month: Period,
+    as_of: DateTime<Utc>,
+    now: DateTime<Utc>,
+    loaded: &mut Loaded,
+    facts_allowed: bool,
+) -> EvalResult<PersonReport> {
+    // Day facts stand for the fixes before the month's raw days when they are kept and fresh;
+    // a month as it stood in the past is evaluated from the raw records of then.
+    let with_facts = if facts_allowed && as_of == now {
+        with_day_facts(state, &org, person, month, now, loaded).await?
+    } else {
+        None
+    };
+    let (records, day_facts) = match with_facts {
+        Some((records, from, facts)) => (records, Some((from, facts))),
+        None => (
+            records_for(state, &org, person, month, as_of, loaded).await?,
+            None,
+        ),
+    };
+    let own_before = day_facts
+        .as_ref()
+        .map(|(from, _)| (person, day_start(*from)));
+    let findings = findings_with(state, &org, &records, own_before, now, loaded).await?;
     let ledger_steps = chain_steps(state, &org, person, month, loaded).await?;
     // The person's devices, for records dated before their device was enrolled.
     let devices: Vec<Device> = state
@@ -134,6 +183,10 @@ pub async fn person_report_as_of(
     // Evaluations are CPU work: bounded, and off the async threads.
     let _permit = state.evaluations.acquire().await?;
     let report = tokio::task::spawn_blocking(move || {
+        let history = day_facts.as_ref().map(|(from, days)| History {
+            from: *from,
+            days: days.as_slice(),
+        });
         let ctx = EvalContext {
             person,
             org: &org,
@@ -147,7 +200,7 @@ pub async fn person_report_as_of(
             },
             findings: &findings,
             ledger_steps: &ledger_steps,
-            history: None,
+            history,
         };
         evaluate(&ctx, month, as_of)
     })
@@ -194,15 +247,7 @@ async fn records_for(
     now: DateTime<Utc>,
     loaded: &mut Loaded,
 ) -> EvalResult<Vec<DeviceRecord>> {
-    let year_start =
-        NaiveDate::from_ymd_opt(month.first_day().year(), 1, 1).expect("1 January exists");
-    let posting_start = org
-        .assignments_of(person)
-        .filter(|a| a.overlaps(month.first_day(), month.last_day()))
-        .map(|a| a.starts_on)
-        .min();
-    let first = posting_start.map_or(year_start, |p| p.min(year_start));
-    let from = day_start(first) - Duration::days(31);
+    let from = window_start(org, person, month);
     // Phones' clocks run ahead sometimes; the validator allows a day.
     let to = now + Duration::days(2);
     let mut records = Vec::new();
@@ -218,6 +263,118 @@ async fn records_for(
         records.extend(theirs.iter().cloned());
     }
     Ok(records)
+}
+
+/// Whether `person`'s `month` as of `now` is evaluated from kept day facts (rather than from
+/// every raw record): the facts are kept, fresh, folded under the month's rules and continued
+/// by the records.
+pub async fn uses_day_facts(
+    state: &AppState,
+    org: &Org,
+    person: PersonId,
+    month: Period,
+    now: DateTime<Utc>,
+) -> EvalResult<bool> {
+    let mut loaded = Loaded::default();
+    Ok(with_day_facts(state, org, person, month, now, &mut loaded)
+        .await?
+        .is_some())
+}
+
+/// The records and day facts the evaluator reads for `person`'s `month` as of `now`, when the
+/// kept day facts can stand for the fixes before the month's raw days (from
+/// [`raw_from`]): every record but fixes over the window [`records_for`] reads, the team's
+/// records of every kind from the raw days on, the person's facts of every earlier day and
+/// each teammate's last; `None` when a day of the team before the raw days is still queued,
+/// a fact was folded under other rules, or the records do not continue the facts
+/// ([`History::fits`]): then the raw records are read.
+async fn with_day_facts(
+    state: &AppState,
+    org: &Org,
+    person: PersonId,
+    month: Period,
+    now: DateTime<Utc>,
+    loaded: &mut Loaded,
+) -> EvalResult<Option<(Vec<DeviceRecord>, NaiveDate, Vec<DayFacts>)>> {
+    let (catalogue, _) = state.policy_for(month);
+    let from_day = raw_from(&catalogue, month);
+    let team: Vec<PersonId> = org
+        .team_of(person, month.first_day(), month.last_day())
+        .into_iter()
+        .collect();
+    if state.store.days_pending(&team, from_day).await? {
+        return Ok(None);
+    }
+    let basis = crate::day_facts::basis(&catalogue.interpretation);
+    let window = window_start(org, person, month);
+    let raw_start = day_start(from_day);
+    let to = now + Duration::days(2);
+    let mut records = Vec::new();
+    let mut facts = Vec::new();
+    for p in team {
+        let theirs = match loaded.since_facts.get(&(p, window, raw_start)) {
+            Some(r) => r.clone(),
+            None => {
+                let mut r = state
+                    .store
+                    .records_except_fixes_of(p, window, raw_start)
+                    .await?;
+                r.extend(state.store.records_of(p, raw_start, to).await?);
+                let r = Arc::new(r);
+                loaded.since_facts.insert((p, window, raw_start), r.clone());
+                r
+            }
+        };
+        records.extend(theirs.iter().cloned());
+        let all = p == person;
+        let rows = match loaded.day_facts.get(&(p, from_day, all)) {
+            Some(f) => f.clone(),
+            None => {
+                let f = if all {
+                    let first = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a date");
+                    state.store.day_facts(p, first, from_day).await?
+                } else {
+                    state
+                        .store
+                        .last_day_facts(p, from_day)
+                        .await?
+                        .into_iter()
+                        .collect()
+                };
+                let f = Arc::new(f);
+                loaded.day_facts.insert((p, from_day, all), f.clone());
+                f
+            }
+        };
+        for (f, b) in rows.iter() {
+            if *b != basis {
+                return Ok(None);
+            }
+            facts.push(f.clone());
+        }
+    }
+    let history = History {
+        from: from_day,
+        days: &facts,
+    };
+    if !history.fits(org, person, month, &records) {
+        return Ok(None);
+    }
+    Ok(Some((records, from_day, facts)))
+}
+
+/// The start of the records read for `person`'s `month`: the start of its year or, if earlier,
+/// of the person's postings overlapping the month, less a month.
+fn window_start(org: &Org, person: PersonId, month: Period) -> DateTime<Utc> {
+    let year_start =
+        NaiveDate::from_ymd_opt(month.first_day().year(), 1, 1).expect("1 January exists");
+    let posting_start = org
+        .assignments_of(person)
+        .filter(|a| a.overlaps(month.first_day(), month.last_day()))
+        .map(|a| a.starts_on)
+        .min();
+    let first = posting_start.map_or(year_start, |p| p.min(year_start));
+    day_start(first) - Duration::days(31)
 }
 
 /// The findings that count on `person`'s own records read for `month` (the phone's pull: its
@@ -247,6 +404,19 @@ pub async fn findings_on(
     state: &AppState,
     org: &Org,
     records: &[DeviceRecord],
+    now: DateTime<Utc>,
+    loaded: &mut Loaded,
+) -> EvalResult<Vec<Finding>> {
+    findings_with(state, org, records, None, now, loaded).await
+}
+
+/// [`findings_on`], and with `own_before` (person, instant) also those on the person's records
+/// captured before the instant that are not in `records`: their fixes that day facts stand for.
+async fn findings_with(
+    state: &AppState,
+    org: &Org,
+    records: &[DeviceRecord],
+    own_before: Option<(PersonId, DateTime<Utc>)>,
     now: DateTime<Utc>,
     loaded: &mut Loaded,
 ) -> EvalResult<Vec<Finding>> {
@@ -325,11 +495,25 @@ pub async fn findings_on(
         return Ok(notes);
     }
     let judged: BTreeSet<RecordId> = notes.iter().map(|f| f.attached_to).collect();
-    let authors: HashMap<RecordId, (PersonId, chrono::NaiveDate)> = records
+    let mut authors: HashMap<RecordId, (PersonId, chrono::NaiveDate)> = records
         .iter()
         .filter(|r| judged.contains(&r.id))
         .map(|r| (r.id, (r.person_id, local_date(r.captured_at))))
         .collect();
+    if let Some((person, before)) = own_before {
+        let absent: Vec<RecordId> = judged
+            .iter()
+            .filter(|id| !authors.contains_key(id))
+            .copied()
+            .collect();
+        if !absent.is_empty() {
+            for (id, (who, at)) in state.store.record_authors(&absent).await? {
+                if who == person && at < before {
+                    authors.insert(id, (who, local_date(at)));
+                }
+            }
+        }
+    }
     let posted: HashMap<PersonId, Vec<Assignment>> = authors
         .values()
         .map(|(p, _)| (*p, org.assignments_of(*p).cloned().collect()))

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod config;
 pub mod connections;
 pub mod console;
+pub mod day_facts;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod error;

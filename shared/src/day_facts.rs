@@ -257,6 +257,8 @@ impl<'a> History<'a> {
             day_start(month.last_day()) + Duration::days(1),
         );
         let mut first_in_month: BTreeMap<DeviceId, u64> = BTreeMap::new();
+        let mut ends: std::collections::HashMap<PersonId, Option<&TrackEnd>> =
+            std::collections::HashMap::new();
         for r in records {
             if r.person_id == person && r.captured_at >= m_from && r.captured_at < m_to {
                 let s = first_in_month.entry(r.device_id).or_insert(r.seq);
@@ -268,7 +270,10 @@ impl<'a> History<'a> {
             if r.captured_at < from {
                 continue;
             }
-            if let Some(end) = self.last_before(r.person_id).map(|d| &d.end) {
+            let end = *ends
+                .entry(r.person_id)
+                .or_insert_with(|| self.last_before(r.person_id).map(|d| &d.end));
+            if let Some(end) = end {
                 if !end.ordered
                     || end
                         .latest_t

@@ -322,7 +322,7 @@ impl Work<'_> {
         let months = self.months;
         for (d_i, day) in months.days.iter().enumerate() {
             if months.working(*day) && self.days.rng.gen_bool(0.3) {
-                let vi = d_i % 2;
+                let vi = d_i % self.places.villages.len().min(2);
                 let poor = self.places.households_of(self.places.villages[vi].id, true);
                 let visits = vec![PlannedVisit::to(&poor[d_i % poor.len()])];
                 self.duty(who, vi, *day, (8, 30), 6.0, visits, Quirks::PLAIN)?;

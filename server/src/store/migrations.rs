@@ -66,6 +66,11 @@ const SQLITE: Files = &[
         include_str!("../../migrations/sqlite/20261210000000_ledger_submissions.sql"),
     ),
     (
+        20261211000000,
+        "day facts",
+        include_str!("../../migrations/sqlite/20261211000000_day_facts.sql"),
+    ),
+    (
         20261212000000,
         "verdict history",
         include_str!("../../migrations/sqlite/20261212000000_verdict_history.sql"),
@@ -142,6 +147,11 @@ const POSTGRES: Files = &[
         20261210000000,
         "ledger submissions",
         include_str!("../../migrations/postgres/20261210000000_ledger_submissions.sql"),
+    ),
+    (
+        20261211000000,
+        "day facts",
+        include_str!("../../migrations/postgres/20261211000000_day_facts.sql"),
     ),
     (
         20261212000000,

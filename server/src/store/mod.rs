@@ -2,9 +2,10 @@
 //! data directory) and on PostgreSQL ([`postgres`]); the database URL picks one at start-up.
 //! Both run the same SQL text (see [`sql`]) against their own schema and migrations.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::HashMap;
 use std::future::Future;
+use zhucun_shared::day_facts::DayFacts;
 use zhucun_shared::ids::*;
 use zhucun_shared::org::{Assignment, Device, Household, Person, Township, Village};
 use zhucun_shared::plausibility::PhotoFacts;
@@ -144,6 +145,14 @@ pub struct QueuedMonth {
     pub mark: String,
     /// The worker holding it ([`Store::claim_dirty`]), if any.
     pub claimed_by: Option<String>,
+}
+
+/// A person-day whose day facts are to be folded again; `mark` tells one marking from the next.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueuedDay {
+    pub person_id: PersonId,
+    pub day: NaiveDate,
+    pub mark: String,
 }
 
 /// A version of a person-month's kept verdict, current from `since` until the next version.
@@ -517,6 +526,54 @@ pub trait Store: Send + Sync + 'static {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<Vec<DeviceRecord>>> + Send;
+    /// Like [`Store::records_of`], all but trajectory fixes (`fix` records).
+    fn records_except_fixes_of(
+        &self,
+        person: PersonId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<DeviceRecord>>> + Send;
+    /// Every retraction the person made.
+    fn retractions_of(
+        &self,
+        person: PersonId,
+    ) -> impl Future<Output = StoreResult<Vec<DeviceRecord>>> + Send;
+    /// Up to `limit` queued person-days whose day facts are to be folded again, earliest first.
+    fn dirty_days(&self, limit: u32) -> impl Future<Output = StoreResult<Vec<QueuedDay>>> + Send;
+    /// Takes a queued person-day off the queue, unless it was queued again since it was read.
+    fn settle_day(&self, queued: &QueuedDay) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Queues person-days for their day facts to be folded again.
+    fn queue_days(
+        &self,
+        days: &[(PersonId, NaiveDate)],
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Whether any of `people` has a day before `before` queued.
+    fn days_pending(
+        &self,
+        people: &[PersonId],
+        before: NaiveDate,
+    ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// A person's kept day facts of the days in `from..to`, in day order, each with its basis.
+    fn day_facts(
+        &self,
+        person: PersonId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> impl Future<Output = StoreResult<Vec<(DayFacts, String)>>> + Send;
+    /// A person's last kept day facts before `before`, with its basis.
+    fn last_day_facts(
+        &self,
+        person: PersonId,
+        before: NaiveDate,
+    ) -> impl Future<Output = StoreResult<Option<(DayFacts, String)>>> + Send;
+    /// Keeps a person-day's facts folded under `basis`.
+    fn put_day_facts(
+        &self,
+        facts: &DayFacts,
+        basis: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+    /// Forgets every kept day fact and queued day (they are rebuilt from the records).
+    fn clear_day_facts(&self) -> impl Future<Output = StoreResult<()>> + Send;
     /// Like [`Store::records_of`], only notes (a checker's findings are notes).
     fn notes_of(
         &self,
@@ -864,6 +921,50 @@ impl Store for AnyStore {
         to: DateTime<Utc>,
     ) -> StoreResult<Vec<DeviceRecord>> {
         dispatch!(self, fix_records_of(p, from, to))
+    }
+    async fn records_except_fixes_of(
+        &self,
+        p: PersonId,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<Vec<DeviceRecord>> {
+        dispatch!(self, records_except_fixes_of(p, from, to))
+    }
+    async fn retractions_of(&self, p: PersonId) -> StoreResult<Vec<DeviceRecord>> {
+        dispatch!(self, retractions_of(p))
+    }
+    async fn dirty_days(&self, limit: u32) -> StoreResult<Vec<QueuedDay>> {
+        dispatch!(self, dirty_days(limit))
+    }
+    async fn settle_day(&self, q: &QueuedDay) -> StoreResult<()> {
+        dispatch!(self, settle_day(q))
+    }
+    async fn queue_days(&self, days: &[(PersonId, NaiveDate)]) -> StoreResult<()> {
+        dispatch!(self, queue_days(days))
+    }
+    async fn days_pending(&self, people: &[PersonId], before: NaiveDate) -> StoreResult<bool> {
+        dispatch!(self, days_pending(people, before))
+    }
+    async fn day_facts(
+        &self,
+        p: PersonId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<(DayFacts, String)>> {
+        dispatch!(self, day_facts(p, from, to))
+    }
+    async fn last_day_facts(
+        &self,
+        p: PersonId,
+        before: NaiveDate,
+    ) -> StoreResult<Option<(DayFacts, String)>> {
+        dispatch!(self, last_day_facts(p, before))
+    }
+    async fn put_day_facts(&self, f: &DayFacts, basis: &str) -> StoreResult<()> {
+        dispatch!(self, put_day_facts(f, basis))
+    }
+    async fn clear_day_facts(&self) -> StoreResult<()> {
+        dispatch!(self, clear_day_facts())
     }
     async fn notes_of(
         &self,

@@ -40,7 +40,7 @@ macro_rules! impl_sql_store {
             use std::collections::HashMap;
             use $crate::store::sql::{constraint, parse, FIX_KINDS_SQL};
             use $crate::store::{
-                AuditEntry, AuditScope, ClosedMonth, DeviceRow, LedgerStepRow, PolicyVersionRow, FileRow, IncomingRecord, KeptVerdict, Org, PushOutcome, QueuedMonth, VerdictVersion,
+                AuditEntry, AuditScope, ClosedMonth, DeviceRow, LedgerStepRow, PolicyVersionRow, FileRow, IncomingRecord, KeptVerdict, Org, PushOutcome, QueuedDay, QueuedMonth, VerdictVersion,
                 NewAuditEntry, SessionRow, Store, StoreError, StoreResult, ThrottleRow, UserRow,
             };
             use zhucun_shared::ids::*;
@@ -54,6 +54,31 @@ macro_rules! impl_sql_store {
             use zhucun_shared::sync::{Conflict, ConflictKind};
 
             type DbRow = <$db as sqlx::Database>::Row;
+
+            /// Queues person-days for their day facts to be folded again within `tx`, with one
+            /// fresh mark.
+            async fn queue_days_tx(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                days: impl IntoIterator<Item = (String, NaiveDate)>,
+            ) -> StoreResult<()> {
+                let mark = uuid::Uuid::now_v7().to_string();
+                for (person, day) in days {
+                    sqlx::query(
+                        "INSERT INTO day_facts_queue (person_id, day, mark) VALUES ($1, $2, $3) \
+                         ON CONFLICT (person_id, day) DO UPDATE SET mark = excluded.mark",
+                    )
+                    .bind(person).bind(day).bind(&mark)
+                    .execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
+            fn day_facts_row(r: &DbRow) -> StoreResult<(zhucun_shared::day_facts::DayFacts, String)> {
+                let text: String = r.try_get("facts")?;
+                let facts = serde_json::from_str(&text)
+                    .map_err(|e| StoreError::Corrupt(format!("day_facts.facts: {e}")))?;
+                Ok((facts, r.try_get("basis")?))
+            }
 
             /// Queues person-months for re-evaluation within `tx`, with one fresh mark.
             async fn queue_marks(
@@ -674,6 +699,9 @@ macro_rules! impl_sql_store {
                     let mut out = PushOutcome::default();
                     // The person-months whose verdicts the stored records may change.
                     let mut marks: std::collections::BTreeSet<(String, String)> = Default::default();
+                    // The person-days whose day facts the stored records change: a fix's day, and
+                    // the day of a record its author withdraws.
+                    let mut days: std::collections::BTreeSet<(String, NaiveDate)> = Default::default();
                     // Whether this push stored the record right after the watermark: only then
                     // can the watermark move.
                     let mut closes_gap = false;
@@ -704,6 +732,23 @@ macro_rules! impl_sql_store {
                             out.stored += 1;
                             closes_gap |= seq == held + 1;
                             let author = r.person_id.to_string();
+                            match &r.body {
+                                zhucun_shared::record::RecordBody::Fix { .. } => {
+                                    days.insert((author.clone(), zhucun_shared::period::local_date(r.captured_at)));
+                                }
+                                zhucun_shared::record::RecordBody::Retraction { target, .. } => {
+                                    let withdrawn = sqlx::query(
+                                        "SELECT captured_at FROM device_records WHERE id = $1 AND person_id = $2",
+                                    )
+                                    .bind(target.to_string()).bind(&author)
+                                    .fetch_optional(&mut *tx).await?;
+                                    if let Some(w) = withdrawn {
+                                        let at: DateTime<Utc> = w.try_get("captured_at")?;
+                                        days.insert((author.clone(), zhucun_shared::period::local_date(at)));
+                                    }
+                                }
+                                _ => {}
+                            }
                             for m in $crate::store::months_touched(r.captured_at, receipt.received_at) {
                                 marks.insert((author.clone(), m));
                             }
@@ -822,6 +867,7 @@ macro_rules! impl_sql_store {
                             .execute(&mut *tx).await?;
                     }
                     queue_marks(&mut tx, marks).await?;
+                    queue_days_tx(&mut tx, days).await?;
                     tx.commit().await?;
                     Ok(out)
                 }
@@ -1168,6 +1214,116 @@ macro_rules! impl_sql_store {
                     .bind(p.to_string()).bind(from).bind(to)
                     .fetch_all(&self.read).await?
                     .iter().map(record).collect()
+                }
+
+                async fn records_except_fixes_of(&self, p: PersonId, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<DeviceRecord>> {
+                    sqlx::query(&format!(
+                        "SELECT {RECORD_COLUMNS} FROM device_records \
+                         WHERE person_id = $1 AND captured_at >= $2 AND captured_at < $3 \
+                         AND kind <> 'fix' \
+                         ORDER BY captured_at, device_id, seq"
+                    ))
+                    .bind(p.to_string()).bind(from).bind(to)
+                    .fetch_all(&self.read).await?
+                    .iter().map(record).collect()
+                }
+
+                async fn retractions_of(&self, p: PersonId) -> StoreResult<Vec<DeviceRecord>> {
+                    sqlx::query(&format!(
+                        "SELECT {RECORD_COLUMNS} FROM device_records \
+                         WHERE person_id = $1 AND kind = 'retraction' ORDER BY captured_at, device_id, seq"
+                    ))
+                    .bind(p.to_string())
+                    .fetch_all(&self.read).await?
+                    .iter().map(record).collect()
+                }
+
+                async fn dirty_days(&self, limit: u32) -> StoreResult<Vec<QueuedDay>> {
+                    sqlx::query(
+                        "SELECT person_id, day, mark FROM day_facts_queue ORDER BY person_id, day LIMIT $1",
+                    )
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.write).await?
+                    .iter()
+                    .map(|r| {
+                        Ok(QueuedDay {
+                            person_id: parse("day_facts_queue.person_id", &r.try_get::<String, _>("person_id")?)?,
+                            day: r.try_get("day")?,
+                            mark: r.try_get("mark")?,
+                        })
+                    })
+                    .collect()
+                }
+
+                async fn settle_day(&self, q: &QueuedDay) -> StoreResult<()> {
+                    sqlx::query("DELETE FROM day_facts_queue WHERE person_id = $1 AND day = $2 AND mark = $3")
+                        .bind(q.person_id.to_string()).bind(q.day).bind(&q.mark)
+                        .execute(&self.write).await?;
+                    Ok(())
+                }
+
+                async fn queue_days(&self, days: &[(PersonId, NaiveDate)]) -> StoreResult<()> {
+                    let mut tx = self.write.begin().await?;
+                    let days: Vec<(String, NaiveDate)> = days.iter().map(|(p, d)| (p.to_string(), *d)).collect();
+                    queue_days_tx(&mut tx, days).await?;
+                    tx.commit().await?;
+                    Ok(())
+                }
+
+                async fn days_pending(&self, people: &[PersonId], before: NaiveDate) -> StoreResult<bool> {
+                    for chunk in people.chunks(500) {
+                        let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+                        let sql = format!(
+                            "SELECT 1 FROM day_facts_queue WHERE day < $1 AND person_id IN ({}) LIMIT 1",
+                            marks.join(", ")
+                        );
+                        let mut q = sqlx::query(&sql).bind(before);
+                        for p in chunk {
+                            q = q.bind(p.to_string());
+                        }
+                        if q.fetch_optional(&self.write).await?.is_some() {
+                            return Ok(true);
+                        }
+                    }
+                    Ok(false)
+                }
+
+                async fn day_facts(&self, p: PersonId, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<(zhucun_shared::day_facts::DayFacts, String)>> {
+                    sqlx::query(
+                        "SELECT facts, basis FROM day_facts WHERE person_id = $1 AND day >= $2 AND day < $3 ORDER BY day",
+                    )
+                    .bind(p.to_string()).bind(from).bind(to)
+                    .fetch_all(&self.read).await?
+                    .iter().map(day_facts_row).collect()
+                }
+
+                async fn last_day_facts(&self, p: PersonId, before: NaiveDate) -> StoreResult<Option<(zhucun_shared::day_facts::DayFacts, String)>> {
+                    sqlx::query(
+                        "SELECT facts, basis FROM day_facts WHERE person_id = $1 AND day < $2 ORDER BY day DESC LIMIT 1",
+                    )
+                    .bind(p.to_string()).bind(before)
+                    .fetch_optional(&self.read).await?
+                    .as_ref().map(day_facts_row).transpose()
+                }
+
+                async fn put_day_facts(&self, f: &zhucun_shared::day_facts::DayFacts, basis: &str) -> StoreResult<()> {
+                    let facts = serde_json::to_string(f)
+                        .map_err(|e| StoreError::Corrupt(format!("day facts: {e}")))?;
+                    sqlx::query(
+                        "INSERT INTO day_facts (person_id, day, facts, basis) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (person_id, day) DO UPDATE SET facts = excluded.facts, basis = excluded.basis",
+                    )
+                    .bind(f.person.to_string()).bind(f.day).bind(facts).bind(basis)
+                    .execute(&self.write).await?;
+                    Ok(())
+                }
+
+                async fn clear_day_facts(&self) -> StoreResult<()> {
+                    let mut tx = self.write.begin().await?;
+                    sqlx::query("DELETE FROM day_facts").execute(&mut *tx).await?;
+                    sqlx::query("DELETE FROM day_facts_queue").execute(&mut *tx).await?;
+                    tx.commit().await?;
+                    Ok(())
                 }
 
                 async fn notes_of(&self, p: PersonId, from: DateTime<Utc>, to: DateTime<Utc>) -> StoreResult<Vec<DeviceRecord>> {

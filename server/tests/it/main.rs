@@ -15,6 +15,7 @@ mod cli;
 mod connections;
 mod console;
 mod console_admin;
+mod day_facts;
 #[cfg(feature = "demo")]
 mod demo;
 mod evaluation;
