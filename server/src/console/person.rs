@@ -287,11 +287,18 @@ async fn person_month(
                             (part.label_zh) "（" (part.period) "）：" (part.counted) " / " (part.required)
                             @if let Some(due) = part.due { "，截止 " (due.to_string()) }
                         }
-                        @if !part.evidence.is_empty() {
-                            details { summary { "计入 " (part.evidence.len()) " 项" }
-                                ul { @for e in &part.evidence {
+                        // Approved 请假、公差 are listed apart: they leave the base, they are not counted.
+                        @let (away, counted): (Vec<_>, Vec<_>) = part.evidence.iter().partition(|e| e.kind.absence().is_some());
+                        @if !counted.is_empty() {
+                            details { summary { "计入 " (counted.len()) " 项" }
+                                ul { @for e in &counted {
                                     li { (local_time(e.start).format("%m-%d %H:%M").to_string()) " " (e.detail) }
                                 } }
+                            }
+                        }
+                        @if !away.is_empty() {
+                            details.leave { summary { "请假、公差 " (away.len()) " 项（不计入基数）" }
+                                ul { @for e in &away { li { (e.detail) } } }
                             }
                         }
                         @if !part.rejected.is_empty() {

@@ -182,6 +182,17 @@ async fn approved_leave_leaves_r233a_and_a_later_refusal_from_the_console_restor
             .unwrap();
         assert_eq!(away_marks(app, &leader).await, vec![days]);
 
+        // The console's person-month lists it apart from what counted.
+        let mut desk = Browser::new(app);
+        desk.sign_in(app.fx.leader1).await;
+        let (month, _) = crate::findings::last_month();
+        let (s, page) = desk
+            .get(&format!("/console/people/{}?month={month}", app.fx.cadre1))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(page.contains("请假、公差 1 项（不计入基数）"), "{page}");
+        assert!(page.contains(shown[0].as_str()), "{page}");
+
         // The cadre's phone hears of it at its next pull.
         let (s, pull) = app.get(&cadre, "/api/v1/sync/pull").await;
         assert_eq!(s, StatusCode::OK, "{pull}");
