@@ -138,6 +138,21 @@ fn a_cadre_requests_leave_and_the_team_leader_decides_a_teammates() {
     assert!(html.contains("孩子高考陪考"), "{html}");
     assert!(!html.contains("还没有申请。"), "{html}");
 
+    // A pending request of mine can be withdrawn: it leaves the list.
+    assert!(html.contains("撤回申请"), "{html}");
+    let mine = screen.services.snapshot().unwrap().absences[0].request;
+    let (ok, _) = screen.act(
+        Command::Retract {
+            target: mine,
+            reason: "申请人撤回请假、公差申请".into(),
+        },
+        "已保存",
+    );
+    assert!(ok);
+    let html = screen.html();
+    assert!(!html.contains("孩子高考陪考"), "{html}");
+    assert!(html.contains("还没有申请。"), "{html}");
+
     // Refusing needs a reason; approving does not, and shows at once, before any sync.
     let decide = |decision, remark: &str| Command::DecideLeave {
         request: theirs,

@@ -29,6 +29,9 @@ pub const LEAVE_NOTHING_TO_DECIDE: &str = "没有要审批的申请（同步后�
 pub const LEAVE_REMARK: &str = "审批意见（不批准时必填）";
 pub const LEAVE_DECIDED: &str = "审批已保存";
 pub const LEAVE_SENT: &str = "已审批，待同步";
+pub const LEAVE_WITHDRAW: &str = "撤回申请";
+pub const LEAVE_WITHDRAW_REASON: &str = "申请人撤回请假、公差申请";
+pub const LEAVE_WITHDRAWN: &str = "申请已撤回";
 
 #[component]
 pub fn Leave() -> Element {
@@ -58,6 +61,9 @@ pub fn Leave() -> Element {
                         }
                     }
                     span { class: status_class(a.decided.as_ref().map(|d| d.decision)), "{a.status_zh()}" }
+                    if a.decided.is_none() {
+                        WithdrawButton { request: a.request }
+                    }
                 }
             }
         }
@@ -103,6 +109,23 @@ pub fn LeaveSummary() -> Element {
                 p { class: "excused", "{d}" }
             }
             Link { to: Route::Leave {}, class: "button small", "{LEAVE_REQUEST}" }
+        }
+    }
+}
+
+/// 撤回: a pending request withdrawn (a retraction record, kept in the log like any other).
+#[component]
+fn WithdrawButton(request: zhucun_shared::ids::RecordId) -> Element {
+    let state = use_app_state();
+    let services = use_services();
+    rsx! {
+        button {
+            class: "small secondary",
+            onclick: move |_| {
+                let cmd = Command::Retract { target: request, reason: LEAVE_WITHDRAW_REASON.into() };
+                state.run(&services, cmd, LEAVE_WITHDRAWN);
+            },
+            "{LEAVE_WITHDRAW}"
         }
     }
 }
