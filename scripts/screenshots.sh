@@ -8,8 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-W=${W:-400}
-H=${H:-820}
+W=${W:-360}
+H=${H:-740}
 WAIT=${WAIT:-8}
 OUT=docs/screenshots
 mkdir -p "$OUT"
@@ -56,6 +56,7 @@ TEAMMATE=01900000-0000-7000-8000-000000000002
 
 shot today /
 shot visit / visit
+shot households /households village
 shot progress /progress
 shot history /history
 shot work /work

@@ -377,6 +377,9 @@ pub fn team(now: DateTime<Utc>) -> Vec<TeamMember> {
             summary: "合格进村 3/6".into(),
             last_seen: Some(now - Duration::minutes(4)),
             track: Vec::new(),
+            gaps: Vec::new(),
+            stays: Vec::new(),
+            visits: Vec::new(),
         },
         TeamMember {
             person_id: TEAMMATE,
@@ -385,9 +388,75 @@ pub fn team(now: DateTime<Utc>) -> Vec<TeamMember> {
             status: Status::Short,
             summary: "在村工作日 9/14".into(),
             last_seen: track.last().map(|p| p.time),
+            gaps: teammate_gaps(&track),
+            stays: teammate_stays(&track),
+            visits: teammate_visits(&track),
             track,
         },
     ]
+}
+
+/// The teammate's silences of more than ten minutes, as their phone writes them (熄屏).
+fn teammate_gaps(track: &[TrackPoint]) -> Vec<crate::store::LocationGap> {
+    track
+        .windows(2)
+        .filter(|w| w[1].time - w[0].time > Duration::minutes(10))
+        .map(|w| crate::store::LocationGap {
+            cause: zhucun_shared::record::GapCause::ScreenOff,
+            from: w[0].time,
+            to: Some(w[1].time),
+        })
+        .collect()
+}
+
+/// The teammate's stay in the demo village: from the first fix to the last.
+fn teammate_stays(track: &[TrackPoint]) -> Vec<zhucun_shared::sync::TeamStay> {
+    match (track.first(), track.last()) {
+        (Some(a), Some(b)) => vec![zhucun_shared::sync::TeamStay {
+            village_id: VILLAGE,
+            start: a.time,
+            end: b.time,
+        }],
+        _ => Vec::new(),
+    }
+}
+
+/// The teammate's visits where the route passes the first three households: the first
+/// counted, the second too short, the third not judged yet.
+fn teammate_visits(track: &[TrackPoint]) -> Vec<crate::team::MemberVisit> {
+    use crate::progress::ServerAnswer;
+    use zhucun_shared::verdict::RejectReason;
+    let answers = [
+        Some(ServerAnswer::Counted),
+        Some(ServerAnswer::NotCounted {
+            reason: RejectReason::VisitTooShort,
+            detail: "走访 3 分钟，不足 5 分钟".into(),
+        }),
+        None,
+    ];
+    households()
+        .iter()
+        .zip(answers)
+        .enumerate()
+        .filter_map(|(i, (h, answer))| {
+            let at = track.iter().min_by(|a, b| {
+                let d = |p: &TrackPoint| {
+                    zhucun_shared::geometry::distance_m(LatLon::new(p.lat, p.lon), h.location)
+                };
+                d(a).total_cmp(&d(b))
+            })?;
+            Some(crate::team::MemberVisit {
+                check_in: RecordId::from_u128(
+                    0x0190_0000_0000_7000_8000_0000_0000_5000 + i as u128,
+                ),
+                household_id: h.id,
+                start: at.time,
+                end: Some(at.time + Duration::minutes(if i == 1 { 3 } else { 12 })),
+                withdrawn: false,
+                answer,
+            })
+        })
+        .collect()
 }
 
 /// Fills a fresh store with the demo: this phone enrolled for the demo cadre, the demo

@@ -1,10 +1,12 @@
 //! The team as its leader sees it: each member's status this month and trajectory today.
 
-use crate::store::TrackPoint;
+use crate::progress::ServerAnswer;
+use crate::store::{LocationGap, TrackPoint};
 use chrono::{DateTime, Utc};
-use zhucun_shared::ids::PersonId;
+use zhucun_shared::ids::{HouseholdId, PersonId, RecordId};
 use zhucun_shared::record::Fix;
 use zhucun_shared::role::Role;
+use zhucun_shared::sync::TeamStay;
 use zhucun_shared::verdict::{PersonReport, Status};
 
 /// A team member as the team leader sees them.
@@ -18,6 +20,58 @@ pub struct TeamMember {
     pub last_seen: Option<DateTime<Utc>>,
     /// Today's trajectory.
     pub track: Vec<TrackPoint>,
+    /// 定位中断 today, with their causes.
+    pub gaps: Vec<LocationGap>,
+    /// Village stays today, from the fixes as the verdicts reconstruct them.
+    pub stays: Vec<TeamStay>,
+    /// Household visits begun today, each with the server's answer.
+    pub visits: Vec<MemberVisit>,
+}
+
+/// A member's household visit with the verdicts' answer on it (计入 / 不计入：reason).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MemberVisit {
+    pub check_in: RecordId,
+    pub household_id: HouseholdId,
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+    pub withdrawn: bool,
+    /// As of the member's report in the team answer; `None` when no verdict names it yet.
+    pub answer: Option<ServerAnswer>,
+}
+
+/// A member's day from the server's team answer: the gaps, the stays, and the visits with
+/// the answer of the member's own report on each ([`zhucun_shared::answers::server_answer`]).
+pub fn day_of(
+    m: &zhucun_shared::sync::TeamMemberDay,
+) -> (Vec<LocationGap>, Vec<TeamStay>, Vec<MemberVisit>) {
+    let person = m.summary.person.id;
+    let gaps = m
+        .gaps
+        .iter()
+        .map(|g| LocationGap {
+            cause: g.cause,
+            from: g.from,
+            to: g.to,
+        })
+        .collect();
+    let visits = m
+        .visits
+        .iter()
+        .map(|v| MemberVisit {
+            check_in: v.check_in,
+            household_id: v.household_id,
+            start: v.start,
+            end: v.end,
+            withdrawn: v.withdrawn,
+            answer: crate::progress::server_answer(
+                std::slice::from_ref(&m.report),
+                person,
+                v.check_in,
+            ),
+        })
+        .collect();
+    (gaps, m.stays.clone(), visits)
 }
 
 /// Fixes in time order as trajectory points, segmented as the phone's own trajectory is

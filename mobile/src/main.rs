@@ -43,6 +43,12 @@ fn main() -> anyhow::Result<()> {
     if demo_mode {
         demo::seed(&mut store, clock.now()).context("loading the demo")?;
     }
+    if var("ZHUCUN_DEMO").as_deref() == Some("village") {
+        // A village at real scale: the demo's households and 300 more over twelve 村民小组.
+        let mut pull = demo::pull(clock.now());
+        pull.org.households = demo::village_households(300);
+        store.save_pull(&pull).context("loading the demo")?;
+    }
     let supervisor_demo = var("ZHUCUN_DEMO").as_deref() == Some("supervisor");
     if supervisor_demo {
         demo::make_supervisor(&mut store, clock.now()).context("loading the demo")?;

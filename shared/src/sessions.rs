@@ -108,6 +108,62 @@ pub fn village_check_ins<'a>(
     starts
 }
 
+/// 定位中断 as a log shows it: a duty's gap with its cause, from, and to once closed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoggedGap {
+    /// The note that says it (the closing one when closed).
+    pub note: RecordId,
+    /// The duty session it is attached to.
+    pub duty: RecordId,
+    pub cause: crate::record::GapCause,
+    pub from: DateTime<Utc>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// The location gaps of a log, in the order they opened: a closing note takes the place of
+/// the note it `replaces` (the one that opened the gap), so each gap is listed once.
+pub fn location_gaps<'a>(records: impl IntoIterator<Item = &'a DeviceRecord>) -> Vec<LoggedGap> {
+    use crate::record::NoteKind;
+    let mut notes: Vec<&DeviceRecord> = records
+        .into_iter()
+        .filter(|r| {
+            matches!(
+                r.body,
+                RecordBody::Note {
+                    kind: Some(NoteKind::LocationGap { .. }),
+                    ..
+                }
+            )
+        })
+        .collect();
+    notes.sort_by_key(|r| (r.captured_at, r.seq, r.id));
+    let mut out: Vec<LoggedGap> = Vec::new();
+    for r in notes {
+        let RecordBody::Note {
+            attached_to,
+            kind: Some(NoteKind::LocationGap { cause, from, to }),
+            replaces,
+            ..
+        } = &r.body
+        else {
+            continue;
+        };
+        let gap = LoggedGap {
+            note: r.id,
+            duty: *attached_to,
+            cause: *cause,
+            from: *from,
+            to: *to,
+        };
+        match out.iter().position(|g| Some(g.note) == *replaces) {
+            Some(i) => out[i] = gap,
+            None if out.iter().any(|g| g.note == r.id) => {}
+            None => out.push(gap),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,6 +173,36 @@ mod tests {
 
     fn t(minutes: i64) -> DateTime<Utc> {
         "2026-11-16T01:00:00Z".parse::<DateTime<Utc>>().unwrap() + Duration::minutes(minutes)
+    }
+
+    #[test]
+    fn a_closing_gap_note_takes_the_place_of_the_one_that_opened_it() {
+        use crate::record::{GapCause, NoteKind};
+        let mut rec = Recorder::new(PersonId::from_u128(1), DeviceId::from_u128(2));
+        let duty = rec.record(t(0), RecordBody::DutyStart { village_id: None });
+        let note = |rec: &mut Recorder, m, cause, to: Option<i64>, replaces| {
+            rec.record(
+                t(m),
+                RecordBody::Note {
+                    attached_to: duty.id,
+                    text: String::new(),
+                    kind: Some(NoteKind::LocationGap {
+                        cause,
+                        from: t(10),
+                        to: to.map(t),
+                    }),
+                    replaces,
+                },
+            )
+        };
+        let open = note(&mut rec, 10, GapCause::ScreenOff, None, None);
+        let closed = note(&mut rec, 30, GapCause::ScreenOff, Some(30), Some(open.id));
+        let other = note(&mut rec, 40, GapCause::NoSignal, None, None);
+        let gaps = location_gaps([&other, &closed, &duty, &open]);
+        assert_eq!(gaps.len(), 2);
+        assert_eq!((gaps[0].note, gaps[0].to), (closed.id, Some(t(30))));
+        assert_eq!(gaps[0].duty, duty.id);
+        assert_eq!((gaps[1].cause, gaps[1].to), (GapCause::NoSignal, None));
     }
 
     #[test]

@@ -351,6 +351,53 @@ pub struct TeamMemberDay {
     pub summary: PersonSummary,
     pub report: crate::verdict::PersonReport,
     pub trajectory: Trajectory,
+    /// 定位中断 of the day, with their causes, as the member's phone wrote them (a closing
+    /// note in place of the one that opened the gap). Absent from older servers.
+    #[serde(default)]
+    pub gaps: Vec<TeamGap>,
+    /// Village stays of the day, reconstructed from the fixes as the verdicts do
+    /// ([`crate::stays`]). Absent from older servers.
+    #[serde(default)]
+    pub stays: Vec<TeamStay>,
+    /// Household visits begun that day, so that the verdicts' answer on each
+    /// ([`crate::answers::server_answer`] over `report`) can be shown. Absent from older
+    /// servers.
+    #[serde(default)]
+    pub visits: Vec<TeamVisit>,
+}
+
+/// A gap in a member's trajectory (定位中断) and its cause.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TeamGap {
+    pub cause: crate::record::GapCause,
+    pub from: chrono::DateTime<chrono::Utc>,
+    /// Absent while the gap is still open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A stay in a village (停留), from the member's fixes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TeamStay {
+    pub village_id: crate::ids::VillageId,
+    pub start: chrono::DateTime<chrono::Utc>,
+    pub end: chrono::DateTime<chrono::Utc>,
+}
+
+/// A household visit of the day: its check-in, household and times.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TeamVisit {
+    pub check_in: RecordId,
+    pub household_id: crate::ids::HouseholdId,
+    pub start: chrono::DateTime<chrono::Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<chrono::DateTime<chrono::Utc>>,
+    /// Withdrawn by its author (撤回).
+    #[serde(default)]
+    pub withdrawn: bool,
 }
 
 /// Everyone within the caller's jurisdiction on one day, in one answer.

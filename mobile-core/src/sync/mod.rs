@@ -491,6 +491,7 @@ impl SyncEngine {
         }
         let mut out = Vec::new();
         for m in self.api.team(today).await?.members {
+            let (gaps, stays, visits) = crate::team::day_of(&m);
             let p = m.summary;
             let Some(role) = p.roles.iter().copied().find(|r| r.is_team_member()) else {
                 continue;
@@ -509,6 +510,9 @@ impl SyncEngine {
                 summary,
                 last_seen: track.last().map(|t| t.time),
                 track,
+                gaps,
+                stays,
+                visits,
             });
         }
         Ok(out)

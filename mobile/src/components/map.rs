@@ -1,9 +1,12 @@
 //! A trajectory drawn over the village boundary and its households, as SVG: no map tiles,
 //! so it works offline. Segments are drawn apart; a gap is left as a gap. Each segment's
-//! start and end carry their time, and a scale bar gives the distances.
+//! start and end carry their time, and so does the track every half hour between; stays are
+//! drawn under the track, households coloured by the verdicts' answer on their visit, and a
+//! scale bar gives the distances.
 
 use crate::store::TrackPoint;
 use crate::strings;
+use chrono::{DateTime, Duration, Utc};
 use dioxus::prelude::*;
 use geo::MultiPolygon;
 use zhucun_shared::geometry;
@@ -14,6 +17,25 @@ pub struct MapHousehold {
     pub position: LatLon,
     pub name: String,
     pub visited: bool,
+    /// The verdicts' answer on the visit: counted, not counted, or none yet.
+    pub counted: Option<bool>,
+}
+
+/// A household's marker colour: 计入 green, 不计入 red, visited and not judged yet amber,
+/// not visited grey.
+fn marker(h: &MapHousehold) -> &'static str {
+    match (h.counted, h.visited) {
+        (Some(true), _) => "#17612f",
+        (Some(false), _) => "#b3261e",
+        (None, true) => "#c27c00",
+        (None, false) => "#6b7a72",
+    }
+}
+
+/// Whether a time label goes at this point: a segment's ends, and the first point of each
+/// half hour after the last label.
+fn labelled(last: Option<DateTime<Utc>>, t: DateTime<Utc>) -> bool {
+    last.is_none_or(|l| t - l >= Duration::minutes(30))
 }
 
 const SIZE: f64 = 360.0;
@@ -94,6 +116,9 @@ pub fn TrajectoryMap(
     boundary: MultiPolygon<f64>,
     households: Vec<MapHousehold>,
     track: Vec<TrackPoint>,
+    /// Stays (停留) to draw under the track, as spans of time.
+    #[props(default)]
+    stays: Vec<(DateTime<Utc>, DateTime<Utc>)>,
 ) -> Element {
     let all = boundary
         .iter()
@@ -120,14 +145,19 @@ pub fn TrajectoryMap(
     // Where each segment starts and ends, with the time there.
     let mut times: Vec<(f64, f64, String)> = Vec::new();
     let mut last_seg = None;
+    let mut last_label: Option<DateTime<Utc>> = None;
     for (i, p) in track.iter().enumerate() {
         let xy = proj.xy(p.lon, p.lat);
         if last_seg != Some(p.segment) {
             segments.push(Vec::new());
             last_seg = Some(p.segment);
             times.push((xy.0, xy.1, super::hm(p.time)));
-        } else if track.get(i + 1).is_none_or(|n| n.segment != p.segment) {
+            last_label = Some(p.time);
+        } else if track.get(i + 1).is_none_or(|n| n.segment != p.segment)
+            || labelled(last_label, p.time)
+        {
             times.push((xy.0, xy.1, super::hm(p.time)));
+            last_label = Some(p.time);
         }
         if let Some(s) = segments.last_mut() {
             s.push(xy);
@@ -137,6 +167,19 @@ pub fn TrajectoryMap(
     let bar_label = strings::distance(bar_m);
     let bar_y = SIZE - PAD / 2.0;
     let lines: Vec<String> = segments.iter().map(|s| polyline(s)).collect();
+    // The track's points within each stay, drawn wide under the track.
+    let stay_lines: Vec<String> = stays
+        .iter()
+        .map(|(from, to)| {
+            let pts: Vec<(f64, f64)> = track
+                .iter()
+                .filter(|p| p.time >= *from && p.time <= *to)
+                .map(|p| proj.xy(p.lon, p.lat))
+                .collect();
+            polyline(&pts)
+        })
+        .filter(|l| !l.is_empty())
+        .collect();
     // Where a segment ends and the next begins: the two sides of a gap.
     let gap_marks: Vec<(f64, f64)> = segments
         .windows(2)
@@ -144,11 +187,11 @@ pub fn TrajectoryMap(
         .flatten()
         .collect();
     let gaps = segments.len().saturating_sub(1);
-    let homes: Vec<(f64, f64, String, bool)> = households
+    let homes: Vec<(f64, f64, String, &'static str)> = households
         .iter()
         .map(|h| {
             let (x, y) = proj.xy(h.position.lon, h.position.lat);
-            (x, y, h.name.clone(), h.visited)
+            (x, y, h.name.clone(), marker(h))
         })
         .collect();
     rsx! {
@@ -158,6 +201,9 @@ pub fn TrajectoryMap(
             xmlns: "http://www.w3.org/2000/svg",
             for ring in rings {
                 polygon { class: "boundary", points: "{ring}", fill: "#e3efe1", stroke: "#4c7a4f", stroke_width: "2", stroke_dasharray: "6 3" }
+            }
+            for line in stay_lines {
+                polyline { class: "stay", points: "{line}", fill: "none", stroke: "#17612f", stroke_opacity: "0.3", stroke_width: "10", stroke_linecap: "round", stroke_linejoin: "round" }
             }
             for line in lines {
                 polyline { class: "track", points: "{line}", fill: "none", stroke: "#b3261e", stroke_width: "2.5", stroke_linejoin: "round" }
@@ -172,9 +218,9 @@ pub fn TrajectoryMap(
                 line { x1: "{PAD:.1}", y1: "{bar_y:.1}", x2: "{PAD + bar_px:.1}", y2: "{bar_y:.1}", stroke: "#1d2a24", stroke_width: "2" }
                 text { x: "{PAD + bar_px + 4.0:.1}", y: "{bar_y + 3.0:.1}", font_size: "9", fill: "#1d2a24", "{bar_label}" }
             }
-            for (x, y, name, visited) in homes {
+            for (x, y, name, colour) in homes {
                 g { class: "household",
-                    rect { x: "{x - 4.0:.1}", y: "{y - 4.0:.1}", width: "8", height: "8", fill: if visited { "#17612f" } else { "#6b7a72" } }
+                    rect { x: "{x - 4.0:.1}", y: "{y - 4.0:.1}", width: "8", height: "8", fill: "{colour}" }
                     text { x: "{x + 6.0:.1}", y: "{y + 4.0:.1}", font_size: "10", fill: "#1d2a24", "{name}" }
                 }
             }
@@ -188,7 +234,16 @@ pub fn TrajectoryMap(
 
 #[cfg(test)]
 mod tests {
-    use super::scale_bar;
+    use super::{labelled, scale_bar};
+
+    #[test]
+    fn the_track_is_timed_every_half_hour() {
+        let t0: chrono::DateTime<chrono::Utc> = "2026-11-16T01:00:00Z".parse().unwrap();
+        let m = |n| t0 + chrono::Duration::minutes(n);
+        assert!(labelled(None, t0));
+        assert!(!labelled(Some(t0), m(29)));
+        assert!(labelled(Some(t0), m(30)));
+    }
 
     #[test]
     fn the_scale_bar_is_the_longest_round_length_that_fits() {

@@ -1,7 +1,8 @@
 //! 工作队: for team leaders, the team's status and a member's trajectory over the village.
 
 use crate::app::Route;
-use crate::components::{md_hm, MapHousehold, StatusPill, TrajectoryMap};
+use crate::components::{hm, md_hm, MapHousehold, StatusPill, TrajectoryMap, VisitAnswer};
+use crate::progress::ServerAnswer;
 use crate::state::use_app_state;
 use crate::strings;
 use dioxus::prelude::*;
@@ -48,30 +49,79 @@ pub fn Member(member: String) -> Element {
         .find(|m| m.person_id.to_string() == member)
         .cloned();
     let village = snap.village.clone();
+    let now = snap.now;
+    let name_of = |id| snap.household_name(id).unwrap_or_default().to_string();
+    // Each household marked by the verdicts' answer on the member's latest visit to it, not
+    // by where the track passed.
     let households: Vec<MapHousehold> = snap
         .households
         .iter()
-        .map(|h| MapHousehold {
-            position: h.household.location,
-            name: h.household.head_name.clone(),
-            visited: m.as_ref().is_some_and(|m| {
-                m.track.iter().any(|p| {
-                    zhucun_shared::geometry::distance_m(
-                        zhucun_shared::org::LatLon::new(p.lat, p.lon),
-                        h.household.location,
-                    ) < 30.0
-                })
-            }),
+        .map(|h| {
+            let visit = m.as_ref().and_then(|m| {
+                m.visits
+                    .iter()
+                    .filter(|v| v.household_id == h.household.id && !v.withdrawn)
+                    .max_by_key(|v| v.start)
+            });
+            MapHousehold {
+                position: h.household.location,
+                name: h.household.head_name.clone(),
+                visited: visit.is_some(),
+                counted: visit
+                    .and_then(|v| v.answer.as_ref())
+                    .map(|a| matches!(a, ServerAnswer::Counted)),
+            }
         })
         .collect();
+    let visits: Vec<(String, String, Option<ServerAnswer>, bool)> = m
+        .as_ref()
+        .map(|m| {
+            m.visits
+                .iter()
+                .map(|v| {
+                    let when = match v.end {
+                        Some(e) => format!("{}–{}", hm(v.start), hm(e)),
+                        None => hm(v.start),
+                    };
+                    (when, name_of(v.household_id), v.answer.clone(), v.withdrawn)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     drop(snap);
     let (Some(m), Some(village)) = (m, village) else {
         return rsx! { div { class: "card", p { class: "muted", "{strings::HISTORY_EMPTY}" } } };
     };
+    let stays: Vec<_> = m.stays.iter().map(|s| (s.start, s.end)).collect();
     rsx! {
         div { class: "card member-map",
             h2 { "{m.name} · {strings::TRAJECTORY}" span { class: "muted", "{village.name}" } }
-            TrajectoryMap { boundary: village.boundary, households, track: m.track }
+            TrajectoryMap { boundary: village.boundary, households, track: m.track, stays: stays.clone() }
+        }
+        div { class: "card verdict-list",
+            h2 { "{strings::MAP_VERDICTS}" span { class: "pill", "{visits.len()}" } }
+            for (when, name, answer, withdrawn) in visits {
+                div { class: "row",
+                    span { "{when} {name}" }
+                    if withdrawn {
+                        span { class: "pill na", "{strings::RETRACTED}" }
+                    } else if let Some(a) = answer {
+                        VisitAnswer {
+                            text: strings::server_answer(&a),
+                            counts: matches!(a, ServerAnswer::Counted),
+                            from_server: true,
+                        }
+                    } else {
+                        span { class: "pill na", "{strings::MAP_NO_VERDICT}" }
+                    }
+                }
+            }
+            for (from, to) in stays {
+                div { class: "row stay", span { "{strings::stay_span(from, to)}" } }
+            }
+            for gap in m.gaps.iter() {
+                div { class: "row gap", span { class: "cats", {strings::location_gap(gap, now)} } }
+            }
         }
     }
 }

@@ -17,7 +17,10 @@ use serde::Deserialize;
 use zhucun_shared::ids::PersonId;
 use zhucun_shared::org::Access;
 use zhucun_shared::period::{day_end, day_start, local_date, Period};
-use zhucun_shared::sync::{PersonSummary, TeamDay, TeamMemberDay, Trajectory, TrajectoryPoint};
+use zhucun_shared::sync::{
+    PersonSummary, TeamDay, TeamGap, TeamMemberDay, TeamStay, TeamVisit, Trajectory,
+    TrajectoryPoint,
+};
 use zhucun_shared::verdict::PersonReport;
 
 pub fn router(state: AppState) -> Router {
@@ -278,6 +281,69 @@ async fn day_trajectory(state: &AppState, id: PersonId, date: NaiveDate) -> ApiR
     })
 }
 
+/// What `id`'s records say of the local day `date` beside the fixes: the location gaps their
+/// phone wrote (with causes), the village stays the fixes make (reconstructed as the verdicts
+/// do, over the villages of `org`) and the household visits begun that day, a withdrawn one
+/// marked.
+async fn day_picture(
+    state: &AppState,
+    org: &Org,
+    id: PersonId,
+    date: NaiveDate,
+) -> ApiResult<(Vec<TeamGap>, Vec<TeamStay>, Vec<TeamVisit>)> {
+    use zhucun_shared::geometry::VillageShape;
+    use zhucun_shared::stays::{clean_track, stays, TrackPoint};
+    let (start, end) = (day_start(date), day_end(date));
+    // Records are indexed by capture time: a gap closed or a visit checked out the next day
+    // is captured then.
+    let records = state
+        .store
+        .records_of(id, start - Duration::days(1), end + Duration::days(1))
+        .await?;
+    let withdrawn = zhucun_shared::visits::withdrawn(&records);
+    let live: Vec<_> = records
+        .iter()
+        .filter(|r| !withdrawn.contains(&r.id))
+        .collect();
+    let gaps = zhucun_shared::sessions::location_gaps(live.iter().copied())
+        .into_iter()
+        .filter(|g| g.from < end && g.to.is_none_or(|t| t >= start))
+        .map(|g| TeamGap {
+            cause: g.cause,
+            from: g.from,
+            to: g.to,
+        })
+        .collect();
+    let interp = &state.catalogue.interpretation;
+    let points: Vec<TrackPoint> = live
+        .iter()
+        .flat_map(|r| r.body.fixes().map(|f| TrackPoint::new(r.id, *f)))
+        .filter(|p| p.fix.time >= start && p.fix.time < end)
+        .collect();
+    let track = clean_track(points, interp).points;
+    let shapes: Vec<VillageShape> = org.villages.iter().map(VillageShape::new).collect();
+    let stays = stays(&track, &shapes, interp)
+        .into_iter()
+        .map(|s| TeamStay {
+            village_id: s.village_id,
+            start: s.start,
+            end: s.end,
+        })
+        .collect();
+    let visits = zhucun_shared::visits::assemble_visits(records.iter())
+        .into_iter()
+        .filter(|v| v.start >= start && v.start < end)
+        .map(|v| TeamVisit {
+            withdrawn: withdrawn.contains(&v.check_in),
+            check_in: v.check_in,
+            household_id: v.household_id,
+            start: v.start,
+            end: v.end,
+        })
+        .collect();
+    Ok((gaps, stays, visits))
+}
+
 /// How far back the team may be asked for: a day outside the last `TEAM_DAYS` days is refused.
 pub const TEAM_DAYS: i64 = 400;
 
@@ -308,12 +374,16 @@ pub async fn team(
     let mut members = Vec::new();
     for (summary, org) in visible_people(&state, &caller, today, q.date).await? {
         let id = summary.person.id;
+        let (gaps, stays, visits) = day_picture(&state, &org, id, q.date).await?;
         let report = crate::verdicts::report(&state, org, id, month, now, &mut loaded).await?;
         let trajectory = day_trajectory(&state, id, q.date).await?;
         members.push(TeamMemberDay {
             summary,
             report,
             trajectory,
+            gaps,
+            stays,
+            visits,
         });
     }
     Ok(Json(TeamDay {

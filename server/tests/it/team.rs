@@ -124,3 +124,171 @@ async fn a_day_outside_the_last_400_is_refused_naming_date() {
     })
     .await;
 }
+
+/// A record of `person`'s device at `seq`, captured at `at`.
+fn record(
+    device: zhucun_shared::ids::DeviceId,
+    person: zhucun_shared::ids::PersonId,
+    seq: u64,
+    at: chrono::DateTime<Utc>,
+    body: zhucun_shared::record::RecordBody,
+) -> zhucun_shared::record::DeviceRecord {
+    zhucun_shared::record::DeviceRecord {
+        id: zhucun_shared::ids::RecordId::new(),
+        device_id: device,
+        seq,
+        person_id: person,
+        captured_at: at,
+        body,
+        received: None,
+    }
+}
+
+/// The team leader's map reads the team answer: each member's location gaps with their
+/// causes, village stays from the fixes and the day's visits (to show the verdicts' answer on
+/// each); on both backends, and not for another township's cadre.
+#[tokio::test]
+async fn the_team_answer_carries_gaps_stays_and_visits() {
+    use zhucun_shared::record::{GapCause, NoteKind, RecordBody};
+    on_each_backend(async |app: &TestApp| {
+        let fx = app.fx.clone();
+        // A local day whose one o'clock is at least two hours past, whatever the hour now.
+        let day = local_date(Utc::now() - Duration::hours(3));
+        let start = zhucun_shared::period::day_start(day) + Duration::hours(1);
+        let token = app.login(fx.cadre1).await;
+        let device = app.enroll(&token).await;
+        let duty = record(
+            device,
+            fx.cadre1,
+            1,
+            start,
+            RecordBody::DutyStart {
+                village_id: Some(fx.v1),
+            },
+        );
+        let mut records = vec![duty.clone()];
+        // Forty minutes of fixes in v1, one a minute.
+        for m in 1..=40u64 {
+            let mut r = fix_record(device, fx.cadre1, m + 1, start);
+            r.captured_at = start + Duration::minutes(m as i64);
+            if let RecordBody::Fix { fix } = &mut r.body {
+                fix.time = r.captured_at;
+            }
+            records.push(r);
+        }
+        let gap_from = start + Duration::minutes(41);
+        let open = record(
+            device,
+            fx.cadre1,
+            42,
+            gap_from,
+            RecordBody::Note {
+                attached_to: duty.id,
+                text: "熄屏".into(),
+                replaces: None,
+                kind: Some(NoteKind::LocationGap {
+                    cause: GapCause::ScreenOff,
+                    from: gap_from,
+                    to: None,
+                }),
+            },
+        );
+        let gap_to = gap_from + Duration::minutes(20);
+        let closed = record(
+            device,
+            fx.cadre1,
+            43,
+            gap_to,
+            RecordBody::Note {
+                attached_to: duty.id,
+                text: "熄屏".into(),
+                replaces: Some(open.id),
+                kind: Some(NoteKind::LocationGap {
+                    cause: GapCause::ScreenOff,
+                    from: gap_from,
+                    to: Some(gap_to),
+                }),
+            },
+        );
+        let check_in = record(
+            device,
+            fx.cadre1,
+            44,
+            gap_to,
+            RecordBody::HouseholdCheckIn {
+                household_id: fx.households[0],
+                fix: None,
+                event: None,
+            },
+        );
+        records.extend([open, closed, check_in.clone()]);
+        let (s, v) = app.push(&token, device, &records).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+
+        let leader = app.login(fx.leader1).await;
+        let (s, team) = app.get(&leader, &format!("/api/v1/team?date={day}")).await;
+        assert_eq!(s, StatusCode::OK, "{team}");
+        let cadre1 = team["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["summary"]["person"]["id"] == Value::String(fx.cadre1.to_string()))
+            .unwrap()
+            .clone();
+        // One gap: the closing note in place of the opening one.
+        let gaps = cadre1["gaps"].as_array().unwrap();
+        assert_eq!(gaps.len(), 1, "{gaps:?}");
+        assert_eq!(gaps[0]["cause"], "screen_off");
+        let time = |v: &Value| {
+            v.as_str()
+                .unwrap()
+                .parse::<chrono::DateTime<Utc>>()
+                .unwrap()
+        };
+        assert_eq!(time(&gaps[0]["from"]), gap_from);
+        assert_eq!(time(&gaps[0]["to"]), gap_to);
+        // One stay in v1 from the first fix to the last.
+        let stays = cadre1["stays"].as_array().unwrap();
+        assert_eq!(stays.len(), 1, "{stays:?}");
+        assert_eq!(stays[0]["village_id"], Value::String(fx.v1.to_string()));
+        assert_eq!(time(&stays[0]["start"]), start + Duration::minutes(1));
+        assert_eq!(time(&stays[0]["end"]), start + Duration::minutes(40));
+        // The visit, to show the verdicts' answer on it.
+        let visits = cadre1["visits"].as_array().unwrap();
+        assert_eq!(visits.len(), 1);
+        assert_eq!(
+            visits[0]["check_in"],
+            Value::String(check_in.id.to_string())
+        );
+        assert_eq!(
+            visits[0]["household_id"],
+            Value::String(fx.households[0].to_string())
+        );
+        assert_eq!(visits[0]["withdrawn"], Value::Bool(false));
+        // The answer parses as the phone reads it.
+        let parsed: zhucun_shared::sync::TeamDay = serde_json::from_value(team.clone()).unwrap();
+        assert!(parsed.members.iter().any(|m| m.gaps.len() == 1));
+        // An older server's answer, without them, still reads.
+        let mut old = team.clone();
+        for m in old["members"].as_array_mut().unwrap() {
+            for field in ["gaps", "stays", "visits"] {
+                m.as_object_mut().unwrap().remove(field);
+            }
+        }
+        let parsed: zhucun_shared::sync::TeamDay = serde_json::from_value(old).unwrap();
+        assert!(parsed
+            .members
+            .iter()
+            .all(|m| m.gaps.is_empty() && m.stays.is_empty()));
+
+        // Jurisdiction unchanged: another township's cadre sees themselves only.
+        let outsider = app.login(fx.outsider).await;
+        let (_, team) = app
+            .get(&outsider, &format!("/api/v1/team?date={day}"))
+            .await;
+        let members = team["members"].as_array().unwrap();
+        assert_eq!(ids(members), vec![fx.outsider.to_string()]);
+        assert!(members[0]["gaps"].as_array().unwrap().is_empty());
+    })
+    .await;
+}
