@@ -434,8 +434,8 @@ pub async fn rebuild(state: &AppState, mut progress: impl FnMut(u64, u64)) -> Ev
     let total = months.len() as u64;
     // The day facts, folded again from the records first (the first half of the progress),
     // then the verdicts (the second).
-    progress(0, 2 * total);
-    crate::day_facts::rebuild(state, &months, |n| progress(n, 2 * total)).await?;
+    progress(0, total);
+    crate::day_facts::rebuild(state, &months, |n| progress(n / 2, total)).await?;
     state.store.mark_dirty(&months).await?;
     let mut done = 0;
     loop {
@@ -444,7 +444,7 @@ pub async fn rebuild(state: &AppState, mut progress: impl FnMut(u64, u64)) -> Ev
             break;
         }
         done = (done + n as u64).min(total);
-        progress(total + done, 2 * total);
+        progress((total + done) / 2, total);
     }
     Ok(total)
 }
