@@ -3,6 +3,7 @@
 //! household, 403 outside reach, 422 naming the parameter); and a visit found false on a spot
 //! check (核查不属实), which both ledgers mark so and R-35 no longer holds as an incomplete line.
 
+use crate::common::browser::*;
 use crate::common::*;
 use crate::findings::{judge, last_month, two_visits};
 use chrono::{Duration, Utc};
@@ -121,6 +122,34 @@ async fn a_households_pairing_ledger_is_its_cadres_visits_within_jurisdiction() 
         }
         // The cadre reads the household's ledger too (they are all it shows).
         rows(app, &cadre, &query).await;
+
+        // The console links to it from the cadre's ledger and from the household's page.
+        let link =
+            format!("/console/ledgers/pairing-ledger?household={household}&amp;month={month}");
+        let mut b = Browser::new(app);
+        b.sign_in(fx.admin).await;
+        let (s, page) = b
+            .get(&format!(
+                "/console/ledgers/pairing-ledger?person={}&month={month}",
+                fx.cadre1
+            ))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            page.contains(&link) && page.contains(">户主0户</a>"),
+            "{page}"
+        );
+        let (s, page) = b
+            .get(&format!("/console/admin/households/{household}"))
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(page.contains(&link), "{page}");
+        let (s, page) = b.get(&link.replace("&amp;", "&")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            page.contains("户主0户结对帮扶台账") && page.contains("了解务工收入"),
+            "{page}"
+        );
 
         // Another village's member and another township's cadre are refused.
         for who in [fx.cadre2, fx.outsider] {
