@@ -232,6 +232,7 @@ pub fn pull(now: DateTime<Utc>) -> PullResponse {
         devices: Vec::new(),
         findings: Vec::new(),
         ledger_steps: Vec::new(),
+        team_events: Vec::new(),
     }
 }
 

@@ -91,6 +91,7 @@ fn pull(findings: Vec<Finding>) -> PullResponse {
         devices: Vec::new(),
         findings,
         ledger_steps: Vec::new(),
+        team_events: Vec::new(),
     }
 }
 

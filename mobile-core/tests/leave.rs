@@ -77,6 +77,7 @@ fn pull(findings: Vec<Finding>) -> PullResponse {
         devices: Vec::new(),
         findings,
         ledger_steps: Vec::new(),
+        team_events: Vec::new(),
     }
 }
 

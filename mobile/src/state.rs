@@ -75,7 +75,7 @@ pub const PROGRESS_EVERY: Duration = Duration::seconds(30);
 
 /// How long an event stays listed after its last day to attend it (late attendance still
 /// shows on the verdict).
-pub const OPEN_EVENTS_OVERDUE_DAYS: i64 = 7;
+pub const OPEN_EVENTS_OVERDUE_DAYS: i64 = zhucun_shared::events::SHOWN_OVERDUE_DAYS;
 
 /// Everything the screens show.
 #[derive(Clone, Debug, PartialEq)]

@@ -4,11 +4,21 @@
 //! evaluator judges attendance with these; the phone lists the events still open with them.
 
 use crate::geometry::VillageShape;
-use crate::ids::{HouseholdId, RecordId, VillageId};
+use crate::ids::{HouseholdId, PersonId, RecordId, VillageId};
 use crate::period::local_date;
 use crate::record::{DeviceRecord, EventKind, Fix, RecordBody};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::collections::HashSet;
+
+/// How long an event not attended stays listed on the phone (已超期) after its last day; the
+/// pull carries the team's events over the attendance window and these days.
+pub const SHOWN_OVERDUE_DAYS: i64 = 7;
+
+/// The first day of the events a phone lists on `today`: those that occurred since may still
+/// be attended or are shown overdue.
+pub fn listed_since(today: NaiveDate, within_days: u32) -> NaiveDate {
+    today - Duration::days(i64::from(within_days) + SHOWN_OVERDUE_DAYS)
+}
 
 /// The last day an event of `occurred_at` may be attended and count: its date (China time)
 /// plus `within_days`.
@@ -44,13 +54,100 @@ pub struct OpenEvent {
     pub attend_by: NaiveDate,
     /// Days from `today` to `attend_by`: 0 is the last day, negative is overdue.
     pub days_left: i64,
+    /// Who recorded the event (this phone's owner or a teammate, from the pull).
+    pub recorded_by: PersonId,
+    /// The first check-in linked to it, by anyone of the team: R-241 is the team's duty, and
+    /// the verdict counts the team's first attendance (if its visit is valid).
+    pub attended: Option<Attendance>,
 }
 
-/// The events among `records` that no check-in has been linked to yet, oldest first, each with
-/// the days left to attend it as of `today`. Withdrawn events and check-ins are left out; a
-/// linked check-in ends an event's wait whether or not the visit will count (the verdict says
-/// that). Events whose last day is more than `keep_overdue_days` past are dropped: the month's
-/// verdict lists them.
+/// A check-in linked to an event: who, when, and whether at a point on the map (现场签到)
+/// rather than at the household.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Attendance {
+    pub check_in: RecordId,
+    pub by: PersonId,
+    pub at: DateTime<Utc>,
+    pub on_site: bool,
+}
+
+/// The check-ins among `records` linked to an event, not withdrawn, with the event they name.
+fn attendances(
+    records: &[DeviceRecord],
+    withdrawn: &HashSet<RecordId>,
+) -> Vec<(RecordId, Attendance)> {
+    records
+        .iter()
+        .filter(|r| !withdrawn.contains(&r.id))
+        .filter_map(|r| {
+            let (event, on_site) = match &r.body {
+                RecordBody::HouseholdCheckIn { event: Some(e), .. } => (*e, false),
+                RecordBody::OnSite { attached_to, .. } => (*attached_to, true),
+                _ => return None,
+            };
+            Some((
+                event,
+                Attendance {
+                    check_in: r.id,
+                    by: r.person_id,
+                    at: r.captured_at,
+                    on_site,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// What a phone needs of the team's 四必到 work from `records` (the team's, read by the
+/// server): the events of `villages` that occurred on or after `since`, the check-ins linked
+/// to them and the retractions of either, in capture order. The pull carries them so that
+/// every member can attend (前往处理) an event a teammate recorded, and sees who attended.
+pub fn team_event_records(
+    records: &[DeviceRecord],
+    villages: &[VillageId],
+    since: NaiveDate,
+) -> Vec<DeviceRecord> {
+    let events: HashSet<RecordId> = records
+        .iter()
+        .filter(|r| match &r.body {
+            RecordBody::VillageEvent {
+                village_id,
+                occurred_at,
+                ..
+            } => villages.contains(village_id) && local_date(*occurred_at) >= since,
+            _ => false,
+        })
+        .map(|r| r.id)
+        .collect();
+    let linked: HashSet<RecordId> = records
+        .iter()
+        .filter(|r| match &r.body {
+            RecordBody::HouseholdCheckIn { event: Some(e), .. } => events.contains(e),
+            RecordBody::OnSite { attached_to, .. } => events.contains(attached_to),
+            _ => false,
+        })
+        .map(|r| r.id)
+        .collect();
+    let mut out = records
+        .iter()
+        .filter(|r| {
+            events.contains(&r.id)
+                || linked.contains(&r.id)
+                || matches!(&r.body, RecordBody::Retraction { target, .. }
+                    if events.contains(target) || linked.contains(target))
+        })
+        .cloned()
+        .collect::<Vec<_>>();
+    out.sort_by_key(|r| (r.captured_at, r.id));
+    out
+}
+
+/// The 四必到 events among `records` (this phone's and the team's, as pulled), oldest first,
+/// each with the days left to attend it as of `today` and the team's first linked check-in.
+/// Withdrawn events and check-ins are left out; a linked check-in ends an event's wait whether
+/// or not the visit will count (the verdict says that). An attended event is listed until its
+/// last day; one not attended until it is more than `keep_overdue_days` past (then the month's
+/// verdict lists it). A record present twice (mine, and pulled back) counts once.
 pub fn open_events(
     records: &[DeviceRecord],
     today: NaiveDate,
@@ -58,18 +155,17 @@ pub fn open_events(
     keep_overdue_days: i64,
 ) -> Vec<OpenEvent> {
     let withdrawn = crate::visits::withdrawn(records);
-    let attended: HashSet<RecordId> = records
-        .iter()
-        .filter(|r| !withdrawn.contains(&r.id))
-        .filter_map(|r| match &r.body {
-            RecordBody::HouseholdCheckIn { event: Some(e), .. } => Some(*e),
-            RecordBody::OnSite { attached_to, .. } => Some(*attached_to),
-            _ => None,
-        })
-        .collect();
+    let mut first: std::collections::HashMap<RecordId, Attendance> = Default::default();
+    for (event, a) in attendances(records, &withdrawn) {
+        let e = first.entry(event).or_insert(a);
+        if (a.at, a.check_in) < (e.at, e.check_in) {
+            *e = a;
+        }
+    }
+    let mut seen = HashSet::new();
     let mut out: Vec<OpenEvent> = records
         .iter()
-        .filter(|r| !withdrawn.contains(&r.id) && !attended.contains(&r.id))
+        .filter(|r| !withdrawn.contains(&r.id) && seen.insert(r.id))
         .filter_map(|r| match &r.body {
             RecordBody::VillageEvent {
                 village_id,
@@ -88,11 +184,16 @@ pub fn open_events(
                     description: description.clone(),
                     attend_by: by,
                     days_left: (by - today).num_days(),
+                    recorded_by: r.person_id,
+                    attended: first.get(&r.id).copied(),
                 })
             }
             _ => None,
         })
-        .filter(|e| e.days_left >= -keep_overdue_days)
+        .filter(|e| match e.attended {
+            Some(_) => e.days_left >= 0,
+            None => e.days_left >= -keep_overdue_days,
+        })
         .collect();
     out.sort_by_key(|e| (e.occurred_on, e.event));
     out
@@ -173,11 +274,16 @@ mod tests {
             },
         );
         records.push(on_site.clone());
-        let open: Vec<RecordId> = open_events(&records, today, 3, 7)
+        let open: Vec<(RecordId, Option<RecordId>)> = open_events(&records, today, 3, 7)
             .iter()
-            .map(|e| e.event)
+            .map(|e| (e.event, e.attended.map(|a| a.check_in)))
             .collect();
-        assert_eq!(open, [older.id]);
+        assert_eq!(open, [(older.id, None), (newer.id, Some(on_site.id))]);
+        // Attended: listed until its last day, then gone.
+        let later: NaiveDate = "2026-11-26".parse().unwrap();
+        assert!(open_events(&records, later, 3, 7)
+            .iter()
+            .all(|e| e.event != newer.id));
         records.push(rec.record(
             at("2026-11-23T02:05:00Z"),
             RecordBody::Retraction {
@@ -185,8 +291,70 @@ mod tests {
                 reason: "误签".into(),
             },
         ));
-        assert_eq!(open_events(&records, today, 3, 7).len(), 2);
+        assert!(open_events(&records, today, 3, 7)
+            .iter()
+            .all(|e| e.attended.is_none()));
         // Long overdue: left to the verdict.
         assert_eq!(open_events(&records, today, 3, 0).len(), 1);
+    }
+
+    /// A teammate's event, pulled, is listed with its author; a teammate's check-in linked to
+    /// it shows it attended by them; another village's event is not carried.
+    #[test]
+    fn the_team_s_events_and_attendance() {
+        let leader = PersonId::from_u128(1);
+        let member = PersonId::from_u128(3);
+        let mut lead = Recorder::new(leader, DeviceId::from_u128(2));
+        let mut mine = Recorder::new(member, DeviceId::from_u128(4));
+        let ours = event(&mut lead, "2026-11-22T02:00:00Z", "2026-11-22T01:00:00Z");
+        let old = event(&mut lead, "2026-11-22T02:00:00Z", "2026-11-05T01:00:00Z");
+        let mut other = event(&mut lead, "2026-11-22T03:00:00Z", "2026-11-22T01:00:00Z");
+        if let RecordBody::VillageEvent { village_id, .. } = &mut other.body {
+            *village_id = VillageId::from_u128(10);
+        }
+        let attend = lead.record(
+            at("2026-11-22T04:00:00Z"),
+            RecordBody::OnSite {
+                attached_to: ours.id,
+                fix: None,
+            },
+        );
+        let unrelated = lead.record(
+            at("2026-11-22T05:00:00Z"),
+            RecordBody::OnSite {
+                attached_to: other.id,
+                fix: None,
+            },
+        );
+        let team = vec![ours.clone(), old, other, attend.clone(), unrelated];
+        let since: NaiveDate = "2026-11-12".parse().unwrap();
+        let pulled = team_event_records(&team, &[VillageId::from_u128(9)], since);
+        let ids: Vec<RecordId> = pulled.iter().map(|r| r.id).collect();
+        assert_eq!(ids, [ours.id, attend.id]);
+
+        // On the member's phone: its own records and the pulled ones (its own check-in too,
+        // pulled back, counts once).
+        let today: NaiveDate = "2026-11-23".parse().unwrap();
+        let mut records = pulled.clone();
+        let open = open_events(&records, today, 3, 7);
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].recorded_by, leader);
+        assert_eq!(
+            open[0].attended.map(|a| (a.by, a.on_site)),
+            Some((leader, true))
+        );
+        let own = mine.record(
+            at("2026-11-22T03:30:00Z"),
+            RecordBody::OnSite {
+                attached_to: ours.id,
+                fix: None,
+            },
+        );
+        records.push(own.clone());
+        records.push(own.clone());
+        records.extend(pulled);
+        let open = open_events(&records, today, 3, 7);
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].attended.map(|a| a.check_in), Some(own.id));
     }
 }

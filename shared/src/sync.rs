@@ -190,6 +190,12 @@ pub struct PullResponse {
     /// predate the chain leave it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ledger_steps: Vec<crate::ledger_chain::LedgerStep>,
+    /// The 四必到 events of the caller's villages recent enough to be attended or still shown
+    /// overdue, with the team's check-ins linked to them and the retractions of either
+    /// ([`crate::events::team_event_records`]); not subject to the cursor. Left out while
+    /// empty, as servers that predate it leave it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub team_events: Vec<crate::record::DeviceRecord>,
 }
 
 /// A checker's spot-check finding on a record (核查结论), recorded by the server in the

@@ -473,8 +473,8 @@ fn an_event_is_entered_with_the_date_it_happened() {
 }
 
 /// 前往处理 without a household is an on-site check-in with the fresh fix in the event's
-/// village: refused without a fix or away from the village; afterwards the event is no longer
-/// open.
+/// village: refused without a fix or away from the village; afterwards the event is listed as
+/// attended.
 #[test]
 fn an_event_away_from_households_is_attended_by_an_on_site_check_in() {
     let mut p = phone();
@@ -510,7 +510,84 @@ fn an_event_away_from_households_is_attended_by_an_on_site_check_in() {
         matches!(&recs[0].body, RecordBody::OnSite { attached_to, fix: Some(f) }
         if *attached_to == ev && f.lat == centre().lat)
     );
-    assert!(p.store.open_events(today, 3, 7).unwrap().is_empty());
+    // Attended: listed as such until its last day.
+    let open = p.store.open_events(today, 3, 7).unwrap();
+    assert_eq!(
+        open.iter()
+            .map(|e| (e.event, e.attended.map(|a| a.check_in)))
+            .collect::<Vec<_>>(),
+        [(ev, Some(recs[0].id))]
+    );
+}
+
+/// An event a teammate recorded reaches this phone with the pull: it is listed with its
+/// author, 前往处理 writes an on-site check-in linked to it, and once the pull carries a
+/// teammate's check-in on another event, that one shows as attended by the teammate.
+#[test]
+fn a_teammate_s_event_is_listed_and_attended_from_this_phone() {
+    let mut p = phone();
+    let today = local_date(t0());
+    let mut theirs = zhucun_shared::synth::Recorder::new(demo::TEAMMATE, DeviceId::new());
+    let recorded = |r: &mut zhucun_shared::synth::Recorder, what: &str| {
+        r.record(
+            t0() - Duration::hours(3),
+            RecordBody::VillageEvent {
+                village_id: demo::VILLAGE,
+                kind: EventKind::Dispute,
+                occurred_at: t0() - Duration::days(1),
+                household_id: None,
+                description: what.into(),
+            },
+        )
+    };
+    let open_one = recorded(&mut theirs, "邻里纠纷");
+    let attended = recorded(&mut theirs, "宅基地纠纷");
+    let their_check_in = theirs.record(
+        t0() - Duration::hours(2),
+        RecordBody::OnSite {
+            attached_to: attended.id,
+            fix: None,
+        },
+    );
+    let mut pull = demo::pull(t0());
+    pull.changed = false;
+    pull.team_events = vec![open_one.clone(), attended.clone(), their_check_in.clone()];
+    p.store.save_pull(&pull).unwrap();
+    let listed = |p: &Phone| {
+        p.store
+            .open_events(today, 3, 7)
+            .unwrap()
+            .iter()
+            .map(|e| (e.event, e.recorded_by, e.attended.map(|a| a.by)))
+            .collect::<Vec<_>>()
+    };
+    let mut expected = vec![
+        (open_one.id, demo::TEAMMATE, None),
+        (attended.id, demo::TEAMMATE, Some(demo::TEAMMATE)),
+    ];
+    expected.sort_by_key(|(id, ..)| *id);
+    assert_eq!(listed(&p), expected);
+
+    p.fix_at(centre(), 10.0, t0());
+    let recs = p
+        .exec(
+            Command::AttendEvent {
+                event: open_one.id,
+                village_id: demo::VILLAGE,
+                household_id: None,
+            },
+            t0() + Duration::seconds(30),
+        )
+        .unwrap();
+    assert!(
+        matches!(&recs[0].body, RecordBody::OnSite { attached_to, fix: Some(_) }
+        if *attached_to == open_one.id)
+    );
+    let mine = listed(&p)
+        .into_iter()
+        .find(|(id, ..)| *id == open_one.id)
+        .unwrap();
+    assert_eq!(mine, (open_one.id, demo::TEAMMATE, Some(demo::ME)));
 }
 
 /// A patrol or inspection is saved with the on-site check-in where it was made; other work,

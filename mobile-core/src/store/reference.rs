@@ -75,6 +75,7 @@ impl Store {
         put("verdicts", serde_json::to_string(&pull.verdicts)?)?;
         put("findings", serde_json::to_string(&pull.findings)?)?;
         put("ledger_steps", serde_json::to_string(&pull.ledger_steps)?)?;
+        put("team_events", serde_json::to_string(&pull.team_events)?)?;
         tx.commit()?;
         *self.reference.get_mut() = None;
         Ok(())
@@ -139,6 +140,11 @@ impl Store {
             findings: self.reference_json("findings")?.unwrap_or_default(),
             ledger_steps: self.reference_json("ledger_steps")?.unwrap_or_default(),
         })
+    }
+
+    /// The team's 四必到 events and the check-ins linked to them, as last pulled.
+    pub fn team_event_records(&self) -> Result<Vec<zhucun_shared::record::DeviceRecord>> {
+        Ok(self.reference_json("team_events")?.unwrap_or_default())
     }
 
     /// The reference-data cursor to send with the next pull.

@@ -598,8 +598,9 @@ impl Store {
     }
 
     /// The latest work-log entries, newest first.
-    /// 四必到 events recorded on this phone that no check-in is linked to yet, with the days
-    /// left to attend each as of `today` ([`zhucun_shared::events::open_events`]).
+    /// 四必到 events recorded on this phone or pulled from the team, with the days left to
+    /// attend each as of `today` and the team's first linked check-in
+    /// ([`zhucun_shared::events::open_events`]).
     pub fn open_events(
         &self,
         today: chrono::NaiveDate,
@@ -614,10 +615,11 @@ impl Store {
         let json = stmt
             .query_map([], |r| r.get::<_, String>(0))?
             .collect::<rusqlite::Result<Vec<String>>>()?;
-        let records = json
+        let mut records = json
             .iter()
             .map(|j| serde_json::from_str::<DeviceRecord>(j))
             .collect::<serde_json::Result<Vec<_>>>()?;
+        records.extend(self.team_event_records()?);
         Ok(zhucun_shared::events::open_events(
             &records,
             today,

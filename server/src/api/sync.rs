@@ -510,6 +510,7 @@ fn phone_view(
         devices: Vec::new(),
         findings: Vec::new(),
         ledger_steps: Vec::new(),
+        team_events: Vec::new(),
     }
 }
 
@@ -573,9 +574,18 @@ pub async fn pull(
         &mut loaded,
     )
     .await?;
+    // The team's 四必到 events (not subject to the cursor).
+    let team_events = team_events(&state, &org, &caller, now).await?;
     // Who wrote them (checkers, approvers), so that the phone's own verdicts name them as the
-    // server's do.
-    let authors: BTreeSet<PersonId> = findings.iter().map(|f| f.by).collect();
+    // server's do; and the teammates who recorded or attended an event, so that the phone's
+    // list names them.
+    let mut authors: BTreeSet<PersonId> = findings.iter().map(|f| f.by).collect();
+    authors.extend(
+        team_events
+            .iter()
+            .map(|r| r.person_id)
+            .filter(|p| *p != caller.person.id),
+    );
     for by in authors {
         if let Some(p) = state.store.person(by).await? {
             view.org.people.push(p);
@@ -608,5 +618,40 @@ pub async fn pull(
         view.ledger_steps.extend(steps.await?);
     }
     view.devices = watermarks(&state, caller.person.id).await?;
+    view.team_events = team_events;
     Ok(Json(view))
+}
+
+/// The 四必到 events of the villages `caller` is posted to today that may still be attended or
+/// are shown overdue, with the team's check-ins linked to them and the retractions of either
+/// ([`zhucun_shared::events::team_event_records`]): any member may attend an event a teammate
+/// recorded, and the team's first attendance is what R-241 counts. Nothing without the rule or
+/// a village.
+async fn team_events(
+    state: &AppState,
+    org: &Org,
+    caller: &Caller,
+    now: DateTime<Utc>,
+) -> ApiResult<Vec<zhucun_shared::record::DeviceRecord>> {
+    let today = local_date(now);
+    let villages = org.villages_of(caller.person.id, today, today);
+    let (catalogue, _) = state.policy_this_month();
+    let Some(within) = zhucun_shared::events::attend_within_days(&catalogue) else {
+        return Ok(Vec::new());
+    };
+    if villages.is_empty() {
+        return Ok(Vec::new());
+    }
+    let since = zhucun_shared::events::listed_since(today, within);
+    let from = zhucun_shared::period::day_start(since);
+    let to = now + Duration::days(1);
+    // Whose check-ins the verdicts count for the team: its members and the cadres paired
+    // with its households.
+    let mut records = Vec::new();
+    for p in org.team_of(caller.person.id, since, today) {
+        records.extend(state.store.records_except_fixes_of(p, from, to).await?);
+    }
+    Ok(zhucun_shared::events::team_event_records(
+        &records, &villages, since,
+    ))
 }

@@ -41,4 +41,5 @@ mod store_story;
 mod support_units;
 mod sync;
 mod team;
+mod team_events;
 mod verdict_history;
