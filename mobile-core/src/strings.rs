@@ -479,6 +479,28 @@ pub fn days_left(n: i64) -> String {
 }
 
 /// "11月28日发生 · 还剩2天（12月01日前到场）"
+/// A teammate the phone has no name for.
+pub const TEAMMATE: &str = "队员";
+
+/// Who recorded a 四必到 event, when a teammate did.
+pub fn event_recorded_by(name: &str) -> String {
+    format!("{name}记录")
+}
+
+/// A 四必到 event attended by the team: who, when and how. R-241 is the team's: the verdict
+/// counts the team's first attendance, if that check-in is itself valid.
+pub fn event_attended_line(by: &str, at: chrono::DateTime<chrono::Utc>, on_site: bool) -> String {
+    format!(
+        "已到场：{by} {} {}（全队计入，以签到有效为准）",
+        zhucun_shared::period::local_label(at),
+        if on_site {
+            "现场签到"
+        } else {
+            "入户签到"
+        }
+    )
+}
+
 pub fn open_event_line(
     occurred_on: chrono::NaiveDate,
     attend_by: chrono::NaiveDate,

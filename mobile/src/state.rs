@@ -99,6 +99,8 @@ pub struct Snapshot {
     pub entries: Vec<EntryRow>,
     /// 四必到 events recorded here that no check-in is linked to yet, with the days left.
     pub open_events: Vec<zhucun_shared::events::OpenEvent>,
+    /// Who recorded or attended the open events, by name (我 for this phone's owner).
+    pub event_people: HashMap<zhucun_shared::ids::PersonId, String>,
     pub queue: QueueState,
     pub progress: Option<Progress>,
     /// 本月进度 in a few lines: what is missing and the working days left.
@@ -144,6 +146,7 @@ impl Snapshot {
             history: Vec::new(),
             entries: Vec::new(),
             open_events: Vec::new(),
+            event_people: HashMap::new(),
             queue: QueueState::default(),
             progress: None,
             pacing: None,
@@ -646,6 +649,17 @@ impl Services {
         snap.entries = store.entries(30)?;
         if let Some(days) = zhucun_shared::events::attend_within_days(&reference.catalogue) {
             snap.open_events = store.open_events(today, days, OPEN_EVENTS_OVERDUE_DAYS)?;
+            let me = reference.me.as_ref().map(|p| p.id);
+            for e in &snap.open_events {
+                for id in std::iter::once(e.recorded_by).chain(e.attended.map(|a| a.by)) {
+                    let name = match reference.org.person(id) {
+                        _ if Some(id) == me => "我".to_string(),
+                        Some(p) => p.name.clone(),
+                        None => strings::TEAMMATE.to_string(),
+                    };
+                    snap.event_people.insert(id, name);
+                }
+            }
         }
         // Only the spot-check screen shows them, and only a supervisor has a queue.
         if lock(&self.spot_checks).is_some() {

@@ -1852,7 +1852,11 @@ fn an_event_entered_days_later_is_listed_with_days_left_and_attended_on_site() {
         .id;
     assert!(matches!(records.last().unwrap().body,
         RecordBody::OnSite { attached_to, fix: Some(_) } if attached_to == event));
-    assert!(!progress.html().contains("待处理的四必到事件"));
+    // Listed as attended, by me, without 前往处理.
+    let html = progress.html();
+    assert!(html.contains("已到场：我"), "{html}");
+    assert!(html.contains("现场签到（全队计入"), "{html}");
+    assert!(!html.contains("前往处理"), "{html}");
 }
 
 /// The kinds follow the roles' rules: a supervisor's patrol comes first, dated and marked as
@@ -1939,4 +1943,51 @@ fn the_team_map_shows_the_servers_verdicts_stays_gaps_and_times() {
     assert!(html.contains("停留 "), "{html}");
     assert!(html.contains("定位中断"), "{html}");
     assert!(html.contains("熄屏或应用在后台"), "{html}");
+}
+
+/// An event the team leader recorded reaches a member's phone with the pull: listed with who
+/// recorded it and 前往处理; one a teammate already attended says who and when, without
+/// 前往处理 (R-241 counts the team's attendance).
+#[test]
+fn a_teammates_events_are_listed_with_who_recorded_and_who_attended() {
+    use zhucun_shared::org::Person;
+    use zhucun_shared::record::{EventKind, RecordBody};
+    use zhucun_shared::synth::Recorder;
+    let mut theirs = Recorder::new(demo::TEAMMATE, DeviceId::new());
+    let mut event = |what: &str| {
+        theirs.record(
+            now() - chrono::Duration::hours(3),
+            RecordBody::VillageEvent {
+                village_id: demo::VILLAGE,
+                kind: EventKind::Dispute,
+                occurred_at: now() - chrono::Duration::days(1),
+                household_id: None,
+                description: what.into(),
+            },
+        )
+    };
+    let open = event("邻里纠纷");
+    let attended = event("宅基地纠纷");
+    let check_in = theirs.record(
+        now() - chrono::Duration::hours(2),
+        RecordBody::OnSite {
+            attached_to: attended.id,
+            fix: None,
+        },
+    );
+    let (s, _) = services_with(|pull| {
+        pull.org.people.push(Person {
+            id: demo::TEAMMATE,
+            name: "吴海燕".into(),
+            township_id: demo::TOWNSHIP,
+            unit_id: None,
+        });
+        pull.team_events = vec![open, attended, check_in];
+    });
+    let mut card = Screen::new(zhucun_mobile::components::OpenEvents, s);
+    let html = card.html();
+    assert!(html.contains("邻里纠纷"), "{html}");
+    assert_eq!(html.matches("吴海燕记录").count(), 2, "{html}");
+    assert!(html.contains("已到场：吴海燕"), "{html}");
+    assert_eq!(html.matches("前往处理").count(), 1, "{html}");
 }

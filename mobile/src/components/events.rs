@@ -94,14 +94,24 @@ pub fn EventForm() -> Element {
     }
 }
 
-/// 待处理的四必到事件: each event no check-in is linked to yet, oldest first, with its day,
-/// the days left (or overdue) and 前往处理. Nothing when there is none.
+/// 待处理的四必到事件: the team's events (recorded here or pulled), oldest first, with its day,
+/// the days left (or overdue), who recorded it when a teammate did, and 前往处理 — or, once
+/// anyone of the team has attended it, who did and when (R-241 counts the team's attendance).
+/// Nothing when there is none.
 #[component]
 pub fn OpenEvents() -> Element {
     let state = use_app_state();
     let services = use_services();
     let snap = state.snapshot.read();
-    let events: Vec<(OpenEvent, Option<String>)> = snap
+    let person = |id| {
+        snap.event_people
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| strings::TEAMMATE.to_string())
+    };
+    // (event, household, recorded by a teammate, attended: by whom, when, how)
+    type Row = (OpenEvent, Option<String>, Option<String>, Option<String>);
+    let events: Vec<Row> = snap
         .open_events
         .iter()
         .map(|e| {
@@ -109,7 +119,12 @@ pub fn OpenEvents() -> Element {
                 .household_id
                 .and_then(|h| snap.household_name(h))
                 .map(String::from);
-            (e.clone(), name)
+            let by = person(e.recorded_by);
+            let recorded = (by != "我").then(|| strings::event_recorded_by(&by));
+            let attended = e
+                .attended
+                .map(|a| strings::event_attended_line(&person(a.by), a.at, a.on_site));
+            (e.clone(), name, recorded, attended)
         })
         .collect();
     drop(snap);
@@ -119,17 +134,22 @@ pub fn OpenEvents() -> Element {
     rsx! {
         div { class: "card open-events",
             h2 { "{strings::OPEN_EVENTS}" }
-            for (e, name) in events {
+            for (e, name, recorded, attended) in events {
                 div {
-                    class: if e.days_left < 0 { "row open-event overdue" } else { "row open-event" },
+                    class: if e.attended.is_some() { "row open-event attended" } else if e.days_left < 0 { "row open-event overdue" } else { "row open-event" },
                     key: "{e.event}",
                     div {
                         div {
                             "{e.kind.label_zh()} · {e.description}"
                             if let Some(n) = name { " · {n}" }
+                            if let Some(r) = recorded { " · {r}" }
                         }
                         div { class: "muted", "{strings::open_event_line(e.occurred_on, e.attend_by, e.days_left)}" }
+                        if let Some(a) = attended {
+                            div { class: "attended", "{a}" }
+                        }
                     }
+                    if e.attended.is_none() {
                     button {
                         class: "attend",
                         onclick: {
@@ -150,6 +170,7 @@ pub fn OpenEvents() -> Element {
                             }
                         },
                         "{strings::ATTEND_EVENT}"
+                    }
                     }
                 }
             }
