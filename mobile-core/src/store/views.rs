@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 use zhucun_shared::ids::{HouseholdId, RecordId, VillageId};
 use zhucun_shared::period::local_date;
-use zhucun_shared::record::{DeviceRecord, GapCause, NoteKind, RecordBody};
+use zhucun_shared::record::{DeviceRecord, GapCause, RecordBody};
 use zhucun_shared::sessions::{duty_sessions, session_of, village_check_ins};
 use zhucun_shared::trajectory::segment_after;
 use zhucun_shared::visits::{logged_visits, visit_of};
@@ -503,23 +503,19 @@ impl Store {
             "SELECT json FROM records WHERE type = 'note'
              AND json_extract(json, '$.body.attached_to') = ?1 ORDER BY seq",
         )?;
-        let mut gaps: Vec<(RecordId, LocationGap)> = Vec::new();
+        let mut notes: Vec<DeviceRecord> = Vec::new();
         for json in stmt.query_map([duty.to_string()], |r| r.get::<_, String>(0))? {
-            let rec: DeviceRecord = serde_json::from_str(&json?)?;
-            if let RecordBody::Note {
-                kind: Some(NoteKind::LocationGap { cause, from, to }),
-                replaces,
-                ..
-            } = rec.body
-            {
-                let gap = LocationGap { cause, from, to };
-                match gaps.iter_mut().find(|(id, _)| Some(*id) == replaces) {
-                    Some(slot) => *slot = (rec.id, gap),
-                    None => gaps.push((rec.id, gap)),
-                }
-            }
+            notes.push(serde_json::from_str(&json?)?);
         }
-        Ok(gaps.into_iter().map(|(_, g)| g).collect())
+        // The shared fold, as the team leader's answer reads a member's gaps.
+        Ok(zhucun_shared::sessions::location_gaps(&notes)
+            .into_iter()
+            .map(|g| LocationGap {
+                cause: g.cause,
+                from: g.from,
+                to: g.to,
+            })
+            .collect())
     }
 
     /// The village check-in not yet checked out, if any.

@@ -155,7 +155,8 @@ pub fn HouseholdBrowser() -> Element {
     drop(snap);
     rsx! {
         div { class: "card households browser",
-            h2 { "{strings::HOUSEHOLDS_TITLE}" span { class: "muted", "{strings::household_counts(&counts)}" } }
+            h2 { "{strings::HOUSEHOLDS_TITLE}" }
+            p { class: "muted", "{strings::household_counts(&counts)}" }
             input {
                 r#type: "search",
                 class: "search",
