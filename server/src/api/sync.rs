@@ -123,19 +123,95 @@ pub fn check_villages(
             } => (*v, period.first_day(), period.last_day()),
             _ => continue,
         };
-        let posted = assignments.iter().any(|a| {
-            a.overlaps(from, to)
-                && match a.village_id {
-                    Some(v) => v == village,
-                    None => {
-                        township_wide(a.role) && township_of.get(&village) == Some(&a.township_id)
-                    }
-                }
-        });
-        if !posted {
+        if !posted(assignments, township_of, village, from, to) {
             return Err(ApiError::invalid(
                 pushed_field(i, "body.village_id"),
                 "记录所涉村不在本人该日的驻村任职范围内",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `assignments` post their holder to `village` at some time of `from..=to`, or
+/// township-wide over its township.
+fn posted(
+    assignments: &[Assignment],
+    township_of: &HashMap<VillageId, TownshipId>,
+    village: VillageId,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> bool {
+    assignments.iter().any(|a| {
+        a.overlaps(from, to)
+            && match a.village_id {
+                Some(v) => v == village,
+                None => township_wide(a.role) && township_of.get(&village) == Some(&a.township_id),
+            }
+    })
+}
+
+/// Refuses a check-in linked to a 四必到 event (a household check-in's `event`, an on-site
+/// record's `attached_to`) that names a record which is not an event, or an event of a village
+/// the author is not posted to on the check-in's day: it would be a write on another team's
+/// event. An on-site record may also be attached to its author's own activity (a supervisor's
+/// 巡视 or 督查 made in the village). An id the server does not hold yet is taken in: refusing it would stop the phone's
+/// log behind it and lose the capture, and the verdicts count a link only to an event of the
+/// team's village that they hold, so it counts for nothing until such an event arrives.
+async fn check_event_links(
+    state: &AppState,
+    records: &[IncomingRecord],
+    assignments: &[Assignment],
+    township_of: &HashMap<VillageId, TownshipId>,
+) -> ApiResult<()> {
+    let link = |inc: &IncomingRecord| match &inc.record.body {
+        RecordBody::HouseholdCheckIn { event: Some(e), .. } => Some((*e, "body.event")),
+        RecordBody::OnSite { attached_to, .. } => Some((*attached_to, "body.attached_to")),
+        _ => None,
+    };
+    let in_batch: HashMap<RecordId, &zhucun_shared::record::DeviceRecord> =
+        records.iter().map(|r| (r.record.id, &r.record)).collect();
+    let wanted: Vec<RecordId> = records
+        .iter()
+        .filter_map(link)
+        .map(|(e, _)| e)
+        .filter(|e| !in_batch.contains_key(e))
+        .collect();
+    let authors = if wanted.is_empty() {
+        HashMap::new()
+    } else {
+        state.store.record_authors(&wanted).await?
+    };
+    for (i, inc) in records.iter().enumerate() {
+        let Some((target, field)) = link(inc) else {
+            continue;
+        };
+        let own = |author: PersonId| author == inc.record.person_id;
+        let held = match in_batch.get(&target) {
+            Some(r) => Some((*r).clone()),
+            None => match authors.get(&target) {
+                None => continue, // not on the server yet: taken in, counted for nothing
+                Some((author, at)) => state
+                    .store
+                    .records_except_fixes_of(*author, *at, *at + Duration::milliseconds(1))
+                    .await?
+                    .into_iter()
+                    .find(|r| r.id == target),
+            },
+        };
+        let day = local_date(inc.record.captured_at);
+        let on_site = field == "body.attached_to";
+        let allowed = held.is_some_and(|r| match r.body {
+            RecordBody::VillageEvent { village_id, .. } => {
+                posted(assignments, township_of, village_id, day, day)
+            }
+            RecordBody::Activity { .. } => on_site && own(r.person_id),
+            _ => false,
+        });
+        if !allowed {
+            return Err(ApiError::invalid(
+                pushed_field(i, field),
+                "所到场的记录不是本人驻村范围内的四必到事件",
             ));
         }
     }
@@ -405,6 +481,7 @@ pub async fn push_records(
         }
     }
     check_villages(&incoming, &caller.assignments, &township_of)?;
+    check_event_links(state, &incoming, &caller.assignments, &township_of).await?;
     super::photos::check_record_files(state, caller, &incoming).await?;
     let findings = check_notes(state, caller, &incoming, local_date(now)).await?;
     let held_before = if findings.is_empty() {

@@ -138,3 +138,114 @@ async fn the_pull_carries_the_team_s_events_and_no_other_village_s() {
     })
     .await;
 }
+
+/// A check-in linked to another village's event, or to a record that is not an event, is
+/// refused naming the field, with nothing written; one naming an event the server does not
+/// hold yet is taken in (refusing it would stop the phone's log) and attends nothing.
+#[tokio::test]
+async fn links_to_events_out_of_reach_are_refused_and_unknown_ones_count_for_nothing() {
+    on_each_backend(async |app| {
+        let fx = app.fx.clone();
+        let leader = app.login(fx.leader1).await;
+        let leader_phone = app.enroll(&leader).await;
+        let other = app.login(fx.cadre2).await;
+        let other_phone = app.enroll(&other).await;
+        let ours = record(
+            leader_phone,
+            fx.leader1,
+            1,
+            Duration::hours(1),
+            event(fx.v1, Duration::days(1), "山洪"),
+        );
+        let note = record(
+            leader_phone,
+            fx.leader1,
+            2,
+            Duration::minutes(50),
+            RecordBody::Note {
+                attached_to: ours.id,
+                text: "已通知村委".into(),
+                replaces: None,
+                kind: None,
+            },
+        );
+        let (s, v) = app
+            .push(&leader, leader_phone, &[ours.clone(), note.clone()])
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+
+        // 石门村's cadre on 青峰村's event: refused, nothing written.
+        let on_site = |seq, target| {
+            record(
+                other_phone,
+                fx.cadre2,
+                seq,
+                Duration::minutes(5),
+                RecordBody::OnSite {
+                    attached_to: target,
+                    fix: None,
+                },
+            )
+        };
+        let (s, v) = app.push(&other, other_phone, &[on_site(1, ours.id)]).await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("records[0].body.attached_to")
+            ),
+            "{v}"
+        );
+        // A household check-in naming a note, not an event: refused naming `event`.
+        let check_in = record(
+            other_phone,
+            fx.cadre2,
+            1,
+            Duration::minutes(5),
+            RecordBody::HouseholdCheckIn {
+                household_id: fx.households[0],
+                fix: None,
+                event: Some(note.id),
+            },
+        );
+        let (s, v) = app.push(&other, other_phone, &[check_in]).await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("records[0].body.event")
+            ),
+            "{v}"
+        );
+        let (_, v) = app.get(&other, "/api/v1/sync/pull").await;
+        let held = v["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["device_id"] == serde_json::json!(other_phone))
+            .map(|d| d["contiguous_seq"].as_u64().unwrap());
+        assert_eq!(held, Some(0), "{v}");
+        let (_, v) = app.get(&leader, "/api/v1/sync/pull").await;
+        assert_eq!(team_events(&v), [ours.id]);
+
+        // An event the server does not hold: taken in, attending nothing anyone sees.
+        let unknown = on_site(1, RecordId::new());
+        let (s, v) = app.push(&other, other_phone, &[unknown.clone()]).await;
+        assert_eq!((s, v["stored"].as_u64()), (StatusCode::OK, Some(1)), "{v}");
+        for token in [&leader, &other] {
+            let (_, v) = app.get(token, "/api/v1/sync/pull").await;
+            assert!(!team_events(&v).contains(&unknown.id), "{v}");
+        }
+        // Nor do the verdicts count it (or name it) anywhere.
+        let (_, v) = app.get(&other, "/api/v1/sync/pull").await;
+        assert!(
+            v["verdicts"].as_array().is_some_and(|a| !a.is_empty()),
+            "{v}"
+        );
+        assert!(
+            !v["verdicts"].to_string().contains(&unknown.id.to_string()),
+            "{v}"
+        );
+    })
+    .await;
+}
