@@ -955,6 +955,11 @@ fn nobody_there() -> String {
 
 /// The demo cadre's phone, syncing with the server at `base` (one try per sync).
 fn syncing_with(base: &str) -> Services {
+    syncing_with_tries(base, 1)
+}
+
+/// The demo cadre's phone, syncing with the server at `base`, `tries` tries per sync.
+fn syncing_with_tries(base: &str, tries: u32) -> Services {
     let mut store = Store::in_memory().unwrap();
     store
         .set_identity(
@@ -970,7 +975,7 @@ fn syncing_with(base: &str) -> Services {
     let engine = SyncEngine::new(
         api,
         SyncConfig {
-            max_attempts: 1,
+            max_attempts: tries,
             ..SyncConfig::default()
         },
     );
@@ -1596,28 +1601,7 @@ fn today_begins_with_where_syncing_stands() {
 
 #[tokio::test]
 async fn the_sync_line_follows_the_engine_retrying_then_failing() {
-    let mut store = Store::in_memory().unwrap();
-    store
-        .set_identity(
-            Identity {
-                device_id: DeviceId::new(),
-                person_id: demo::ME,
-            },
-            0,
-        )
-        .unwrap();
-    store.save_pull(&demo::pull(now())).unwrap();
-    let api = Api::new(&nobody_there())
-        .unwrap()
-        .with_token(Some("token".into()));
-    let engine = SyncEngine::new(
-        api,
-        SyncConfig {
-            max_attempts: 2,
-            ..SyncConfig::default()
-        },
-    );
-    let s = Services::new(store, Arc::new(ManualClock::new(now())), Some(engine), true).unwrap();
+    let s = syncing_with_tries(&nobody_there(), 2);
     let seen = std::cell::RefCell::new(None);
     let guard = s.begin_sync().unwrap();
     let result = s
