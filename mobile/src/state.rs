@@ -707,7 +707,7 @@ impl Services {
             !fresh_progress && c.last_seq <= last_seq && now - c.at < PROGRESS_EVERY && now >= c.at
         });
         let records = match (&cached, me) {
-            (None, Some(_)) => Some(store.all_records()?),
+            (None, Some(_)) => Some(store.records_for_estimate()?),
             _ => None,
         };
         // The evaluation runs over the whole log: not while holding the store.

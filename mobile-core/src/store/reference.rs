@@ -147,6 +147,19 @@ impl Store {
         Ok(self.reference_json("team_events")?.unwrap_or_default())
     }
 
+    /// My log and the team's 四必到 records as last pulled, each once: what my own estimate
+    /// evaluates, so that R-241 counts the team's events and attendance as the server does.
+    pub fn records_for_estimate(&self) -> Result<Vec<zhucun_shared::record::DeviceRecord>> {
+        let mut records = self.all_records()?;
+        let mine: std::collections::HashSet<_> = records.iter().map(|r| r.id).collect();
+        records.extend(
+            self.team_event_records()?
+                .into_iter()
+                .filter(|r| !mine.contains(&r.id)),
+        );
+        Ok(records)
+    }
+
     /// The reference-data cursor to send with the next pull.
     pub fn pull_cursor(&self) -> Result<Option<String>> {
         self.reference_json("cursor")

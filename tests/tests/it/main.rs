@@ -6,3 +6,4 @@ mod on_site;
 mod phone_sync;
 mod same_verdicts;
 mod spot_check;
+mod team_events;
