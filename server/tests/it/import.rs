@@ -419,3 +419,49 @@ fn stored_zip(files: &[(&str, String)]) -> Vec<u8> {
     out.extend(0u16.to_le_bytes());
     out
 }
+
+/// The 村民小组 column: kept with each household on both backends, a blank cell is no group,
+/// and a file without the column imports as before.
+#[tokio::test]
+async fn households_keep_their_villager_group() {
+    const CSV: &str = "村名,户主,村民小组,纬度,经度,类别
+青峰村,赵三组,三组,31.951,107.251,贫困户
+青峰村,钱无组,,31.952,107.252,贫困户
+";
+    for backend in backends() {
+        let db = TestDb::new(&backend).await;
+        let store = db.open().await;
+        let fx = seed(&store).await;
+        let dir = tempfile::tempdir().unwrap();
+        let bar = ProgressBar::hidden();
+        let file = write(dir.path(), "小组.csv", CSV.as_bytes());
+        import_households(&store, &file, "青峰乡", Datum::Wgs84, &bar)
+            .await
+            .unwrap();
+        let org = store.township_org(fx.township).await.unwrap();
+        let group = |name: &str| {
+            org.households
+                .iter()
+                .find(|h| h.head_name == name)
+                .unwrap()
+                .group
+                .clone()
+        };
+        assert_eq!(group("赵三组").as_deref(), Some("三组"), "{backend:?}");
+        assert_eq!(group("钱无组"), None, "{backend:?}");
+        // Without the column, the households import with no group.
+        let file = write(dir.path(), "农户.csv", HOUSEHOLDS_CSV.as_bytes());
+        import_households(&store, &file, "青峰乡", Datum::Wgs84, &bar)
+            .await
+            .unwrap();
+        let org = store.township_org(fx.township).await.unwrap();
+        let wang = org
+            .households
+            .iter()
+            .find(|h| h.head_name == "王德明")
+            .unwrap();
+        assert_eq!(wang.group, None);
+        store.close().await;
+        db.cleanup().await;
+    }
+}
