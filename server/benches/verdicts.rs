@@ -117,6 +117,58 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
     (best, out.expect("at least one run"))
 }
 
+/// A push's re-evaluation for `person`, until their verdicts are fresh: the person-day and
+/// person-month the push queues, drained (day facts, then the month and everyone it counts
+/// for). The best of three, in milliseconds.
+async fn push_until_fresh(
+    state: &AppState,
+    store: &zhucun_server::AnyStore,
+    person: PersonId,
+    now: chrono::DateTime<Utc>,
+) -> f64 {
+    let today = local_date(now);
+    let month = Period::month(today.year(), today.month()).to_string();
+    let mut best = f64::MAX;
+    for _ in 0..3 {
+        let start = Instant::now();
+        store.queue_days(&[(person, today)]).await.unwrap();
+        store.mark_dirty(&[(person, month.clone())]).await.unwrap();
+        while zhucun_server::verdicts::drain(state, 50).await.unwrap() > 0 {}
+        best = best.min(start.elapsed().as_secs_f64() * 1000.0);
+    }
+    best
+}
+
+/// A township of `people` with `months` of history in a new SQLite file under `dir`.
+async fn township(
+    dir: &std::path::Path,
+    people: usize,
+    months: u32,
+    now: chrono::DateTime<Utc>,
+) -> (
+    zhucun_server::AnyStore,
+    AppState,
+    zhucun_server::demo::SyntheticTownship,
+    f64,
+) {
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.join(format!("v{months}.sqlite")).display()
+    );
+    let store = open_store(&url).await.unwrap();
+    let state = AppState::new(Config::for_tests(dir.to_path_buf()), store.clone())
+        .await
+        .unwrap();
+    let size = TownshipSize {
+        people,
+        months,
+        seed: 11,
+    };
+    let start = Instant::now();
+    let built = build_synthetic_township(&store, size, now).await.unwrap();
+    (store, state, built, start.elapsed().as_secs_f64())
+}
+
 fn main() {
     let people = env("ZHUCUN_BENCH_PEOPLE", 60);
     let months = env("ZHUCUN_BENCH_MONTHS", 11) as u32;
@@ -124,19 +176,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let now = Utc::now();
     rt.block_on(async {
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join("v.sqlite").display());
-        let store = open_store(&url).await.unwrap();
-        let state = AppState::new(Config::for_tests(dir.path().to_path_buf()), store.clone())
-            .await
-            .unwrap();
-        let size = TownshipSize {
-            people,
-            months,
-            seed: 11,
-        };
-        let start = Instant::now();
-        let built = build_synthetic_township(&store, size, now).await.unwrap();
-        let build_s = start.elapsed().as_secs_f64();
+        let (store, state, built, build_s) = township(dir.path(), people, months, now).await;
         let records = built.county.records;
         println!(
             "township: {} people, {} villages, {} months, {} records, {} photos; built in {:.1} s ({:.0} records/s)",
@@ -273,5 +313,58 @@ fn main() {
             facts_ms / one_ms
         );
         println!("| raw path / one month of history | {:.2}× |", full_ms / one_ms);
+
+        // The township-month overview: every person's kept report for this month through
+        // verdicts::report, against a plain read of the same kept rows.
+        let mut loaded = zhucun_server::evaluation::Loaded::default();
+        let org_arc = std::sync::Arc::new(org.clone());
+        let start = Instant::now();
+        for p in &org.people {
+            zhucun_server::verdicts::report(&state, org_arc.clone(), p.id, this_month, now, &mut loaded)
+                .await
+                .unwrap();
+        }
+        let overview_ms = start.elapsed().as_secs_f64() * 1000.0;
+        let start = Instant::now();
+        for p in &org.people {
+            store.kept_verdict(p.id, &this_month.to_string()).await.unwrap();
+        }
+        let plain_ms = start.elapsed().as_secs_f64() * 1000.0;
+        println!();
+        println!("| township-month overview ({} people) | ms |", org.people.len());
+        println!("|---|---|");
+        println!("| kept verdicts through verdicts::report | {overview_ms:.1} |");
+        println!("| plain read of the same kept rows | {plain_ms:.1} |");
+        println!("| ratio | {:.2}× |", overview_ms / plain_ms);
+
+        // A push's re-evaluation with the whole history behind it, against the same township
+        // with one month before this one.
+        let long = push_until_fresh(&state, &store, leader, now).await;
+        let dir2 = tempfile::tempdir().unwrap();
+        let (store2, state2, built2, _) = township(dir2.path(), people, 2, now).await;
+        while zhucun_server::verdicts::drain(&state2, 50).await.unwrap() > 0 {}
+        let leader2 = built2
+            .org
+            .assignments
+            .iter()
+            .find(|a| a.role == zhucun_shared::role::Role::TeamLeader)
+            .map(|a| a.person_id)
+            .unwrap();
+        let short = push_until_fresh(&state2, &store2, leader2, now).await;
+        println!();
+        println!("| a team leader's push, re-evaluated until fresh | ms |");
+        println!("|---|---|");
+        println!("| with {months} months of history | {long:.1} |");
+        println!("| with 2 months of history | {short:.1} |");
+        println!("| ratio | {:.2}× |", long / short);
+        println!();
+        println!("load: {}", uptime());
     });
+}
+
+fn uptime() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .trim()
+        .to_string()
 }

@@ -34,6 +34,9 @@ pub enum EvalError {
 
 pub type EvalResult<T> = Result<T, EvalError>;
 
+/// Records read per person and window.
+type RecordsBy<K> = HashMap<K, Arc<Vec<DeviceRecord>>>;
+
 /// What one request has read already: each person's records over a window, and what is known
 /// of photo files. A queue over a township then reads each person once, not once for every
 /// teammate whose verdicts count their work.
@@ -55,8 +58,9 @@ pub struct Loaded {
     ledger_steps: HashMap<(VillageId, String), Arc<Vec<LedgerStep>>>,
     /// Each person's records for an evaluation with day facts: all but fixes from the window's
     /// start, everything from the raw days' start (see [`with_day_facts`]).
-    since_facts: HashMap<(PersonId, DateTime<Utc>, DateTime<Utc>), Arc<Vec<DeviceRecord>>>,
+    since_facts: RecordsBy<(PersonId, DateTime<Utc>, DateTime<Utc>)>,
     /// Each person's kept day facts before a day: all of them, or only the last.
+    #[allow(clippy::type_complexity)]
     day_facts: HashMap<(PersonId, NaiveDate, bool), Arc<Vec<(DayFacts, String)>>>,
 }
 
