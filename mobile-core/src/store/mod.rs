@@ -3,8 +3,8 @@
 //! pulled from the server. A record, its view updates and its photo file are committed together,
 //! so a phone killed at any instant keeps either all of them or none.
 
-mod leave;
 mod households;
+mod leave;
 mod log;
 mod reference;
 mod schema;

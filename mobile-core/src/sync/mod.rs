@@ -11,8 +11,8 @@
 
 mod api;
 mod backoff;
-mod status;
 mod leave;
+mod status;
 
 pub use api::{Api, ApiError, PersonSummary, Trajectory};
 pub use backoff::Backoff;
