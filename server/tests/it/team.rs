@@ -6,7 +6,7 @@ use crate::common::*;
 use chrono::{Duration, Utc};
 use reqwest::StatusCode;
 use serde_json::Value;
-use zhucun_shared::period::local_date;
+use zhucun_shared::period::{day_start, local_date};
 
 /// A report without the moment it was evaluated, which differs between two evaluations of the
 /// same records.
@@ -29,7 +29,8 @@ async fn the_team_answer_is_the_separate_answers_together() {
         let fx = app.fx.clone();
         let now = Utc::now();
         let day = local_date(now);
-        let start = now - Duration::minutes(30);
+        // Within today (China time), so that just after midnight the fixes are today's too.
+        let start = (now - Duration::minutes(30)).max(day_start(day));
         for who in [fx.cadre1, fx.outsider] {
             let token = app.login(who).await;
             let device = app.enroll(&token).await;
@@ -154,7 +155,7 @@ async fn the_team_answer_carries_gaps_stays_and_visits() {
         let fx = app.fx.clone();
         // A local day whose one o'clock is at least two hours past, whatever the hour now.
         let day = local_date(Utc::now() - Duration::hours(3));
-        let start = zhucun_shared::period::day_start(day) + Duration::hours(1);
+        let start = day_start(day) + Duration::hours(1);
         let token = app.login(fx.cadre1).await;
         let device = app.enroll(&token).await;
         let duty = record(
