@@ -430,7 +430,7 @@ async fn audit_findings(
         (status = 401, description = "No valid token", body = zhucun_shared::sync::ErrorBody),
         (status = 403, description = "The device belongs to someone else", body = zhucun_shared::sync::ErrorBody),
         (status = 413, description = "Body too large", body = zhucun_shared::sync::ErrorBody),
-        (status = 422, description = "A field is invalid (including a village the author was not posted to on the record's day: records[i].body.village_id); ErrorBody.field names it; nothing was stored", body = zhucun_shared::sync::ErrorBody),
+        (status = 422, description = "A field is invalid (including a village the author was not posted to on the record's day: records[i].body.village_id; a check-in linked to a record that is not a 四必到 event of the author's villages: records[i].body.event or records[i].body.attached_to); ErrorBody.field names it; nothing was stored", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn push(
