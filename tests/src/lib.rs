@@ -183,6 +183,21 @@ pub fn part_numbers(v: &Verdict) -> Vec<(String, Status, u32, u32)> {
 }
 
 impl DemoServer {
+    /// Gives the demo's resident member (吴海燕, [`demo::TEAMMATE`]) an account; its username.
+    pub async fn teammate_account(&self) -> &'static str {
+        let db = open_store(&self.url).await.unwrap();
+        db.create_user(&UserRow {
+            person_id: demo::TEAMMATE,
+            username: "wu".into(),
+            password_hash: hash_password(PASSWORD, 1024, 1).unwrap(),
+            disabled: false,
+            created_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+        "wu"
+    }
+
     /// A phone in `dir` signed in as `username` with `config`, after its first sync (the
     /// reference data is on it).
     pub async fn signed_in_phone(

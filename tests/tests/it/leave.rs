@@ -8,11 +8,10 @@ use zhucun_mobile_core::capture::{Capture, Command, LeaveDraft, TrackPolicy};
 use zhucun_mobile_core::demo;
 use zhucun_mobile_core::progress;
 use zhucun_mobile_core::sync::SyncConfig;
-use zhucun_server::store::{Store as _, UserRow};
 use zhucun_shared::leave::{AbsenceKind, LeaveDecision};
 use zhucun_shared::period::local_date;
 use zhucun_shared::verdict::{EvidenceKind, Part};
-use zhucun_tests::{DemoServer, PASSWORD};
+use zhucun_tests::DemoServer;
 
 fn leave_words(part: &Part) -> Vec<String> {
     part.evidence
@@ -26,21 +25,12 @@ fn leave_words(part: &Part) -> Vec<String> {
 async fn approved_leave_leaves_r233a_alike_on_the_phone_and_the_server() {
     let server = DemoServer::start().await;
     // The demo's resident member gets an account.
-    let db = zhucun_server::open_store(&server.url).await.unwrap();
-    db.create_user(&UserRow {
-        person_id: demo::TEAMMATE,
-        username: "wu".into(),
-        password_hash: zhucun_server::auth::hash_password(PASSWORD, 1024, 1).unwrap(),
-        disabled: false,
-        created_at: Utc::now(),
-    })
-    .await
-    .unwrap();
+    let wu = server.teammate_account().await;
 
     // The member asks for the month's first week off, from the phone, and syncs.
     let member_dir = tempfile::tempdir().unwrap();
     let (member, member_sync) = server
-        .signed_in_phone(&member_dir, "wu", SyncConfig::default())
+        .signed_in_phone(&member_dir, wu, SyncConfig::default())
         .await;
     let today = local_date(Utc::now());
     let first = today.with_day(1).unwrap();

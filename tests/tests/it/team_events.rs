@@ -8,25 +8,15 @@ use zhucun_mobile_core::capture::{Capture, Command, TrackPolicy};
 use zhucun_mobile_core::demo;
 use zhucun_mobile_core::progress;
 use zhucun_mobile_core::sync::SyncConfig;
-use zhucun_server::store::{Store as _, UserRow};
 use zhucun_shared::period::local_date;
 use zhucun_shared::record::EventKind;
 use zhucun_shared::verdict::Status;
-use zhucun_tests::{fix, part_numbers, DemoServer, PASSWORD};
+use zhucun_tests::{fix, part_numbers, DemoServer};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_attends_the_leader_s_event_and_r241_agrees() {
     let server = DemoServer::start().await;
-    let db = zhucun_server::open_store(&server.url).await.unwrap();
-    db.create_user(&UserRow {
-        person_id: demo::TEAMMATE,
-        username: "wu".into(),
-        password_hash: zhucun_server::auth::hash_password(PASSWORD, 1024, 1).unwrap(),
-        disabled: false,
-        created_at: Utc::now(),
-    })
-    .await
-    .unwrap();
+    let wu = server.teammate_account().await;
     let today = local_date(Utc::now());
 
     // The leader records an event of today, away from any household, and syncs.
@@ -57,7 +47,7 @@ async fn a_member_attends_the_leader_s_event_and_r241_agrees() {
     // The member's phone lists it after its sync, recorded by the leader, not yet attended.
     let member_dir = tempfile::tempdir().unwrap();
     let (member, member_sync) = server
-        .signed_in_phone(&member_dir, "wu", SyncConfig::default())
+        .signed_in_phone(&member_dir, wu, SyncConfig::default())
         .await;
     member_sync.sync_once(&member, Utc::now()).await.unwrap();
     let attended = {
@@ -104,7 +94,7 @@ async fn a_member_attends_the_leader_s_event_and_r241_agrees() {
     // The member's phone and the server agree on R-241: attended, by the team.
     member_sync.sync_once(&member, Utc::now()).await.unwrap();
     let now = Utc::now();
-    let report = server.report("wu", demo::TEAMMATE, now).await;
+    let report = server.report(wu, demo::TEAMMATE, now).await;
     let s = member.lock().unwrap();
     let phone = progress::compute(
         &s.reference().unwrap(),
