@@ -92,7 +92,9 @@ async fn the_pull_carries_the_team_s_events_and_no_other_village_s() {
             Duration::hours(1),
             event(fx.v2, Duration::days(1), "纠纷"),
         );
-        let (s, v) = app.push(&other, other_phone, &[theirs.clone()]).await;
+        let (s, v) = app
+            .push(&other, other_phone, std::slice::from_ref(&theirs))
+            .await;
         assert_eq!(s, StatusCode::OK, "{v}");
 
         // The member of 青峰村 gets the leader's recent event; not the old one, not 石门村's.
@@ -122,7 +124,9 @@ async fn the_pull_carries_the_team_s_events_and_no_other_village_s() {
                 fix: None,
             },
         );
-        let (s, v) = app.push(&member, member_phone, &[attend.clone()]).await;
+        let (s, v) = app
+            .push(&member, member_phone, std::slice::from_ref(&attend))
+            .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         let (_, v) = app.get(&leader, "/api/v1/sync/pull").await;
         let cursor = v["cursor"].as_str().unwrap().to_string();
@@ -230,7 +234,9 @@ async fn links_to_events_out_of_reach_are_refused_and_unknown_ones_count_for_not
 
         // An event the server does not hold: taken in, attending nothing anyone sees.
         let unknown = on_site(1, RecordId::new());
-        let (s, v) = app.push(&other, other_phone, &[unknown.clone()]).await;
+        let (s, v) = app
+            .push(&other, other_phone, std::slice::from_ref(&unknown))
+            .await;
         assert_eq!((s, v["stored"].as_u64()), (StatusCode::OK, Some(1)), "{v}");
         for token in [&leader, &other] {
             let (_, v) = app.get(token, "/api/v1/sync/pull").await;
