@@ -58,6 +58,17 @@ pub fn compute(
 ) -> Progress {
     let month = Period::containing(PeriodKind::Month, local_date(now))
         .expect("a month always contains a date");
+    compute_month(reference, records, person, month, now)
+}
+
+/// Progress for `month` as of `now` (a past month: as it stands now).
+pub fn compute_month(
+    reference: &Reference,
+    records: &[DeviceRecord],
+    person: PersonId,
+    month: Period,
+    now: DateTime<Utc>,
+) -> Progress {
     let ctx = EvalContext {
         person,
         org: &reference.org,

@@ -159,6 +159,16 @@ impl DemoServer {
         now: DateTime<Utc>,
     ) -> PersonReport {
         let month = Period::containing(PeriodKind::Month, local_date(now)).expect("a month");
+        self.month_report(username, person, month).await
+    }
+
+    /// `person`'s report for `month`, as `username` reads it from the server.
+    pub async fn month_report(
+        &self,
+        username: &str,
+        person: PersonId,
+        month: Period,
+    ) -> PersonReport {
         let resp = reqwest::Client::new()
             .get(format!(
                 "{}/api/v1/people/{person}/report?month={month}",

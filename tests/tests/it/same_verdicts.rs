@@ -9,6 +9,7 @@ use zhucun_mobile_core::demo;
 use zhucun_mobile_core::platform::photo::{reencode, PhotoPolicy, SimulatedCamera};
 use zhucun_mobile_core::progress;
 use zhucun_mobile_core::sync::{SharedStore, SyncConfig};
+use zhucun_shared::period::{day_start, local_date, Period, PeriodKind};
 use zhucun_shared::verdict::{PersonReport, Status};
 use zhucun_tests::{arrive_in_village, fix, part_numbers, DemoServer};
 
@@ -81,23 +82,32 @@ async fn the_phone_shows_the_verdict_the_supervisor_sees() {
         .signed_in_phone(&dir, "yang", SyncConfig::default())
         .await;
 
-    // Offline: a morning in the village with four household visits.
-    let start = Utc::now() - Duration::hours(5);
-    capture(&store, start, 4 * 60 + 10, 4);
+    // Offline: a morning in the village with four household visits, within one month (China
+    // time): in the first hours of a month, the last evening of the month before.
+    let minutes = 4 * 60 + 10;
+    let mut start = Utc::now() - Duration::hours(5);
+    let month_of = |t: DateTime<Utc>| Period::containing(PeriodKind::Month, local_date(t));
+    if month_of(start) != month_of(start + Duration::minutes(minutes)) {
+        let month = month_of(Utc::now()).expect("a month");
+        start = day_start(month.first_day()) - Duration::hours(5);
+    }
+    let month = month_of(start).expect("a month");
+    capture(&store, start, minutes, 4);
     let report = sync.sync_once(&store, Utc::now()).await.unwrap();
     assert!(report.records_sent > 60, "{report:?}");
     assert_eq!(report.photos_completed, 4);
 
     // The supervisor reads the cadre's report from the server.
     let now = Utc::now();
-    let server: PersonReport = server.report("jiancha", demo::ME, now).await;
+    let server: PersonReport = server.month_report("jiancha", demo::ME, month).await;
 
     // The phone's own estimate, from its own log and the reference it pulled.
     let s = store.lock().unwrap();
-    let phone = progress::compute(
+    let phone = progress::compute_month(
         &s.reference().unwrap(),
         &s.all_records().unwrap(),
         demo::ME,
+        month,
         now,
     );
     drop(s);
