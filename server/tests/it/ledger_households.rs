@@ -14,7 +14,7 @@ use zhucun_shared::period::{day_start, local_date, local_time};
 use zhucun_shared::record::{DeviceRecord, RecordBody};
 
 /// The status and, when it is a CSV, its rows; otherwise the JSON body.
-async fn download(
+pub(crate) async fn download(
     app: &TestApp,
     token: &str,
     query: &str,
@@ -49,7 +49,8 @@ async fn download(
     (status, rows, Value::Null)
 }
 
-async fn rows(app: &TestApp, token: &str, query: &str) -> Vec<Vec<String>> {
+/// The rows of a CSV document `query` (after `/api/v1/ledgers/`), which must be served.
+pub(crate) async fn rows(app: &TestApp, token: &str, query: &str) -> Vec<Vec<String>> {
     let (s, rows, v) = download(app, token, query).await;
     assert_eq!(s, StatusCode::OK, "{query}: {v}");
     rows

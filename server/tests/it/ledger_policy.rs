@@ -3,8 +3,8 @@
 //! leaves October's 考勤表 on the calendar October was judged with, and marks 2 November 节.
 
 use crate::common::*;
+use crate::ledger_households::rows;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use reqwest::StatusCode;
 use std::sync::Arc;
 use zhucun_server::clock::{Clock, FixedClock};
 use zhucun_server::policy::{self, Policy};
@@ -17,25 +17,8 @@ fn at(y: i32, m: u32, d: u32, hour: i64) -> DateTime<Utc> {
 
 /// Village 1's 考勤表 for `month` as the supervisor downloads it (CSV rows).
 async fn attendance(app: &TestApp, token: &str, month: &str) -> Vec<Vec<String>> {
-    let r = app
-        .http
-        .get(app.url(&format!(
-            "/api/v1/ledgers/attendance?village={}&month={month}&format=csv",
-            app.fx.v1
-        )))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let bytes = r.bytes().await.unwrap();
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(&bytes[3..])
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_string).collect())
-        .collect()
+    let query = format!("attendance?village={}&month={month}&format=csv", app.fx.v1);
+    rows(app, token, &query).await
 }
 
 /// The resident member's (张一) mark on day `day` of the month.

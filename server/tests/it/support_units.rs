@@ -4,6 +4,7 @@
 
 use crate::common::browser::*;
 use crate::common::*;
+use crate::ledger_households::rows;
 use reqwest::StatusCode;
 use zhucun_server::store::{Org, Store};
 use zhucun_shared::ids::{TownshipId, VillageId};
@@ -11,25 +12,8 @@ use zhucun_shared::org::{Township, Village};
 
 /// The 五个一 table's rows as the office downloads it (CSV).
 async fn five_ones(app: &TestApp, token: &str) -> Vec<Vec<String>> {
-    let r = app
-        .http
-        .get(app.url(&format!(
-            "/api/v1/ledgers/five-ones?township={}&format=csv",
-            app.fx.township
-        )))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let bytes = r.bytes().await.unwrap();
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(&bytes[3..])
-        .records()
-        .map(|r| r.unwrap().iter().map(str::to_string).collect())
-        .collect()
+    let query = format!("five-ones?township={}&format=csv", app.fx.township);
+    rows(app, token, &query).await
 }
 
 /// The 帮扶单位 cell of `village`'s row.
