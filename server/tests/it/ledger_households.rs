@@ -289,7 +289,7 @@ async fn a_visit_found_false_is_marked_so_in_the_ledgers_and_is_no_incomplete_li
             let sheet = rows(app, &supervisor, q).await;
             let col = sheet[2].iter().position(|h| h == "是否计入").unwrap();
             let lines = body(&sheet);
-            let visits: Vec<_> = lines.iter().filter(|r| r[col] != "").collect();
+            let visits: Vec<_> = lines.iter().filter(|r| !r[col].is_empty()).collect();
             assert_eq!(visits.len(), 3, "{q}: {sheet:?}");
             assert_eq!(
                 visits.iter().filter(|r| r[col] == marked).count(),
