@@ -24,9 +24,9 @@ mod findings;
 mod import;
 mod jurisdiction;
 mod kept_verdicts;
+mod leave;
 mod ledger_households;
 mod ledger_policy;
-mod leave;
 mod ledger_rules;
 #[cfg(feature = "demo")]
 mod ledgers;

@@ -19,8 +19,8 @@ use crate::record::{ActivityKind, DeviceRecord, NoteKind, RecordBody};
 use crate::role::Role;
 use crate::spot_check::{latest_findings, Finding};
 use crate::stays::{
-    clean_track_after, group_rejected_fixes, presence_per_day, stays, stays_after, CleanTrack, Stay,
-    TrackPoint,
+    clean_track_after, group_rejected_fixes, presence_per_day, stays, stays_after, CleanTrack,
+    Stay, TrackPoint,
 };
 use crate::verdict::{
     Evidence, EvidenceKind, Flag, Part, PersonReport, RejectReason, Rejection, Status, Verdict,
