@@ -92,24 +92,30 @@ pub async fn sqlite_demo_app(
     Ok((store, state, demo))
 }
 
-/// Builds the demo county into `store` (photo files into `objects`) for the last month and
-/// this one as of `now`.
-pub async fn build_demo_county<S: Store>(
+/// Writes the accounts of `county` and everything its people's phones recorded over `months`
+/// up to `now` (the days drawn from `seed`), synced each evening: the demo county's and a
+/// synthetic township's history alike. With `objects`, the pictures are encoded and stored
+/// there; without, they are only named with the facts the server would read from them.
+/// Gives the numbers of pictures and records written.
+async fn write_history<S: Store>(
     store: &S,
-    objects: &dyn ObjectStore,
+    objects: Option<&dyn ObjectStore>,
+    months: &work::Months,
+    places: &places::Places,
+    county: &people::County,
+    seed: u64,
     now: DateTime<Utc>,
-) -> Result<DemoCounty, DemoError> {
-    let months = work::Months::ending(now);
-    let mut rng = StdRng::seed_from_u64(TOWNSHIP_SEED);
-    let places = places::places(&mut rng);
-    let county = people::county(&mut rng, &places, months.first_day);
-    people::accounts(store, &county, now).await?;
+) -> Result<(usize, usize), DemoError> {
+    people::accounts(store, county, now).await?;
     let mut work = work::Work {
-        days: DutyDays::new(RECORDS_SEED, now),
-        camera: photos::DemoCamera::default(),
+        days: DutyDays::new(seed, now),
+        camera: match objects {
+            Some(_) => photos::DemoCamera::default(),
+            None => photos::DemoCamera::named_only(),
+        },
         phones: phones::enrol(store, &county.org, months.first_day).await?,
-        months: &months,
-        places: &places,
+        months,
+        places,
         org: &county.org,
     };
     let staff = &county.staff;
@@ -121,8 +127,35 @@ pub async fn build_demo_county<S: Store>(
     }
     work.technician(staff.agri)?;
     paperwork::supervision(&mut work, staff.supervisor);
-    let photos = work.camera.store(store, objects).await?;
+    let photos = match objects {
+        Some(objects) => work.camera.store(store, objects).await?,
+        None => work.camera.store_named(store).await?,
+    };
     let records = phones::sync_evenings(store, work.phones, now).await?;
+    Ok((photos, records))
+}
+
+/// Builds the demo county into `store` (photo files into `objects`) for the last month and
+/// this one as of `now`.
+pub async fn build_demo_county<S: Store>(
+    store: &S,
+    objects: &dyn ObjectStore,
+    now: DateTime<Utc>,
+) -> Result<DemoCounty, DemoError> {
+    let months = work::Months::ending(now);
+    let mut rng = StdRng::seed_from_u64(TOWNSHIP_SEED);
+    let places = places::places(&mut rng);
+    let county = people::county(&mut rng, &places, months.first_day);
+    let (photos, records) = write_history(
+        store,
+        Some(objects),
+        &months,
+        &places,
+        &county,
+        RECORDS_SEED,
+        now,
+    )
+    .await?;
     Ok(DemoCounty {
         township: places.township,
         logins: county.logins,

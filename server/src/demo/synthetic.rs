@@ -10,14 +10,12 @@
 //! picture is encoded and no file is written, so that a township of hundreds of people and most
 //! of a year is built in minutes.
 
-use super::photos::DemoCamera;
-use super::work::{Months, Work};
-use super::{paperwork, people, phones, places, DemoCounty, DemoError};
+use super::work::Months;
+use super::{people, places, write_history, DemoCounty, DemoError};
 use crate::store::{Org, Store};
 use chrono::{DateTime, Utc};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use zhucun_shared::synth::DutyDays;
 
 /// How large a synthetic township is and which one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,26 +59,16 @@ pub async fn build_synthetic_township<S: Store>(
     let mut rng = StdRng::seed_from_u64(size.seed);
     let places = places::many(&mut rng, "合力乡", villages_for(size.people));
     let county = people::many(&mut rng, &places, months.first_day);
-    people::accounts(store, &county, now).await?;
-    let mut work = Work {
-        days: DutyDays::new(size.seed.wrapping_add(1), now),
-        camera: DemoCamera::named_only(),
-        phones: phones::enrol(store, &county.org, months.first_day).await?,
-        months: &months,
-        places: &places,
-        org: &county.org,
-    };
-    let staff = &county.staff;
-    for (i, team) in staff.teams.iter().enumerate() {
-        work.village(i, team)?;
-    }
-    for liaison in &staff.liaisons {
-        work.liaison(liaison)?;
-    }
-    work.technician(staff.agri)?;
-    paperwork::supervision(&mut work, staff.supervisor);
-    let photos = work.camera.store_named(store).await?;
-    let records = phones::sync_evenings(store, work.phones, now).await?;
+    let (photos, records) = write_history(
+        store,
+        None,
+        &months,
+        &places,
+        &county,
+        size.seed.wrapping_add(1),
+        now,
+    )
+    .await?;
     Ok(SyntheticTownship {
         county: DemoCounty {
             township: places.township.clone(),
