@@ -195,6 +195,36 @@ fn a_duty_ended_twice_and_a_village_checked_out_twice_end_at_the_first_end() {
 }
 
 #[test]
+fn a_withdrawn_village_check_in_leaves_the_village_stays() {
+    let mut s = enrolled();
+    let check_in = s
+        .append(
+            at(1),
+            RecordBody::VillageCheckIn {
+                village_id: zhucun_shared::ids::VillageId::from_u128(7),
+                fix: None,
+            },
+        )
+        .unwrap()
+        .id;
+    assert_eq!(village_rows(&s), vec![(check_in, None)]);
+    assert!(s.open_village_stay().unwrap().is_some());
+    s.append(
+        at(5),
+        RecordBody::Retraction {
+            target: check_in,
+            reason: "误签到".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(village_rows(&s), vec![]);
+    assert!(s.open_village_stay().unwrap().is_none());
+    // Rebuilt from the log, likewise.
+    s.rebuild_views().unwrap();
+    assert_eq!(village_rows(&s), vec![]);
+}
+
+#[test]
 fn a_phone_updated_from_the_old_views_reads_its_log_with_the_shared_meaning() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("phone.sqlite");
@@ -481,8 +511,10 @@ proptest! {
             .map(|d| (d.duty_id, d.started_at, d.ended_at))
             .collect();
         prop_assert_eq!(&kept, &sessions);
+        // A withdrawn village check-in has no row.
         let mut check_ins: Vec<_> = village_check_ins(arrived_again(&log, seed))
             .into_iter()
+            .filter(|v| !v.withdrawn)
             .map(|v| (v.check_in, v.end))
             .collect();
         check_ins.sort_by_key(|c| c.0.to_string());

@@ -239,6 +239,12 @@ pub(super) fn apply(tx: &Transaction<'_>, rec: &DeviceRecord, steps: &mut Steps)
             if let Some(check_in) = withdrawn.as_ref().and_then(visit_of) {
                 refold_visit(tx, check_in, steps)?;
             }
+            if let Some(w) = withdrawn
+                .as_ref()
+                .filter(|w| matches!(w.body, RecordBody::VillageCheckIn { .. }))
+            {
+                refold_village_check_in(tx, w.id, steps)?;
+            }
             steps.next()?;
             tx.execute(
                 "UPDATE entries SET retracted = 1 WHERE record_id = ?1",
@@ -361,12 +367,25 @@ fn refold_village_check_in(
     check_in: RecordId,
     steps: &mut Steps,
 ) -> Result<()> {
-    let records = session_records(tx, check_in, "check_in")?;
+    let mut records = session_records(tx, check_in, "check_in")?;
+    // Its withdrawals too: a check-in its author withdrew has no row.
+    records.extend(
+        session_records(tx, check_in, "target")?
+            .into_iter()
+            .filter(|r| matches!(r.body, RecordBody::Retraction { .. })),
+    );
     steps.next()?;
     if let Some(v) = village_check_ins(&records)
         .into_iter()
         .find(|v| v.check_in == check_in)
     {
+        if v.withdrawn {
+            tx.execute(
+                "DELETE FROM village_stays WHERE check_in_id = ?1",
+                [check_in.to_string()],
+            )?;
+            return Ok(());
+        }
         tx.execute(
             "INSERT OR REPLACE INTO village_stays (check_in_id, village_id, checked_in_at,
                                                    accuracy_m, checked_out_at)
