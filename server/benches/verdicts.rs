@@ -315,7 +315,9 @@ fn main() {
         println!("| raw path / one month of history | {:.2}× |", full_ms / one_ms);
 
         // The township-month overview: every person's kept report for this month through
-        // verdicts::report, against a plain read of the same kept rows.
+        // verdicts::report, against a plain read of the same kept rows, once the worker has
+        // caught up with the queue the phones' pushes left (a running server's steady state).
+        while zhucun_server::verdicts::drain(&state, 50).await.unwrap() > 0 {}
         let mut loaded = zhucun_server::evaluation::Loaded::default();
         let org_arc = std::sync::Arc::new(org.clone());
         let start = Instant::now();
