@@ -15,7 +15,7 @@ use crate::role::Role;
 use crate::spot_check::Finding;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// What the cadre is away for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -229,15 +229,8 @@ pub fn absences<'a>(
     decisions: &[Finding],
 ) -> Vec<Absence> {
     let withdrawn = crate::visits::withdrawn(records.clone());
-    let mut standing: HashMap<RecordId, &Finding> = HashMap::new();
-    for f in decisions.iter().filter(|f| f.decision.is_some()) {
-        match standing.get(&f.attached_to) {
-            Some(held) if (held.at, held.record_id) >= (f.at, f.record_id) => {}
-            _ => {
-                standing.insert(f.attached_to, f);
-            }
-        }
-    }
+    let standing =
+        crate::spot_check::latest_on_each(decisions.iter().filter(|f| f.decision.is_some()));
     let mut out: Vec<Absence> = records
         .into_iter()
         .filter(|r| !withdrawn.contains(&r.id))

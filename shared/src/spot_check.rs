@@ -142,8 +142,15 @@ pub fn may_judge(
 pub fn latest_findings<'a>(
     findings: impl IntoIterator<Item = &'a Finding>,
 ) -> HashMap<RecordId, &'a Finding> {
+    latest_on_each(findings.into_iter().filter(|f| f.outcome.is_some()))
+}
+
+/// Of `notes`, the latest (by time, then id) on each record they are attached to.
+pub fn latest_on_each<'a>(
+    notes: impl IntoIterator<Item = &'a Finding>,
+) -> HashMap<RecordId, &'a Finding> {
     let mut out: HashMap<RecordId, &Finding> = HashMap::new();
-    for f in findings.into_iter().filter(|f| f.outcome.is_some()) {
+    for f in notes {
         match out.get(&f.attached_to) {
             Some(held) if (held.at, held.record_id) >= (f.at, f.record_id) => {}
             _ => {

@@ -17,7 +17,8 @@ impl Evaluation<'_> {
         let (mut required, mut leave_evidence, mut excused_days) = (min_visits, Vec::new(), 0);
         if leave_excused {
             let (working, _) = self.ctx.calendar.working_days(p.first_day(), p.last_day());
-            let (excused, evidence) = self.approved_leave(&working);
+            let away = crate::leave::approved_days(&self.absences, self.ctx.person);
+            let (excused, evidence) = self.approved_leave(&working, &away);
             if excused > 0 {
                 let left = (working.len() - excused) as u64;
                 required = (u64::from(min_visits) * left).div_ceil(working.len() as u64) as u32;
@@ -169,8 +170,8 @@ impl Evaluation<'_> {
         };
         // 有考勤: approved days away are neither required nor counted.
         let (excused, leave_evidence) = if req.leave_excused && req.fraction.is_some() {
-            let (excused, evidence) = self.approved_leave(&days);
             let away = crate::leave::approved_days(&self.absences, self.ctx.person);
+            let (excused, evidence) = self.approved_leave(&days, &away);
             days.retain(|d| !away.contains_key(d));
             (excused, evidence)
         } else {
@@ -254,10 +255,14 @@ pub(super) struct Requirement {
 }
 
 impl Evaluation<'_> {
-    /// Of `days`, how many the person's approved absences cover, and the evidence naming each
-    /// absence with the days of `days` it covers: 请假 3 天（11-12 至 11-14，已批准：张三 …）.
-    fn approved_leave(&self, days: &[NaiveDate]) -> (usize, Vec<Evidence>) {
-        let away = crate::leave::approved_days(&self.absences, self.ctx.person);
+    /// Of `days`, how many the person's approved absences (`away`, by day:
+    /// [`crate::leave::approved_days`]) cover, and the evidence naming each absence with the
+    /// days of `days` it covers: 请假 3 天（11-12 至 11-14，已批准：张三 …）.
+    fn approved_leave(
+        &self,
+        days: &[NaiveDate],
+        away: &BTreeMap<NaiveDate, &crate::leave::Absence>,
+    ) -> (usize, Vec<Evidence>) {
         let mut per: BTreeMap<RecordId, (&crate::leave::Absence, Vec<NaiveDate>)> = BTreeMap::new();
         for d in days {
             if let Some(a) = away.get(d) {
