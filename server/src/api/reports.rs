@@ -314,7 +314,12 @@ async fn day_picture(
             to: g.to,
         })
         .collect();
-    let interp = &state.catalogue.interpretation;
+    // The rules in force for the day's month, as the verdicts read them.
+    let (catalogue, _) = state.policy_for(zhucun_shared::period::Period::month(
+        chrono::Datelike::year(&date),
+        chrono::Datelike::month(&date),
+    ));
+    let interp = &catalogue.interpretation;
     let points: Vec<TrackPoint> = live
         .iter()
         .flat_map(|r| r.body.fixes().map(|f| TrackPoint::new(r.id, *f)))

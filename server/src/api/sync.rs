@@ -240,6 +240,15 @@ async fn check_notes(
         .filter_map(attached)
         .filter(|id| !in_batch.contains(id))
         .collect();
+    // A leave decision on a request of the same batch is the caller's own request.
+    for (i, inc) in records.iter().enumerate() {
+        if is_leave_decision(inc) && attached(inc).is_some_and(|t| in_batch.contains(&t)) {
+            return Err(ApiError::invalid(
+                pushed_field(i, "body.attached_to"),
+                "不能审批本人的申请",
+            ));
+        }
+    }
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
@@ -252,12 +261,6 @@ async fn check_notes(
         let Some(target) = attached(inc) else {
             continue;
         };
-        if is_leave_decision(inc) && in_batch.contains(&target) {
-            return Err(ApiError::invalid(
-                pushed_field(i, "body.attached_to"),
-                "不能审批本人的申请",
-            ));
-        }
         if in_batch.contains(&target) {
             continue; // the caller's own, like every record of the batch
         }

@@ -316,6 +316,39 @@ async fn an_approver_out_of_reach_is_refused_and_nothing_is_written() {
             ),
             "{v}"
         );
+        // Nor in the same push as the request itself.
+        let device = app.enroll(&cadre).await;
+        let (_, first) = crate::findings::last_month();
+        let own = record(
+            device,
+            app.fx.cadre1,
+            1,
+            Utc::now(),
+            RecordBody::LeaveRequest {
+                kind: AbsenceKind::Leave,
+                from: first + Duration::days(20),
+                to: first + Duration::days(21),
+                reason: "探亲".into(),
+            },
+        );
+        let own_decision = record(
+            device,
+            app.fx.cadre1,
+            2,
+            Utc::now(),
+            decision_note(own.id, LeaveDecision::Approved, "同意"),
+        );
+        let before = held(app.fx.cadre1).await;
+        let (s, v) = app.push(&cadre, device, &[own, own_decision]).await;
+        assert_eq!(
+            (s, v["field"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("records[1].body.attached_to")
+            ),
+            "{v}"
+        );
+        assert_eq!(held(app.fx.cadre1).await, before, "nothing written");
         // A decision only ever sits on a leave request.
         let leader = app.login(app.fx.leader1).await;
         let (token, device) = (cadre.clone(), app.enroll(&cadre).await);
