@@ -2,8 +2,9 @@
 //! pick the next door — 结对 (paired with me), 必访 (required of me this month) and 本月已访
 //! (visited this month) — searched by 户主 or 村民小组 and grouped by 村民小组.
 //!
-//! Pure: the screens build a [`HouseholdList`] once per snapshot and filter it on every key
-//! press, so filtering touches no store and allocates only the answer.
+//! Pure: the screens build a [`HouseholdList`] when the month's visits or the pull change,
+//! place it on each fix ([`HouseholdList::located`]) and filter it on every key press, so
+//! neither a fix nor a key press touches the store.
 
 use crate::store::{Reference, VisitRow};
 use std::collections::HashSet;
@@ -214,7 +215,7 @@ impl HouseholdList {
             .map(|v| v.household_id)
             .collect();
         let events: HashSet<HouseholdId> = inputs.event_households.iter().copied().collect();
-        let mut households: Vec<ListedHousehold> = reference
+        let households: Vec<ListedHousehold> = reference
             .org
             .households_of(inputs.village)
             .map(|h| {
@@ -248,7 +249,27 @@ impl HouseholdList {
                 }
             })
             .collect();
-        households.sort_by(|a, b| {
+        let mut list = HouseholdList { households };
+        list.sort();
+        list
+    }
+
+    /// The same list with distances from `here` (the latest fix, or none), in list order. The
+    /// marks are kept: a fix moves the cadre, not the month's visits, so the screens build the
+    /// list once per pull or visit and place it again on every fix, which costs a sort.
+    pub fn located(&self, here: Option<LatLon>) -> HouseholdList {
+        let mut list = self.clone();
+        for h in &mut list.households {
+            h.distance_m = here.map(|p| distance_m(p, h.household.location));
+        }
+        list.sort();
+        list
+    }
+
+    /// List order: by 村民小组, and within one nearest first when there is a fix, else due
+    /// ones first, then by name.
+    fn sort(&mut self) {
+        self.households.sort_by(|a, b| {
             let by_group = group_key(a.group()).cmp(&group_key(b.group()));
             let by_distance = match (a.distance_m, b.distance_m) {
                 (Some(x), Some(y)) => x.total_cmp(&y),
@@ -259,7 +280,6 @@ impl HouseholdList {
                 .then_with(|| b.is_due().cmp(&a.is_due()))
                 .then_with(|| a.household.head_name.cmp(&b.household.head_name))
         });
-        HouseholdList { households }
     }
 
     pub fn counts(&self) -> ListCounts {

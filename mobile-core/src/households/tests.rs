@@ -211,6 +211,27 @@ fn within_a_group_the_nearest_comes_first() {
     }
 }
 
+/// A list built without a fix and placed on one is the list built with it: the phone builds
+/// the list once and places it on every fix.
+#[test]
+fn a_list_placed_on_a_fix_is_the_list_built_with_it() {
+    let homes = demo::village_households(60);
+    let r = reference(homes.clone());
+    let visits = [visit(homes[3].id, false), visit(homes[7].id, true)];
+    let events = [homes[11].id];
+    let unplaced = list(&r, &visits, &events, None);
+    for here in [homes[20].location, homes[41].location] {
+        assert_eq!(
+            unplaced.located(Some(here)),
+            list(&r, &visits, &events, Some(here))
+        );
+    }
+    assert_eq!(
+        unplaced.located(Some(homes[20].location)).located(None),
+        unplaced
+    );
+}
+
 #[test]
 fn a_pairing_ended_before_the_month_is_no_mark() {
     let homes = demo::households();
