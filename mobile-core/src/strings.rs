@@ -160,30 +160,30 @@ pub const NOT_A_SUPERVISOR: &str = "仅督查人员可查看";
 
 // Errors the capture flows report
 pub const ERR_NOT_ON_DUTY: &str = "请先开始值守";
-pub const ERR_ALREADY_ON_DUTY: &str = "已在值守中";
+pub const ERR_ALREADY_ON_DUTY: &str = "已在值守中：如需重新开始，请先结束值守";
 pub const ERR_VISIT_OPEN: &str = "请先完成当前走访签退";
-pub const ERR_NO_OPEN_VISIT: &str = "当前没有进行中的走访";
+pub const ERR_NO_OPEN_VISIT: &str = "当前没有进行中的走访，请先入户签到";
 pub const ERR_OUTSIDE_BOUNDARY: &str = "当前位置不在村界内";
 pub const ERR_UNKNOWN_VILLAGE: &str = "未找到该村，请先同步";
 pub const ERR_UNKNOWN_HOUSEHOLD: &str = "未找到该农户，请先同步";
-pub const ERR_NOT_IN_VILLAGE: &str = "尚未进村签到";
-pub const ERR_ALREADY_IN_VILLAGE: &str = "已进村签到";
+pub const ERR_NOT_IN_VILLAGE: &str = "尚未进村签到，请先进村签到";
+pub const ERR_ALREADY_IN_VILLAGE: &str = "已进村签到：如需重新签到，请先进村签退";
 pub const ERR_EMPTY_TITLE: &str = "请填写标题";
 pub const ERR_EMPTY_TEXT: &str = "请填写内容";
-pub const ERR_PERSON_TIMES: &str = "培训须填写人次";
-pub const ERR_TOO_LONG: &str = "内容过长";
+pub const ERR_PERSON_TIMES: &str = "培训请填写人次";
+pub const ERR_TOO_LONG: &str = "内容过长，请删减后再保存";
 pub const ERR_NOT_ENROLLED: &str = "本机尚未登记，请先登录";
 pub const ERR_CLOCK: &str =
     "手机时间不正确（早于 2020 年或超前），无法记录。请先在系统设置中校准日期和时间";
-pub const ERR_HELD_ON: &str = "活动日期超出范围：须在 2020 年以后，且不晚于今天";
-pub const ERR_PERSON_TIMES_TOO_LARGE: &str = "人次过大（最多 100000）";
-pub const ERR_QUANTITY_TOO_LARGE: &str = "数量过大（最多 10000）";
-pub const ERR_TOO_MANY_ATTACHMENTS: &str = "附件过多（最多 50 个）";
-pub const ERR_ATTACHMENT_KIND: &str = "只能附 PDF、Word、Excel、PowerPoint 文件或图片";
-pub const ERR_ATTACHMENT_TOO_LARGE: &str = "附件过大（每个最多 20 MB）";
-pub const ERR_BAD_FIX: &str = "定位数据无效";
+pub const ERR_HELD_ON: &str = "活动日期超出范围：须在 2020 年以后，且不晚于今天，请重新选择日期";
+pub const ERR_PERSON_TIMES_TOO_LARGE: &str = "人次过大，请填写不超过 100000 的人次";
+pub const ERR_QUANTITY_TOO_LARGE: &str = "数量过大，请填写不超过 10000 的数量";
+pub const ERR_TOO_MANY_ATTACHMENTS: &str = "附件过多，请删去一些（最多 50 个）";
+pub const ERR_ATTACHMENT_KIND: &str = "只能附 PDF、Word、Excel、PowerPoint 文件或图片，请重新选择";
+pub const ERR_ATTACHMENT_TOO_LARGE: &str = "附件过大，请压缩或换一个文件（每个最多 20 MB）";
+pub const ERR_BAD_FIX: &str = "定位数据无效，请到开阔处等定位成功后再试";
 pub const ERR_OCCURRED_AT: &str = "事件日期超出范围：须是今天或30天内的某一天，请重新选择发生日期";
-pub const ERR_INVALID_RECORD: &str = "记录无效";
+pub const ERR_INVALID_RECORD: &str = "记录无效，请检查填写的内容后重新保存";
 
 // Sign-in
 pub const SIGN_IN: &str = "登录";
@@ -196,8 +196,9 @@ pub const PASSWORD: &str = "密码";
 pub const SIGNING_IN: &str = "正在登录…";
 pub const SIGN_IN_FAILED: &str = "登录失败";
 pub const SIGNED_IN: &str = "已登录";
-pub const ERR_BAD_CREDENTIALS: &str = "用户名或密码不正确";
-pub const ERR_OTHER_PERSONS_LOG: &str = "本机保存着另一位干部尚未上传的记录，不能换人登录";
+pub const ERR_BAD_CREDENTIALS: &str = "用户名或密码不正确，请核对后重新输入";
+pub const ERR_OTHER_PERSONS_LOG: &str =
+    "本机保存着另一位干部尚未上传的记录，不能换人登录：请该干部先登录并同步";
 
 // What went wrong, said so that the cadre knows what to do. Nothing recorded is lost by any of
 // these: it stays on the phone and goes up with a later sync.
@@ -284,6 +285,16 @@ pub fn record_kind(type_name: &str) -> &'static str {
     }
 }
 
+/// A refused request or decision (请假、公差) worded by the rule that refused it, with what to do
+/// when the rule's words do not say it.
+pub fn refused_request(problem: &str) -> String {
+    if problem.contains('请') || problem.contains('须') {
+        problem.to_string()
+    } else {
+        format!("{problem}，请修改后再提交")
+    }
+}
+
 /// What to tell the cadre when a record breaks the rule on `field` (a JSON path in the record).
 pub fn refused_field(field: &str) -> String {
     let msg = match field {
@@ -295,7 +306,7 @@ pub fn refused_field(field: &str) -> String {
         "body.occurred_at" => ERR_OCCURRED_AT,
         "body.title" | "body.text" | "body.description" | "body.reason" => ERR_TOO_LONG,
         f if f.starts_with("body.fix") || f.starts_with("body.position") => ERR_BAD_FIX,
-        f => return format!("{ERR_INVALID_RECORD}（{f}）"),
+        _ => ERR_INVALID_RECORD,
     };
     msg.to_string()
 }
@@ -316,7 +327,10 @@ pub fn distance(m: f64) -> String {
 
 /// "距村界 120 米"
 pub fn outside_boundary(m: f64) -> String {
-    format!("{ERR_OUTSIDE_BOUNDARY}（距村界 {}）", distance(m))
+    format!(
+        "{ERR_OUTSIDE_BOUNDARY}（距村界 {}），请进村后再签到",
+        distance(m)
+    )
 }
 
 /// "已计 3 / 要求 6"

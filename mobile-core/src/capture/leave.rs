@@ -4,6 +4,7 @@
 //! the phone refuses in Chinese what the server would refuse.
 
 use super::CaptureError;
+use crate::strings;
 use chrono::{Duration, NaiveDate};
 use zhucun_shared::ids::RecordId;
 use zhucun_shared::leave::{check_request, AbsenceKind, LeaveDecision, MAX_REASON_CHARS};
@@ -29,7 +30,7 @@ pub struct LeaveDraft {
 pub(super) fn request(draft: LeaveDraft, today: NaiveDate) -> Result<RecordBody, CaptureError> {
     if draft.from < today - Duration::days(LEAVE_BACKDATE_DAYS) {
         return Err(CaptureError::Refused(format!(
-            "开始日期不能早于 {LEAVE_BACKDATE_DAYS} 天前"
+            "开始日期不能早于 {LEAVE_BACKDATE_DAYS} 天前，请重新选择"
         )));
     }
     if draft.from > today + Duration::days(LEAVE_AHEAD_DAYS) {
@@ -38,7 +39,7 @@ pub(super) fn request(draft: LeaveDraft, today: NaiveDate) -> Result<RecordBody,
         )));
     }
     check_request(draft.from, draft.to, &draft.reason)
-        .map_err(|e| CaptureError::Refused(e.problem))?;
+        .map_err(|e| CaptureError::Refused(strings::refused_request(&e.problem)))?;
     Ok(RecordBody::LeaveRequest {
         kind: draft.kind,
         from: draft.from,
@@ -59,7 +60,7 @@ pub(super) fn decision(
     }
     if remark.chars().count() > MAX_REASON_CHARS {
         return Err(CaptureError::Refused(format!(
-            "意见不得超过 {MAX_REASON_CHARS} 个字"
+            "意见不得超过 {MAX_REASON_CHARS} 个字，请删减"
         )));
     }
     Ok(RecordBody::Note {

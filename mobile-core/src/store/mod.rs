@@ -34,8 +34,9 @@ pub enum StoreError {
     /// A stored value (named) is malformed.
     #[error("{}", crate::strings::ERR_STORED_DATA)]
     Malformed(String),
-    /// A simulated crash between two statements (tests only).
-    #[error("interrupted at step {0}")]
+    /// A simulated crash between two statements (tests only); to the cadre, like any failed
+    /// write.
+    #[error("{}", crate::strings::ERR_STORAGE)]
     Interrupted(usize),
 }
 
