@@ -9,7 +9,7 @@ use crate::pages::{
 use crate::platform::location::{LocationSource, SimulatedLocation};
 use crate::platform::webview::WebviewLocation;
 use crate::state::{
-    start_sync, use_app_state, use_services, AppState, Notice, Services, SignInNeed, Snapshot,
+    start_sync, use_app_state, use_services, AppState, Notice, Parts, Services, SignInNeed,
 };
 use crate::strings;
 use dioxus::history::{History as NavigationHistory, MemoryHistory};
@@ -100,11 +100,9 @@ pub fn use_provide_state(services: &Services) -> AppState {
     let services = services.clone();
     use_context_provider(move || {
         let initial = services
-            .snapshot()
-            .unwrap_or_else(|_| Snapshot::empty(services.now()));
-        AppState {
-            snapshot: Signal::new(initial),
-        }
+            .parts()
+            .unwrap_or_else(|_| Parts::empty(services.now()));
+        AppState::new(initial)
     })
 }
 
@@ -121,9 +119,9 @@ fn use_location(services: Services, state: AppState, mode: LocationMode) {
                 if was.is_none() && source.running().is_some() {
                     // A duty left open by an app that was killed: the silence is a gap.
                     match services.location_started() {
-                        Ok(true) => state.refresh_after_fix(&services, None),
+                        Ok(true) => state.refresh_after_fix(&services),
                         Ok(false) => {}
-                        Err(e) => state.refresh(&services, Some(Notice::Error(e.to_string()))),
+                        Err(e) => state.refresh(&services, Some(Notice::error(&e))),
                     }
                 }
                 if source.running().is_none() {
@@ -132,14 +130,7 @@ fn use_location(services: Services, state: AppState, mode: LocationMode) {
                 }
                 tokio::select! {
                     event = source.next_event() => match event {
-                        Some(event) => {
-                            if let Err(e) = services.location(event) {
-                                state.refresh(&services, Some(Notice::Error(e.to_string())));
-                                continue;
-                            }
-                            let notice = state.snapshot.peek().notice.clone();
-                            state.refresh_after_fix(&services, notice);
-                        }
+                        Some(event) => state.on_location(&services, event),
                         // The source ended: started again on the next turn.
                         None => {
                             source.stop();
@@ -149,7 +140,7 @@ fn use_location(services: Services, state: AppState, mode: LocationMode) {
                     _ = services.duty_changed() => {}
                     _ = tokio::time::sleep(TICK_EVERY) => {
                         if let Ok(true) = services.location_tick() {
-                            state.refresh_after_fix(&services, None);
+                            state.refresh_after_fix(&services);
                         }
                     }
                 }
@@ -194,12 +185,12 @@ fn use_periodic_sync(services: Services, state: AppState) {
 #[component]
 fn Shell() -> Element {
     let state = use_app_state();
-    let snap = state.snapshot.read();
-    let name = snap.person_name.clone().unwrap_or_default();
-    let leader = snap.is(zhucun_shared::role::Role::TeamLeader);
-    let supervisor = snap.is(zhucun_shared::role::Role::Supervisor);
-    let sign_in = snap.sign_in;
-    drop(snap);
+    let account = state.account.read();
+    let name = account.person_name.clone().unwrap_or_default();
+    let leader = account.is(zhucun_shared::role::Role::TeamLeader);
+    let supervisor = account.is(zhucun_shared::role::Role::Supervisor);
+    let sign_in = account.sign_in;
+    drop(account);
     if sign_in == Some(SignInNeed::NotEnrolled) {
         // Nothing can be recorded before the phone is enrolled: only the sign-in.
         return rsx! {

@@ -51,10 +51,8 @@ impl Screen {
     fn new(services: Services) -> Screen {
         let mut dom = VirtualDom::new(pages::Leave);
         dom.provide_root_context(services.clone());
-        let snapshot = services.snapshot().unwrap();
-        let state = dom.in_runtime(|| AppState {
-            snapshot: Signal::new_in_scope(snapshot, ScopeId::ROOT),
-        });
+        let parts = services.parts().unwrap();
+        let state = dom.in_runtime(|| AppState::new_in_scope(parts, ScopeId::ROOT));
         dom.provide_root_context(state);
         dom.rebuild_in_place();
         Screen {
@@ -73,7 +71,7 @@ impl Screen {
     fn act(&mut self, cmd: Command, saved: &str) -> (bool, String) {
         let (state, services) = (self.state, self.services.clone());
         let ok = self.dom.in_runtime(|| state.run(&services, cmd, saved));
-        let notice = match self.state.snapshot.peek().notice.clone() {
+        let notice = match self.state.notice.peek().clone() {
             Some(Notice::Saved(t) | Notice::Error(t)) => t,
             None => String::new(),
         };
@@ -140,7 +138,7 @@ fn a_cadre_requests_leave_and_the_team_leader_decides_a_teammates() {
 
     // A pending request of mine can be withdrawn: it leaves the list.
     assert!(html.contains("撤回申请"), "{html}");
-    let mine = screen.services.snapshot().unwrap().absences[0].request;
+    let mine = screen.services.parts().unwrap().records.absences[0].request;
     let (ok, _) = screen.act(
         Command::Retract {
             target: mine,

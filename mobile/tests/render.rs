@@ -73,10 +73,8 @@ impl Screen {
     ) -> Screen {
         let mut dom = VirtualDom::new(root);
         dom.provide_root_context(services.clone());
-        let snapshot = services.snapshot().unwrap();
-        let state = dom.in_runtime(|| AppState {
-            snapshot: Signal::new_in_scope(snapshot, ScopeId::ROOT),
-        });
+        let parts = services.parts().unwrap();
+        let state = dom.in_runtime(|| AppState::new_in_scope(parts, ScopeId::ROOT));
         dom.provide_root_context(state);
         provide(&dom);
         let listeners = dom
@@ -142,10 +140,8 @@ impl Screen {
         let history: Rc<dyn History> = Rc::new(MemoryHistory::with_initial_path(path));
         dom.provide_root_context(history);
         dom.provide_root_context(services.clone());
-        let snapshot = services.snapshot().unwrap();
-        let state = dom.in_runtime(|| AppState {
-            snapshot: Signal::new_in_scope(snapshot, ScopeId::ROOT),
-        });
+        let parts = services.parts().unwrap();
+        let state = dom.in_runtime(|| AppState::new_in_scope(parts, ScopeId::ROOT));
         dom.provide_root_context(state);
         dom.rebuild_in_place();
         Screen {
@@ -187,7 +183,7 @@ impl Screen {
             mock: provider == FixProvider::Simulated,
         };
         services.location(LocationEvent::Fix(fix)).unwrap();
-        self.dom.in_runtime(|| state.refresh(&services, None));
+        self.dom.in_runtime(|| state.refresh_after_fix(&services));
     }
 }
 
@@ -390,13 +386,13 @@ fn the_pending_queue_follows_the_state_signal() {
     let before = screen.html();
     assert!(before.contains("<b>0</b>"), "{before}");
     assert!(!before.contains("<b>17</b>"));
-    let mut snapshot = screen.state.snapshot;
+    let mut sync = screen.state.sync;
     screen.dom.in_runtime(|| {
-        let mut snap = snapshot.write();
-        snap.queue.pending_records = 17;
-        snap.queue.pending_photos = 3;
-        snap.queue.pending_photo_bytes = 600 * 1024;
-        snap.queue.last_error = Some("网络不可用".into());
+        let mut sync = sync.write();
+        sync.queue.pending_records = 17;
+        sync.queue.pending_photos = 3;
+        sync.queue.pending_photo_bytes = 600 * 1024;
+        sync.queue.last_error = Some("网络不可用".into());
     });
     let html = screen.html();
     assert!(html.contains("<b>17</b>"), "{html}");
@@ -653,7 +649,7 @@ fn a_photo_goes_to_the_visit_open_when_it_was_taken() {
         household_id: household,
         event: None,
     });
-    let visit = screen.services.snapshot().unwrap().capture.visit.unwrap();
+    let visit = screen.services.parts().unwrap().here.capture.visit.unwrap();
     // The camera returns; the slow re-encode has not run when the cadre checks out.
     let target = s.photo_target(None).unwrap();
     screen.act(Command::HouseholdCheckOut);
@@ -791,7 +787,7 @@ fn take_photo_opens_the_in_app_camera_and_close_puts_it_away() {
 #[test]
 fn a_note_typed_but_not_saved_is_kept_when_the_visit_is_checked_out() {
     let (s, hh) = a_visit_under_way();
-    let visit = s.snapshot().unwrap().capture.visit.unwrap().check_in;
+    let visit = s.parts().unwrap().here.capture.visit.unwrap().check_in;
     let mut screen = Screen::new(pages::Today, s.clone());
     let note = screen.listening("input", None)[0];
     screen.type_in(note, "老人腿脚不便，已联系村医上门");
@@ -802,8 +798,8 @@ fn a_note_typed_but_not_saved_is_kept_when_the_visit_is_checked_out() {
     // 入户签退 asks first; 确定 is the confirmation's last button.
     let yes = *screen.listening("click", Some(check_out)).last().unwrap();
     screen.press(yes);
-    let snap = s.snapshot().unwrap();
-    assert!(snap.capture.visit.is_none(), "the visit is checked out");
+    let here = s.parts().unwrap().here;
+    assert!(here.capture.visit.is_none(), "the visit is checked out");
     let notes: Vec<_> = s
         .store()
         .lock()
@@ -849,7 +845,7 @@ fn a_note_saved_with_its_button_is_not_saved_again_at_check_out() {
         .filter(|r| matches!(r.body, zhucun_shared::record::RecordBody::Note { .. }))
         .count();
     assert_eq!(notes, 1);
-    assert!(s.snapshot().unwrap().capture.visit.is_none());
+    assert!(s.parts().unwrap().here.capture.visit.is_none());
 }
 
 /// The demo cadre, made a supervisor of the township.
@@ -1030,13 +1026,13 @@ async fn a_sync_started_on_today_finishes_after_leaving_today() {
     // 立即同步, the last button of 今日; then the cadre goes to another tab at once.
     let sync_now = *screen.listening("click", None).last().unwrap();
     screen.press(sync_now);
-    assert!(screen.state.snapshot.peek().syncing);
+    assert!(screen.state.sync.peek().syncing);
     screen.dom.in_runtime(|| shown.set(false));
     screen.html();
     let state = screen.state;
     let finished = tokio::time::timeout(std::time::Duration::from_secs(20), async {
         // No screen reads the state now, so no render marks the end: look between events.
-        while state.snapshot.peek().syncing {
+        while state.sync.peek().syncing {
             let pause = std::time::Duration::from_millis(50);
             let _ = tokio::time::timeout(pause, screen.dom.wait_for_work()).await;
             screen.dom.render_immediate_to_vec();
@@ -1050,7 +1046,7 @@ async fn a_sync_started_on_today_finishes_after_leaving_today() {
     // It ran to its end: the failure is written down and said.
     let q = s.store().lock().unwrap().queue_state().unwrap();
     assert!(q.last_error.is_some());
-    let notice = format!("{:?}", screen.state.snapshot.peek().notice);
+    let notice = format!("{:?}", screen.state.notice.peek());
     assert!(notice.contains("同步失败"), "{notice}");
     // Back on 今日, 立即同步 can be pressed again.
     screen.dom.in_runtime(|| shown.set(true));
@@ -1068,17 +1064,17 @@ async fn the_syncing_mark_goes_when_a_sync_is_dropped_midway() {
     let mut sync = Box::pin(s.sync());
     let cut = tokio::time::timeout(std::time::Duration::from_millis(300), &mut sync).await;
     assert!(cut.is_err(), "the hung server answered");
-    assert!(s.snapshot().unwrap().syncing, "a sync is under way");
+    assert!(s.parts().unwrap().sync.syncing, "a sync is under way");
     // The screen that waited for it closed: the sync is dropped where it stood.
     drop(sync);
-    assert!(!s.snapshot().unwrap().syncing);
+    assert!(!s.parts().unwrap().sync.syncing);
 }
 
 #[tokio::test]
 async fn a_failed_sync_says_in_chinese_what_to_do() {
     let s = syncing_with(&nobody_there());
     let message = match s.sync().await {
-        Some(Err(e)) => e,
+        Some(Err(e)) => e.to_string(),
         other => panic!("{other:?}"),
     };
     assert!(is_chinese(&message), "{message}");
@@ -1092,7 +1088,11 @@ async fn signing_in_at_a_wrong_address_says_in_chinese_what_to_do() {
     let store = Store::in_memory().unwrap();
     let s = Services::new(store, Arc::new(ManualClock::new(now())), None, true).unwrap();
     for url in ["zhucun.example.cn", nobody_there().as_str()] {
-        let message = s.sign_in(url, "yang", "zhucun2026").await.unwrap_err();
+        let message = s
+            .sign_in(url, "yang", "zhucun2026")
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(is_chinese(&message), "{url}: {message}");
     }
 }
@@ -1157,7 +1157,7 @@ async fn signing_in_where_no_server_answers_says_in_chinese_what_to_do() {
 
 /// The notice the last action left (the app shows it above the screen).
 fn notice(screen: &Screen) -> String {
-    match screen.state.snapshot.peek().notice.clone() {
+    match screen.state.notice.peek().clone() {
         Some(zhucun_mobile::state::Notice::Saved(t) | zhucun_mobile::state::Notice::Error(t)) => t,
         None => String::new(),
     }
@@ -1260,7 +1260,7 @@ fn leaving_after_one_minute_says_it_is_short_of_five() {
 
 /// Whether the phone's own estimate of this month counts the visit as a household visit.
 fn counted_on_progress(s: &Services, check_in: zhucun_shared::ids::RecordId) -> bool {
-    let progress = s.snapshot().unwrap().progress.unwrap();
+    let progress = s.parts().unwrap().progress.progress.unwrap();
     progress
         .rows
         .iter()
@@ -1277,7 +1277,7 @@ fn counted_on_progress(s: &Services, check_in: zhucun_shared::ids::RecordId) -> 
 fn a_withdrawn_visit_shows_as_withdrawn_and_does_not_count() {
     let (screen, _) = visit_for(6, true);
     let s = screen.services.clone();
-    let visit = s.snapshot().unwrap().visits_today[0].row.check_in_id;
+    let visit = s.parts().unwrap().records.visits_today[0].row.check_in_id;
     assert!(counted_on_progress(&s, visit));
     // A fresh screen lists the visit with its 撤回 button (the last press is 立即同步).
     let mut screen = Screen::new(pages::Today, s.clone());
@@ -1322,7 +1322,7 @@ fn ending_duty_asks_first() {
     let end = screen.listening("click", None)[1];
     screen.press(end);
     assert!(screen.html().contains("结束值守？"));
-    assert!(s.snapshot().unwrap().capture.duty.is_some());
+    assert!(s.parts().unwrap().here.capture.duty.is_some());
     let cancel = screen
         .listening("click", Some(end))
         .into_iter()
@@ -1331,14 +1331,14 @@ fn ending_duty_asks_first() {
         .unwrap();
     screen.press(cancel);
     assert!(!screen.html().contains("结束值守？"));
-    assert!(s.snapshot().unwrap().capture.duty.is_some());
+    assert!(s.parts().unwrap().here.capture.duty.is_some());
 }
 
 #[test]
 fn after_a_sync_each_visit_shows_the_servers_answer() {
     let (screen, _) = visit_for(6, true);
     let (counted, short) = {
-        let v = screen.services.snapshot().unwrap().visits_today;
+        let v = screen.services.parts().unwrap().records.visits_today;
         (v[0].row.check_in_id, v[0].row.check_in_id)
     };
     let _ = short;
@@ -1392,7 +1392,7 @@ fn after_a_sync_each_visit_shows_the_servers_answer() {
 fn location(screen: &mut Screen, event: LocationEvent) {
     let (state, services) = (screen.state, screen.services.clone());
     services.location(event).unwrap();
-    screen.dom.in_runtime(|| state.refresh(&services, None));
+    screen.dom.in_runtime(|| state.refresh_after_fix(&services));
 }
 
 #[test]
@@ -1580,10 +1580,10 @@ fn today_begins_with_where_syncing_stands() {
     let line = html.find("sync-line").expect("a sync line");
     assert!(line < html.find("card duty").unwrap(), "{html}");
     assert!(html.contains("尚未同步"));
-    let mut snapshot = screen.state.snapshot;
+    let mut sync = screen.state.sync;
     let at: chrono::DateTime<chrono::Utc> = "2026-11-16T02:00:30Z".parse().unwrap();
     screen.dom.in_runtime(|| {
-        snapshot.write().sync_status = zhucun_mobile::sync::SyncStatus::Retrying {
+        sync.write().status = zhucun_mobile::sync::SyncStatus::Retrying {
             at,
             in_seconds: 30,
             failed_attempt: 2,
@@ -1606,7 +1606,7 @@ async fn the_sync_line_follows_the_engine_retrying_then_failing() {
     let guard = s.begin_sync().unwrap();
     let result = s
         .sync_marked_then(guard, || {
-            *seen.borrow_mut() = Some(s.snapshot().unwrap().sync_status);
+            *seen.borrow_mut() = Some(s.parts().unwrap().sync.status);
         })
         .await;
     assert!(matches!(result, Some(Err(_))));
@@ -1678,16 +1678,16 @@ fn checking_out_says_first_whether_leaving_now_counts() {
         html.contains("现在签退：走访 3 分钟，不足 5 分钟，将不计入 — 仍要签退？"),
         "{html}"
     );
-    assert!(s.snapshot().unwrap().capture.visit.is_some());
+    assert!(s.parts().unwrap().here.capture.visit.is_some());
     // 取消 keeps the visit open.
     let buttons = screen.listening("click", Some(check_out));
     screen.press(buttons[buttons.len() - 2]);
     assert!(!screen.html().contains("仍要签退"));
-    assert!(s.snapshot().unwrap().capture.visit.is_some());
+    assert!(s.parts().unwrap().here.capture.visit.is_some());
     screen.press(check_out);
     let yes = *screen.listening("click", Some(check_out)).last().unwrap();
     screen.press(yes);
-    assert!(s.snapshot().unwrap().capture.visit.is_none());
+    assert!(s.parts().unwrap().here.capture.visit.is_none());
 }
 
 #[test]
@@ -1701,7 +1701,7 @@ fn a_mistaken_village_check_in_is_withdrawn_after_asking_and_kept_in_the_log() {
         village_id: demo::VILLAGE,
     })
     .unwrap();
-    let check_in = s.snapshot().unwrap().capture.stay.unwrap().check_in;
+    let check_in = s.parts().unwrap().here.capture.stay.unwrap().check_in;
     let mut screen = Screen::new(pages::Today, s.clone());
     assert!(screen.html().contains("已进村"));
     // 立即同步, 结束值守, 后台运行设置, 离村签退, 撤回进村签到.
@@ -1712,12 +1712,12 @@ fn a_mistaken_village_check_in_is_withdrawn_after_asking_and_kept_in_the_log() {
         "{}",
         screen.html()
     );
-    assert!(s.snapshot().unwrap().capture.stay.is_some());
+    assert!(s.parts().unwrap().here.capture.stay.is_some());
     let yes = *screen.listening("click", Some(withdraw)).last().unwrap();
     screen.press(yes);
     let html = screen.html();
     assert!(html.contains("未进村"), "{html}");
-    assert!(s.snapshot().unwrap().capture.stay.is_none());
+    assert!(s.parts().unwrap().here.capture.stay.is_none());
     let records = s.store().lock().unwrap().all_records().unwrap();
     assert!(
         records.iter().any(|r| r.id == check_in),

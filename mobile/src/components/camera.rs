@@ -124,7 +124,7 @@ fn CameraSheet(attached_to: Option<RecordId>, on_close: EventHandler<()>) -> Ele
                         class: "shutter",
                         onclick: move |_| {
                             // Where the picture goes and what its watermark says: now.
-                            let target = s1.photo_target(attached_to);
+                            let target = s1.photo_target(attached_to).map_err(|e| e.to_string());
                             let capture = camera.write().shutter(target);
                             tell(&e3, capture);
                         },
@@ -150,7 +150,7 @@ fn CameraSheet(attached_to: Option<RecordId>, on_close: EventHandler<()>) -> Ele
                                     return;
                                 };
                                 let s = services.clone();
-                                let result = tokio::task::spawn_blocking(move || s.photo(target, &picture))
+                                let result = tokio::task::spawn_blocking(move || s.photo(target, &picture).map_err(|e| e.to_string()))
                                     .await
                                     .unwrap_or_else(|_| Err(strings::ERR_PHOTO_UNREADABLE.to_string()));
                                 let notice = match &result {

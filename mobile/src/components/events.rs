@@ -24,14 +24,14 @@ pub fn EventForm() -> Element {
     // None: today, whatever day it is when the event is saved.
     let mut day = use_signal(|| None::<NaiveDate>);
     let mut household = use_signal(|| None::<HouseholdId>);
-    let snap = state.snapshot.read();
-    let today = local_date(snap.now);
-    let households: Vec<(HouseholdId, String)> = snap
+    let today = local_date(services.now());
+    let households: Vec<(HouseholdId, String)> = state
+        .place
+        .read()
         .households
         .iter()
-        .map(|h| (h.household.id, h.household.head_name.clone()))
+        .map(|h| (h.id, h.head_name.clone()))
         .collect();
-    drop(snap);
     let earliest = today - Duration::days(EVENT_BACKDATE_DAYS);
     let shown = day().unwrap_or(today);
     let k = kind();
@@ -102,22 +102,24 @@ pub fn EventForm() -> Element {
 pub fn OpenEvents() -> Element {
     let state = use_app_state();
     let services = use_services();
-    let snap = state.snapshot.read();
+    let records = state.records.read();
+    let place = state.place.read();
     let person = |id| {
-        snap.event_people
+        records
+            .event_people
             .get(&id)
             .cloned()
             .unwrap_or_else(|| strings::TEAMMATE.to_string())
     };
     // (event, household, recorded by a teammate, attended: by whom, when, how)
     type Row = (OpenEvent, Option<String>, Option<String>, Option<String>);
-    let events: Vec<Row> = snap
+    let events: Vec<Row> = records
         .open_events
         .iter()
         .map(|e| {
             let name = e
                 .household_id
-                .and_then(|h| snap.household_name(h))
+                .and_then(|h| place.household_name(h))
                 .map(String::from);
             let by = person(e.recorded_by);
             let recorded = (by != "我").then(|| strings::event_recorded_by(&by));
@@ -127,7 +129,8 @@ pub fn OpenEvents() -> Element {
             (e.clone(), name, recorded, attended)
         })
         .collect();
-    drop(snap);
+    drop(records);
+    drop(place);
     if events.is_empty() {
         return rsx! {};
     }

@@ -5,7 +5,7 @@
 
 use crate::app::Route;
 use crate::capture::Command;
-use crate::households::{HouseholdFilter, ListedHousehold, Only};
+use crate::households::{HouseholdFilter, HouseholdList, ListedHousehold, Only};
 use crate::state::{use_app_state, use_services};
 use crate::strings;
 use dioxus::prelude::*;
@@ -13,6 +13,20 @@ use std::collections::BTreeSet;
 
 /// How many households 今日's short list shows.
 pub const SHORT_LIST: usize = 6;
+
+/// The village's list placed on the latest fix, and whether a household check-in is possible
+/// (on duty, no visit open). Memos: the list is placed again only when the position changes,
+/// and a fix that moves nothing re-renders nothing.
+fn use_placed_list() -> (Memo<HouseholdList>, Memo<bool>) {
+    let state = use_app_state();
+    let position = use_memo(move || state.here.read().position());
+    let placed = use_memo(move || state.households.read().located(position()));
+    let can_check_in = use_memo(move || {
+        let here = state.here.read();
+        here.capture.duty.is_some() && here.capture.visit.is_none()
+    });
+    (placed, can_check_in)
+}
 
 /// One household's row: name, marks, categories, distance and 入户签到.
 #[component]
@@ -65,10 +79,9 @@ fn HouseholdRow(h: ListedHousehold, can_check_in: bool) -> Element {
 /// the nearest when none is left), and the way to the whole list.
 #[component]
 pub fn DueHouseholds() -> Element {
-    let state = use_app_state();
-    let snap = state.snapshot.read();
-    let list = &snap.household_list;
-    let can_check_in = snap.capture.duty.is_some() && snap.capture.visit.is_none();
+    let (placed, can_check_in) = use_placed_list();
+    let can_check_in = can_check_in();
+    let list = placed.read();
     let counts = list.counts();
     let due_filter = HouseholdFilter {
         text: String::new(),
@@ -86,7 +99,7 @@ pub fn DueHouseholds() -> Element {
     } else {
         strings::DUE_HOUSEHOLDS
     };
-    drop(snap);
+    drop(list);
     if counts.total == 0 {
         return rsx! {};
     }
@@ -118,17 +131,16 @@ pub fn DueHouseholds() -> Element {
 /// The whole list: search, quick filters, and the groups.
 #[component]
 pub fn HouseholdBrowser() -> Element {
-    let state = use_app_state();
+    let (placed, can_check_in) = use_placed_list();
+    let can_check_in = can_check_in();
     let mut text = use_signal(String::new);
     let mut only = use_signal(Only::default);
     let mut open = use_signal(BTreeSet::<String>::new);
-    let snap = state.snapshot.read();
-    let can_check_in = snap.capture.duty.is_some() && snap.capture.visit.is_none();
     let filter = HouseholdFilter {
         text: text(),
         only: only(),
     };
-    let list = &snap.household_list;
+    let list = placed.read();
     let counts = list.counts();
     // Searching or filtering opens every group that has a match.
     let searching = !filter.is_empty();
@@ -152,7 +164,7 @@ pub fn HouseholdBrowser() -> Element {
             )
         })
         .collect();
-    drop(snap);
+    drop(list);
     rsx! {
         div { class: "card households browser",
             h2 { "{strings::HOUSEHOLDS_TITLE}" }

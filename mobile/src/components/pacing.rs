@@ -10,7 +10,7 @@ use dioxus::prelude::*;
 #[component]
 pub fn PacingCard(detail: Callback<String, Element>) -> Element {
     let state = use_app_state();
-    let pacing = state.snapshot.read().pacing.clone();
+    let pacing = state.progress.read().pacing.clone();
     let mut open = use_signal(|| None::<usize>);
     let Some(pacing) = pacing else {
         return rsx! {};

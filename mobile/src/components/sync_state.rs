@@ -1,5 +1,5 @@
 //! The sync line at the top of 今日: under way, retrying (and when), failed (why and what to
-//! do), or the last success, from the engine's state in the snapshot, with 立即同步.
+//! do), or the last success, from the engine's state in [`crate::state::SyncView`], with 立即同步.
 
 use crate::state::{start_sync, use_app_state, use_services};
 use crate::strings;
@@ -9,10 +9,10 @@ use dioxus::prelude::*;
 pub fn SyncLine() -> Element {
     let state = use_app_state();
     let services = use_services();
-    let snap = state.snapshot.read();
-    let (class, headline, details) = strings::sync_status(&snap.sync_status);
-    let syncing = snap.syncing;
-    drop(snap);
+    let sync = state.sync.read();
+    let (class, headline, details) = strings::sync_status(&sync.status);
+    let syncing = sync.syncing;
+    drop(sync);
     rsx! {
         div { class: "card sync-line {class}", role: "status",
             div { class: "row",

@@ -8,9 +8,9 @@ use dioxus::prelude::*;
 #[component]
 pub fn SyncBadge() -> Element {
     let state = use_app_state();
-    let snap = state.snapshot.read();
-    let (class, text) = sync_badge(&snap.queue, snap.syncing);
-    drop(snap);
+    let sync = state.sync.read();
+    let (class, text) = sync_badge(&sync.queue, sync.syncing);
+    drop(sync);
     rsx! {
         span { class: "pill {class}", "{text}" }
     }
@@ -36,10 +36,10 @@ fn sync_badge(q: &crate::store::QueueState, syncing: bool) -> (&'static str, Str
 pub fn SyncCard() -> Element {
     let state = use_app_state();
     let services = use_services();
-    let snap = state.snapshot.read();
-    let q = snap.queue.clone();
-    let syncing = snap.syncing;
-    drop(snap);
+    let sync = state.sync.read();
+    let q = sync.queue.clone();
+    let syncing = sync.syncing;
+    drop(sync);
     let last = q
         .last_success
         .map(md_hm)
@@ -76,7 +76,7 @@ pub fn SyncCard() -> Element {
                                 let services = services.clone();
                                 move |_| match services.retry_set_aside() {
                                     Ok(_) => start_sync(state, services.clone()),
-                                    Err(e) => state.refresh(&services, Some(Notice::Error(e.to_string()))),
+                                    Err(e) => state.refresh(&services, Some(Notice::error(&e))),
                                 }
                             },
                             "{strings::RETRY_SET_ASIDE}"
@@ -98,7 +98,7 @@ pub fn SyncCard() -> Element {
 #[component]
 pub fn NoticeBanner() -> Element {
     let state = use_app_state();
-    let notice = state.snapshot.read().notice.clone();
+    let notice = state.notice.read().clone();
     rsx! {
         match notice {
             Some(Notice::Saved(t)) => rsx! { div { class: "notice ok", "{t}" } },

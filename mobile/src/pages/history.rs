@@ -9,7 +9,7 @@ use zhucun_shared::period::local_date;
 #[component]
 pub fn History() -> Element {
     let state = use_app_state();
-    let visits = state.snapshot.read().history.clone();
+    let visits = state.records.read().history.clone();
     if visits.is_empty() {
         return rsx! { div { class: "card", p { class: "muted", "{strings::HISTORY_EMPTY}" } } };
     }

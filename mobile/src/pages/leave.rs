@@ -36,11 +36,9 @@ pub const LEAVE_WITHDRAWN: &str = "申请已撤回";
 #[component]
 pub fn Leave() -> Element {
     let state = use_app_state();
-    let snap = state.snapshot.read();
-    let mine = snap.absences.clone();
-    let approver = LEAVE_APPROVERS.iter().any(|r| snap.is(*r));
-    let to_decide = snap.leave_requests.clone();
-    drop(snap);
+    let mine = state.records.read().absences.clone();
+    let approver = LEAVE_APPROVERS.iter().any(|r| state.account.read().is(*r));
+    let to_decide = state.team.read().leave_requests.clone();
     rsx! {
         RequestForm {}
         div { class: "card leave-mine",
@@ -86,10 +84,16 @@ pub fn Leave() -> Element {
 #[component]
 pub fn LeaveSummary() -> Element {
     let state = use_app_state();
-    let snap = state.snapshot.read();
-    let pending = snap.absences.iter().filter(|a| a.decided.is_none()).count();
+    let pending = state
+        .records
+        .read()
+        .absences
+        .iter()
+        .filter(|a| a.decided.is_none())
+        .count();
+    let progress = state.progress.read();
     let mut excused: Vec<String> = Vec::new();
-    for row in snap.progress.iter().flat_map(|p| &p.rows) {
+    for row in progress.progress.iter().flat_map(|p| &p.rows) {
         let Some(v) = row.server.as_ref().or(row.local.as_ref()) else {
             continue;
         };
@@ -99,7 +103,7 @@ pub fn LeaveSummary() -> Element {
             }
         }
     }
-    drop(snap);
+    drop(progress);
     rsx! {
         div { class: "card leave-summary",
             h2 { "{LEAVE_TITLE}"
@@ -149,7 +153,7 @@ fn kind_code(k: AbsenceKind) -> &'static str {
 fn RequestForm() -> Element {
     let state = use_app_state();
     let services = use_services();
-    let today = local_date(state.snapshot.read().now);
+    let today = local_date(services.now());
     let mut kind = use_signal(|| AbsenceKind::Leave);
     let mut from = use_signal(|| None::<NaiveDate>);
     let mut to = use_signal(|| None::<NaiveDate>);
@@ -214,7 +218,7 @@ fn DecisionRow(item: LeaveItem) -> Element {
     let services = use_services();
     let mut remark = use_signal(String::new);
     let a = item.absence.clone();
-    let sent = state.snapshot.read().leave_sent.get(&a.request).copied();
+    let sent = state.records.read().leave_sent.get(&a.request).copied();
     // A decision written here after the server's latest is shown until the next sync.
     let local = sent.filter(|(_, at)| a.decided.as_ref().is_none_or(|d| d.at < *at));
     let request = a.request;

@@ -28,7 +28,7 @@ fn numbers(v: &Verdict) -> String {
 #[component]
 pub fn Progress() -> Element {
     let state = use_app_state();
-    let progress = state.snapshot.read().progress.clone();
+    let progress = state.progress.read().progress.clone();
     let mut all = use_signal(|| false);
     let Some(progress) = progress else {
         return rsx! { div { class: "card", p { class: "muted", "{strings::NO_RULES}" } } };

@@ -10,10 +10,10 @@ use dioxus::prelude::*;
 pub fn SignIn() -> Element {
     let state = use_app_state();
     let services = use_services();
-    let snap = state.snapshot.read();
-    let need = snap.sign_in;
-    let known_server = snap.server_url.clone().unwrap_or_default();
-    drop(snap);
+    let account = state.account.read();
+    let need = account.sign_in;
+    let known_server = account.server_url.clone().unwrap_or_default();
+    drop(account);
     let mut server = use_signal(move || known_server);
     let mut username = use_signal(String::new);
     let mut password = use_signal(String::new);

@@ -16,10 +16,8 @@ use zhucun_shared::spot_check::{FindingOutcome, SpotCheckItem};
 #[component]
 pub fn SpotChecks() -> Element {
     let state = use_app_state();
-    let snap = state.snapshot.read();
-    let supervisor = snap.is(Role::Supervisor);
-    let queue = snap.spot_checks.clone();
-    drop(snap);
+    let supervisor = state.account.read().is(Role::Supervisor);
+    let queue = state.team.read().spot_checks.clone();
     if !supervisor {
         return rsx! { div { class: "card", p { class: "muted", "{strings::NOT_A_SUPERVISOR}" } } };
     }
@@ -53,10 +51,10 @@ fn SpotCheckRow(item: SpotCheckItem) -> Element {
     let target = item.records.first().copied();
     // A finding written here on any of the item's records (before the server has it).
     let local = {
-        let snap = state.snapshot.read();
+        let records = state.records.read();
         item.records
             .iter()
-            .find_map(|r| snap.my_notes.get(r).cloned())
+            .find_map(|r| records.my_notes.get(r).cloned())
     };
     let flagged = matches!(
         item.reason,

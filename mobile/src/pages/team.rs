@@ -3,7 +3,7 @@
 use crate::app::Route;
 use crate::components::{hm, md_hm, MapHousehold, StatusPill, TrajectoryMap, VisitAnswer};
 use crate::progress::ServerAnswer;
-use crate::state::use_app_state;
+use crate::state::{use_app_state, use_services};
 use crate::strings;
 use dioxus::prelude::*;
 use zhucun_shared::role::Role;
@@ -11,10 +11,8 @@ use zhucun_shared::role::Role;
 #[component]
 pub fn Team() -> Element {
     let state = use_app_state();
-    let snap = state.snapshot.read();
-    let leader = snap.is(Role::TeamLeader);
-    let team = snap.team.clone();
-    drop(snap);
+    let leader = state.account.read().is(Role::TeamLeader);
+    let team = state.team.read().members.clone();
     if !leader {
         return rsx! { div { class: "card", p { class: "muted", "{strings::NOT_A_TEAM_LEADER}" } } };
     }
@@ -42,30 +40,32 @@ pub fn Team() -> Element {
 #[component]
 pub fn Member(member: String) -> Element {
     let state = use_app_state();
-    let snap = state.snapshot.read();
-    let m = snap
+    let now = use_services().now();
+    let m = state
         .team
+        .read()
+        .members
         .iter()
         .find(|m| m.person_id.to_string() == member)
         .cloned();
-    let village = snap.village.clone();
-    let now = snap.now;
-    let name_of = |id| snap.household_name(id).unwrap_or_default().to_string();
+    let place = state.place.read();
+    let village = place.village.clone();
+    let name_of = |id| place.household_name(id).unwrap_or_default().to_string();
     // Each household marked by the verdicts' answer on the member's latest visit to it, not
     // by where the track passed.
-    let households: Vec<MapHousehold> = snap
+    let households: Vec<MapHousehold> = place
         .households
         .iter()
         .map(|h| {
             let visit = m.as_ref().and_then(|m| {
                 m.visits
                     .iter()
-                    .filter(|v| v.household_id == h.household.id && !v.withdrawn)
+                    .filter(|v| v.household_id == h.id && !v.withdrawn)
                     .max_by_key(|v| v.start)
             });
             MapHousehold {
-                position: h.household.location,
-                name: h.household.head_name.clone(),
+                position: h.location,
+                name: h.head_name.clone(),
                 visited: visit.is_some(),
                 counted: visit
                     .and_then(|v| v.answer.as_ref())
@@ -88,7 +88,7 @@ pub fn Member(member: String) -> Element {
                 .collect()
         })
         .unwrap_or_default();
-    drop(snap);
+    drop(place);
     let (Some(m), Some(village)) = (m, village) else {
         return rsx! { div { class: "card", p { class: "muted", "{strings::HISTORY_EMPTY}" } } };
     };

@@ -27,17 +27,17 @@ pub fn Today() -> Element {
 fn DutyCard() -> Element {
     let state = use_app_state();
     let services = use_services();
-    let snap = state.snapshot.read();
-    let duty = snap.capture.duty.clone();
-    let fix = snap.capture.fresh_fix(snap.now);
-    let simulated = snap.location_simulated;
-    let lost = snap.capture.location_lost;
-    let open_gap = snap.capture.gap;
-    let gaps = snap.gaps.clone();
-    let now = snap.now;
-    let track_points = snap.track.len();
-    let village = snap.village.as_ref().map(|v| v.id);
-    drop(snap);
+    let here = state.here.read();
+    let duty = here.capture.duty.clone();
+    let fix = here.capture.fresh_fix(here.now);
+    let simulated = here.location_simulated;
+    let lost = here.capture.location_lost;
+    let open_gap = here.capture.gap;
+    let gaps = here.gaps.clone();
+    let now = here.now;
+    let track_points = here.track.len();
+    drop(here);
+    let village = state.place.read().village.as_ref().map(|v| v.id);
     let mut confirm = use_signal(|| false);
     let s2 = services.clone();
     rsx! {
@@ -124,11 +124,13 @@ fn GuideLink() -> Element {
 fn VillageCard() -> Element {
     let state = use_app_state();
     let services = use_services();
-    let snap = state.snapshot.read();
-    let on_duty = snap.capture.duty.is_some();
-    let stay = snap.capture.stay.clone();
-    let village = snap.village.clone();
-    drop(snap);
+    // Only the duty and the stay, not every fix, re-render the card.
+    let duty_and_stay = use_memo(move || {
+        let here = state.here.read();
+        (here.capture.duty.is_some(), here.capture.stay.clone())
+    });
+    let (on_duty, stay) = duty_and_stay();
+    let village = state.place.read().village.clone();
     let mut confirm = use_signal(|| false);
     let mut withdrawing = use_signal(|| false);
     let Some(village) = village else {
@@ -207,11 +209,9 @@ fn VillageCard() -> Element {
 #[component]
 fn VisitCard() -> Element {
     let state = use_app_state();
-    let snap = state.snapshot.read();
-    let open = snap.capture.visit.is_some();
-    drop(snap);
+    let open = use_memo(move || state.here.read().capture.visit.is_some());
     rsx! {
-        if open { OpenVisit {} } else { DueHouseholds {} }
+        if open() { OpenVisit {} } else { DueHouseholds {} }
     }
 }
 
@@ -219,8 +219,8 @@ fn VisitCard() -> Element {
 fn OpenVisit() -> Element {
     let state = use_app_state();
     let services = use_services();
-    let snap = state.snapshot.read();
-    let visit = snap.capture.visit.clone();
+    let here = state.here.read();
+    let visit = here.capture.visit.clone();
     // The text typed so far, kept by the services: it outlives this screen while the visit is
     // open, and 入户签退 saves it.
     let mut note = use_signal(|| {
@@ -233,16 +233,18 @@ fn OpenVisit() -> Element {
     let Some(visit) = visit else {
         return rsx! {};
     };
-    let name = snap
-        .household_name(visit.household_id)
-        .unwrap_or_default()
-        .to_string();
-    let simulated = snap.location_simulated;
-    let outlook = snap
+    let simulated = here.location_simulated;
+    let outlook = here
         .visit_outlook
         .clone()
         .filter(|o| o.check_in == visit.check_in);
-    drop(snap);
+    drop(here);
+    let name = state
+        .place
+        .read()
+        .household_name(visit.household_id)
+        .unwrap_or_default()
+        .to_string();
     let fix_text = match visit.accuracy_m {
         Some(a) => strings::accuracy(a),
         None => strings::FIX_PENDING.to_string(),
@@ -289,7 +291,7 @@ fn OpenVisit() -> Element {
                             let shot = SimulatedCamera { width: 1600, height: 1200, seed: visit.photos }.shoot();
                             let notice = match s3.photo_target(None).and_then(|t| s3.photo(t, &shot)) {
                                 Ok(()) => Notice::Saved(strings::PHOTOS.to_string()),
-                                Err(e) => Notice::Error(e),
+                                Err(e) => Notice::error(&e),
                             };
                             state.refresh(&s3, Some(notice));
                         },
@@ -341,10 +343,9 @@ fn OpenVisit() -> Element {
 fn TodayVisits() -> Element {
     let state = use_app_state();
     let services = use_services();
-    let snap = state.snapshot.read();
-    let visits = snap.visits_today.clone();
-    let outlook = snap.visit_outlook.clone();
-    drop(snap);
+    let visits = state.records.read().visits_today.clone();
+    // The outlook changes with the visit, not with every fix.
+    let outlook = use_memo(move || state.here.read().visit_outlook.clone())();
     // The visit whose withdrawal waits for 确定.
     let mut withdrawing = use_signal(|| None::<zhucun_shared::ids::RecordId>);
     rsx! {

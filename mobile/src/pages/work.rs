@@ -132,7 +132,7 @@ pub fn Work() -> Element {
 fn EntryForm() -> Element {
     let state = use_app_state();
     let services = use_services();
-    let roles = state.snapshot.read().roles.clone();
+    let roles = state.account.read().roles.clone();
     let choices = EntryKind::choices(&roles);
     let first = choices[0];
     let mut kind = use_signal(move || first);
@@ -142,10 +142,8 @@ fn EntryForm() -> Element {
     let mut text = use_signal(String::new);
     let mut count = use_signal(String::new);
     let mut files = use_signal(Vec::<AttachedFile>::new);
-    let snap = state.snapshot.read();
-    let today = local_date(snap.now);
-    let village = snap.village.as_ref().map(|v| v.id);
-    drop(snap);
+    let today = local_date(services.now());
+    let village = state.place.read().village.as_ref().map(|v| v.id);
     let k = kind();
     let needs_person_times = k == EntryKind::Activity(ActivityKind::Training);
     let needs_quantity = matches!(k, EntryKind::Activity(a) if crate::capture::counts_quantity(a));
@@ -239,7 +237,6 @@ fn EntryForm() -> Element {
 #[component]
 fn AttachmentPicker(files: Signal<Vec<AttachedFile>>) -> Element {
     let state = use_app_state();
-    let services = use_services();
     let chosen = files.read().clone();
     rsx! {
         div { class: "attachments",
@@ -262,7 +259,6 @@ fn AttachmentPicker(files: Signal<Vec<AttachedFile>>) -> Element {
                     multiple: true,
                     accept: ".pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,image/*",
                     onchange: move |evt: FormEvent| {
-                        let services = services.clone();
                         async move {
                             for file in evt.files() {
                                 let picked = match file.read_bytes().await {
@@ -274,7 +270,7 @@ fn AttachmentPicker(files: Signal<Vec<AttachedFile>>) -> Element {
                                 };
                                 match picked {
                                     Ok(f) => files.write().push(f),
-                                    Err(e) => state.refresh(&services, Some(Notice::Error(format!("{}：{e}", file.name())))),
+                                    Err(e) => state.tell(Some(Notice::Error(format!("{}：{e}", file.name())))),
                                 }
                             }
                         }
@@ -288,7 +284,7 @@ fn AttachmentPicker(files: Signal<Vec<AttachedFile>>) -> Element {
 #[component]
 fn RecentEntries() -> Element {
     let state = use_app_state();
-    let entries = state.snapshot.read().entries.clone();
+    let entries = state.records.read().entries.clone();
     rsx! {
         div { class: "card entries",
             h2 { "{strings::RECENT_ENTRIES}" }
