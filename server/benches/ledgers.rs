@@ -12,7 +12,10 @@
 //! SQLite always; PostgreSQL when ZHUCUN_TEST_PG_URL is set.
 //! `cargo bench -p zhucun-server --bench ledgers`.
 
+#[path = "common/db.rs"]
+mod db;
 use chrono::{DateTime, Datelike, Duration, Utc};
+use db::{backends, drop_schema, fresh};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
@@ -146,45 +149,6 @@ async fn measure(
     }
 }
 
-/// A fresh database on `pg` (a schema of its own) or SQLite in `dir`; answers its URL and what
-/// to drop afterwards.
-async fn fresh(pg: Option<&str>, dir: &std::path::Path, name: &str) -> (String, Option<String>) {
-    match pg {
-        None => (
-            format!(
-                "sqlite://{}?mode=rwc",
-                dir.join(format!("{name}.sqlite")).display()
-            ),
-            None,
-        ),
-        Some(base) => {
-            let schema = format!("zb_{}", uuid::Uuid::now_v7().simple());
-            let pool = sqlx::PgPool::connect(base).await.unwrap();
-            sqlx::query(&format!("CREATE SCHEMA {schema}"))
-                .execute(&pool)
-                .await
-                .unwrap();
-            pool.close().await;
-            let sep = if base.contains('?') { '&' } else { '?' };
-            (
-                format!("{base}{sep}options=-c%20search_path%3D{schema}"),
-                Some(schema),
-            )
-        }
-    }
-}
-
-async fn drop_schema(pg: Option<&str>, schema: Option<String>) {
-    if let (Some(base), Some(schema)) = (pg, schema) {
-        let pool = sqlx::PgPool::connect(base).await.unwrap();
-        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-    }
-}
-
 async fn demo_township(pg: Option<&str>, dir: &std::path::Path) -> Figures {
     let (url, schema) = fresh(pg, dir, "demo").await;
     let store = open_store(&url).await.unwrap();
@@ -233,12 +197,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(300);
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let mut runs = vec![("SQLite", None)];
-    if let Ok(url) = std::env::var("ZHUCUN_TEST_PG_URL") {
-        if !url.trim().is_empty() {
-            runs.push(("PostgreSQL", Some(url)));
-        }
-    }
+    let runs = backends();
     println!("| backend | township | people | records | documents | XLSX bytes | built s | verdicts kept by the worker ms | one by one ms | as one export ms | plain read ms | one by one / read | export / read |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (name, pg) in runs {

@@ -77,6 +77,11 @@ pub struct Config {
     /// the 5th, when the township reports to the county), then final (月结); a record arriving
     /// later re-opens the month. 1 to 28.
     pub month_grace_day: u32,
+    /// Whether this server's worker brings the provisional verdicts of everyone posted to each
+    /// new day (and to new rules, calendars and postings) before the pages read them
+    /// (`verdicts::warm`). Off on a server sharing its database with another that does: the
+    /// reads still evaluate what is stale, only later.
+    pub warm_verdicts: bool,
     /// The console's base map: `none` (boundaries, households and tracks on a plain
     /// background; works with no internet), `osm`, `tianditu` (needs `tianditu_key`), `amap`
     /// or `tencent` (GCJ-02 tiles: positions are converted for display only).
@@ -154,6 +159,7 @@ impl Default for Config {
             max_concurrent_evaluations: 2,
             late_receipt_days: 3,
             month_grace_day: zhucun_shared::month_close::DEFAULT_GRACE_DAY,
+            warm_verdicts: true,
             console_base_map: BaseMapKind::None,
             tianditu_key: None,
             console_secure_cookie: false,
@@ -201,6 +207,7 @@ impl fmt::Debug for Config {
             )
             .field("late_receipt_days", &self.late_receipt_days)
             .field("month_grace_day", &self.month_grace_day)
+            .field("warm_verdicts", &self.warm_verdicts)
             .field("console_base_map", &self.console_base_map)
             .field("tianditu_key", &self.tianditu_key.as_ref().map(|_| "***"))
             .field("console_secure_cookie", &self.console_secure_cookie)
@@ -334,6 +341,7 @@ impl Config {
         );
         env!(late_receipt_days, "ZHUCUN_LATE_RECEIPT_DAYS");
         env!(month_grace_day, "ZHUCUN_MONTH_GRACE_DAY");
+        env!(warm_verdicts, "ZHUCUN_WARM_VERDICTS");
         if let Some(v) = get("ZHUCUN_LOG_FORMAT") {
             self.log_format = match v.trim() {
                 "pretty" => LogFormat::Pretty,

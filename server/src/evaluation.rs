@@ -49,6 +49,12 @@ pub struct Loaded {
     pub(crate) basis: Option<String>,
     /// Each month's close as far as this request read it (see [`crate::verdicts`]).
     pub(crate) closed_months: HashMap<String, Option<crate::store::ClosedMonth>>,
+    /// Each month's people with a person-month queued, read once per request (see
+    /// [`crate::verdicts`]).
+    pub(crate) queued: HashMap<String, Arc<BTreeSet<PersonId>>>,
+    /// Kept verdicts read ahead for many people at once ([`crate::verdicts::read_ahead`]), per
+    /// month; a person absent from a month read ahead has none kept.
+    pub(crate) kept: HashMap<String, HashMap<PersonId, crate::store::KeptVerdict>>,
     /// Each checker's notes over a window, for the findings on the records evaluated.
     notes: HashMap<(PersonId, DateTime<Utc>), Arc<Vec<DeviceRecord>>>,
     /// The server's townships and the organisations of those read so far.

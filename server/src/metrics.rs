@@ -100,7 +100,7 @@ impl Metrics {
     }
 
     /// A verdict read: kept (served as kept), evaluated (on a read), refreshed (by the queue's
-    /// worker).
+    /// worker), warmed (brought to a new day or basis by the worker before anyone read it).
     pub fn count_verdict(&self, how: &str) {
         self.verdicts
             .get_or_create(&OutcomeLabels {

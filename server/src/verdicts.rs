@@ -60,6 +60,19 @@ pub async fn report(
     now: DateTime<Utc>,
     loaded: &mut Loaded,
 ) -> EvalResult<PersonReport> {
+    report_or(state, org, person, month, now, loaded, "evaluated").await
+}
+
+/// [`report`], an evaluation labelled `outcome` in the metrics.
+async fn report_or(
+    state: &AppState,
+    org: Arc<Org>,
+    person: PersonId,
+    month: Period,
+    now: DateTime<Utc>,
+    loaded: &mut Loaded,
+    outcome: &str,
+) -> EvalResult<PersonReport> {
     let key = month.to_string();
     let basis = match &loaded.basis {
         Some(b) => b.clone(),
@@ -69,34 +82,38 @@ pub async fn report(
             b
         }
     };
-    let kept = state.store.kept_verdict(person, &key).await?;
+    let kept = match loaded.kept.get(&key) {
+        Some(ahead) => ahead.get(&person).cloned(),
+        None => state.store.kept_verdict(person, &key).await?,
+    };
     if let Some(kept) = &kept {
         // A final report stands whatever the basis; a provisional one while the basis holds
         // and the month has not been closed meanwhile.
         let frozen = kept.report.standing.state.is_closed();
         if frozen || (kept.basis == basis && closed(state, &key, loaded).await?.is_none()) {
-            let team: Vec<PersonId> = org
-                .team_of(person, month.first_day(), month.last_day())
-                .into_iter()
-                .collect();
-            if !state.store.pending(&key, &team).await? {
+            let queued = queued(state, &key, loaded).await?;
+            let team = org.team_of(person, month.first_day(), month.last_day());
+            if !team.iter().any(|p| queued.contains(p)) {
                 state.metrics.count_verdict("kept");
                 return Ok(kept.report.clone());
             }
         }
     }
-    fresh(
-        state,
-        org,
-        person,
-        month,
-        now,
-        loaded,
-        kept,
-        &basis,
-        "evaluated",
+    let report = fresh(
+        state, org, person, month, now, loaded, kept, &basis, outcome,
     )
-    .await
+    .await?;
+    if let Some(ahead) = loaded.kept.get_mut(&key) {
+        ahead.insert(
+            person,
+            KeptVerdict {
+                report: report.clone(),
+                evaluated_at: now,
+                basis,
+            },
+        );
+    }
+    Ok(report)
 }
 
 /// `person`'s report for `month` as it was kept at `at`: the latest version kept at or before
@@ -115,6 +132,40 @@ pub async fn report_as_of(
         .verdict_as_of(person, &month.to_string(), at)
         .await?
         .map(|v| v.report))
+}
+
+/// Reads ahead the kept verdicts of `people` for `month` in one read, for the [`report`]s of
+/// a page of many people that follow with the same `loaded`.
+pub async fn read_ahead(
+    state: &AppState,
+    people: &[PersonId],
+    month: Period,
+    loaded: &mut Loaded,
+) -> EvalResult<()> {
+    let key = month.to_string();
+    let mut ahead = state.store.kept_verdicts(&key, people).await?;
+    if let Some(before) = loaded.kept.remove(&key) {
+        for (p, k) in before {
+            ahead.entry(p).or_insert(k);
+        }
+    }
+    loaded.kept.insert(key, ahead);
+    Ok(())
+}
+
+/// The people with `month` queued, read once per request: a request answers as the queue
+/// stood when it first asked.
+async fn queued(
+    state: &AppState,
+    month: &str,
+    loaded: &mut Loaded,
+) -> EvalResult<Arc<BTreeSet<PersonId>>> {
+    if let Some(q) = loaded.queued.get(month) {
+        return Ok(q.clone());
+    }
+    let q = Arc::new(state.store.queued_people(month).await?);
+    loaded.queued.insert(month.to_string(), q.clone());
+    Ok(q)
 }
 
 /// The month's close, read once per request.
@@ -400,6 +451,8 @@ const SETTLE: Duration = Duration::from_secs(2);
 pub async fn run_worker(state: AppState) {
     // Months past their grace date are closed on the first pass of each day.
     let mut closed_on: Option<NaiveDate> = None;
+    // The basis the kept verdicts were last brought to.
+    let mut warmed_for: Option<String> = None;
     loop {
         // A rules or calendar version set since (by the command line, or another server).
         if let Err(e) = state.refresh_policy().await {
@@ -410,6 +463,24 @@ pub async fn run_worker(state: AppState) {
             match close_due(&state).await {
                 Ok(_) => closed_on = Some(today),
                 Err(e) => tracing::warn!(error = %e, "closing months past their grace date"),
+            }
+        }
+        // Verdicts turn with the day, the rules and the organisation: each change is taken
+        // in once, before the pages read it.
+        if state.config.warm_verdicts {
+            let now = state.clock.now();
+            match basis(&state, now).await {
+                Ok(b) if warmed_for.as_deref() != Some(b.as_str()) => {
+                    match warm(&state, now).await {
+                        Ok(n) => {
+                            tracing::info!(person_months = n, "kept verdicts brought to the day");
+                            warmed_for = Some(b);
+                        }
+                        Err(e) => tracing::warn!(error = %e, "bringing kept verdicts to the day"),
+                    }
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "reading the verdicts' basis"),
             }
         }
         match drain(&state, 50).await {
@@ -505,14 +576,7 @@ pub async fn close_month(
     let mut person_months = 0;
     for township in state.store.townships().await? {
         let org = Arc::new(state.store.township_org(township.id).await?);
-        let posted: BTreeSet<PersonId> = org
-            .assignments
-            .iter()
-            .filter(|a| a.overlaps(month.first_day(), month.last_day()))
-            .map(|a| a.person_id)
-            .filter(|p| org.person(*p).is_some_and(|p| p.township_id == township.id))
-            .collect();
-        for p in posted {
+        for p in posted_in(&org, township.id, month) {
             let kept = state.store.kept_verdict(p, &key).await?;
             if kept.is_some_and(|k| k.report.standing.state.is_closed()) {
                 continue; // a read kept it final already
@@ -536,6 +600,60 @@ pub async fn close_month(
     let entry = audit::new_entry(now, None, None, AuditKind::MonthClosed, &key, detail);
     audit::record(&state.store, entry).await?;
     Ok(CloseOutcome::Closed { person_months })
+}
+
+/// The people of `township` posted in `month`.
+fn posted_in(org: &Org, township: TownshipId, month: Period) -> BTreeSet<PersonId> {
+    org.assignments
+        .iter()
+        .filter(|a| a.overlaps(month.first_day(), month.last_day()))
+        .map(|a| a.person_id)
+        .filter(|p| org.person(*p).is_some_and(|p| p.township_id == township))
+        .collect()
+}
+
+/// The months whose provisional verdicts turn with the day as of `today`: the current month,
+/// and the one before it until it closes.
+fn turning_months(today: NaiveDate) -> [Period; 2] {
+    let this = Period::month(today.year(), today.month());
+    let before = this.first_day() - chrono::Duration::days(1);
+    [Period::month(before.year(), before.month()), this]
+}
+
+/// Brings the kept verdicts of everyone posted in the months still provisional up to the basis
+/// of `now` (a new day, a rules or calendar version, a changed organisation), a township at a
+/// time with the queue drained between townships, so that the pages that read them — the
+/// overview, the spot-check queue, the ledgers — find them kept instead of evaluating each
+/// person on the first read of the day. Answers how many person-months it evaluated.
+pub async fn warm(state: &AppState, now: DateTime<Utc>) -> EvalResult<usize> {
+    let mut evaluated = 0;
+    let basis = basis(state, now).await?;
+    for month in turning_months(local_date(now)) {
+        let key = month.to_string();
+        for township in state.store.townships().await? {
+            let mut loaded = Loaded::default();
+            loaded.basis = Some(basis.clone());
+            if closed(state, &key, &mut loaded).await?.is_some() {
+                break;
+            }
+            let org = Arc::new(state.store.township_org(township.id).await?);
+            let people: Vec<PersonId> = posted_in(&org, township.id, month).into_iter().collect();
+            read_ahead(state, &people, month, &mut loaded).await?;
+            for p in people {
+                let holds = loaded
+                    .kept
+                    .get(&key)
+                    .and_then(|k| k.get(&p))
+                    .is_some_and(|k| k.report.standing.state.is_closed() || k.basis == basis);
+                if !holds {
+                    report_or(state, org.clone(), p, month, now, &mut loaded, "warmed").await?;
+                    evaluated += 1;
+                }
+            }
+            drain(state, 50).await?;
+        }
+    }
+    Ok(evaluated)
 }
 
 /// Closes every month past its grace date and not closed yet that has records, or in which

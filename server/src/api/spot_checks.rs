@@ -64,6 +64,16 @@ pub async fn spot_checks(
     let mut people: HashMap<PersonId, (Person, Vec<Assignment>)> = HashMap::new();
     for t in townships {
         let org = std::sync::Arc::new(state.store.township_org(t).await?);
+        let ids: Vec<PersonId> = org
+            .people
+            .iter()
+            .filter(|p| {
+                let assignments: Vec<_> = org.assignments_of(p.id).cloned().collect();
+                p.id != caller.person.id && access.can_see(p, &assignments, first, last)
+            })
+            .map(|p| p.id)
+            .collect();
+        crate::verdicts::read_ahead(&state, &ids, month, &mut loaded).await?;
         for p in &org.people {
             let assignments: Vec<_> = org.assignments_of(p.id).cloned().collect();
             people.insert(p.id, (p.clone(), assignments.clone()));

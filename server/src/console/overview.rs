@@ -17,7 +17,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use zhucun_shared::ids::VillageId;
+use zhucun_shared::ids::{PersonId, VillageId};
 use zhucun_shared::org::Person;
 use zhucun_shared::period::{local_date, Period};
 use zhucun_shared::role::Role;
@@ -163,11 +163,17 @@ async fn overview(
                 cluster_of.entry(v).or_default().push(p.name.clone());
             }
         }
-        for p in &org.people {
-            let assignments: Vec<_> = org.assignments_of(p.id).cloned().collect();
-            if !access.can_see(p, &assignments, first, last) {
-                continue;
-            }
+        let in_view: Vec<PersonId> = org
+            .people
+            .iter()
+            .filter(|p| {
+                let assignments: Vec<_> = org.assignments_of(p.id).cloned().collect();
+                access.can_see(p, &assignments, first, last)
+            })
+            .map(|p| p.id)
+            .collect();
+        crate::verdicts::read_ahead(state, &in_view, month, &mut loaded).await?;
+        for p in org.people.iter().filter(|p| in_view.contains(&p.id)) {
             let villages = org.villages_of(p.id, first, last);
             for v in &villages {
                 if let Some(village) = org.village(*v) {

@@ -333,6 +333,14 @@ pub async fn month_reports(
     batch: &mut Batch,
 ) -> Result<labels::Reports, EvalError> {
     let mut out = HashMap::new();
+    let unread: Vec<PersonId> = people
+        .iter()
+        .filter(|p| !batch.reports.contains_key(&(**p, month)))
+        .copied()
+        .collect();
+    if unread.len() > 1 {
+        crate::verdicts::read_ahead(state, &unread, month, &mut batch.loaded).await?;
+    }
     for p in people {
         let r = match batch.reports.get(&(*p, month)) {
             Some(r) => r.clone(),

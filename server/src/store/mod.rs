@@ -3,7 +3,7 @@
 //! Both run the same SQL text (see [`sql`]) against their own schema and migrations.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use zhucun_shared::day_facts::DayFacts;
 use zhucun_shared::ids::*;
@@ -421,11 +421,22 @@ pub trait Store: Send + Sync + 'static {
         month: &str,
         people: &[PersonId],
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// The people with a person-month of `month` queued (claimed or not).
+    fn queued_people(
+        &self,
+        month: &str,
+    ) -> impl Future<Output = StoreResult<BTreeSet<PersonId>>> + Send;
     fn kept_verdict(
         &self,
         person: PersonId,
         month: &str,
     ) -> impl Future<Output = StoreResult<Option<KeptVerdict>>> + Send;
+    /// The kept verdicts of `people` for `month`, in one read; the people with none are absent.
+    fn kept_verdicts(
+        &self,
+        month: &str,
+        people: &[PersonId],
+    ) -> impl Future<Output = StoreResult<HashMap<PersonId, KeptVerdict>>> + Send;
     /// Keeps a person-month's verdict and, in the same transaction, appends it to the
     /// verdict's history when it says something else than the last version
     /// ([`zhucun_shared::month_close::fingerprint`]); so does [`Store::replace_kept_verdict`].
@@ -842,6 +853,16 @@ impl Store for AnyStore {
     }
     async fn kept_verdict(&self, p: PersonId, month: &str) -> StoreResult<Option<KeptVerdict>> {
         dispatch!(self, kept_verdict(p, month))
+    }
+    async fn queued_people(&self, month: &str) -> StoreResult<BTreeSet<PersonId>> {
+        dispatch!(self, queued_people(month))
+    }
+    async fn kept_verdicts(
+        &self,
+        month: &str,
+        people: &[PersonId],
+    ) -> StoreResult<HashMap<PersonId, KeptVerdict>> {
+        dispatch!(self, kept_verdicts(month, people))
     }
     async fn keep_verdict(&self, p: PersonId, month: &str, kept: &KeptVerdict) -> StoreResult<()> {
         dispatch!(self, keep_verdict(p, month, kept))

@@ -55,6 +55,16 @@ macro_rules! impl_sql_store {
 
             type DbRow = <$db as sqlx::Database>::Row;
 
+            /// A kept verdict read back.
+            fn kept_row(r: &DbRow) -> StoreResult<KeptVerdict> {
+                let Json(report) = r.try_get("report")?;
+                Ok(KeptVerdict {
+                    report,
+                    evaluated_at: r.try_get("evaluated_at")?,
+                    basis: r.try_get("basis")?,
+                })
+            }
+
             /// Queues person-days for their day facts to be folded again within `tx`, with one
             /// fresh mark.
             async fn queue_days_tx(
@@ -991,19 +1001,45 @@ macro_rules! impl_sql_store {
                     Ok(false)
                 }
 
+                async fn queued_people(&self, month: &str) -> StoreResult<std::collections::BTreeSet<PersonId>> {
+                    sqlx::query_scalar::<_, String>("SELECT DISTINCT person_id FROM verdict_queue WHERE month = $1")
+                        .bind(month)
+                        .fetch_all(&self.read).await?
+                        .iter()
+                        .map(|p| parse("verdict_queue.person_id", p))
+                        .collect()
+                }
+
                 async fn kept_verdict(&self, p: PersonId, month: &str) -> StoreResult<Option<KeptVerdict>> {
                     sqlx::query("SELECT report, evaluated_at, basis FROM kept_verdicts WHERE person_id = $1 AND month = $2")
                         .bind(p.to_string()).bind(month)
                         .fetch_optional(&self.read).await?
-                        .map(|r| {
-                            let Json(report) = r.try_get("report")?;
-                            Ok(KeptVerdict {
-                                report,
-                                evaluated_at: r.try_get("evaluated_at")?,
-                                basis: r.try_get("basis")?,
-                            })
-                        })
+                        .as_ref()
+                        .map(kept_row)
                         .transpose()
+                }
+
+                async fn kept_verdicts(
+                    &self, month: &str, people: &[PersonId],
+                ) -> StoreResult<HashMap<PersonId, KeptVerdict>> {
+                    let mut out = HashMap::new();
+                    for chunk in people.chunks(500) {
+                        let marks: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
+                        let sql = format!(
+                            "SELECT person_id, report, evaluated_at, basis FROM kept_verdicts \
+                             WHERE month = $1 AND person_id IN ({})",
+                            marks.join(", ")
+                        );
+                        let mut q = sqlx::query(&sql).bind(month);
+                        for p in chunk {
+                            q = q.bind(p.to_string());
+                        }
+                        for r in q.fetch_all(&self.read).await? {
+                            let p = parse("kept_verdicts.person_id", &r.try_get::<String, _>("person_id")?)?;
+                            out.insert(p, kept_row(&r)?);
+                        }
+                    }
+                    Ok(out)
                 }
 
                 async fn keep_verdict(&self, p: PersonId, month: &str, k: &KeptVerdict) -> StoreResult<()> {

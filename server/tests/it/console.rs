@@ -161,7 +161,12 @@ async fn pages_show_only_what_the_viewer_may_see() {
         // The v1 cadre's morning in the village.
         let token = app.login(fx.cadre1).await;
         let device = app.enroll(&token).await;
-        let start = Utc::now() - Duration::hours(3);
+        // An hour of fixes within one China day: three hours ago, or in the first hours of a
+        // day, the evening before.
+        let mut start = Utc::now() - Duration::hours(3);
+        if local_date(start) != local_date(start + Duration::minutes(60)) {
+            start = zhucun_shared::period::day_start(local_date(Utc::now())) - Duration::hours(3);
+        }
         let records = fix_records(device, fx.cadre1, 1..=60, start);
         let (s, _) = app.push(&token, device, &records).await;
         assert_eq!(s, StatusCode::OK);

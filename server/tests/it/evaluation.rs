@@ -291,7 +291,12 @@ async fn a_picture_attached_to_two_visits_is_flagged_as_reused() {
         let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(64, 48, |x, y| {
             image::Rgb([x as u8 * 3, y as u8 * 5, 90])
         }));
-        let start = Utc::now() - Duration::hours(3);
+        // Both visits within one China day (and so one month): three hours ago, or in the
+        // first hours of a day, the evening before.
+        let mut start = Utc::now() - Duration::hours(3);
+        if local_date(start) != local_date(start + Duration::minutes(45)) {
+            start = zhucun_shared::period::day_start(local_date(Utc::now())) - Duration::hours(3);
+        }
         let jpeg = zhucun_server::photos::inspect::jpeg_with_exif(&img, start, None);
         let sha = {
             use sha2::Digest;

@@ -155,7 +155,8 @@ async fn kept_verdicts_are_what_a_fresh_evaluation_gives_whatever_the_arrival_or
 async fn a_changed_organisation_or_a_new_day_makes_kept_verdicts_stale() {
     for backend in backends() {
         let clock = Arc::new(FixedClock::at(now()));
-        let app = TestApp::start_at(&backend, |_| {}, clock.clone()).await;
+        // Without the worker bringing them to the day, so that each read shows what it found.
+        let app = TestApp::start_at(&backend, |c| c.warm_verdicts = false, clock.clone()).await;
         let fx = app.fx.clone();
         let token = app.login(fx.cadre1).await;
         let device = app.enroll_at(fx.cadre1, now() - Duration::days(30)).await;
@@ -191,6 +192,97 @@ async fn a_changed_organisation_or_a_new_day_makes_kept_verdicts_stale() {
         clock.advance(Duration::days(1));
         served(&app, &supervisor, fx.cadre1).await;
         assert_eq!(kept_reads(&app), before + 2, "evaluated again on a new day");
+        app.stop().await;
+    }
+}
+
+fn warmed(app: &TestApp) -> u64 {
+    app.state
+        .metrics
+        .verdicts
+        .get_or_create(&zhucun_server::metrics::OutcomeLabels {
+            outcome: "warmed".into(),
+        })
+        .get()
+}
+
+#[tokio::test]
+async fn the_worker_brings_kept_verdicts_to_a_new_day_before_the_pages_read_them() {
+    for backend in backends() {
+        let clock = Arc::new(FixedClock::at(now()));
+        let app = TestApp::start_at(&backend, |c| c.warm_verdicts = false, clock.clone()).await;
+        let fx = app.fx.clone();
+        let token = app.login(fx.cadre1).await;
+        let device = app.enroll_at(fx.cadre1, now() - Duration::days(30)).await;
+        let (s, _) = app
+            .push_at(&token, device, &days_of_fixes(device, fx.cadre1), now())
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        while zhucun_server::verdicts::drain(&app.state, 100)
+            .await
+            .unwrap()
+            > 0
+        {}
+        // Everyone posted in the month is kept for today; a second pass finds nothing stale.
+        let posted = app
+            .state
+            .store
+            .township_org(fx.township)
+            .await
+            .unwrap()
+            .assignments
+            .iter()
+            .filter(|a| a.overlaps(month().first_day(), month().last_day()))
+            .map(|a| a.person_id)
+            .collect::<std::collections::BTreeSet<_>>();
+        assert!(posted.len() > 3);
+        zhucun_server::verdicts::warm(&app.state, now())
+            .await
+            .unwrap();
+        assert_eq!(
+            zhucun_server::verdicts::warm(&app.state, now())
+                .await
+                .unwrap(),
+            0,
+            "{backend:?}"
+        );
+        // A new day: every provisional verdict is stale until the worker's pass.
+        clock.advance(Duration::days(1));
+        let before = warmed(&app);
+        let n = zhucun_server::verdicts::warm(&app.state, now() + Duration::days(1))
+            .await
+            .unwrap();
+        assert!(n >= posted.len(), "{n} of {} ({backend:?})", posted.len());
+        assert_eq!(warmed(&app) - before, n as u64);
+        // The pages then read what was kept, and it is what a fresh evaluation gives.
+        let supervisor = app.login(fx.supervisor).await;
+        let kept = kept_reads(&app);
+        let (s, v) = app.get(&supervisor, "/api/v1/spot-checks").await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert!(kept_reads(&app) > kept, "the queue read kept verdicts");
+        for p in [fx.cadre1, fx.leader1] {
+            let kept = kept_reads(&app);
+            let (s, v) = app
+                .get(
+                    &supervisor,
+                    &format!("/api/v1/people/{p}/report?month={}", month()),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            assert_eq!(kept_reads(&app), kept + 1, "{backend:?}");
+            let served = comparable(serde_json::from_value(v).unwrap());
+            let org = app.state.store.township_org(fx.township).await.unwrap();
+            let fresh = person_report(
+                &app.state,
+                Arc::new(org),
+                p,
+                month(),
+                now() + Duration::days(1),
+            )
+            .await
+            .unwrap();
+            assert_eq!(served, comparable(fresh), "{backend:?}");
+        }
         app.stop().await;
     }
 }
