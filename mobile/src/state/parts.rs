@@ -465,7 +465,7 @@ impl Services {
             }
         }
         // Only the spot-check screen shows them, and only a supervisor has a queue.
-        if lock(&self.spot_checks).is_some() {
+        if lock(&self.pulled).spot_checks.is_some() {
             records.my_notes = store.notes_by_target()?;
         }
         Ok(records)
@@ -514,11 +514,7 @@ impl Services {
 
     fn team_view(&self) -> TeamView {
         bump(&self.builds.team);
-        TeamView {
-            members: lock(&self.team).clone(),
-            spot_checks: lock(&self.spot_checks).clone(),
-            leave_requests: lock(&self.leave_requests).clone(),
-        }
+        lock(&self.pulled).clone()
     }
 
     /// This month's roles and progress: evaluated over the whole log when `fresh`, or when the

@@ -2,7 +2,7 @@
 //! clock and the sync engine. Its errors are [`ServiceError`]s, whose text is what the cadre
 //! reads: a Chinese sentence saying what to do (the details are in `Debug`).
 
-use super::parts::{Builds, ProgressCache};
+use super::parts::{Builds, ProgressCache, TeamView};
 use crate::capture::{Capture, CaptureError, Command, TrackPolicy};
 use crate::platform::clock::Clock;
 use crate::platform::location::LocationEvent;
@@ -49,10 +49,9 @@ pub struct Services {
     pub(super) clock: Arc<dyn Clock>,
     /// Set at launch when a server is known, or by signing in.
     pub(super) sync: Arc<Mutex<Option<SyncEngine>>>,
-    pub(super) team: Arc<Mutex<Vec<TeamMember>>>,
-    pub(super) spot_checks: Arc<Mutex<Option<SpotCheckQueue>>>,
-    /// For an approver: the leave requests they may decide, as of the last sync.
-    pub(super) leave_requests: Arc<Mutex<Vec<zhucun_shared::leave::LeaveItem>>>,
+    /// What the last sync brought for a team leader, a supervisor or an approver, kept
+    /// between syncs (the server is asked again on the next one).
+    pub(super) pulled: Arc<Mutex<TeamView>>,
     pub(super) progress: Arc<Mutex<Option<ProgressCache>>>,
     /// A sync is under way: set by a [`SyncGuard`], cleared when it drops.
     pub(super) syncing: Arc<AtomicBool>,
@@ -108,9 +107,7 @@ impl Services {
             capture: Arc::new(Mutex::new(capture)),
             clock,
             sync: Arc::new(Mutex::new(sync)),
-            team: Arc::new(Mutex::new(Vec::new())),
-            spot_checks: Arc::new(Mutex::new(None)),
-            leave_requests: Arc::new(Mutex::new(Vec::new())),
+            pulled: Arc::new(Mutex::new(TeamView::default())),
             progress: Arc::new(Mutex::new(None)),
             syncing: Arc::new(AtomicBool::new(false)),
             retry: Arc::new(Mutex::new(None)),
@@ -136,16 +133,16 @@ impl Services {
     /// Keeps the supervisor's queue, one item per visit or flag and kind (see
     /// [`crate::spot_check::distinct`]).
     pub fn set_spot_checks(&self, queue: SpotCheckQueue) {
-        *lock(&self.spot_checks) = Some(crate::spot_check::distinct(queue));
+        lock(&self.pulled).spot_checks = Some(crate::spot_check::distinct(queue));
     }
 
     /// Keeps the leave requests an approver may decide (请假审批).
     pub fn set_leave_requests(&self, items: Vec<zhucun_shared::leave::LeaveItem>) {
-        *lock(&self.leave_requests) = items;
+        lock(&self.pulled).leave_requests = items;
     }
 
     pub fn set_team(&self, team: Vec<TeamMember>) {
-        *lock(&self.team) = team;
+        lock(&self.pulled).members = team;
     }
 
     /// Puts what the server refused back in the queue for the next sync.
