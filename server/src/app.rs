@@ -3,7 +3,9 @@
 
 use crate::clock::{Clock, SystemClock};
 use crate::store::{AnyStore, Store};
-use crate::{api, auth, config::Config, connections, metrics, photos, policy, store};
+use crate::{
+    api, auth, config::Config, connections, evaluation_memory, metrics, photos, policy, store,
+};
 use std::future::Future;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -55,7 +57,16 @@ pub struct AppInner {
     pub evaluations: tokio::sync::Semaphore,
     /// Bounds the photo checks (decoding, CPU- and memory-heavy) running at once.
     pub decodes: tokio::sync::Semaphore,
+    /// Records before the raw days and pictures' facts, kept parsed between evaluations.
+    pub record_history: evaluation_memory::RecordHistory,
+    pub file_facts: evaluation_memory::FileFacts,
 }
+
+/// At most this many records (a few hundred bytes each) kept parsed between evaluations: a
+/// year of the visits, reports and notes of a few dozen teams.
+const RECORD_HISTORY_BUDGET: usize = 400_000;
+/// At most this many pictures' facts kept between evaluations.
+const FILE_FACTS_BUDGET: usize = 200_000;
 
 impl Deref for AppState {
     type Target = AppInner;
@@ -244,6 +255,8 @@ impl AppState {
             metrics: metrics::Metrics::new(),
             evaluations,
             decodes,
+            record_history: evaluation_memory::RecordHistory::new(RECORD_HISTORY_BUDGET),
+            file_facts: evaluation_memory::FileFacts::new(FILE_FACTS_BUDGET),
         })))
     }
 }

@@ -175,7 +175,12 @@ async fn report_from(
         .cloned()
         .collect();
     if !unknown.is_empty() {
-        let mut found = state.store.photo_facts(&unknown).await?;
+        let (mut found, unread) = state.file_facts.get(&unknown);
+        if !unread.is_empty() {
+            let read = state.store.photo_facts(&unread).await?;
+            state.file_facts.put(&read);
+            found.extend(read);
+        }
         for sha in unknown {
             let f = found.remove(&sha);
             loaded.facts.insert(sha, f);
@@ -321,14 +326,20 @@ async fn with_day_facts(
     let to = now + Duration::days(2);
     let mut records = Vec::new();
     let mut facts = Vec::new();
+    let unread: Vec<PersonId> = team
+        .iter()
+        .filter(|p| !loaded.since_facts.contains_key(&(**p, window, raw_start)))
+        .copied()
+        .collect();
+    let mut before = records_before(state, &unread, window, raw_start).await?;
     for p in team {
         let theirs = match loaded.since_facts.get(&(p, window, raw_start)) {
             Some(r) => r.clone(),
             None => {
-                let mut r = state
-                    .store
-                    .records_except_fixes_of(p, window, raw_start)
-                    .await?;
+                let mut r = before
+                    .remove(&p)
+                    .map(Arc::unwrap_or_clone)
+                    .unwrap_or_default();
                 r.extend(state.store.records_of(p, raw_start, to).await?);
                 let r = Arc::new(r);
                 loaded.since_facts.insert((p, window, raw_start), r.clone());
@@ -371,6 +382,45 @@ async fn with_day_facts(
         return Ok(None);
     }
     Ok(Some((records, from_day, facts)))
+}
+
+/// Each of `people`'s records other than fixes captured in [`from`, `raw_start`), the days day
+/// facts stand for: as kept in memory while their history mark holds
+/// ([`crate::evaluation_memory`]), else read and kept.
+async fn records_before(
+    state: &AppState,
+    people: &[PersonId],
+    from: DateTime<Utc>,
+    raw_start: DateTime<Utc>,
+) -> EvalResult<HashMap<PersonId, Arc<Vec<DeviceRecord>>>> {
+    if people.is_empty() {
+        return Ok(HashMap::new());
+    }
+    // Read before the records: a push renewing a mark meanwhile leaves what is kept under
+    // the old one.
+    let marks = state.store.history_marks(people).await?;
+    let mut out = HashMap::with_capacity(people.len());
+    for p in people {
+        let key = (*p, from, raw_start);
+        let mark = marks.get(p).map(String::as_str);
+        let records = match state.record_history.get(&key, mark) {
+            Some(kept) => kept,
+            None => {
+                let read = Arc::new(
+                    state
+                        .store
+                        .records_except_fixes_of(*p, from, raw_start)
+                        .await?,
+                );
+                state
+                    .record_history
+                    .put(key, mark.map(str::to_string), read.clone());
+                read
+            }
+        };
+        out.insert(*p, records);
+    }
+    Ok(out)
 }
 
 /// The start of the records read for `person`'s `month`: the start of its year or, if earlier,
@@ -484,12 +534,36 @@ async fn findings_with(
             );
         }
     }
+    // With day facts, the notes before the raw days are among the checkers' records kept in
+    // memory; those after are read.
+    let raw_start = own_before.map(|(_, at)| at).filter(|at| *at > from);
+    let unread: Vec<PersonId> = checkers
+        .keys()
+        .filter(|c| !loaded.notes.contains_key(&(**c, from)))
+        .copied()
+        .collect();
+    let mut before = match raw_start {
+        Some(at) => records_before(state, &unread, from, at).await?,
+        None => HashMap::new(),
+    };
     let mut notes: Vec<Finding> = Vec::new();
     for c in checkers.keys() {
         let theirs = match loaded.notes.get(&(*c, from)) {
             Some(n) => n.clone(),
             None => {
-                let n = Arc::new(state.store.notes_of(*c, from, to).await?);
+                let n = match (before.remove(c), raw_start) {
+                    (Some(kept), Some(at)) => {
+                        let mut n: Vec<DeviceRecord> = kept
+                            .iter()
+                            .filter(|r| matches!(r.body, RecordBody::Note { .. }))
+                            .cloned()
+                            .collect();
+                        n.extend(state.store.notes_of(*c, at, to).await?);
+                        n
+                    }
+                    _ => state.store.notes_of(*c, from, to).await?,
+                };
+                let n = Arc::new(n);
                 loaded.notes.insert((*c, from), n.clone());
                 n
             }

@@ -20,6 +20,7 @@ pub mod day_facts;
 pub mod demo;
 pub mod error;
 pub mod evaluation;
+pub mod evaluation_memory;
 pub mod findings;
 pub mod import;
 pub mod leave;

@@ -90,6 +90,11 @@ const SQLITE: Files = &[
         "household groups",
         include_str!("../../migrations/sqlite/20261220000000_household_groups.sql"),
     ),
+    (
+        20261230000000,
+        "history marks",
+        include_str!("../../migrations/sqlite/20261230000000_history_marks.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -172,6 +177,11 @@ const POSTGRES: Files = &[
         20261220000000,
         "household groups",
         include_str!("../../migrations/postgres/20261220000000_household_groups.sql"),
+    ),
+    (
+        20261230000000,
+        "history marks",
+        include_str!("../../migrations/postgres/20261230000000_history_marks.sql"),
     ),
 ];
 

@@ -162,6 +162,18 @@ pub struct VerdictVersion {
     pub since: DateTime<Utc>,
 }
 
+/// Whether a record of `kind` captured at `captured` and received at `received` renews its
+/// author's history mark: any but a fix (day facts stand for those) captured before the China
+/// month it arrives in. Every evaluation's raw days begin no later than its month's first day,
+/// so whatever an evaluation keeps of the records before them (`evaluation_memory`) lies
+/// before the month any later record arrives in.
+pub fn renews_history(kind: &str, captured: DateTime<Utc>, received: DateTime<Utc>) -> bool {
+    use chrono::Datelike;
+    let month = zhucun_shared::period::local_date(received);
+    let first = month.with_day(1).expect("every month has a first day");
+    kind != "fix" && captured < zhucun_shared::period::day_start(first)
+}
+
 /// The months, `YYYY-MM` in China time, from the one containing `from` to the one containing
 /// `to` (at most 36): what a record captured at `from` and received at `to` may change —
 /// its own month and, through year-to-date and posting-long rules, the months after it.
@@ -421,6 +433,13 @@ pub trait Store: Send + Sync + 'static {
         month: &str,
         people: &[PersonId],
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+    /// The marks of `people` renewed whenever a record of theirs other than a fix arrives for
+    /// a day before the month it arrives in ([`renews_history`]); those never renewed are
+    /// absent.
+    fn history_marks(
+        &self,
+        people: &[PersonId],
+    ) -> impl Future<Output = StoreResult<HashMap<PersonId, String>>> + Send;
     /// The people with a person-month of `month` queued (claimed or not).
     fn queued_people(
         &self,
@@ -853,6 +872,9 @@ impl Store for AnyStore {
     }
     async fn kept_verdict(&self, p: PersonId, month: &str) -> StoreResult<Option<KeptVerdict>> {
         dispatch!(self, kept_verdict(p, month))
+    }
+    async fn history_marks(&self, people: &[PersonId]) -> StoreResult<HashMap<PersonId, String>> {
+        dispatch!(self, history_marks(people))
     }
     async fn queued_people(&self, month: &str) -> StoreResult<BTreeSet<PersonId>> {
         dispatch!(self, queued_people(month))

@@ -712,6 +712,8 @@ macro_rules! impl_sql_store {
                     // The person-days whose day facts the stored records change: a fix's day, and
                     // the day of a record its author withdraws.
                     let mut days: std::collections::BTreeSet<(String, NaiveDate)> = Default::default();
+                    // The authors whose history mark the stored records renew.
+                    let mut history: std::collections::BTreeSet<String> = Default::default();
                     // Whether this push stored the record right after the watermark: only then
                     // can the watermark move.
                     let mut closes_gap = false;
@@ -761,6 +763,9 @@ macro_rules! impl_sql_store {
                             }
                             for m in $crate::store::months_touched(r.captured_at, receipt.received_at) {
                                 marks.insert((author.clone(), m));
+                            }
+                            if $crate::store::renews_history(r.body.type_name(), r.captured_at, receipt.received_at) {
+                                history.insert(author.clone());
                             }
                             for sha in r.body.files() {
                                 // Another person's record using the same file now shows reuse.
@@ -878,6 +883,15 @@ macro_rules! impl_sql_store {
                     }
                     queue_marks(&mut tx, marks).await?;
                     queue_days_tx(&mut tx, days).await?;
+                    let mark = uuid::Uuid::now_v7().to_string();
+                    for person in history {
+                        sqlx::query(
+                            "INSERT INTO history_marks (person_id, mark) VALUES ($1, $2) \
+                             ON CONFLICT (person_id) DO UPDATE SET mark = excluded.mark",
+                        )
+                        .bind(person).bind(&mark)
+                        .execute(&mut *tx).await?;
+                    }
                     tx.commit().await?;
                     Ok(out)
                 }
@@ -999,6 +1013,26 @@ macro_rules! impl_sql_store {
                         }
                     }
                     Ok(false)
+                }
+
+                async fn history_marks(&self, people: &[PersonId]) -> StoreResult<HashMap<PersonId, String>> {
+                    let mut out = HashMap::new();
+                    for chunk in people.chunks(500) {
+                        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+                        let sql = format!(
+                            "SELECT person_id, mark FROM history_marks WHERE person_id IN ({})",
+                            marks.join(", ")
+                        );
+                        let mut q = sqlx::query(&sql);
+                        for p in chunk {
+                            q = q.bind(p.to_string());
+                        }
+                        for r in q.fetch_all(&self.read).await? {
+                            let p = parse("history_marks.person_id", &r.try_get::<String, _>("person_id")?)?;
+                            out.insert(p, r.try_get("mark")?);
+                        }
+                    }
+                    Ok(out)
                 }
 
                 async fn queued_people(&self, month: &str) -> StoreResult<std::collections::BTreeSet<PersonId>> {

@@ -280,6 +280,78 @@ async fn supervisors_may_name_any_village_of_their_township() {
     }
 }
 
+/// One real picture taken at `at`, uploaded once by the caller; its SHA-256 and size.
+async fn upload_picture(app: &TestApp, token: &str, at: chrono::DateTime<Utc>) -> (String, u64) {
+    let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(64, 48, |x, y| {
+        image::Rgb([x as u8 * 3, y as u8 * 5, 90])
+    }));
+    let jpeg = zhucun_server::photos::inspect::jpeg_with_exif(&img, at, None);
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&jpeg))
+    };
+    let (s, v) = app
+        .put_chunk(
+            token,
+            &format!("/api/v1/photos/{sha}"),
+            0,
+            jpeg.len(),
+            &jpeg,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    (sha, jpeg.len() as u64)
+}
+
+/// `records`' photos made that picture.
+fn with_picture(records: &mut [DeviceRecord], (sha, len): &(String, u64)) {
+    for r in records {
+        if let RecordBody::Photo {
+            sha256,
+            bytes,
+            taken_at,
+            ..
+        } = &mut r.body
+        {
+            *sha256 = sha.clone();
+            *bytes = *len;
+            *taken_at = r.captured_at;
+        }
+    }
+}
+
+/// Three hours ago, or in the first hours of a China day the evening before: what follows
+/// within 45 minutes falls on one day, and so in one month.
+fn earlier_today() -> chrono::DateTime<Utc> {
+    let start = Utc::now() - Duration::hours(3);
+    if local_date(start) == local_date(start + Duration::minutes(45)) {
+        start
+    } else {
+        zhucun_shared::period::day_start(local_date(Utc::now())) - Duration::hours(3)
+    }
+}
+
+fn month_of(t: chrono::DateTime<Utc>) -> Period {
+    let day = local_date(t);
+    Period::month(chrono::Datelike::year(&day), chrono::Datelike::month(&day))
+}
+
+async fn flag_kinds(app: &TestApp, token: &str, person: PersonId, month: Period) -> Vec<String> {
+    let (s, v) = app
+        .get(
+            token,
+            &format!("/api/v1/people/{person}/report?month={month}"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    v["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["kind"].as_str().map(str::to_string))
+        .collect()
+}
+
 #[tokio::test]
 async fn a_picture_attached_to_two_visits_is_flagged_as_reused() {
     for backend in backends() {
@@ -287,31 +359,8 @@ async fn a_picture_attached_to_two_visits_is_flagged_as_reused() {
         let fx = app.fx.clone();
         let token = app.login(fx.cadre1).await;
         let device = app.enroll(&token).await;
-        // One real picture, uploaded once.
-        let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(64, 48, |x, y| {
-            image::Rgb([x as u8 * 3, y as u8 * 5, 90])
-        }));
-        // Both visits within one China day (and so one month): three hours ago, or in the
-        // first hours of a day, the evening before.
-        let mut start = Utc::now() - Duration::hours(3);
-        if local_date(start) != local_date(start + Duration::minutes(45)) {
-            start = zhucun_shared::period::day_start(local_date(Utc::now())) - Duration::hours(3);
-        }
-        let jpeg = zhucun_server::photos::inspect::jpeg_with_exif(&img, start, None);
-        let sha = {
-            use sha2::Digest;
-            hex::encode(sha2::Sha256::digest(&jpeg))
-        };
-        let (s, v) = app
-            .put_chunk(
-                &token,
-                &format!("/api/v1/photos/{sha}"),
-                0,
-                jpeg.len(),
-                &jpeg,
-            )
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
+        let start = earlier_today();
+        let picture = upload_picture(&app, &token, start).await;
         // Two visits to households of the cadre's village, each with that same picture.
         let org = app.state.store.township_org(fx.township).await.unwrap();
         let homes: Vec<_> = org
@@ -323,40 +372,87 @@ async fn a_picture_attached_to_two_visits_is_flagged_as_reused() {
         let mut rec = zhucun_shared::synth::Recorder::new(fx.cadre1, device);
         let mut records = rec.visit(homes[0], start, 12, Some("入户"));
         records.extend(rec.visit(homes[1], start + Duration::minutes(30), 12, Some("入户")));
-        for r in &mut records {
-            if let RecordBody::Photo {
-                sha256,
-                bytes,
-                taken_at,
-                ..
-            } = &mut r.body
-            {
-                *sha256 = sha.clone();
-                *bytes = jpeg.len() as u64;
-                *taken_at = r.captured_at;
-            }
-        }
+        with_picture(&mut records, &picture);
         let (s, v) = app.push(&token, device, &records).await;
         assert_eq!(s, StatusCode::OK, "{v}");
-        let today = local_date(start);
-        let month = Period::month(
-            chrono::Datelike::year(&today),
-            chrono::Datelike::month(&today),
-        );
+        let kinds = flag_kinds(&app, &token, fx.cadre1, month_of(start)).await;
+        assert!(kinds.iter().any(|k| k == "photo_reused"), "{kinds:?}");
+        app.stop().await;
+    }
+}
+
+/// The records before a month's raw days are kept parsed in memory between evaluations
+/// (`evaluation_memory`); one arriving late for those days is read all the same.
+#[tokio::test]
+async fn a_late_visit_before_the_month_is_read_though_the_months_before_were_kept_in_memory() {
+    for backend in backends() {
+        let app = TestApp::start(&backend).await;
+        let fx = app.fx.clone();
+        let token = app.login(fx.cadre1).await;
+        let phone = app.enroll(&token).await;
+        let start = earlier_today();
+        let month = month_of(start);
+        let picture = upload_picture(&app, &token, start).await;
+        let org = app.state.store.township_org(fx.township).await.unwrap();
+        let homes: Vec<_> = org
+            .households
+            .iter()
+            .filter(|h| h.village_id == fx.v1)
+            .take(2)
+            .collect();
+        // This month's visit, with its picture, and an earlier visit of no picture in common.
+        let mut rec = zhucun_shared::synth::Recorder::new(fx.cadre1, phone);
+        let mut records = rec.visit(homes[0], start, 12, Some("入户"));
+        with_picture(&mut records, &picture);
+        let (s, v) = app.push(&token, phone, &records).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let before = zhucun_shared::period::day_start(month.first_day()) - Duration::days(10);
+        let old_phone = app.enroll_at(fx.cadre1, before - Duration::days(30)).await;
+        let mut old = zhucun_shared::synth::Recorder::new(fx.cadre1, old_phone);
         let (s, v) = app
-            .get(
+            .push(
                 &token,
-                &format!("/api/v1/people/{}/report?month={month}", fx.cadre1),
+                old_phone,
+                &old.visit(homes[1], before, 12, Some("入户")),
             )
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
-        let kinds: Vec<&str> = v["flags"]
-            .as_array()
+        while zhucun_server::verdicts::drain(&app.state, 100)
+            .await
             .unwrap()
-            .iter()
-            .filter_map(|f| f["kind"].as_str())
-            .collect();
-        assert!(kinds.contains(&"photo_reused"), "{v}");
+            > 0
+        {}
+        let kinds = flag_kinds(&app, &token, fx.cadre1, month).await;
+        assert!(!kinds.iter().any(|k| k == "photo_reused"), "{kinds:?}");
+        assert!(
+            zhucun_server::evaluation::uses_day_facts(
+                &app.state,
+                &org,
+                fx.cadre1,
+                month,
+                Utc::now()
+            )
+            .await
+            .unwrap(),
+            "evaluated from day facts ({backend:?})"
+        );
+        assert!(app.state.record_history.held() > 0, "kept in memory");
+        // The old phone syncs one more visit of then, with the same picture: this month's
+        // visit now reuses it.
+        let mut late = old.visit(homes[0], before + Duration::hours(1), 12, Some("入户"));
+        with_picture(&mut late, &picture);
+        let (s, v) = app.push(&token, old_phone, &late).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        while zhucun_server::verdicts::drain(&app.state, 100)
+            .await
+            .unwrap()
+            > 0
+        {}
+        let kinds = flag_kinds(&app, &token, fx.cadre1, month).await;
+        assert!(
+            kinds.iter().any(|k| k == "photo_reused"),
+            "{kinds:?} ({backend:?})"
+        );
         app.stop().await;
     }
 }
