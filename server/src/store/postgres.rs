@@ -32,4 +32,12 @@ impl PgStore {
     }
 }
 
-impl_sql_store!(PgStore, sqlx::Postgres);
+/// The database the statements of `queries/` run on here.
+type Db = sqlx::Postgres;
+/// The store they implement [`super::Store`] for.
+type Backend = PgStore;
+
+/// Every statement, compiled for PostgreSQL (and once more for SQLite, in `sqlite.rs`).
+#[allow(clippy::duplicate_mod)]
+#[path = "queries/mod.rs"]
+mod queries;

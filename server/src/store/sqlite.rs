@@ -51,4 +51,12 @@ impl SqliteStore {
     }
 }
 
-impl_sql_store!(SqliteStore, sqlx::Sqlite);
+/// The database the statements of `queries/` run on here.
+type Db = sqlx::Sqlite;
+/// The store they implement [`super::Store`] for.
+type Backend = SqliteStore;
+
+/// Every statement, compiled for SQLite (and once more for PostgreSQL, in `postgres.rs`).
+#[allow(clippy::duplicate_mod)]
+#[path = "queries/mod.rs"]
+mod queries;

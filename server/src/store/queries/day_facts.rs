@@ -1,0 +1,154 @@
+//! Day facts: each person-day folded from the records, and the queue of days to fold again.
+
+use super::{Db, DbRow};
+use crate::store::sql::parse;
+use crate::store::{QueuedDay, StoreError, StoreResult};
+use chrono::NaiveDate;
+use sqlx::{Pool, Row};
+use zhucun_shared::day_facts::DayFacts;
+use zhucun_shared::ids::PersonId;
+
+/// Queues person-days for their day facts to be folded again within `tx`, with one
+/// fresh mark.
+pub(super) async fn queue_days_tx(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    days: impl IntoIterator<Item = (String, NaiveDate)>,
+) -> StoreResult<()> {
+    let mark = uuid::Uuid::now_v7().to_string();
+    for (person, day) in days {
+        sqlx::query(
+            "INSERT INTO day_facts_queue (person_id, day, mark) VALUES ($1, $2, $3) \
+             ON CONFLICT (person_id, day) DO UPDATE SET mark = excluded.mark",
+        )
+        .bind(person)
+        .bind(day)
+        .bind(&mark)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+fn day_facts_row(r: &DbRow) -> StoreResult<(DayFacts, String)> {
+    let text: String = r.try_get("facts")?;
+    let facts = serde_json::from_str(&text)
+        .map_err(|e| StoreError::Corrupt(format!("day_facts.facts: {e}")))?;
+    Ok((facts, r.try_get("basis")?))
+}
+
+pub(super) async fn dirty_days(write: &Pool<Db>, limit: u32) -> StoreResult<Vec<QueuedDay>> {
+    sqlx::query("SELECT person_id, day, mark FROM day_facts_queue ORDER BY person_id, day LIMIT $1")
+        .bind(i64::from(limit))
+        .fetch_all(write)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(QueuedDay {
+                person_id: parse(
+                    "day_facts_queue.person_id",
+                    &r.try_get::<String, _>("person_id")?,
+                )?,
+                day: r.try_get("day")?,
+                mark: r.try_get("mark")?,
+            })
+        })
+        .collect()
+}
+
+pub(super) async fn settle_day(write: &Pool<Db>, q: &QueuedDay) -> StoreResult<()> {
+    sqlx::query("DELETE FROM day_facts_queue WHERE person_id = $1 AND day = $2 AND mark = $3")
+        .bind(q.person_id.to_string())
+        .bind(q.day)
+        .bind(&q.mark)
+        .execute(write)
+        .await?;
+    Ok(())
+}
+
+pub(super) async fn queue_days(
+    write: &Pool<Db>,
+    days: &[(PersonId, NaiveDate)],
+) -> StoreResult<()> {
+    let mut tx = write.begin().await?;
+    let days: Vec<(String, NaiveDate)> = days.iter().map(|(p, d)| (p.to_string(), *d)).collect();
+    queue_days_tx(&mut tx, days).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(super) async fn days_pending(
+    write: &Pool<Db>,
+    people: &[PersonId],
+    before: NaiveDate,
+) -> StoreResult<bool> {
+    for chunk in people.chunks(500) {
+        let marks: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT 1 FROM day_facts_queue WHERE day < $1 AND person_id IN ({}) LIMIT 1",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(before);
+        for p in chunk {
+            q = q.bind(p.to_string());
+        }
+        if q.fetch_optional(write).await?.is_some() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+pub(super) async fn day_facts(
+    read: &Pool<Db>,
+    p: PersonId,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> StoreResult<Vec<(DayFacts, String)>> {
+    sqlx::query(
+        "SELECT facts, basis FROM day_facts WHERE person_id = $1 AND day >= $2 AND day < $3 ORDER BY day",
+    )
+    .bind(p.to_string()).bind(from).bind(to)
+    .fetch_all(read).await?
+    .iter().map(day_facts_row).collect()
+}
+
+pub(super) async fn last_day_facts(
+    read: &Pool<Db>,
+    p: PersonId,
+    before: NaiveDate,
+) -> StoreResult<Option<(DayFacts, String)>> {
+    sqlx::query(
+        "SELECT facts, basis FROM day_facts WHERE person_id = $1 AND day < $2 ORDER BY day DESC LIMIT 1",
+    )
+    .bind(p.to_string()).bind(before)
+    .fetch_optional(read).await?
+    .as_ref().map(day_facts_row).transpose()
+}
+
+pub(super) async fn put_day_facts(write: &Pool<Db>, f: &DayFacts, basis: &str) -> StoreResult<()> {
+    let facts =
+        serde_json::to_string(f).map_err(|e| StoreError::Corrupt(format!("day facts: {e}")))?;
+    sqlx::query(
+        "INSERT INTO day_facts (person_id, day, facts, basis) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (person_id, day) DO UPDATE SET facts = excluded.facts, basis = excluded.basis",
+    )
+    .bind(f.person.to_string())
+    .bind(f.day)
+    .bind(facts)
+    .bind(basis)
+    .execute(write)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn clear_day_facts(write: &Pool<Db>) -> StoreResult<()> {
+    let mut tx = write.begin().await?;
+    sqlx::query("DELETE FROM day_facts")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM day_facts_queue")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
