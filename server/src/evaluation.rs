@@ -53,7 +53,7 @@ pub struct Loaded {
     /// [`crate::verdicts`]).
     pub(crate) queued: HashMap<String, Arc<BTreeSet<PersonId>>>,
     /// Kept verdicts read ahead for many people at once ([`crate::verdicts::read_ahead`]), per
-    /// month; a person absent from a month read ahead has none kept.
+    /// month: served when they still hold; a person absent is read alone.
     pub(crate) kept: HashMap<String, HashMap<PersonId, crate::store::KeptVerdict>>,
     /// Each checker's notes over a window, for the findings on the records evaluated.
     notes: HashMap<(PersonId, DateTime<Utc>), Arc<Vec<DeviceRecord>>>,
@@ -331,7 +331,7 @@ async fn with_day_facts(
         .filter(|p| !loaded.since_facts.contains_key(&(**p, window, raw_start)))
         .copied()
         .collect();
-    let mut before = records_before(state, &unread, window, raw_start).await?;
+    let mut before = records_before(state, &unread, window, raw_start, now).await?;
     for p in team {
         let theirs = match loaded.since_facts.get(&(p, window, raw_start)) {
             Some(r) => r.clone(),
@@ -386,15 +386,29 @@ async fn with_day_facts(
 
 /// Each of `people`'s records other than fixes captured in [`from`, `raw_start`), the days day
 /// facts stand for: as kept in memory while their history mark holds
-/// ([`crate::evaluation_memory`]), else read and kept.
+/// ([`crate::evaluation_memory`]), else read and kept — kept only when they end by the first
+/// day of the month of `now` (a later month's may still grow without a mark renewed).
 async fn records_before(
     state: &AppState,
     people: &[PersonId],
     from: DateTime<Utc>,
     raw_start: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> EvalResult<HashMap<PersonId, Arc<Vec<DeviceRecord>>>> {
     if people.is_empty() {
         return Ok(HashMap::new());
+    }
+    let this_month = local_date(now).with_day(1).expect("day 1 exists");
+    if raw_start > day_start(this_month) {
+        let mut out = HashMap::with_capacity(people.len());
+        for p in people {
+            let read = state
+                .store
+                .records_except_fixes_of(*p, from, raw_start)
+                .await?;
+            out.insert(*p, Arc::new(read));
+        }
+        return Ok(out);
     }
     // Read before the records: a push renewing a mark meanwhile leaves what is kept under
     // the old one.
@@ -543,7 +557,7 @@ async fn findings_with(
         .copied()
         .collect();
     let mut before = match raw_start {
-        Some(at) => records_before(state, &unread, from, at).await?,
+        Some(at) => records_before(state, &unread, from, at, now).await?,
         None => HashMap::new(),
     };
     let mut notes: Vec<Finding> = Vec::new();

@@ -12,7 +12,7 @@
 //! limit; a push's re-evaluation then reads a month's records, not a year's.
 
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use zhucun_shared::ids::PersonId;
@@ -28,10 +28,34 @@ struct Entry {
     used: u64,
 }
 
+impl Entry {
+    /// What an entry weighs against the budget: its records, and itself.
+    fn weight(&self) -> usize {
+        self.records.len() + 1
+    }
+}
+
+#[derive(Default)]
+struct Held {
+    entries: HashMap<HistoryKey, Entry>,
+    /// The entries by last use, oldest first.
+    by_use: BTreeMap<u64, HistoryKey>,
+    weight: usize,
+}
+
+impl Held {
+    fn remove(&mut self, key: &HistoryKey) {
+        if let Some(e) = self.entries.remove(key) {
+            self.by_use.remove(&e.used);
+            self.weight -= e.weight();
+        }
+    }
+}
+
 /// Each person's parsed records before an evaluation's raw days, while their mark holds.
 pub struct RecordHistory {
-    entries: Mutex<HashMap<HistoryKey, Entry>>,
-    /// At most this many records held, all entries together.
+    held: Mutex<Held>,
+    /// At most this many records (and entries) held, all entries together.
     budget: usize,
     tick: AtomicU64,
 }
@@ -39,7 +63,7 @@ pub struct RecordHistory {
 impl RecordHistory {
     pub fn new(budget: usize) -> Self {
         Self {
-            entries: Mutex::new(HashMap::new()),
+            held: Mutex::new(Held::default()),
             budget,
             tick: AtomicU64::new(0),
         }
@@ -47,47 +71,53 @@ impl RecordHistory {
 
     /// The records kept for `key` when they were read under `mark` (the person's mark now).
     pub fn get(&self, key: &HistoryKey, mark: Option<&str>) -> Option<Arc<Vec<DeviceRecord>>> {
-        let mut entries = self.entries.lock().expect("not poisoned");
-        let e = entries.get_mut(key)?;
+        let mut held = self.held.lock().expect("not poisoned");
+        let e = held.entries.get(key)?;
         if e.mark.as_deref() != mark {
-            entries.remove(key);
+            held.remove(key);
             return None;
         }
-        e.used = self.tick.fetch_add(1, Ordering::Relaxed);
-        Some(e.records.clone())
+        let (old, records) = (e.used, e.records.clone());
+        let used = self.tick.fetch_add(1, Ordering::Relaxed);
+        held.by_use.remove(&old);
+        held.by_use.insert(used, *key);
+        if let Some(e) = held.entries.get_mut(key) {
+            e.used = used;
+        }
+        Some(records)
     }
 
     /// Keeps `records`, read after the person's mark was read as `mark`; the least recently
     /// used entries go first when over budget (an entry larger than the budget is not kept).
     pub fn put(&self, key: HistoryKey, mark: Option<String>, records: Arc<Vec<DeviceRecord>>) {
-        if records.len() > self.budget {
+        if records.len() >= self.budget {
             return;
         }
-        let mut entries = self.entries.lock().expect("not poisoned");
+        let mut held = self.held.lock().expect("not poisoned");
+        held.remove(&key);
         let used = self.tick.fetch_add(1, Ordering::Relaxed);
-        entries.insert(
-            key,
-            Entry {
-                mark,
-                records,
-                used,
-            },
-        );
-        let mut held: usize = entries.values().map(|e| e.records.len()).sum();
-        while held > self.budget {
-            let Some(oldest) = entries.iter().min_by_key(|(_, e)| e.used).map(|(k, _)| *k) else {
+        let e = Entry {
+            mark,
+            records,
+            used,
+        };
+        held.weight += e.weight();
+        held.by_use.insert(used, key);
+        held.entries.insert(key, e);
+        while held.weight > self.budget {
+            let Some((_, oldest)) = held.by_use.pop_first() else {
                 break;
             };
-            if let Some(e) = entries.remove(&oldest) {
-                held -= e.records.len();
+            if let Some(e) = held.entries.remove(&oldest) {
+                held.weight -= e.weight();
             }
         }
     }
 
     /// How many records are held.
     pub fn held(&self) -> usize {
-        let entries = self.entries.lock().expect("not poisoned");
-        entries.values().map(|e| e.records.len()).sum()
+        let held = self.held.lock().expect("not poisoned");
+        held.entries.values().map(|e| e.records.len()).sum()
     }
 }
 

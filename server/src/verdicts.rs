@@ -82,23 +82,33 @@ async fn report_or(
             b
         }
     };
-    let kept = match loaded.kept.get(&key) {
-        Some(ahead) => ahead.get(&person).cloned(),
+    // The queue first, then what is kept: an answer as of the queue's reading.
+    let queued = queued(state, &key, loaded).await?;
+    // Taken out of what was read ahead: served as it is, or evaluated again and put back.
+    let ahead = loaded.kept.get_mut(&key).and_then(|a| a.remove(&person));
+    let read_ahead = ahead.is_some();
+    let kept = match ahead {
+        Some(k) => Some(k),
         None => state.store.kept_verdict(person, &key).await?,
     };
-    if let Some(kept) = &kept {
+    if let Some(k) = &kept {
         // A final report stands whatever the basis; a provisional one while the basis holds
         // and the month has not been closed meanwhile.
-        let frozen = kept.report.standing.state.is_closed();
-        if frozen || (kept.basis == basis && closed(state, &key, loaded).await?.is_none()) {
-            let queued = queued(state, &key, loaded).await?;
-            let team = org.team_of(person, month.first_day(), month.last_day());
-            if !team.iter().any(|p| queued.contains(p)) {
-                state.metrics.count_verdict("kept");
-                return Ok(kept.report.clone());
-            }
+        let frozen = k.report.standing.state.is_closed();
+        let holds = frozen || (k.basis == basis && closed(state, &key, loaded).await?.is_none());
+        let team = org.team_of(person, month.first_day(), month.last_day());
+        if holds && !team.iter().any(|p| queued.contains(p)) {
+            state.metrics.count_verdict("kept");
+            return Ok(kept.map(|k| k.report).expect("kept"));
         }
     }
+    // About to evaluate and keep: what is kept now, not what was read ahead (a close or a
+    // re-opening since must be seen).
+    let kept = if read_ahead {
+        state.store.kept_verdict(person, &key).await?
+    } else {
+        kept
+    };
     let report = fresh(
         state, org, person, month, now, loaded, kept, &basis, outcome,
     )
@@ -143,6 +153,8 @@ pub async fn read_ahead(
     loaded: &mut Loaded,
 ) -> EvalResult<()> {
     let key = month.to_string();
+    // The queue first, then what is kept (see [`report`]).
+    queued(state, &key, loaded).await?;
     let mut ahead = state.store.kept_verdicts(&key, people).await?;
     if let Some(before) = loaded.kept.remove(&key) {
         for (p, k) in before {
@@ -476,7 +488,12 @@ pub async fn run_worker(state: AppState) {
                             tracing::info!(person_months = n, "kept verdicts brought to the day");
                             warmed_for = Some(b);
                         }
-                        Err(e) => tracing::warn!(error = %e, "bringing kept verdicts to the day"),
+                        // Not tried again until the basis changes: the reads evaluate what
+                        // is stale themselves meanwhile.
+                        Err(e) => {
+                            tracing::warn!(error = %e, "bringing kept verdicts to the day");
+                            warmed_for = Some(b);
+                        }
                     }
                 }
                 Ok(_) => {}
@@ -631,6 +648,11 @@ pub async fn warm(state: &AppState, now: DateTime<Utc>) -> EvalResult<usize> {
     for month in turning_months(local_date(now)) {
         let key = month.to_string();
         for township in state.store.townships().await? {
+            // A new version or posting meanwhile: the next pass brings everyone to it.
+            let now = state.clock.now();
+            if self::basis(state, now).await? != basis {
+                return Ok(evaluated);
+            }
             let mut loaded = Loaded::default();
             loaded.basis = Some(basis.clone());
             if closed(state, &key, &mut loaded).await?.is_some() {
@@ -639,15 +661,24 @@ pub async fn warm(state: &AppState, now: DateTime<Utc>) -> EvalResult<usize> {
             let org = Arc::new(state.store.township_org(township.id).await?);
             let people: Vec<PersonId> = posted_in(&org, township.id, month).into_iter().collect();
             read_ahead(state, &people, month, &mut loaded).await?;
-            for p in people {
+            for (i, p) in people.into_iter().enumerate() {
                 let holds = loaded
                     .kept
                     .get(&key)
                     .and_then(|k| k.get(&p))
                     .is_some_and(|k| k.report.standing.state.is_closed() || k.basis == basis);
-                if !holds {
-                    report_or(state, org.clone(), p, month, now, &mut loaded, "warmed").await?;
-                    evaluated += 1;
+                if holds {
+                    continue;
+                }
+                // One that fails is left to the reads, which evaluate it themselves.
+                match report_or(state, org.clone(), p, month, now, &mut loaded, "warmed").await {
+                    Ok(_) => evaluated += 1,
+                    Err(e) => tracing::warn!(error = %e, person = %p, month = %key,
+                        "bringing a kept verdict to the day"),
+                }
+                // Pushes meanwhile are taken in every few dozen people.
+                if i % 50 == 49 {
+                    drain(state, 50).await?;
                 }
             }
             drain(state, 50).await?;

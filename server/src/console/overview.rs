@@ -173,7 +173,8 @@ async fn overview(
             .map(|p| p.id)
             .collect();
         crate::verdicts::read_ahead(state, &in_view, month, &mut loaded).await?;
-        for p in org.people.iter().filter(|p| in_view.contains(&p.id)) {
+        let shown: std::collections::HashSet<PersonId> = in_view.iter().copied().collect();
+        for p in org.people.iter().filter(|p| shown.contains(&p.id)) {
             let villages = org.villages_of(p.id, first, last);
             for v in &villages {
                 if let Some(village) = org.village(*v) {

@@ -164,12 +164,13 @@ pub struct VerdictVersion {
 
 /// Whether a record of `kind` captured at `captured` and received at `received` renews its
 /// author's history mark: any but a fix (day facts stand for those) captured before the China
-/// month it arrives in. Every evaluation's raw days begin no later than its month's first day,
-/// so whatever an evaluation keeps of the records before them (`evaluation_memory`) lies
-/// before the month any later record arrives in.
+/// month it arrives in (or, in a month's last day, the next). What an evaluation keeps of the
+/// records before its raw days (`evaluation_memory`) lies before the first day of the month
+/// it ran in, so before the month any later record arrives in.
 pub fn renews_history(kind: &str, captured: DateTime<Utc>, received: DateTime<Utc>) -> bool {
     use chrono::Datelike;
-    let month = zhucun_shared::period::local_date(received);
+    // A day's margin: a record stamped on a month's last evening may commit after midnight.
+    let month = zhucun_shared::period::local_date(received + chrono::Duration::days(1));
     let first = month.with_day(1).expect("every month has a first day");
     kind != "fix" && captured < zhucun_shared::period::day_start(first)
 }
