@@ -16,8 +16,7 @@ async fn login_as(app: &TestApp, username: &str, password: &str) -> (StatusCode,
 
 #[tokio::test]
 async fn login_answers_a_token_with_expiry_and_roles() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let (s, v) = login_as(&app, "cadre1", PASSWORD).await;
         assert_eq!(s, StatusCode::OK, "{v}");
         assert_eq!(v["person_id"], json!(app.fx.cadre1));
@@ -40,8 +39,8 @@ async fn login_answers_a_token_with_expiry_and_roles() {
             (s, v["code"].as_str()),
             (StatusCode::UNAUTHORIZED, Some("bad_credentials"))
         );
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 /// A login as `username` from `client`, as a reverse proxy forwards it.
@@ -68,8 +67,7 @@ fn behind_proxy(c: &mut zhucun_server::Config) {
 
 #[tokio::test]
 async fn repeated_failures_slow_that_username_from_that_address_only() {
-    for backend in backends() {
-        let app = TestApp::start_with(&backend, behind_proxy).await;
+    on_each_backend_with(behind_proxy, async |app: &TestApp| {
         for _ in 0..3 {
             let r = login_from(&app, "10.0.0.66", "cadre1", "guess").await;
             assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
@@ -95,8 +93,8 @@ async fn repeated_failures_slow_that_username_from_that_address_only() {
         tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
         let r = login_from(&app, "10.0.0.66", "cadre1", PASSWORD).await;
         assert_eq!(r.status(), StatusCode::OK);
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -116,23 +114,24 @@ async fn a_forwarded_address_counts_only_from_a_trusted_proxy() {
 
 #[tokio::test]
 async fn many_failures_behind_one_address_lock_no_one_else_out() {
-    for backend in backends() {
-        let app = TestApp::start_with(&backend, |c| c.login_max_failures = 3).await;
-        // A township's NAT: 60 failed logins under many names, all from one address.
-        for i in 0..60 {
-            let (s, _) = login_as(&app, &format!("nobody{i}"), "guess").await;
-            assert_eq!(s, StatusCode::UNAUTHORIZED);
-        }
-        let (s, v) = login_as(&app, "cadre1", PASSWORD).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        app.stop().await;
-    }
+    on_each_backend_with(
+        |c| c.login_max_failures = 3,
+        async |app: &TestApp| {
+            // A township's NAT: 60 failed logins under many names, all from one address.
+            for i in 0..60 {
+                let (s, _) = login_as(&app, &format!("nobody{i}"), "guess").await;
+                assert_eq!(s, StatusCode::UNAUTHORIZED);
+            }
+            let (s, v) = login_as(&app, "cadre1", PASSWORD).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn the_throttle_table_stays_bounded_and_forgets_the_oldest() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let store = &app.state.store;
         let row = |t| zhucun_server::store::ThrottleRow {
             failures: 4,
@@ -161,8 +160,8 @@ async fn the_throttle_table_stays_bounded_and_forgets_the_oldest() {
         // The newest ten are kept; the oldest were forgotten (a fresh, empty row).
         assert_eq!(seen("sprayed29|10.0.0.1").await, Some(4));
         assert_eq!(seen("sprayed0|10.0.0.1").await, Some(0));
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -209,22 +208,20 @@ async fn a_cheap_or_old_hash_is_made_again_at_the_configured_cost() {
 
 #[tokio::test]
 async fn usernames_match_across_case_and_width_but_not_invisible_characters() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         for name in ["CADRE1", "ｃａｄｒｅ１", " cadre1 "] {
             let (s, v) = login_as(&app, name, PASSWORD).await;
             assert_eq!(s, StatusCode::OK, "{name}: {v}");
         }
         let (s, _) = login_as(&app, "cadre1\u{200B}", PASSWORD).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn sessions_are_listed_ended_one_by_one_and_by_logout() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let phone = app.login(app.fx.cadre1).await;
         let desk = app.login(app.fx.cadre1).await;
         let (s, v) = app.get(&desk, "/api/v1/auth/sessions").await;
@@ -270,14 +267,13 @@ async fn sessions_are_listed_ended_one_by_one_and_by_logout() {
         assert_eq!(r.status(), StatusCode::NO_CONTENT);
         let (s, _) = app.get(&desk, "/api/v1/people").await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_withdrawn_device_pushes_nothing_more() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let token = app.login(app.fx.cadre1).await;
         let device = app.enroll(&token).await;
         let start = chrono::Utc::now() - chrono::Duration::minutes(10);
@@ -321,8 +317,8 @@ async fn a_withdrawn_device_pushes_nothing_more() {
         let (s, v) = app.get(&token, "/api/v1/auth/sessions").await;
         assert_eq!(s, StatusCode::OK);
         assert!(!v["devices"][0]["revoked_at"].is_null(), "{v}");
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -377,36 +373,36 @@ async fn a_session_is_renewed_by_use_up_to_its_longest_life() {
 
 #[tokio::test]
 async fn a_disabled_user_is_shut_out_at_once() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let token = app.login(app.fx.cadre1).await;
         assert!(app.state.store.set_disabled("cadre1", true).await.unwrap());
         let (s, _) = app.get(&token, "/api/v1/sync/pull").await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
         let (s, _) = login_as(&app, "cadre1", PASSWORD).await;
         assert_eq!(s, StatusCode::UNAUTHORIZED);
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn expired_tokens_are_refused() {
-    for backend in backends() {
-        let app = TestApp::start_with(&backend, |c| c.token_ttl_hours = 0).await;
-        let token = app.login(app.fx.cadre1).await;
-        let (s, v) = app.get(&token, "/api/v1/people").await;
-        assert_eq!(
-            (s, v["code"].as_str()),
-            (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
-        );
-        app.stop().await;
-    }
+    on_each_backend_with(
+        |c| c.token_ttl_hours = 0,
+        async |app: &TestApp| {
+            let token = app.login(app.fx.cadre1).await;
+            let (s, v) = app.get(&token, "/api/v1/people").await;
+            assert_eq!(
+                (s, v["code"].as_str()),
+                (StatusCode::UNAUTHORIZED, Some("unauthenticated"))
+            );
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn enrolment_gives_each_phone_its_own_device_id() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let token = app.login(app.fx.cadre1).await;
         let a = app.enroll(&token).await;
         let b = app.enroll(&token).await;
@@ -422,8 +418,8 @@ async fn enrolment_gives_each_phone_its_own_device_id() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 const METRICS_TOKEN: &str = "prometheus-3f9a1c";
@@ -529,27 +525,29 @@ async fn operations_endpoints_answer() {
 
 #[tokio::test]
 async fn parallel_guesses_cannot_slip_past_the_throttle() {
-    for backend in backends() {
-        let app = TestApp::start_with(&backend, |c| c.login_max_failures = 3).await;
-        let mut guesses = tokio::task::JoinSet::new();
-        for i in 0..20 {
-            let (http, url) = (app.http.clone(), app.url("/api/v1/auth/login"));
-            guesses.spawn(async move {
-                let body = json!({"username": "cadre1", "password": format!("guess{i}")});
-                http.post(url).json(&body).send().await.unwrap().status()
-            });
-        }
-        let answers = guesses.join_all().await;
-        let checked = answers
-            .iter()
-            .filter(|s| **s == StatusCode::UNAUTHORIZED)
-            .count();
-        assert!(checked <= 3, "{checked} passwords checked: {answers:?}");
-        assert!(answers
-            .iter()
-            .all(|s| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS));
-        app.stop().await;
-    }
+    on_each_backend_with(
+        |c| c.login_max_failures = 3,
+        async |app: &TestApp| {
+            let mut guesses = tokio::task::JoinSet::new();
+            for i in 0..20 {
+                let (http, url) = (app.http.clone(), app.url("/api/v1/auth/login"));
+                guesses.spawn(async move {
+                    let body = json!({"username": "cadre1", "password": format!("guess{i}")});
+                    http.post(url).json(&body).send().await.unwrap().status()
+                });
+            }
+            let answers = guesses.join_all().await;
+            let checked = answers
+                .iter()
+                .filter(|s| **s == StatusCode::UNAUTHORIZED)
+                .count();
+            assert!(checked <= 3, "{checked} passwords checked: {answers:?}");
+            assert!(answers
+                .iter()
+                .all(|s| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS));
+        },
+    )
+    .await;
 }
 
 #[tokio::test]

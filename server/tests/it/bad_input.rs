@@ -50,8 +50,7 @@ fn assert_error(
 
 #[tokio::test]
 async fn malformed_json_is_400() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let token = app.login(app.fx.cadre1).await;
         for raw in [
             &b"{\"protocol\": 1, "[..],
@@ -66,14 +65,13 @@ async fn malformed_json_is_400() {
             assert_eq!(v["code"], "malformed_json");
         }
         nothing_stored(&app).await;
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn wrong_types_name_the_field() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let token = app.login(app.fx.cadre1).await;
         let device = app.enroll(&token).await;
         let cases: Vec<(Breaker, &str)> = vec![
@@ -114,14 +112,13 @@ async fn wrong_types_name_the_field() {
             );
         }
         nothing_stored(&app).await;
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn out_of_range_coordinates_refuse_the_whole_batch() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let token = app.login(app.fx.cadre1).await;
         let device = app.enroll(&token).await;
         for (path, value, field) in [
@@ -141,14 +138,13 @@ async fn out_of_range_coordinates_refuse_the_whole_batch() {
             );
         }
         nothing_stored(&app).await;
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn absurd_timestamps_are_refused() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let token = app.login(app.fx.cadre1).await;
         let device = app.enroll(&token).await;
         let cases: Vec<(Breaker, &str)> = vec![
@@ -184,14 +180,13 @@ async fn absurd_timestamps_are_refused() {
             );
         }
         nothing_stored(&app).await;
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn overlong_strings_are_refused() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let token = app.login(app.fx.cadre1).await;
         let device = app.enroll(&token).await;
         let mut body = batch(&app, device);
@@ -252,8 +247,8 @@ async fn overlong_strings_are_refused() {
             "invalid_field",
             Some("cursor"),
         );
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -294,8 +289,7 @@ async fn huge_bodies_are_413() {
 
 #[tokio::test]
 async fn records_of_another_device_or_person_and_wrong_protocol_are_refused() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let token = app.login(app.fx.cadre1).await;
         let device = app.enroll(&token).await;
         let mut body = batch(&app, device);
@@ -339,14 +333,13 @@ async fn records_of_another_device_or_person_and_wrong_protocol_are_refused() {
             Some("records[0].seq"),
         );
         nothing_stored(&app).await;
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn path_like_names_and_bad_ids_are_refused() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let token = app.login(app.fx.cadre1).await;
         for name in [
             "..%2F..%2Fetc%2Fpasswd",
@@ -411,14 +404,13 @@ async fn path_like_names_and_bad_ids_are_refused() {
             "invalid_field",
             Some("date"),
         );
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn non_image_photos_are_refused_and_not_kept() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let token = app.login(app.fx.cadre1).await;
         let text = b"#!/bin/sh\nrm -rf /\n".to_vec();
         let sha = sha256_hex(&text);
@@ -441,14 +433,13 @@ async fn non_image_photos_are_refused_and_not_kept() {
         );
         assert!(app.state.store.file(&sha).await.unwrap().is_none());
         assert_eq!(app.state.uploads.received(&sha, app.fx.cadre1), 0);
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn unauthenticated_and_unknown_routes_answer_json() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let (s, v) = app.get("nonsense", "/api/v1/sync/pull").await;
         assert_error(
             s,
@@ -469,8 +460,8 @@ async fn unauthenticated_and_unknown_routes_answer_json() {
             (s, v["code"].as_str()),
             (StatusCode::NOT_FOUND, Some("not_found"))
         );
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -480,8 +471,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 #[tokio::test]
 async fn far_off_dates_are_refused_naming_the_field() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let token = app.login(app.fx.cadre1).await;
         let me = app.fx.cadre1;
         for date in ["+262142-12-31", "1999-12-31", "2101-01-01", "-0001-01-01"] {
@@ -507,8 +497,8 @@ async fn far_off_dates_are_refused_naming_the_field() {
             )
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
