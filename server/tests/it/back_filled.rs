@@ -56,8 +56,7 @@ fn ids(records: &[zhucun_shared::record::DeviceRecord]) -> Vec<String> {
 #[tokio::test]
 async fn back_filled_days_are_flagged_on_the_report_and_in_the_queue_and_a_late_honest_sync_is_only_late(
 ) {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let fx = app.fx.clone();
         let now = Utc::now();
         let supervisor = app.login(fx.supervisor).await;
@@ -186,38 +185,40 @@ async fn back_filled_days_are_flagged_on_the_report_and_in_the_queue_and_a_late_
             )),
             "{report:?}"
         );
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn the_late_receipt_delay_is_the_servers_to_set() {
-    for backend in backends() {
-        let app = TestApp::start_with(&backend, |c| c.late_receipt_days = 10).await;
-        let fx = app.fx.clone();
-        let now = Utc::now();
-        let t = app.login(fx.cadre2).await;
-        let d = app.enroll_at(fx.cadre2, now - Duration::days(60)).await;
-        let offline = fix_records(
-            d,
-            fx.cadre2,
-            1..=3,
-            now - Duration::days(7) - Duration::hours(1),
-        );
-        let (s, v) = app.push(&t, d, &offline).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        let supervisor = app.login(fx.supervisor).await;
-        let week = flags(
-            &app,
-            &supervisor,
-            fx.cadre2,
-            &month_of(offline[0].captured_at),
-        )
-        .await;
-        assert!(
-            week.is_empty(),
-            "a week is not late when ten days are allowed: {week:?}"
-        );
-        app.stop().await;
-    }
+    on_each_backend_with(
+        |c| c.late_receipt_days = 10,
+        async |app: &TestApp| {
+            let fx = app.fx.clone();
+            let now = Utc::now();
+            let t = app.login(fx.cadre2).await;
+            let d = app.enroll_at(fx.cadre2, now - Duration::days(60)).await;
+            let offline = fix_records(
+                d,
+                fx.cadre2,
+                1..=3,
+                now - Duration::days(7) - Duration::hours(1),
+            );
+            let (s, v) = app.push(&t, d, &offline).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let supervisor = app.login(fx.supervisor).await;
+            let week = flags(
+                &app,
+                &supervisor,
+                fx.cadre2,
+                &month_of(offline[0].captured_at),
+            )
+            .await;
+            assert!(
+                week.is_empty(),
+                "a week is not late when ten days are allowed: {week:?}"
+            );
+        },
+    )
+    .await;
 }

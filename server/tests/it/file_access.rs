@@ -102,8 +102,7 @@ async fn fetch(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
 
 #[tokio::test]
 async fn a_cadre_of_another_township_cannot_get_a_photo_by_pushing_its_hash() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let fx = app.fx.clone();
         // cadre1 takes a visit's photo, uploads it and pushes its record.
         let victim = app.login(fx.cadre1).await;
@@ -194,14 +193,13 @@ async fn a_cadre_of_another_township_cannot_get_a_photo_by_pushing_its_hash() {
             let r = fetch(&app, &t, &format!("/api/v1/photos/{h}")).await;
             assert_eq!(r.status(), StatusCode::OK, "{}", username(&fx, who));
         }
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_record_pushed_before_the_file_shows_it_only_once_its_author_uploads_it() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let fx = app.fx.clone();
         let photo = jpeg(5);
         let h = sha(&photo);
@@ -268,14 +266,13 @@ async fn a_record_pushed_before_the_file_shows_it_only_once_its_author_uploads_i
             )
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_leader_may_name_a_file_they_can_already_see() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let fx = app.fx.clone();
         let cadre = app.login(fx.cadre1).await;
         let doc = pdf();
@@ -312,14 +309,13 @@ async fn a_leader_may_name_a_file_they_can_already_see() {
             ),
             "{v}"
         );
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn downloads_cannot_be_sniffed_into_pages_or_kept_by_shared_caches() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let token = app.login(app.fx.cadre1).await;
         for (kind, bytes, disposition, ext) in [
             ("photos", jpeg(9), "inline", "jpg"),
@@ -343,6 +339,6 @@ async fn downloads_cannot_be_sniffed_into_pages_or_kept_by_shared_caches() {
                 .unwrap()
                 .contains("sandbox"));
         }
-        app.stop().await;
-    }
+    })
+    .await;
 }

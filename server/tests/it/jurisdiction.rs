@@ -114,8 +114,7 @@ async fn report_and_trajectory_follow_jurisdiction() {
 
 #[tokio::test]
 async fn people_lists_only_the_jurisdiction() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let fx = app.fx.clone();
         for viewer in everyone(&fx) {
             let token = app.login(viewer).await;
@@ -134,14 +133,13 @@ async fn people_lists_only_the_jurisdiction() {
                 username(&fx, viewer)
             );
         }
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn trajectory_shows_the_days_fixes_in_order() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let token = app.login(app.fx.cadre1).await;
         let device = app.enroll(&token).await;
         // 08:30 local on 3 November is 00:30 UTC; fixes 1..=5 minutes later, sent out of order.
@@ -178,14 +176,13 @@ async fn trajectory_shows_the_days_fixes_in_order() {
             )
             .await;
         assert!(v["points"].as_array().unwrap().is_empty());
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn photos_are_visible_to_whoever_may_see_a_record_using_them() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let fx = app.fx.clone();
         let uploader = app.login(fx.cadre1).await;
         let jpeg = test_jpeg(1);
@@ -219,8 +216,8 @@ async fn photos_are_visible_to_whoever_may_see_a_record_using_them() {
             .get(&uploader, &format!("/api/v1/photos/{}", "0".repeat(64)))
             .await;
         assert_eq!(s, StatusCode::NOT_FOUND);
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 pub fn test_jpeg(seed: u8) -> Vec<u8> {
@@ -324,8 +321,7 @@ async fn add_cadre(
 
 #[tokio::test]
 async fn leaders_see_a_cadre_only_for_the_time_of_the_posting_to_their_village() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let fx = app.fx.clone();
         let today = local_date(Utc::now());
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
@@ -382,14 +378,13 @@ async fn leaders_see_a_cadre_only_for_the_time_of_the_posting_to_their_village()
             .get(&token, &format!("/api/v1/people/{past}/report"))
             .await;
         assert_eq!(s, StatusCode::OK);
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_photo_follows_the_records_using_it_not_its_first_uploader() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let fx = app.fx.clone();
         let jpeg = test_jpeg(7);
         // cadre2 (village 2) happens to upload the file first; cadre1's record uses it.
@@ -438,14 +433,13 @@ async fn a_photo_follows_the_records_using_it_not_its_first_uploader() {
         assert_eq!((s, v["complete"].as_bool()), (StatusCode::OK, Some(true)));
         // The uploader keeps access to what they uploaded.
         assert_eq!(get_photo(cadre2.clone()).await, StatusCode::OK);
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn photo_status_tells_nothing_of_other_peoples_uploads() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let fx = app.fx.clone();
         let jpeg = test_jpeg(9);
         let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&jpeg));
@@ -511,14 +505,13 @@ async fn photo_status_tells_nothing_of_other_peoples_uploads() {
             .unwrap();
         let v: Value = r.json().await.unwrap();
         assert_eq!(v["complete"], false, "{v}");
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn the_county_office_sees_its_county_only() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let fx = app.fx.clone();
         // A township of another county on the same server, with a cadre.
         let far_t = zhucun_shared::ids::TownshipId::new();
@@ -568,6 +561,6 @@ async fn the_county_office_sees_its_county_only() {
             .get(&token, &format!("/api/v1/people/{far}/report"))
             .await;
         assert_eq!(s, StatusCode::FORBIDDEN);
-        app.stop().await;
-    }
+    })
+    .await;
 }

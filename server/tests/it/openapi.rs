@@ -431,8 +431,7 @@ async fn what_the_phone_sends_matches_the_record_schemas() {
 
 #[tokio::test]
 async fn what_the_server_answers_matches_the_document() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let doc = document(&app).await;
         let fx = app.fx.clone();
         let check_answer = |method: &str, path: &str, status: StatusCode, v: &Value| {
@@ -597,8 +596,8 @@ async fn what_the_server_answers_matches_the_document() {
         let (s, v) = app.get(&supervisor, "/api/v1/spot-checks").await;
         assert_eq!(s, StatusCode::OK);
         check_answer("get", "/api/v1/spot-checks", s, &v);
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 fn test_jpeg() -> Vec<u8> {

@@ -34,8 +34,7 @@ async fn queue(app: &TestApp, who: PersonId, month: &str) -> Vec<(String, String
 
 #[tokio::test]
 async fn flagged_records_come_first_within_the_callers_jurisdiction_and_a_finding_closes_them() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let fx = app.fx.clone();
         let start = Utc::now() - Duration::minutes(30);
         let month = {
@@ -116,8 +115,8 @@ async fn flagged_records_come_first_within_the_callers_jurisdiction_and_a_findin
             (s, v["field"].as_str()),
             (StatusCode::UNPROCESSABLE_ENTITY, Some("month"))
         );
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 /// A note attached to `on`, by `by` from `device`.
@@ -144,8 +143,7 @@ pub(crate) fn note_on(
 
 #[tokio::test]
 async fn a_leader_cannot_close_an_item_outside_their_jurisdiction() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let fx = app.fx.clone();
         let start = Utc::now() - Duration::minutes(30);
         let month = {
@@ -219,6 +217,6 @@ async fn a_leader_cannot_close_an_item_outside_their_jurisdiction() {
         assert_eq!(s, StatusCode::OK, "{v}");
         let q = queue(&app, fx.supervisor, &month).await;
         assert_eq!(q.last().map(|i| i.3), Some(true), "{q:?}");
-        app.stop().await;
-    }
+    })
+    .await;
 }

@@ -148,8 +148,7 @@ async fn out_of_order_batches_move_the_watermark_only_over_contiguous_seqs() {
 
 #[tokio::test]
 async fn the_server_stamps_its_receive_time_and_the_phone_clock_offset() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let token = app.login(app.fx.cadre1).await;
         let device = app.enroll(&token).await;
         let recs = fix_records(device, app.fx.cadre1, [1], start());
@@ -180,14 +179,13 @@ async fn the_server_stamps_its_receive_time_and_the_phone_clock_offset() {
             "{}",
             receipt.clock_offset_s
         );
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn pushing_to_someone_elses_device_is_forbidden_and_stores_nothing() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let t1 = app.login(app.fx.cadre1).await;
         let t2 = app.login(app.fx.cadre2).await;
         let device = app.enroll(&t1).await;
@@ -212,8 +210,8 @@ async fn pushing_to_someone_elses_device_is_forbidden_and_stores_nothing() {
             .await
             .unwrap();
         assert!(held.is_empty());
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
