@@ -352,6 +352,14 @@ async fn flag_kinds(app: &TestApp, token: &str, person: PersonId, month: Period)
         .collect()
 }
 
+fn two_homes(org: &Org, village: VillageId) -> Vec<&Household> {
+    org.households
+        .iter()
+        .filter(|h| h.village_id == village)
+        .take(2)
+        .collect()
+}
+
 #[tokio::test]
 async fn a_picture_attached_to_two_visits_is_flagged_as_reused() {
     for backend in backends() {
@@ -363,12 +371,7 @@ async fn a_picture_attached_to_two_visits_is_flagged_as_reused() {
         let picture = upload_picture(&app, &token, start).await;
         // Two visits to households of the cadre's village, each with that same picture.
         let org = app.state.store.township_org(fx.township).await.unwrap();
-        let homes: Vec<_> = org
-            .households
-            .iter()
-            .filter(|h| h.village_id == fx.v1)
-            .take(2)
-            .collect();
+        let homes = two_homes(&org, fx.v1);
         let mut rec = zhucun_shared::synth::Recorder::new(fx.cadre1, device);
         let mut records = rec.visit(homes[0], start, 12, Some("入户"));
         records.extend(rec.visit(homes[1], start + Duration::minutes(30), 12, Some("入户")));
@@ -394,12 +397,7 @@ async fn a_late_visit_before_the_month_is_read_though_the_months_before_were_kep
         let month = month_of(start);
         let picture = upload_picture(&app, &token, start).await;
         let org = app.state.store.township_org(fx.township).await.unwrap();
-        let homes: Vec<_> = org
-            .households
-            .iter()
-            .filter(|h| h.village_id == fx.v1)
-            .take(2)
-            .collect();
+        let homes = two_homes(&org, fx.v1);
         // This month's visit, with its picture, and an earlier visit of no picture in common.
         let mut rec = zhucun_shared::synth::Recorder::new(fx.cadre1, phone);
         let mut records = rec.visit(homes[0], start, 12, Some("入户"));

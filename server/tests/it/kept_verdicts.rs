@@ -151,24 +151,31 @@ async fn kept_verdicts_are_what_a_fresh_evaluation_gives_whatever_the_arrival_or
     }
 }
 
+/// A server at [`now`] on a clock the test moves, without the worker bringing verdicts to the
+/// day (each read shows what it found), with cadre 1's days of fixes taken in.
+async fn with_cadre1s_days(backend: &Backend) -> (TestApp, Arc<FixedClock>) {
+    let clock = Arc::new(FixedClock::at(now()));
+    let app = TestApp::start_at(backend, |c| c.warm_verdicts = false, clock.clone()).await;
+    let fx = app.fx.clone();
+    let token = app.login(fx.cadre1).await;
+    let device = app.enroll_at(fx.cadre1, now() - Duration::days(30)).await;
+    let (s, _) = app
+        .push_at(&token, device, &days_of_fixes(device, fx.cadre1), now())
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    while zhucun_server::verdicts::drain(&app.state, 100)
+        .await
+        .unwrap()
+        > 0
+    {}
+    (app, clock)
+}
+
 #[tokio::test]
 async fn a_changed_organisation_or_a_new_day_makes_kept_verdicts_stale() {
     for backend in backends() {
-        let clock = Arc::new(FixedClock::at(now()));
-        // Without the worker bringing them to the day, so that each read shows what it found.
-        let app = TestApp::start_at(&backend, |c| c.warm_verdicts = false, clock.clone()).await;
+        let (app, clock) = with_cadre1s_days(&backend).await;
         let fx = app.fx.clone();
-        let token = app.login(fx.cadre1).await;
-        let device = app.enroll_at(fx.cadre1, now() - Duration::days(30)).await;
-        let (s, _) = app
-            .push_at(&token, device, &days_of_fixes(device, fx.cadre1), now())
-            .await;
-        assert_eq!(s, StatusCode::OK);
-        while zhucun_server::verdicts::drain(&app.state, 100)
-            .await
-            .unwrap()
-            > 0
-        {}
         let supervisor = app.login(fx.supervisor).await;
         let before = kept_reads(&app);
         served(&app, &supervisor, fx.cadre1).await;
@@ -209,20 +216,8 @@ fn warmed(app: &TestApp) -> u64 {
 #[tokio::test]
 async fn the_worker_brings_kept_verdicts_to_a_new_day_before_the_pages_read_them() {
     for backend in backends() {
-        let clock = Arc::new(FixedClock::at(now()));
-        let app = TestApp::start_at(&backend, |c| c.warm_verdicts = false, clock.clone()).await;
+        let (app, clock) = with_cadre1s_days(&backend).await;
         let fx = app.fx.clone();
-        let token = app.login(fx.cadre1).await;
-        let device = app.enroll_at(fx.cadre1, now() - Duration::days(30)).await;
-        let (s, _) = app
-            .push_at(&token, device, &days_of_fixes(device, fx.cadre1), now())
-            .await;
-        assert_eq!(s, StatusCode::OK);
-        while zhucun_server::verdicts::drain(&app.state, 100)
-            .await
-            .unwrap()
-            > 0
-        {}
         // Everyone posted in the month is kept for today; a second pass finds nothing stale.
         let posted = app
             .state
