@@ -52,8 +52,8 @@ fn everyone(fx: &Fixture) -> [PersonId; 7] {
 
 #[tokio::test]
 async fn report_and_trajectory_follow_jurisdiction() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
+        let backend = &app.backend;
         let fx = app.fx.clone();
         for viewer in everyone(&fx) {
             let token = app.login(viewer).await;
@@ -108,8 +108,8 @@ async fn report_and_trajectory_follow_jurisdiction() {
                 (StatusCode::NOT_FOUND, Some("not_found"))
             );
         }
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -107,8 +107,8 @@ fn visit(
 
 #[tokio::test]
 async fn a_picture_reused_under_another_file_does_not_count_twice() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
+        let backend = &app.backend;
         let token = app.login(app.fx.cadre1).await;
         let device = app.enroll(&token).await;
         let household = app.fx.households[0];
@@ -172,6 +172,6 @@ async fn a_picture_reused_under_another_file_does_not_count_twice() {
             reused(&part["rejected"]) || reused(&report["flags"]),
             "{report}"
         );
-        app.stop().await;
-    }
+    })
+    .await;
 }

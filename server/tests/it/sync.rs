@@ -14,8 +14,8 @@ fn start() -> chrono::DateTime<Utc> {
 
 #[tokio::test]
 async fn resent_and_overlapping_batches_store_each_record_once() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
+        let backend = &app.backend;
         let token = app.login(app.fx.cadre1).await;
         let device = app.enroll(&token).await;
         let recs = fix_records(device, app.fx.cadre1, 1..=10, start());
@@ -57,14 +57,14 @@ async fn resent_and_overlapping_batches_store_each_record_once() {
             .await
             .unwrap();
         assert_eq!(held.len(), 10, "each record once on {backend:?}");
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn a_known_seq_with_other_content_is_a_conflict_and_the_rest_is_stored() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
+        let backend = &app.backend;
         let token = app.login(app.fx.cadre1).await;
         let device = app.enroll(&token).await;
         let recs = fix_records(device, app.fx.cadre1, 1..=3, start());
@@ -105,14 +105,14 @@ async fn a_known_seq_with_other_content_is_a_conflict_and_the_rest_is_stored() {
             .unwrap();
         assert_eq!(held.iter().find(|r| r.seq == 2).unwrap().body, recs[1].body);
         assert_eq!(held.len(), 4);
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn out_of_order_batches_move_the_watermark_only_over_contiguous_seqs() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
+        let backend = &app.backend;
         let token = app.login(app.fx.cadre1).await;
         let device = app.enroll(&token).await;
         let recs = fix_records(device, app.fx.cadre1, 1..=9, start());
@@ -142,8 +142,8 @@ async fn out_of_order_batches_move_the_watermark_only_over_contiguous_seqs() {
         assert_eq!(s, StatusCode::OK, "{v}");
         assert_eq!(watermark(&v, device), 9);
         assert_eq!(watermark(&v, second), 0);
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -216,8 +216,8 @@ async fn pushing_to_someone_elses_device_is_forbidden_and_stores_nothing() {
 
 #[tokio::test]
 async fn pull_sends_reference_data_by_cursor_and_always_the_verdicts() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
+        let backend = &app.backend;
         let token = app.login(app.fx.cadre1).await;
         let (s, v) = app.get(&token, "/api/v1/sync/pull").await;
         assert_eq!(s, StatusCode::OK, "{v}");
@@ -255,14 +255,14 @@ async fn pull_sends_reference_data_by_cursor_and_always_the_verdicts() {
         let sup = app.login(app.fx.supervisor).await;
         let (_, v) = app.get(&sup, "/api/v1/sync/pull").await;
         assert_eq!(v["villages"].as_array().unwrap().len(), 2);
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn concurrent_pushes_of_the_same_batch_store_it_once() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
+        let backend = &app.backend;
         let token = app.login(app.fx.cadre1).await;
         let device = app.enroll(&token).await;
         let recs = fix_records(device, app.fx.cadre1, 1..=50, start());
@@ -285,8 +285,8 @@ async fn concurrent_pushes_of_the_same_batch_store_it_once() {
         assert_eq!(stored, 50, "{backend:?}");
         let (_, v) = app.push(&token, device, &[]).await;
         assert_eq!(watermark(&v, device), 50);
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -297,8 +297,8 @@ async fn pull_sends_the_villages_of_todays_postings_and_todays_paired_households
     use zhucun_shared::org::{Household, LatLon, Pairing, Village};
     use zhucun_shared::period::local_date;
     use zhucun_shared::role::Role;
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
+        let backend = &app.backend;
         let fx = app.fx.clone();
         let today = local_date(Utc::now());
         let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
@@ -378,16 +378,16 @@ async fn pull_sends_the_villages_of_todays_postings_and_todays_paired_households
         let mut want = vec![fx.households[1].to_string(), far.to_string()];
         want.sort();
         assert_eq!(got, want, "{backend:?}");
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn the_watermark_is_the_longest_held_prefix_whatever_the_order_and_gaps() {
     use rand::seq::SliceRandom;
     use rand::{Rng, SeedableRng};
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
+        let backend = &app.backend;
         let token = app.login(app.fx.cadre1).await;
         let device = app.enroll(&token).await;
         let recs = fix_records(device, app.fx.cadre1, 1..=120, start());
@@ -414,8 +414,8 @@ async fn the_watermark_is_the_longest_held_prefix_whatever_the_order_and_gaps() 
             }
         }
         assert_eq!(held.len(), 120);
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]

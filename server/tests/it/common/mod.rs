@@ -305,6 +305,8 @@ pub struct TestApp {
     pub state: AppState,
     pub http: reqwest::Client,
     pub fx: Fixture,
+    /// The database it runs on, for a test's messages.
+    pub backend: Backend,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     db: Option<TestDb>,
@@ -346,6 +348,7 @@ impl TestApp {
             state,
             http: reqwest::Client::new(),
             fx,
+            backend: backend.clone(),
             shutdown: Some(tx),
             handle: Some(handle),
             db: Some(db),
