@@ -166,44 +166,45 @@ async fn the_throttle_table_stays_bounded_and_forgets_the_oldest() {
 
 #[tokio::test]
 async fn a_cheap_or_old_hash_is_made_again_at_the_configured_cost() {
-    for backend in backends() {
-        let app = TestApp::start_with(&backend, |c| {
+    on_each_backend_with(
+        |c| {
             c.argon2_memory_kib = 2048;
             c.argon2_iterations = 2;
-        })
-        .await;
-        let before = app
-            .state
-            .store
-            .user_by_username("cadre1")
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            before.password_hash.contains("m=1024,t=1"),
-            "{}",
-            before.password_hash
-        );
-        let (s, _) = login_as(&app, "cadre1", PASSWORD).await;
-        assert_eq!(s, StatusCode::OK);
-        let after = app
-            .state
-            .store
-            .user_by_username("cadre1")
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            after
-                .password_hash
-                .starts_with("$argon2id$v=19$m=2048,t=2,p=1$"),
-            "{}",
-            after.password_hash
-        );
-        let (s, _) = login_as(&app, "cadre1", PASSWORD).await;
-        assert_eq!(s, StatusCode::OK, "the same password still signs in");
-        app.stop().await;
-    }
+        },
+        async |app: &TestApp| {
+            let before = app
+                .state
+                .store
+                .user_by_username("cadre1")
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(
+                before.password_hash.contains("m=1024,t=1"),
+                "{}",
+                before.password_hash
+            );
+            let (s, _) = login_as(&app, "cadre1", PASSWORD).await;
+            assert_eq!(s, StatusCode::OK);
+            let after = app
+                .state
+                .store
+                .user_by_username("cadre1")
+                .await
+                .unwrap()
+                .unwrap();
+            assert!(
+                after
+                    .password_hash
+                    .starts_with("$argon2id$v=19$m=2048,t=2,p=1$"),
+                "{}",
+                after.password_hash
+            );
+            let (s, _) = login_as(&app, "cadre1", PASSWORD).await;
+            assert_eq!(s, StatusCode::OK, "the same password still signs in");
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -552,24 +553,25 @@ async fn parallel_guesses_cannot_slip_past_the_throttle() {
 
 #[tokio::test]
 async fn unknown_usernames_are_checked_at_the_cost_of_real_hashes() {
-    for backend in backends() {
-        let app = TestApp::start_with(&backend, |c| {
+    on_each_backend_with(
+        |c| {
             c.argon2_memory_kib = 2048;
             c.argon2_iterations = 2;
-        })
-        .await;
-        assert!(
-            app.state
-                .decoy_hash
-                .starts_with("$argon2id$v=19$m=2048,t=2,p=1$"),
-            "{}",
-            app.state.decoy_hash
-        );
-        let (s, v) = login_as(&app, "nobody", "guess").await;
-        assert_eq!(
-            (s, v["code"].as_str()),
-            (StatusCode::UNAUTHORIZED, Some("bad_credentials"))
-        );
-        app.stop().await;
-    }
+        },
+        async |app: &TestApp| {
+            assert!(
+                app.state
+                    .decoy_hash
+                    .starts_with("$argon2id$v=19$m=2048,t=2,p=1$"),
+                "{}",
+                app.state.decoy_hash
+            );
+            let (s, v) = login_as(&app, "nobody", "guess").await;
+            assert_eq!(
+                (s, v["code"].as_str()),
+                (StatusCode::UNAUTHORIZED, Some("bad_credentials"))
+            );
+        },
+    )
+    .await;
 }

@@ -182,67 +182,69 @@ fn png_claiming(side: u32) -> Vec<u8> {
 
 #[tokio::test]
 async fn decompression_bombs_are_refused() {
-    for backend in backends() {
-        let app = TestApp::start_with(&backend, |c| {
+    on_each_backend_with(
+        |c| {
             c.max_image_side = 8000;
             c.max_decode_bytes = 64 * 1024 * 1024;
-        })
-        .await;
-        let token = app.login(app.fx.cadre1).await;
-        // 100 000² pixels: beyond the side limit. 7000² RGBA-free grey: 49 MB, within the side
-        // limit but decoded into 8-bit RGB would pass; the header alone claims it.
-        for side in [100_000u32, 60_000] {
-            let bomb = png_claiming(side);
-            let h = sha(&bomb);
-            let (s, v) = put(&app, &token, &h, 0, bomb.len(), &bomb).await;
+        },
+        async |app: &TestApp| {
+            let token = app.login(app.fx.cadre1).await;
+            // 100 000² pixels: beyond the side limit. 7000² RGBA-free grey: 49 MB, within the side
+            // limit but decoded into 8-bit RGB would pass; the header alone claims it.
+            for side in [100_000u32, 60_000] {
+                let bomb = png_claiming(side);
+                let h = sha(&bomb);
+                let (s, v) = put(&app, &token, &h, 0, bomb.len(), &bomb).await;
+                assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+                assert_eq!(
+                    (v["code"].as_str(), v["field"].as_str()),
+                    (Some("image_too_large"), Some("body"))
+                );
+                assert!(app.state.store.file(&h).await.unwrap().is_none());
+                assert_eq!(app.state.uploads.received(&h, app.fx.cadre1), 0);
+            }
+            // Within the side limit but more memory than allowed: 7000 × 7000 × 3 bytes > 64 MiB
+            // once decoded — refused all the same, or at worst undecodable (the data is 1 pixel).
+            let bomb = png_claiming(7000);
+            let (s, v) = put(&app, &token, &sha(&bomb), 0, bomb.len(), &bomb).await;
             assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-            assert_eq!(
-                (v["code"].as_str(), v["field"].as_str()),
-                (Some("image_too_large"), Some("body"))
+            assert!(
+                matches!(
+                    v["code"].as_str(),
+                    Some("image_too_large" | "undecodable_image")
+                ),
+                "{v}"
             );
-            assert!(app.state.store.file(&h).await.unwrap().is_none());
-            assert_eq!(app.state.uploads.received(&h, app.fx.cadre1), 0);
-        }
-        // Within the side limit but more memory than allowed: 7000 × 7000 × 3 bytes > 64 MiB
-        // once decoded — refused all the same, or at worst undecodable (the data is 1 pixel).
-        let bomb = png_claiming(7000);
-        let (s, v) = put(&app, &token, &sha(&bomb), 0, bomb.len(), &bomb).await;
-        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-        assert!(
-            matches!(
-                v["code"].as_str(),
-                Some("image_too_large" | "undecodable_image")
-            ),
-            "{v}"
-        );
-        app.stop().await;
-    }
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn files_larger_than_allowed_are_413() {
-    for backend in backends() {
-        let app = TestApp::start_with(&backend, |c| {
+    on_each_backend_with(
+        |c| {
             c.max_photo_bytes = 10_000;
             c.max_chunk_bytes = 4_000;
-        })
-        .await;
-        let token = app.login(app.fx.cadre1).await;
-        let bytes = camera_jpeg();
-        let h = sha(&bytes);
-        let (s, v) = put(&app, &token, &h, 0, bytes.len(), &bytes[..100]).await;
-        assert_eq!(
-            (s, v["code"].as_str()),
-            (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large"))
-        );
-        let (s, v) = put(&app, &token, &h, 0, 9_000, &bytes[..5_000]).await;
-        assert_eq!(
-            (s, v["code"].as_str()),
-            (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large")),
-            "chunk over the limit"
-        );
-        app.stop().await;
-    }
+        },
+        async |app: &TestApp| {
+            let token = app.login(app.fx.cadre1).await;
+            let bytes = camera_jpeg();
+            let h = sha(&bytes);
+            let (s, v) = put(&app, &token, &h, 0, bytes.len(), &bytes[..100]).await;
+            assert_eq!(
+                (s, v["code"].as_str()),
+                (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large"))
+            );
+            let (s, v) = put(&app, &token, &h, 0, 9_000, &bytes[..5_000]).await;
+            assert_eq!(
+                (s, v["code"].as_str()),
+                (StatusCode::PAYLOAD_TOO_LARGE, Some("body_too_large")),
+                "chunk over the limit"
+            );
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
