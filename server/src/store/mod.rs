@@ -12,7 +12,6 @@ use zhucun_shared::plausibility::PhotoFacts;
 use zhucun_shared::record::DeviceRecord;
 use zhucun_shared::sync::Conflict;
 
-#[macro_use]
 mod sql;
 mod migrations;
 pub mod postgres;
