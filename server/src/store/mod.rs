@@ -12,9 +12,9 @@ use zhucun_shared::plausibility::PhotoFacts;
 use zhucun_shared::record::DeviceRecord;
 use zhucun_shared::sync::Conflict;
 
-mod sql;
 mod migrations;
 pub mod postgres;
+mod sql;
 pub mod sqlite;
 
 pub use postgres::PgStore;
