@@ -217,3 +217,43 @@ fn an_action_re_renders_only_the_parts_it_changed() {
         assert_eq!(now_shown[part], shown[part], "{part}: {now_shown:?}");
     }
 }
+
+/// A fix that comes on another day than the parts were built for rebuilds them all: today's
+/// visits, the events' days left and the month's marks turn with the day, not with an action.
+#[test]
+fn a_fix_on_a_new_day_rebuilds_every_part() {
+    let (services, clock) = services();
+    let mut dom = VirtualDom::new(probes);
+    dom.provide_root_context(services.clone());
+    let parts = services.parts().unwrap();
+    let home = parts.place.households[0].location;
+    let state = dom.in_runtime(|| AppState::new_in_scope(parts, ScopeId::ROOT));
+    dom.provide_root_context(state);
+    dom.rebuild_in_place();
+    let fix_now = |services: &Services| Fix {
+        lat: home.lat,
+        lon: home.lon,
+        accuracy_m: 8.0,
+        time: services.now(),
+        monotonic_ms: None,
+        provider: FixProvider::Gps,
+        mock: false,
+    };
+    clock.advance(chrono::Duration::seconds(5));
+    let fix = fix_now(&services);
+    dom.in_runtime(|| state.on_location(&services, LocationEvent::Fix(fix)));
+    let same_day = services.builds();
+    clock.advance(chrono::Duration::days(1));
+    let fix = fix_now(&services);
+    dom.in_runtime(|| state.on_location(&services, LocationEvent::Fix(fix)));
+    let next_day = services.builds();
+    assert_eq!(
+        (next_day.records, next_day.households, next_day.place),
+        (
+            same_day.records + 1,
+            same_day.households + 1,
+            same_day.place + 1
+        ),
+        "the day turned"
+    );
+}

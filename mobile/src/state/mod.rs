@@ -142,7 +142,8 @@ impl AppState {
     /// Takes in a location event from the source and shows what it changed.
     pub fn on_location(self, services: &Services, event: LocationEvent) {
         match services.location(event) {
-            Ok(()) => self.refresh_after_fix(services),
+            Ok(false) => self.refresh_after_fix(services),
+            Ok(true) => self.refresh(services, self.notice.peek().clone()),
             Err(e) => self.refresh(services, Some(Notice::error(&e))),
         }
     }
@@ -210,8 +211,12 @@ pub fn start_sync(state: AppState, services: Services) {
     };
     state.refresh_sync(&services);
     dioxus::dioxus_core::spawn_forever(async move {
+        // While it waits to retry, what it pulled is shown already (verdicts, postings,
+        // households), the banner kept.
         let result = services
-            .sync_marked_then(guard, || state.refresh_sync(&services))
+            .sync_marked_then(guard, || {
+                state.refresh(&services, state.notice.peek().clone())
+            })
             .await;
         let notice = match result {
             // No server configured (the demo): nothing to say.

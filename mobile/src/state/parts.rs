@@ -308,6 +308,7 @@ impl Services {
     pub fn parts(&self) -> Result<Parts, ServiceError> {
         let store = lock(&self.store);
         let b = self.basis(&store)?;
+        *lock(&self.built_for) = Some(b.today);
         let village = b.capture.current_village().or_else(|| {
             b.me.and_then(|p| {
                 b.reference

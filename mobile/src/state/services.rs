@@ -65,6 +65,9 @@ pub struct Services {
     pub(super) duty_changed: Arc<tokio::sync::Notify>,
     /// How many times each part of the screens' state was built (see [`Services::builds`]).
     pub(super) builds: Arc<Builds>,
+    /// The local day every part was last built for: a fix on another day rebuilds them all
+    /// (today's visits, the events' days left, the month's marks).
+    pub(super) built_for: Arc<Mutex<Option<chrono::NaiveDate>>>,
 }
 
 /// Marks a sync under way for as long as it lives. Dropping it (the sync finished, failed, or
@@ -115,6 +118,7 @@ impl Services {
             simulated_location,
             duty_changed: Arc::new(tokio::sync::Notify::new()),
             builds: Arc::new(Builds::default()),
+            built_for: Arc::new(Mutex::new(None)),
         })
     }
 
@@ -258,12 +262,19 @@ impl Services {
     }
 
     /// Takes in a location event.
-    pub fn location(&self, event: LocationEvent) -> Result<(), ServiceError> {
+    /// Whether it changed more than where the cadre is and the queue: it wrote a record other
+    /// than the fix (a visit's better fix, a gap), or came on another day than the parts were
+    /// built for. Then every part is to be built again.
+    pub fn location(&self, event: LocationEvent) -> Result<bool, ServiceError> {
         let now = self.now();
         let mut store = lock(&self.store);
         let reference = store.reference()?;
-        lock(&self.capture).on_location(&mut store, &reference, event, now)?;
-        Ok(())
+        let written = lock(&self.capture).on_location(&mut store, &reference, event, now)?;
+        let other = written
+            .iter()
+            .any(|r| !matches!(r.body, zhucun_shared::record::RecordBody::Fix { .. }));
+        let new_day = *lock(&self.built_for) != Some(zhucun_shared::period::local_date(now));
+        Ok(other || new_day)
     }
 
     /// Fixes where a picture being taken now goes: `attached_to`, or else the open visit.
