@@ -98,11 +98,10 @@ pub fn App() -> Element {
 /// Creates the screens' state from the services in context.
 pub fn use_provide_state(services: &Services) -> AppState {
     let services = services.clone();
-    use_context_provider(move || {
-        let initial = services
-            .parts()
-            .unwrap_or_else(|_| Parts::empty(services.now()));
-        AppState::new(initial)
+    use_context_provider(move || match services.parts() {
+        Ok(initial) => AppState::new(initial),
+        // Empty screens, and the reason said at once (what to do is in the message).
+        Err(e) => AppState::showing(Parts::empty(services.now()), Some(Notice::error(&e))),
     })
 }
 

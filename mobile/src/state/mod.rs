@@ -61,6 +61,11 @@ fn show<T: PartialEq + 'static>(mut signal: Signal<T>, value: T) {
 impl AppState {
     /// The state showing `parts`, owned by the current scope.
     pub fn new(parts: Parts) -> AppState {
+        Self::showing(parts, None)
+    }
+
+    /// [`AppState::new`], with `notice` shown from the start.
+    pub fn showing(parts: Parts, notice: Option<Notice>) -> AppState {
         AppState {
             account: Signal::new(parts.account),
             here: Signal::new(parts.here),
@@ -70,7 +75,7 @@ impl AppState {
             households: Signal::new(parts.households),
             sync: Signal::new(parts.sync),
             team: Signal::new(parts.team),
-            notice: Signal::new(None),
+            notice: Signal::new(notice),
         }
     }
 
