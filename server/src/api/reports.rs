@@ -377,7 +377,10 @@ pub async fn team(
     let month = Period::month(q.date.year(), q.date.month());
     let mut loaded = Loaded::default();
     let mut members = Vec::new();
-    for (summary, org) in visible_people(&state, &caller, today, q.date).await? {
+    let visible = visible_people(&state, &caller, today, q.date).await?;
+    let ids: Vec<PersonId> = visible.iter().map(|(s, _)| s.person.id).collect();
+    crate::verdicts::read_ahead(&state, &ids, month, &mut loaded).await?;
+    for (summary, org) in visible {
         let id = summary.person.id;
         let (gaps, stays, visits) = day_picture(&state, &org, id, q.date).await?;
         let report = crate::verdicts::report(&state, org, id, month, now, &mut loaded).await?;
