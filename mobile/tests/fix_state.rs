@@ -107,8 +107,17 @@ fn probes() -> Element {
     }
 }
 
-#[test]
-fn a_fix_rebuilds_and_re_renders_only_where_the_cadre_is() {
+/// The probes mounted over the demo's state, with the location of the village's first
+/// household.
+struct Mounted {
+    services: Services,
+    clock: Arc<ManualClock>,
+    dom: VirtualDom,
+    state: AppState,
+    home: zhucun_shared::org::LatLon,
+}
+
+fn mounted() -> Mounted {
     let (services, clock) = services();
     let mut dom = VirtualDom::new(probes);
     dom.provide_root_context(services.clone());
@@ -117,6 +126,24 @@ fn a_fix_rebuilds_and_re_renders_only_where_the_cadre_is() {
     let state = dom.in_runtime(|| AppState::new_in_scope(parts, ScopeId::ROOT));
     dom.provide_root_context(state);
     dom.rebuild_in_place();
+    Mounted {
+        services,
+        clock,
+        dom,
+        state,
+        home,
+    }
+}
+
+#[test]
+fn a_fix_rebuilds_and_re_renders_only_where_the_cadre_is() {
+    let Mounted {
+        services,
+        clock,
+        mut dom,
+        state,
+        home,
+    } = mounted();
     // On duty, so that each fix is a point of the track.
     dom.in_runtime(|| {
         assert!(state.run(
@@ -190,13 +217,12 @@ fn a_fix_rebuilds_and_re_renders_only_where_the_cadre_is() {
 /// changed: 保存 of a work note leaves the household list and the team as they were.
 #[test]
 fn an_action_re_renders_only_the_parts_it_changed() {
-    let (services, _) = services();
-    let mut dom = VirtualDom::new(probes);
-    dom.provide_root_context(services.clone());
-    let parts = services.parts().unwrap();
-    let state = dom.in_runtime(|| AppState::new_in_scope(parts, ScopeId::ROOT));
-    dom.provide_root_context(state);
-    dom.rebuild_in_place();
+    let Mounted {
+        services,
+        mut dom,
+        state,
+        ..
+    } = mounted();
     let (built, shown) = (services.builds(), renders());
     dom.in_runtime(|| {
         assert!(state.run(
@@ -222,14 +248,13 @@ fn an_action_re_renders_only_the_parts_it_changed() {
 /// visits, the events' days left and the month's marks turn with the day, not with an action.
 #[test]
 fn a_fix_on_a_new_day_rebuilds_every_part() {
-    let (services, clock) = services();
-    let mut dom = VirtualDom::new(probes);
-    dom.provide_root_context(services.clone());
-    let parts = services.parts().unwrap();
-    let home = parts.place.households[0].location;
-    let state = dom.in_runtime(|| AppState::new_in_scope(parts, ScopeId::ROOT));
-    dom.provide_root_context(state);
-    dom.rebuild_in_place();
+    let Mounted {
+        services,
+        clock,
+        dom,
+        state,
+        home,
+    } = mounted();
     let fix_now = |services: &Services| Fix {
         lat: home.lat,
         lon: home.lon,

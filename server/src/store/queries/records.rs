@@ -17,15 +17,18 @@ fn record_row(r: &DbRow) -> StoreResult<DeviceRecord> {
 
 const RECORD_COLUMNS: &str = "record";
 
-pub(super) async fn records_of(
+/// A person's records captured in [`from`, `to`) that also meet `kinds` (an SQL condition on
+/// `kind`, or empty), in the order of their capture.
+async fn captured_between(
     read: &Pool<Db>,
     p: PersonId,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    kinds: &str,
 ) -> StoreResult<Vec<DeviceRecord>> {
     sqlx::query(&format!(
         "SELECT {RECORD_COLUMNS} FROM device_records \
-         WHERE person_id = $1 AND captured_at >= $2 AND captured_at < $3 \
+         WHERE person_id = $1 AND captured_at >= $2 AND captured_at < $3 {kinds} \
          ORDER BY captured_at, device_id, seq"
     ))
     .bind(p.to_string())
@@ -36,6 +39,15 @@ pub(super) async fn records_of(
     .iter()
     .map(record_row)
     .collect()
+}
+
+pub(super) async fn records_of(
+    read: &Pool<Db>,
+    p: PersonId,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> StoreResult<Vec<DeviceRecord>> {
+    captured_between(read, p, from, to, "").await
 }
 
 pub(super) async fn record_authors(
@@ -75,21 +87,14 @@ pub(super) async fn fix_records_of(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> StoreResult<Vec<DeviceRecord>> {
-    sqlx::query(&format!(
-        "SELECT {RECORD_COLUMNS} FROM device_records \
-         WHERE person_id = $1 AND captured_at >= $2 AND captured_at < $3 \
-         AND kind IN {kinds} \
-         ORDER BY captured_at, device_id, seq",
-        kinds = *FIX_KINDS_SQL
-    ))
-    .bind(p.to_string())
-    .bind(from)
-    .bind(to)
-    .fetch_all(read)
-    .await?
-    .iter()
-    .map(record_row)
-    .collect()
+    captured_between(
+        read,
+        p,
+        from,
+        to,
+        &format!("AND kind IN {}", *FIX_KINDS_SQL),
+    )
+    .await
 }
 
 pub(super) async fn records_except_fixes_of(
@@ -98,20 +103,7 @@ pub(super) async fn records_except_fixes_of(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> StoreResult<Vec<DeviceRecord>> {
-    sqlx::query(&format!(
-        "SELECT {RECORD_COLUMNS} FROM device_records \
-         WHERE person_id = $1 AND captured_at >= $2 AND captured_at < $3 \
-         AND kind <> 'fix' \
-         ORDER BY captured_at, device_id, seq"
-    ))
-    .bind(p.to_string())
-    .bind(from)
-    .bind(to)
-    .fetch_all(read)
-    .await?
-    .iter()
-    .map(record_row)
-    .collect()
+    captured_between(read, p, from, to, "AND kind <> 'fix'").await
 }
 
 pub(super) async fn retractions_of(read: &Pool<Db>, p: PersonId) -> StoreResult<Vec<DeviceRecord>> {
@@ -133,20 +125,7 @@ pub(super) async fn notes_of(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> StoreResult<Vec<DeviceRecord>> {
-    sqlx::query(&format!(
-        "SELECT {RECORD_COLUMNS} FROM device_records \
-         WHERE person_id = $1 AND captured_at >= $2 AND captured_at < $3 \
-         AND kind = 'note' \
-         ORDER BY captured_at, device_id, seq"
-    ))
-    .bind(p.to_string())
-    .bind(from)
-    .bind(to)
-    .fetch_all(read)
-    .await?
-    .iter()
-    .map(record_row)
-    .collect()
+    captured_between(read, p, from, to, "AND kind = 'note'").await
 }
 
 pub(super) async fn leave_requests_of(
@@ -157,20 +136,16 @@ pub(super) async fn leave_requests_of(
 ) -> StoreResult<Vec<DeviceRecord>> {
     let mut out = Vec::new();
     for p in people {
-        let rows = sqlx::query(&format!(
-            "SELECT {RECORD_COLUMNS} FROM device_records \
-             WHERE person_id = $1 AND captured_at >= $2 AND captured_at < $3 \
-             AND kind IN ('leave_request', 'retraction') \
-             ORDER BY captured_at, device_id, seq"
-        ))
-        .bind(p.to_string())
-        .bind(from)
-        .bind(to)
-        .fetch_all(read)
-        .await?;
-        for r in &rows {
-            out.push(record_row(r)?);
-        }
+        out.extend(
+            captured_between(
+                read,
+                *p,
+                from,
+                to,
+                "AND kind IN ('leave_request', 'retraction')",
+            )
+            .await?,
+        );
     }
     Ok(out)
 }
