@@ -48,8 +48,8 @@ fn activity(
 
 #[tokio::test]
 async fn posting_long_targets_count_the_whole_posting() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
+        let backend = &app.backend;
         let v1 = app.fx.v1;
         let agri = app
             .add_person("agri", &[(Role::AgriTech, Some(v1), d(2025, 3, 1), None)])
@@ -82,8 +82,8 @@ async fn posting_long_targets_count_the_whole_posting() {
             .find(|v| v["rule_id"] == "R-232a")
             .unwrap_or_else(|| panic!("no R-232a in {v}"));
         assert_eq!(verdict["status"], "met", "{backend:?}: {verdict}");
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[test]
@@ -149,8 +149,7 @@ fn the_team_is_the_villages_people_of_that_month() {
 
 #[tokio::test]
 async fn records_may_name_only_the_villages_of_the_authors_posting_that_day() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let fx = app.fx.clone();
         let token = app.login(fx.cadre2).await;
         let device = app.enroll(&token).await;
@@ -227,14 +226,13 @@ async fn records_may_name_only_the_villages_of_the_authors_posting_that_day() {
         );
         let (s, v) = app.push(&token, device, &[ok]).await;
         assert_eq!((s, v["stored"].as_u64()), (StatusCode::OK, Some(1)), "{v}");
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn supervisors_may_name_any_village_of_their_township() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let fx = app.fx.clone();
         let token = app.login(fx.supervisor).await;
         let device = app.enroll(&token).await;
@@ -276,8 +274,8 @@ async fn supervisors_may_name_any_village_of_their_township() {
             ),
             "{v}"
         );
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 /// One real picture taken at `at`, uploaded once by the caller; its SHA-256 and size.
@@ -362,8 +360,7 @@ fn two_homes(org: &Org, village: VillageId) -> Vec<&Household> {
 
 #[tokio::test]
 async fn a_picture_attached_to_two_visits_is_flagged_as_reused() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
         let fx = app.fx.clone();
         let token = app.login(fx.cadre1).await;
         let device = app.enroll(&token).await;
@@ -380,16 +377,16 @@ async fn a_picture_attached_to_two_visits_is_flagged_as_reused() {
         assert_eq!(s, StatusCode::OK, "{v}");
         let kinds = flag_kinds(&app, &token, fx.cadre1, month_of(start)).await;
         assert!(kinds.iter().any(|k| k == "photo_reused"), "{kinds:?}");
-        app.stop().await;
-    }
+    })
+    .await;
 }
 
 /// The records before a month's raw days are kept parsed in memory between evaluations
 /// (`evaluation_memory`); one arriving late for those days is read all the same.
 #[tokio::test]
 async fn a_late_visit_before_the_month_is_read_though_the_months_before_were_kept_in_memory() {
-    for backend in backends() {
-        let app = TestApp::start(&backend).await;
+    on_each_backend(async |app: &TestApp| {
+        let backend = &app.backend;
         let fx = app.fx.clone();
         let token = app.login(fx.cadre1).await;
         let phone = app.enroll(&token).await;
@@ -451,6 +448,6 @@ async fn a_late_visit_before_the_month_is_read_though_the_months_before_were_kep
             kinds.iter().any(|k| k == "photo_reused"),
             "{kinds:?} ({backend:?})"
         );
-        app.stop().await;
-    }
+    })
+    .await;
 }

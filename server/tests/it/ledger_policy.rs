@@ -32,47 +32,49 @@ fn mark(rows: &[Vec<String>], day: usize) -> String {
 
 #[tokio::test]
 async fn each_months_ledger_uses_the_calendar_in_force_for_that_month() {
-    for backend in backends() {
-        let clock = Arc::new(FixedClock::at(at(2026, 11, 20, 10)));
-        let app = TestApp::start_at(&backend, |_| {}, clock.clone()).await;
-        let supervisor = app.login(app.fx.supervisor).await;
-        // Both Mondays are working days in the bundled calendar.
-        assert_eq!(
-            mark(&attendance(&app, &supervisor, "2026-10").await, 12),
-            "缺"
-        );
-        assert_eq!(
-            mark(&attendance(&app, &supervisor, "2026-11").await, 2),
-            "缺"
-        );
+    on_each_backend_at(
+        at(2026, 11, 20, 10),
+        |_| {},
+        async |app: &TestApp, clock: &Arc<FixedClock>| {
+            let supervisor = app.login(app.fx.supervisor).await;
+            // Both Mondays are working days in the bundled calendar.
+            assert_eq!(
+                mark(&attendance(&app, &supervisor, "2026-10").await, 12),
+                "缺"
+            );
+            assert_eq!(
+                mark(&attendance(&app, &supervisor, "2026-11").await, 2),
+                "缺"
+            );
 
-        let county = BUNDLED_CALENDAR.replacen(
-            "\"2026-10-07\",",
-            "\"2026-10-07\", \"2026-10-12\", \"2026-11-02\",",
-            1,
-        );
-        assert_ne!(county, BUNDLED_CALENDAR);
-        let from = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
-        policy::set(
-            &app.state.store,
-            Policy::Calendar,
-            &county,
-            from,
-            clock.now(),
-        )
-        .await
-        .unwrap();
-        app.state.refresh_policy().await.unwrap();
+            let county = BUNDLED_CALENDAR.replacen(
+                "\"2026-10-07\",",
+                "\"2026-10-07\", \"2026-10-12\", \"2026-11-02\",",
+                1,
+            );
+            assert_ne!(county, BUNDLED_CALENDAR);
+            let from = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+            policy::set(
+                &app.state.store,
+                Policy::Calendar,
+                &county,
+                from,
+                clock.now(),
+            )
+            .await
+            .unwrap();
+            app.state.refresh_policy().await.unwrap();
 
-        // November follows the new version; October keeps the one it was judged with.
-        assert_eq!(
-            mark(&attendance(&app, &supervisor, "2026-11").await, 2),
-            "节"
-        );
-        assert_eq!(
-            mark(&attendance(&app, &supervisor, "2026-10").await, 12),
-            "缺"
-        );
-        app.stop().await;
-    }
+            // November follows the new version; October keeps the one it was judged with.
+            assert_eq!(
+                mark(&attendance(&app, &supervisor, "2026-11").await, 2),
+                "节"
+            );
+            assert_eq!(
+                mark(&attendance(&app, &supervisor, "2026-10").await, 12),
+                "缺"
+            );
+        },
+    )
+    .await;
 }

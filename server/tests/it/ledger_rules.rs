@@ -61,128 +61,134 @@ async fn kept_r32(app: &TestApp) -> Status {
 
 #[tokio::test]
 async fn confirmed_and_forwarded_on_time_make_r32_met_in_the_kept_report() {
-    for backend in backends() {
-        let clock = Arc::new(FixedClock::at(at(2026, 10, 20, 10)));
-        let app = TestApp::start_at(&backend, |_| {}, clock.clone()).await;
-        let leader = app.login(app.fx.leader1).await;
-        let supervisor = app.login(app.fx.supervisor).await;
-        let (_, status, _) = r32(&app, &supervisor).await;
-        assert_eq!(status, Status::NotYetDue);
+    on_each_backend_at(
+        at(2026, 10, 20, 10),
+        |_| {},
+        async |app: &TestApp, clock: &Arc<FixedClock>| {
+            let leader = app.login(app.fx.leader1).await;
+            let supervisor = app.login(app.fx.supervisor).await;
+            let (_, status, _) = r32(&app, &supervisor).await;
+            assert_eq!(status, Status::NotYetDue);
 
-        // The team leader generates and confirms on the last evening of the month.
-        clock.set(at(2026, 10, 31, 21));
-        take(&app, &leader, "generated").await;
-        clock.set(at(2026, 10, 31, 21) + Duration::minutes(5));
-        take(&app, &leader, "confirmed").await;
-        let (_, status, parts) = r32(&app, &supervisor).await;
-        assert_eq!(parts, [Status::Met, Status::NotYetDue]);
-        assert_eq!(status, Status::NotYetDue);
+            // The team leader generates and confirms on the last evening of the month.
+            clock.set(at(2026, 10, 31, 21));
+            take(&app, &leader, "generated").await;
+            clock.set(at(2026, 10, 31, 21) + Duration::minutes(5));
+            take(&app, &leader, "confirmed").await;
+            let (_, status, parts) = r32(&app, &supervisor).await;
+            assert_eq!(parts, [Status::Met, Status::NotYetDue]);
+            assert_eq!(status, Status::NotYetDue);
 
-        // On the 4th the report is read (and kept), then the township forwards the same day:
-        // the kept report must not stay as it was.
-        clock.set(at(2026, 11, 4, 9));
-        let (_, _, parts) = r32(&app, &supervisor).await;
-        assert_eq!(parts, [Status::Met, Status::NotYetDue]);
-        clock.set(at(2026, 11, 4, 10));
-        take(&app, &supervisor, "forwarded").await;
-        let (report, status, parts) = r32(&app, &supervisor).await;
-        assert_eq!(
-            (status, parts),
-            (Status::Met, vec![Status::Met, Status::Met])
-        );
-        assert_eq!(kept_r32(&app).await, Status::Met);
-        // The evidence lists the steps; the parts say each deadline.
-        let v = report.verdict("R-32").unwrap();
-        assert_eq!(v.parts[0].due, NaiveDate::from_ymd_opt(2026, 10, 31));
-        assert_eq!(v.parts[1].due, NaiveDate::from_ymd_opt(2026, 11, 5));
-        assert!(v.parts[1].evidence[0].detail.contains("乡报送"), "{v:#?}");
+            // On the 4th the report is read (and kept), then the township forwards the same day:
+            // the kept report must not stay as it was.
+            clock.set(at(2026, 11, 4, 9));
+            let (_, _, parts) = r32(&app, &supervisor).await;
+            assert_eq!(parts, [Status::Met, Status::NotYetDue]);
+            clock.set(at(2026, 11, 4, 10));
+            take(&app, &supervisor, "forwarded").await;
+            let (report, status, parts) = r32(&app, &supervisor).await;
+            assert_eq!(
+                (status, parts),
+                (Status::Met, vec![Status::Met, Status::Met])
+            );
+            assert_eq!(kept_r32(&app).await, Status::Met);
+            // The evidence lists the steps; the parts say each deadline.
+            let v = report.verdict("R-32").unwrap();
+            assert_eq!(v.parts[0].due, NaiveDate::from_ymd_opt(2026, 10, 31));
+            assert_eq!(v.parts[1].due, NaiveDate::from_ymd_opt(2026, 11, 5));
+            assert!(v.parts[1].evidence[0].detail.contains("乡报送"), "{v:#?}");
 
-        // The phone's pull carries the village's steps for its own estimate.
-        let (s, pull) = app.get(&leader, "/api/v1/sync/pull").await;
-        assert_eq!(s, StatusCode::OK);
-        let steps: Vec<&str> = pull["ledger_steps"]
-            .as_array()
-            .expect("the pull carries the chain's steps")
-            .iter()
-            .map(|s| s["step"].as_str().unwrap())
-            .collect();
-        assert_eq!(steps, ["generated", "confirmed", "forwarded"]);
-        app.stop().await;
-    }
+            // The phone's pull carries the village's steps for its own estimate.
+            let (s, pull) = app.get(&leader, "/api/v1/sync/pull").await;
+            assert_eq!(s, StatusCode::OK);
+            let steps: Vec<&str> = pull["ledger_steps"]
+                .as_array()
+                .expect("the pull carries the chain's steps")
+                .iter()
+                .map(|s| s["step"].as_str().unwrap())
+                .collect();
+            assert_eq!(steps, ["generated", "confirmed", "forwarded"]);
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_township_step_after_the_fifth_makes_r32_late_and_reopens_the_closed_month() {
-    for backend in backends() {
-        let clock = Arc::new(FixedClock::at(at(2026, 10, 30, 10)));
-        let app = TestApp::start_at(&backend, |_| {}, clock.clone()).await;
-        let leader = app.login(app.fx.leader1).await;
-        let supervisor = app.login(app.fx.supervisor).await;
-        take(&app, &supervisor, "generated").await;
-        take(&app, &leader, "confirmed").await;
+    on_each_backend_at(
+        at(2026, 10, 30, 10),
+        |_| {},
+        async |app: &TestApp, clock: &Arc<FixedClock>| {
+            let leader = app.login(app.fx.leader1).await;
+            let supervisor = app.login(app.fx.supervisor).await;
+            take(&app, &supervisor, "generated").await;
+            take(&app, &leader, "confirmed").await;
 
-        // The month closes on the 6th without the township's step: short.
-        clock.set(at(2026, 11, 6, 9));
-        close_month(&app.state, october(), clock.now())
-            .await
-            .unwrap();
-        let (report, status, parts) = r32(&app, &supervisor).await;
-        assert!(report.standing.state.is_closed(), "{:?}", report.standing);
-        assert_eq!(
-            (status, parts),
-            (Status::Short, vec![Status::Met, Status::Short])
-        );
+            // The month closes on the 6th without the township's step: short.
+            clock.set(at(2026, 11, 6, 9));
+            close_month(&app.state, october(), clock.now())
+                .await
+                .unwrap();
+            let (report, status, parts) = r32(&app, &supervisor).await;
+            assert!(report.standing.state.is_closed(), "{:?}", report.standing);
+            assert_eq!(
+                (status, parts),
+                (Status::Short, vec![Status::Met, Status::Short])
+            );
 
-        // Forwarded on the 6th: late, and the final month re-opened with the change audited.
-        clock.set(at(2026, 11, 6, 15));
-        take(&app, &supervisor, "forwarded").await;
-        let (report, status, parts) = r32(&app, &supervisor).await;
-        assert_eq!(
-            (status, parts),
-            (Status::Late, vec![Status::Met, Status::Late])
-        );
-        assert_eq!(kept_r32(&app).await, Status::Late);
-        let standing = serde_json::to_value(&report.standing).unwrap();
-        assert_eq!(standing["state"], "reopened", "{standing}");
-        let entries = app
-            .state
-            .store
-            .audit_entries(0, 10_000, None)
-            .await
-            .unwrap();
-        let reopened = entries
-            .iter()
-            .find(|e| {
-                e.entry.kind == "month_reopened"
-                    && e.entry.subject == format!("2026-10 {}", app.fx.leader1)
-            })
-            .expect("the re-opening is audited");
-        let detail: serde_json::Value = serde_json::from_str(&reopened.entry.detail).unwrap();
-        assert_eq!(detail["ledger_steps"][0]["step"], "forwarded", "{detail}");
-        app.stop().await;
-    }
+            // Forwarded on the 6th: late, and the final month re-opened with the change audited.
+            clock.set(at(2026, 11, 6, 15));
+            take(&app, &supervisor, "forwarded").await;
+            let (report, status, parts) = r32(&app, &supervisor).await;
+            assert_eq!(
+                (status, parts),
+                (Status::Late, vec![Status::Met, Status::Late])
+            );
+            assert_eq!(kept_r32(&app).await, Status::Late);
+            let standing = serde_json::to_value(&report.standing).unwrap();
+            assert_eq!(standing["state"], "reopened", "{standing}");
+            let entries = app
+                .state
+                .store
+                .audit_entries(0, 10_000, None)
+                .await
+                .unwrap();
+            let reopened = entries
+                .iter()
+                .find(|e| {
+                    e.entry.kind == "month_reopened"
+                        && e.entry.subject == format!("2026-10 {}", app.fx.leader1)
+                })
+                .expect("the re-opening is audited");
+            let detail: serde_json::Value = serde_json::from_str(&reopened.entry.detail).unwrap();
+            assert_eq!(detail["ledger_steps"][0]["step"], "forwarded", "{detail}");
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn no_step_after_the_deadlines_makes_r32_short() {
-    for backend in backends() {
-        let clock = Arc::new(FixedClock::at(at(2026, 11, 2, 10)));
-        let app = TestApp::start_at(&backend, |_| {}, clock.clone()).await;
-        let supervisor = app.login(app.fx.supervisor).await;
-        let (_, status, parts) = r32(&app, &supervisor).await;
-        assert_eq!(
-            (status, parts),
-            (Status::Short, vec![Status::Short, Status::NotYetDue]),
-            "not confirmed by month end"
-        );
-        clock.set(at(2026, 11, 6, 10));
-        let (_, status, parts) = r32(&app, &supervisor).await;
-        assert_eq!(
-            (status, parts),
-            (Status::Short, vec![Status::Short, Status::Short])
-        );
-        app.stop().await;
-    }
+    on_each_backend_at(
+        at(2026, 11, 2, 10),
+        |_| {},
+        async |app: &TestApp, clock: &Arc<FixedClock>| {
+            let supervisor = app.login(app.fx.supervisor).await;
+            let (_, status, parts) = r32(&app, &supervisor).await;
+            assert_eq!(
+                (status, parts),
+                (Status::Short, vec![Status::Short, Status::NotYetDue]),
+                "not confirmed by month end"
+            );
+            clock.set(at(2026, 11, 6, 10));
+            let (_, status, parts) = r32(&app, &supervisor).await;
+            assert_eq!(
+                (status, parts),
+                (Status::Short, vec![Status::Short, Status::Short])
+            );
+        },
+    )
+    .await;
 }
 
 /// An afternoon of the liaison leader in village 1 on 29 October, pushed from their phone: a
@@ -208,9 +214,7 @@ async fn liaison_stay(app: &TestApp, now: DateTime<Utc>) {
 
 #[tokio::test]
 async fn the_village_confirms_the_version_generated_last_and_a_changed_ledger_is_generated_again() {
-    for backend in backends() {
-        let clock = Arc::new(FixedClock::at(at(2026, 10, 30, 20)));
-        let app = TestApp::start_at(&backend, |_| {}, clock.clone()).await;
+    on_each_backend_at(at(2026, 10, 30, 20), |_| {}, async |app: &TestApp, clock: &Arc<FixedClock>| {
         let leader = app.login(app.fx.leader1).await;
         let supervisor = app.login(app.fx.supervisor).await;
         let confirm = |sha: Option<&str>| {
@@ -347,6 +351,6 @@ async fn the_village_confirms_the_version_generated_last_and_a_changed_ledger_is
         );
         let (_, _, parts) = r32(&app, &supervisor).await;
         assert_eq!(parts, [Status::Met, Status::NotYetDue]);
-        app.stop().await;
-    }
+    })
+    .await;
 }

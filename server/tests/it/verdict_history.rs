@@ -40,112 +40,114 @@ fn served(v: serde_json::Value) -> PersonReport {
 
 #[tokio::test]
 async fn a_report_as_of_a_past_instant_is_the_version_kept_then() {
-    for backend in backends() {
-        let clock = Arc::new(FixedClock::at(at(2026, 10, 3, 12)));
-        // Versions kept by the reads alone, not by the worker bringing verdicts to the day.
-        let app = TestApp::start_at(&backend, |c| c.warm_verdicts = false, clock.clone()).await;
-        let fx = app.fx.clone();
-        let token = app.login(fx.cadre1).await;
-        let supervisor = app.login(fx.supervisor).await;
-        let device = app.enroll_at(fx.cadre1, at(2026, 8, 1, 9)).await;
-        let first = days_of_fixes(device, fx.cadre1, &[(3, 300), (4, 300)], 1);
-        let (s, v) = app.push_at(&token, device, &first, clock.now()).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        let path = format!("/api/v1/people/{}/report?month=2026-09", fx.cadre1);
-        let (s, v) = app.get(&supervisor, &path).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        let before = served(v);
-        let t1 = clock.now();
+    // Versions kept by the reads alone, not by the worker bringing verdicts to the day.
+    on_each_backend_at(
+        at(2026, 10, 3, 12),
+        |c| c.warm_verdicts = false,
+        async |app: &TestApp, clock: &Arc<FixedClock>| {
+            let fx = app.fx.clone();
+            let token = app.login(fx.cadre1).await;
+            let supervisor = app.login(fx.supervisor).await;
+            let device = app.enroll_at(fx.cadre1, at(2026, 8, 1, 9)).await;
+            let first = days_of_fixes(device, fx.cadre1, &[(3, 300), (4, 300)], 1);
+            let (s, v) = app.push_at(&token, device, &first, clock.now()).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let path = format!("/api/v1/people/{}/report?month=2026-09", fx.cadre1);
+            let (s, v) = app.get(&supervisor, &path).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let before = served(v);
+            let t1 = clock.now();
 
-        // The next day the phone sends a day it had not sent: the verdict changes.
-        clock.set(at(2026, 10, 4, 12));
-        let late = days_of_fixes(device, fx.cadre1, &[(21, 480)], 601);
-        let (s, v) = app.push_at(&token, device, &late, clock.now()).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        let (s, v) = app.get(&supervisor, &path).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        let after = served(v);
-        assert_eq!(
-            days_counted(&after),
-            days_counted(&before) + 1,
-            "the late day counts"
-        );
-        let t2 = clock.now();
-        clock.set(at(2026, 10, 4, 18));
+            // The next day the phone sends a day it had not sent: the verdict changes.
+            clock.set(at(2026, 10, 4, 12));
+            let late = days_of_fixes(device, fx.cadre1, &[(21, 480)], 601);
+            let (s, v) = app.push_at(&token, device, &late, clock.now()).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let (s, v) = app.get(&supervisor, &path).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let after = served(v);
+            assert_eq!(
+                days_counted(&after),
+                days_counted(&before) + 1,
+                "the late day counts"
+            );
+            let t2 = clock.now();
+            clock.set(at(2026, 10, 4, 18));
 
-        // As of an instant between the two: the first verdict; as of the second or later: the new.
-        let as_of = |t: &str| format!("{path}&as_of={}", t.replace('+', "%2B"));
-        let (s, v) = app
-            .get(&supervisor, &as_of("2026-10-03T20:00:00+08:00"))
-            .await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        let then = served(v);
-        assert_eq!(days_counted(&then), days_counted(&before));
-        assert_eq!(then.evaluated_at, t1);
-        assert_eq!(then.verdicts, before.verdicts);
-        let (s, v) = app.get(&supervisor, &as_of(&t2.to_rfc3339())).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        assert_eq!(served(v).verdicts, after.verdicts);
-        let (s, v) = app.get(&supervisor, &as_of("2026-10-04T09:59:59Z")).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        assert_eq!(days_counted(&served(v)), days_counted(&after));
-        // Without month: the month containing the instant (September's last evening in China).
-        let (s, v) = app
-            .get(
-                &supervisor,
-                &format!(
-                    "/api/v1/people/{}/report?as_of=2026-09-30T20:00:00%2B08:00",
-                    fx.cadre1
-                ),
-            )
-            .await;
-        // Nothing of September was kept by then.
-        assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
-        assert_eq!(v["code"], "no_verdict_kept", "{v}");
-        assert_eq!(v["field"], "as_of", "{v}");
-        assert!(v["message"].as_str().unwrap().contains("2026-09"), "{v}");
+            // As of an instant between the two: the first verdict; as of the second or later: the new.
+            let as_of = |t: &str| format!("{path}&as_of={}", t.replace('+', "%2B"));
+            let (s, v) = app
+                .get(&supervisor, &as_of("2026-10-03T20:00:00+08:00"))
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let then = served(v);
+            assert_eq!(days_counted(&then), days_counted(&before));
+            assert_eq!(then.evaluated_at, t1);
+            assert_eq!(then.verdicts, before.verdicts);
+            let (s, v) = app.get(&supervisor, &as_of(&t2.to_rfc3339())).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            assert_eq!(served(v).verdicts, after.verdicts);
+            let (s, v) = app.get(&supervisor, &as_of("2026-10-04T09:59:59Z")).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            assert_eq!(days_counted(&served(v)), days_counted(&after));
+            // Without month: the month containing the instant (September's last evening in China).
+            let (s, v) = app
+                .get(
+                    &supervisor,
+                    &format!(
+                        "/api/v1/people/{}/report?as_of=2026-09-30T20:00:00%2B08:00",
+                        fx.cadre1
+                    ),
+                )
+                .await;
+            // Nothing of September was kept by then.
+            assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+            assert_eq!(v["code"], "no_verdict_kept", "{v}");
+            assert_eq!(v["field"], "as_of", "{v}");
+            assert!(v["message"].as_str().unwrap().contains("2026-09"), "{v}");
 
-        // Before the first version was kept: none to give.
-        let (s, v) = app
-            .get(&supervisor, &as_of("2026-10-03T11:00:00+08:00"))
-            .await;
-        assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
-        assert_eq!(v["code"], "no_verdict_kept");
-        // In the future, malformed, a date alone, a far year: 422 naming as_of.
-        for bad in [
-            "2026-10-05T00:00:00+08:00",
-            "yesterday",
-            "2026-10-03",
-            "1999-10-03T00:00:00Z",
-        ] {
-            let (s, v) = app.get(&supervisor, &as_of(bad)).await;
-            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
-            assert_eq!(v["field"], "as_of", "{bad}: {v}");
-        }
-        // Out of reach: a cadre of another township, and another village's cadre.
-        for who in [fx.outsider, fx.cadre2] {
-            let other = app.login(who).await;
-            let (s, v) = app.get(&other, &as_of(&t2.to_rfc3339())).await;
-            assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
-            assert!(v.get("verdicts").is_none());
-        }
-        // The history has a version per change, not per evaluation.
-        let versions = app
-            .state
-            .store
-            .verdict_versions(fx.cadre1, "2026-09")
-            .await
-            .unwrap();
-        assert_eq!(
-            versions.len(),
-            2,
-            "{:?}",
-            versions.iter().map(|v| v.since).collect::<Vec<_>>()
-        );
-        assert_eq!(versions[0].since, t1);
-        assert_eq!(versions[1].since, t2);
-        app.stop().await;
-    }
+            // Before the first version was kept: none to give.
+            let (s, v) = app
+                .get(&supervisor, &as_of("2026-10-03T11:00:00+08:00"))
+                .await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{v}");
+            assert_eq!(v["code"], "no_verdict_kept");
+            // In the future, malformed, a date alone, a far year: 422 naming as_of.
+            for bad in [
+                "2026-10-05T00:00:00+08:00",
+                "yesterday",
+                "2026-10-03",
+                "1999-10-03T00:00:00Z",
+            ] {
+                let (s, v) = app.get(&supervisor, &as_of(bad)).await;
+                assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
+                assert_eq!(v["field"], "as_of", "{bad}: {v}");
+            }
+            // Out of reach: a cadre of another township, and another village's cadre.
+            for who in [fx.outsider, fx.cadre2] {
+                let other = app.login(who).await;
+                let (s, v) = app.get(&other, &as_of(&t2.to_rfc3339())).await;
+                assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+                assert!(v.get("verdicts").is_none());
+            }
+            // The history has a version per change, not per evaluation.
+            let versions = app
+                .state
+                .store
+                .verdict_versions(fx.cadre1, "2026-09")
+                .await
+                .unwrap();
+            assert_eq!(
+                versions.len(),
+                2,
+                "{:?}",
+                versions.iter().map(|v| v.since).collect::<Vec<_>>()
+            );
+            assert_eq!(versions[0].since, t1);
+            assert_eq!(versions[1].since, t2);
+        },
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -299,6 +299,21 @@ pub async fn on_each_backend_with(tweak: impl Fn(&mut Config), test: impl AsyncF
     }
 }
 
+/// As [`on_each_backend_with`], with the server's "now" read from a clock the test holds,
+/// starting at `at` (tests move it with `advance`).
+pub async fn on_each_backend_at(
+    at: DateTime<Utc>,
+    tweak: impl Fn(&mut Config),
+    test: impl AsyncFn(&TestApp, &Arc<zhucun_server::clock::FixedClock>),
+) {
+    for backend in backends() {
+        let clock = Arc::new(zhucun_server::clock::FixedClock::at(at));
+        let app = TestApp::start_at(&backend, &tweak, clock.clone()).await;
+        test(&app, &clock).await;
+        app.stop().await;
+    }
+}
+
 /// The real server, on a port-0 listener, over a fresh database seeded with the fixture.
 pub struct TestApp {
     pub base: String,
