@@ -2,7 +2,10 @@
 //! rows inserted straight into the same kind of database, in the same run. SQLite always;
 //! PostgreSQL when ZHUCUN_TEST_PG_URL is set. `cargo bench -p zhucun-server`.
 
+#[path = "common/db.rs"]
+mod db;
 use chrono::{Duration, Utc};
+use db::{drop_schema, fresh};
 use sqlx::types::Json;
 use std::time::Instant;
 use tokio::net::TcpListener;
@@ -284,30 +287,6 @@ async fn on_worker<T: Send + 'static>(
     tokio::spawn(f).await.unwrap()
 }
 
-async fn pg_schema(base: &str) -> (String, String) {
-    let schema = format!("zb_{}", uuid::Uuid::now_v7().simple());
-    let pool = sqlx::PgPool::connect(base).await.unwrap();
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-    let sep = if base.contains('?') { '&' } else { '?' };
-    (
-        format!("{base}{sep}options=-c%20search_path%3D{schema}"),
-        schema,
-    )
-}
-
-async fn drop_schema(base: &str, schema: &str) {
-    let pool = sqlx::PgPool::connect(base).await.unwrap();
-    sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
-}
-
 #[tokio::main]
 async fn main() {
     // `cargo test --benches` runs benches with --bench absent: only build, do not measure.
@@ -343,12 +322,12 @@ async fn main() {
     if let Ok(base) = std::env::var("ZHUCUN_TEST_PG_URL") {
         let (mut e, mut r) = (0f64, 0f64);
         for _ in 0..RUNS {
-            let (url, schema) = pg_schema(&base).await;
+            let (url, schema) = fresh(Some(&base), dir.path(), "raw").await;
             r = r.max(on_worker(raw(url)).await);
-            drop_schema(&base, &schema).await;
-            let (url, schema) = pg_schema(&base).await;
+            drop_schema(Some(&base), schema).await;
+            let (url, schema) = fresh(Some(&base), dir.path(), "endpoint").await;
             e = e.max(endpoint(&url, dir.path()).await);
-            drop_schema(&base, &schema).await;
+            drop_schema(Some(&base), schema).await;
         }
         lines.push(format!(
             "| PostgreSQL | {e:.0} | {r:.0} | {:.0} % |",
@@ -373,10 +352,10 @@ async fn main() {
     if let Ok(base) = std::env::var("ZHUCUN_TEST_PG_URL") {
         let (mut g, mut c) = (f64::MAX, f64::MAX);
         for _ in 0..RUNS {
-            let (url, schema) = pg_schema(&base).await;
+            let (url, schema) = fresh(Some(&base), dir.path(), "gapped").await;
             let (gg, cc) = on_worker(gapped(url)).await;
             (g, c) = (g.min(gg), c.min(cc));
-            drop_schema(&base, &schema).await;
+            drop_schema(Some(&base), schema).await;
         }
         lines.push(format!("| PostgreSQL | {g:.2} | {c:.2} | {:.2} |", g / c));
     }

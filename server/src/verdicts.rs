@@ -96,8 +96,12 @@ async fn report_or(
         // and the month has not been closed meanwhile.
         let frozen = k.report.standing.state.is_closed();
         let holds = frozen || (k.basis == basis && closed(state, &key, loaded).await?.is_none());
-        let team = org.team_of(person, month.first_day(), month.last_day());
-        if holds && !team.iter().any(|p| queued.contains(p)) {
+        if holds
+            && !org
+                .team_of(person, month.first_day(), month.last_day())
+                .iter()
+                .any(|p| queued.contains(p))
+        {
             state.metrics.count_verdict("kept");
             return Ok(kept.map(|k| k.report).expect("kept"));
         }

@@ -1,5 +1,6 @@
 //! A fresh database for a benchmark run: SQLite in a directory, or a schema of its own on the
-//! PostgreSQL server named by ZHUCUN_TEST_PG_URL.
+//! PostgreSQL server named by ZHUCUN_TEST_PG_URL. Each bench uses what it needs of it.
+#![allow(dead_code)]
 
 /// The backends to measure: SQLite always, PostgreSQL when ZHUCUN_TEST_PG_URL is set.
 pub fn backends() -> Vec<(&'static str, Option<String>)> {
