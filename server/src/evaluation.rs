@@ -34,9 +34,6 @@ pub enum EvalError {
 
 pub type EvalResult<T> = Result<T, EvalError>;
 
-/// Records read per person and window.
-type RecordsBy<K> = HashMap<K, Arc<Vec<DeviceRecord>>>;
-
 /// What one request has read already: each person's records over a window, and what is known
 /// of photo files. A queue over a township then reads each person once, not once for every
 /// teammate whose verdicts count their work.
@@ -63,11 +60,67 @@ pub struct Loaded {
     /// Each village's monthly-ledger chain per month (`YYYY-MM`).
     ledger_steps: HashMap<(VillageId, String), Arc<Vec<LedgerStep>>>,
     /// Each person's records for an evaluation with day facts: all but fixes from the window's
-    /// start, everything from the raw days' start (see [`with_day_facts`]).
-    since_facts: RecordsBy<(PersonId, DateTime<Utc>, DateTime<Utc>)>,
+    /// start to the raw days' start, then everything (see [`with_day_facts`]).
+    #[allow(clippy::type_complexity)]
+    since_facts: HashMap<(PersonId, DateTime<Utc>, DateTime<Utc>), [Arc<Vec<DeviceRecord>>; 2]>,
+    /// The last team's records for evaluations with day facts, and their pictures' facts, with
+    /// the team, the window's start and the raw days' start: put together once for the
+    /// evaluations of the team's members, which come one after another (a push re-evaluates
+    /// them all). Only the last, so that a pass over a township holds one team's copy.
+    #[allow(clippy::type_complexity)]
+    team_input: Option<((Vec<PersonId>, DateTime<Utc>, DateTime<Utc>), Arc<Input>)>,
     /// Each person's kept day facts before a day: all of them, or only the last.
     #[allow(clippy::type_complexity)]
     day_facts: HashMap<(PersonId, NaiveDate, bool), Arc<Vec<(DayFacts, String)>>>,
+}
+
+/// The records an evaluation reads and what the server read from their pictures.
+struct Input {
+    records: Vec<DeviceRecord>,
+    files: HashMap<String, PhotoFacts>,
+}
+
+impl Input {
+    /// `records` with the facts of their pictures, each file read once per request.
+    async fn read(
+        state: &AppState,
+        records: Vec<DeviceRecord>,
+        loaded: &mut Loaded,
+    ) -> EvalResult<Self> {
+        // Each file once: the same picture attached to two visits is what reuse looks like.
+        let shas: BTreeSet<&str> = records
+            .iter()
+            .filter_map(|r| match &r.body {
+                RecordBody::Photo { sha256, .. } => Some(sha256.as_str()),
+                _ => None,
+            })
+            .collect();
+        let unknown: Vec<String> = shas
+            .iter()
+            .filter(|s| !loaded.facts.contains_key(**s))
+            .map(|s| s.to_string())
+            .collect();
+        if !unknown.is_empty() {
+            let (mut found, unread) = state.file_facts.get(&unknown);
+            if !unread.is_empty() {
+                let read = state.store.photo_facts(&unread).await?;
+                state.file_facts.put(&read);
+                found.extend(read);
+            }
+            for sha in unknown {
+                let f = found.remove(&sha);
+                loaded.facts.insert(sha, f);
+            }
+        }
+        let files = shas
+            .into_iter()
+            .filter_map(|s| {
+                let f = loaded.facts.get(s).cloned().flatten()?;
+                Some((s.to_string(), f))
+            })
+            .collect();
+        Ok(Self { records, files })
+    }
 }
 
 /// Evaluates `person` for `month` as of `now`. `org` is the person's township, shared by the
@@ -140,17 +193,17 @@ async fn report_from(
     } else {
         None
     };
-    let (records, day_facts) = match with_facts {
-        Some((records, from, facts)) => (records, Some((from, facts))),
-        None => (
-            records_for(state, &org, person, month, as_of, loaded).await?,
-            None,
-        ),
+    let (input, day_facts) = match with_facts {
+        Some((input, from, facts)) => (input, Some((from, facts))),
+        None => {
+            let records = records_for(state, &org, person, month, as_of, loaded).await?;
+            (Arc::new(Input::read(state, records, loaded).await?), None)
+        }
     };
     let own_before = day_facts
         .as_ref()
         .map(|(from, _)| (person, day_start(*from)));
-    let findings = findings_with(state, &org, &records, own_before, now, loaded).await?;
+    let findings = findings_with(state, &org, &input.records, own_before, now, loaded).await?;
     let ledger_steps = chain_steps(state, &org, person, month, loaded).await?;
     // The person's devices, for records dated before their device was enrolled.
     let devices: Vec<Device> = state
@@ -161,38 +214,6 @@ async fn report_from(
         .map(|d| d.device)
         .collect();
     let late_receipt_after = Duration::days(i64::from(state.config.late_receipt_days));
-    // Each file once: the same picture attached to two visits is what reuse looks like.
-    let shas: BTreeSet<String> = records
-        .iter()
-        .filter_map(|r| match &r.body {
-            RecordBody::Photo { sha256, .. } => Some(sha256.clone()),
-            _ => None,
-        })
-        .collect();
-    let unknown: Vec<String> = shas
-        .iter()
-        .filter(|s| !loaded.facts.contains_key(*s))
-        .cloned()
-        .collect();
-    if !unknown.is_empty() {
-        let (mut found, unread) = state.file_facts.get(&unknown);
-        if !unread.is_empty() {
-            let read = state.store.photo_facts(&unread).await?;
-            state.file_facts.put(&read);
-            found.extend(read);
-        }
-        for sha in unknown {
-            let f = found.remove(&sha);
-            loaded.facts.insert(sha, f);
-        }
-    }
-    let facts: HashMap<String, PhotoFacts> = shas
-        .into_iter()
-        .filter_map(|s| {
-            let f = loaded.facts.get(&s).cloned().flatten()?;
-            Some((s, f))
-        })
-        .collect();
     // The rules and calendar in force on the month's first day.
     let (catalogue, calendar) = state.policy_for(month);
     // Evaluations are CPU work: bounded, and off the async threads.
@@ -205,10 +226,10 @@ async fn report_from(
         let ctx = EvalContext {
             person,
             org: &org,
-            records: &records,
+            records: &input.records,
             calendar: &calendar,
             catalogue: &catalogue,
-            photo_files: PhotoFiles::Held(&facts),
+            photo_files: PhotoFiles::Held(&input.files),
             device_logs: DeviceLogs {
                 devices: &devices,
                 late_receipt_after: Some(late_receipt_after),
@@ -310,7 +331,7 @@ async fn with_day_facts(
     month: Period,
     now: DateTime<Utc>,
     loaded: &mut Loaded,
-) -> EvalResult<Option<(Vec<DeviceRecord>, NaiveDate, Vec<DayFacts>)>> {
+) -> EvalResult<Option<(Arc<Input>, NaiveDate, Vec<DayFacts>)>> {
     let (catalogue, _) = state.policy_for(month);
     let from_day = raw_from(&catalogue, month);
     let team: Vec<PersonId> = org
@@ -323,30 +344,9 @@ async fn with_day_facts(
     let basis = crate::day_facts::basis(&catalogue.interpretation);
     let window = window_start(org, person, month);
     let raw_start = day_start(from_day);
-    let to = now + Duration::days(2);
-    let mut records = Vec::new();
+    let input = team_input(state, &team, window, raw_start, now, loaded).await?;
     let mut facts = Vec::new();
-    let unread: Vec<PersonId> = team
-        .iter()
-        .filter(|p| !loaded.since_facts.contains_key(&(**p, window, raw_start)))
-        .copied()
-        .collect();
-    let mut before = records_before(state, &unread, window, raw_start, now).await?;
     for p in team {
-        let theirs = match loaded.since_facts.get(&(p, window, raw_start)) {
-            Some(r) => r.clone(),
-            None => {
-                let mut r = before
-                    .remove(&p)
-                    .map(Arc::unwrap_or_clone)
-                    .unwrap_or_default();
-                r.extend(state.store.records_of(p, raw_start, to).await?);
-                let r = Arc::new(r);
-                loaded.since_facts.insert((p, window, raw_start), r.clone());
-                r
-            }
-        };
-        records.extend(theirs.iter().cloned());
         let all = p == person;
         let rows = match loaded.day_facts.get(&(p, from_day, all)) {
             Some(f) => f.clone(),
@@ -378,10 +378,55 @@ async fn with_day_facts(
         from: from_day,
         days: &facts,
     };
-    if !history.fits(org, person, month, &records) {
+    if !history.fits(org, person, month, &input.records) {
         return Ok(None);
     }
-    Ok(Some((records, from_day, facts)))
+    Ok(Some((input, from_day, facts)))
+}
+
+/// `team`'s records for an evaluation with day facts, and their pictures' facts: every record
+/// but fixes from `window` to `raw_start`, everything from then on. Put together once per
+/// request for every evaluation that reads the same team.
+async fn team_input(
+    state: &AppState,
+    team: &[PersonId],
+    window: DateTime<Utc>,
+    raw_start: DateTime<Utc>,
+    now: DateTime<Utc>,
+    loaded: &mut Loaded,
+) -> EvalResult<Arc<Input>> {
+    let key = (team.to_vec(), window, raw_start);
+    if let Some((_, input)) = loaded.team_input.as_ref().filter(|(k, _)| *k == key) {
+        return Ok(input.clone());
+    }
+    let to = now + Duration::days(2);
+    let unread: Vec<PersonId> = team
+        .iter()
+        .filter(|p| !loaded.since_facts.contains_key(&(**p, window, raw_start)))
+        .copied()
+        .collect();
+    let mut before = records_before(state, &unread, window, raw_start, now).await?;
+    let mut records = Vec::new();
+    for p in team {
+        let theirs = match loaded.since_facts.get(&(*p, window, raw_start)) {
+            Some(r) => r.clone(),
+            None => {
+                let earlier = before.remove(p).unwrap_or_default();
+                let raw = Arc::new(state.store.records_of(*p, raw_start, to).await?);
+                let r = [earlier, raw];
+                loaded
+                    .since_facts
+                    .insert((*p, window, raw_start), r.clone());
+                r
+            }
+        };
+        for part in &theirs {
+            records.extend(part.iter().cloned());
+        }
+    }
+    let input = Arc::new(Input::read(state, records, loaded).await?);
+    loaded.team_input = Some((key, input.clone()));
+    Ok(input)
 }
 
 /// Each of `people`'s records other than fixes captured in [`from`, `raw_start`), the days day

@@ -236,25 +236,52 @@ pub fn reused_photos(
     visits: &[HouseholdVisit],
     files: PhotoFiles<'_>,
 ) -> HashMap<RecordId, RecordId> {
-    let mut photos: Vec<(&VisitPhoto, RecordId)> = visits
-        .iter()
-        .flat_map(|v| v.photos.iter().map(move |p| (p, v.check_in)))
-        .collect();
-    photos.sort_by_key(|(p, _)| (p.captured_at, p.record));
+    reused_among(
+        visits.iter().flat_map(|v| {
+            v.photos.iter().map(move |p| PhotoUse {
+                captured_at: p.captured_at,
+                record: p.record,
+                sha256: &p.sha256,
+                visit: v.check_in,
+            })
+        }),
+        files,
+    )
+}
+
+/// A photo attached to a visit, as [`reused_among`] reads it.
+#[derive(Clone, Copy, Debug)]
+pub struct PhotoUse<'a> {
+    pub captured_at: DateTime<Utc>,
+    pub record: RecordId,
+    pub sha256: &'a str,
+    /// The visit's check-in.
+    pub visit: RecordId,
+}
+
+/// [`reused_photos`] over the photos of visits given one by one: each photo once, with the
+/// check-in of the visit it is attached to (by the visit's own author, as [`assemble_visits`]
+/// attaches it), in any order.
+pub fn reused_among<'a>(
+    photos: impl IntoIterator<Item = PhotoUse<'a>>,
+    files: PhotoFiles<'_>,
+) -> HashMap<RecordId, RecordId> {
+    let mut photos: Vec<PhotoUse<'a>> = photos.into_iter().collect();
+    photos.sort_by_key(|p| (p.captured_at, p.record));
     let mut first_by_key: HashMap<&str, (RecordId, RecordId)> = HashMap::new();
     let mut reused = HashMap::new();
-    for (p, visit) in photos {
-        let keys = std::iter::once(p.sha256.as_str())
-            .chain(files.facts(&p.sha256).and_then(|f| f.phash.as_deref()));
+    for p in photos {
+        let keys =
+            std::iter::once(p.sha256).chain(files.facts(p.sha256).and_then(|f| f.phash.as_deref()));
         let mut original = None;
         for k in keys {
             match first_by_key.get(k) {
-                Some((orig_photo, orig_visit)) if *orig_visit != visit => {
+                Some((orig_photo, orig_visit)) if *orig_visit != p.visit => {
                     original.get_or_insert(*orig_photo);
                 }
                 Some(_) => {}
                 None => {
-                    first_by_key.insert(k, (p.record, visit));
+                    first_by_key.insert(k, (p.record, p.visit));
                 }
             }
         }

@@ -25,7 +25,9 @@ use crate::stays::{
 use crate::verdict::{
     Evidence, EvidenceKind, Flag, Part, PersonReport, RejectReason, Rejection, Status, Verdict,
 };
-use crate::visits::{assemble_visits, check_visit, reused_photos, HouseholdVisit, VisitCheck};
+use crate::visits::{
+    assemble_visits, check_visit, reused_among, visit_of, HouseholdVisit, PhotoUse, VisitCheck,
+};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
@@ -124,8 +126,14 @@ struct Evaluation<'a> {
     interp: &'a Interpretation,
     month: Period,
     now: DateTime<Utc>,
-    /// Every non-fix record once, retracted ones removed.
+    /// Every non-fix record once, retracted ones removed (with day facts, but for
+    /// `earlier_parts`).
     records: BTreeMap<RecordId, &'a DeviceRecord>,
+    /// With day facts: the parts of visits that began before the history's first raw day
+    /// (check-ins, check-outs, visit fixes, photos), once each, retracted ones removed. No rule
+    /// reads those visits ([`crate::day_facts::raw_from`]); their photos still say which
+    /// picture was used first, so they are kept for that alone.
+    earlier_parts: Vec<&'a DeviceRecord>,
     /// The same, by kind, for the rules that scan them.
     activities: Vec<&'a DeviceRecord>,
     reports: Vec<&'a DeviceRecord>,
@@ -161,6 +169,7 @@ impl<'a> Evaluation<'a> {
         let latest = latest_findings(ctx.findings);
         let mut found_false = HashMap::new();
         let facts_until = ctx.history.map(|h| day_start(h.from));
+        let mut earlier_parts = Vec::new();
         let mut judged_given = HashSet::new();
         for r in ctx.records {
             if let Some(f) = latest.get(&r.id) {
@@ -199,11 +208,21 @@ impl<'a> Evaluation<'a> {
                     }
                 }
                 RecordBody::Retraction { .. } => any_retraction = true,
+                RecordBody::HouseholdCheckIn { .. }
+                | RecordBody::HouseholdCheckOut { .. }
+                | RecordBody::VisitFix { .. }
+                | RecordBody::Photo { .. }
+                    if facts_until.is_some_and(|t| r.captured_at < t) =>
+                {
+                    earlier_parts.push(r);
+                }
                 _ => {
                     records.entry(r.id).or_insert(r);
                 }
             }
         }
+        earlier_parts.sort_unstable_by_key(|r| r.id);
+        earlier_parts.dedup_by_key(|r| r.id);
         // A record may only be withdrawn by its own author (the rule the phone's screens use
         // too). Withdrawals are rare, so they are applied after the single pass rather than
         // looked up for every record.
@@ -211,6 +230,7 @@ impl<'a> Evaluation<'a> {
             let withdrawn = crate::visits::withdrawn(ctx.records);
             let gone = |id: &RecordId| withdrawn.contains(id);
             records.retain(|id, _| !gone(id));
+            earlier_parts.retain(|r| !gone(&r.id));
             own_fixes.retain(|p| !gone(&p.record));
             logged_fixes.retain(|f| !gone(&f.point.record));
             for v in fixes.values_mut() {
@@ -218,6 +238,17 @@ impl<'a> Evaluation<'a> {
             }
         }
         fixes.insert(ctx.person, own_fixes);
+        // A part captured early of a visit begun from the raw days on (a phone's clock) is
+        // that visit's like any other.
+        earlier_parts.retain(|r| {
+            let of_raw_visit = visit_of(r)
+                .and_then(|v| records.get(&v))
+                .is_some_and(|v| matches!(v.body, RecordBody::HouseholdCheckIn { .. }));
+            if of_raw_visit {
+                records.insert(r.id, *r);
+            }
+            !of_raw_visit
+        });
         if ctx.history.is_some() {
             // With day facts, a finding on a record not given is one on the person's fixes
             // before the raw days (the caller gives no other): it may void a stay of theirs.
@@ -248,6 +279,7 @@ impl<'a> Evaluation<'a> {
             month,
             now,
             records,
+            earlier_parts,
             activities,
             reports,
             events,
@@ -340,12 +372,22 @@ impl<'a> Evaluation<'a> {
         &self.tracks[&person]
     }
 
-    /// Every visit in the context, checked, once.
+    /// Every visit in the context, checked, once. With day facts, only the visits from the
+    /// history's first raw day on: no rule reads an earlier one ([`crate::day_facts::raw_from`]),
+    /// and the trajectory they would be checked against is in the facts. Earlier visits still
+    /// set which photos were used first.
     fn visits(&mut self) -> Rc<Vec<(HouseholdVisit, VisitCheck)>> {
         if self.visits.is_none() {
             let assembled = assemble_visits(self.records.values().copied());
-            let reused = reused_photos(&assembled, self.ctx.photo_files);
-            let people: BTreeSet<PersonId> = assembled.iter().map(|v| v.person_id).collect();
+            let reused = self.reused(&assembled);
+            // Every visitor's track, as without day facts: cleaning one flags what it rejects.
+            let mut people: BTreeSet<PersonId> = assembled.iter().map(|v| v.person_id).collect();
+            people.extend(
+                self.earlier_parts
+                    .iter()
+                    .filter(|r| matches!(r.body, RecordBody::HouseholdCheckIn { .. }))
+                    .map(|r| r.person_id),
+            );
             for p in people {
                 self.track(p);
             }
@@ -388,6 +430,48 @@ impl<'a> Evaluation<'a> {
             self.visits = Some(Rc::new(checked));
         }
         self.visits.clone().unwrap_or_default()
+    }
+
+    /// The photos used before in another visit ([`reused_among`]): those of `assembled` and
+    /// those of the visits begun before the raw days, by their authors.
+    fn reused(&self, assembled: &[HouseholdVisit]) -> HashMap<RecordId, RecordId> {
+        let use_of = |p: &'a DeviceRecord, visit: RecordId| match &p.body {
+            RecordBody::Photo { sha256, .. } => Some(PhotoUse {
+                captured_at: p.captured_at,
+                record: p.id,
+                sha256,
+                visit,
+            }),
+            _ => None,
+        };
+        let of_visits = assembled.iter().flat_map(|v| {
+            v.photos.iter().map(move |p| PhotoUse {
+                captured_at: p.captured_at,
+                record: p.record,
+                sha256: &p.sha256,
+                visit: v.check_in,
+            })
+        });
+        // Visits begun before the raw days, by author; their photos may be captured later.
+        let earlier: HashMap<RecordId, PersonId> = self
+            .earlier_parts
+            .iter()
+            .filter(|r| matches!(r.body, RecordBody::HouseholdCheckIn { .. }))
+            .map(|r| (r.id, r.person_id))
+            .collect();
+        let of_earlier = self
+            .earlier_parts
+            .iter()
+            .chain(self.records.values())
+            .filter_map(|r| match &r.body {
+                RecordBody::Photo { attached_to, .. }
+                    if earlier.get(attached_to) == Some(&r.person_id) =>
+                {
+                    use_of(r, *attached_to)
+                }
+                _ => None,
+            });
+        reused_among(of_visits.chain(of_earlier), self.ctx.photo_files)
     }
 
     fn own_stays(&mut self) -> Rc<Vec<Stay>> {

@@ -14,7 +14,7 @@ use zhucun_shared::plausibility::{DeviceLogs, PhotoFiles};
 use zhucun_shared::record::{DeviceRecord, FindingOutcome, Fix, RecordBody};
 use zhucun_shared::role::Role;
 use zhucun_shared::spot_check::Finding;
-use zhucun_shared::verdict::PersonReport;
+use zhucun_shared::verdict::{FlagKind, PersonReport};
 use zhucun_shared::visits::withdrawn;
 use zhucun_shared::{evaluate, EvalContext};
 
@@ -35,13 +35,15 @@ fn directory(w: &World) -> Directory {
 type Plan = (usize, i64, u32, i64, usize, u8);
 
 /// The records of the plans: stays in 青山村 (some overnight) with visits, and now and then a
-/// mock fix, an inaccurate one, one far away, a day in 河套村 or a fix withdrawn.
+/// mock fix, an inaccurate one, one far away, a day in 河套村, a fix withdrawn or a picture of
+/// an earlier day's visit attached again (reused, perhaps from a month before).
 fn records_of(w: &World, plans: &[Plan]) -> Vec<DeviceRecord> {
     let mut recorders: Vec<_> = PEOPLE.iter().map(|r| w.recorder(*r)).collect();
     let mut out = Vec::new();
     let mut plans = plans.to_vec();
     plans.sort_by_key(|p| (p.0, p.1, p.2));
     let mut last_start: BTreeMap<usize, DateTime<Utc>> = BTreeMap::new();
+    let mut first_photo: BTreeMap<usize, String> = BTreeMap::new();
     for (who, d, hour, hours, houses, quirk) in plans {
         let date = day(2026, 1, 1) + Duration::days(d);
         let start = day_start(date) + Duration::hours(i64::from(hour));
@@ -64,6 +66,39 @@ fn records_of(w: &World, plans: &[Plan]) -> Vec<DeviceRecord> {
             change(&mut f);
             f
         };
+        let photo = day_records.iter().find_map(|r| match &r.body {
+            RecordBody::Photo { sha256, .. } => {
+                Some((r.captured_at, r.body.clone(), sha256.clone()))
+            }
+            _ => None,
+        });
+        if let Some((at, body, sha)) = photo {
+            match (first_photo.get(&who), body) {
+                (
+                    Some(earlier),
+                    RecordBody::Photo {
+                        attached_to,
+                        taken_at,
+                        position,
+                        bytes,
+                        ..
+                    },
+                ) if quirk % 8 == 6 => {
+                    let again = RecordBody::Photo {
+                        attached_to,
+                        sha256: earlier.clone(),
+                        taken_at,
+                        position,
+                        bytes,
+                    };
+                    day_records.push(rec.record(at + Duration::seconds(5), again));
+                }
+                (None, _) => {
+                    first_photo.insert(who, sha);
+                }
+                _ => {}
+            }
+        }
         let some_fix = day_records.iter().rev().find_map(fix_of);
         if let Some(f) = some_fix {
             let at = f.time + Duration::seconds(20);
@@ -360,4 +395,49 @@ fn a_wrong_fact_changes_the_report() {
         now,
     );
     assert_ne!(bad, good);
+}
+
+/// The photos of a visit in the month captured, by their phone's clock, before the month's raw
+/// days: they are still that visit's when the month is evaluated from day facts.
+#[test]
+fn a_visit_part_captured_before_the_raw_days_stays_with_its_visit() {
+    let w = World::new();
+    let org = directory(&w);
+    let plans: Vec<Plan> = (0..30).map(|d| (0, 40 + d * 2, 8, 6, 6, 7)).collect();
+    let mut all = records_of(&w, &plans);
+    let month = Period::month(2026, 3);
+    let now = day_start(day(2026, 4, 20));
+    let from = raw_from(&w.catalogue, month);
+    let in_month = |r: &DeviceRecord| month.contains(local_date(r.captured_at));
+    let check_in = all
+        .iter()
+        .find(|r| matches!(r.body, RecordBody::HouseholdCheckIn { .. }) && in_month(r))
+        .map(|r| r.id)
+        .expect("a visit in March");
+    let photos = all.iter_mut().filter(
+        |r| matches!(&r.body, RecordBody::Photo { attached_to, .. } if *attached_to == check_in),
+    );
+    let early = day_start(from) - Duration::days(3);
+    for photo in photos {
+        photo.captured_at = early;
+        if let RecordBody::Photo { taken_at, .. } = &mut photo.body {
+            *taken_at = early;
+        }
+    }
+    let facts = facts_in_order(&w, &org, &all);
+    let raw: Vec<DeviceRecord> = all
+        .iter()
+        .filter(|r| !matches!(r.body, RecordBody::Fix { .. }) || r.captured_at >= day_start(from))
+        .cloned()
+        .collect();
+    let history = History { from, days: &facts };
+    assert!(history.fits(&org, person(Role::FirstSecretary), month, &raw));
+    let full = report(&w, &org, &all, None, &[], month, now);
+    let outside = |r: &PersonReport| {
+        r.flags
+            .iter()
+            .any(|f| f.kind == FlagKind::PhotoTimeOutsideVisit && f.records.contains(&check_in))
+    };
+    assert!(outside(&full), "the visit's photos were taken outside it");
+    assert_eq!(report(&w, &org, &raw, Some(history), &[], month, now), full);
 }
