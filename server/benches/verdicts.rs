@@ -7,7 +7,10 @@
 //!   the same month from its day facts (`shared::day_facts`) and its own raw records, with the
 //!   same month evaluated with a single month of history as the baseline.
 //!
-//! Size: ZHUCUN_BENCH_PEOPLE (default 60) and ZHUCUN_BENCH_MONTHS (default 11).
+//! Size: ZHUCUN_BENCH_PEOPLE (default 60) and ZHUCUN_BENCH_MONTHS (default 11). With
+//! ZHUCUN_PROFILE_LOOP=<seconds>, the team leader's month from day facts is evaluated over and
+//! over for that long (after "LOOP START" on stderr, for a profiler to attach) and the run
+//! stops there.
 //! `cargo bench -p zhucun-server --bench verdicts`.
 
 #[path = "common/db.rs"]
@@ -304,6 +307,15 @@ async fn measure(pg: Option<&str>, people: usize, months: u32, now: chrono::Date
         let (facts_ms, b) = time(3, || {
             evaluate_month(&policy, &org, leader, &raw, Some(history), this_month)
         });
+        if let Ok(secs) = std::env::var("ZHUCUN_PROFILE_LOOP") {
+            eprintln!("LOOP START");
+            let until = Instant::now() + std::time::Duration::from_secs(secs.parse().unwrap());
+            while Instant::now() < until {
+                evaluate_month(&policy, &org, leader, &raw, Some(history), this_month);
+            }
+            eprintln!("LOOP END");
+            std::process::exit(0);
+        }
         let (one_ms, _) = time(3, || {
             evaluate_month(&policy, &org, leader, &one_month, None, this_month)
         });

@@ -57,14 +57,19 @@ pub struct AppInner {
     pub evaluations: tokio::sync::Semaphore,
     /// Bounds the photo checks (decoding, CPU- and memory-heavy) running at once.
     pub decodes: tokio::sync::Semaphore,
-    /// Records before the raw days and pictures' facts, kept parsed between evaluations.
+    /// Records and day facts before the raw days and pictures' facts, kept parsed between
+    /// evaluations.
     pub record_history: evaluation_memory::RecordHistory,
+    pub facts_history: evaluation_memory::FactsHistory,
     pub file_facts: evaluation_memory::FileFacts,
 }
 
 /// At most this many records (a few hundred bytes each) kept parsed between evaluations: a
 /// year of the visits, reports and notes of a few dozen teams.
 const RECORD_HISTORY_BUDGET: usize = 400_000;
+/// At most this many person-days' facts (about a kilobyte each) kept parsed between
+/// evaluations: a year of a few hundred people's.
+const FACTS_HISTORY_BUDGET: usize = 120_000;
 /// At most this many pictures' facts kept between evaluations.
 const FILE_FACTS_BUDGET: usize = 200_000;
 
@@ -256,6 +261,7 @@ impl AppState {
             evaluations,
             decodes,
             record_history: evaluation_memory::RecordHistory::new(RECORD_HISTORY_BUDGET),
+            facts_history: evaluation_memory::FactsHistory::new(FACTS_HISTORY_BUDGET),
             file_facts: evaluation_memory::FileFacts::new(FILE_FACTS_BUDGET),
         })))
     }

@@ -123,7 +123,10 @@ async fn refold(
         );
         let same = kept.get(&d).is_some_and(|(k, b)| *k == f && *b == basis);
         if !same {
-            state.store.put_day_facts(&f, &basis).await?;
+            state
+                .store
+                .put_day_facts(&f, &basis, state.clock.now())
+                .await?;
         }
         before = Some(f);
         if same && d >= *last {
@@ -187,7 +190,10 @@ pub async fn rebuild(
                     &shapes,
                     &catalogue.interpretation,
                 );
-                state.store.put_day_facts(&f, &basis).await?;
+                state
+                    .store
+                    .put_day_facts(&f, &basis, state.clock.now())
+                    .await?;
                 before = Some(f);
             }
             done += 1;

@@ -63,16 +63,21 @@ pub struct Loaded {
     /// start to the raw days' start, then everything (see [`with_day_facts`]).
     #[allow(clippy::type_complexity)]
     since_facts: HashMap<(PersonId, DateTime<Utc>, DateTime<Utc>), [Arc<Vec<DeviceRecord>>; 2]>,
-    /// The last team's records for evaluations with day facts, and their pictures' facts, with
-    /// the team, the window's start and the raw days' start: put together once for the
-    /// evaluations of the team's members, which come one after another (a push re-evaluates
-    /// them all). Only the last, so that a pass over a township holds one team's copy.
+    /// Teams' records for evaluations with day facts, and their pictures' facts, by the team,
+    /// the window's start and the raw days' start: put together once for the evaluations of
+    /// the members of a team (a push re-evaluates them all). The last [`TEAM_INPUTS`] only, so
+    /// that a pass over a township holds a few teams' copies.
     #[allow(clippy::type_complexity)]
-    team_input: Option<((Vec<PersonId>, DateTime<Utc>, DateTime<Utc>), Arc<Input>)>,
+    team_inputs: Vec<((Vec<PersonId>, DateTime<Utc>, DateTime<Utc>), Arc<Input>)>,
     /// Each person's kept day facts before a day: all of them, or only the last.
     #[allow(clippy::type_complexity)]
     day_facts: HashMap<(PersonId, NaiveDate, bool), Arc<Vec<(DayFacts, String)>>>,
 }
+
+/// How many teams' records one request keeps put together ([`Loaded`]): a person's
+/// evaluation reads the team of each of their villages together, and those the person counts
+/// for are evaluated in turn, so a few teams come back in turn.
+const TEAM_INPUTS: usize = 6;
 
 /// The records an evaluation reads and what the server read from their pictures.
 struct Input {
@@ -241,6 +246,7 @@ async fn report_from(
         evaluate(&ctx, month, as_of)
     })
     .await?;
+
     Ok(report)
 }
 
@@ -352,17 +358,11 @@ async fn with_day_facts(
             Some(f) => f.clone(),
             None => {
                 let f = if all {
-                    let first = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a date");
-                    state.store.day_facts(p, first, from_day).await?
+                    facts_before(state, p, from_day, now).await?
                 } else {
-                    state
-                        .store
-                        .last_day_facts(p, from_day)
-                        .await?
-                        .into_iter()
-                        .collect()
+                    let last = state.store.last_day_facts(p, from_day).await?;
+                    Arc::new(last.into_iter().collect())
                 };
-                let f = Arc::new(f);
                 loaded.day_facts.insert((p, from_day, all), f.clone());
                 f
             }
@@ -396,7 +396,7 @@ async fn team_input(
     loaded: &mut Loaded,
 ) -> EvalResult<Arc<Input>> {
     let key = (team.to_vec(), window, raw_start);
-    if let Some((_, input)) = loaded.team_input.as_ref().filter(|(k, _)| *k == key) {
+    if let Some((_, input)) = loaded.team_inputs.iter().find(|(k, _)| *k == key) {
         return Ok(input.clone());
     }
     let to = now + Duration::days(2);
@@ -425,8 +425,41 @@ async fn team_input(
         }
     }
     let input = Arc::new(Input::read(state, records, loaded).await?);
-    loaded.team_input = Some((key, input.clone()));
+    if loaded.team_inputs.len() == TEAM_INPUTS {
+        loaded.team_inputs.remove(0);
+    }
+    loaded.team_inputs.push((key, input.clone()));
     Ok(input)
+}
+
+/// Every day fact of `person` before `from_day`, with the basis each was folded on: as kept in
+/// memory while their history mark holds ([`crate::evaluation_memory`]), else read and kept —
+/// kept only when `from_day` is by the first day of the month of `now` (the facts of a later
+/// month's days are written without renewing the mark).
+async fn facts_before(
+    state: &AppState,
+    person: PersonId,
+    from_day: NaiveDate,
+    now: DateTime<Utc>,
+) -> EvalResult<Arc<Vec<(DayFacts, String)>>> {
+    let first = NaiveDate::from_ymd_opt(2000, 1, 1).expect("a date");
+    let this_month = local_date(now).with_day(1).expect("day 1 exists");
+    if from_day > this_month {
+        return Ok(Arc::new(
+            state.store.day_facts(person, first, from_day).await?,
+        ));
+    }
+    // Read before the facts: a fact written meanwhile leaves what is kept under the old mark.
+    let marks = state.store.history_marks(&[person]).await?;
+    let mark = marks.get(&person).map(String::as_str);
+    if let Some(kept) = state.facts_history.get(&(person, from_day), mark) {
+        return Ok(kept);
+    }
+    let read = Arc::new(state.store.day_facts(person, first, from_day).await?);
+    state
+        .facts_history
+        .put((person, from_day), mark.map(str::to_string), read.clone());
+    Ok(read)
 }
 
 /// Each of `people`'s records other than fixes captured in [`from`, `raw_start`), the days day

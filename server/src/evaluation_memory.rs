@@ -5,16 +5,21 @@
 //!   arrives in) renews the person's mark in the database within the push's transaction
 //!   (`history_marks`), and a kept entry is used only while the mark it was read under holds,
 //!   so a late sync, on this server or another sharing the database, is always read.
+//! - [`FactsHistory`]: each person's day facts before an evaluation's raw days, under the same
+//!   mark: writing the facts of a day before the month they are written in renews it, in the
+//!   same transaction.
 //! - [`FileFacts`]: what the server read from each picture, by SHA-256: a file's facts are
 //!   derived from its content and stored once, never changed.
 //!
-//! Both are bounded (least recently used out first), so that no reader can grow them without
+//! All are bounded (least recently used out first), so that no reader can grow them without
 //! limit; a push's re-evaluation then reads a month's records, not a year's.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use zhucun_shared::day_facts::DayFacts;
 use zhucun_shared::ids::PersonId;
 use zhucun_shared::plausibility::PhotoFacts;
 use zhucun_shared::record::DeviceRecord;
@@ -22,29 +27,36 @@ use zhucun_shared::record::DeviceRecord;
 /// A person's records over [window start, raw start).
 pub type HistoryKey = (PersonId, DateTime<Utc>, DateTime<Utc>);
 
-struct Entry {
+/// Each person's parsed records before an evaluation's raw days, while their mark holds.
+pub type RecordHistory = MarkedMemory<HistoryKey, DeviceRecord>;
+
+/// Each person's kept day facts before a day (with the basis each was folded on), while their
+/// mark holds: the facts of a day before the month they are written in renew it
+/// ([`crate::store::renews_history_day`]).
+pub type FactsHistory = MarkedMemory<(PersonId, NaiveDate), (DayFacts, String)>;
+
+struct Entry<T> {
     mark: Option<String>,
-    records: Arc<Vec<DeviceRecord>>,
+    items: Arc<Vec<T>>,
     used: u64,
 }
 
-impl Entry {
-    /// What an entry weighs against the budget: its records, and itself.
+impl<T> Entry<T> {
+    /// What an entry weighs against the budget: its items, and itself.
     fn weight(&self) -> usize {
-        self.records.len() + 1
+        self.items.len() + 1
     }
 }
 
-#[derive(Default)]
-struct Held {
-    entries: HashMap<HistoryKey, Entry>,
+struct Held<K, T> {
+    entries: HashMap<K, Entry<T>>,
     /// The entries by last use, oldest first.
-    by_use: BTreeMap<u64, HistoryKey>,
+    by_use: BTreeMap<u64, K>,
     weight: usize,
 }
 
-impl Held {
-    fn remove(&mut self, key: &HistoryKey) {
+impl<K: Copy + Eq + Hash, T> Held<K, T> {
+    fn remove(&mut self, key: &K) {
         if let Some(e) = self.entries.remove(key) {
             self.by_use.remove(&e.used);
             self.weight -= e.weight();
@@ -52,55 +64,55 @@ impl Held {
     }
 }
 
-/// Each person's parsed records before an evaluation's raw days, while their mark holds.
-pub struct RecordHistory {
-    held: Mutex<Held>,
-    /// At most this many records (and entries) held, all entries together.
+/// What was read of a person's past, kept while the person's history mark holds.
+pub struct MarkedMemory<K, T> {
+    held: Mutex<Held<K, T>>,
+    /// At most this many items (and entries) held, all entries together.
     budget: usize,
     tick: AtomicU64,
 }
 
-impl RecordHistory {
+impl<K: Copy + Eq + Hash, T> MarkedMemory<K, T> {
     pub fn new(budget: usize) -> Self {
         Self {
-            held: Mutex::new(Held::default()),
+            held: Mutex::new(Held {
+                entries: HashMap::new(),
+                by_use: BTreeMap::new(),
+                weight: 0,
+            }),
             budget,
             tick: AtomicU64::new(0),
         }
     }
 
-    /// The records kept for `key` when they were read under `mark` (the person's mark now).
-    pub fn get(&self, key: &HistoryKey, mark: Option<&str>) -> Option<Arc<Vec<DeviceRecord>>> {
+    /// The items kept for `key` when they were read under `mark` (the person's mark now).
+    pub fn get(&self, key: &K, mark: Option<&str>) -> Option<Arc<Vec<T>>> {
         let mut held = self.held.lock().expect("not poisoned");
         let e = held.entries.get(key)?;
         if e.mark.as_deref() != mark {
             held.remove(key);
             return None;
         }
-        let (old, records) = (e.used, e.records.clone());
+        let (old, items) = (e.used, e.items.clone());
         let used = self.tick.fetch_add(1, Ordering::Relaxed);
         held.by_use.remove(&old);
         held.by_use.insert(used, *key);
         if let Some(e) = held.entries.get_mut(key) {
             e.used = used;
         }
-        Some(records)
+        Some(items)
     }
 
-    /// Keeps `records`, read after the person's mark was read as `mark`; the least recently
+    /// Keeps `items`, read after the person's mark was read as `mark`; the least recently
     /// used entries go first when over budget (an entry larger than the budget is not kept).
-    pub fn put(&self, key: HistoryKey, mark: Option<String>, records: Arc<Vec<DeviceRecord>>) {
-        if records.len() >= self.budget {
+    pub fn put(&self, key: K, mark: Option<String>, items: Arc<Vec<T>>) {
+        if items.len() >= self.budget {
             return;
         }
         let mut held = self.held.lock().expect("not poisoned");
         held.remove(&key);
         let used = self.tick.fetch_add(1, Ordering::Relaxed);
-        let e = Entry {
-            mark,
-            records,
-            used,
-        };
+        let e = Entry { mark, items, used };
         held.weight += e.weight();
         held.by_use.insert(used, key);
         held.entries.insert(key, e);
@@ -114,10 +126,10 @@ impl RecordHistory {
         }
     }
 
-    /// How many records are held.
+    /// How many items are held.
     pub fn held(&self) -> usize {
         let held = self.held.lock().expect("not poisoned");
-        held.entries.values().map(|e| e.records.len()).sum()
+        held.entries.values().map(|e| e.items.len()).sum()
     }
 }
 

@@ -95,6 +95,11 @@ const SQLITE: Files = &[
         "history marks",
         include_str!("../../migrations/sqlite/20261230000000_history_marks.sql"),
     ),
+    (
+        20261231000000,
+        "records by kind",
+        include_str!("../../migrations/sqlite/20261231000000_records_by_kind.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -182,6 +187,11 @@ const POSTGRES: Files = &[
         20261230000000,
         "history marks",
         include_str!("../../migrations/postgres/20261230000000_history_marks.sql"),
+    ),
+    (
+        20261231000000,
+        "records by kind",
+        include_str!("../../migrations/postgres/20261231000000_records_by_kind.sql"),
     ),
 ];
 

@@ -167,11 +167,24 @@ pub struct VerdictVersion {
 /// records before its raw days (`evaluation_memory`) lies before the first day of the month
 /// it ran in, so before the month any later record arrives in.
 pub fn renews_history(kind: &str, captured: DateTime<Utc>, received: DateTime<Utc>) -> bool {
+    kind != "fix" && captured < zhucun_shared::period::day_start(history_month(received))
+}
+
+/// Whether writing a person's day facts of `day` at `at` renews their history mark: a day
+/// before the China month of `at` (or, in a month's last day, the next). What an evaluation
+/// keeps of the day facts before its raw days lies before the first day of the month it ran
+/// in ([`crate::evaluation_memory::FactsHistory`]).
+pub fn renews_history_day(day: NaiveDate, at: DateTime<Utc>) -> bool {
+    day < history_month(at)
+}
+
+/// The first day of the month whose earlier days kept history stands for, for a write at
+/// `at`: a day's margin, since a write stamped on a month's last evening may commit after
+/// midnight.
+fn history_month(at: DateTime<Utc>) -> NaiveDate {
     use chrono::Datelike;
-    // A day's margin: a record stamped on a month's last evening may commit after midnight.
-    let month = zhucun_shared::period::local_date(received + chrono::Duration::days(1));
-    let first = month.with_day(1).expect("every month has a first day");
-    kind != "fix" && captured < zhucun_shared::period::day_start(first)
+    let day = zhucun_shared::period::local_date(at + chrono::Duration::days(1));
+    day.with_day(1).expect("every month has a first day")
 }
 
 /// The months, `YYYY-MM` in China time, from the one containing `from` to the one containing
@@ -596,11 +609,14 @@ pub trait Store: Send + Sync + 'static {
         person: PersonId,
         before: NaiveDate,
     ) -> impl Future<Output = StoreResult<Option<(DayFacts, String)>>> + Send;
-    /// Keeps a person-day's facts folded under `basis`.
+    /// Keeps a person-day's facts folded under `basis` at `at`, renewing the person's history
+    /// mark in the same transaction when the day lies before the month of `at`
+    /// ([`renews_history_day`]).
     fn put_day_facts(
         &self,
         facts: &DayFacts,
         basis: &str,
+        at: DateTime<Utc>,
     ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Forgets every kept day fact and queued day (they are rebuilt from the records).
     fn clear_day_facts(&self) -> impl Future<Output = StoreResult<()>> + Send;
@@ -1003,8 +1019,8 @@ impl Store for AnyStore {
     ) -> StoreResult<Option<(DayFacts, String)>> {
         dispatch!(self, last_day_facts(p, before))
     }
-    async fn put_day_facts(&self, f: &DayFacts, basis: &str) -> StoreResult<()> {
-        dispatch!(self, put_day_facts(f, basis))
+    async fn put_day_facts(&self, f: &DayFacts, basis: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        dispatch!(self, put_day_facts(f, basis, at))
     }
     async fn clear_day_facts(&self) -> StoreResult<()> {
         dispatch!(self, clear_day_facts())
@@ -1085,7 +1101,8 @@ impl Store for AnyStore {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::{redact_url, renews_history, renews_history_day};
+    use chrono::{NaiveDate, Utc};
 
     /// An event or an activity entered after its month queues that month too.
     #[test]
@@ -1128,5 +1145,25 @@ mod tests {
             redact_url("sqlite://data/zhucun.sqlite"),
             "sqlite://data/zhucun.sqlite"
         );
+    }
+
+    /// Kept history stands for the days before the month a reader runs in; a write of such a
+    /// day renews the mark, with a day's margin at the month's end.
+    #[test]
+    fn a_write_of_a_day_before_the_month_renews_the_history_mark() {
+        use chrono::TimeZone;
+        let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+        // 12:00 China time on 15 December.
+        let mid_month = Utc.with_ymd_and_hms(2026, 12, 15, 4, 0, 0).unwrap();
+        assert!(renews_history_day(day(11, 30), mid_month));
+        assert!(!renews_history_day(day(12, 1), mid_month));
+        // 23:00 China time on 30 November: what is written may commit in December.
+        let month_end = Utc.with_ymd_and_hms(2026, 11, 30, 15, 0, 0).unwrap();
+        assert!(renews_history_day(day(11, 29), month_end));
+        assert!(renews_history_day(day(11, 30), month_end));
+        assert!(!renews_history_day(day(12, 1), month_end));
+        let captured = Utc.with_ymd_and_hms(2026, 11, 20, 4, 0, 0).unwrap();
+        assert!(renews_history("household_check_in", captured, mid_month));
+        assert!(!renews_history("fix", captured, mid_month));
     }
 }

@@ -130,10 +130,15 @@ struct Evaluation<'a> {
     /// `earlier_parts`).
     records: BTreeMap<RecordId, &'a DeviceRecord>,
     /// With day facts: the parts of visits that began before the history's first raw day
-    /// (check-ins, check-outs, visit fixes, photos), once each, retracted ones removed. No rule
+    /// (check-ins, check-outs, visit fixes, photos), withdrawn ones among them (see
+    /// `withdrawn`); a record given twice is here twice, which the photos' first use does not
+    /// mind. No rule
     /// reads those visits ([`crate::day_facts::raw_from`]); their photos still say which
     /// picture was used first, so they are kept for that alone.
     earlier_parts: Vec<&'a DeviceRecord>,
+    /// The records withdrawn by their authors, sorted (removed from everything above but
+    /// `earlier_parts`, of which only the photos and check-ins are read).
+    withdrawn: Vec<RecordId>,
     /// The same, by kind, for the rules that scan them.
     activities: Vec<&'a DeviceRecord>,
     reports: Vec<&'a DeviceRecord>,
@@ -221,16 +226,15 @@ impl<'a> Evaluation<'a> {
                 }
             }
         }
-        earlier_parts.sort_unstable_by_key(|r| r.id);
-        earlier_parts.dedup_by_key(|r| r.id);
         // A record may only be withdrawn by its own author (the rule the phone's screens use
         // too). Withdrawals are rare, so they are applied after the single pass rather than
         // looked up for every record.
+        let mut withdrawn = Vec::new();
         if any_retraction {
-            let withdrawn = crate::visits::withdrawn(ctx.records);
-            let gone = |id: &RecordId| withdrawn.contains(id);
+            withdrawn = crate::visits::withdrawn(ctx.records).into_iter().collect();
+            withdrawn.sort_unstable();
+            let gone = |id: &RecordId| withdrawn.binary_search(id).is_ok();
             records.retain(|id, _| !gone(id));
-            earlier_parts.retain(|r| !gone(&r.id));
             own_fixes.retain(|p| !gone(&p.record));
             logged_fixes.retain(|f| !gone(&f.point.record));
             for v in fixes.values_mut() {
@@ -239,16 +243,23 @@ impl<'a> Evaluation<'a> {
         }
         fixes.insert(ctx.person, own_fixes);
         // A part captured early of a visit begun from the raw days on (a phone's clock) is
-        // that visit's like any other.
-        earlier_parts.retain(|r| {
-            let of_raw_visit = visit_of(r)
-                .and_then(|v| records.get(&v))
-                .is_some_and(|v| matches!(v.body, RecordBody::HouseholdCheckIn { .. }));
-            if of_raw_visit {
-                records.insert(r.id, *r);
+        // that visit's like any other. (It stays among the earlier parts too, where only
+        // what belongs to earlier check-ins is read.)
+        let mut raw_check_ins: Vec<RecordId> = records
+            .values()
+            .filter(|r| matches!(r.body, RecordBody::HouseholdCheckIn { .. }))
+            .map(|r| r.id)
+            .collect();
+        raw_check_ins.sort_unstable();
+        if !raw_check_ins.is_empty() {
+            for r in &earlier_parts {
+                let of_raw_visit =
+                    visit_of(r).is_some_and(|v| raw_check_ins.binary_search(&v).is_ok());
+                if of_raw_visit && withdrawn.binary_search(&r.id).is_err() {
+                    records.insert(r.id, *r);
+                }
             }
-            !of_raw_visit
-        });
+        }
         if ctx.history.is_some() {
             // With day facts, a finding on a record not given is one on the person's fixes
             // before the raw days (the caller gives no other): it may void a stay of theirs.
@@ -280,6 +291,7 @@ impl<'a> Evaluation<'a> {
             now,
             records,
             earlier_parts,
+            withdrawn,
             activities,
             reports,
             events,
@@ -452,20 +464,29 @@ impl<'a> Evaluation<'a> {
                 visit: v.check_in,
             })
         });
-        // Visits begun before the raw days, by author; their photos may be captured later.
-        let earlier: HashMap<RecordId, PersonId> = self
+        let kept = |r: &&&'a DeviceRecord| self.withdrawn.binary_search(&r.id).is_err();
+        // Visits begun before the raw days, by check-in, with their authors; their photos
+        // may be captured later.
+        let mut earlier: Vec<(RecordId, PersonId)> = self
             .earlier_parts
             .iter()
             .filter(|r| matches!(r.body, RecordBody::HouseholdCheckIn { .. }))
+            .filter(kept)
             .map(|r| (r.id, r.person_id))
             .collect();
+        earlier.sort_unstable();
+        let author_of = |check_in: &RecordId| {
+            let i = earlier.binary_search_by_key(check_in, |(id, _)| *id).ok()?;
+            Some(earlier[i].1)
+        };
         let of_earlier = self
             .earlier_parts
             .iter()
+            .filter(kept)
             .chain(self.records.values())
             .filter_map(|r| match &r.body {
                 RecordBody::Photo { attached_to, .. }
-                    if earlier.get(attached_to) == Some(&r.person_id) =>
+                    if author_of(attached_to) == Some(r.person_id) =>
                 {
                     use_of(r, *attached_to)
                 }

@@ -1,9 +1,10 @@
 //! Day facts: each person-day folded from the records, and the queue of days to fold again.
 
+use super::verdicts::renew_history_mark;
 use super::{Db, DbRow};
 use crate::store::sql::parse;
-use crate::store::{QueuedDay, StoreError, StoreResult};
-use chrono::NaiveDate;
+use crate::store::{renews_history_day, QueuedDay, StoreError, StoreResult};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{Pool, Row};
 use zhucun_shared::day_facts::DayFacts;
 use zhucun_shared::ids::PersonId;
@@ -125,9 +126,15 @@ pub(super) async fn last_day_facts(
     .as_ref().map(day_facts_row).transpose()
 }
 
-pub(super) async fn put_day_facts(write: &Pool<Db>, f: &DayFacts, basis: &str) -> StoreResult<()> {
+pub(super) async fn put_day_facts(
+    write: &Pool<Db>,
+    f: &DayFacts,
+    basis: &str,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
     let facts =
         serde_json::to_string(f).map_err(|e| StoreError::Corrupt(format!("day facts: {e}")))?;
+    let mut tx = write.begin().await?;
     sqlx::query(
         "INSERT INTO day_facts (person_id, day, facts, basis) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (person_id, day) DO UPDATE SET facts = excluded.facts, basis = excluded.basis",
@@ -136,13 +143,25 @@ pub(super) async fn put_day_facts(write: &Pool<Db>, f: &DayFacts, basis: &str) -
     .bind(f.day)
     .bind(facts)
     .bind(basis)
-    .execute(write)
+    .execute(&mut *tx)
     .await?;
+    if renews_history_day(f.day, at) {
+        renew_history_mark(&mut tx, &f.person.to_string()).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
 pub(super) async fn clear_day_facts(write: &Pool<Db>) -> StoreResult<()> {
     let mut tx = write.begin().await?;
+    // What evaluations keep in memory of anyone's facts is read again.
+    sqlx::query(
+        "INSERT INTO history_marks (person_id, mark) SELECT DISTINCT person_id, $1 FROM day_facts \
+         WHERE true ON CONFLICT (person_id) DO UPDATE SET mark = excluded.mark",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .execute(&mut *tx)
+    .await?;
     sqlx::query("DELETE FROM day_facts")
         .execute(&mut *tx)
         .await?;

@@ -373,8 +373,8 @@ impl Store for Backend {
         day_facts::last_day_facts(&self.read, p, before).await
     }
 
-    async fn put_day_facts(&self, f: &DayFacts, basis: &str) -> StoreResult<()> {
-        day_facts::put_day_facts(&self.write, f, basis).await
+    async fn put_day_facts(&self, f: &DayFacts, basis: &str, at: DateTime<Utc>) -> StoreResult<()> {
+        day_facts::put_day_facts(&self.write, f, basis, at).await
     }
 
     async fn clear_day_facts(&self) -> StoreResult<()> {

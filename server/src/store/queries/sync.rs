@@ -1,7 +1,7 @@
 //! Sync: a device's push, stored in one transaction with the work it queues.
 
 use super::day_facts::queue_days_tx;
-use super::verdicts::queue_marks;
+use super::verdicts::{queue_marks, renew_history_mark};
 use super::Db;
 use crate::store::{
     leave_months, months_touched, renews_history, IncomingRecord, PushOutcome, StoreError,
@@ -224,16 +224,8 @@ pub(super) async fn push_records(
     }
     queue_marks(&mut tx, marks).await?;
     queue_days_tx(&mut tx, days).await?;
-    let mark = uuid::Uuid::now_v7().to_string();
     for person in history {
-        sqlx::query(
-            "INSERT INTO history_marks (person_id, mark) VALUES ($1, $2) \
-             ON CONFLICT (person_id) DO UPDATE SET mark = excluded.mark",
-        )
-        .bind(person)
-        .bind(&mark)
-        .execute(&mut *tx)
-        .await?;
+        renew_history_mark(&mut tx, &person).await?;
     }
     tx.commit().await?;
     Ok(out)

@@ -409,3 +409,20 @@ pub(super) async fn clear_kept_verdicts(write: &Pool<Db>) -> StoreResult<()> {
         .await?;
     Ok(())
 }
+
+/// Renews `person`'s history mark within `tx`: what evaluations keep in memory of their past
+/// (`evaluation_memory`) is read again.
+pub(super) async fn renew_history_mark(
+    tx: &mut sqlx::Transaction<'_, Db>,
+    person: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO history_marks (person_id, mark) VALUES ($1, $2) \
+         ON CONFLICT (person_id) DO UPDATE SET mark = excluded.mark",
+    )
+    .bind(person)
+    .bind(uuid::Uuid::now_v7().to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
