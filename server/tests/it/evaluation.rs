@@ -5,6 +5,7 @@
 use crate::common::*;
 use chrono::{Duration, NaiveDate, Utc};
 use reqwest::StatusCode;
+use zhucun_server::clock::Clock;
 use zhucun_server::store::{Org, Store};
 use zhucun_shared::ids::{
     AssignmentId, DeviceId, HouseholdId, PairingId, PersonId, RecordId, VillageId,
@@ -449,5 +450,97 @@ async fn a_late_visit_before_the_month_is_read_though_the_months_before_were_kep
             "{kinds:?} ({backend:?})"
         );
     })
+    .await;
+}
+
+/// The day facts before a month's raw days are kept in memory between evaluations
+/// (`evaluation_memory`); a day in the village synced late for those days is folded into the
+/// facts again, and the next evaluation reads them, not what it kept.
+#[tokio::test]
+async fn a_late_day_in_the_village_counts_though_the_facts_before_the_month_were_kept_in_memory() {
+    on_each_backend_at(
+        at(2026, 11, 20, 12),
+        |c| c.warm_verdicts = false,
+        async |app: &TestApp, clock: &std::sync::Arc<zhucun_server::clock::FixedClock>| {
+            let (backend, fx) = (&app.backend, &app.fx);
+            let token = app.login(fx.cadre1).await;
+            let device = app.enroll_at(fx.cadre1, at(2026, 9, 1, 0)).await;
+            // Six hours in village 1, a fix every five minutes, from `seq` on.
+            let day_in_village = |start, seq: u64| -> Vec<DeviceRecord> {
+                (0..=72u64)
+                    .map(|k| {
+                        let t = start + Duration::minutes(5 * k as i64);
+                        let mut r = fix_record(device, fx.cadre1, seq + k, start);
+                        r.captured_at = t;
+                        r.body = RecordBody::Fix {
+                            fix: fix_at(V1.0, V1.1, t),
+                        };
+                        r
+                    })
+                    .collect()
+            };
+            let drain = async || {
+                while zhucun_server::verdicts::drain(&app.state, 100)
+                    .await
+                    .unwrap()
+                    > 0
+                {}
+            };
+            let now = clock.now();
+            let (s, v) = app
+                .push_at(&token, device, &day_in_village(at(2026, 10, 12, 9), 1), now)
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            drain().await;
+            let org = std::sync::Arc::new(app.state.store.township_org(fx.township).await.unwrap());
+            let month = Period::month(2026, 11);
+            let report = async || {
+                let kept = zhucun_server::evaluation::person_report(
+                    &app.state,
+                    org.clone(),
+                    fx.cadre1,
+                    month,
+                    now,
+                )
+                .await
+                .unwrap();
+                let raw = zhucun_server::evaluation::person_report_raw(
+                    &app.state,
+                    org.clone(),
+                    fx.cadre1,
+                    month,
+                    now,
+                )
+                .await
+                .unwrap();
+                assert_eq!(kept, raw, "{backend:?}");
+                kept
+            };
+            let before = report().await;
+            assert!(
+                zhucun_server::evaluation::uses_day_facts(&app.state, &org, fx.cadre1, month, now)
+                    .await
+                    .unwrap(),
+                "evaluated from day facts ({backend:?})"
+            );
+            assert!(app.state.facts_history.held() > 0, "kept in memory");
+            // The same phone syncs another day of October, late.
+            let (s, v) = app
+                .push_at(
+                    &token,
+                    device,
+                    &day_in_village(at(2026, 10, 14, 9), 74),
+                    now,
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            drain().await;
+            let after = report().await;
+            assert_ne!(
+                after, before,
+                "the late day counts for the year ({backend:?})"
+            );
+        },
+    )
     .await;
 }

@@ -4,16 +4,11 @@
 
 use crate::common::*;
 use crate::ledger_households::rows;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::NaiveDate;
 use std::sync::Arc;
 use zhucun_server::clock::{Clock, FixedClock};
 use zhucun_server::policy::{self, Policy};
 use zhucun_shared::calendar::BUNDLED_CALENDAR;
-use zhucun_shared::period::day_start;
-
-fn at(y: i32, m: u32, d: u32, hour: i64) -> DateTime<Utc> {
-    day_start(NaiveDate::from_ymd_opt(y, m, d).unwrap()) + Duration::hours(hour)
-}
 
 /// Village 1's 考勤表 for `month` as the supervisor downloads it (CSV rows).
 async fn attendance(app: &TestApp, token: &str, month: &str) -> Vec<Vec<String>> {

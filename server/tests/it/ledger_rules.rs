@@ -11,14 +11,10 @@ use std::sync::Arc;
 use zhucun_server::clock::{Clock, FixedClock};
 use zhucun_server::store::Store;
 use zhucun_server::verdicts::close_month;
-use zhucun_shared::period::{day_start, Period};
+use zhucun_shared::period::Period;
 use zhucun_shared::verdict::{PersonReport, Status};
 
 /// `hour` o'clock in China on that day.
-fn at(y: i32, m: u32, d: u32, hour: i64) -> DateTime<Utc> {
-    day_start(NaiveDate::from_ymd_opt(y, m, d).unwrap()) + Duration::hours(hour)
-}
-
 fn october() -> Period {
     Period::month(2026, 10)
 }

@@ -4,7 +4,7 @@
 //! changed and which records caused it.
 
 use crate::common::*;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use reqwest::StatusCode;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -25,10 +25,6 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 /// `hour` o'clock in China on that day.
-fn at(y: i32, m: u32, d: u32, hour: i64) -> DateTime<Utc> {
-    day_start(day(y, m, d)) + Duration::hours(hour)
-}
-
 fn september() -> Period {
     Period::month(2026, 9)
 }

@@ -525,6 +525,12 @@ impl TestApp {
     }
 }
 
+/// `hour` hours into the China day `y`-`m`-`d`.
+pub fn at(y: i32, m: u32, d: u32, hour: i64) -> DateTime<Utc> {
+    zhucun_shared::period::day_start(NaiveDate::from_ymd_opt(y, m, d).unwrap())
+        + Duration::hours(hour)
+}
+
 pub fn fix_at(lat: f64, lon: f64, time: DateTime<Utc>) -> Fix {
     Fix {
         lat,
