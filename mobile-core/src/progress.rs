@@ -71,6 +71,7 @@ pub fn compute_month(
 ) -> Progress {
     let ctx = EvalContext {
         person,
+        earlier: &[],
         org: &reference.org,
         records,
         calendar: &reference.calendar,

@@ -104,6 +104,7 @@ fn server_r32(pulled: &PullResponse, month: Period, now: DateTime<Utc>) -> Statu
     let calendar = zhucun_shared::calendar::WorkCalendar::bundled();
     let ctx = EvalContext {
         person: ME,
+        earlier: &[],
         org: &pulled.org,
         records: &[],
         calendar: &calendar,
@@ -200,6 +201,7 @@ fn the_kept_steps_judge_the_month_as_the_server_does_after_the_fifth() {
         let catalogue = &reference.catalogue;
         let ctx = EvalContext {
             person: ME,
+            earlier: &[],
             org: &reference.org,
             records: &[],
             calendar: &reference.calendar,

@@ -55,6 +55,7 @@ fn evaluate_month(
 ) -> usize {
     let ctx = EvalContext {
         person,
+        earlier: &[],
         org,
         records,
         calendar: &policy.calendar,

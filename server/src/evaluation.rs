@@ -81,20 +81,34 @@ const TEAM_INPUTS: usize = 6;
 
 /// The records an evaluation reads and what the server read from their pictures.
 struct Input {
+    /// With day facts, those from the raw days on; else all.
     records: Vec<DeviceRecord>,
+    /// With day facts, each person's records before the raw days as kept
+    /// ([`records_before`]): given to the evaluator as they are, not copied.
+    earlier: Vec<Arc<Vec<DeviceRecord>>>,
     files: HashMap<String, PhotoFacts>,
 }
 
 impl Input {
-    /// `records` with the facts of their pictures, each file read once per request.
+    /// The records, in the parts they are held in.
+    fn parts(&self) -> Vec<&[DeviceRecord]> {
+        std::iter::once(self.records.as_slice())
+            .chain(self.earlier.iter().map(|e| e.as_slice()))
+            .collect()
+    }
+
+    /// `records` and `earlier` with the facts of their pictures, each file read once per
+    /// request.
     async fn read(
         state: &AppState,
         records: Vec<DeviceRecord>,
+        earlier: Vec<Arc<Vec<DeviceRecord>>>,
         loaded: &mut Loaded,
     ) -> EvalResult<Self> {
         // Each file once: the same picture attached to two visits is what reuse looks like.
         let shas: BTreeSet<&str> = records
             .iter()
+            .chain(earlier.iter().flat_map(|e| e.iter()))
             .filter_map(|r| match &r.body {
                 RecordBody::Photo { sha256, .. } => Some(sha256.as_str()),
                 _ => None,
@@ -124,7 +138,11 @@ impl Input {
                 Some((s.to_string(), f))
             })
             .collect();
-        Ok(Self { records, files })
+        Ok(Self {
+            records,
+            earlier,
+            files,
+        })
     }
 }
 
@@ -202,13 +220,14 @@ async fn report_from(
         Some((input, from, facts)) => (input, Some((from, facts))),
         None => {
             let records = records_for(state, &org, person, month, as_of, loaded).await?;
-            (Arc::new(Input::read(state, records, loaded).await?), None)
+            let input = Input::read(state, records, Vec::new(), loaded).await?;
+            (Arc::new(input), None)
         }
     };
     let own_before = day_facts
         .as_ref()
         .map(|(from, _)| (person, day_start(*from)));
-    let findings = findings_with(state, &org, &input.records, own_before, now, loaded).await?;
+    let findings = findings_with(state, &org, &input.parts(), own_before, now, loaded).await?;
     let ledger_steps = chain_steps(state, &org, person, month, loaded).await?;
     // The person's devices, for records dated before their device was enrolled.
     let devices: Vec<Device> = state
@@ -228,10 +247,12 @@ async fn report_from(
             from: *from,
             days: days.as_slice(),
         });
+        let earlier: Vec<&[DeviceRecord]> = input.earlier.iter().map(|e| e.as_slice()).collect();
         let ctx = EvalContext {
             person,
             org: &org,
             records: &input.records,
+            earlier: &earlier,
             calendar: &calendar,
             catalogue: &catalogue,
             photo_files: PhotoFiles::Held(&input.files),
@@ -406,7 +427,7 @@ async fn team_input(
         .copied()
         .collect();
     let mut before = records_before(state, &unread, window, raw_start, now).await?;
-    let mut records = Vec::new();
+    let (mut records, mut earlier) = (Vec::new(), Vec::new());
     for p in team {
         let theirs = match loaded.since_facts.get(&(*p, window, raw_start)) {
             Some(r) => r.clone(),
@@ -420,11 +441,13 @@ async fn team_input(
                 r
             }
         };
-        for part in &theirs {
-            records.extend(part.iter().cloned());
+        let [before_raw, raw] = theirs;
+        if !before_raw.is_empty() {
+            earlier.push(before_raw);
         }
+        records.extend(raw.iter().cloned());
     }
-    let input = Arc::new(Input::read(state, records, loaded).await?);
+    let input = Arc::new(Input::read(state, records, earlier, loaded).await?);
     if loaded.team_inputs.len() == TEAM_INPUTS {
         loaded.team_inputs.remove(0);
     }
@@ -559,20 +582,22 @@ pub async fn findings_on(
     now: DateTime<Utc>,
     loaded: &mut Loaded,
 ) -> EvalResult<Vec<Finding>> {
-    findings_with(state, org, records, None, now, loaded).await
+    findings_with(state, org, &[records], None, now, loaded).await
 }
 
-/// [`findings_on`], and with `own_before` (person, instant) also those on the person's records
-/// captured before the instant that are not in `records`: their fixes that day facts stand for.
+/// [`findings_on`] over `records` in parts, and with `own_before` (person, instant) also those
+/// on the person's records captured before the instant that are not in `records`: their fixes
+/// that day facts stand for.
 async fn findings_with(
     state: &AppState,
     org: &Org,
-    records: &[DeviceRecord],
+    records: &[&[DeviceRecord]],
     own_before: Option<(PersonId, DateTime<Utc>)>,
     now: DateTime<Utc>,
     loaded: &mut Loaded,
 ) -> EvalResult<Vec<Finding>> {
-    let Some(first) = records.iter().map(|r| r.captured_at).min() else {
+    let all = || records.iter().flat_map(|part| part.iter());
+    let Some(first) = all().map(|r| r.captured_at).min() else {
         return Ok(Vec::new());
     };
     // Findings are written after the records they judge, up to now. From the start of the
@@ -671,8 +696,7 @@ async fn findings_with(
         return Ok(notes);
     }
     let judged: BTreeSet<RecordId> = notes.iter().map(|f| f.attached_to).collect();
-    let mut authors: HashMap<RecordId, (PersonId, chrono::NaiveDate)> = records
-        .iter()
+    let mut authors: HashMap<RecordId, (PersonId, chrono::NaiveDate)> = all()
         .filter(|r| judged.contains(&r.id))
         .map(|r| (r.id, (r.person_id, local_date(r.captured_at))))
         .collect();

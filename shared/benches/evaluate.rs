@@ -247,6 +247,7 @@ fn eval_one(
 ) -> usize {
     let ctx = EvalContext {
         person: person_id(village, i),
+        earlier: &[],
         org,
         records,
         calendar: &env.calendar,

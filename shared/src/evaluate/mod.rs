@@ -52,6 +52,10 @@ pub struct EvalContext<'a> {
     /// pairings, their villages and those villages' households.
     pub org: &'a Directory,
     pub records: &'a [DeviceRecord],
+    /// More records, read as if among `records`, in parts given as they are held: the server
+    /// gives the records before the history's first raw day here, each person's kept apart,
+    /// so that they are not copied for each evaluation. Empty on the phone.
+    pub earlier: &'a [&'a [DeviceRecord]],
     pub calendar: &'a WorkCalendar,
     pub catalogue: &'a Catalogue,
     /// The photo files: unchecked on the phone; on the server, those it holds and what it read
@@ -76,6 +80,15 @@ pub struct EvalContext<'a> {
     /// [`crate::day_facts::History::fits`] the records given. With them, a finding on a record
     /// not given is taken to be on one of the person's fixes before the raw days.
     pub history: Option<crate::day_facts::History<'a>>,
+}
+
+impl<'a> EvalContext<'a> {
+    /// Every record given: `records`, then `earlier`.
+    fn all_records(&self) -> impl Iterator<Item = &'a DeviceRecord> + Clone + 'a {
+        self.records
+            .iter()
+            .chain(self.earlier.iter().flat_map(|part| part.iter()))
+    }
 }
 
 /// Evaluates every applicable rule for `month` (longer periods: those containing it) as of `now`.
@@ -130,7 +143,7 @@ struct Evaluation<'a> {
     /// `earlier_parts`).
     records: BTreeMap<RecordId, &'a DeviceRecord>,
     /// With day facts: the parts of visits that began before the history's first raw day
-    /// (check-ins, check-outs, visit fixes, photos), withdrawn ones among them (see
+    /// (check-ins, check-outs, visit fixes, photos, plain notes), withdrawn ones among them (see
     /// `withdrawn`); a record given twice is here twice, which the photos' first use does not
     /// mind. No rule
     /// reads those visits ([`crate::day_facts::raw_from`]); their photos still say which
@@ -176,8 +189,9 @@ impl<'a> Evaluation<'a> {
         let facts_until = ctx.history.map(|h| day_start(h.from));
         let mut earlier_parts = Vec::new();
         let mut judged_given = HashSet::new();
-        for r in ctx.records {
-            if let Some(f) = latest.get(&r.id) {
+        let any_finding = !latest.is_empty();
+        for r in ctx.all_records() {
+            if let Some(f) = any_finding.then(|| latest.get(&r.id)).flatten() {
                 judged_given.insert(r.id);
                 if f.by != r.person_id && f.outcome.is_some_and(|o| o.rejects()) {
                     found_false.insert(r.id, *f);
@@ -217,6 +231,7 @@ impl<'a> Evaluation<'a> {
                 | RecordBody::HouseholdCheckOut { .. }
                 | RecordBody::VisitFix { .. }
                 | RecordBody::Photo { .. }
+                | RecordBody::Note { kind: None, .. }
                     if facts_until.is_some_and(|t| r.captured_at < t) =>
                 {
                     earlier_parts.push(r);
@@ -231,7 +246,9 @@ impl<'a> Evaluation<'a> {
         // looked up for every record.
         let mut withdrawn = Vec::new();
         if any_retraction {
-            withdrawn = crate::visits::withdrawn(ctx.records).into_iter().collect();
+            withdrawn = crate::visits::withdrawn(ctx.all_records())
+                .into_iter()
+                .collect();
             withdrawn.sort_unstable();
             let gone = |id: &RecordId| withdrawn.binary_search(id).is_ok();
             records.retain(|id, _| !gone(id));
@@ -315,7 +332,7 @@ impl<'a> Evaluation<'a> {
             void_stays: Vec::new(),
             found_false,
             absences: crate::leave::absences(
-                ctx.records.iter().filter(|r| r.person_id == ctx.person),
+                ctx.all_records().filter(|r| r.person_id == ctx.person),
                 ctx.findings,
             ),
             flags: Vec::new(),
@@ -341,7 +358,7 @@ impl<'a> Evaluation<'a> {
             .collect();
         self.flags.extend(clock_jump_flags(logged, self.interp));
         // The person's own logs, whole: earlier records set the order the month's must keep.
-        let own = self.ctx.records.iter().filter(|r| r.person_id == person);
+        let own = self.ctx.all_records().filter(|r| r.person_id == person);
         let tolerance = Duration::minutes(self.interp.clock_skew_minutes);
         self.flags.extend(device_log_flags(
             own,

@@ -208,6 +208,7 @@ fn report(
 ) -> PersonReport {
     let ctx = EvalContext {
         person: person(Role::FirstSecretary),
+        earlier: &[],
         org,
         records,
         calendar: &w.calendar,

@@ -179,6 +179,7 @@ impl World {
         };
         let ctx = EvalContext {
             person: person(role),
+            earlier: &[],
             org: &org,
             records,
             calendar: &self.calendar,
