@@ -143,11 +143,10 @@ struct Evaluation<'a> {
     /// `earlier_parts`).
     records: BTreeMap<RecordId, &'a DeviceRecord>,
     /// With day facts: the parts of visits that began before the history's first raw day
-    /// (check-ins, check-outs, visit fixes, photos, plain notes), withdrawn ones among them (see
-    /// `withdrawn`); a record given twice is here twice, which the photos' first use does not
-    /// mind. No rule
-    /// reads those visits ([`crate::day_facts::raw_from`]); their photos still say which
-    /// picture was used first, so they are kept for that alone.
+    /// (check-ins, check-outs, visit fixes, photos, plain notes), withdrawn ones among them
+    /// (see `withdrawn`); a record given twice is here twice, which the photos' first use does
+    /// not mind. No rule reads those visits ([`crate::day_facts::raw_from`]); their photos still
+    /// say which picture was used first, so they are kept for that alone.
     earlier_parts: Vec<&'a DeviceRecord>,
     /// The records withdrawn by their authors, sorted (removed from everything above but
     /// `earlier_parts`, of which only the photos and check-ins are read).
@@ -415,6 +414,7 @@ impl<'a> Evaluation<'a> {
                 self.earlier_parts
                     .iter()
                     .filter(|r| matches!(r.body, RecordBody::HouseholdCheckIn { .. }))
+                    .filter(|r| self.withdrawn.binary_search(&r.id).is_err())
                     .map(|r| r.person_id),
             );
             for p in people {
