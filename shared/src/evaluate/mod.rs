@@ -261,12 +261,16 @@ impl<'a> Evaluation<'a> {
         // A part captured early of a visit begun from the raw days on (a phone's clock) is
         // that visit's like any other. (It stays among the earlier parts too, where only
         // what belongs to earlier check-ins is read.)
-        let mut raw_check_ins: Vec<RecordId> = records
-            .values()
-            .filter(|r| matches!(r.body, RecordBody::HouseholdCheckIn { .. }))
-            .map(|r| r.id)
-            .collect();
-        raw_check_ins.sort_unstable();
+        let mut raw_check_ins: Vec<RecordId> = Vec::new();
+        if !earlier_parts.is_empty() {
+            raw_check_ins.extend(
+                records
+                    .values()
+                    .filter(|r| matches!(r.body, RecordBody::HouseholdCheckIn { .. }))
+                    .map(|r| r.id),
+            );
+            raw_check_ins.sort_unstable();
+        }
         if !raw_check_ins.is_empty() {
             for r in &earlier_parts {
                 let of_raw_visit =
