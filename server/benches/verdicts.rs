@@ -10,7 +10,8 @@
 //! Size: ZHUCUN_BENCH_PEOPLE (default 60) and ZHUCUN_BENCH_MONTHS (default 11). With
 //! ZHUCUN_PROFILE_LOOP=<seconds>, the team leader's month from day facts is evaluated over and
 //! over for that long (after "LOOP START" on stderr, for a profiler to attach) and the run
-//! stops there.
+//! stops there. ZHUCUN_PROFILE_PUSH=<seconds> does the same with the team leader's push until
+//! fresh on the full history (after "PUSH LOOP START").
 //! `cargo bench -p zhucun-server --bench verdicts`.
 
 #[path = "common/db.rs"]
@@ -412,6 +413,15 @@ async fn measure(pg: Option<&str>, people: usize, months: u32, now: chrono::Date
         // A push's re-evaluation with the whole history behind it, against the same township
         // with one month before this one.
         let long = push_until_fresh(&state, &store, leader, now).await;
+        if let Ok(secs) = std::env::var("ZHUCUN_PROFILE_PUSH") {
+            eprintln!("PUSH LOOP START");
+            let until = Instant::now() + std::time::Duration::from_secs(secs.parse().unwrap());
+            while Instant::now() < until {
+                push_until_fresh(&state, &store, leader, now).await;
+            }
+            eprintln!("PUSH LOOP END");
+            std::process::exit(0);
+        }
         let (store2, state2, built2, _, schema2) = township(pg, dir.path(), people, 2, now).await;
         while zhucun_server::verdicts::drain(&state2, 50).await.unwrap() > 0 {}
         let leader2 = built2

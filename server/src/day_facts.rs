@@ -3,11 +3,14 @@
 //! is evaluated from its own raw records and the facts of the days before
 //! ([`crate::evaluation`]). A push queues the person-days it touches in the same transaction as
 //! the records ([`crate::store::Store::push_records`]); [`drain`] folds them again, each from the
-//! day before's facts, going on to the following days until a day folds to what was kept.
+//! day before's facts, going on to the following days until a day folds to what was kept. The
+//! queue is shared by every server over the database: a worker claims a person's days before
+//! folding them.
 
 use crate::app::AppState;
 use crate::evaluation::EvalResult;
 use crate::store::{Org, QueuedDay, Store};
+use crate::verdicts::CLAIM_LEASE;
 use chrono::{Datelike, Duration, NaiveDate};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -55,16 +58,30 @@ async fn withdrawn_by(state: &AppState, person: PersonId) -> EvalResult<HashSet<
         .collect())
 }
 
-/// Folds up to `limit` queued person-days again (and the days after them whose facts change)
-/// and takes them off the queue; answers how many it took.
+/// Claims up to `limit` people with days queued, folds their queued days again (and the days
+/// after them whose facts change), takes them off the queue and lets the people go; answers
+/// how many days it took. People another server holds are left to it, so that no two servers
+/// fold one person's days side by side. A person whose fold fails stays claimed until the
+/// lease ([`CLAIM_LEASE`]) runs out, and the failure is the answer.
 pub async fn drain(state: &AppState, limit: u32) -> EvalResult<usize> {
-    let queued = state.store.dirty_days(limit).await?;
+    let me = &state.worker_id;
+    let now = state.clock.now();
+    let queued = state
+        .store
+        .claim_days(limit, me, now, now + CLAIM_LEASE)
+        .await?;
     let mut by_person: BTreeMap<PersonId, Vec<&QueuedDay>> = BTreeMap::new();
     for q in &queued {
         by_person.entry(q.person_id).or_default().push(q);
     }
     let mut orgs = Orgs::default();
+    let mut renewed = now;
     for (person, days) in by_person {
+        let t = state.clock.now();
+        if t - renewed >= CLAIM_LEASE / 2 {
+            state.store.renew_day_claims(me, t, t + CLAIM_LEASE).await?;
+            renewed = t;
+        }
         let touched: BTreeSet<NaiveDate> = days.iter().map(|q| q.day).collect();
         if let Some(org) = orgs.of(state, person).await? {
             refold(state, &org, person, &touched).await?;
@@ -72,6 +89,7 @@ pub async fn drain(state: &AppState, limit: u32) -> EvalResult<usize> {
         for q in days {
             state.store.settle_day(q).await?;
         }
+        state.store.release_days(person, me).await?;
     }
     Ok(queued.len())
 }

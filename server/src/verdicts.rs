@@ -365,7 +365,8 @@ async fn keep(
     Ok(state.store.keep_verdict(person, month, &kept).await?)
 }
 
-/// How long a worker holds the queued person-months it claimed. Past it, another worker (of
+/// How long a worker holds the queued person-months (and the people whose queued days) it
+/// claimed. Past it, another worker (of
 /// this server or another) takes them again: a worker that died loses nothing. A batch that
 /// runs past half of it renews the lease of what it has not reached yet.
 pub const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(10);

@@ -100,6 +100,11 @@ const SQLITE: Files = &[
         "records by kind",
         include_str!("../../migrations/sqlite/20261231000000_records_by_kind.sql"),
     ),
+    (
+        20270101000000,
+        "day facts claims",
+        include_str!("../../migrations/sqlite/20270101000000_day_facts_claims.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -192,6 +197,11 @@ const POSTGRES: Files = &[
         20261231000000,
         "records by kind",
         include_str!("../../migrations/postgres/20261231000000_records_by_kind.sql"),
+    ),
+    (
+        20270101000000,
+        "day facts claims",
+        include_str!("../../migrations/postgres/20270101000000_day_facts_claims.sql"),
     ),
 ];
 

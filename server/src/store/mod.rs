@@ -583,6 +583,30 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = StoreResult<Vec<DeviceRecord>>> + Send;
     /// Up to `limit` queued person-days whose day facts are to be folded again, earliest first.
     fn dirty_days(&self, limit: u32) -> impl Future<Output = StoreResult<Vec<QueuedDay>>> + Send;
+    /// Claims for `claimant` until `until` up to `limit` people with days queued whom nobody
+    /// holds (or whose holder's lease ran out before `now`), and answers all their queued days:
+    /// of several workers, even on several servers, one folds a person's days at a time.
+    fn claim_days(
+        &self,
+        limit: u32,
+        claimant: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<Vec<QueuedDay>>> + Send;
+    /// Extends to `until` the leases of `claimant`'s claims on people still running at `now`;
+    /// answers how many.
+    fn renew_day_claims(
+        &self,
+        claimant: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> impl Future<Output = StoreResult<u64>> + Send;
+    /// Lets go of `claimant`'s claim on `person`'s days (days queued meanwhile stay queued).
+    fn release_days(
+        &self,
+        person: PersonId,
+        claimant: &str,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
     /// Takes a queued person-day off the queue, unless it was queued again since it was read.
     fn settle_day(&self, queued: &QueuedDay) -> impl Future<Output = StoreResult<()>> + Send;
     /// Queues person-days for their day facts to be folded again.
@@ -994,6 +1018,26 @@ impl Store for AnyStore {
     }
     async fn dirty_days(&self, limit: u32) -> StoreResult<Vec<QueuedDay>> {
         dispatch!(self, dirty_days(limit))
+    }
+    async fn claim_days(
+        &self,
+        limit: u32,
+        claimant: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<QueuedDay>> {
+        dispatch!(self, claim_days(limit, claimant, now, until))
+    }
+    async fn renew_day_claims(
+        &self,
+        claimant: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        dispatch!(self, renew_day_claims(claimant, now, until))
+    }
+    async fn release_days(&self, person: PersonId, claimant: &str) -> StoreResult<()> {
+        dispatch!(self, release_days(person, claimant))
     }
     async fn settle_day(&self, q: &QueuedDay) -> StoreResult<()> {
         dispatch!(self, settle_day(q))

@@ -2,14 +2,19 @@
 //! person-month evaluated from the kept day facts and the month's raw records is exactly the
 //! evaluation from every raw record, and it is the facts that are read; a late withdrawal of an
 //! early fix folds that day and the days after it again, with the same agreement; `verdicts
-//! rebuild` folds the same facts again. On both backends.
+//! rebuild` folds the same facts again; two servers over one database share the queue, each
+//! person's days folded by one of them. On both backends.
 
 use crate::common::*;
 use chrono::{Datelike, Duration, Utc};
 use std::sync::Arc;
+use zhucun_server::clock::{Clock, FixedClock};
+use zhucun_server::day_facts::drain;
 use zhucun_server::demo::{build_synthetic_township, TownshipSize};
 use zhucun_server::evaluation::{person_report, person_report_raw, uses_day_facts};
 use zhucun_server::store::{IncomingRecord, Store};
+use zhucun_server::verdicts::CLAIM_LEASE;
+use zhucun_server::AnyStore;
 use zhucun_server::{AppState, Config};
 use zhucun_shared::ids::RecordId;
 use zhucun_shared::period::{day_start, local_date, Period};
@@ -33,7 +38,7 @@ async fn facts_and_the_months_records_agree_with_every_raw_record() {
             seed: 5,
         };
         let built = build_synthetic_township(&store, size, now).await.unwrap();
-        while zhucun_server::day_facts::drain(&state, 100).await.unwrap() > 0 {}
+        while drain(&state, 100).await.unwrap() > 0 {}
         let org = Arc::new(store.township_org(built.county.township.id).await.unwrap());
         let today = local_date(now);
         let this = Period::month(today.year(), today.month());
@@ -131,7 +136,7 @@ async fn facts_and_the_months_records_agree_with_every_raw_record() {
             .day_facts(leader, fix_day, fix_day + Duration::days(1))
             .await
             .unwrap();
-        while zhucun_server::day_facts::drain(&state, 100).await.unwrap() > 0 {}
+        while drain(&state, 100).await.unwrap() > 0 {}
         let kept_after = store
             .day_facts(leader, fix_day, fix_day + Duration::days(1))
             .await
@@ -161,6 +166,140 @@ async fn facts_and_the_months_records_agree_with_every_raw_record() {
             .unwrap();
         assert_eq!(all_after, all_before);
         store.close().await;
+        db.cleanup().await;
+    }
+}
+
+/// A server over `store` whose "now" is `clock`.
+async fn server(db: &TestDb, store: &AnyStore, clock: Arc<FixedClock>) -> AppState {
+    let config = Config::for_tests(db.dir.path().to_path_buf());
+    let objects = zhucun_server::photos::FsObjectStore::new(config.data_dir.join("photos"));
+    AppState::with_clock(config, store.clone(), Arc::new(objects), clock)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_fold_each_persons_days_once_and_an_abandoned_claim_is_retaken() {
+    for backend in backends() {
+        let db = TestDb::new(&backend).await;
+        let store = db.open().await;
+        let now = Utc::now();
+        let size = TownshipSize {
+            people: 9,
+            months: 2,
+            seed: 11,
+        };
+        let built = build_synthetic_township(&store, size, now).await.unwrap();
+        // A second server over the same database: its own connections.
+        let other_store = db.open().await;
+        let clock = Arc::new(FixedClock::at(now));
+        let a = server(&db, &store, clock.clone()).await;
+        let b = server(&db, &other_store, clock.clone()).await;
+        let queued = store.dirty_days(1_000_000).await.unwrap().len();
+        assert!(queued > 40, "{queued} days queued by the syncs");
+
+        let run = |state: AppState| {
+            tokio::spawn(async move {
+                let mut taken = 0;
+                loop {
+                    let n = drain(&state, 2).await.unwrap();
+                    if n == 0 {
+                        break taken;
+                    }
+                    taken += n;
+                }
+            })
+        };
+        let (ta, tb) = (run(a.clone()), run(b.clone()));
+        let (ta, tb) = (ta.await.unwrap(), tb.await.unwrap());
+        // Each queued day was folded by one server only, and both took part.
+        assert_eq!(ta + tb, queued, "a: {ta}, b: {tb}");
+        assert!(ta > 0 && tb > 0, "a: {ta}, b: {tb}");
+        assert!(store.dirty_days(10).await.unwrap().is_empty());
+        // What the two kept is what one server folds from scratch.
+        let org = store.township_org(built.county.township.id).await.unwrap();
+        let (from, to) = (
+            local_date(now) - Duration::days(90),
+            local_date(now) + Duration::days(1),
+        );
+        let mut shared = Vec::new();
+        for p in &org.people {
+            shared.push(store.day_facts(p.id, from, to).await.unwrap());
+        }
+        zhucun_server::verdicts::rebuild(&a, |_, _| {})
+            .await
+            .unwrap();
+        for (p, kept) in org.people.iter().zip(&shared) {
+            assert_eq!(
+                &store.day_facts(p.id, from, to).await.unwrap(),
+                kept,
+                "{}",
+                p.name
+            );
+        }
+
+        // A worker claims a person's days and dies: nobody folds them while its lease runs ...
+        let person = org.people[0].id;
+        let day = local_date(now);
+        store.queue_days(&[(person, day)]).await.unwrap();
+        let t = clock.now();
+        let held = store
+            .claim_days(10, "a worker that died", t, t + CLAIM_LEASE)
+            .await
+            .unwrap();
+        assert_eq!(held.len(), 1);
+        assert_eq!(drain(&b, 10).await.unwrap(), 0);
+        clock.advance(CLAIM_LEASE - Duration::seconds(1));
+        assert_eq!(drain(&b, 10).await.unwrap(), 0);
+        assert_eq!(store.dirty_days(10).await.unwrap().len(), 1, "still queued");
+        // ... and once it has run out, another folds them and lets the person go.
+        clock.advance(Duration::seconds(2));
+        assert_eq!(drain(&b, 10).await.unwrap(), 1);
+        assert!(store.dirty_days(10).await.unwrap().is_empty());
+        store.queue_days(&[(person, day)]).await.unwrap();
+        assert_eq!(
+            drain(&a, 10).await.unwrap(),
+            1,
+            "released: the next worker takes it"
+        );
+
+        // A day queued for a person another worker holds waits for that worker, and a claim it
+        // renewed in time is still held; one renewed too late is not.
+        store.queue_days(&[(person, day)]).await.unwrap();
+        let t = clock.now();
+        store
+            .claim_days(10, &a.worker_id, t, t + CLAIM_LEASE)
+            .await
+            .unwrap();
+        store
+            .queue_days(&[(person, day - Duration::days(1))])
+            .await
+            .unwrap();
+        clock.advance(CLAIM_LEASE - Duration::minutes(1));
+        let t = clock.now();
+        assert_eq!(
+            store
+                .renew_day_claims(&a.worker_id, t, t + CLAIM_LEASE)
+                .await
+                .unwrap(),
+            1
+        );
+        clock.advance(Duration::minutes(2));
+        assert_eq!(drain(&b, 10).await.unwrap(), 0, "renewed: still held");
+        clock.advance(CLAIM_LEASE + Duration::minutes(1));
+        let t = clock.now();
+        assert_eq!(
+            store
+                .renew_day_claims(&a.worker_id, t, t + CLAIM_LEASE)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(drain(&b, 10).await.unwrap(), 2);
+        assert!(store.dirty_days(10).await.unwrap().is_empty());
+        store.close().await;
+        other_store.close().await;
         db.cleanup().await;
     }
 }

@@ -37,23 +37,103 @@ fn day_facts_row(r: &DbRow) -> StoreResult<(DayFacts, String)> {
     Ok((facts, r.try_get("basis")?))
 }
 
+fn queued_day(r: &DbRow) -> StoreResult<QueuedDay> {
+    Ok(QueuedDay {
+        person_id: parse(
+            "day_facts_queue.person_id",
+            &r.try_get::<String, _>("person_id")?,
+        )?,
+        day: r.try_get("day")?,
+        mark: r.try_get("mark")?,
+    })
+}
+
 pub(super) async fn dirty_days(write: &Pool<Db>, limit: u32) -> StoreResult<Vec<QueuedDay>> {
     sqlx::query("SELECT person_id, day, mark FROM day_facts_queue ORDER BY person_id, day LIMIT $1")
         .bind(i64::from(limit))
         .fetch_all(write)
         .await?
         .iter()
-        .map(|r| {
-            Ok(QueuedDay {
-                person_id: parse(
-                    "day_facts_queue.person_id",
-                    &r.try_get::<String, _>("person_id")?,
-                )?,
-                day: r.try_get("day")?,
-                mark: r.try_get("mark")?,
-            })
-        })
+        .map(queued_day)
         .collect()
+}
+
+pub(super) async fn claim_days(
+    write: &Pool<Db>,
+    limit: u32,
+    claimant: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> StoreResult<Vec<QueuedDay>> {
+    // The claim is one row per person. Of two workers upserting the same person, the second
+    // (on PostgreSQL) waits for the first to commit and then finds the claim held, so its
+    // update's condition fails and the person is not returned to it; SQLite has one writer.
+    let people: Vec<String> = sqlx::query_scalar(
+        "INSERT INTO day_facts_claims (person_id, claimed_by, claimed_until) \
+         SELECT DISTINCT q.person_id, $1, $2 FROM day_facts_queue q \
+         LEFT JOIN day_facts_claims c ON c.person_id = q.person_id \
+         WHERE c.person_id IS NULL OR c.claimed_until < $3 OR c.claimed_by = $1 \
+         ORDER BY q.person_id LIMIT $4 \
+         ON CONFLICT (person_id) DO UPDATE \
+         SET claimed_by = excluded.claimed_by, claimed_until = excluded.claimed_until \
+         WHERE day_facts_claims.claimed_until < $3 \
+         OR day_facts_claims.claimed_by = excluded.claimed_by \
+         RETURNING person_id",
+    )
+    .bind(claimant)
+    .bind(until)
+    .bind(now)
+    .bind(i64::from(limit))
+    .fetch_all(write)
+    .await?;
+    let mut out = Vec::new();
+    for chunk in people.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT person_id, day, mark FROM day_facts_queue WHERE person_id IN ({}) \
+             ORDER BY person_id, day",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for p in chunk {
+            q = q.bind(p);
+        }
+        for r in q.fetch_all(write).await? {
+            out.push(queued_day(&r)?);
+        }
+    }
+    Ok(out)
+}
+
+pub(super) async fn renew_day_claims(
+    write: &Pool<Db>,
+    claimant: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let done = sqlx::query(
+        "UPDATE day_facts_claims SET claimed_until = $3 \
+         WHERE claimed_by = $1 AND claimed_until >= $2",
+    )
+    .bind(claimant)
+    .bind(now)
+    .bind(until)
+    .execute(write)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+pub(super) async fn release_days(
+    write: &Pool<Db>,
+    person: PersonId,
+    claimant: &str,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM day_facts_claims WHERE person_id = $1 AND claimed_by = $2")
+        .bind(person.to_string())
+        .bind(claimant)
+        .execute(write)
+        .await?;
+    Ok(())
 }
 
 pub(super) async fn settle_day(write: &Pool<Db>, q: &QueuedDay) -> StoreResult<()> {

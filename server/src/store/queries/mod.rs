@@ -344,6 +344,29 @@ impl Store for Backend {
         day_facts::dirty_days(&self.write, limit).await
     }
 
+    async fn claim_days(
+        &self,
+        limit: u32,
+        claimant: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<QueuedDay>> {
+        day_facts::claim_days(&self.write, limit, claimant, now, until).await
+    }
+
+    async fn renew_day_claims(
+        &self,
+        claimant: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        day_facts::renew_day_claims(&self.write, claimant, now, until).await
+    }
+
+    async fn release_days(&self, person: PersonId, claimant: &str) -> StoreResult<()> {
+        day_facts::release_days(&self.write, person, claimant).await
+    }
+
     async fn settle_day(&self, q: &QueuedDay) -> StoreResult<()> {
         day_facts::settle_day(&self.write, q).await
     }
