@@ -1,7 +1,7 @@
 //! What leaders look at: the people in their jurisdiction, a person's verdicts for a month
 //! (kept, see [`crate::verdicts`]; or as they were kept at a past instant, `as_of`), a person's
 //! trajectory for a day, and all three for everyone in the jurisdiction at once (the team
-//! screen's one request).
+//! screen's one request), now or as the server had them at a past instant.
 
 use super::extract::{ApiPath, ApiQuery};
 use crate::app::AppState;
@@ -12,11 +12,12 @@ use crate::store::{Org, Store};
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use zhucun_shared::ids::PersonId;
 use zhucun_shared::org::Access;
 use zhucun_shared::period::{day_end, day_start, local_date, Period};
+use zhucun_shared::record::DeviceRecord;
 use zhucun_shared::sync::{
     PersonSummary, TeamDay, TeamGap, TeamMemberDay, TeamStay, TeamVisit, Trajectory,
     TrajectoryPoint,
@@ -250,11 +251,24 @@ pub async fn trajectory(
     let id = parse_person(&id)?;
     checked_date("date", q.date)?;
     visible_target(&state, &caller, id, q.date, q.date).await?;
-    Ok(Json(day_trajectory(&state, id, q.date).await?))
+    Ok(Json(day_trajectory(&state, id, q.date, None).await?))
 }
 
-/// `id`'s fixes of the local day `date`, in time order.
-async fn day_trajectory(state: &AppState, id: PersonId, date: NaiveDate) -> ApiResult<Trajectory> {
+/// Whether the server had received `r` by `as_of` (always, without one).
+fn received_by(r: &DeviceRecord, as_of: Option<DateTime<Utc>>) -> bool {
+    match (as_of, &r.received) {
+        (Some(at), Some(receipt)) => receipt.received_at <= at,
+        _ => true,
+    }
+}
+
+/// `id`'s fixes of the local day `date`, in time order: those received by `as_of`, if given.
+async fn day_trajectory(
+    state: &AppState,
+    id: PersonId,
+    date: NaiveDate,
+    as_of: Option<DateTime<Utc>>,
+) -> ApiResult<Trajectory> {
     let (start, end) = (day_start(date), day_end(date));
     // Records are indexed by capture time; a fix's own time may differ a little (a fix saved
     // late, a visit's fix arriving after its check-in), so look a day either side.
@@ -264,6 +278,7 @@ async fn day_trajectory(state: &AppState, id: PersonId, date: NaiveDate) -> ApiR
         .await?;
     let mut points: Vec<TrajectoryPoint> = records
         .iter()
+        .filter(|r| received_by(r, as_of))
         .flat_map(|r| {
             r.body.fixes().map(|f| TrajectoryPoint {
                 record_id: r.id,
@@ -284,22 +299,24 @@ async fn day_trajectory(state: &AppState, id: PersonId, date: NaiveDate) -> ApiR
 /// What `id`'s records say of the local day `date` beside the fixes: the location gaps their
 /// phone wrote (with causes), the village stays the fixes make (reconstructed as the verdicts
 /// do, over the villages of `org`) and the household visits begun that day, a withdrawn one
-/// marked.
+/// marked. From the records received by `as_of`, if given.
 async fn day_picture(
     state: &AppState,
     org: &Org,
     id: PersonId,
     date: NaiveDate,
+    as_of: Option<DateTime<Utc>>,
 ) -> ApiResult<(Vec<TeamGap>, Vec<TeamStay>, Vec<TeamVisit>)> {
     use zhucun_shared::geometry::VillageShape;
     use zhucun_shared::stays::{clean_track, stays, TrackPoint};
     let (start, end) = (day_start(date), day_end(date));
     // Records are indexed by capture time: a gap closed or a visit checked out the next day
     // is captured then.
-    let records = state
+    let mut records = state
         .store
         .records_of(id, start - Duration::days(1), end + Duration::days(1))
         .await?;
+    records.retain(|r| received_by(r, as_of));
     let withdrawn = zhucun_shared::visits::withdrawn(&records);
     let live: Vec<_> = records
         .iter()
@@ -352,39 +369,76 @@ async fn day_picture(
 /// How far back the team may be asked for: a day outside the last `TEAM_DAYS` days is refused.
 pub const TEAM_DAYS: i64 = 400;
 
+/// The team screen's query: the local day and, for a look back, a past instant.
+#[derive(Debug, Deserialize)]
+pub struct TeamParams {
+    /// Local date, `2026-11-03`.
+    pub date: NaiveDate,
+    /// A past instant, RFC 3339: the team as the server had it then.
+    pub as_of: Option<String>,
+}
+
 /// Everyone within the caller's jurisdiction with their kept verdicts for the day's month and
 /// their trajectory of the day: what the team screen shows, in one request instead of one for
-/// the people and two per person.
+/// the people and two per person. With `as_of`, as the server had it at that instant: each
+/// verdict as kept then and the day's records received by then.
 #[utoipa::path(get, path = "/api/v1/team", tag = "reports",
     params(
         ("date" = String, Query, format = Date, description = "Local date, YYYY-MM-DD, within the last 400 days (today included)"),
+        ("as_of" = Option<String>, Query, format = DateTime, description = "A past instant (RFC 3339, e.g. 2026-10-03T12:00:00+08:00), not before the day's start nor after now: each report as kept then (for someone whose month had no verdict kept by then, evaluated from the records captured by then), and the trajectory, gaps, stays and visits from the records received by then"),
     ),
     responses(
         (status = 200, description = "Everyone the caller may see today and on that day (as /api/v1/people lists them), each with their report for the day's month and their trajectory of the day", body = TeamDay),
-        (status = 422, description = "Date missing, malformed or outside the last 400 days (field date)", body = zhucun_shared::sync::ErrorBody),
+        (status = 422, description = "Date missing, malformed or outside the last 400 days (field date); as_of malformed, in the future or before the day's start (field as_of)", body = zhucun_shared::sync::ErrorBody),
     ),
     security(("bearer" = [])))]
 pub async fn team(
     State(state): State<AppState>,
     caller: Caller,
-    ApiQuery(q): ApiQuery<zhucun_shared::sync::TeamQuery>,
+    ApiQuery(q): ApiQuery<TeamParams>,
 ) -> ApiResult<Json<TeamDay>> {
     let now = state.clock.now();
     let today = local_date(now);
     if q.date > today || q.date < today - Duration::days(TEAM_DAYS) {
         return Err(ApiError::invalid("date", "须为最近 400 天内的日期"));
     }
+    let as_of = as_of_param(q.as_of.as_deref(), now)?;
+    if as_of.is_some_and(|at| at < day_start(q.date)) {
+        return Err(ApiError::invalid(
+            "as_of",
+            "不能早于所查日期的开始：请给出该日零点之后的时刻",
+        ));
+    }
     let month = Period::month(q.date.year(), q.date.month());
     let mut loaded = Loaded::default();
     let mut members = Vec::new();
     let visible = visible_people(&state, &caller, today, q.date).await?;
     let ids: Vec<PersonId> = visible.iter().map(|(s, _)| s.person.id).collect();
-    crate::verdicts::read_ahead(&state, &ids, month, &mut loaded).await?;
+    if as_of.is_none() {
+        crate::verdicts::read_ahead(&state, &ids, month, &mut loaded).await?;
+    }
     for (summary, org) in visible {
         let id = summary.person.id;
-        let (gaps, stays, visits) = day_picture(&state, &org, id, q.date).await?;
-        let report = crate::verdicts::report(&state, org, id, month, now, &mut loaded).await?;
-        let trajectory = day_trajectory(&state, id, q.date).await?;
+        let (gaps, stays, visits) = day_picture(&state, &org, id, q.date, as_of).await?;
+        let report = match as_of {
+            None => crate::verdicts::report(&state, org, id, month, now, &mut loaded).await?,
+            Some(at) => match crate::verdicts::report_as_of(&state, id, month, at).await? {
+                Some(kept) => kept,
+                None => {
+                    crate::evaluation::person_report_as_of(
+                        &state,
+                        org,
+                        id,
+                        month,
+                        at,
+                        now,
+                        &mut loaded,
+                    )
+                    .await?
+                }
+            },
+        };
+        let trajectory = day_trajectory(&state, id, q.date, as_of).await?;
         members.push(TeamMemberDay {
             summary,
             report,

@@ -1,6 +1,7 @@
 //! The team in one request: `/api/v1/team` answers what `/api/v1/people` and, per person,
 //! `/api/v1/people/{id}/report` and `/api/v1/people/{id}/trajectory` give, for the people the
-//! caller may see only, and refuses a day outside the last 400.
+//! caller may see only, and refuses a day outside the last 400; as of a past instant, what the
+//! server had then.
 
 use crate::common::*;
 use chrono::{Duration, Utc};
@@ -291,5 +292,103 @@ async fn the_team_answer_carries_gaps_stays_and_visits() {
         assert_eq!(ids(members), vec![fx.outsider.to_string()]);
         assert!(members[0]["gaps"].as_array().unwrap().is_empty());
     })
+    .await;
+}
+
+/// The team as of a past instant: each report as kept then and the day's trajectory from the
+/// records received by then (a late sync is not in it); before any verdict of the month was
+/// kept, the report as evaluated from what was captured by then; an instant before the day,
+/// in the future or malformed is refused naming `as_of`. On both backends.
+#[tokio::test]
+async fn the_team_as_of_a_past_instant_is_what_the_server_had_then() {
+    use zhucun_shared::period::day_start;
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 10, 3).unwrap();
+    let at = |h: i64| day_start(day) + Duration::hours(h);
+    // Versions kept by the reads alone, not by the worker bringing verdicts to the day.
+    on_each_backend_at(
+        at(12),
+        |c| c.warm_verdicts = false,
+        async |app: &TestApp, clock| {
+            let fx = app.fx.clone();
+            let token = app.login(fx.cadre1).await;
+            let leader = app.login(fx.leader1).await;
+            let device = app.enroll_at(fx.cadre1, at(-24 * 30)).await;
+            let (s, v) = app
+                .push_at(
+                    &token,
+                    device,
+                    &fix_records(device, fx.cadre1, 1..=3, at(9)),
+                    at(12),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let member = |team: &Value| {
+                team["members"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|m| m["summary"]["person"]["id"] == Value::String(fx.cadre1.to_string()))
+                    .unwrap()
+                    .clone()
+            };
+            let points = |m: &Value| m["trajectory"]["points"].as_array().unwrap().len();
+            let path = format!("/api/v1/team?date={day}");
+            let (s, first) = app.get(&leader, &path).await;
+            assert_eq!(s, StatusCode::OK, "{first}");
+            let first = member(&first);
+            assert_eq!(points(&first), 3);
+
+            // In the evening the phone sends fixes of the morning it had not sent.
+            clock.set(at(18));
+            let late = fix_records(device, fx.cadre1, 4..=6, at(10));
+            let (s, v) = app.push_at(&token, device, &late, at(18)).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let (s, now) = app.get(&leader, &path).await;
+            assert_eq!(s, StatusCode::OK, "{now}");
+            let now = member(&now);
+            assert_eq!(points(&now), 6);
+
+            let as_of = |t: chrono::DateTime<Utc>| {
+                format!("{path}&as_of={}", t.to_rfc3339().replace('+', "%2B"))
+            };
+            // Between the two syncs: three fixes, and the report kept then.
+            let (s, then) = app.get(&leader, &as_of(at(15))).await;
+            assert_eq!(s, StatusCode::OK, "{then}");
+            let then = member(&then);
+            assert_eq!(points(&then), 3);
+            assert_eq!(then["report"], first["report"]);
+            // After the late sync: all six, and the report kept since.
+            let (s, later) = app.get(&leader, &as_of(at(18))).await;
+            assert_eq!(s, StatusCode::OK, "{later}");
+            let later = member(&later);
+            assert_eq!(points(&later), 6);
+            assert_eq!(verdicts_of(&later["report"]), verdicts_of(&now["report"]));
+            // Before anything was received or kept: no fixes, and the month evaluated as it
+            // stood.
+            let (s, early) = app.get(&leader, &as_of(at(8))).await;
+            assert_eq!(s, StatusCode::OK, "{early}");
+            let early = member(&early);
+            assert_eq!(points(&early), 0);
+            assert_eq!(early["report"]["person_id"], first["report"]["person_id"]);
+            assert!(!early["report"]["verdicts"].as_array().unwrap().is_empty());
+
+            // Before the day, in the future, malformed: refused, naming as_of.
+            for bad in [
+                as_of(at(-1)),
+                as_of(at(19)),
+                format!("{path}&as_of=yesterday"),
+                format!("{path}&as_of={day}"),
+            ] {
+                let (s, v) = app.get(&leader, &bad).await;
+                assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
+                assert_eq!(v["field"], "as_of", "{bad}: {v}");
+            }
+            // Another township's cadre sees nobody of this team, as of then too.
+            let outsider = app.login(fx.outsider).await;
+            let (s, v) = app.get(&outsider, &as_of(at(15))).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            assert!(!ids(v["members"].as_array().unwrap()).contains(&fx.cadre1.to_string()));
+        },
+    )
     .await;
 }
