@@ -1,6 +1,6 @@
 //! Day facts: each person-day folded from the records, and the queue of days to fold again.
 
-use super::verdicts::renew_history_mark;
+use super::verdicts::{renew_history_mark, renew_leases};
 use super::{Db, DbRow};
 use crate::store::sql::parse;
 use crate::store::{renews_history_day, QueuedDay, StoreError, StoreResult};
@@ -111,16 +111,7 @@ pub(super) async fn renew_day_claims(
     now: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> StoreResult<u64> {
-    let done = sqlx::query(
-        "UPDATE day_facts_claims SET claimed_until = $3 \
-         WHERE claimed_by = $1 AND claimed_until >= $2",
-    )
-    .bind(claimant)
-    .bind(now)
-    .bind(until)
-    .execute(write)
-    .await?;
-    Ok(done.rows_affected())
+    renew_leases(write, "day_facts_claims", claimant, now, until).await
 }
 
 pub(super) async fn release_days(

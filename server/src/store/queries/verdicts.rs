@@ -154,15 +154,27 @@ pub(super) async fn renew_claims(
     now: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> StoreResult<u64> {
-    let done = sqlx::query(
-        "UPDATE verdict_queue SET claimed_until = $3 \
-         WHERE claimed_by = $1 AND claimed_until >= $2",
-    )
-    .bind(claimant)
-    .bind(now)
-    .bind(until)
-    .execute(write)
-    .await?;
+    renew_leases(write, "verdict_queue", claimant, now, until).await
+}
+
+/// Extends to `until` the leases `claimant` holds in `table` (a table of claims with
+/// `claimed_by` and `claimed_until`) that still run at `now`; answers how many.
+pub(super) async fn renew_leases(
+    write: &Pool<Db>,
+    table: &'static str,
+    claimant: &str,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let sql = format!(
+        "UPDATE {table} SET claimed_until = $3 WHERE claimed_by = $1 AND claimed_until >= $2"
+    );
+    let done = sqlx::query(&sql)
+        .bind(claimant)
+        .bind(now)
+        .bind(until)
+        .execute(write)
+        .await?;
     Ok(done.rows_affected())
 }
 
