@@ -90,10 +90,15 @@ struct Input {
 }
 
 impl Input {
-    /// The records, in the parts they are held in.
+    /// The records before the raw days, in the parts they are held in.
+    fn earlier_parts(&self) -> impl Iterator<Item = &[DeviceRecord]> {
+        self.earlier.iter().map(|e| e.as_slice())
+    }
+
+    /// Every record, in the parts they are held in.
     fn parts(&self) -> Vec<&[DeviceRecord]> {
         std::iter::once(self.records.as_slice())
-            .chain(self.earlier.iter().map(|e| e.as_slice()))
+            .chain(self.earlier_parts())
             .collect()
     }
 
@@ -247,7 +252,7 @@ async fn report_from(
             from: *from,
             days: days.as_slice(),
         });
-        let earlier: Vec<&[DeviceRecord]> = input.earlier.iter().map(|e| e.as_slice()).collect();
+        let earlier: Vec<&[DeviceRecord]> = input.earlier_parts().collect();
         let ctx = EvalContext {
             person,
             org: &org,

@@ -366,9 +366,9 @@ async fn keep(
 }
 
 /// How long a worker holds the queued person-months (and the people whose queued days) it
-/// claimed. Past it, another worker (of
-/// this server or another) takes them again: a worker that died loses nothing. A batch that
-/// runs past half of it renews the lease of what it has not reached yet.
+/// claimed. Past it, another worker (of this server or another) takes them again: a worker
+/// that died loses nothing. A batch that runs past half of it renews the lease of what it has
+/// not reached yet.
 pub const CLAIM_LEASE: chrono::Duration = chrono::Duration::minutes(10);
 
 /// Claims up to `limit` queued person-months, re-evaluates them (and everyone whose verdicts
