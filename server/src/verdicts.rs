@@ -241,7 +241,18 @@ async fn fresh(
             since: None,
         },
     };
-    keep(state, person, &key, report.clone(), now, basis.to_string()).await?;
+    // Kept as evaluated no earlier than the close: records received before it are in the
+    // report, and must never count as late when a later record re-opens the month.
+    let evaluated_at = closed.as_ref().map_or(now, |c| now.max(c.closed_at));
+    keep(
+        state,
+        person,
+        &key,
+        report.clone(),
+        evaluated_at,
+        basis.to_string(),
+    )
+    .await?;
     Ok(report)
 }
 
@@ -399,7 +410,9 @@ pub async fn drain(state: &AppState, limit: u32) -> EvalResult<usize> {
                 .await?;
             renewed = t;
         }
-        match refresh(state, q, now, &mut orgs, &mut loaded, &mut done).await {
+        // Each entry under the instant it is taken: a batch begun before a month closed keeps
+        // what it evaluates after the close as of then, not as of its start.
+        match refresh(state, q, t, &mut orgs, &mut loaded, &mut done).await {
             Ok(()) => state.store.settle(q).await?,
             // Left claimed: taken again when its lease runs out, and the rest of the batch
             // goes on meanwhile.

@@ -437,6 +437,86 @@ async fn a_late_record_reopens_a_final_month_and_the_audit_log_has_the_change() 
     }
 }
 
+/// A re-evaluation that took its instant before the month closed, and reaches a person-month
+/// only after it: what it keeps final is as of the close, so a record received before the close
+/// never counts as late when a later one re-opens the month.
+#[tokio::test]
+async fn a_month_kept_final_by_a_batch_begun_before_the_close_is_as_of_the_close() {
+    for backend in backends() {
+        let clock = Arc::new(FixedClock::at(at(2026, 10, 3, 12)));
+        let app = TestApp::start_at(&backend, |_| {}, clock.clone()).await;
+        let fx = app.fx.clone();
+        let token = app.login(fx.cadre1).await;
+        let supervisor = app.login(fx.supervisor).await;
+        let device = app.enroll_at(fx.cadre1, at(2026, 8, 1, 9)).await;
+        let on_time = days_of_fixes(device, fx.cadre1, &[(3, 300)], 1);
+        let (s, v) = app.push_at(&token, device, &on_time, clock.now()).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        // Past the grace date, an hour before the close: still in the month as it closes.
+        clock.set(at(2026, 10, 6, 8));
+        let before_close = days_of_fixes(device, fx.cadre1, &[(4, 300)], 301);
+        let (s, v) = app
+            .push_at(&token, device, &before_close, clock.now())
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        clock.set(at(2026, 10, 6, 9));
+        close_month(&app.state, september(), clock.now())
+            .await
+            .unwrap();
+        let closed_at = app
+            .state
+            .store
+            .closed_month("2026-09")
+            .await
+            .unwrap()
+            .unwrap()
+            .closed_at;
+        // Nothing kept (as after a rebuild), and the batch that reaches the person-month read
+        // its clock at 07:30, before the close.
+        app.state.store.clear_kept_verdicts().await.unwrap();
+        clock.set(at(2026, 10, 6, 7) + Duration::minutes(30));
+        app.state
+            .store
+            .mark_dirty(&[(fx.cadre1, "2026-09".to_string())])
+            .await
+            .unwrap();
+        while zhucun_server::verdicts::drain(&app.state, 100)
+            .await
+            .unwrap()
+            > 0
+        {}
+        let kept = app
+            .state
+            .store
+            .kept_verdict(fx.cadre1, "2026-09")
+            .await
+            .unwrap()
+            .expect("kept");
+        assert_eq!(kept.report.standing.state, MonthState::Final);
+        assert!(kept.evaluated_at >= closed_at, "{}", kept.evaluated_at);
+
+        clock.set(at(2026, 10, 10, 12));
+        let late = days_of_fixes(device, fx.cadre1, &[(21, 480)], 601);
+        let late_ids: BTreeSet<RecordId> = late.iter().map(|r| r.id).collect();
+        let (s, v) = app.push_at(&token, device, &late, clock.now()).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let path = format!("/api/v1/people/{}/report?month=2026-09", fx.cadre1);
+        let (_, v) = app.get(&supervisor, &path).await;
+        assert_eq!(v["standing"]["state"], "reopened", "{}", v["standing"]);
+        let entries = app.state.store.audit_entries(0, 1000, None).await.unwrap();
+        let reopened: Vec<serde_json::Value> = entries
+            .iter()
+            .filter(|e| e.entry.kind == "month_reopened")
+            .map(|e| serde_json::from_str(&e.entry.detail).unwrap())
+            .collect();
+        assert_eq!(reopened.len(), 1, "{reopened:?}");
+        let records: BTreeSet<RecordId> =
+            serde_json::from_value(reopened[0]["records"].clone()).unwrap();
+        assert_eq!(records, late_ids, "the late records, and only they");
+        app.stop().await;
+    }
+}
+
 #[test]
 fn months_close_names_a_bad_month_and_a_bad_grace_day() {
     let dir = tempfile::tempdir().unwrap();
