@@ -17,7 +17,7 @@ use zhucun_shared::record::{DeviceRecord, RecordBody};
 use zhucun_shared::role::Role;
 use zhucun_shared::spot_check::{may_judge, Finding};
 use zhucun_shared::verdict::PersonReport;
-use zhucun_shared::{evaluate, EvalContext};
+use zhucun_shared::{evaluate_deriving, EvalContext, RecordsDerived};
 
 /// Why an evaluation could not be made. The HTTP layer turns it into an [`crate::ApiError`].
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +87,8 @@ struct Input {
     /// ([`records_before`]): given to the evaluator as they are, not copied.
     earlier: Vec<Arc<Vec<DeviceRecord>>>,
     files: HashMap<String, PhotoFacts>,
+    /// What the evaluator derived from these records, for the next evaluation of them.
+    derived: RecordsDerived,
 }
 
 impl Input {
@@ -147,6 +149,7 @@ impl Input {
             records,
             earlier,
             files,
+            derived: RecordsDerived::default(),
         })
     }
 }
@@ -269,7 +272,7 @@ async fn report_from(
             ledger_steps: &ledger_steps,
             history,
         };
-        evaluate(&ctx, month, as_of)
+        evaluate_deriving(&ctx, month, as_of, &input.derived)
     })
     .await?;
 

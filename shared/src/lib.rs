@@ -24,7 +24,7 @@ pub mod spot_check;
 pub mod sync;
 pub mod verdict;
 
-pub use evaluate::{evaluate, EvalContext};
+pub use evaluate::{evaluate, evaluate_deriving, EvalContext, RecordsDerived};
 pub mod geometry;
 // Schemas for the server's API document. Under the `openapi` feature every type that travels in
 // a request or response derives `utoipa::ToSchema`: a new one needs

@@ -31,6 +31,7 @@ use crate::visits::{
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 mod duties;
 mod households;
@@ -91,9 +92,31 @@ impl<'a> EvalContext<'a> {
     }
 }
 
+/// What an evaluation derives from its records alone, whoever's report it is, kept for the
+/// next evaluation of the same records: after a push the server evaluates every member of a
+/// team from one set of records. Give one only to evaluations whose `records`, `earlier`,
+/// `photo_files` and history's first raw day are the same.
+#[derive(Debug, Default)]
+pub struct RecordsDerived {
+    /// The photos used before in another visit, each with its first use
+    /// ([`Evaluation::reused`]).
+    reused: OnceLock<HashMap<RecordId, RecordId>>,
+}
+
 /// Evaluates every applicable rule for `month` (longer periods: those containing it) as of `now`.
 pub fn evaluate(ctx: &EvalContext<'_>, month: Period, now: DateTime<Utc>) -> PersonReport {
-    let mut ev = Evaluation::new(ctx, month, now);
+    evaluate_deriving(ctx, month, now, &RecordsDerived::default())
+}
+
+/// [`evaluate`], taking what was derived from the same records by an earlier evaluation from
+/// `derived`, and leaving there what this one derives.
+pub fn evaluate_deriving(
+    ctx: &EvalContext<'_>,
+    month: Period,
+    now: DateTime<Utc>,
+    derived: &RecordsDerived,
+) -> PersonReport {
+    let mut ev = Evaluation::new(ctx, month, now, derived);
     let mut verdicts = Vec::new();
     for rule in &ctx.catalogue.rules {
         if let Some(v) = ev.verdict(rule) {
@@ -136,6 +159,7 @@ fn count_status(counted: u32, required: u32, closes: DateTime<Utc>, now: DateTim
 
 struct Evaluation<'a> {
     ctx: &'a EvalContext<'a>,
+    derived: &'a RecordsDerived,
     interp: &'a Interpretation,
     month: Period,
     now: DateTime<Utc>,
@@ -175,7 +199,12 @@ struct Evaluation<'a> {
 }
 
 impl<'a> Evaluation<'a> {
-    fn new(ctx: &'a EvalContext<'a>, month: Period, now: DateTime<Utc>) -> Self {
+    fn new(
+        ctx: &'a EvalContext<'a>,
+        month: Period,
+        now: DateTime<Utc>,
+        derived: &'a RecordsDerived,
+    ) -> Self {
         let mut any_retraction = false;
         let mut records = BTreeMap::new();
         let mut fixes: HashMap<PersonId, Vec<TrackPoint>> = HashMap::new();
@@ -306,6 +335,7 @@ impl<'a> Evaluation<'a> {
         let events = not_false(of_kind(|b| matches!(b, RecordBody::VillageEvent { .. })));
         let mut ev = Evaluation {
             ctx,
+            derived,
             interp: &ctx.catalogue.interpretation,
             month,
             now,
@@ -411,7 +441,8 @@ impl<'a> Evaluation<'a> {
     fn visits(&mut self) -> Rc<Vec<(HouseholdVisit, VisitCheck)>> {
         if self.visits.is_none() {
             let assembled = assemble_visits(self.records.values().copied());
-            let reused = self.reused(&assembled);
+            let derived = self.derived;
+            let reused = derived.reused.get_or_init(|| self.reused(&assembled));
             // Every visitor's track, as without day facts: cleaning one flags what it rejects.
             let mut people: BTreeSet<PersonId> = assembled.iter().map(|v| v.person_id).collect();
             people.extend(
@@ -431,7 +462,7 @@ impl<'a> Evaluation<'a> {
                     &v,
                     &self.households,
                     track,
-                    &reused,
+                    reused,
                     self.ctx.photo_files,
                     self.interp,
                 );
