@@ -16,7 +16,7 @@ use zhucun_shared::role::Role;
 use zhucun_shared::spot_check::Finding;
 use zhucun_shared::verdict::{FlagKind, PersonReport};
 use zhucun_shared::visits::withdrawn;
-use zhucun_shared::{evaluate, EvalContext};
+use zhucun_shared::{evaluate_deriving, EvalContext, RecordsDerived};
 
 const PEOPLE: [Role; 2] = [Role::FirstSecretary, Role::TeamLeader];
 
@@ -206,8 +206,28 @@ fn report(
     month: Period,
     now: DateTime<Utc>,
 ) -> PersonReport {
+    let who = person(Role::FirstSecretary);
+    let derived = RecordsDerived::default();
+    report_of(
+        w, org, who, records, history, findings, &derived, month, now,
+    )
+}
+
+/// `who`'s report, taking and leaving what is derived from the records in `derived`.
+#[allow(clippy::too_many_arguments)]
+fn report_of(
+    w: &World,
+    org: &Directory,
+    who: PersonId,
+    records: &[DeviceRecord],
+    history: Option<History<'_>>,
+    findings: &[Finding],
+    derived: &RecordsDerived,
+    month: Period,
+    now: DateTime<Utc>,
+) -> PersonReport {
     let ctx = EvalContext {
-        person: person(Role::FirstSecretary),
+        person: who,
         earlier: &[],
         org,
         records,
@@ -219,7 +239,7 @@ fn report(
         ledger_steps: &[],
         history,
     };
-    evaluate(&ctx, month, now)
+    evaluate_deriving(&ctx, month, now, derived)
 }
 
 /// The records arrived in `batches` (shuffled by `seed`): after each, the facts of the days
@@ -351,6 +371,50 @@ proptest! {
         let full = report(&w, &org, &all, None, &findings, month, now);
         let incremental = incremental.expect("records written in order continue their facts");
         prop_assert_eq!(incremental, full);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+    /// After a push the server evaluates each member of a team in turn from the same records
+    /// and facts, keeping what is derived from the records alone: each gets the report they
+    /// get evaluated alone, in either order.
+    #[test]
+    fn a_team_evaluated_in_turn_from_the_same_records_gets_the_reports_of_each_alone(
+        plans in plans(),
+        month in 1u32..=3,
+        leader_first in any::<bool>(),
+    ) {
+        let w = World::new();
+        let org = directory(&w);
+        let all = records_of(&w, &plans);
+        let month = Period::month(2026, month);
+        let now = day_start(day(2026, 4, 20));
+        let facts = facts_in_order(&w, &org, &all);
+        let from = raw_from(&w.catalogue, month);
+        let raw: Vec<DeviceRecord> = all
+            .iter()
+            .filter(|r| !matches!(r.body, RecordBody::Fix { .. }) || r.captured_at >= day_start(from))
+            .cloned()
+            .collect();
+        let history = History { from, days: &facts };
+        let mut order = PEOPLE.map(person);
+        if leader_first {
+            order.reverse();
+        }
+        let shared = RecordsDerived::default();
+        for who in order {
+            // The server evaluates from facts only those whom they fit, from other records.
+            if !history.fits(&org, who, month, &raw) {
+                continue;
+            }
+            let history = Some(history);
+            let in_turn = report_of(&w, &org, who, &raw, history, &[], &shared, month, now);
+            let alone =
+                report_of(&w, &org, who, &raw, history, &[], &RecordsDerived::default(), month, now);
+            prop_assert_eq!(in_turn, alone);
+        }
     }
 }
 
