@@ -197,6 +197,14 @@ fn refold(
     out
 }
 
+/// What an evaluation from day facts is given: every record but the fixes before `from`.
+fn raw_records(all: &[DeviceRecord], from: NaiveDate) -> Vec<DeviceRecord> {
+    all.iter()
+        .filter(|r| !matches!(r.body, RecordBody::Fix { .. }) || r.captured_at >= day_start(from))
+        .cloned()
+        .collect()
+}
+
 fn report(
     w: &World,
     org: &Directory,
@@ -292,11 +300,7 @@ fn incremental(
     }
     let facts: Vec<DayFacts> = kept.into_values().flat_map(|m| m.into_values()).collect();
     let from = raw_from(&w.catalogue, month);
-    let raw: Vec<DeviceRecord> = stored
-        .iter()
-        .filter(|r| !matches!(r.body, RecordBody::Fix { .. }) || r.captured_at >= day_start(from))
-        .cloned()
-        .collect();
+    let raw = raw_records(&stored, from);
     let history = History { from, days: &facts };
     let fits = history.fits(org, person(Role::FirstSecretary), month, &raw);
     let report = fits.then(|| report(w, org, &raw, Some(history), findings, month, now));
@@ -393,11 +397,7 @@ proptest! {
         let now = day_start(day(2026, 4, 20));
         let facts = facts_in_order(&w, &org, &all);
         let from = raw_from(&w.catalogue, month);
-        let raw: Vec<DeviceRecord> = all
-            .iter()
-            .filter(|r| !matches!(r.body, RecordBody::Fix { .. }) || r.captured_at >= day_start(from))
-            .cloned()
-            .collect();
+        let raw = raw_records(&all, from);
         let history = History { from, days: &facts };
         let mut order = PEOPLE.map(person);
         if leader_first {
@@ -430,11 +430,7 @@ fn a_wrong_fact_changes_the_report() {
     let now = day_start(day(2026, 4, 20));
     let mut facts = facts_in_order(&w, &org, &all);
     let from = raw_from(&w.catalogue, month);
-    let raw: Vec<DeviceRecord> = all
-        .iter()
-        .filter(|r| !matches!(r.body, RecordBody::Fix { .. }) || r.captured_at >= day_start(from))
-        .cloned()
-        .collect();
+    let raw = raw_records(&all, from);
     let good = report(
         &w,
         &org,
@@ -490,11 +486,7 @@ fn a_visit_part_captured_before_the_raw_days_stays_with_its_visit() {
         }
     }
     let facts = facts_in_order(&w, &org, &all);
-    let raw: Vec<DeviceRecord> = all
-        .iter()
-        .filter(|r| !matches!(r.body, RecordBody::Fix { .. }) || r.captured_at >= day_start(from))
-        .cloned()
-        .collect();
+    let raw = raw_records(&all, from);
     let history = History { from, days: &facts };
     assert!(history.fits(&org, person(Role::FirstSecretary), month, &raw));
     let full = report(&w, &org, &all, None, &[], month, now);
