@@ -113,21 +113,14 @@ async fn report_or(
     } else {
         kept
     };
-    let report = fresh(
+    let kept = fresh(
         state, org, person, month, now, loaded, kept, &basis, outcome,
     )
     .await?;
     if let Some(ahead) = loaded.kept.get_mut(&key) {
-        ahead.insert(
-            person,
-            KeptVerdict {
-                report: report.clone(),
-                evaluated_at: now,
-                basis,
-            },
-        );
+        ahead.insert(person, kept.clone());
     }
-    Ok(report)
+    Ok(kept.report)
 }
 
 /// `person`'s report for `month` as it was kept at `at`: the latest version kept at or before
@@ -200,7 +193,7 @@ async fn closed(
 
 /// Evaluates `person`'s `month` and keeps it: re-opening it when it was kept final, final when
 /// the month is closed, else provisional. `kept` is what was kept before; `outcome` labels the
-/// evaluation in the metrics.
+/// evaluation in the metrics. Answers what is kept now.
 #[allow(clippy::too_many_arguments)]
 async fn fresh(
     state: &AppState,
@@ -212,7 +205,7 @@ async fn fresh(
     kept: Option<KeptVerdict>,
     basis: &str,
     outcome: &str,
-) -> EvalResult<PersonReport> {
+) -> EvalResult<KeptVerdict> {
     let key = month.to_string();
     if let Some(kept) = kept.filter(|k| k.report.standing.state.is_closed()) {
         return reopen(state, org, person, month, now, kept, basis).await;
@@ -244,16 +237,7 @@ async fn fresh(
     // Kept as evaluated no earlier than the close: records received before it are in the
     // report, and must never count as late when a later record re-opens the month.
     let evaluated_at = closed.as_ref().map_or(now, |c| now.max(c.closed_at));
-    keep(
-        state,
-        person,
-        &key,
-        report.clone(),
-        evaluated_at,
-        basis.to_string(),
-    )
-    .await?;
-    Ok(report)
+    keep(state, person, &key, report, evaluated_at, basis.to_string()).await
 }
 
 /// Re-evaluates a final person-month after records arrived for it: as of the moment its kept
@@ -261,7 +245,7 @@ async fn fresh(
 /// time, change them). When records or findings arrived after the last evaluation, or the
 /// verdicts changed, the month is kept re-opened and the change goes to the audit log;
 /// otherwise (a queue entry that brought nothing for this month) the final report stays as it
-/// was.
+/// was. Answers what is kept now.
 async fn reopen(
     state: &AppState,
     org: Arc<Org>,
@@ -270,7 +254,7 @@ async fn reopen(
     now: DateTime<Utc>,
     kept: KeptVerdict,
     basis: &str,
-) -> EvalResult<PersonReport> {
+) -> EvalResult<KeptVerdict> {
     let key = month.to_string();
     let _one_at_a_time = state.reopening.lock().await;
     // Another re-evaluation may have taken the same records in while this one waited.
@@ -313,7 +297,7 @@ async fn reopen(
         .collect();
     let changes = month_close::changes(&kept.report, &after);
     if late.is_empty() && findings.is_empty() && steps.is_empty() && changes.is_empty() {
-        return Ok(kept.report);
+        return Ok(kept);
     }
     after.standing = MonthStanding {
         state: kept
@@ -325,7 +309,7 @@ async fn reopen(
         since: Some(now),
     };
     let reopened = KeptVerdict {
-        report: after.clone(),
+        report: after,
         evaluated_at: now,
         basis: basis.to_string(),
     };
@@ -336,7 +320,7 @@ async fn reopen(
     {
         // Another server re-opened it first, and wrote the audit entry: serve what it kept.
         let theirs = state.store.kept_verdict(person, &key).await?;
-        return Ok(theirs.map_or(after, |k| k.report));
+        return Ok(theirs.unwrap_or(reopened));
     }
     let township = org.person(person).map(|p| p.township_id);
     let detail = serde_json::json!({
@@ -357,7 +341,7 @@ async fn reopen(
         detail,
     );
     audit::record(&state.store, entry).await?;
-    Ok(after)
+    Ok(reopened)
 }
 
 async fn keep(
@@ -367,13 +351,14 @@ async fn keep(
     report: PersonReport,
     now: DateTime<Utc>,
     basis: String,
-) -> EvalResult<()> {
+) -> EvalResult<KeptVerdict> {
     let kept = KeptVerdict {
         report,
         evaluated_at: now,
         basis,
     };
-    Ok(state.store.keep_verdict(person, month, &kept).await?)
+    state.store.keep_verdict(person, month, &kept).await?;
+    Ok(kept)
 }
 
 /// How long a worker holds the queued person-months (and the people whose queued days) it
