@@ -3,6 +3,8 @@
 #![allow(dead_code)]
 
 /// The backends to measure: SQLite always, PostgreSQL when ZHUCUN_TEST_PG_URL is set.
+/// ZHUCUN_BENCH_ONLY=sqlite or =postgresql keeps one of them, for a size whose run on both
+/// would not fit in one sitting.
 pub fn backends() -> Vec<(&'static str, Option<String>)> {
     let mut runs = vec![("SQLite", None)];
     if let Ok(url) = std::env::var("ZHUCUN_TEST_PG_URL") {
@@ -10,7 +12,17 @@ pub fn backends() -> Vec<(&'static str, Option<String>)> {
             runs.push(("PostgreSQL", Some(url)));
         }
     }
-    runs
+    match std::env::var("ZHUCUN_BENCH_ONLY") {
+        Ok(only) if !only.trim().is_empty() => {
+            runs.retain(|(name, _)| name.eq_ignore_ascii_case(only.trim()));
+            assert!(
+                !runs.is_empty(),
+                "ZHUCUN_BENCH_ONLY={only}: no such backend here (sqlite, or postgresql with ZHUCUN_TEST_PG_URL set)"
+            );
+            runs
+        }
+        _ => runs,
+    }
 }
 
 /// A fresh database on `pg` (a schema of its own) or SQLite in `dir`; answers its URL and what
