@@ -43,7 +43,7 @@ pub struct Loaded {
     /// `None`: not a picture the server holds.
     facts: HashMap<String, Option<PhotoFacts>>,
     /// The basis of kept verdicts as of this request (see [`crate::verdicts`]): read once.
-    pub(crate) basis: Option<String>,
+    pub(crate) basis: Option<crate::verdicts::Basis>,
     /// Each month's close as far as this request read it (see [`crate::verdicts`]).
     pub(crate) closed_months: HashMap<String, Option<crate::store::ClosedMonth>>,
     /// Each month's people with a person-month queued, read once per request (see

@@ -2,8 +2,10 @@
 //! with the history of their positions (a moved household keeps where it stood before), and the
 //! login accounts of a township's people for the office's pages; the villages' support units
 //! (帮扶单位) the 五个一 登记表 names. Each write is one transaction; a household's makes kept
-//! verdicts stale (the organisation's version goes up, as `put_org` does).
+//! verdicts stale in its township (the township's organisation version goes up, as `put_org`
+//! does).
 
+use crate::store::sql::{HOUSEHOLD_TOWNSHIP, RAISE_ORG_VERSION, VILLAGE_TOWNSHIP};
 use crate::store::{AnyStore, StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -87,7 +89,15 @@ pub async fn put_households(
         use sqlx::Row;
         let mut tx = pool.begin().await?;
         let mut moved = 0;
+        // The townships whose kept verdicts the households bear on: where each stood, and
+        // (below) where each stands now.
+        let mut touched = std::collections::BTreeSet::new();
         for h in households {
+            let was: Option<String> = sqlx::query_scalar(HOUSEHOLD_TOWNSHIP)
+                .bind(h.id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+            touched.extend(was);
             let old = sqlx::query("SELECT lat, lon FROM households WHERE id = $1")
                 .bind(h.id.to_string())
                 .fetch_optional(&mut *tx)
@@ -136,13 +146,21 @@ pub async fn put_households(
                 _ => StoreError::Database(e),
             })?;
         }
-        // Households decide which visits count: kept verdicts are stale from here on.
-        sqlx::query(
-            "UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) \
-             WHERE key = 'org_version'",
-        )
-        .execute(&mut *tx)
-        .await?;
+        // Households decide which visits count: the kept verdicts of their townships are
+        // stale from here on.
+        for h in households {
+            let now: Option<String> = sqlx::query_scalar(VILLAGE_TOWNSHIP)
+                .bind(h.village_id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+            touched.extend(now);
+        }
+        for t in touched {
+            sqlx::query(RAISE_ORG_VERSION)
+                .bind(t)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(moved)
     })

@@ -1,6 +1,7 @@
 //! Verdicts kept, not recomputed on every read. A person-month's report is computed once and
-//! kept with its basis — the rules, calendar and organisation versions and the China day it was
-//! computed on (statuses such as "not yet due" turn with the day, never within it). A push
+//! kept with its basis — the rules and calendar versions, its township's organisation version
+//! and the China day it was computed on (statuses such as "not yet due" turn with the day,
+//! never within it). A push
 //! queues the person-months its records may change, in the same transaction as the records
 //! (a crash loses no pending re-evaluation); a worker drains the queue, re-evaluating everyone
 //! whose verdicts count the author's records ([`Directory::counted_for`]). A read uses the kept
@@ -24,7 +25,7 @@ use crate::audit::{self, AuditKind};
 use crate::evaluation::{findings_on, person_report_as_of, person_report_with, EvalResult, Loaded};
 use crate::store::{ClosedMonth, KeptVerdict, Org, QueuedMonth, Store};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use zhucun_shared::ids::{PersonId, TownshipId};
@@ -32,22 +33,48 @@ use zhucun_shared::month_close::{self, MonthStanding, MonthState};
 use zhucun_shared::period::{day_start, local_date, Period};
 use zhucun_shared::verdict::PersonReport;
 
-/// What a kept report was computed from; a kept report whose basis differs from today's is
-/// stale. Takes in a rules or calendar version set since the server loaded them first.
-async fn basis(state: &AppState, now: DateTime<Utc>) -> EvalResult<String> {
+/// What kept reports are computed from as of one instant: the rules and calendar versions,
+/// the China day, and each township's organisation version. A kept report whose basis differs
+/// from the one its township has now is stale; a change to one township's postings or
+/// households leaves the other townships' reports standing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Basis {
+    policy: String,
+    day: NaiveDate,
+    org: BTreeMap<TownshipId, i64>,
+}
+
+impl Basis {
+    /// The basis kept with a report of someone in `township`.
+    fn of(&self, township: Option<TownshipId>) -> String {
+        let org = township
+            .and_then(|t| self.org.get(&t))
+            .copied()
+            .unwrap_or(0);
+        format!("{}|org {org}|{}", self.policy, self.day)
+    }
+
+    /// The basis kept with `person`'s report, `org` being their township's organisation.
+    fn of_person(&self, org: &Org, person: PersonId) -> String {
+        let township = org
+            .person(person)
+            .map(|p| p.township_id)
+            .or_else(|| org.townships.first().map(|t| t.id));
+        self.of(township)
+    }
+}
+
+/// The basis as of `now`. Takes in a rules or calendar version set since the server loaded
+/// them first.
+async fn basis(state: &AppState, now: DateTime<Utc>) -> EvalResult<Basis> {
     if let Err(e) = state.refresh_policy().await {
         tracing::warn!(error = %e, "reading rules and calendar versions: those loaded stay in use");
     }
-    let org = state
-        .store
-        .setting("org_version")
-        .await?
-        .unwrap_or_default();
-    Ok(format!(
-        "{}|org {org}|{}",
-        state.policy_basis(),
-        local_date(now)
-    ))
+    Ok(Basis {
+        policy: state.policy_basis(),
+        day: local_date(now),
+        org: state.store.org_versions().await?,
+    })
 }
 
 /// `person`'s report for `month` as of `now`: the kept one when it still holds, else evaluated
@@ -75,11 +102,12 @@ async fn report_or(
 ) -> EvalResult<PersonReport> {
     let key = month.to_string();
     let basis = match &loaded.basis {
-        Some(b) => b.clone(),
+        Some(b) => b.of_person(&org, person),
         None => {
             let b = basis(state, now).await?;
-            loaded.basis = Some(b.clone());
-            b
+            let mine = b.of_person(&org, person);
+            loaded.basis = Some(b);
+            mine
         }
     };
     // The queue first, then what is kept: an answer as of the queue's reading.
@@ -439,6 +467,7 @@ async fn refresh(
         if !done.insert((p, q.month.clone())) || org.person(p).is_none() {
             continue;
         }
+        let basis = basis.of_person(&org, p);
         let kept = state.store.kept_verdict(p, &q.month).await?;
         fresh(
             state,
@@ -467,7 +496,7 @@ pub async fn run_worker(state: AppState) {
     // Months past their grace date are closed on the first pass of each day.
     let mut closed_on: Option<NaiveDate> = None;
     // The basis the kept verdicts were last brought to.
-    let mut warmed_for: Option<String> = None;
+    let mut warmed_for: Option<Basis> = None;
     loop {
         // A rules or calendar version set since (by the command line, or another server).
         if let Err(e) = state.refresh_policy().await {
@@ -485,7 +514,7 @@ pub async fn run_worker(state: AppState) {
         if state.config.warm_verdicts {
             let now = state.clock.now();
             match basis(&state, now).await {
-                Ok(b) if warmed_for.as_deref() != Some(b.as_str()) => {
+                Ok(b) if warmed_for.as_ref() != Some(&b) => {
                     match warm(&state, now).await {
                         Ok(n) => {
                             tracing::info!(person_months = n, "kept verdicts brought to the day");
@@ -596,6 +625,7 @@ pub async fn close_month(
     let mut person_months = 0;
     for township in state.store.townships().await? {
         let org = Arc::new(state.store.township_org(township.id).await?);
+        let basis = basis.of(Some(township.id));
         for p in posted_in(&org, township.id, month) {
             let kept = state.store.kept_verdict(p, &key).await?;
             if kept.is_some_and(|k| k.report.standing.state.is_closed()) {
@@ -662,6 +692,7 @@ pub async fn warm(state: &AppState, now: DateTime<Utc>) -> EvalResult<usize> {
                 break;
             }
             let org = Arc::new(state.store.township_org(township.id).await?);
+            let kept_basis = basis.of(Some(township.id));
             let people: Vec<PersonId> = posted_in(&org, township.id, month).into_iter().collect();
             read_ahead(state, &people, month, &mut loaded).await?;
             for (i, p) in people.into_iter().enumerate() {
@@ -669,7 +700,7 @@ pub async fn warm(state: &AppState, now: DateTime<Utc>) -> EvalResult<usize> {
                     .kept
                     .get(&key)
                     .and_then(|k| k.get(&p))
-                    .is_some_and(|k| k.report.standing.state.is_closed() || k.basis == basis);
+                    .is_some_and(|k| k.report.standing.state.is_closed() || k.basis == kept_basis);
                 if holds {
                     continue;
                 }

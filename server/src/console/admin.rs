@@ -9,8 +9,8 @@
 //! county (the shared jurisdiction model, `Access::whole_townships`): anything of another
 //! county answers as if it did not exist. Every change checks the form's CSRF token, is written
 //! to the audit log under the township changed, and goes through `put_org` or
-//! `office::put_households`, which raise the organisation's version so that kept verdicts are
-//! recomputed.
+//! `office::put_households`, which raise the organisation version of each township touched so
+//! that its kept verdicts are recomputed.
 
 // A refusal is a whole page (a `Response`), returned rarely and at once: boxing it would buy
 // nothing.

@@ -105,6 +105,11 @@ const SQLITE: Files = &[
         "day facts claims",
         include_str!("../../migrations/sqlite/20270101000000_day_facts_claims.sql"),
     ),
+    (
+        20270102000000,
+        "township org versions",
+        include_str!("../../migrations/sqlite/20270102000000_township_org_versions.sql"),
+    ),
 ];
 
 const POSTGRES: Files = &[
@@ -202,6 +207,11 @@ const POSTGRES: Files = &[
         20270101000000,
         "day facts claims",
         include_str!("../../migrations/postgres/20270101000000_day_facts_claims.sql"),
+    ),
+    (
+        20270102000000,
+        "township org versions",
+        include_str!("../../migrations/postgres/20270102000000_township_org_versions.sql"),
     ),
 ];
 

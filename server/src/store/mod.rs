@@ -3,7 +3,7 @@
 //! Both run the same SQL text (see [`sql`]) against their own schema and migrations.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use zhucun_shared::day_facts::DayFacts;
 use zhucun_shared::ids::*;
@@ -14,7 +14,7 @@ use zhucun_shared::sync::Conflict;
 
 mod migrations;
 pub mod postgres;
-mod sql;
+pub(crate) mod sql;
 pub mod sqlite;
 
 pub use postgres::PgStore;
@@ -302,6 +302,9 @@ pub trait Store: Send + Sync + 'static {
     /// One township's organisation.
     fn township_org(&self, id: TownshipId) -> impl Future<Output = StoreResult<Org>> + Send;
     fn townships(&self) -> impl Future<Output = StoreResult<Vec<Township>>> + Send;
+    /// Each township's organisation version: raised by every change to its postings, pairings,
+    /// people, villages or households (see [`crate::verdicts`]).
+    fn org_versions(&self) -> impl Future<Output = StoreResult<BTreeMap<TownshipId, i64>>> + Send;
     fn village_by_name(
         &self,
         township: TownshipId,
@@ -785,6 +788,9 @@ impl Store for AnyStore {
     }
     async fn townships(&self) -> StoreResult<Vec<Township>> {
         dispatch!(self, townships())
+    }
+    async fn org_versions(&self) -> StoreResult<BTreeMap<TownshipId, i64>> {
+        dispatch!(self, org_versions())
     }
     async fn village_by_name(&self, t: TownshipId, name: &str) -> StoreResult<Option<Village>> {
         dispatch!(self, village_by_name(t, name))

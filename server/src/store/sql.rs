@@ -21,6 +21,16 @@ pub(crate) fn constraint(what: &'static str) -> impl Fn(sqlx::Error) -> StoreErr
     }
 }
 
+/// The township a household belongs to as stored, through its village.
+pub(crate) const HOUSEHOLD_TOWNSHIP: &str = "SELECT v.township_id FROM households h \
+     JOIN villages v ON v.id = h.village_id WHERE h.id = $1";
+/// The township a village belongs to as stored.
+pub(crate) const VILLAGE_TOWNSHIP: &str = "SELECT township_id FROM villages WHERE id = $1";
+/// Raises a township's organisation version: the verdicts kept for its people under the old
+/// one are stale from then on (see `crate::verdicts`).
+pub(crate) const RAISE_ORG_VERSION: &str =
+    "UPDATE townships SET org_version = org_version + 1 WHERE id = $1";
+
 /// Kinds of records that carry a GPS fix, as an SQL list: `('fix', 'visit_fix', …)`.
 pub(crate) static FIX_KINDS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let kinds: Vec<String> = zhucun_shared::record::RecordBody::FIX_KINDS

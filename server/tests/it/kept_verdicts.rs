@@ -203,6 +203,135 @@ async fn a_changed_organisation_or_a_new_day_makes_kept_verdicts_stale() {
     }
 }
 
+/// Each township's organisation version, as `(this township, the other)`.
+async fn org_versions(app: &TestApp) -> (i64, i64) {
+    let v = app.state.store.org_versions().await.unwrap();
+    (v[&app.fx.township], v[&app.fx.other_township])
+}
+
+#[tokio::test]
+async fn a_change_in_another_township_leaves_kept_verdicts_standing() {
+    use zhucun_server::office::{put_households, MovedBy};
+    use zhucun_shared::ids::{AssignmentId, HouseholdId, VillageId};
+    use zhucun_shared::org::{Assignment, Household, HouseholdCategory, LatLon, Person, Village};
+    use zhucun_shared::role::Role;
+    for backend in backends() {
+        let (app, _clock) = with_cadre1s_days(&backend).await;
+        let fx = app.fx.clone();
+        let supervisor = app.login(fx.supervisor).await;
+        served(&app, &supervisor, fx.cadre1).await;
+        let before = kept_reads(&app);
+        let (ours, theirs) = org_versions(&app).await;
+
+        // The other township gets a village, a household and a resident cadre posted there,
+        // and then the household is moved: none of it bears on cadre 1's verdicts.
+        let village = VillageId::new();
+        let household = Household {
+            id: HouseholdId::new(),
+            village_id: village,
+            head_name: "石门户".into(),
+            location: LatLon::new(32.2, 107.6),
+            categories: vec![HouseholdCategory::ALL[0]],
+            members: 4,
+            group: None,
+        };
+        let newcomer = PersonId::new();
+        let theirs_only = zhucun_server::store::Org {
+            villages: vec![Village {
+                id: village,
+                township_id: fx.other_township,
+                name: "石门镇一村".into(),
+                code: None,
+                boundary: square(32.2, 107.6, 0.01),
+                poor: true,
+                exiting_this_year: false,
+            }],
+            households: vec![household.clone()],
+            people: vec![Person {
+                id: newcomer,
+                name: "石门新队员".into(),
+                township_id: fx.other_township,
+                unit_id: None,
+            }],
+            assignments: vec![Assignment {
+                id: AssignmentId::new(),
+                person_id: newcomer,
+                role: Role::ResidentMember,
+                village_id: Some(village),
+                township_id: fx.other_township,
+                starts_on: month().first_day(),
+                ends_on: None,
+            }],
+            ..Default::default()
+        };
+        app.state.store.put_org(&theirs_only).await.unwrap();
+        let moved = Household {
+            location: LatLon::new(32.201, 107.601),
+            ..household
+        };
+        put_households(&app.state.store, &[moved], None, MovedBy::Console, now())
+            .await
+            .unwrap();
+        assert_eq!(
+            org_versions(&app).await,
+            (ours, theirs + 2),
+            "{backend:?}: only the other township's version went up, once per change"
+        );
+        served(&app, &supervisor, fx.cadre1).await;
+        assert_eq!(
+            kept_reads(&app),
+            before + 1,
+            "{backend:?}: kept, not evaluated again"
+        );
+
+        // Someone of the other township transferred here: both townships' verdicts may change.
+        let transferred = Person {
+            township_id: fx.township,
+            ..app.state.store.person(newcomer).await.unwrap().unwrap()
+        };
+        app.state
+            .store
+            .put_org(&zhucun_server::store::Org {
+                people: vec![transferred],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            org_versions(&app).await,
+            (ours + 1, theirs + 3),
+            "{backend:?}"
+        );
+        served(&app, &supervisor, fx.cadre1).await;
+        assert_eq!(
+            kept_reads(&app),
+            before + 1,
+            "{backend:?}: evaluated again after a change in its own township"
+        );
+        served(&app, &supervisor, fx.cadre1).await;
+        assert_eq!(kept_reads(&app), before + 2, "{backend:?}");
+
+        // A household of cadre 1's own village moved: its verdicts are evaluated again.
+        let org = app.state.store.township_org(fx.township).await.unwrap();
+        let own = org.household(fx.households[1]).unwrap().clone();
+        let own = Household {
+            location: LatLon::new(own.location.lat + 0.002, own.location.lon),
+            ..own
+        };
+        put_households(&app.state.store, &[own], None, MovedBy::Console, now())
+            .await
+            .unwrap();
+        assert_eq!(
+            org_versions(&app).await,
+            (ours + 2, theirs + 3),
+            "{backend:?}"
+        );
+        served(&app, &supervisor, fx.cadre1).await;
+        assert_eq!(kept_reads(&app), before + 2, "{backend:?}: evaluated again");
+        app.stop().await;
+    }
+}
+
 fn warmed(app: &TestApp) -> u64 {
     app.state
         .metrics

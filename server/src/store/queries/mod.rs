@@ -21,7 +21,7 @@ use crate::store::{
     SessionRow, Store, StoreResult, ThrottleRow, UserRow, VerdictVersion,
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use zhucun_shared::day_facts::DayFacts;
 use zhucun_shared::ids::{DeviceId, HouseholdId, PersonId, RecordId, TownshipId, VillageId};
 use zhucun_shared::org::{Assignment, Device, Household, Person, Township, Village};
@@ -56,6 +56,10 @@ impl Store for Backend {
 
     async fn townships(&self) -> StoreResult<Vec<Township>> {
         org::townships(&self.read).await
+    }
+
+    async fn org_versions(&self) -> StoreResult<BTreeMap<TownshipId, i64>> {
+        org::org_versions(&self.read).await
     }
 
     async fn village_by_name(&self, t: TownshipId, name: &str) -> StoreResult<Option<Village>> {

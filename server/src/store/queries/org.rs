@@ -1,11 +1,14 @@
 //! The organisation: townships, people, villages, households, postings (任职) and pairings (结对).
 
 use super::{Db, DbRow};
-use crate::store::sql::{constraint, parse};
+use crate::store::sql::{
+    constraint, parse, HOUSEHOLD_TOWNSHIP, RAISE_ORG_VERSION, VILLAGE_TOWNSHIP,
+};
 use crate::store::{Org, StoreError, StoreResult};
 use chrono::NaiveDate;
 use sqlx::types::Json;
-use sqlx::{Pool, Row};
+use sqlx::{Pool, Row, Transaction};
+use std::collections::{BTreeMap, BTreeSet};
 use zhucun_shared::ids::{HouseholdId, PersonId, TownshipId};
 use zhucun_shared::org::{
     Assignment, Household, HouseholdCategory, LatLon, Pairing, Person, Township, Village,
@@ -100,8 +103,56 @@ fn pairing_row(r: &DbRow) -> StoreResult<Pairing> {
     })
 }
 
+/// The townships `org`'s rows belong to as stored now, with those it names. Read before an
+/// import and after it, so that a person, village or posting moved from one township to another
+/// makes both stale.
+async fn townships_of_rows(
+    tx: &mut Transaction<'_, Db>,
+    org: &Org,
+) -> StoreResult<BTreeSet<String>> {
+    fn ids<T: ToString>(of: impl Iterator<Item = T>) -> Vec<String> {
+        of.map(|id| id.to_string()).collect()
+    }
+    let lookups = [
+        (
+            "SELECT township_id FROM people WHERE id = $1",
+            ids(org.people.iter().map(|p| p.id)),
+        ),
+        (VILLAGE_TOWNSHIP, ids(org.villages.iter().map(|v| v.id))),
+        (HOUSEHOLD_TOWNSHIP, ids(org.households.iter().map(|h| h.id))),
+        (
+            "SELECT township_id FROM assignments WHERE id = $1",
+            ids(org.assignments.iter().map(|a| a.id)),
+        ),
+        (
+            "SELECT pe.township_id FROM pairings pa JOIN people pe ON pe.id = pa.person_id \
+             WHERE pa.id = $1",
+            ids(org.pairings.iter().map(|p| p.id)),
+        ),
+        (
+            "SELECT v.township_id FROM pairings pa JOIN households h ON h.id = pa.household_id \
+             JOIN villages v ON v.id = h.village_id WHERE pa.id = $1",
+            ids(org.pairings.iter().map(|p| p.id)),
+        ),
+    ];
+    let mut out: BTreeSet<String> = ids(org.townships.iter().map(|t| t.id))
+        .into_iter()
+        .collect();
+    for (sql, ids) in lookups {
+        for id in ids {
+            let township: Option<String> = sqlx::query_scalar(sql)
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+            out.extend(township);
+        }
+    }
+    Ok(out)
+}
+
 pub(super) async fn put_org(write: &Pool<Db>, org: &Org) -> StoreResult<()> {
     let mut tx = write.begin().await?;
+    let mut touched = townships_of_rows(&mut tx, org).await?;
     for t in &org.townships {
         sqlx::query(
             "INSERT INTO townships (id, name, county) VALUES ($1, $2, $3) \
@@ -204,14 +255,16 @@ pub(super) async fn put_org(write: &Pool<Db>, org: &Org) -> StoreResult<()> {
         .await
         .map_err(constraint("pairing"))?;
     }
-    // Postings and pairings decide whose records count: kept verdicts computed
-    // with the old organisation are stale from here on.
-    sqlx::query(
-        "UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) \
-         WHERE key = 'org_version'",
-    )
-    .execute(&mut *tx)
-    .await?;
+    // Postings and pairings decide whose records count: kept verdicts computed with the old
+    // organisation are stale from here on, in every township the import touched (as it was
+    // and as it is).
+    touched.extend(townships_of_rows(&mut tx, org).await?);
+    for t in touched {
+        sqlx::query(RAISE_ORG_VERSION)
+            .bind(t)
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -285,6 +338,20 @@ pub(super) async fn townships(read: &Pool<Db>) -> StoreResult<Vec<Township>> {
         .await?
         .iter()
         .map(township_row)
+        .collect()
+}
+
+pub(super) async fn org_versions(read: &Pool<Db>) -> StoreResult<BTreeMap<TownshipId, i64>> {
+    sqlx::query("SELECT id, org_version FROM townships")
+        .fetch_all(read)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                parse("townships.id", &r.try_get::<String, _>("id")?)?,
+                r.try_get("org_version")?,
+            ))
+        })
         .collect()
 }
 
